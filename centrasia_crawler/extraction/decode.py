@@ -1,0 +1,84 @@
+"""Bytes -> text, by what the document (or its HTTP response) declares.
+
+Order, as browsers do it: a byte-order mark; the charset of the HTTP
+``Content-Type``; the XML declaration; ``<meta charset>``; ``<meta http-equiv>``.
+A declared encoding that does not decode the bytes is passed over (servers lie);
+with nothing usable declared, UTF-8 when the bytes are valid UTF-8, else
+windows-1251 (the site's historical encoding).
+
+>>> decode_document("Привет".encode("cp1251"))
+'Привет'
+>>> decode_document(b'<meta charset="utf-8">\\xd0\\x9f')
+'<meta charset="utf-8">П'
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Final
+
+from centrasia_crawler.extraction.errors import NotACentrasiaPage
+
+#: Tried, in order, when nothing declared decodes the bytes.
+FALLBACK_ENCODINGS: Final = ("utf-8", "windows-1251")
+
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_HEAD_LIMIT: Final = 4096
+_XML_DECL_RE: Final = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']?([\w.:-]+)""", re.I)
+_META_RE: Final = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_HEADER_CHARSET_RE: Final = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+
+def _codec(label: str | bytes | None) -> str | None:
+    if not label:
+        return None
+    if isinstance(label, bytes):
+        label = label.decode("ascii", "ignore")
+    try:
+        name = codecs.lookup(label.strip()).name
+    except LookupError:
+        return None
+    # As browsers do: a page declared latin-1 is read as windows-1252.
+    return "cp1252" if name in ("latin-1", "iso8859-1") else name
+
+
+def declared_encodings(data: bytes, content_type: str | None = None) -> list[str]:
+    """The encodings the bytes and their ``Content-Type`` declare, in order of authority."""
+    found: list[str] = []
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            found.append(name)
+    if content_type:
+        m = _HEADER_CHARSET_RE.search(content_type)
+        found.append((_codec(m[1]) or "") if m else "")
+    head = data[:_HEAD_LIMIT]
+    m_xml = _XML_DECL_RE.match(head)
+    if m_xml:
+        found.append(_codec(m_xml[1]) or "")
+    found.extend(_codec(m[1]) or "" for m in _META_RE.finditer(head))
+    return [name for name in dict.fromkeys(found) if name]
+
+
+def decode_document(data: bytes, content_type: str | None = None) -> str:
+    """The text of a document, decoded as described above.
+
+    Raises :class:`NotACentrasiaPage` for empty or binary input.
+    """
+    if not data.strip():
+        raise NotACentrasiaPage("empty document")
+    candidates = declared_encodings(data, content_type)
+    if b"\x00" in data[:_HEAD_LIMIT] and not any(c.startswith("utf-16") for c in candidates):
+        raise NotACentrasiaPage("binary data, not a text document")
+    for name in dict.fromkeys([*candidates, *FALLBACK_ENCODINGS]):
+        try:
+            text = data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return text.lstrip("\ufeff")
+    # Nothing decodes cleanly: keep what the document says it is, mark the bad bytes.
+    return data.decode((candidates or ["utf-8"])[0], errors="replace").lstrip("\ufeff")

@@ -1,0 +1,1 @@
+"""Pure normalisation functions: dates, source lines, permalinks, headlines, text."""

@@ -1,0 +1,245 @@
+"""Russian dates and times as the site prints them, in Moscow time.
+
+The site prints times in Moscow time: day headings (``Четверг, 19.02.2026``), the
+article time line (``12:30 19.02.2026``), bare ``HH:MM`` in listings, and the
+original date at the source (``10 февраля 2026 г.``). Moscow's offset changed over
+the years (summer time until 2011, UTC+4 in 2011-2014, UTC+3 since), so every
+conversion goes through the tz database, never a constant.
+
+The strict numeric forms are matched with regular expressions (they are on every
+page, hundreds of times per listing); everything else goes through
+:func:`dateutil.parser.parse` with :class:`RussianParserInfo`.
+
+>>> parse_shown_time("12:30 19.02.2026").isoformat()
+'2026-02-19T12:30:00+03:00'
+>>> parse_russian_date("10 февраля 2026 г.").isoformat()
+'2026-02-10'
+>>> parse_day_heading("Четверг, 19.02.2026").isoformat()
+'2026-02-19'
+>>> st_to_moscow(1771493400).isoformat()
+'2026-02-19T12:30:00+03:00'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateutil_parser
+
+MOSCOW: Final = ZoneInfo("Europe/Moscow")
+
+# Each month in every form the site (or a Russian text) uses: nominative, genitive,
+# abbreviated (with and without the dot, which dateutil strips as a separator).
+MONTH_FORMS: Final = (
+    ("январь", "января", "янв"),
+    ("февраль", "февраля", "фев", "февр"),
+    ("март", "марта", "мар"),
+    ("апрель", "апреля", "апр"),
+    ("май", "мая"),
+    ("июнь", "июня", "июн"),
+    ("июль", "июля", "июл"),
+    ("август", "августа", "авг"),
+    ("сентябрь", "сентября", "сен", "сент"),
+    ("октябрь", "октября", "окт"),
+    ("ноябрь", "ноября", "ноя", "нояб"),
+    ("декабрь", "декабря", "дек"),
+)
+
+WEEKDAY_FORMS: Final = (
+    ("понедельник", "пн"),
+    ("вторник", "вт"),
+    ("среда", "ср"),
+    ("четверг", "чт"),
+    ("пятница", "пт"),
+    ("суббота", "сб"),
+    ("воскресенье", "вс"),
+)
+
+#: Month name (any form, lower case) -> month number.
+MONTH_NUMBERS: Final = {form: n for n, forms in enumerate(MONTH_FORMS, 1) for form in forms}
+
+
+class RussianParserInfo(dateutil_parser.parserinfo):
+    """dateutil's parserinfo for Russian month and weekday names.
+
+    ``г``/``г.``/``года`` (the "year" suffix) and ``в`` ("at") are skipped.
+    """
+
+    def __init__(self) -> None:
+        # parserinfo builds its look-up tables from these attributes in __init__.
+        self.JUMP = [*dateutil_parser.parserinfo.JUMP, "г", "года", "год", "в"]
+        self.MONTHS = [tuple(forms) for forms in MONTH_FORMS]  # type: ignore[misc]
+        self.WEEKDAYS = [tuple(forms) for forms in WEEKDAY_FORMS]  # type: ignore[misc]
+        super().__init__(dayfirst=True, yearfirst=False)
+
+
+_PARSERINFO: Final = RussianParserInfo()
+_WEEKDAYS_RE: Final = "|".join(form for forms in WEEKDAY_FORMS for form in forms)
+
+_DMY: Final = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
+#: ``Четверг, 19.02.2026``: a weekday, a comma and a numeric date, alone on a line.
+DAY_HEADING_RE: Final = re.compile(rf"^\s*(?:{_WEEKDAYS_RE})\s*,?\s*{_DMY}\s*$", re.IGNORECASE)
+#: ``12:30 19.02.2026``: the article's time line, alone on a line.
+SHOWN_TIME_RE: Final = re.compile(rf"^\s*(\d{{1,2}}):(\d{{2}})\s+{_DMY}\s*$")
+#: ``17:02`` at the start of a listing line.
+LEADING_TIME_RE: Final = re.compile(r"^\s*(\d{1,2}):(\d{2})(?!\d|:\d)")
+#: A numeric date anywhere in a string (link texts, titles).
+NUMERIC_DATE_RE: Final = re.compile(rf"(?<![\d.]){_DMY}(?![\d.]\d)")
+_MONTHS_RE: Final = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
+#: ``10 февраля 2026 г.``: a day, a month name and a year, alone on a line.
+WORDED_DATE_LINE_RE: Final = re.compile(
+    rf"^\s*\d{{1,2}}\s+(?:{_MONTHS_RE})\.?\s+\d{{4}}(?:\s*(?:г\.?|года))?\s*$", re.IGNORECASE
+)
+#: ``Февраль 2026``: a month heading in an archive calendar.
+MONTH_HEADING_RE: Final = re.compile(rf"^\s*({_MONTHS_RE})\.?\s+(\d{{4}})\s*$", re.IGNORECASE)
+
+
+class DateParseError(ValueError):
+    """A string is not a date or time in a form the site uses, or names no real day."""
+
+
+def _date(year: int, month: int, day: int, text: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise DateParseError(f"impossible date {text!r}: {exc}") from None
+
+
+def moscow_time(day: dt.date, hour: int, minute: int) -> dt.datetime:
+    """The aware datetime of ``HH:MM`` on ``day`` in Moscow.
+
+    >>> moscow_time(dt.date(2012, 7, 1), 12, 0).isoformat()
+    '2012-07-01T12:00:00+04:00'
+    >>> moscow_time(dt.date(2005, 1, 10), 12, 0).isoformat()
+    '2005-01-10T12:00:00+03:00'
+    >>> moscow_time(dt.date(2005, 7, 10), 12, 0).isoformat()
+    '2005-07-10T12:00:00+04:00'
+    """
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise DateParseError(f"impossible time {hour:02d}:{minute:02d}")
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=MOSCOW)
+
+
+def parse_numeric_date(text: str) -> dt.date | None:
+    """The first ``DD.MM.YYYY`` date in ``text``, or None.
+
+    >>> parse_numeric_date("« 11.02.2026")
+    datetime.date(2026, 2, 11)
+    """
+    m = NUMERIC_DATE_RE.search(text)
+    if m is None:
+        return None
+    return _date(int(m[3]), int(m[2]), int(m[1]), m[0])
+
+
+def parse_day_heading(text: str) -> dt.date | None:
+    """The date of a listing's day heading (``Четверг, 19.02.2026``), or None."""
+    m = DAY_HEADING_RE.match(text)
+    if m is None:
+        return None
+    return _date(int(m[3]), int(m[2]), int(m[1]), text)
+
+
+def parse_shown_time(text: str) -> dt.datetime | None:
+    """The Moscow time of an article's time line (``12:30 19.02.2026``), or None."""
+    m = SHOWN_TIME_RE.match(text)
+    if m is None:
+        return None
+    return moscow_time(_date(int(m[5]), int(m[4]), int(m[3]), text), int(m[1]), int(m[2]))
+
+
+def parse_leading_time(text: str) -> tuple[int, int] | None:
+    """``(hour, minute)`` of the ``HH:MM`` a listing line starts with, or None.
+
+    >>> parse_leading_time("17:02\\xa0\\xa0Первый поезд")
+    (17, 2)
+    """
+    m = LEADING_TIME_RE.match(text)
+    if m is None:
+        return None
+    hour, minute = int(m[1]), int(m[2])
+    if hour > 23 or minute > 59:
+        return None
+    return hour, minute
+
+
+def parse_russian_date(text: str) -> dt.date:
+    """A date written in Russian: ``10 февраля 2026 г.``, ``Четверг, 19.02.2026``, ``19.02.2026``.
+
+    Raises :class:`DateParseError` when the text is no complete date or no real day.
+
+    >>> parse_russian_date("3 сент. 2009 года").isoformat()
+    '2009-09-03'
+    """
+    numeric = parse_numeric_date(text)
+    if numeric is not None:
+        return numeric
+    stripped = text.strip()
+    if not stripped or not any(ch.isdigit() for ch in stripped):
+        raise DateParseError(f"not a date: {text!r}")
+    # Two different defaults reveal any component the text does not give.
+    try:
+        first = dateutil_parser.parse(
+            stripped, parserinfo=_PARSERINFO, default=dt.datetime(1900, 1, 1)
+        )
+        second = dateutil_parser.parse(
+            stripped, parserinfo=_PARSERINFO, default=dt.datetime(1904, 2, 2)
+        )
+    except (ValueError, OverflowError) as exc:
+        raise DateParseError(f"not a date: {text!r} ({exc})") from None
+    if first.date() != second.date():
+        raise DateParseError(f"incomplete date: {text!r}")
+    return first.date()
+
+
+def parse_worded_date_line(text: str) -> dt.date | None:
+    """The date of a line that is only a worded date (``10 февраля 2026 г.``), or None."""
+    if WORDED_DATE_LINE_RE.match(text) is None:
+        return None
+    try:
+        return parse_russian_date(text)
+    except DateParseError:
+        return None
+
+
+def parse_month_heading(text: str) -> tuple[int, int] | None:
+    """``(year, month)`` of a calendar heading such as ``Февраль 2026``, or None."""
+    m = MONTH_HEADING_RE.match(text)
+    if m is None:
+        return None
+    return int(m[2]), MONTH_NUMBERS[m[1].lower()]
+
+
+def st_to_moscow(st: int) -> dt.datetime:
+    """The Moscow time of the Unix time ``st``."""
+    return dt.datetime.fromtimestamp(st, tz=MOSCOW)
+
+
+def moscow_to_st(when: dt.datetime) -> int:
+    """The Unix time of an aware datetime."""
+    return int(when.timestamp())
+
+
+def day_start_st(day: dt.date) -> int:
+    """The Unix time of 00:00 Moscow time on ``day`` (how the site keys its day pages)."""
+    return moscow_to_st(moscow_time(day, 0, 0))
+
+
+def shown_time_disagrees(st: int, shown: dt.datetime) -> bool:
+    """True when the time a page shows is a minute or more away from its ``st``.
+
+    >>> shown = parse_shown_time("12:30 19.02.2026")
+    >>> shown_time_disagrees(1771493400, shown), shown_time_disagrees(1771493400 + 59, shown)
+    (False, False)
+    >>> shown_time_disagrees(1771493400 + 60, shown), shown_time_disagrees(1771493400 - 60, shown)
+    (True, True)
+    """
+    return abs(st - moscow_to_st(shown)) >= 60
+
+
+def to_moscow(when: dt.datetime) -> dt.datetime:
+    """An aware datetime in Moscow time."""
+    return when.astimezone(MOSCOW)

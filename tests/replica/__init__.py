@@ -1,0 +1,1 @@
+"""A local replica of centrasia.org for tests and benchmarks."""
