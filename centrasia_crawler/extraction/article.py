@@ -57,7 +57,7 @@ def _is_sidebar_link(block: Block, base: str) -> bool:
     """A line that is nothing but a link to another article (optionally bulleted)."""
     text = block.text.lstrip(_BULLETS)
     return any(
-        link.text and text == link.text and article_st(link.href, base) is not None
+        link.text and text == link.text and article_st(link.raw, base) is not None
         for link in block.links
     )
 
@@ -70,13 +70,13 @@ def _looks_like_heading(text: str) -> bool:
     return len(text) <= _HEADING_MAX and not text.endswith(_SENTENCE_END)
 
 
-def _container(time_block: Block, next_block: Block | None) -> object | None:
+def _container(time_block: Block, next_block: Block | None) -> str | None:
     """The innermost element holding both the time line and the block after it."""
     if next_block is None:
         return None
     common = None
     for mine, theirs in zip(time_block.containers, next_block.containers, strict=False):
-        if mine is not theirs:
+        if mine != theirs:
             break
         common = mine
     return common
@@ -143,6 +143,8 @@ def extract_article(page: Page) -> dict[str, Any]:
     st = article_st(page.url) or (article_st(stated) if stated else None)
     if st is None:
         st = moscow_to_st(shown)
+    else:
+        shown = parse_shown_time(blocks[index].text, near_st=st) or shown
     result: dict[str, Any] = {
         "st": st,
         "url": permalink(st),

@@ -14,7 +14,7 @@ from html import unescape
 from typing import Final
 from urllib.parse import urljoin
 
-from lxml import etree, html
+from lxml import etree
 
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
 from centrasia_crawler.normalize.text import clean_text
@@ -36,13 +36,30 @@ _TAG_RE: Final = re.compile(r"<[^>]*>")
 _TITLE_RE: Final = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 
 
-@dataclass(slots=True)
 class Link:
-    """A link as it stands on the page: its address made absolute, and its text."""
+    """A link as it stands on the page: its address (made absolute on demand), text, title."""
 
-    href: str
-    text: str
-    title: str = ""
+    __slots__ = ("_absolute", "base", "raw", "text", "title")
+
+    def __init__(self, raw: str, text: str, title: str = "", base: str = "") -> None:
+        self.raw = raw
+        self.text = text
+        self.title = title
+        self.base = base
+        self._absolute: str | None = None
+
+    @property
+    def href(self) -> str:
+        """The address, resolved against the page's (empty for an unusable one)."""
+        if self._absolute is None:
+            try:
+                self._absolute = urljoin(self.base, self.raw)
+            except ValueError:  # a malformed address, such as an unclosed IPv6 bracket
+                self._absolute = ""
+        return self._absolute
+
+    def __repr__(self) -> str:
+        return f"Link({self.raw!r}, {self.text!r})"
 
 
 @dataclass(slots=True)
@@ -51,10 +68,10 @@ class Block:
 
     text: str
     links: list[Link] = field(default_factory=list)
-    containers: tuple[object, ...] = ()
+    containers: tuple[str, ...] = ()
 
     def link_pairs(self) -> list[tuple[str, str]]:
-        return [(link.href, link.text) for link in self.links]
+        return [(link.href, link.text) for link in self.links if link.href]
 
 
 @dataclass(slots=True)
@@ -66,90 +83,122 @@ class Page:
     url: str
 
 
+_PARSER: Final = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+_NOT_LINKS: Final = ("javascript:", "mailto:", "#", "data:")
+
+
 def read_page(text: str, url: str) -> Page:
     """Parse an HTML document into blocks.
 
     Raises :class:`NotACentrasiaPage` when the document is cut short (no closing
     ``</body>`` or ``</html>``) or cannot be parsed at all.
     """
-    if not _CLOSING_TAG_RE.search(text):
+    if not (_CLOSING_TAG_RE.search(text, len(text) - 1024) or _CLOSING_TAG_RE.search(text)):
         raise NotACentrasiaPage("truncated document (no closing </body> or </html>)")
+    text = strip_markers(text)
     try:
-        root = html.document_fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
+        root = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise NotACentrasiaPage(f"unparseable HTML ({exc})") from None
-    title_match = _TITLE_RE.search(text[:65536])
+    if root is None:
+        raise NotACentrasiaPage("unparseable HTML (no elements)")
+    title_match = _TITLE_RE.search(text, 0, 65536)
     title = clean_text(unescape(_TAG_RE.sub("", title_match[1]))) if title_match else ""
     return Page(blocks=linearize(root, url), title=title, url=url)
 
 
-def _absolute(base_url: str, href: str) -> str | None:
-    if not href or href.lower().startswith(("javascript:", "mailto:", "#", "data:")):
-        return None
-    try:
-        return urljoin(base_url, href)
-    except ValueError:  # a malformed address, such as an unclosed IPv6 bracket
-        return None
+# The tree is flattened by libxslt, in C: each block element becomes a start line
+# (BLOCK_START + its id), its content, and an end line (BLOCK_END); <br> a new line;
+# a link LINK_START href LINK_TITLE title LINK_TEXT text LINK_END, all on one line.
+# Private-use characters mark them; the page's own are removed before parsing.
+BLOCK_START, BLOCK_END, LINK_START, LINK_TITLE, LINK_TEXT, LINK_END = (
+    "\ue000",
+    "\ue001",
+    "\ue002",
+    "\ue003",
+    "\ue004",
+    "\ue005",
+)
+MARKERS: Final = BLOCK_START + BLOCK_END + LINK_START + LINK_TITLE + LINK_TEXT + LINK_END
+
+
+def _stylesheet() -> etree.XSLT:
+    def entity(ch: str) -> str:
+        return f"&#x{ord(ch):X};"
+
+    nl = "<xsl:text>&#10;</xsl:text>"  # a bare &#10; between elements would be dropped
+    xsl = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text" encoding="utf-8"/>
+<xsl:strip-space elements="html head table thead tbody tfoot tr ul ol dl select"/>
+<xsl:template match="{"|".join(sorted(SKIP_TAGS))}"/>
+<xsl:template match="{"|".join(sorted(SKIP_TAGS))}" mode="link"/>
+<xsl:template match="br" mode="link"><xsl:text> </xsl:text></xsl:template>
+<xsl:template match="text()" mode="link">
+ <xsl:value-of select="translate(., '&#10;&#13;', '  ')"/>
+</xsl:template>
+<xsl:template match="br">{nl}</xsl:template>
+<xsl:template match="{"|".join(sorted(BLOCK_TAGS))}">
+ <xsl:text>{entity(BLOCK_START)}</xsl:text><xsl:value-of select="generate-id()"/>{nl}
+ <xsl:apply-templates/>{nl}<xsl:text>{entity(BLOCK_END)}</xsl:text>{nl}
+</xsl:template>
+<xsl:template match="a[@href]">
+ <xsl:text>{entity(LINK_START)}</xsl:text><xsl:value-of select="normalize-space(@href)"/>
+ <xsl:text>{entity(LINK_TITLE)}</xsl:text><xsl:value-of select="normalize-space(@title)"/>
+ <xsl:text>{entity(LINK_TEXT)}</xsl:text><xsl:apply-templates mode="link"/>
+ <xsl:text>{entity(LINK_END)}</xsl:text>
+</xsl:template>
+</xsl:stylesheet>"""
+    return etree.XSLT(
+        etree.XML(xsl),
+        access_control=etree.XSLTAccessControl.DENY_ALL,  # type: ignore[attr-defined]
+    )
+
+
+_LINEARIZER: Final = _stylesheet()
+_LINK_RE: Final = re.compile(
+    f"{LINK_START}([^{LINK_TITLE}]*){LINK_TITLE}([^{LINK_TEXT}]*){LINK_TEXT}([^{LINK_END}]*){LINK_END}?"
+)
+_STRAY_RE: Final = re.compile(f"[{MARKERS}]")
+
+
+def strip_markers(text: str) -> str:
+    """The text without the private-use characters the linearizer uses as marks."""
+    return _STRAY_RE.sub("", text) if any(m in text for m in MARKERS) else text
 
 
 def linearize(root: etree._Element, base_url: str) -> list[Block]:
     """The blocks of an element tree, in document order."""
     blocks: list[Block] = []
-    parts: list[str] = []
-    links: list[Link] = []
-    stack: list[object] = []
-    open_links: list[tuple[etree._Element, int]] = []
-    skip = 0
-
-    def flush() -> None:
-        nonlocal parts, links
-        if parts:
-            line = clean_text("".join(parts))
-            if line:
-                blocks.append(Block(line, links, tuple(stack)))
-            parts = []
-            links = []
-            for i, (el, _) in enumerate(open_links):
-                open_links[i] = (el, 0)
-
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            if event == "end" and el.tail and not skip:
-                parts.append(el.tail)
+    stack: list[str] = []
+    containers: tuple[str, ...] = ()
+    for line in str(_LINEARIZER(root)).split("\n"):
+        if not line or line.isspace():
             continue
-        tag = tag.lower()
-        if event == "start":
-            if tag in SKIP_TAGS:
-                skip += 1
-                continue
-            if skip:
-                continue
-            if tag in BLOCK_TAGS or tag == "br":
-                flush()
-                if tag != "br":
-                    stack.append(el)
-            elif tag == "a" and el.get("href") is not None:
-                open_links.append((el, len(parts)))
-            if el.text:
-                parts.append(el.text)
-        else:
-            if tag in SKIP_TAGS:
-                skip -= 1
-            elif skip:
-                continue
-            elif tag in BLOCK_TAGS:
-                flush()
-                if stack and stack[-1] is el:
-                    stack.pop()
-            elif tag == "a" and open_links and open_links[-1][0] is el:
-                _, start = open_links.pop()
-                href = el.get("href", "").strip()
-                absolute = _absolute(base_url, href)
-                if absolute is not None:
-                    text = clean_text("".join(parts[start:]))
-                    links.append(Link(absolute, text, clean_text(el.get("title", ""))))
-            if el.tail and not skip:
-                parts.append(el.tail)
-    flush()
+        first = line[0]
+        if first == BLOCK_START:
+            stack.append(line[1:])
+            containers = tuple(stack)
+            continue
+        if first == BLOCK_END:
+            if stack:
+                stack.pop()
+                containers = tuple(stack)
+            continue
+        links: list[Link] = []
+        if LINK_START in line:
+            pieces, end = [], 0
+            for m in _LINK_RE.finditer(line):
+                raw, link_text = m[1], m[3]
+                pieces.append(line[end : m.start()])
+                pieces.append(link_text)
+                end = m.end()
+                if raw and not raw.lower().startswith(_NOT_LINKS):
+                    links.append(Link(raw, clean_text(link_text), m[2], base_url))
+            pieces.append(line[end:])
+            line = "".join(pieces)
+        if LINK_END in line:  # a link's end on a later line than its start
+            line = line.replace(LINK_END, "")
+        text = clean_text(line)
+        if text:
+            blocks.append(Block(text, links, containers))
     return blocks

@@ -26,7 +26,7 @@ def extract_calendar(page: Page) -> dict[str, Any]:
             month = heading
             continue
         for link in block.links:
-            if article_st(link.href, page.url) is not None:
+            if article_st(link.raw, page.url) is not None:
                 continue
             when = link_date(link)
             if when is None and month is not None and link.text.isdigit() and len(link.text) <= 2:

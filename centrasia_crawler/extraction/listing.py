@@ -8,13 +8,14 @@ carries a date (previous / next day).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Final
 
 from centrasia_crawler.extraction.blocks import Link, Page
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
 from centrasia_crawler.normalize.dates import (
     DateParseError,
-    moscow_time,
+    clock_of_day,
     parse_day_heading,
     parse_leading_time,
     parse_numeric_date,
@@ -44,7 +45,7 @@ def link_date(link: Link) -> dt.date | None:
 
 def _article_link(links: list[Link], base: str) -> tuple[int, Link] | None:
     for link in links:
-        st = article_st(link.href, base)
+        st = article_st(link.raw, base)
         if st is not None:
             return st, link
     return None
@@ -54,7 +55,7 @@ def read_days(page: Page) -> tuple[list[dict[str, Any]], int]:
     """The days of headlines on a page, and how many timed article lines had no day."""
     days: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
-    day: dt.date | None = None
+    clock: Callable[[int, int], str] | None = None
     pending: tuple[int, int] | None = None
     orphans = 0
     for block in page.blocks:
@@ -63,12 +64,14 @@ def read_days(page: Page) -> tuple[list[dict[str, Any]], int]:
         except DateParseError as exc:
             raise NotACentrasiaPage(f"impossible day heading ({exc})") from None
         if heading is not None:
-            day = heading
+            clock = clock_of_day(heading)
             current = {"date": heading.isoformat(), "headlines": []}
             days.append(current)
             pending = None
             continue
         time = parse_leading_time(block.text)
+        if time is None and pending is None:
+            continue  # no time: not a listing line (an untimed link is a sidebar's)
         found = _article_link(block.links, page.url)
         if found is None:
             # A time alone on its line, its headline on the next (time and title in cells).
@@ -76,9 +79,7 @@ def read_days(page: Page) -> tuple[list[dict[str, Any]], int]:
             continue
         time = time or pending
         pending = None
-        if time is None:
-            continue  # an untimed link to an article: a sidebar, not the listing
-        if current is None or day is None:
+        if current is None or clock is None:
             orphans += 1
             continue
         st, link = found
@@ -88,7 +89,7 @@ def read_days(page: Page) -> tuple[list[dict[str, Any]], int]:
                 "st": st,
                 "url": permalink(st),
                 "title": title,
-                "listed_at": moscow_time(day, *time).isoformat(),
+                "listed_at": clock(*time),
                 "attribution": attribution(title),
             }
         )
@@ -100,7 +101,7 @@ def _neighbours(page: Page, day: dt.date) -> tuple[dict[str, str] | None, dict[s
     after: list[tuple[dt.date, bool, str]] = []
     for block in page.blocks:
         for link in block.links:
-            if article_st(link.href, page.url) is not None:
+            if article_st(link.raw, page.url) is not None:
                 continue
             when = link_date(link)
             if when is None or when == day:

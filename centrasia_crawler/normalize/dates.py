@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -91,7 +92,7 @@ NUMERIC_DATE_RE: Final = re.compile(rf"(?<![\d.]){_DMY}(?![\d.]\d)")
 _MONTHS_RE: Final = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
 #: ``10 февраля 2026 г.``: a day, a month name and a year, alone on a line.
 WORDED_DATE_LINE_RE: Final = re.compile(
-    rf"^\s*\d{{1,2}}\s+(?:{_MONTHS_RE})\.?\s+\d{{4}}(?:\s*(?:г\.?|года))?\s*$", re.IGNORECASE
+    rf"^\s*(\d{{1,2}})\s+({_MONTHS_RE})\.?\s+(\d{{4}})(?:\s*(?:г\.?|года))?\s*$", re.IGNORECASE
 )
 #: ``Февраль 2026``: a month heading in an archive calendar.
 MONTH_HEADING_RE: Final = re.compile(rf"^\s*({_MONTHS_RE})\.?\s+(\d{{4}})\s*$", re.IGNORECASE)
@@ -123,6 +124,30 @@ def moscow_time(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=MOSCOW)
 
 
+def clock_of_day(day: dt.date) -> Callable[[int, int], str]:
+    """A function giving ``HH:MM`` on ``day`` as ISO 8601 in Moscow time.
+
+    A listing has dozens of times per day; when the offset holds all day (every day
+    but the few when the clocks changed) the offset is looked up once.
+
+    >>> clock_of_day(dt.date(2026, 2, 19))(17, 2)
+    '2026-02-19T17:02:00+03:00'
+    >>> clock_of_day(dt.date(2010, 3, 28))(12, 0)
+    '2010-03-28T12:00:00+04:00'
+    """
+    midnight = moscow_time(day, 0, 0)
+    if midnight.utcoffset() != moscow_time(day, 23, 59).utcoffset():
+        return lambda hour, minute: moscow_time(day, hour, minute).isoformat()
+    prefix, offset = day.isoformat(), midnight.isoformat()[19:]
+
+    def clock(hour: int, minute: int) -> str:
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise DateParseError(f"impossible time {hour:02d}:{minute:02d}")
+        return f"{prefix}T{hour:02d}:{minute:02d}:00{offset}"
+
+    return clock
+
+
 def parse_numeric_date(text: str) -> dt.date | None:
     """The first ``DD.MM.YYYY`` date in ``text``, or None.
 
@@ -137,18 +162,36 @@ def parse_numeric_date(text: str) -> dt.date | None:
 
 def parse_day_heading(text: str) -> dt.date | None:
     """The date of a listing's day heading (``Четверг, 19.02.2026``), or None."""
+    if len(text) > 40:  # the longest weekday, a comma and a date take 24
+        return None
     m = DAY_HEADING_RE.match(text)
     if m is None:
         return None
     return _date(int(m[3]), int(m[2]), int(m[1]), text)
 
 
-def parse_shown_time(text: str) -> dt.datetime | None:
-    """The Moscow time of an article's time line (``12:30 19.02.2026``), or None."""
+def parse_shown_time(text: str, near_st: int | None = None) -> dt.datetime | None:
+    """The Moscow time of an article's time line (``12:30 19.02.2026``), or None.
+
+    When the clocks went back (summer time, before 2011) one shown hour happened
+    twice; ``near_st``, the article's ``st`` if known, picks the one it means.
+
+    >>> parse_shown_time("02:30 31.10.2010", near_st=1288481400).isoformat()
+    '2010-10-31T02:30:00+03:00'
+    >>> parse_shown_time("02:30 31.10.2010").isoformat()
+    '2010-10-31T02:30:00+04:00'
+    """
     m = SHOWN_TIME_RE.match(text)
     if m is None:
         return None
-    return moscow_time(_date(int(m[5]), int(m[4]), int(m[3]), text), int(m[1]), int(m[2]))
+    shown = moscow_time(_date(int(m[5]), int(m[4]), int(m[3]), text), int(m[1]), int(m[2]))
+    if near_st is not None:
+        later = shown.replace(fold=1)
+        if later.utcoffset() != shown.utcoffset() and abs(moscow_to_st(later) - near_st) < abs(
+            moscow_to_st(shown) - near_st
+        ):
+            return later
+    return shown
 
 
 def parse_leading_time(text: str) -> tuple[int, int] | None:
@@ -197,10 +240,11 @@ def parse_russian_date(text: str) -> dt.date:
 
 def parse_worded_date_line(text: str) -> dt.date | None:
     """The date of a line that is only a worded date (``10 февраля 2026 г.``), or None."""
-    if WORDED_DATE_LINE_RE.match(text) is None:
+    m = WORDED_DATE_LINE_RE.match(text)
+    if m is None:
         return None
     try:
-        return parse_russian_date(text)
+        return _date(int(m[3]), MONTH_NUMBERS[m[2].lower()], int(m[1]), text)
     except DateParseError:
         return None
 

@@ -16,8 +16,9 @@ True
 from __future__ import annotations
 
 import html
+import re
 from typing import Final
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from centrasia_crawler.site import ARTICLE_KEY, ARTICLE_PATH, CANONICAL_ROOT, SITE_HOSTS
 
@@ -40,6 +41,22 @@ def is_site_url(url: str, also: str | None = None) -> bool:
     return host in SITE_HOSTS or (also is not None and host == _host(urlsplit(also).netloc))
 
 
+_LINK_RE: Final = re.compile(
+    r"""^(?:(?P<scheme>[a-z][a-z0-9+.-]*):)?   # http:, https:, or none
+        (?://(?P<netloc>[^/?#]*))?              # //host, or none
+        (?P<path>[^?#]*)                        # the path
+        \?(?P<query>[^#]*)                      # the query; a fragment may follow
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# The forms nearly every link takes, matched in one step.
+_COMMON_LINK_RE: Final = re.compile(
+    r"(?:https?://(?:www\.)?centrasia\.(?:org|ru))?/?newsA\.php\?st=([0-9]{1,12})\Z"
+)
+_ST_RE: Final = re.compile(rf"(?:^|&)\s*{ARTICLE_KEY}=([^&]*)", re.IGNORECASE)
+_PATH_SUFFIX: Final = "/" + ARTICLE_PATH.lower()
+
+
 def article_st(href: str, base: str | None = None) -> int | None:
     """The ``st`` of an article link, or None when ``href`` is no link to an article.
 
@@ -51,20 +68,34 @@ def article_st(href: str, base: str | None = None) -> int | None:
     >>> article_st("person2.php?st=1771493400") is None
     True
     """
-    href = html.unescape(href.strip())
-    if ARTICLE_PATH.lower() not in href.lower() or not is_site_url(href, base):
+    common = _COMMON_LINK_RE.match(href)
+    if common is not None:
+        value = int(common[1])
+        return value if 0 < value <= MAX_ST else None
+    if ARTICLE_PATH not in href and ARTICLE_PATH.lower() not in href.lower():
         return None
-    parts = urlsplit(href)
-    if not parts.path.lower().endswith("/" + ARTICLE_PATH.lower()) and (
-        parts.path.lower() != ARTICLE_PATH.lower()
-    ):
+    m = _LINK_RE.match(href.strip())
+    if m is None:
         return None
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key.lower().lstrip("?") == ARTICLE_KEY:
-            value = value.strip()
-            if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ST:
-                return int(value)
+    scheme, netloc = m["scheme"], m["netloc"]
+    if scheme is not None and scheme.lower() not in ("http", "https"):
+        return None
+    if netloc is not None:
+        host = _host(netloc)
+        if host not in SITE_HOSTS and (base is None or host != _host(urlsplit(base).netloc)):
             return None
+    path = m["path"].lower()
+    if not (path.endswith(_PATH_SUFFIX) or path == _PATH_SUFFIX[1:]):
+        return None
+    query = m["query"]
+    if "&amp;" in query:
+        query = html.unescape(query)
+    found = _ST_RE.search(query)
+    if found is None:
+        return None
+    value = found[1].strip()
+    if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ST:
+        return int(value)
     return None
 
 

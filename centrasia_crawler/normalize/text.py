@@ -12,14 +12,23 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-# \s covers non-breaking and other Unicode spaces; zero-width ones are dropped.
-_SPACE_RE: Final = re.compile(r"\s+")
-_DROP_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
+# Control characters (but the white-space ones) and zero-width characters are dropped.
+_DROP_RE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def drop_invisible(text: str) -> str:
+    """The text without control (but white-space) and zero-width characters."""
+    return _DROP_RE.sub("", text) if _DROP_RE.search(text) else text
 
 
 def clean_text(text: str) -> str:
-    """One line of text: control and zero-width characters dropped, spaces collapsed."""
-    return _SPACE_RE.sub(" ", _DROP_RE.sub("", text)).strip()
+    """One line of text: control and zero-width characters dropped, spaces collapsed.
+
+    ``str.split()`` splits at every Unicode space, non-breaking ones included.
+    """
+    squashed = " ".join(text.split())
+    # isprintable() is one fast pass; only text with something to drop pays for the regex.
+    return squashed if squashed.isprintable() else " ".join(drop_invisible(text).split())
 
 
 def join_paragraphs(paragraphs: Iterable[str]) -> str:

@@ -1,0 +1,146 @@
+"""Russian dates and times, Moscow time, st <-> time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from centrasia_crawler.normalize.dates import (
+    MONTH_FORMS,
+    DateParseError,
+    day_start_st,
+    moscow_to_st,
+    parse_day_heading,
+    parse_leading_time,
+    parse_month_heading,
+    parse_russian_date,
+    parse_shown_time,
+    parse_worded_date_line,
+    shown_time_disagrees,
+    st_to_moscow,
+)
+
+ST_2000 = 946_684_800  # 2000-01-01T00:00Z
+ST_2031 = 1_924_992_000  # 2031-01-01T00:00Z
+
+
+@given(st.integers(min_value=ST_2000, max_value=ST_2031 - 1))
+def test_any_st_shown_as_the_site_shows_it_parses_back_to_the_same_minute(st_: int) -> None:
+    shown = st_to_moscow(st_).strftime("%H:%M %d.%m.%Y")
+    parsed = parse_shown_time(shown, near_st=st_)
+    assert parsed is not None
+    assert moscow_to_st(parsed) == st_ - st_ % 60
+    assert not shown_time_disagrees(st_, parsed)
+
+
+@given(st.integers(min_value=ST_2000, max_value=ST_2031 - 1))
+def test_without_st_a_shown_time_is_the_same_minute_or_the_repeated_hour(st_: int) -> None:
+    shown = st_to_moscow(st_).strftime("%H:%M %d.%m.%Y")
+    parsed = parse_shown_time(shown)
+    assert parsed is not None
+    assert moscow_to_st(parsed) - (st_ - st_ % 60) in (0, -3600)
+
+
+@pytest.mark.parametrize(
+    ("st_", "iso"),
+    [
+        (1771493400, "2026-02-19T12:30:00+03:00"),  # UTC+3 since 26.10.2014
+        (1341129600, "2012-07-01T12:00:00+04:00"),  # UTC+4 from 27.03.2011 to 26.10.2014
+        (1105347600, "2005-01-10T12:00:00+03:00"),  # winter time before 2011
+        (1120982400, "2005-07-10T12:00:00+04:00"),  # summer time before 2011
+    ],
+)
+def test_moscow_offset_comes_from_the_tz_database(st_: int, iso: str) -> None:
+    assert st_to_moscow(st_).isoformat() == iso
+    assert moscow_to_st(dt.datetime.fromisoformat(iso)) == st_
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+@given(day=st.integers(1, 28), year=st.integers(1995, 2035), data=st.data())
+def test_every_month_in_every_form_parses(
+    month: int, day: int, year: int, data: st.DataObject
+) -> None:
+    form = data.draw(st.sampled_from(MONTH_FORMS[month - 1]), label="form")
+    case = data.draw(st.sampled_from([str.lower, str.title, str.upper]), label="case")
+    suffix = data.draw(st.sampled_from(["", " г.", " г", " года"]), label="suffix")
+    dot = "." if len(form) <= 4 and data.draw(st.booleans(), label="dot") else ""
+    text = f"{day} {case(form)}{dot} {year}{suffix}"
+    assert parse_russian_date(text) == dt.date(year, month, day)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("10 февраля 2026 г.", dt.date(2026, 2, 10)),
+        ("Четверг, 19.02.2026", dt.date(2026, 2, 19)),
+        ("19.02.2026", dt.date(2026, 2, 19)),
+        ("1 мая 2001 года", dt.date(2001, 5, 1)),
+        ("среда, 3 марта 2010", dt.date(2010, 3, 3)),
+    ],
+)
+def test_russian_dates(text: str, date: dt.date) -> None:
+    assert parse_russian_date(text) == date
+
+
+@pytest.mark.parametrize(
+    "text", ["", "февраля", "10 февраля", "31.02.2026", "31 февраля 2026", "abc"]
+)
+def test_not_a_complete_or_real_date(text: str) -> None:
+    with pytest.raises(DateParseError):
+        parse_russian_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Четверг, 19.02.2026", dt.date(2026, 2, 19)),
+        ("  ВОСКРЕСЕНЬЕ,15.02.2026 ", dt.date(2026, 2, 15)),
+        ("пн 16.02.2026", dt.date(2026, 2, 16)),
+        ("19.02.2026", None),
+        ("Четверг, 19.02.2026 и ещё", None),
+    ],
+)
+def test_day_headings(text: str, expected: dt.date | None) -> None:
+    assert parse_day_heading(text) == expected
+
+
+def test_impossible_day_heading_raises() -> None:
+    with pytest.raises(DateParseError, match="impossible"):
+        parse_day_heading("Среда, 31.02.2026")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("17:02\xa0\xa0Поезд", (17, 2)),
+        ("00:05 Сводка", (0, 5)),
+        ("24:00 x", None),
+        ("12:30:15", None),
+        ("1234", None),
+        ("9:05 x", (9, 5)),
+    ],
+)
+def test_leading_times(text: str, expected: tuple[int, int] | None) -> None:
+    assert parse_leading_time(text) == expected
+
+
+def test_shown_time_must_be_alone_and_real() -> None:
+    assert parse_shown_time("Обновлено 12:30 19.02.2026") is None
+    with pytest.raises(DateParseError):
+        parse_shown_time("25:30 19.02.2026")
+    with pytest.raises(DateParseError):
+        parse_shown_time("12:30 30.02.2026")
+
+
+def test_worded_date_line_and_month_heading() -> None:
+    assert parse_worded_date_line("10 февраля 2026 г.") == dt.date(2026, 2, 10)
+    assert parse_worded_date_line("10 февраля 2026 г. в Бишкеке прошел форум") is None
+    assert parse_month_heading("Февраль 2026") == (2026, 2)
+    assert parse_month_heading("Февраль") is None
+
+
+def test_day_start_is_moscow_midnight() -> None:
+    assert day_start_st(dt.date(2026, 2, 11)) == 1770757200  # the specimen's day.php?st=

@@ -1,0 +1,17 @@
+"""Plain text: spaces, control characters, paragraphs."""
+
+from __future__ import annotations
+
+from centrasia_crawler.normalize.text import clean_text, join_paragraphs
+
+
+def test_spaces_of_every_kind_collapse() -> None:
+    assert clean_text("a\xa0\xa0b\u2009c\u202f d\t\ne") == "a b c d e"
+
+
+def test_control_and_zero_width_characters_are_dropped() -> None:
+    assert clean_text("a\x00b\x07c\u200bd\ufeff") == "abcd"
+
+
+def test_paragraphs_are_separated_by_one_blank_line() -> None:
+    assert join_paragraphs(["  Один ", "", "\xa0", "Два\n три"]) == "Один\n\nДва три"
