@@ -77,8 +77,9 @@ def read_days(page: Page) -> tuple[list[dict[str, Any]], int]:
             # A time alone on its line, its headline on the next (time and title in cells).
             pending = time if time is not None and len(block.text) <= 5 else None
             continue
-        time = time or pending
-        pending = None
+        time, pending = time or pending, None
+        if time is None:
+            continue
         if current is None or clock is None:
             orphans += 1
             continue

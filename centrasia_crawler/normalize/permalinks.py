@@ -70,8 +70,8 @@ def article_st(href: str, base: str | None = None) -> int | None:
     """
     common = _COMMON_LINK_RE.match(href)
     if common is not None:
-        value = int(common[1])
-        return value if 0 < value <= MAX_ST else None
+        number = int(common[1])
+        return number if 0 < number <= MAX_ST else None
     if ARTICLE_PATH not in href and ARTICLE_PATH.lower() not in href.lower():
         return None
     m = _LINK_RE.match(href.strip())
