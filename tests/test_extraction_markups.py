@@ -169,3 +169,11 @@ def test_listing_with_times_and_titles_in_separate_cells() -> None:
 def test_pages_without_the_anchors_are_refused_with_a_reason(page: str, reason: str) -> None:
     with pytest.raises(NotACentrasiaPage, match=reason):
         extract(page.encode())
+
+
+def test_article_fetched_from_a_mirror_takes_st_from_its_address() -> None:
+    mirror = "http://127.0.0.1:8765/newsA.php?st=1770853500"
+    got = extract(FLAT_ARTICLE.encode(), mirror).data
+    assert got["st"] == 1770853500
+    assert got["url"] == "https://centrasia.org/newsA.php?st=1770853500"
+    assert got["time_mismatch"] is True

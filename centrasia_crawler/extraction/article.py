@@ -140,7 +140,7 @@ def extract_article(page: Page) -> dict[str, Any]:
     if not body:
         raise NotACentrasiaPage("article has a title and a time line but no body text")
 
-    st = article_st(page.url) or (article_st(stated) if stated else None)
+    st = article_st(page.url, page.url) or (article_st(stated) if stated else None)
     if st is None:
         st = moscow_to_st(shown)
     else:

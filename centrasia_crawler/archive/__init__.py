@@ -1,0 +1,15 @@
+"""The SQLite archive: the only code that speaks SQL."""
+
+from centrasia_crawler.archive.schema import SCHEMA_VERSION, ArchiveVersionError, fold_yo
+from centrasia_crawler.archive.store import Archive, BatchResult, RawPage, content_hash, utc_now
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Archive",
+    "ArchiveVersionError",
+    "BatchResult",
+    "RawPage",
+    "content_hash",
+    "fold_yo",
+    "utc_now",
+]

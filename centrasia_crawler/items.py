@@ -1,0 +1,78 @@
+"""What the spider yields: articles, headlines as listed, raw pages, and problems.
+
+Plain dataclasses (Scrapy handles them through itemadapter). Fields that extraction
+may not fill are optional, so the validation pipeline can drop what is incomplete
+with a reason instead of failing on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ArticleItem:
+    """An article as extracted (the shape of ``specimen/expected/article_*.json``)."""
+
+    st: int | None
+    url: str | None
+    title: str | None
+    published_at: str | None
+    body: str | None
+    source: str | None = None
+    source_url: str | None = None
+    original_date: str | None = None
+    stated_permalink: str | None = None
+    time_mismatch: bool = False
+
+    @classmethod
+    def from_extracted(cls, data: dict[str, Any]) -> ArticleItem:
+        return cls(
+            st=data.get("st"),
+            url=data.get("url"),
+            title=data.get("title"),
+            published_at=data.get("published_at"),
+            body=data.get("body"),
+            source=data.get("source"),
+            source_url=data.get("source_url"),
+            original_date=data.get("original_date"),
+            stated_permalink=data.get("stated_permalink"),
+            time_mismatch=bool(data.get("time_mismatch")),
+        )
+
+
+@dataclass
+class HeadlineItem:
+    """A headline as a listing page shows it."""
+
+    st: int
+    listed_on: str
+    listed_at: str
+    title: str
+    attribution: str | None
+    page_url: str
+
+
+@dataclass
+class PageItem:
+    """A raw response, kept so the archive can be re-extracted without the network."""
+
+    url: str
+    status: int
+    headers: dict[str, list[str]]
+    body: bytes
+    fetched_at: str
+    kind: str | None = None
+    st: int | None = None
+    extraction_error: str | None = None
+
+
+@dataclass
+class ProblemItem:
+    """Something that went wrong with one URL, recorded in the run's row."""
+
+    url: str
+    reason: str
+    kind: str = "error"
+    extra: dict[str, Any] = field(default_factory=dict)

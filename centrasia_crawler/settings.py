@@ -1,0 +1,64 @@
+"""Scrapy settings. Every custom setting is CENTRASIA_*; each is documented in README.md.
+
+The defaults are polite to the live site: robots.txt obeyed, one request at a time
+per host with a delay that AutoThrottle adapts, a descriptive User-Agent, size and
+time limits, and no remote-control or telnet consoles.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "centrasia_crawler"
+SPIDER_MODULES = ["centrasia_crawler.spiders"]
+NEWSPIDER_MODULE = "centrasia_crawler.spiders"
+
+# --- ours ---------------------------------------------------------------------------
+#: The site to crawl; article addresses are built from it and st. A replica or a
+#: mirror is crawled by pointing this at it.
+CENTRASIA_ROOT_URL = "https://centrasia.org/"
+#: The archive file (created on first use, upgraded in place).
+CENTRASIA_ARCHIVE_PATH = "data/archive.sqlite"
+#: Items written per transaction.
+CENTRASIA_BATCH_SIZE = 200
+#: Skip requests for articles the archive already has (refreshes excepted).
+CENTRASIA_SKIP_ARCHIVED = True
+
+# --- politeness -----------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+USER_AGENT = (
+    "centrasia-crawler/0.1 (archival crawler of centrasia.org news; polite, robots.txt-obeying)"
+)
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# --- limits and safety ----------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+COOKIES_ENABLED = False
+HTTPCACHE_ENABLED = False
+
+# --- components -----------------------------------------------------------------------
+SPIDER_MIDDLEWARES = {
+    "centrasia_crawler.middlewares.SkipArchivedMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "centrasia_crawler.pipelines.ValidatePipeline": 100,
+    "centrasia_crawler.pipelines.ArchivePipeline": 800,
+}
+# Depth-first: articles of a day are fetched before the next day is opened.
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.LifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoDiskQueue"
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

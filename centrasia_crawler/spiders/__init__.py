@@ -1,0 +1,1 @@
+"""Scrapy spiders: thin, they decide what to fetch next and hand pages to extraction."""

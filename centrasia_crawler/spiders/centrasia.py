@@ -1,0 +1,290 @@
+"""The `centrasia` spider: decides what to fetch next; extraction does the reading.
+
+Modes (spider arguments, ``scrapy crawl centrasia -a NAME=VALUE``):
+
+- default, incremental (hourly jobs): the index and the RSS feed, then every listed
+  article the archive does not have yet. With nothing new: robots.txt, the index,
+  the feed; three requests.
+- ``since=YYYY-MM-DD [until=YYYY-MM-DD]``, backfill: the archive's day pages in the
+  range (found through the calendar behind ``Архив`` and previous-day links), each
+  day once, and their articles the archive does not have.
+- ``refresh=DAYS``: also re-fetch the articles published in the last DAYS days, so
+  that edits become revisions.
+
+Article addresses are built from ``st`` and ``CENTRASIA_ROOT_URL``, whatever host a
+link named; links to other sites are never followed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from centrasia_crawler.archive import Archive, utc_now
+from centrasia_crawler.extraction import NotACentrasiaPage, extract
+from centrasia_crawler.items import ArticleItem, HeadlineItem, PageItem, ProblemItem
+from centrasia_crawler.normalize.permalinks import fetch_url, rebase
+from centrasia_crawler.site import FEED_PATH
+
+#: Articles first, so a backfill drains one day before it opens the next.
+ARTICLE_PRIORITY = 10
+DAY_PRIORITY = 0
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument makes no sense; the message is one line for the user."""
+
+
+def parse_day_argument(name: str, value: str | None) -> dt.date | None:
+    """A ``YYYY-MM-DD`` spider argument.
+
+    >>> parse_day_argument("since", "2026-02-12")
+    datetime.date(2026, 2, 12)
+    """
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SpiderArgumentError(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_days_argument(name: str, value: str | None) -> int | None:
+    """A positive whole number of days."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or not 0 < int(text) <= 36600:
+        raise SpiderArgumentError(f"{name}={value!r} is not a number of days (1 to 36600)")
+    return int(text)
+
+
+class CentrasiaSpider(scrapy.Spider):
+    name = "centrasia"
+    allowed_domains: list[str]
+    state: dict[str, Any]  # kept in JOBDIR by Scrapy's SpiderState extension
+
+    def __init__(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        refresh: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.argument_error: str | None = None
+        self.arguments = {
+            k: v for k, v in {"since": since, "until": until, "refresh": refresh}.items() if v
+        }
+        self.since = self.until = None
+        self.refresh_days: int | None = None
+        try:
+            self.since = parse_day_argument("since", since)
+            self.until = parse_day_argument("until", until)
+            self.refresh_days = parse_days_argument("refresh", refresh)
+            if self.until and not self.since:
+                raise SpiderArgumentError("until= needs since= (a backfill range)")
+            if self.since and self.until and self.since > self.until:
+                raise SpiderArgumentError(f"since={since} is after until={until}")
+        except SpiderArgumentError as exc:
+            self.argument_error = str(exc)
+        self.mode = "backfill" if self.since else "incremental"
+        if self.refresh_days:
+            self.mode += "+refresh"
+        self.root = "https://centrasia.org/"
+        self.archive_path = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CentrasiaSpider:
+        spider: CentrasiaSpider = super().from_crawler(crawler, *args, **kwargs)
+        root = crawler.settings.get("CENTRASIA_ROOT_URL") or "https://centrasia.org/"
+        parts = urlsplit(root)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            spider.argument_error = f"CENTRASIA_ROOT_URL={root!r} is not an http(s) address"
+        spider.root = root.rstrip("/") + "/"
+        spider.allowed_domains = [parts.hostname or ""]
+        spider.archive_path = crawler.settings.get("CENTRASIA_ARCHIVE_PATH")
+        return spider
+
+    # What to fetch first ----------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.argument_error:
+            self.logger.error("bad argument: %s", self.argument_error)
+            self.crawler.stats.set_value("centrasia/argument_error", self.argument_error)
+            raise scrapy.exceptions.CloseSpider("bad_arguments")
+        if self.refresh_days:
+            since_st = int(time.time()) - self.refresh_days * 86400
+            with Archive.open(self.archive_path) as archive:
+                sts = archive.sts_published_since(since_st)
+            self.logger.info("refresh: re-fetching %d articles", len(sts))
+            for st in sts:
+                yield self.article_request(st, refresh=True)
+        yield scrapy.Request(self.root, callback=self.parse_index, errback=self.on_error)
+        if not self.since:
+            yield scrapy.Request(
+                urljoin(self.root, FEED_PATH), callback=self.parse_feed, errback=self.on_error
+            )
+
+    def article_request(self, st: int, refresh: bool = False) -> scrapy.Request:
+        return scrapy.Request(
+            fetch_url(st, self.root),
+            callback=self.parse_article,
+            errback=self.on_error,
+            priority=ARTICLE_PRIORITY,
+            meta={"article_st": st, "refresh": refresh},
+            dont_filter=refresh,
+        )
+
+    def in_range(self, day: str) -> bool:
+        if self.since is None:
+            return True
+        date = dt.date.fromisoformat(day)
+        return self.since <= date and (self.until is None or date <= self.until)
+
+    def day_request(self, url: str, day: str) -> scrapy.Request | None:
+        """The request for a day page, once per day per backfill (kept across resumes)."""
+        target = rebase(url, self.root)
+        if not hasattr(self, "state"):  # no JOBDIR: SpiderState does not run
+            self.state = {}
+        requested: set[str] = self.state.setdefault("days_requested", set())
+        if target is None or day in requested or not self.in_range(day):
+            return None
+        requested.add(day)
+        return scrapy.Request(
+            target,
+            callback=self.parse_day,
+            errback=self.on_error,
+            priority=DAY_PRIORITY,
+            cb_kwargs={"day": day},
+        )
+
+    # Reading what came back -------------------------------------------------------------
+
+    def read(self, response: Response, expected: str) -> tuple[dict[str, Any] | None, list[Any]]:
+        """Extract a response; return its data (None on failure) and the items to yield."""
+        content_type = response.headers.get("Content-Type")
+        page = PageItem(
+            url=response.url,
+            status=response.status,
+            headers={
+                k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+                for k, vs in response.headers.items()
+            },
+            body=response.body,
+            fetched_at=utc_now(),
+            kind=expected,
+            st=response.meta.get("article_st"),
+        )
+        try:
+            result = extract(
+                response.body,
+                response.url,
+                content_type.decode("latin-1") if content_type else None,
+            )
+            if result.kind != expected:
+                raise NotACentrasiaPage(f"expected {expected} page, found {result.kind} page")
+        except NotACentrasiaPage as exc:
+            page.extraction_error = exc.reason
+            self.crawler.stats.inc_value(f"centrasia/extraction_failed/{expected}")
+            self.logger.warning("extraction failed for %s: %s", response.url, exc.reason)
+            problem = ProblemItem(response.url, exc.reason, kind=f"extraction:{expected}")
+            return None, [page, problem]
+        return result.data, [page]
+
+    def headlines(self, data: dict[str, Any], page_url: str) -> Iterator[Any]:
+        days = data.get("days", [data])
+        for day in days:
+            self.crawler.stats.inc_value("centrasia/headlines", len(day["headlines"]))
+            for h in day["headlines"]:
+                yield HeadlineItem(
+                    st=h["st"],
+                    listed_on=day["date"],
+                    listed_at=h["listed_at"],
+                    title=h["title"],
+                    attribution=h["attribution"],
+                    page_url=page_url,
+                )
+                if self.in_range(day["date"]):
+                    yield self.article_request(h["st"])
+
+    def parse_index(self, response: Response) -> Iterator[Any]:
+        data, items = self.read(response, "listing")
+        yield from items
+        if data is None:
+            return
+        yield from self.headlines(data, response.url)
+        if self.since:
+            archive_url = data.get("archive_url")
+            if archive_url and (target := rebase(archive_url, self.root)):
+                yield scrapy.Request(
+                    target, callback=self.parse_calendar, errback=self.on_error, priority=1
+                )
+            else:
+                yield ProblemItem(response.url, "index has no link to the archive (Архив)")
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        data, items = self.read(response, "feed")
+        yield from items
+        for item in data["items"] if data else ():
+            yield self.article_request(item["st"])
+
+    def parse_calendar(self, response: Response) -> Iterator[Any]:
+        data, items = self.read(response, "calendar")
+        yield from items
+        days = [d for d in data["days"] if self.in_range(d["date"])] if data else []
+        self.crawler.stats.set_value("centrasia/backfill/days_in_range", len(days))
+        for day in sorted(days, key=lambda d: d["date"], reverse=True):
+            request = self.day_request(day["url"], day["date"])
+            if request is not None:
+                yield request
+
+    def parse_day(self, response: Response, day: str) -> Iterator[Any]:
+        data, items = self.read(response, "listing")
+        yield from items
+        if data is None:
+            return
+        self.crawler.stats.inc_value("centrasia/backfill/days_done")
+        yield from self.headlines(data, response.url)
+        prev_day = data.get("prev_day")
+        if prev_day:  # days the calendar did not list are reached through their neighbours
+            request = self.day_request(prev_day["url"], prev_day["date"])
+            if request is not None:
+                yield request
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        data, items = self.read(response, "article")
+        yield from items
+        if data is not None:
+            yield ArticleItem.from_extracted(data)
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        reason = describe_failure(failure)
+        kind = "robots" if "robots.txt" in reason else "fetch"
+        if kind == "fetch":
+            self.logger.error("could not fetch %s: %s", url, reason)
+        yield ProblemItem(url, reason, kind=kind)
+
+
+def describe_failure(failure: Failure) -> str:
+    """One line saying why a request failed."""
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        return str(exc) or "ignored"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

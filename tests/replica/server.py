@@ -1,0 +1,249 @@
+"""The replica's HTTP server: a real server on 127.0.0.1, with fault injection and a log.
+
+Faults are transient and deterministic: a path chosen by its hash (and the fault's
+rate) fails on its first attempt only, so a crawler that retries gets everything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from tests.replica.content import Site
+from tests.replica.markup import MARKUPS, Markup
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@dataclass
+class Faults:
+    """Rates (0 to 1) of transient faults, each on a path's first attempt."""
+
+    error_rate: float = 0.0  # 503 Service Unavailable
+    slow_rate: float = 0.0  # answered after slow_seconds
+    slow_seconds: float = 0.5
+    drop_rate: float = 0.0  # the connection closed with no answer
+    truncate_rate: float = 0.0  # half the body, then the connection closed
+    seed: int = 7
+
+
+@dataclass
+class LoggedRequest:
+    path: str
+    status: int
+    fault: str | None
+    at: float
+    user_agent: str = ""
+
+
+@dataclass
+class Replica:
+    """A running replica: the site, its markup, its faults, its request log."""
+
+    site: Site
+    markup: Markup
+    faults: Faults = field(default_factory=Faults)
+    index_days: int = 7
+    log: list[LoggedRequest] = field(default_factory=list)
+    host: str = "127.0.0.1"
+    port: int = 0
+    _attempts: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+    _day_paths: dict[str, dt.date] | None = None
+
+    @property
+    def root(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    # Pages --------------------------------------------------------------------------
+
+    def robots(self) -> str:
+        lines = ["User-agent: *", "Disallow: /private/"]
+        lines += [f"Disallow: /newsA.php?st={st}" for st in sorted(self.site.disallowed)]
+        return "\n".join(lines) + "\n"
+
+    def page(self, path: str, query: dict[str, list[str]]) -> tuple[int, str, str] | None:
+        """``(status, content type, text)`` for a path, or None for 404."""
+        m, site = self.markup, self.site
+        days = site.day_list()
+        html = m.content_type()
+        if path == "/":
+            return 200, html, m.index([site.listing_day(d) for d in days[: self.index_days]])
+        if path == "/robots.txt":
+            return 200, "text/plain; charset=utf-8", self.robots()
+        if path == "/rss/redtram.xml":
+            return 200, m.content_type("application/rss+xml"), m.feed(site.feed_items())
+        if path == "/" + m.calendar_path():
+            return 200, html, m.calendar(days)
+        if path == "/newsA.php":
+            st = _int(query.get("st"))
+            if st is None or st not in site.by_st:
+                return None
+            return 200, html, m.article(site.article(st), site.sidebar(st), site.style(st))
+        day = self.day_of(path, query)
+        if day is not None and day in site.by_day:
+            older = [d for d in days if d < day]
+            newer = [d for d in days if d > day]
+            return (
+                200,
+                html,
+                m.day(
+                    site.listing_day(day), older[0] if older else None, newer[-1] if newer else None
+                ),
+            )
+        return None
+
+    def day_of(self, path: str, query: dict[str, list[str]]) -> dt.date | None:
+        if self._day_paths is None:
+            self._day_paths = {"/" + self.markup.day_path(d): d for d in self.site.by_day}
+        st = query.get("st")
+        return self._day_paths.get(path + (f"?st={st[0]}" if st else ""))
+
+    # Faults -------------------------------------------------------------------------
+
+    def fault_for(self, path: str) -> str | None:
+        with self._lock:
+            attempt = self._attempts.get(path, 0)
+            self._attempts[path] = attempt + 1
+        if attempt > 0 or path == "/robots.txt":
+            return None
+        f = self.faults
+        roll = int(hashlib.sha256(f"{f.seed}:{path}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        edge = 0.0
+        for name, rate in (
+            ("error", f.error_rate),
+            ("drop", f.drop_rate),
+            ("truncate", f.truncate_rate),
+            ("slow", f.slow_rate),
+        ):
+            edge += rate
+            if roll < edge:
+                return name
+        return None
+
+    def requests_to(self, prefix: str) -> list[LoggedRequest]:
+        return [r for r in self.log if r.path.startswith(prefix)]
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self.log.clear()
+            self._attempts.clear()
+
+    # Serving ------------------------------------------------------------------------
+
+    def start(self) -> Replica:
+        replica = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+            def do_GET(self) -> None:
+                replica.handle(self)
+
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def handle(self, h: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(h.path)
+        full = parts.path + (f"?{parts.query}" if parts.query else "")
+        fault = self.fault_for(full)
+        agent = h.headers.get("User-Agent", "")
+        if fault == "drop":
+            self._log(full, 0, fault, agent)
+            h.close_connection = True
+            h.connection.close()
+            return
+        if fault == "error":
+            self._send(h, 503, "text/plain", b"busy\n")
+            self._log(full, 503, fault, agent)
+            return
+        if fault == "slow":
+            time.sleep(self.faults.slow_seconds)
+        answer = self.page(parts.path, parse_qs(parts.query))
+        if answer is None:
+            self._send(h, 404, "text/plain", b"not found\n")
+            self._log(full, 404, fault, agent)
+            return
+        status, content_type, text = answer
+        body = text.encode() if content_type.startswith("text/plain") else self.markup.encode(text)
+        if fault == "truncate":
+            h.send_response(status)
+            h.send_header("Content-Type", content_type)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body[: len(body) // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            h.connection.shutdown(2)
+            self._log(full, status, fault, agent)
+            return
+        self._send(h, status, content_type, body)
+        self._log(full, status, fault, agent)
+
+    def _send(self, h: BaseHTTPRequestHandler, status: int, content_type: str, body: bytes) -> None:
+        h.send_response(status)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    def _log(self, path: str, status: int, fault: str | None, agent: str) -> None:
+        with self._lock:
+            self.log.append(LoggedRequest(path, status, fault, time.time(), agent))
+
+
+def _int(values: list[str] | None) -> int | None:
+    if not values or not values[0].isdigit():
+        return None
+    return int(values[0])
+
+
+@contextmanager
+def serve(
+    days: int = 3,
+    per_day: int = 50,
+    markup: str = "table",
+    faults: Faults | None = None,
+    port: int = 0,
+    index_days: int = 7,
+    **site_options: Any,
+) -> Iterator[Replica]:
+    """A replica running on 127.0.0.1 for the duration of the ``with`` block."""
+    replica = Replica(
+        Site(days=days, per_day=per_day, **site_options),
+        MARKUPS[markup](),
+        faults or Faults(),
+        index_days=index_days,
+        port=port,
+    ).start()
+    try:
+        yield replica
+    finally:
+        replica.stop()
+
+
+def replace_faults(replica: Replica, **rates: Any) -> None:
+    replica.faults = dataclasses.replace(replica.faults, **rates)

@@ -1,0 +1,186 @@
+"""End to end: `scrapy crawl centrasia` against the replica on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from centrasia_crawler.archive import Archive
+from centrasia_crawler.extraction import extract
+from tests.crawling import crawl
+from tests.replica.content import MOSCOW, Site
+from tests.replica.server import Faults, Replica, serve
+
+ARTICLE_FIELDS = (
+    "st",
+    "url",
+    "title",
+    "published_at",
+    "body",
+    "source",
+    "source_url",
+    "original_date",
+    "stated_permalink",
+)
+
+
+def rows(path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def assert_archive_is_ground_truth(path: Path, site: Site, sts: list[int]) -> None:
+    archived = {r["st"]: r for r in rows(path, "SELECT * FROM articles")}
+    assert sorted(archived) == sts
+    for st in sts:
+        truth, row = site.article(st), archived[st]
+        for name in ARTICLE_FIELDS:
+            assert row[name] == truth[name], (st, name)
+        assert row["time_mismatch"] == int(truth.get("time_mismatch", False)), st
+        assert row["attribution"] == site.attribution(st), st
+        assert row["published_date"] == truth["published_at"][:10]
+        assert row["revision"] == 1
+
+
+@pytest.fixture(params=["table", "div"])
+def replica(request: pytest.FixtureRequest) -> Any:
+    with serve(days=3, per_day=20, markup=request.param) as running:
+        yield running
+
+
+def test_full_crawl_archives_exactly_the_ground_truth(replica: Replica, tmp_path: Path) -> None:
+    archive = tmp_path / "archive.sqlite"
+    crawl(replica, archive)
+    site = replica.site
+    assert_archive_is_ground_truth(archive, site, site.archivable())
+
+    listed = rows(archive, "SELECT st, listed_on, listed_at, title, attribution FROM listings")
+    expected = [
+        {
+            "st": h["st"],
+            "listed_on": day.isoformat(),
+            "listed_at": h["listed_at"],
+            "title": h["title"],
+            "attribution": site.attribution(h["st"]),
+        }
+        for day in site.day_list()
+        for h in site.headlines(day)
+    ]
+    assert sorted(listed, key=lambda r: r["st"]) == sorted(expected, key=lambda r: r["st"])
+
+    # Every article's raw page is stored and extracts again, without the network.
+    with Archive.open(archive, readonly=True) as store:
+        for st in site.archivable()[:10]:
+            page = store.page_body(f"{replica.root}newsA.php?st={st}")
+            assert page is not None and page.status == 200
+            content_type = page.headers.get("Content-Type", [None])[0]
+            data = extract(page.body, page.url, content_type).data
+            assert data == site.article(st)
+        run = store.last_run()
+    assert run is not None
+    assert run["finish_reason"] == "finished"
+    assert run["new_articles"] == len(site.archivable())
+    assert run["errors"] == 0
+    assert run["mode"] == "incremental"
+
+
+def test_every_request_stays_on_the_replica_and_respects_robots(
+    replica: Replica, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive.sqlite"
+    crawl(replica, archive)
+    site = replica.site
+    with Archive.open(archive, readonly=True) as store:
+        run = store.last_run()
+    assert run is not None
+    # What the crawler counted as sent is exactly what the replica received.
+    assert run["requests"] == len(replica.log)
+    paths = [r.path for r in replica.log]
+    forbidden = sorted(site.disallowed)
+    assert forbidden
+    for st in forbidden:
+        assert f"/newsA.php?st={st}" not in paths
+    assert {p["kind"] for p in run["problems"]} == {"robots"}
+    # Listings name articles by relative, root-relative, absolute, old-host and
+    # www forms, the feed by canonical links: each article is fetched once.
+    fetched = Counter(p for p in paths if p.startswith("/newsA.php"))
+    assert set(fetched.values()) == {1}
+    assert len(fetched) == len(site.archivable())
+    assert all(r.user_agent.startswith("centrasia-crawler/") for r in replica.log)
+
+
+def test_second_run_adds_nothing_and_makes_at_most_3_requests(
+    replica: Replica, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive.sqlite"
+    crawl(replica, archive)
+    counts = {
+        t: rows(archive, f"SELECT count(*) AS n FROM {t}")[0]["n"]
+        for t in ("articles", "listings", "article_revisions")
+    }
+    replica.reset_log()
+    crawl(replica, archive)
+    assert len(replica.log) <= 3, [r.path for r in replica.log]
+    assert {r.path for r in replica.log} <= {"/robots.txt", "/", "/rss/redtram.xml"}
+    for table, n in counts.items():
+        assert rows(archive, f"SELECT count(*) AS n FROM {table}")[0]["n"] == n
+    with Archive.open(archive, readonly=True) as store:
+        run = store.last_run()
+    assert run is not None and run["new_articles"] == 0 and run["id"] == 2
+
+
+def test_backfill_through_transient_errors_is_complete(tmp_path: Path) -> None:
+    faults = Faults(
+        error_rate=0.05, drop_rate=0.02, truncate_rate=0.02, slow_rate=0.02, slow_seconds=0.3
+    )
+    with serve(days=12, per_day=8, markup="div", faults=faults, index_days=7) as replica:
+        site = replica.site
+        days = site.day_list()
+        since, until = days[9], days[2]  # beyond the index's seven days, and not the latest
+        archive = tmp_path / "archive.sqlite"
+        crawl(replica, archive, f"since={since}", f"until={until}")
+        assert_archive_is_ground_truth(archive, site, site.in_range(since, until))
+        assert any(r.fault for r in replica.log), "the replica injected no faults"
+        # Each day of the range fetched once (retries aside), none outside it.
+        day_paths = {"/" + replica.markup.day_path(d): d for d in days}
+        ok = Counter(r.path for r in replica.log if r.path in day_paths and r.status == 200)
+        assert {day_paths[p] for p in ok} == {d for d in days if since <= d <= until}
+        assert set(ok.values()) == {1}
+
+        # Re-running the finished backfill fetches no archived article again.
+        replica.reset_log()
+        crawl(replica, archive, f"since={since}", f"until={until}")
+        assert not [r for r in replica.log if r.path.startswith("/newsA.php")]
+
+
+def test_refresh_turns_an_edit_into_a_revision(tmp_path: Path) -> None:
+    today = dt.datetime.now(MOSCOW).date()
+    with serve(days=3, per_day=5, markup="table", last_day=today) as replica:
+        site = replica.site
+        archive = tmp_path / "archive.sqlite"
+        crawl(replica, archive)
+        st = site.archivable()[-1]
+        before = site.article(st)
+        site.edit(st, body=before["body"] + "\n\nИсправлено: уточнены данные.")
+        replica.reset_log()
+        crawl(replica, archive, "refresh=2")
+        assert f"/newsA.php?st={st}" in [r.path for r in replica.log]
+        with Archive.open(archive, readonly=True) as store:
+            now = store.article(st)
+            old = store.revisions(st)
+            run = store.last_run()
+        assert now is not None and now["revision"] == 2
+        assert now["body"] == site.article(st)["body"]
+        assert [r["body"] for r in old] == [before["body"]]
+        assert old[0]["revision"] == 1
+        assert run is not None and run["changed_articles"] == 1
+        assert run["unchanged_articles"] >= 1
