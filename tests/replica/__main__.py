@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -34,10 +35,8 @@ def main() -> int:
             f"replica of centrasia.org ({args.days} days, {args.markup} markup) at {replica.root}",
             flush=True,
         )
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 
