@@ -15,7 +15,10 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 crawl: $(STAMP)
-	$(BIN)/centrasia crawl
+	$(BIN)/scrapy crawl centrasia
+
+demo: $(STAMP)
+	$(BIN)/python -m tests.replica.demo
 
 test: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -26,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/crawl.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -43,7 +43,7 @@ class ArticleItem:
 
 
 @dataclass
-class HeadlineItem:
+class Headline:
     """A headline as a listing page shows it."""
 
     st: int
@@ -52,6 +52,14 @@ class HeadlineItem:
     title: str
     attribution: str | None
     page_url: str
+
+
+@dataclass
+class ListingItem:
+    """The headlines of one listing page (one item, not fifty: items are not free)."""
+
+    page_url: str
+    headlines: list[Headline]
 
 
 @dataclass

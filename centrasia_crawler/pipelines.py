@@ -9,18 +9,20 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import asdict
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from centrasia_crawler.archive import Archive, RawPage
-from centrasia_crawler.items import ArticleItem, HeadlineItem, PageItem, ProblemItem
+from centrasia_crawler.archive import Archive, BatchResult, RawPage
+from centrasia_crawler.items import ArticleItem, ListingItem, PageItem, ProblemItem
 
 REQUIRED_ARTICLE_FIELDS = ("st", "title", "published_at", "body")
+#: Batches handed to the writer thread and not yet written; past this the crawl waits.
+MAX_PENDING_BATCHES = 2
 
 
 def missing_fields(item: ArticleItem) -> list[str]:
@@ -57,7 +59,11 @@ class ValidatePipeline:
 
 
 class ArchivePipeline:
-    """Buffers items and writes them in batches; owns the run's row in ``crawl_runs``."""
+    """Buffers items and writes them in batches; owns the run's row in ``crawl_runs``.
+
+    Batches are written by one writer thread (SQLite and zlib release the GIL, so the
+    writes overlap with the crawl); at most :data:`MAX_PENDING_BATCHES` wait at once.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -71,6 +77,8 @@ class ArchivePipeline:
         self.pages: list[RawPage] = []
         self.problems: list[dict[str, Any]] = []
         self.counters: Counter[str] = Counter()
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self.pending: deque[Future[BatchResult]] = deque()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -84,20 +92,20 @@ class ArchivePipeline:
         return self.crawler.stats
 
     def open_spider(self) -> None:
-        self.archive = Archive.open(self.path)
+        self.archive = archive = self.writer.submit(Archive.open, self.path).result()
         spider = self.crawler.spider
-        self.run_id = self.archive.start_run(
-            getattr(spider, "mode", "unknown"), getattr(spider, "arguments", {})
-        )
+        self.run_id = self.writer.submit(
+            archive.start_run, getattr(spider, "mode", "unknown"), getattr(spider, "arguments", {})
+        ).result()
         self.stats.set_value("centrasia/run_id", self.run_id)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
-            self.articles.append(asdict(item))
-        elif isinstance(item, HeadlineItem):
-            self.listings.append(asdict(item))
+            self.articles.append(dict(vars(item)))
+        elif isinstance(item, ListingItem):
+            self.listings.extend(vars(headline) for headline in item.headlines)
         elif isinstance(item, PageItem):
-            self.pages.append(RawPage(**asdict(item)))
+            self.pages.append(RawPage(**vars(item)))
         elif isinstance(item, ProblemItem):
             self.record_problem(item.url, item.reason, item.kind)
         if len(self.articles) + len(self.listings) + len(self.pages) >= self.batch_size:
@@ -116,10 +124,21 @@ class ArchivePipeline:
             {"url": getattr(item, "url", None) or "", "reason": str(exception), "kind": "dropped"}
         )
 
-    def flush(self) -> None:
-        if self.archive is None or not (self.articles or self.listings or self.pages):
-            return
-        result = self.archive.write_batch(self.articles, self.listings, self.pages, self.run_id)
+    def flush(self, wait: bool = False) -> None:
+        """Hand the buffered items to the writer; count what finished batches did."""
+        if self.archive is not None and (self.articles or self.listings or self.pages):
+            self.pending.append(
+                self.writer.submit(
+                    self.archive.write_batch, self.articles, self.listings, self.pages, self.run_id
+                )
+            )
+            self.articles, self.listings, self.pages = [], [], []
+        while self.pending and (
+            wait or self.pending[0].done() or len(self.pending) > MAX_PENDING_BATCHES
+        ):
+            self.count(self.pending.popleft().result())
+
+    def count(self, result: BatchResult) -> None:
         for name, sts in (
             ("new_articles", result.new),
             ("changed_articles", result.changed),
@@ -127,16 +146,19 @@ class ArchivePipeline:
         ):
             self.counters[name] += len(sts)
             self.stats.inc_value(f"centrasia/{name}", len(sts))
-        self.articles, self.listings, self.pages = [], [], []
 
     def close_spider(self) -> None:
-        self.flush()
+        self.flush(wait=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.archive is None or self.run_id is None:
             return
-        self.flush()
+        self.flush(wait=True)
         self.counters["requests"] = self.stats.get_value("downloader/request_count", 0)
-        self.archive.finish_run(self.run_id, reason, self.counters, self.problems)
-        self.archive.close()
+        archive = self.archive
+        self.writer.submit(
+            archive.finish_run, self.run_id, reason, self.counters, self.problems
+        ).result()
+        self.writer.submit(archive.close).result()
+        self.writer.shutdown()
         self.archive = None

@@ -48,6 +48,10 @@ REMOTE_CONTROL_ENABLED = False
 COOKIES_ENABLED = False
 HTTPCACHE_ENABLED = False
 
+# Our pipelines are synchronous, so more items in flight per response buy nothing;
+# Scrapy starts one asyncio task per allowed item for every response (default 100).
+CONCURRENT_ITEMS = 4
+
 # --- components -----------------------------------------------------------------------
 SPIDER_MIDDLEWARES = {
     "centrasia_crawler.middlewares.SkipArchivedMiddleware": 950,

@@ -184,3 +184,43 @@ def test_refresh_turns_an_edit_into_a_revision(tmp_path: Path) -> None:
         assert old[0]["revision"] == 1
         assert run is not None and run["changed_articles"] == 1
         assert run["unchanged_articles"] >= 1
+
+
+def test_an_interrupted_backfill_resumes_from_its_jobdir(tmp_path: Path) -> None:
+    with serve(days=6, per_day=10, markup="table") as replica:
+        site = replica.site
+        days = site.day_list()
+        since, until = days[-1], days[0]
+        archive, jobdir = tmp_path / "archive.sqlite", tmp_path / "job"
+        args = (f"since={since}", f"until={until}")
+        # Stop after 15 responses, as Ctrl-C or a time limit would.
+        crawl(replica, archive, *args, JOBDIR=str(jobdir), CLOSESPIDER_PAGECOUNT="15")
+        first = rows(archive, "SELECT count(*) AS n FROM articles")[0]["n"]
+        assert 0 < first < len(site.archivable())
+        crawl(replica, archive, *args, JOBDIR=str(jobdir))
+        assert_archive_is_ground_truth(archive, site, site.in_range(since, until))
+        fetched = Counter(r.path for r in replica.log if r.path.startswith("/newsA.php"))
+        assert set(fetched.values()) == {1}, "an article was fetched twice"
+        runs = rows(archive, "SELECT mode, finish_reason FROM crawl_runs ORDER BY id")
+        assert [r["finish_reason"] for r in runs] == ["closespider_pagecount", "finished"]
+
+
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("since=2026-13-01", "since='2026-13-01' is not a date"),
+        ("refresh=soon", "refresh='soon' is not a number of days"),
+        ("until=2026-02-01", "until= needs since="),
+    ],
+)
+def test_a_nonsense_argument_stops_the_crawl_with_a_recorded_reason(
+    tmp_path: Path, arg: str, message: str
+) -> None:
+    with serve(days=1, per_day=3) as replica:
+        archive = tmp_path / "archive.sqlite"
+        done = crawl(replica, archive, arg)
+        assert replica.log == []
+        assert message in done.stderr
+        with Archive.open(archive, readonly=True) as store:
+            run = store.last_run()
+        assert run is not None and run["finish_reason"] == "bad_arguments"

@@ -9,6 +9,7 @@ each with its text, its links and the block elements it sits in. ``<table>`` wit
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Final
@@ -83,7 +84,26 @@ class Page:
     url: str
 
 
-_PARSER: Final = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+# lxml parsers and stylesheets may not be shared between threads: one of each per thread.
+_local = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.HTMLParser(
+            no_network=True, remove_comments=True, remove_pis=True
+        )
+    return parser
+
+
+def _linearizer() -> etree.XSLT:
+    linearizer = getattr(_local, "linearizer", None)
+    if linearizer is None:
+        linearizer = _local.linearizer = _stylesheet()
+    return linearizer
+
+
 _NOT_LINKS: Final = ("javascript:", "mailto:", "#", "data:")
 
 
@@ -97,7 +117,7 @@ def read_page(text: str, url: str) -> Page:
         raise NotACentrasiaPage("truncated document (no closing </body> or </html>)")
     text = strip_markers(text)
     try:
-        root = etree.fromstring(text, _PARSER)
+        root = etree.fromstring(text, _parser())
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise NotACentrasiaPage(f"unparseable HTML ({exc})") from None
     if root is None:
@@ -154,7 +174,6 @@ def _stylesheet() -> etree.XSLT:
     )
 
 
-_LINEARIZER: Final = _stylesheet()
 _LINK_RE: Final = re.compile(
     f"{LINK_START}([^{LINK_TITLE}]*){LINK_TITLE}([^{LINK_TEXT}]*){LINK_TEXT}([^{LINK_END}]*){LINK_END}?"
 )
@@ -171,7 +190,7 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
     blocks: list[Block] = []
     stack: list[str] = []
     containers: tuple[str, ...] = ()
-    for line in str(_LINEARIZER(root)).split("\n"):
+    for line in str(_linearizer()(root)).split("\n"):
         if not line or line.isspace():
             continue
         first = line[0]

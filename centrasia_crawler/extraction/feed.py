@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
@@ -19,9 +20,16 @@ _FEED_START_RE: Final = re.compile(
     r"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(rss|rdf:RDF)\b", re.S
 )
 _FEED_END_RE: Final = re.compile(r"</(rss|rdf:RDF)\s*>\s*$")
-_PARSER: Final = etree.XMLParser(
-    recover=False, resolve_entities=False, no_network=True, huge_tree=False
-)
+_local = threading.local()  # lxml parsers may not be shared between threads
+
+
+def _parser() -> etree.XMLParser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(
+            recover=False, resolve_entities=False, no_network=True, huge_tree=False
+        )
+    return parser
 
 
 def looks_like_feed(text: str) -> bool:
@@ -34,7 +42,7 @@ def extract_feed(text: str, base: str) -> dict[str, Any]:
     if not _FEED_END_RE.search(text[-256:]):
         raise NotACentrasiaPage("truncated feed (no closing </rss>)")
     try:
-        root = etree.fromstring(_XML_DECL_RE.sub("", text, count=1).encode("utf-8"), _PARSER)
+        root = etree.fromstring(_XML_DECL_RE.sub("", text, count=1).encode("utf-8"), _parser())
     except etree.XMLSyntaxError as exc:
         raise NotACentrasiaPage(f"malformed feed ({exc})") from None
     items = []

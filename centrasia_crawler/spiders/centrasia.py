@@ -17,6 +17,7 @@ link named; links to other sites are never followed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -29,7 +30,7 @@ from twisted.python.failure import Failure
 
 from centrasia_crawler.archive import Archive, utc_now
 from centrasia_crawler.extraction import NotACentrasiaPage, extract
-from centrasia_crawler.items import ArticleItem, HeadlineItem, PageItem, ProblemItem
+from centrasia_crawler.items import ArticleItem, Headline, ListingItem, PageItem, ProblemItem
 from centrasia_crawler.normalize.permalinks import fetch_url, rebase
 from centrasia_crawler.site import FEED_PATH
 
@@ -201,27 +202,41 @@ class CentrasiaSpider(scrapy.Spider):
         return result.data, [page]
 
     def headlines(self, data: dict[str, Any], page_url: str) -> Iterator[Any]:
-        days = data.get("days", [data])
-        for day in days:
-            self.crawler.stats.inc_value("centrasia/headlines", len(day["headlines"]))
+        """The page's headlines as one item, and requests for the articles in range."""
+        listed = []
+        for day in data.get("days", [data]):
             for h in day["headlines"]:
-                yield HeadlineItem(
-                    st=h["st"],
-                    listed_on=day["date"],
-                    listed_at=h["listed_at"],
-                    title=h["title"],
-                    attribution=h["attribution"],
-                    page_url=page_url,
+                listed.append(
+                    Headline(
+                        st=h["st"],
+                        listed_on=day["date"],
+                        listed_at=h["listed_at"],
+                        title=h["title"],
+                        attribution=h["attribution"],
+                        page_url=page_url,
+                    )
                 )
-                if self.in_range(day["date"]):
-                    yield self.article_request(h["st"])
+        self.crawler.stats.inc_value("centrasia/headlines", len(listed))
+        yield ListingItem(page_url, listed)
+        for headline in listed:
+            if self.in_range(headline.listed_on):
+                yield self.article_request(headline.st)
 
-    def parse_index(self, response: Response) -> Iterator[Any]:
-        data, items = self.read(response, "listing")
-        yield from items
+    async def extracted(
+        self, response: Response, expected: str
+    ) -> tuple[dict[str, Any] | None, list[Any]]:
+        """:meth:`read` in a worker thread: lxml parses and transforms without the GIL,
+        so extraction overlaps with the downloads and the archive's writes."""
+        return await asyncio.to_thread(self.read, response, expected)
+
+    async def parse_index(self, response: Response) -> AsyncIterator[Any]:
+        data, items = await self.extracted(response, "listing")
+        for item in items:
+            yield item
         if data is None:
             return
-        yield from self.headlines(data, response.url)
+        for item in self.headlines(data, response.url):
+            yield item
         if self.since:
             archive_url = data.get("archive_url")
             if archive_url and (target := rebase(archive_url, self.root)):
@@ -231,15 +246,17 @@ class CentrasiaSpider(scrapy.Spider):
             else:
                 yield ProblemItem(response.url, "index has no link to the archive (Архив)")
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
-        data, items = self.read(response, "feed")
-        yield from items
-        for item in data["items"] if data else ():
-            yield self.article_request(item["st"])
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
+        data, items = await self.extracted(response, "feed")
+        for item in items:
+            yield item
+        for entry in data["items"] if data else ():
+            yield self.article_request(entry["st"])
 
-    def parse_calendar(self, response: Response) -> Iterator[Any]:
-        data, items = self.read(response, "calendar")
-        yield from items
+    async def parse_calendar(self, response: Response) -> AsyncIterator[Any]:
+        data, items = await self.extracted(response, "calendar")
+        for item in items:
+            yield item
         days = [d for d in data["days"] if self.in_range(d["date"])] if data else []
         self.crawler.stats.set_value("centrasia/backfill/days_in_range", len(days))
         for day in sorted(days, key=lambda d: d["date"], reverse=True):
@@ -247,22 +264,25 @@ class CentrasiaSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def parse_day(self, response: Response, day: str) -> Iterator[Any]:
-        data, items = self.read(response, "listing")
-        yield from items
+    async def parse_day(self, response: Response, day: str) -> AsyncIterator[Any]:
+        data, items = await self.extracted(response, "listing")
+        for item in items:
+            yield item
         if data is None:
             return
         self.crawler.stats.inc_value("centrasia/backfill/days_done")
-        yield from self.headlines(data, response.url)
+        for item in self.headlines(data, response.url):
+            yield item
         prev_day = data.get("prev_day")
         if prev_day:  # days the calendar did not list are reached through their neighbours
             request = self.day_request(prev_day["url"], prev_day["date"])
             if request is not None:
                 yield request
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
-        data, items = self.read(response, "article")
-        yield from items
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
+        data, items = await self.extracted(response, "article")
+        for item in items:
+            yield item
         if data is not None:
             yield ArticleItem.from_extracted(data)
 

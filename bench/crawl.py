@@ -1,0 +1,205 @@
+"""Crawl and archive benchmarks against the replica (a script, not a test).
+
+Prints figures and ratios against the anchors of issue 3, politeness off (no
+delay, 16 concurrent requests), the replica served on 127.0.0.1:
+
+1. full crawl + archive, pages/s, against the same Scrapy fetching the same pages
+   without parsing or storing (target ratio >= 0.8);
+2. archive writes, items/s, against a raw ``executemany`` of the same rows into the
+   same schema (target ratio >= 0.5);
+3. peak memory of a 20,000-article backfill (target <= 250 MB, within 20% of a
+   5,000-article backfill's);
+4. requests per new article in an incremental run (target: 1, plus at most 3).
+
+Run: .venv/bin/python bench/crawl.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from centrasia_crawler.archive import Archive  # noqa: E402
+from centrasia_crawler.archive.store import ARTICLE_COLUMNS, _article_row, utc_now  # noqa: E402
+from tests.crawling import FAST  # noqa: E402
+from tests.replica.server import Replica, serve  # noqa: E402
+
+BARE_SPIDER = """
+import scrapy
+
+class Bare(scrapy.Spider):
+    name = "bare"
+
+    async def start(self):
+        for url in open(self.urls, encoding="utf-8").read().split():
+            yield scrapy.Request(url, callback=self.parse, dont_filter=True)
+
+    def parse(self, response):
+        pass
+"""
+
+
+def scrapy_run(command: list[str], settings: dict[str, str]) -> tuple[float, str]:
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-2000:])
+    return elapsed, done.stderr
+
+
+def stat(log: str, name: str) -> int:
+    m = re.search(rf"'{re.escape(name)}': (\d+)", log)
+    return int(m[1]) if m else 0
+
+
+# Runs scrapy and reports the process's peak resident memory when it exits.
+PEAK_WRAPPER = (
+    "import atexit, resource, runpy, sys;"
+    "atexit.register(lambda: print(f\"'peak_rss_kb': {resource.getrusage(resource.RUSAGE_SELF)"
+    '.ru_maxrss}", file=sys.stderr));'
+    "sys.argv = ['scrapy', *sys.argv[1:]];"
+    "runpy.run_module('scrapy', run_name='__main__')"
+)
+
+
+def crawl(replica: Replica, archive: Path, *args: str, **extra: str) -> tuple[float, str]:
+    command = [sys.executable, "-c", PEAK_WRAPPER, "crawl", "centrasia"]
+    for arg in args:
+        command += ["-a", arg]
+    settings = (
+        FAST
+        | {
+            "CENTRASIA_ROOT_URL": replica.root,
+            "CENTRASIA_ARCHIVE_PATH": str(archive),
+            "LOG_LEVEL": "INFO",
+        }
+        | extra
+    )
+    return scrapy_run(command, settings)
+
+
+def bench_throughput(tmp: Path, days: int) -> None:
+    with serve(days=days, per_day=50, markup="table") as replica:
+        replica.prerender()  # the replica's own work must not be what is measured
+        all_days = replica.site.day_list()
+        archive = tmp / "throughput.sqlite"
+        elapsed, log = crawl(replica, archive, f"since={all_days[-1]}", f"until={all_days[0]}")
+        pages = stat(log, "response_received_count")
+        ours = pages / elapsed
+        urls = tmp / "urls.txt"
+        urls.write_text(
+            "\n".join(
+                replica.root.rstrip("/") + r.path for r in replica.log if r.path != "/robots.txt"
+            )
+        )
+        spider = tmp / "bare.py"
+        spider.write_text(BARE_SPIDER)
+        bare_elapsed, bare_log = scrapy_run(
+            [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"urls={urls}"],
+            FAST
+            | {"LOG_LEVEL": "INFO", "ROBOTSTXT_OBEY": "True", "TELNETCONSOLE_ENABLED": "False"},
+        )
+        bare = stat(bare_log, "response_received_count") / bare_elapsed
+    print(
+        f"1. full crawl + archive: {pages} pages in {elapsed:.1f} s = {ours:.0f} pages/s;"
+        f" bare Scrapy, same pages: {bare:.0f} pages/s; ratio {ours / bare:.2f} (target >= 0.8)"
+    )
+
+
+def sample_articles(n: int) -> list[dict[str, Any]]:
+    from tests.replica.content import Site
+
+    site = Site(days=(n + 49) // 50, per_day=50)
+    return [site.article(st) for st in sorted(site.by_st)[:n]]
+
+
+def bench_writes(tmp: Path, n: int) -> None:
+    articles = sample_articles(n)
+    path = tmp / "writes.sqlite"
+    with Archive.open(path) as store:
+        start = time.perf_counter()
+        for i in range(0, n, 200):
+            store.write_batch(articles[i : i + 200])
+        ours = n / (time.perf_counter() - start)
+    raw_path = tmp / "raw.sqlite"
+    Archive.open(raw_path).close()  # the same schema, triggers and indexes included
+    conn = sqlite3.connect(raw_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    now = utc_now()
+    rows = [tuple(_article_row(a, now)[c] for c in ARTICLE_COLUMNS) for a in articles]
+    marks = ",".join("?" * len(ARTICLE_COLUMNS))
+    sql = f"INSERT INTO articles ({','.join(ARTICLE_COLUMNS)}) VALUES ({marks})"
+    start = time.perf_counter()
+    for i in range(0, n, 200):
+        conn.execute("BEGIN")
+        conn.executemany(sql, rows[i : i + 200])
+        conn.execute("COMMIT")
+    raw = n / (time.perf_counter() - start)
+    conn.close()
+    print(
+        f"2. archive writes: {ours:.0f} articles/s; raw executemany of the same rows:"
+        f" {raw:.0f}/s; ratio {ours / raw:.2f} (target >= 0.5)"
+    )
+
+
+def bench_memory(tmp: Path, small: int, large: int) -> None:
+    peaks = {}
+    for n in (small, large):
+        with serve(days=n // 50, per_day=50, markup="table") as replica:
+            days = replica.site.day_list()
+            _, log = crawl(replica, tmp / f"mem{n}.sqlite", f"since={days[-1]}", f"until={days[0]}")
+            peaks[n] = stat(log, "peak_rss_kb") / 1024
+            archived = stat(log, "centrasia/new_articles")
+        print(f"3. backfill of {n} articles: {archived} archived, peak memory {peaks[n]:.0f} MB")
+    growth = peaks[large] / peaks[small] - 1
+    print(
+        f"   peak {peaks[large]:.0f} MB (target <= 250), {growth:+.0%} against {small}"
+        " articles (target within 20%)"
+    )
+
+
+def bench_incremental(tmp: Path) -> None:
+    with serve(days=3, per_day=50, markup="div") as replica:
+        days = replica.site.day_list()
+        archive = tmp / "incremental.sqlite"
+        crawl(replica, archive, f"since={days[-1]}", f"until={days[1]}")
+        replica.reset_log()
+        _, log = crawl(replica, archive)
+        new = stat(log, "centrasia/new_articles")
+        sent = len(replica.log)
+    print(
+        f"4. incremental run: {new} new articles, {sent} requests ="
+        f" 1 per new article + {sent - new} fixed (target: 1 + at most 3)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller runs (1,000 and 4,000)")
+    args = parser.parse_args()
+    small, large = (1000, 4000) if args.quick else (5000, 20000)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        bench_throughput(tmp, days=10 if args.quick else 40)
+        bench_writes(tmp, n=small)
+        bench_incremental(tmp)
+        bench_memory(tmp, small, large)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

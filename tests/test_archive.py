@@ -1,0 +1,190 @@
+"""The archive: dedup, revisions, raw pages, runs, full-text search, upgrades."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from centrasia_crawler.archive import SCHEMA_VERSION, Archive, ArchiveVersionError, RawPage, fold_yo
+from centrasia_crawler.archive.schema import migrate, schema_version
+
+
+def article(st: int = 1771493400, **changes: Any) -> dict[str, Any]:
+    base = {
+        "st": st,
+        "url": f"https://centrasia.org/newsA.php?st={st}",
+        "title": "Ёлка в Бишкеке, - Сергей Лавров",
+        "published_at": "2026-02-19T12:30:00+03:00",
+        "body": "Жители столицы нарядили ёлку.\n\nЕё видно издалека.",
+        "source": "ИноСМИ",
+        "source_url": None,
+        "original_date": None,
+        "stated_permalink": None,
+        "time_mismatch": False,
+    }
+    return base | changes
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    with Archive.open(tmp_path / "a.sqlite") as opened:
+        yield opened
+
+
+def test_new_archive_is_current_and_in_wal_mode(store: Archive) -> None:
+    assert schema_version(store.conn) == SCHEMA_VERSION
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert set(store.db.table_names()) >= {
+        "articles",
+        "article_revisions",
+        "listings",
+        "pages",
+        "page_bodies",
+        "crawl_runs",
+        "articles_fts",
+    }
+
+
+def test_an_article_is_stored_once_and_unchanged_refetches_only_touch_it(store: Archive) -> None:
+    first = store.write_batch([article()])
+    again = store.write_batch([article()])
+    assert first.new == [1771493400] and again.unchanged == [1771493400]
+    row = store.article(1771493400)
+    assert row is not None
+    assert row["revision"] == 1
+    assert row["attribution"] == "Сергей Лавров"
+    assert row["published_date"] == "2026-02-19"
+    assert store.count("articles") == 1 and store.count("article_revisions") == 0
+
+
+def test_a_changed_article_gets_a_revision_and_the_old_text_is_kept(store: Archive) -> None:
+    store.write_batch([article()])
+    result = store.write_batch([article(body="Новый текст.")])
+    store.write_batch([article(body="Третий текст.", title="Другой заголовок")])
+    assert result.changed == [1771493400]
+    row = store.article(1771493400)
+    assert row is not None and row["revision"] == 3 and row["body"] == "Третий текст."
+    assert row["attribution"] is None
+    old = store.revisions(1771493400)
+    assert [r["revision"] for r in old] == [1, 2]
+    assert old[0]["body"] == article()["body"] and old[1]["body"] == "Новый текст."
+    assert old[0]["first_seen_at"] == row["first_seen_at"]
+
+
+def test_the_last_fetch_in_a_batch_wins(store: Archive) -> None:
+    result = store.write_batch([article(body="Первый."), article(body="Второй.")])
+    assert result.new == [1771493400]
+    assert store.article(1771493400)["body"] == "Второй."  # type: ignore[index]
+
+
+def test_a_failed_batch_writes_nothing(store: Archive) -> None:
+    with pytest.raises(KeyError):
+        store.write_batch([article(st=1), {"st": 2}])  # the second has no title
+    assert store.count("articles") == 0
+
+
+def test_headlines_are_kept_once_per_day(store: Archive) -> None:
+    headline = {
+        "st": 1,
+        "listed_on": "2026-02-19",
+        "listed_at": "2026-02-19T12:30:00+03:00",
+        "title": "Заголовок",
+        "attribution": None,
+        "page_url": "https://centrasia.org/",
+    }
+    assert store.write_batch(listings=[headline, headline]).listings == 1
+    assert store.write_batch(listings=[headline | {"listed_on": "2026-02-18"}]).listings == 1
+    assert store.count("listings") == 2
+
+
+def test_raw_pages_are_compressed_deduplicated_and_read_back(store: Archive) -> None:
+    body = "<html>ЦентрАзия</html>".encode("cp1251") * 100
+    page = RawPage("https://centrasia.org/", 200, {"Content-Type": ["text/html"]}, body, "t1")
+    store.write_batch(pages=[page])
+    store.write_batch(pages=[RawPage(page.url, 200, page.headers, body, "t2")])
+    assert store.count("pages") == 2 and store.count("page_bodies") == 1
+    size, stored = store.conn.execute("SELECT size, length(body) FROM page_bodies").fetchone()
+    assert size == len(body) and stored < len(body) / 5
+    back = store.page_body("https://centrasia.org/")
+    assert back is not None and back.body == body and back.fetched_at == "t2"
+    assert back.headers == {"Content-Type": ["text/html"]}
+
+
+def test_a_run_is_recorded(store: Archive) -> None:
+    run_id = store.start_run("backfill", {"since": "2026-02-01"})
+    store.finish_run(
+        run_id,
+        "finished",
+        {"requests": 7, "new_articles": 5, "errors": 1},
+        [{"url": "u", "reason": "HTTP 500", "kind": "fetch"}],
+    )
+    run = store.run(run_id)
+    assert run is not None
+    assert run["mode"] == "backfill" and run["arguments"] == {"since": "2026-02-01"}
+    assert (run["requests"], run["new_articles"], run["errors"]) == (7, 5, 1)
+    assert run["problems"][0]["reason"] == "HTTP 500"
+    assert run["finished_at"] and run["finish_reason"] == "finished"
+
+
+def search(store: Archive, query: str) -> list[int]:
+    return [
+        st
+        for (st,) in store.conn.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid",
+            (fold_yo(query),),
+        )
+    ]
+
+
+@pytest.mark.parametrize("query", ["ёлку", "елку", "ЁЛКУ", "Елку", "её", "ЕЕ", "ёлка", "Елка"])
+def test_full_text_search_ignores_case_and_yo(store: Archive, query: str) -> None:
+    store.write_batch([article(), article(st=2, title="Другое", body="Ничего общего.")])
+    assert search(store, query) == [1771493400]
+
+
+def test_full_text_index_follows_revisions(store: Archive) -> None:
+    store.write_batch([article()])
+    store.write_batch([article(body="Теперь о тополях.", title="Тополь")])
+    assert search(store, "ёлку") == []
+    assert search(store, "тополях") == [1771493400]
+
+
+def test_an_older_archive_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=1)
+    conn.execute(
+        "INSERT INTO articles (st, url, title, published_at, published_date, body,"
+        " content_hash, first_seen_at, last_fetched_at) VALUES"
+        " (5, 'u', 'Ёж', '2026-02-19T12:30:00+03:00', '2026-02-19', 'Ёжик в тумане', 'h', 't', 't')"
+    )
+    conn.close()
+    with Archive.open(path) as store:
+        assert schema_version(store.conn) == SCHEMA_VERSION
+        row = store.article(5)
+        assert row is not None and row["body"] == "Ёжик в тумане" and row["time_mismatch"] == 0
+        assert search(store, "ежик") == [5]
+
+
+def test_an_archive_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ArchiveVersionError, match="newer"):
+        Archive.open(path)
+
+
+def test_readers_see_only_whole_batches(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    with Archive.open(path) as writer:
+        writer.write_batch([article(st=1)])
+        reader = Archive.open(path, readonly=True)
+        writer.conn.execute("BEGIN IMMEDIATE")
+        writer.conn.execute("DELETE FROM articles")
+        assert reader.count("articles") == 1  # the writer's open transaction is not seen
+        writer.conn.execute("ROLLBACK")
+        reader.close()

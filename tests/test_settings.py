@@ -1,0 +1,41 @@
+"""The effective settings: polite and hardened by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.utils.project import get_project_settings
+
+from centrasia_crawler.spiders.centrasia import SpiderArgumentError, parse_days_argument
+
+
+@pytest.fixture
+def settings(monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.delenv("SCRAPY_PROJECT", raising=False)
+    # What scrapy.cfg names; set through monkeypatch so the test leaks no environment.
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "centrasia_crawler.settings")
+    return get_project_settings()
+
+
+def test_polite_and_hardened_defaults(settings: object) -> None:
+    s = settings
+    assert s.getbool("ROBOTSTXT_OBEY")  # type: ignore[attr-defined]
+    assert not s.getbool("TELNETCONSOLE_ENABLED")  # type: ignore[attr-defined]
+    assert not s.getbool("REMOTE_CONTROL_ENABLED")  # type: ignore[attr-defined]
+    assert s.getbool("AUTOTHROTTLE_ENABLED")  # type: ignore[attr-defined]
+    assert s.getfloat("DOWNLOAD_DELAY") >= 1  # type: ignore[attr-defined]
+    assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2  # type: ignore[attr-defined]
+    assert 0 < s.getint("DOWNLOAD_MAXSIZE") <= 10 * 1024 * 1024  # type: ignore[attr-defined]
+    assert 0 < s.getint("DOWNLOAD_TIMEOUT") <= 60  # type: ignore[attr-defined]
+    assert 0 < s.getint("RETRY_TIMES") <= 5  # type: ignore[attr-defined]
+    assert s.get("USER_AGENT").startswith("centrasia-crawler/")  # type: ignore[attr-defined]
+    assert s.get("CENTRASIA_ROOT_URL") == "https://centrasia.org/"  # type: ignore[attr-defined]
+    assert s.get("CENTRASIA_ARCHIVE_PATH") == "data/archive.sqlite"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "99999999"])
+def test_nonsense_refresh_is_refused(value: str) -> None:
+    with pytest.raises(SpiderArgumentError, match="not a number of days"):
+        parse_days_argument("refresh", value)
