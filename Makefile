@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 crawl: $(STAMP)
-	$(BIN)/scrapy crawl centrasia
+	$(BIN)/centrasia crawl
 
 demo: $(STAMP)
 	$(BIN)/python -m tests.replica.demo

@@ -17,7 +17,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from centrasia_crawler import lock
 from centrasia_crawler.archive import Archive, BatchResult, RawPage
+from centrasia_crawler.health import Thresholds, assess
 from centrasia_crawler.items import ArticleItem, ListingItem, PageItem, ProblemItem
 
 REQUIRED_ARTICLE_FIELDS = ("st", "title", "published_at", "body")
@@ -79,6 +81,7 @@ class ArchivePipeline:
         self.counters: Counter[str] = Counter()
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.pending: deque[Future[BatchResult]] = deque()
+        self.locked = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -92,6 +95,14 @@ class ArchivePipeline:
         return self.crawler.stats
 
     def open_spider(self) -> None:
+        try:
+            lock.acquire(self.path)
+        except lock.LockHeld as exc:
+            # The spider reads this before its first request and closes (archive_locked):
+            # nothing is fetched and the archive is not touched.
+            self.stats.set_value("centrasia/archive_locked", str(exc))
+            return
+        self.locked = True
         self.archive = archive = self.writer.submit(Archive.open, self.path).result()
         spider = self.crawler.spider
         self.run_id = self.writer.submit(
@@ -155,10 +166,22 @@ class ArchivePipeline:
             return
         self.flush(wait=True)
         self.counters["requests"] = self.stats.get_value("downloader/request_count", 0)
+        failures = assess(
+            reason,
+            self.stats.get_stats(),
+            self.problems,
+            Thresholds.from_settings(self.crawler.settings),
+        )
+        for failure in failures:
+            self.crawler.spider.logger.error("run failed: %s", failure)  # type: ignore[union-attr]
+        self.stats.set_value("centrasia/outcome", "failed" if failures else "ok")
         archive = self.archive
         self.writer.submit(
-            archive.finish_run, self.run_id, reason, self.counters, self.problems
+            archive.finish_run, self.run_id, reason, self.counters, self.problems, failures
         ).result()
         self.writer.submit(archive.close).result()
         self.writer.shutdown()
         self.archive = None
+        if self.locked:
+            lock.release(self.path)
+            self.locked = False

@@ -21,6 +21,12 @@ CENTRASIA_ARCHIVE_PATH = "data/archive.sqlite"
 CENTRASIA_BATCH_SIZE = 200
 #: Skip requests for articles the archive already has (refreshes excepted).
 CENTRASIA_SKIP_ARCHIVED = True
+#: A run fails when more than this share of its requests failed ...
+CENTRASIA_MAX_ERROR_SHARE = 0.1
+#: ... or more than this share of its article pages could not be read (layout drift).
+CENTRASIA_MAX_EXTRACTION_FAILURE_SHARE = 0.05
+#: Seconds between progress lines in the log; 0 for none.
+CENTRASIA_PROGRESS_INTERVAL = 60
 
 # --- politeness -----------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -55,6 +61,9 @@ CONCURRENT_ITEMS = 4
 # --- components -----------------------------------------------------------------------
 SPIDER_MIDDLEWARES = {
     "centrasia_crawler.middlewares.SkipArchivedMiddleware": 950,
+}
+EXTENSIONS = {
+    "centrasia_crawler.extensions.Progress": 500,
 }
 ITEM_PIPELINES = {
     "centrasia_crawler.pipelines.ValidatePipeline": 100,

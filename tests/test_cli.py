@@ -63,8 +63,10 @@ def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract"]) == 2
+    assert "give either FILE or --from-archive" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        main(["extract"])
+        main(["extract", "--no-such-option"])
     assert exc.value.code == 2
 
 

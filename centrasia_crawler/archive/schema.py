@@ -146,8 +146,14 @@ ALTER TABLE articles ADD COLUMN time_mismatch INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE article_revisions ADD COLUMN time_mismatch INTEGER NOT NULL DEFAULT 0;
 """
 
+#: Version 4: each run's verdict, from the checks of centrasia_crawler.health.
+V4: Final = """
+ALTER TABLE crawl_runs ADD COLUMN outcome TEXT;
+ALTER TABLE crawl_runs ADD COLUMN outcome_reasons TEXT NOT NULL DEFAULT '[]';
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3)
+MIGRATIONS: Final = (V1, V2, V3, V4)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 

@@ -207,10 +207,20 @@ class Archive:
             " WHERE p.url = ? ORDER BY p.id DESC LIMIT 1",
             (url,),
         ).fetchone()
-        if row is None:
-            return None
-        body = zlib.decompress(row[3]) if row[4] == "zlib" else bytes(row[3])
-        return RawPage(row[0], row[1], json.loads(row[2]), body, row[5], row[6], row[7], row[8])
+        return None if row is None else _raw_page(row)
+
+    def latest_pages(self, kinds: Sequence[str] = ("article", "listing")) -> Iterator[RawPage]:
+        """The most recent fetch of every URL of these kinds, oldest URL first (streamed)."""
+        marks = ",".join("?" * len(kinds))
+        cursor = self.conn.execute(
+            "SELECT p.url, p.status, p.headers, b.body, b.encoding, p.fetched_at, p.kind, p.st,"
+            " p.extraction_error FROM pages p JOIN page_bodies b ON b.digest = p.digest"
+            f" WHERE p.id IN (SELECT max(id) FROM pages WHERE kind IN ({marks}) GROUP BY url)"
+            " ORDER BY p.id",
+            list(kinds),
+        )
+        for row in cursor:
+            yield _raw_page(row)
 
     # Writes -------------------------------------------------------------------------
 
@@ -220,13 +230,15 @@ class Archive:
         listings: Sequence[Mapping[str, Any]] = (),
         pages: Sequence[RawPage] = (),
         run_id: int | None = None,
+        fetched: bool = True,
     ) -> BatchResult:
         """Store a batch in one transaction.
 
         Articles are keyed by ``st``: a new one is inserted (revision 1); one whose
         content changed gets the next revision, the previous row copied to
         ``article_revisions`` first; an unchanged one only has ``last_fetched_at``
-        moved on. Headlines are kept once per ``(st, listed_on)``.
+        moved on (unless ``fetched`` is False: a re-extraction fetched nothing).
+        Headlines are kept once per ``(st, listed_on)``.
         """
         now = utc_now()
         result = BatchResult()
@@ -236,7 +248,7 @@ class Archive:
             if listings:
                 result.listings = self._write_listings(conn, listings, now)
             if articles:
-                self._write_articles(conn, articles, now, result)
+                self._write_articles(conn, articles, now, result, fetched)
         return result
 
     def _write_articles(
@@ -245,6 +257,7 @@ class Archive:
         articles: Sequence[Mapping[str, Any]],
         now: str,
         result: BatchResult,
+        fetched: bool = True,
     ) -> None:
         latest: dict[int, Mapping[str, Any]] = {}
         for article in articles:  # the last fetch of an st in a batch wins
@@ -268,6 +281,8 @@ class Archive:
                 touched.append((now, st))
                 result.unchanged.append(st)
             else:
+                if not fetched:
+                    row["last_fetched_at"] = self._last_fetched(conn, st)
                 self._revise(conn, st, row, now)
                 result.changed.append(st)
         if inserts:
@@ -277,8 +292,14 @@ class Archive:
                 f"INSERT INTO articles ({columns}) VALUES ({marks})",
                 [tuple(row[c] for c in ARTICLE_COLUMNS) for row in inserts],
             )
-        if touched:
+        if touched and fetched:
             conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
+
+    @staticmethod
+    def _last_fetched(conn: sqlite3.Connection, st: int) -> str:
+        return str(
+            conn.execute("SELECT last_fetched_at FROM articles WHERE st = ?", (st,)).fetchone()[0]
+        )
 
     def _revise(self, conn: sqlite3.Connection, st: int, row: dict[str, Any], now: str) -> None:
         columns = ",".join(ARTICLE_COLUMNS)
@@ -376,17 +397,22 @@ class Archive:
         finish_reason: str,
         counters: Mapping[str, int],
         problems: Iterable[Mapping[str, Any]] = (),
+        failures: Sequence[str] = (),
     ) -> None:
+        """Close a run's row: counters, problems, and the verdict (``failures`` empty: ok)."""
         values = [int(counters.get(name, 0)) for name in RUN_COUNTERS]
         with self.transaction() as conn:
             conn.execute(
                 f"UPDATE crawl_runs SET finished_at = ?, finish_reason = ?,"
-                f" {', '.join(f'{n} = ?' for n in RUN_COUNTERS)}, problems = ? WHERE id = ?",
+                f" {', '.join(f'{n} = ?' for n in RUN_COUNTERS)}, problems = ?,"
+                " outcome = ?, outcome_reasons = ? WHERE id = ?",
                 [
                     utc_now(),
                     finish_reason,
                     *values,
                     json.dumps(list(problems), ensure_ascii=False),
+                    "failed" if failures else "ok",
+                    json.dumps(list(failures), ensure_ascii=False),
                     run_id,
                 ],
             )
@@ -399,11 +425,17 @@ class Archive:
         record = dict(zip([c[0] for c in cursor.description], row, strict=True))
         record["arguments"] = json.loads(record["arguments"])
         record["problems"] = json.loads(record["problems"])
+        record["outcome_reasons"] = json.loads(record["outcome_reasons"])
         return record
 
     def last_run(self) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT max(id) FROM crawl_runs").fetchone()
         return self.run(row[0]) if row and row[0] is not None else None
+
+
+def _raw_page(row: Sequence[Any]) -> RawPage:
+    body = zlib.decompress(row[3]) if row[4] == "zlib" else bytes(row[3])
+    return RawPage(row[0], row[1], json.loads(row[2]), body, row[5], row[6], row[7], row[8])
 
 
 def _article_row(article: Mapping[str, Any], now: str) -> dict[str, Any]:

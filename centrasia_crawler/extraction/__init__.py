@@ -23,8 +23,10 @@ __all__ = [
     "Extracted",
     "NotACentrasiaPage",
     "Page",
+    "PageKind",
     "extract",
     "extract_article",
+    "extract_as",
     "extract_calendar",
     "extract_feed",
     "extract_listing",
@@ -79,3 +81,23 @@ def extract(
             return Extracted("calendar", extract_calendar(page))
         except NotACentrasiaPage:
             raise listing_error from None
+
+
+def extract_as(
+    kind: PageKind,
+    document: bytes | str,
+    url: str = CANONICAL_ROOT,
+    content_type: str | None = None,
+) -> dict[str, Any]:
+    """Extract a page expected to be of ``kind``; the error says what that kind lacks."""
+    text = _text(document, content_type)
+    if kind == "feed":
+        if not looks_like_feed(text):
+            raise NotACentrasiaPage("not an RSS feed (no <rss> element)")
+        return extract_feed(text, url)
+    page = read_page(text, url)
+    if kind == "article":
+        return extract_article(page)
+    if kind == "listing":
+        return extract_listing(page)
+    return extract_calendar(page)

@@ -29,7 +29,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from centrasia_crawler.archive import Archive, utc_now
-from centrasia_crawler.extraction import NotACentrasiaPage, extract
+from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract_as
 from centrasia_crawler.items import ArticleItem, Headline, ListingItem, PageItem, ProblemItem
 from centrasia_crawler.normalize.permalinks import fetch_url, rebase
 from centrasia_crawler.site import FEED_PATH
@@ -118,6 +118,10 @@ class CentrasiaSpider(scrapy.Spider):
     # What to fetch first ----------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        locked = self.crawler.stats.get_value("centrasia/archive_locked")
+        if locked:
+            self.logger.error("%s", locked)
+            raise scrapy.exceptions.CloseSpider("archive_locked")
         if self.argument_error:
             self.logger.error("bad argument: %s", self.argument_error)
             self.crawler.stats.set_value("centrasia/argument_error", self.argument_error)
@@ -170,7 +174,9 @@ class CentrasiaSpider(scrapy.Spider):
 
     # Reading what came back -------------------------------------------------------------
 
-    def read(self, response: Response, expected: str) -> tuple[dict[str, Any] | None, list[Any]]:
+    def read(
+        self, response: Response, expected: PageKind
+    ) -> tuple[dict[str, Any] | None, list[Any]]:
         """Extract a response; return its data (None on failure) and the items to yield."""
         content_type = response.headers.get("Content-Type")
         page = PageItem(
@@ -185,21 +191,21 @@ class CentrasiaSpider(scrapy.Spider):
             kind=expected,
             st=response.meta.get("article_st"),
         )
+        self.crawler.stats.inc_value(f"centrasia/pages/{expected}")
         try:
-            result = extract(
+            data = extract_as(
+                expected,
                 response.body,
                 response.url,
                 content_type.decode("latin-1") if content_type else None,
             )
-            if result.kind != expected:
-                raise NotACentrasiaPage(f"expected {expected} page, found {result.kind} page")
         except NotACentrasiaPage as exc:
             page.extraction_error = exc.reason
             self.crawler.stats.inc_value(f"centrasia/extraction_failed/{expected}")
             self.logger.warning("extraction failed for %s: %s", response.url, exc.reason)
             problem = ProblemItem(response.url, exc.reason, kind=f"extraction:{expected}")
             return None, [page, problem]
-        return result.data, [page]
+        return data, [page]
 
     def headlines(self, data: dict[str, Any], page_url: str) -> Iterator[Any]:
         """The page's headlines as one item, and requests for the articles in range."""
@@ -223,7 +229,7 @@ class CentrasiaSpider(scrapy.Spider):
                 yield self.article_request(headline.st)
 
     async def extracted(
-        self, response: Response, expected: str
+        self, response: Response, expected: PageKind
     ) -> tuple[dict[str, Any] | None, list[Any]]:
         """:meth:`read` in a worker thread: lxml parses and transforms without the GIL,
         so extraction overlaps with the downloads and the archive's writes."""
@@ -235,6 +241,8 @@ class CentrasiaSpider(scrapy.Spider):
             yield item
         if data is None:
             return
+        count = sum(len(day["headlines"]) for day in data.get("days", [data]))
+        self.crawler.stats.set_value("centrasia/index_headlines", count)
         for item in self.headlines(data, response.url):
             yield item
         if self.since:

@@ -20,7 +20,7 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=30, help="days of articles (default 30)")
     parser.add_argument("--per-day", type=int, default=50, help="articles a day (default 50)")
     parser.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
-    parser.add_argument("--markup", choices=["table", "div"], default="table")
+    parser.add_argument("--markup", choices=["table", "div", "drift"], default="table")
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of transient 503s")
     parser.add_argument("--slow-rate", type=float, default=0.0, help="share of slow answers")
     parser.add_argument("--seed", type=int, default=1)

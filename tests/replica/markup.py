@@ -389,3 +389,37 @@ def _moscow() -> dt.tzinfo:
 
 
 MARKUPS: dict[str, type[Markup]] = {"table": TableMarkup, "div": DivMarkup}
+
+
+@dataclass
+class DriftMarkup(TableMarkup):
+    """The site after a redesign our extraction does not know: day headings without the
+    weekday and numeric date, and the article time written out in words."""
+
+    name: ClassVar[str] = "drift"
+
+    def _days(self, days: list[dict[str, Any]]) -> str:
+        out = []
+        for day in days:
+            date = dt.date.fromisoformat(day["date"])
+            out.append(f"<h3>{date.day} {MONTHS_GENITIVE[date.month - 1]}</h3><ul>\n")
+            out.extend(
+                f'<li><span>{hhmm(h["listed_at"])}</span> <a href="{h["url"]}">{e(h["title"])}</a>'
+                "</li>\n"
+                for h in day["headlines"]
+            )
+            out.append("</ul>\n")
+        return "".join(out)
+
+    def article(
+        self,
+        a: dict[str, Any],
+        sidebar: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        style: ArticleStyle | None = None,
+    ) -> str:
+        when = dt.datetime.fromisoformat(a["published_at"])
+        worded_time = f"Опубликовано {worded(when.date())[:-3]} в {when:%H.%M}"
+        return super().article(a, sidebar, style).replace(shown(a["published_at"]), worded_time)
+
+
+MARKUPS["drift"] = DriftMarkup

@@ -34,6 +34,7 @@ class Faults:
     slow_seconds: float = 0.5
     drop_rate: float = 0.0  # the connection closed with no answer
     truncate_rate: float = 0.0  # half the body, then the connection closed
+    down: bool = False  # every request but robots.txt answered 500, every time
     seed: int = 7
 
 
@@ -130,9 +131,13 @@ class Replica:
         with self._lock:
             attempt = self._attempts.get(path, 0)
             self._attempts[path] = attempt + 1
-        if attempt > 0 or path == "/robots.txt":
-            return None
         f = self.faults
+        if path == "/robots.txt":
+            return None
+        if f.down:
+            return "down"
+        if attempt > 0:
+            return None
         roll = int(hashlib.sha256(f"{f.seed}:{path}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         edge = 0.0
         for name, rate in (
@@ -193,9 +198,10 @@ class Replica:
             h.close_connection = True
             h.connection.close()
             return
-        if fault == "error":
-            self._send(h, 503, "text/plain", b"busy\n")
-            self._log(full, 503, fault, agent)
+        if fault in ("error", "down"):
+            status = 503 if fault == "error" else 500
+            self._send(h, status, "text/plain", b"unavailable\n")
+            self._log(full, status, fault, agent)
             return
         if fault == "slow":
             time.sleep(self.faults.slow_seconds)

@@ -1,0 +1,74 @@
+"""Progress in the log at a steady interval (CENTRASIA_PROGRESS_INTERVAL seconds).
+
+A line says days done of days in range (backfills), articles archived, pages per
+minute and, when the range is known, an estimate of the time left. Plain log
+lines: they read the same under cron as on a terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+logger = logging.getLogger("centrasia.progress")
+
+
+def progress_line(stats: dict[str, Any], elapsed: float) -> str:
+    """One line of progress from the crawl's stats.
+
+    >>> progress_line({"centrasia/backfill/days_in_range": 40, "centrasia/backfill/days_done": 10,
+    ...                "centrasia/new_articles": 500, "response_received_count": 520}, 60.0)
+    'progress: 10/40 days, 500 articles archived, 520 pages/min, about 3 min left'
+    """
+    pages = int(stats.get("response_received_count", 0))
+    per_minute = pages / elapsed * 60 if elapsed > 0 else 0.0
+    parts = []
+    total = stats.get("centrasia/backfill/days_in_range")
+    done = int(stats.get("centrasia/backfill/days_done", 0))
+    if total:
+        parts.append(f"{done}/{total} days")
+    parts.append(f"{int(stats.get('centrasia/new_articles', 0))} articles archived")
+    parts.append(f"{per_minute:.0f} pages/min")
+    if total and done:
+        left = elapsed / done * (int(total) - done)
+        parts.append(
+            f"about {left / 60:.0f} min left" if left >= 60 else f"about {left:.0f} s left"
+        )
+    return "progress: " + ", ".join(parts)
+
+
+class Progress:
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.started = 0.0
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Progress:
+        interval = crawler.settings.getfloat("CENTRASIA_PROGRESS_INTERVAL", 60)
+        if interval <= 0:
+            raise NotConfigured
+        extension = cls(crawler, interval)
+        crawler.signals.connect(extension.opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.closed, signal=signals.spider_closed)
+        return extension
+
+    def opened(self) -> None:
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.log)
+        self.loop.start(self.interval, now=False)
+
+    def log(self) -> None:
+        assert self.crawler.stats is not None
+        logger.info(progress_line(self.crawler.stats.get_stats(), time.monotonic() - self.started))
+
+    def closed(self) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()

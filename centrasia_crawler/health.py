@@ -1,0 +1,100 @@
+"""Is a finished run healthy? The checks behind `centrasia crawl`'s exit status.
+
+A run fails when Scrapy did not finish it, when too many requests failed, when
+the index gave no headlines, or when too many article pages could not be read:
+the last two are how a change of the site's layout shows. Each failure is one
+line naming what was not found and where.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: How many URLs a reason names before it says how many more there are.
+URLS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Limits a run must keep (settings CENTRASIA_MAX_ERROR_SHARE, ..._EXTRACTION_FAILURE_SHARE)."""
+
+    max_error_share: float = 0.1
+    max_extraction_failure_share: float = 0.05
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Thresholds:
+        return cls(
+            max_error_share=settings.getfloat("CENTRASIA_MAX_ERROR_SHARE", 0.1),
+            max_extraction_failure_share=settings.getfloat(
+                "CENTRASIA_MAX_EXTRACTION_FAILURE_SHARE", 0.05
+            ),
+        )
+
+
+def _urls(urls: Sequence[str]) -> str:
+    shown = ", ".join(urls[:URLS_SHOWN])
+    return shown + (f" (+{len(urls) - URLS_SHOWN} more)" if len(urls) > URLS_SHOWN else "")
+
+
+def _grouped(problems: Sequence[Mapping[str, Any]], kind: str) -> dict[str, list[str]]:
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for problem in problems:
+        if problem.get("kind") == kind:
+            by_reason[str(problem.get("reason"))].append(str(problem.get("url")))
+    return by_reason
+
+
+def assess(
+    finish_reason: str,
+    stats: Mapping[str, Any],
+    problems: Sequence[Mapping[str, Any]],
+    thresholds: Thresholds = Thresholds(),
+) -> list[str]:
+    """Why the run failed, one line per reason; empty when it is healthy.
+
+    >>> assess("finished", {"downloader/request_count": 3, "centrasia/index_headlines": 60}, [])
+    []
+    >>> assess("shutdown", {"centrasia/index_headlines": 60}, [])
+    ['the crawl did not finish (finish reason: shutdown)']
+    """
+    reasons = []
+    if finish_reason != "finished":
+        reasons.append(f"the crawl did not finish (finish reason: {finish_reason})")
+    if finish_reason == "bad_arguments":
+        return reasons
+
+    requests = int(stats.get("downloader/request_count", 0))
+    fetch = [p for p in problems if p.get("kind") == "fetch"]
+    if fetch and len(fetch) > thresholds.max_error_share * max(requests, 1):
+        reasons.append(
+            f"{len(fetch)} of {requests} requests failed (more than "
+            f"{thresholds.max_error_share:.0%}): "
+            + "; ".join(
+                f"{reason}: {_urls(urls)}" for reason, urls in _grouped(problems, "fetch").items()
+            )
+        )
+
+    index = stats.get("centrasia/index_headlines")
+    if index is not None and int(index) == 0:
+        reasons.append("the index yielded no headlines")
+    for reason, urls in _grouped(problems, "extraction:listing").items():
+        reasons.append(f"layout drift: listing page not read ({reason}): {_urls(urls)}")
+    for reason, urls in _grouped(problems, "extraction:calendar").items():
+        reasons.append(f"layout drift: archive calendar not read ({reason}): {_urls(urls)}")
+    unread = index is None and not any(p.get("kind") == "extraction:listing" for p in problems)
+    if unread and finish_reason == "finished":
+        reasons.append("the index was not read (see the failed requests)")
+
+    pages = int(stats.get("centrasia/pages/article", 0))
+    failed = _grouped(problems, "extraction:article")
+    count = sum(len(urls) for urls in failed.values())
+    if count and count > thresholds.max_extraction_failure_share * max(pages, 1):
+        details = "; ".join(f"{reason}: {_urls(urls)}" for reason, urls in failed.items())
+        reasons.append(
+            f"layout drift: {count} of {pages} article pages not read (more than "
+            f"{thresholds.max_extraction_failure_share:.0%}): {details}"
+        )
+    return reasons
