@@ -1,0 +1,136 @@
+"""Running it on servers: a real Scrapyd on 127.0.0.1, and the systemd units."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.crawling import FAST, PROJECT
+from tests.replica.server import serve
+
+UNITS = PROJECT / "deploy" / "systemd"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def call(url: str, data: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    with urllib.request.urlopen(url, data=body, timeout=30) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = predicate()
+        except OSError:
+            result = None
+        if result:
+            return result
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_scrapyd_deploys_and_runs_a_crawl_of_the_replica(tmp_path: Path) -> None:
+    pytest.importorskip("scrapyd", reason="Scrapyd is not installed (pip install scrapyd)")
+    pytest.importorskip("scrapyd_client", reason="scrapyd-client is not installed")
+    bin_dir = Path(sys.executable).parent
+    port = free_port()
+    home = tmp_path / "scrapyd"
+    home.mkdir()
+    (home / "scrapyd.conf").write_text(
+        "[scrapyd]\n"
+        f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
+        f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\n"
+        "items_dir =\nmax_proc = 1\npoll_interval = 0.5\n"
+    )
+    # Deploy from a copy, as a user's checkout would be: building the egg writes there.
+    project = tmp_path / "project"
+    shutil.copytree(
+        PROJECT,
+        project,
+        ignore=shutil.ignore_patterns(".venv", ".git", "data", "build", "*.egg-info", "*cache*"),
+    )
+    daemon = subprocess.Popen(
+        [str(bin_dir / "scrapyd")], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: call(f"{base}/daemonstatus.json")["status"] == "ok", 60, "Scrapyd")
+        deployed = subprocess.run(
+            [str(bin_dir / "scrapyd-deploy"), "env", "-p", "centrasia_crawler"],
+            cwd=project,
+            env={"PATH": f"{bin_dir}:/usr/bin:/bin", "CENTRASIA_SCRAPYD_URL": base},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert deployed.returncode == 0, deployed.stderr[-2000:]
+        assert "centrasia" in call(f"{base}/listspiders.json?project=centrasia_crawler")["spiders"]
+
+        archive = tmp_path / "archive.sqlite"
+        with serve(days=2, per_day=6) as replica:
+            settings = FAST | {
+                "CENTRASIA_ROOT_URL": replica.root,
+                "CENTRASIA_ARCHIVE_PATH": str(archive),
+            }
+            job = call(
+                f"{base}/schedule.json",
+                [("project", "centrasia_crawler"), ("spider", "centrasia")]
+                + [("setting", f"{k}={v}") for k, v in settings.items()],
+            )
+            assert job["status"] == "ok", job
+
+            def finished() -> bool:
+                jobs = call(f"{base}/listjobs.json?project=centrasia_crawler")
+                return any(j["id"] == job["jobid"] for j in jobs["finished"])
+
+            wait_for(finished, 180, "the crawl to finish in Scrapyd")
+            expected = len(replica.site.archivable())
+        conn = sqlite3.connect(archive)
+        try:
+            count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            outcome = conn.execute("SELECT outcome FROM crawl_runs").fetchone()[0]
+        finally:
+            conn.close()
+        assert count == expected == 11
+        assert outcome == "ok"
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+
+
+def test_systemd_units_verify(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    for unit in UNITS.iterdir():
+        text = unit.read_text().replace("/srv/centrasia-crawler", str(PROJECT))
+        (tmp_path / unit.name).write_text(text)
+    if not (PROJECT / ".venv" / "bin" / "centrasia").exists():
+        pytest.skip("the units name .venv/bin/centrasia; run `make setup` first")
+    done = subprocess.run(
+        [analyze, "verify", "--man=no", *sorted(str(p) for p in tmp_path.iterdir())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr
