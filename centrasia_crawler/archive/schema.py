@@ -197,3 +197,90 @@ def _statements(script: str) -> list[str]:
             statements.append(buffer.strip())
             buffer = ""
     return [s for s in statements if s]
+
+
+#: What every table and column means: Datasette's metadata is built from this, and a
+#: test checks it (and README.md) against the schema itself.
+TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
+    "articles": (
+        "One row per article: its current version.",
+        {
+            "st": "the site's key: the Unix time of publication",
+            "url": "canonical permalink https://centrasia.org/newsA.php?st=<st>",
+            "title": "headline as on the article page",
+            "attribution": "the name after a trailing ', - ' in the title, else null",
+            "published_at": "time shown on the page, ISO 8601 with the Moscow offset",
+            "published_date": "the date of published_at",
+            "body": "plain text; paragraphs separated by one blank line",
+            "source": "the name on the 'Источник' line, or null",
+            "source_url": "the link on the 'Источник' line, or null",
+            "original_date": "the date at the source ('10 февраля 2026 г.'), or null",
+            "stated_permalink": "the 'Постоянный адрес статьи' address as printed, or null",
+            "time_mismatch": "1 when the shown time and st disagree by a minute or more",
+            "content_hash": "SHA-256 of the content columns",
+            "first_seen_at": "when first stored (UTC)",
+            "last_fetched_at": "when last fetched (UTC)",
+            "revision": "1 for the first version, then 2, 3, ...",
+        },
+    ),
+    "article_revisions": (
+        "Every earlier version of an article whose content changed.",
+        {"superseded_at": "when this version was replaced (UTC)"},
+    ),
+    "listings": (
+        "Each headline as the site listed it, once per day.",
+        {
+            "st": "the article listed",
+            "listed_on": "the day heading's date",
+            "listed_at": "the time shown, Moscow time",
+            "title": "the headline as listed",
+            "attribution": "the name after a trailing ', - ', else null",
+            "page_url": "the listing page fetched",
+            "first_seen_at": "when first stored (UTC)",
+        },
+    ),
+    "pages": (
+        "Every fetch whose raw body is kept, to re-extract without the network.",
+        {
+            "id": "row id",
+            "url": "the address fetched",
+            "status": "HTTP status",
+            "headers": "response headers, JSON object of lists",
+            "fetched_at": "when fetched (UTC)",
+            "digest": "SHA-256 of the body (page_bodies.digest)",
+            "kind": "listing, article, calendar or feed",
+            "st": "the article, for article pages",
+            "extraction_error": "why extraction failed, or null",
+            "run_id": "the crawl run (crawl_runs.id)",
+        },
+    ),
+    "page_bodies": (
+        "Raw response bodies, compressed, each distinct body once.",
+        {
+            "digest": "SHA-256 of the body",
+            "encoding": "compression: zlib",
+            "size": "bytes before compression",
+            "body": "the compressed body",
+        },
+    ),
+    "crawl_runs": (
+        "One row per crawl run.",
+        {
+            "id": "run id",
+            "mode": "incremental, backfill, +refresh",
+            "arguments": "the run's arguments, JSON",
+            "started_at": "start (UTC)",
+            "finished_at": "end (UTC)",
+            "finish_reason": "Scrapy's finish reason",
+            "requests": "requests sent",
+            "new_articles": "articles stored for the first time",
+            "changed_articles": "articles that got a new revision",
+            "unchanged_articles": "articles fetched again, unchanged",
+            "dropped_items": "items dropped as incomplete",
+            "errors": "failures (fetch, extraction, dropped)",
+            "problems": "JSON list of {url, reason, kind}",
+            "outcome": "ok or failed: the verdict behind centrasia crawl's exit status",
+            "outcome_reasons": "JSON list of one-line reasons the run failed",
+        },
+    ),
+}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,7 +24,7 @@ from typing import Any, Final
 
 import sqlite_utils
 
-from centrasia_crawler.archive.schema import SCHEMA_VERSION, migrate, schema_version
+from centrasia_crawler.archive.schema import SCHEMA_VERSION, fold_yo, migrate, schema_version
 from centrasia_crawler.normalize.headline import attribution
 
 #: The columns of ``articles`` that make up an article's content (its hash covers them).
@@ -116,6 +117,8 @@ class Archive:
     """One archive file. Open with :meth:`open`; use as a context manager."""
 
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        # SQLite's NOCASE and lower() fold ASCII only: fold(x) folds Cyrillic case and ё.
+        conn.create_function("fold", 1, _fold, deterministic=True)
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
@@ -128,6 +131,9 @@ class Archive:
         look-ups and analysts' tools do.
         """
         path = str(path)
+        if readonly and os.access(path, os.W_OK):
+            with cls.open(path):  # upgrade an older archive first, as any open does
+                pass
         if readonly:
             conn = sqlite3.connect(
                 f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
@@ -431,6 +437,10 @@ class Archive:
     def last_run(self) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT max(id) FROM crawl_runs").fetchone()
         return self.run(row[0]) if row and row[0] is not None else None
+
+
+def _fold(text: str | None) -> str | None:
+    return None if text is None else fold_yo(text).casefold()
 
 
 def _raw_page(row: Sequence[Any]) -> RawPage:

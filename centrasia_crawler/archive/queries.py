@@ -1,0 +1,310 @@
+"""The analysts' queries: search, coverage, statistics, streaming exports.
+
+Read-only, over an :class:`~centrasia_crawler.archive.Archive`; every row is streamed
+from a cursor, so exports run in constant memory however large the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from centrasia_crawler.archive.schema import fold_yo
+from centrasia_crawler.archive.store import Archive
+
+#: Marks around a match in a snippet (plain text; the CLI shows them as [ ]).
+MARK_OPEN: Final = "\x02"
+MARK_CLOSE: Final = "\x03"
+ELLIPSIS: Final = "…"
+
+EXPORT_COLUMNS: Final = (
+    "st",
+    "url",
+    "title",
+    "attribution",
+    "published_at",
+    "published_date",
+    "source",
+    "source_url",
+    "original_date",
+    "stated_permalink",
+    "time_mismatch",
+    "revision",
+    "first_seen_at",
+    "last_fetched_at",
+    "body",
+)
+
+
+class QueryError(ValueError):
+    """The search query is not valid FTS5 syntax; the message is one line."""
+
+
+@dataclass
+class Filters:
+    since: dt.date | None = None
+    until: dt.date | None = None
+    source: str | None = None
+    attribution: str | None = None
+
+    def where(self, alias: str = "a") -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if self.since:
+            clauses.append(f"{alias}.published_date >= ?")
+            params.append(self.since.isoformat())
+        if self.until:
+            clauses.append(f"{alias}.published_date <= ?")
+            params.append(self.until.isoformat())
+        if self.source:
+            clauses.append(f"fold({alias}.source) = fold(?)")
+            params.append(self.source)
+        if self.attribution:
+            clauses.append(f"fold({alias}.attribution) = fold(?)")
+            params.append(self.attribution)
+        return (" AND ".join(clauses) or "1"), params
+
+
+def unfold_snippet(snippet: str, original: str, folded: str) -> str:
+    r"""The snippet FTS made from the ё-folded text, in the original's letters.
+
+    Folding replaces one letter by one letter, so the snippet's text stands at the same
+    place in both; the marks (and the ellipses FTS adds at either end) stay as they are.
+
+    >>> unfold_snippet("…\x02Елка\x03 у дома", "Эта Ёлка у дома", "Эта Елка у дома")
+    '…\x02Ёлка\x03 у дома'
+    """
+    plain = snippet.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+    for lead in (0, 1):
+        for trail in (0, 1):
+            if (lead and not plain.startswith(ELLIPSIS)) or (
+                trail and not plain.endswith(ELLIPSIS)
+            ):
+                continue
+            core = plain[lead : len(plain) - trail]
+            start = folded.find(core) if core else -1
+            if start < 0:
+                continue
+            out, position, letters = [], start, 0
+            for ch in snippet:
+                if ch in (MARK_OPEN, MARK_CLOSE):
+                    out.append(ch)
+                    continue
+                letters += 1
+                if letters <= lead or letters > len(plain) - trail:
+                    out.append(ch)  # an ellipsis FTS added
+                else:
+                    out.append(original[position])
+                    position += 1
+            return "".join(out)
+    return snippet
+
+
+def search(
+    archive: Archive, query: str, filters: Filters | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Articles matching an FTS5 query (words, "phrases", prefix*), best first.
+
+    Case and ё/е do not matter. Each result has the article's date, title, source,
+    attribution, url, rank, and a snippet of the title or body (whichever matched
+    best) with the matches marked.
+    """
+    where, params = (filters or Filters()).where()
+    sql = f"""
+        SELECT a.st, a.published_at, a.title, a.source, a.attribution, a.url, a.body,
+               snippet(articles_fts, -1, ?, ?, ?, 12) AS best_snippet,
+               f.title AS folded_title, f.body AS folded,
+               bm25(articles_fts) AS rank
+        FROM articles_fts f JOIN articles a ON a.st = f.rowid
+        WHERE articles_fts MATCH ? AND {where}
+        ORDER BY rank LIMIT ?"""
+    try:
+        rows = archive.conn.execute(
+            sql, [MARK_OPEN, MARK_CLOSE, ELLIPSIS, fold_yo(query), *params, limit]
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"bad search query {query!r}: {exc}") from None
+    results = []
+    for (
+        st,
+        published_at,
+        title,
+        source,
+        attribution,
+        url,
+        body,
+        snip,
+        folded_title,
+        folded,
+        rank,
+    ) in rows:
+        # The snippet comes from the column that matched best: the title or the body.
+        plain = snip.replace(MARK_OPEN, "").replace(MARK_CLOSE, "").strip(ELLIPSIS)
+        original, folded_text = (title, folded_title) if plain in folded_title else (body, folded)
+        results.append(
+            {
+                "st": st,
+                "published_at": published_at,
+                "title": title,
+                "source": source,
+                "attribution": attribution,
+                "url": url,
+                "snippet": unfold_snippet(snip, original, folded_text),
+                "rank": rank,
+            }
+        )
+    return results
+
+
+@dataclass
+class DayCoverage:
+    day: str
+    listed: int = 0
+    archived: int = 0
+    missing: list[int] = field(default_factory=list)
+    revisions: int = 0
+
+
+@dataclass
+class Coverage:
+    days: list[DayCoverage]
+    never_crawled: list[str]
+    gaps: list[tuple[str, str]]
+
+    @property
+    def missing(self) -> int:
+        return sum(len(d.missing) for d in self.days)
+
+
+def coverage(
+    archive: Archive, since: dt.date | None = None, until: dt.date | None = None
+) -> Coverage:
+    """Per day: headlines listed, articles archived, listed but missing, revisions."""
+    conn = archive.conn
+    bounds = conn.execute(
+        "SELECT min(d), max(d) FROM (SELECT listed_on AS d FROM listings"
+        " UNION ALL SELECT published_date FROM articles)"
+    ).fetchone()
+    if bounds[0] is None:
+        return Coverage([], [], [])
+    first = since or dt.date.fromisoformat(bounds[0])
+    last = until or dt.date.fromisoformat(bounds[1])
+    days = {
+        (first + dt.timedelta(days=n)).isoformat(): DayCoverage(
+            (first + dt.timedelta(days=n)).isoformat()
+        )
+        for n in range((last - first).days + 1)
+    }
+    lo, hi = first.isoformat(), last.isoformat()
+    for day, listed in conn.execute(
+        "SELECT listed_on, count(DISTINCT st) FROM listings WHERE listed_on BETWEEN ? AND ?"
+        " GROUP BY listed_on",
+        (lo, hi),
+    ):
+        days[day].listed = listed
+    for day, archived in conn.execute(
+        "SELECT published_date, count(*) FROM articles WHERE published_date BETWEEN ? AND ?"
+        " GROUP BY published_date",
+        (lo, hi),
+    ):
+        days[day].archived = archived
+    for day, st in conn.execute(
+        "SELECT DISTINCT l.listed_on, l.st FROM listings l LEFT JOIN articles a ON a.st = l.st"
+        " WHERE a.st IS NULL AND l.listed_on BETWEEN ? AND ? ORDER BY l.listed_on, l.st",
+        (lo, hi),
+    ):
+        days[day].missing.append(st)
+    for day, revisions in conn.execute(
+        "SELECT a.published_date, count(*) FROM article_revisions r JOIN articles a"
+        " ON a.st = r.st WHERE a.published_date BETWEEN ? AND ? GROUP BY a.published_date",
+        (lo, hi),
+    ):
+        days[day].revisions = revisions
+    ordered = list(days.values())
+    never = [d.day for d in ordered if not d.listed and not d.archived]
+    gaps: list[tuple[str, str]] = []
+    for d in ordered:  # a day whose listing was never read may lack articles too
+        if not d.listed or d.missing:
+            if gaps and _next_day(gaps[-1][1]) == d.day:
+                gaps[-1] = (gaps[-1][0], d.day)
+            else:
+                gaps.append((d.day, d.day))
+    return Coverage(ordered, never, gaps)
+
+
+def _next_day(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
+    """Totals, top sources and attributions, first and last article."""
+    conn = archive.conn
+
+    def one(sql: str) -> Any:
+        return conn.execute(sql).fetchone()
+
+    def ranked(column: str) -> list[dict[str, Any]]:
+        return [
+            {"name": name, "articles": n}
+            for name, n in conn.execute(
+                f"SELECT {column}, count(*) AS n FROM articles WHERE {column} IS NOT NULL"
+                f" GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?",
+                (top,),
+            )
+        ]
+
+    first = one("SELECT published_at, title, url FROM articles ORDER BY st LIMIT 1")
+    last = one("SELECT published_at, title, url FROM articles ORDER BY st DESC LIMIT 1")
+    return {
+        "articles": one("SELECT count(*) FROM articles")[0],
+        "revisions": one("SELECT count(*) FROM article_revisions")[0],
+        "listed_headlines": one("SELECT count(DISTINCT st) FROM listings")[0],
+        "listed_but_missing": one(
+            "SELECT count(DISTINCT l.st) FROM listings l LEFT JOIN articles a ON a.st = l.st"
+            " WHERE a.st IS NULL"
+        )[0],
+        "pages": one("SELECT count(*) FROM pages")[0],
+        "runs": one("SELECT count(*) FROM crawl_runs")[0],
+        "days": one("SELECT count(DISTINCT published_date) FROM articles")[0],
+        "top_sources": ranked("source"),
+        "top_attributions": ranked("attribution"),
+        "first_article": dict(zip(("published_at", "title", "url"), first, strict=True))
+        if first
+        else None,
+        "last_article": dict(zip(("published_at", "title", "url"), last, strict=True))
+        if last
+        else None,
+    }
+
+
+def export_rows(archive: Archive, filters: Filters | None = None) -> Iterator[dict[str, Any]]:
+    """Every article (oldest first) as a dict, streamed from the cursor."""
+    where, params = (filters or Filters()).where()
+    cursor = archive.conn.execute(
+        f"SELECT {', '.join('a.' + c for c in EXPORT_COLUMNS)} FROM articles a"
+        f" WHERE {where} ORDER BY a.st",
+        params,
+    )
+    for row in cursor:
+        yield dict(zip(EXPORT_COLUMNS, row, strict=True))
+
+
+def jsonl_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def pages_for_warc(archive: Archive) -> Iterator[tuple[str, int, dict[str, list[str]], bytes, str]]:
+    """``(url, status, headers, body, fetched_at)`` of every stored fetch, oldest first."""
+    import zlib
+
+    cursor = archive.conn.execute(
+        "SELECT p.url, p.status, p.headers, b.body, b.encoding, p.fetched_at FROM pages p"
+        " JOIN page_bodies b ON b.digest = p.digest ORDER BY p.id"
+    )
+    for url, status, headers, body, encoding, fetched_at in cursor:
+        raw = zlib.decompress(body) if encoding == "zlib" else bytes(body)
+        yield url, status, json.loads(headers), raw, fetched_at

@@ -1,0 +1,112 @@
+"""`centrasia serve`: the archive in Datasette, read-only, described and faceted.
+
+Datasette is an optional extra (``pip install 'centrasia-crawler[serve]'``). The
+archive is opened read-only (Datasette's ``mode=ro``), so serving it during a crawl
+is safe.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from centrasia_crawler.archive.schema import TABLE_DOCS
+
+FOLD = "replace(replace({}, 'ё', 'е'), 'Ё', 'Е')"
+
+CANNED_QUERIES: dict[str, dict[str, str]] = {
+    "search": {
+        "title": "Search articles (case and ё/е do not matter)",
+        "sql": "SELECT a.published_at, a.title, a.source, a.url,"
+        " snippet(articles_fts, 1, '<b>', '</b>', '…', 12) AS snippet"
+        " FROM articles_fts JOIN articles a ON a.st = articles_fts.rowid"
+        f" WHERE articles_fts MATCH {FOLD.format(':q')} ORDER BY rank LIMIT 100",
+    },
+    "articles_per_day": {
+        "title": "Articles per day",
+        "sql": "SELECT published_date, count(*) AS articles FROM articles"
+        " GROUP BY published_date ORDER BY published_date DESC",
+    },
+    "top_sources": {
+        "title": "Top sources",
+        "sql": "SELECT source, count(*) AS articles FROM articles WHERE source IS NOT NULL"
+        " GROUP BY source ORDER BY articles DESC LIMIT 50",
+    },
+    "attribution_articles": {
+        "title": "An attribution's articles",
+        "sql": "SELECT published_at, title, url FROM articles"
+        " WHERE attribution = :attribution ORDER BY st DESC",
+    },
+    "listed_but_missing": {
+        "title": "Listed on the site but not archived",
+        "sql": "SELECT l.listed_on, l.listed_at, l.st, l.title FROM listings l"
+        " LEFT JOIN articles a ON a.st = l.st WHERE a.st IS NULL"
+        " ORDER BY l.listed_on DESC, l.listed_at DESC",
+    },
+}
+
+
+def metadata(database: str) -> dict[str, Any]:
+    tables: dict[str, Any] = {}
+    for table, (description, columns) in TABLE_DOCS.items():
+        tables[table] = {"description": description, "columns": columns}
+    tables["article_revisions"]["columns"] = {
+        **TABLE_DOCS["articles"][1],
+        **TABLE_DOCS["article_revisions"][1],
+    }
+    tables["articles"].update(
+        {
+            "facets": ["source", "published_date", "attribution"],
+            "fts_table": "articles_fts",
+            "fts_pk": "st",
+            "sort_desc": "st",
+            "label_column": "title",
+        }
+    )
+    tables["articles_fts"] = {"hidden": True}
+    tables["page_bodies"]["hidden"] = True
+    return {
+        "title": "centrasia.org archive",
+        "description": "Articles of centrasia.org (ЦентрАзия), archived by centrasia-crawler. "
+        "Full-text search ignores case; write ё as е in the table's search box, or use the "
+        "'search' query, which folds it for you.",
+        "databases": {database: {"tables": tables, "queries": CANNED_QUERIES}},
+    }
+
+
+def datasette_command(archive: Path, metadata_path: Path, host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(archive),
+        "--metadata",
+        str(metadata_path),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "default_page_size",
+        "50",
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
+    ]
+
+
+def serve(archive: Path, host: str, port: int, metadata_dir: Path) -> int:
+    """Run Datasette on the archive until interrupted; its exit status."""
+    try:
+        import datasette  # noqa: F401
+    except ImportError:
+        raise RuntimeError(
+            "serve needs Datasette: pip install 'centrasia-crawler[serve]'"
+        ) from None
+    metadata_path = metadata_dir / "centrasia-datasette-metadata.json"
+    metadata_path.write_text(json.dumps(metadata(archive.stem), ensure_ascii=False, indent=1))
+    return subprocess.call(datasette_command(archive, metadata_path, host, port))

@@ -1,0 +1,406 @@
+"""The analysts' commands on a small archive built by crawling the replica."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import tracemalloc
+import urllib.parse
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from centrasia_crawler.archive import Archive
+from centrasia_crawler.archive.queries import EXPORT_COLUMNS, export_rows
+from centrasia_crawler.exports import write_jsonl
+from tests.crawling import PROJECT, crawl
+from tests.replica.content import MOSCOW, Site
+from tests.replica.server import serve
+
+MARKED_TITLE = "Жапаров рассказал о встрече с Ташиевым, - Сергей Лавров"
+MARKED_BODY = "Редкоземельные металлы: объём поставок растёт.\n\nЕщё один абзац про ёмкости."
+
+
+class Built:
+    def __init__(self, archive: Path, site: Site, marked: int, days: list[dt.date]) -> None:
+        self.archive, self.site, self.marked, self.days = archive, site, marked, days
+        #: The index's two days and the backfilled oldest day.
+        self.listed_days = {days[0], days[1], days[-1]}
+
+    def archived(self) -> list[int]:
+        """Ground truth: the feed's articles and the listed days' articles, less robots'."""
+        fetched = {i["st"] for i in self.site.feed_items()} | {
+            st for st, m in self.site.by_st.items() if m.day in self.listed_days
+        }
+        return sorted(fetched - self.site.disallowed)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Six days of ten articles: the index's two days crawled (with one revision), the
+    feed's thirty newest articles, the oldest day backfilled; one day never crawled."""
+    tmp = tmp_path_factory.mktemp("analysis")
+    archive = tmp / "archive.sqlite"
+    today = dt.datetime.now(MOSCOW).date()
+    with serve(days=6, per_day=10, index_days=2, last_day=today) as replica:
+        site = replica.site
+        days = site.day_list()
+        marked = site.by_day[days[0]][1].st
+        site.edit(marked, title=MARKED_TITLE, body=MARKED_BODY, source="Кабар")
+        crawl(replica, archive)
+        crawl(replica, archive, f"since={days[-1]}", f"until={days[-1]}")
+        site.edit(marked, body=MARKED_BODY + "\n\nИсправлено.")
+        crawl(replica, archive, "refresh=1")
+    return Built(archive, site, marked, days)
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "centrasia_crawler.cli", *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Ташиевым",
+        "ташиевым",
+        "ТАШИЕВЫМ",
+        "растёт",
+        "Редкоземельные",
+        "РАСТЁТ",
+        "растет",
+        "Жапар*",
+        '"рассказал о встрече"',
+        "ёмкости",
+        "емкости",
+    ],
+)
+def test_search_finds_russian_words_whatever_case_and_yo(built: Built, query: str) -> None:
+    done = cli("search", query, "--archive", str(built.archive), "--json")
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert [r["st"] for r in results] == [built.marked]
+    found = results[0]
+    assert found["title"] == MARKED_TITLE and found["source"] == "Кабар"
+    assert found["url"] == f"https://centrasia.org/newsA.php?st={built.marked}"
+    assert found["attribution"] == "Сергей Лавров"
+    assert "[" in found["snippet"] and "]" in found["snippet"]
+
+
+def test_search_snippet_keeps_the_original_spelling(built: Built) -> None:
+    done = cli("search", "растет", "--archive", str(built.archive), "--json")
+    assert "[растёт]" in json.loads(done.stdout)[0]["snippet"]
+
+
+def test_search_prints_date_title_source_url_and_snippet(built: Built) -> None:
+    done = cli("search", "Ташиевым", "--archive", str(built.archive))
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith(f"{MARKED_TITLE} — Кабар") and lines[0][:10] == str(built.days[0])
+    assert lines[1].strip() == f"https://centrasia.org/newsA.php?st={built.marked}"
+    assert "[" in lines[2]
+    assert done.stderr.strip() == "1 result"
+
+
+def test_search_filters(built: Built) -> None:
+    a = str(built.archive)
+    newest, oldest = str(built.days[0]), str(built.days[-1])
+    for args, found in [
+        (["--since", newest], True),
+        (["--until", oldest], False),
+        (["--source", "кабар"], True),
+        (["--source", "ИноСМИ"], False),
+        (["--attribution", "Сергей Лавров"], True),
+        (["--attribution", "Олег Яновский"], False),
+    ]:
+        done = cli("search", "Ташиевым", "--archive", a, "--json", *args)
+        assert bool(json.loads(done.stdout)) is found, args
+    many = json.loads(
+        cli("search", "вода OR нефть", "--archive", a, "--json", "--limit", "3").stdout
+    )
+    assert len(many) == 3
+    assert [r["rank"] for r in many] == sorted(r["rank"] for r in many)
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "AND", "title:", "(("])
+def test_bad_query_syntax_is_one_line(built: Built, query: str) -> None:
+    done = cli("search", query, "--archive", str(built.archive))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "bad search query" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_coverage_per_day_gaps_and_the_commands_to_fill_them(built: Built, tmp_path: Path) -> None:
+    png = tmp_path / "coverage.png"
+    done = cli("coverage", "--archive", str(built.archive), "--plot", str(png))
+    assert done.returncode == 0, done.stderr
+    rows = {
+        line.split()[0]: line.split()
+        for line in done.stdout.splitlines()
+        if line[:4].isdigit() and "gap" not in line
+    }
+    site, days, listed_days = built.site, built.days, built.listed_days
+    fetched = set(built.archived())
+    never = []
+    for day in days:
+        sts = {m.st for m in site.by_day[day]}
+        listed = len(sts) if day in listed_days else 0
+        archived = len(sts & fetched)
+        row = rows[str(day)]
+        assert (int(row[1]), int(row[2])) == (listed, archived), day
+        assert int(row[3]) == (len(sts & site.disallowed) if listed else 0)
+        assert int(row[4]) == (1 if day == days[0] else 0)  # the refreshed revision
+        if not listed and not archived:
+            never.append(day)
+        assert ("never" in row) is (day in never)
+    assert never, "the fixture should leave a day never crawled"
+    gaps = [
+        (dt.date.fromisoformat(line.split()[1]), dt.date.fromisoformat(line.split()[3][:10]))
+        for line in done.stdout.splitlines()
+        if line.startswith("gap ")
+    ]
+    for line in done.stdout.splitlines():
+        if line.startswith("gap "):
+            start, end = line.split()[1], line.split()[3][:10]
+            assert line.endswith(f": centrasia crawl --since {start} --until {end}")
+    to_fill = [
+        d for d in days if d not in listed_days or site.disallowed & {m.st for m in site.by_day[d]}
+    ]
+    assert sorted(to_fill) == sorted(
+        d for d in days if any(start <= d <= end for start, end in gaps)
+    )
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_stats(built: Built) -> None:
+    done = cli("stats", "--archive", str(built.archive), "--json")
+    figures = json.loads(done.stdout)
+    archived = built.archived()
+    assert figures["articles"] == len(archived)
+    assert figures["revisions"] == 1
+    assert figures["listed_but_missing"] == len(built.site.disallowed)
+    sources = Counter(built.site.article(st)["source"] for st in archived)
+    sources.pop(None, None)
+    top = {e["name"]: e["articles"] for e in figures["top_sources"]}
+    assert top == dict(sources.most_common(10)) or sorted(top.values()) == sorted(
+        n for _, n in sources.most_common(10)
+    )
+    assert figures["first_article"]["url"].endswith(f"st={min(archived)}")
+    assert figures["last_article"]["url"].endswith(f"st={max(archived)}")
+    text = cli("stats", "--archive", str(built.archive)).stdout
+    assert f"articles: {len(archived)}" in text and "top sources:" in text
+
+
+def articles_as_rows(archive: Path) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(archive)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [
+            dict(r)
+            for r in conn.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles ORDER BY st")
+        ]
+    finally:
+        conn.close()
+
+
+def test_jsonl_export_round_trips(built: Built, tmp_path: Path) -> None:
+    out = tmp_path / "articles.jsonl"
+    done = cli("export", "--archive", str(built.archive), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    fresh = sqlite_utils.Database(tmp_path / "fresh.sqlite")
+    fresh["articles"].insert_all(json.loads(line) for line in out.read_text().splitlines())
+    back = [dict(r) for r in fresh.query("SELECT * FROM articles ORDER BY st")]
+    assert back == articles_as_rows(built.archive)
+
+
+def test_csv_export_round_trips(built: Built, tmp_path: Path) -> None:
+    done = cli("export", "--format", "csv", "--archive", str(built.archive))
+    reader = csv.DictReader(io.StringIO(done.stdout))
+    assert reader.fieldnames == list(EXPORT_COLUMNS)
+    fresh = sqlite_utils.Database(tmp_path / "fresh.sqlite")
+    fresh["articles"].insert_all(reader)
+    back = [dict(r) for r in fresh.query("SELECT * FROM articles ORDER BY CAST(st AS INTEGER)")]
+    expected = [
+        {k: "" if v is None else str(v) for k, v in row.items()}
+        for row in articles_as_rows(built.archive)
+    ]
+    assert back == expected  # CSV has no NULL: it comes back as ""
+
+
+def test_export_range(built: Built) -> None:
+    day = str(built.days[-1])
+    lines = cli("export", "--since", day, "--until", day, "--archive", str(built.archive)).stdout
+    rows = [json.loads(line) for line in lines.splitlines()]
+    assert rows and {r["published_date"] for r in rows} == {day}
+
+
+def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
+    path = tmp_path / "big.sqlite"
+    with Archive.open(path) as store:
+        body = "Текст статьи. " * 40
+        for start in range(0, 40_000, 2_000):
+            store.write_batch(
+                [
+                    {
+                        "st": st,
+                        "url": f"u{st}",
+                        "title": f"Заголовок {st}",
+                        "body": body,
+                        "published_at": "2026-02-19T12:30:00+03:00",
+                    }
+                    for st in range(start + 1, start + 2_001)
+                ]
+            )
+
+    def peak(limit: int) -> int:
+        with Archive.open(path, readonly=True) as store:
+            rows = (r for i, r in enumerate(export_rows(store)) if i < limit)
+            with open(tmp_path / "out.jsonl", "w", encoding="utf-8") as out:
+                tracemalloc.start()
+                write_jsonl(rows, out)
+                size = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+        return size
+
+    small, large = peak(2_000), peak(40_000)
+    assert large < small * 1.5 + 64 * 1024, (small, large)
+
+
+def test_warc_export_passes_warcio_check(built: Built, tmp_path: Path) -> None:
+    out = tmp_path / "archive.warc.gz"
+    done = cli("export-warc", str(out), "--archive", str(built.archive))
+    assert done.returncode == 0, done.stderr
+    check = subprocess.run(
+        [str(Path(sys.executable).parent / "warcio"), "check", "-v", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout[-2000:]
+    from warcio.archiveiterator import ArchiveIterator
+
+    with Archive.open(built.archive, readonly=True) as store:
+        pages = store.count("pages")
+    responses = 0
+    with open(out, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type == "response":
+                responses += 1
+                if "newsA.php" in record.rec_headers.get_header("WARC-Target-URI"):
+                    body = record.content_stream().read()
+                    assert "ЦентрАзия".encode("cp1251") in body
+    assert responses == pages
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
+    pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "centrasia_crawler.cli",
+            "serve",
+            "--archive",
+            str(built.archive),
+            "--port",
+            str(port),
+        ],
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/-/metadata.json", timeout=5) as r:
+                    meta = json.loads(r.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        tables = meta["databases"]["archive"]["tables"]
+        assert tables["articles"]["columns"]["published_at"].startswith("time shown")
+        assert set(meta["databases"]["archive"]["queries"]) >= {
+            "articles_per_day",
+            "top_sources",
+            "attribution_articles",
+            "listed_but_missing",
+        }
+        word = urllib.parse.quote("Ташиевым")
+        url = f"{base}/archive/articles?_search={word}&_facet=source"
+        dom = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / 'chromium'}",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        ).stdout
+        assert "1 row where search matches" in dom
+        assert MARKED_TITLE in dom
+        assert "Кабар" in dom  # the source facet
+        canned = f"{base}/archive/search?q={urllib.parse.quote('растёт')}"
+        dom = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                f"--user-data-dir={tmp_path / 'chromium2'}",
+                "--dump-dom",
+                canned,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        ).stdout
+        assert MARKED_TITLE in dom
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
