@@ -188,3 +188,17 @@ def test_readers_see_only_whole_batches(tmp_path: Path) -> None:
         assert reader.count("articles") == 1  # the writer's open transaction is not seen
         writer.conn.execute("ROLLBACK")
         reader.close()
+
+
+def test_every_column_is_documented(store: Archive) -> None:
+    from centrasia_crawler.archive.schema import TABLE_DOCS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shared = TABLE_DOCS["articles"][1]
+    for table in TABLE_DOCS:
+        assert f"`{table}`" in readme, table
+        columns = [c.name for c in store.db[table].columns]
+        documented = TABLE_DOCS[table][1] | (shared if table == "article_revisions" else {})
+        assert sorted(documented) == sorted(columns), table
+        for column in columns:
+            assert f"`{column}`" in readme, (table, column)
