@@ -126,7 +126,7 @@ class ArchivePipeline:
     def record_problem(self, url: str, reason: str, kind: str) -> None:
         self.problems.append({"url": url, "reason": reason, "kind": kind})
         self.stats.inc_value(f"centrasia/problems/{kind}")
-        if kind != "robots":
+        if kind not in ("robots", "rejected"):  # the site's own refusals and mistakes
             self.counters["errors"] += 1
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException) -> None:

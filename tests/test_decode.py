@@ -52,3 +52,12 @@ def test_unknown_labels_are_ignored() -> None:
 def test_empty_and_binary_input(data: bytes, reason: str) -> None:
     with pytest.raises(NotACentrasiaPage, match=reason):
         decode_document(data)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "windows-1251"])
+def test_a_few_invalid_bytes_are_replaced_not_a_reason_to_change_encoding(encoding: str) -> None:
+    page = f'<meta charset="{encoding}"><p>{TEXT}</p><p>Второй абзац.</p>'.encode(encoding)
+    broken = page.replace("Второй".encode(encoding), b"\x98\xff\xfe" + "Второй".encode(encoding))
+    text = decode_document(broken)
+    assert TEXT in text and "Второй абзац." in text
+    assert "\ufffd" in text

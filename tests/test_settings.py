@@ -27,6 +27,7 @@ def test_polite_and_hardened_defaults(settings: object) -> None:
     assert s.getbool("AUTOTHROTTLE_ENABLED")  # type: ignore[attr-defined]
     assert s.getfloat("DOWNLOAD_DELAY") >= 1  # type: ignore[attr-defined]
     assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2  # type: ignore[attr-defined]
+    assert s.getint("CONCURRENT_REQUESTS") <= 2  # type: ignore[attr-defined]
     assert 0 < s.getint("DOWNLOAD_MAXSIZE") <= 10 * 1024 * 1024  # type: ignore[attr-defined]
     assert 0 < s.getint("DOWNLOAD_TIMEOUT") <= 60  # type: ignore[attr-defined]
     assert 0 < s.getint("RETRY_TIMES") <= 5  # type: ignore[attr-defined]

@@ -2,9 +2,10 @@
 
 Order, as browsers do it: a byte-order mark; the charset of the HTTP
 ``Content-Type``; the XML declaration; ``<meta charset>``; ``<meta http-equiv>``.
-A declared encoding that does not decode the bytes is passed over (servers lie);
-with nothing usable declared, UTF-8 when the bytes are valid UTF-8, else
-windows-1251 (the site's historical encoding).
+A declared encoding that decodes the bytes wins. One that fails on a few bytes
+still wins, the bad bytes replaced by U+FFFD; one that fails throughout is passed
+over (servers lie). With nothing usable declared: UTF-8 when the bytes are valid
+UTF-8, else windows-1251 (the site's historical encoding).
 
 >>> decode_document("Привет".encode("cp1251"))
 'Привет'
@@ -74,11 +75,21 @@ def decode_document(data: bytes, content_type: str | None = None) -> str:
     candidates = declared_encodings(data, content_type)
     if b"\x00" in data[:_HEAD_LIMIT] and not any(c.startswith("utf-16") for c in candidates):
         raise NotACentrasiaPage("binary data, not a text document")
-    for name in dict.fromkeys([*candidates, *FALLBACK_ENCODINGS]):
+    for name in candidates:
         try:
-            text = data.decode(name)
+            return data.decode(name).lstrip("\ufeff")
         except (UnicodeDecodeError, LookupError):
             continue
-        return text.lstrip("\ufeff")
+    # What the page declares fails somewhere: a few bad bytes in a page that is otherwise
+    # what it says are replaced; a page in another encoding altogether is sniffed.
+    for name in candidates:
+        text = data.decode(name, errors="replace")
+        if text.count("\ufffd") <= max(8, len(data) // 500):
+            return text.lstrip("\ufeff")
+    for name in FALLBACK_ENCODINGS:
+        try:
+            return data.decode(name).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            continue
     # Nothing decodes cleanly: keep what the document says it is, mark the bad bytes.
     return data.decode((candidates or ["utf-8"])[0], errors="replace").lstrip("\ufeff")

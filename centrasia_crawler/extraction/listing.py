@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from centrasia_crawler.extraction.blocks import Link, Page
@@ -23,7 +24,7 @@ from centrasia_crawler.normalize.dates import (
 )
 from centrasia_crawler.normalize.headline import attribution
 from centrasia_crawler.normalize.permalinks import article_st, permalink
-from centrasia_crawler.site import ARCHIVE_LINK_TEXT
+from centrasia_crawler.site import ARCHIVE_LINK_TEXT, ARTICLE_PATH
 
 PREV_MARKS: Final = ("«", "‹", "←", "◄", "<", "назад", "пред")
 NEXT_MARKS: Final = ("»", "›", "→", "►", ">", "вперед", "вперёд", "след")
@@ -51,29 +52,51 @@ def _article_link(links: list[Link], base: str) -> tuple[int, Link] | None:
     return None
 
 
-def read_days(page: Page) -> tuple[list[dict[str, Any]], int]:
-    """The days of headlines on a page, and how many timed article lines had no day."""
-    days: list[dict[str, Any]] = []
+@dataclass
+class Days:
+    """What a listing page gave: days of headlines, and what it had to leave out."""
+
+    days: list[dict[str, Any]] = field(default_factory=list)
+    orphans: int = 0  # timed article lines before any day heading
+    rejected: list[dict[str, str]] = field(default_factory=list)
+
+    def reject(self, line: str, reason: str) -> None:
+        self.rejected.append({"line": line, "reason": reason})
+
+
+def _bad_article_link(links: list[Link]) -> Link | None:
+    """A link that points at ``newsA.php`` but names no valid ``st`` (negative, huge, text)."""
+    return next((link for link in links if ARTICLE_PATH.lower() in link.raw.lower()), None)
+
+
+def read_days(page: Page) -> Days:
+    """The days of headlines on a page; lines it cannot trust are rejected with a reason."""
+    found_days = Days()
     current: dict[str, Any] | None = None
     clock: Callable[[int, int], str] | None = None
     pending: tuple[int, int] | None = None
-    orphans = 0
+    bad_heading: str | None = None
     for block in page.blocks:
         try:
             heading = parse_day_heading(block.text)
-        except DateParseError as exc:
-            raise NotACentrasiaPage(f"impossible day heading ({exc})") from None
+        except DateParseError:
+            found_days.reject(block.text, "day heading names no real day")
+            current, clock, bad_heading, pending = None, None, block.text, None
+            continue
         if heading is not None:
             clock = clock_of_day(heading)
             current = {"date": heading.isoformat(), "headlines": []}
-            days.append(current)
-            pending = None
+            found_days.days.append(current)
+            pending, bad_heading = None, None
             continue
         time = parse_leading_time(block.text)
         if time is None and pending is None:
             continue  # no time: not a listing line (an untimed link is a sidebar's)
         found = _article_link(block.links, page.url)
         if found is None:
+            bad = _bad_article_link(block.links) if time is not None else None
+            if bad is not None:
+                found_days.reject(block.text, f"link names no valid article: {bad.raw}")
             # A time alone on its line, its headline on the next (time and title in cells).
             pending = time if time is not None and len(block.text) <= 5 else None
             continue
@@ -81,7 +104,10 @@ def read_days(page: Page) -> tuple[list[dict[str, Any]], int]:
         if time is None:
             continue
         if current is None or clock is None:
-            orphans += 1
+            if bad_heading is not None:
+                found_days.reject(block.text, f"listed under an impossible day: {bad_heading}")
+            else:
+                found_days.orphans += 1
             continue
         st, link = found
         title = link.text or block.text[block.text.find(" ") + 1 :].strip()
@@ -94,7 +120,8 @@ def read_days(page: Page) -> tuple[list[dict[str, Any]], int]:
                 "attribution": attribution(title),
             }
         )
-    return [d for d in days if d["headlines"]], orphans
+    found_days.days = [d for d in found_days.days if d["headlines"]]
+    return found_days
 
 
 def _neighbours(page: Page, day: dt.date) -> tuple[dict[str, str] | None, dict[str, str] | None]:
@@ -138,17 +165,23 @@ def extract_listing(page: Page) -> dict[str, Any]:
 
     A page with one day of headlines and a link to a neighbouring day is a day page.
     """
-    days, orphans = read_days(page)
+    found = read_days(page)
+    days = found.days
     if not days:
-        if orphans:
+        if found.orphans:
             raise NotACentrasiaPage(
-                f"{orphans} timed headlines but no day heading ('Четверг, 19.02.2026')"
+                f"{found.orphans} timed headlines but no day heading ('Четверг, 19.02.2026')"
             )
+        if found.rejected:
+            raise NotACentrasiaPage(f"no usable headlines: {found.rejected[0]['reason']}")
         raise NotACentrasiaPage("no day heading followed by timed headlines")
+    # Lines left out are reported, never dropped silently (only when there are some,
+    # so a clean page has exactly the documented shape).
+    extra = {"rejected": found.rejected} if found.rejected else {}
     if len(days) == 1:
         day = dt.date.fromisoformat(days[0]["date"])
         prev_day, next_day = _neighbours(page, day)
         if prev_day or next_day:
-            return {**days[0], "prev_day": prev_day, "next_day": next_day}
+            return {**days[0], "prev_day": prev_day, "next_day": next_day, **extra}
     days.sort(key=lambda d: d["date"], reverse=True)
-    return {"days": days, "archive_url": archive_url(page)}
+    return {"days": days, "archive_url": archive_url(page), **extra}

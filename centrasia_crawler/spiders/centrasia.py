@@ -224,6 +224,11 @@ class CentrasiaSpider(scrapy.Spider):
                 )
         self.crawler.stats.inc_value("centrasia/headlines", len(listed))
         yield ListingItem(page_url, listed)
+        for rejected in data.get("rejected", ()):
+            self.logger.warning(
+                "left out of %s: %s (%s)", page_url, rejected["line"], rejected["reason"]
+            )
+            yield ProblemItem(page_url, f"{rejected['reason']}: {rejected['line']}", "rejected")
         for headline in listed:
             if self.in_range(headline.listed_on):
                 yield self.article_request(headline.st)

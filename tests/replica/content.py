@@ -54,6 +54,9 @@ class Site:
     by_st: dict[int, ArticleMeta] = field(default_factory=dict)
     edits: dict[int, dict[str, Any]] = field(default_factory=dict)
     disallowed: set[int] = field(default_factory=set)
+    #: Listed, but the article answers 404 (the site lists what it does not serve).
+    ghosts: set[int] = field(default_factory=set)
+    with_ghost: bool = False
 
     def __post_init__(self) -> None:
         for n in range(self.days):
@@ -71,6 +74,8 @@ class Site:
         last = self.by_day[self.last_day]
         if len(last) > 2:
             self.disallowed.add(last[2].st)
+        if self.with_ghost and len(last) > 4:
+            self.ghosts.add(last[4].st)
 
     # The days -----------------------------------------------------------------------
 
@@ -187,12 +192,8 @@ class Site:
         self.edits.setdefault(st, {}).update(fields)
 
     def archivable(self) -> list[int]:
-        """Every st a complete crawl must archive (robots.txt forbids the others)."""
-        return sorted(st for st in self.by_st if st not in self.disallowed)
+        """Every st a complete crawl must archive (robots.txt forbids some, some are 404)."""
+        return sorted(st for st in self.by_st if st not in self.disallowed | self.ghosts)
 
     def in_range(self, since: dt.date, until: dt.date) -> list[int]:
-        return sorted(
-            st
-            for st, m in self.by_st.items()
-            if since <= m.day <= until and st not in self.disallowed
-        )
+        return [st for st in self.archivable() if since <= self.by_st[st].day <= until]

@@ -34,7 +34,12 @@ class Faults:
     slow_seconds: float = 0.5
     drop_rate: float = 0.0  # the connection closed with no answer
     truncate_rate: float = 0.0  # half the body, then the connection closed
+    redirect_rate: float = 0.0  # 301 to the same page on the site's old host
+    away_rate: float = 0.0  # 302 to another site (a crawler must not follow)
+    timeout_rate: float = 0.0  # answered after timeout_seconds (past the crawler's limit)
+    timeout_seconds: float = 3.0
     down: bool = False  # every request but robots.txt answered 500, every time
+    latency: float = 0.0  # seconds added to every answer, every time
     seed: int = 7
 
 
@@ -63,6 +68,8 @@ class Replica:
     _server: ThreadingHTTPServer | None = None
     _day_paths: dict[str, dt.date] | None = None
     _rendered: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
+    #: Raw answers for paths, as tests need them: (status, headers, body).
+    overrides: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
 
     @property
     def root(self) -> str:
@@ -90,7 +97,7 @@ class Replica:
             return 200, html, m.calendar(days)
         if path == "/newsA.php":
             st = _int(query.get("st"))
-            if st is None or st not in site.by_st:
+            if st is None or st not in site.by_st or st in site.ghosts:
                 return None
             return 200, html, m.article(site.article(st), site.sidebar(st), site.style(st))
         day = self.day_of(path, query)
@@ -105,6 +112,13 @@ class Replica:
                 ),
             )
         return None
+
+    def render(self, path: str) -> bytes:
+        """The bytes the replica serves for ``path`` (to alter in tests)."""
+        parts = urlsplit(path)
+        answer = self.page(parts.path, parse_qs(parts.query))
+        assert answer is not None, path
+        return self.markup.encode(answer[2])
 
     def prerender(self) -> None:
         """Render every page now, so serving costs only I/O (for benchmarks of the crawler)."""
@@ -145,6 +159,9 @@ class Replica:
             ("drop", f.drop_rate),
             ("truncate", f.truncate_rate),
             ("slow", f.slow_rate),
+            ("timeout", f.timeout_rate),
+            ("redirect", f.redirect_rate if path.startswith("/newsA.php") else 0.0),
+            ("away", f.away_rate if path.startswith("/newsA.php") else 0.0),
         ):
             edge += rate
             if roll < edge:
@@ -192,6 +209,8 @@ class Replica:
         parts = urlsplit(h.path)
         full = parts.path + (f"?{parts.query}" if parts.query else "")
         fault = self.fault_for(full)
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
         agent = h.headers.get("User-Agent", "")
         if fault == "drop":
             self._log(full, 0, fault, agent)
@@ -203,8 +222,31 @@ class Replica:
             self._send(h, status, "text/plain", b"unavailable\n")
             self._log(full, status, fault, agent)
             return
+        if fault in ("redirect", "away"):
+            host = "www.centrasia.ru" if fault == "redirect" else "elsewhere.example"
+            h.send_response(301 if fault == "redirect" else 302)
+            h.send_header("Location", f"http://{host}{full}")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            self._log(full, 301 if fault == "redirect" else 302, fault, agent)
+            return
+        if full in self.overrides:
+            status, headers, raw = self.overrides[full]
+            h.send_response(status)
+            for name, value in headers.items():
+                h.send_header(name, value)
+            h.send_header("Content-Length", str(len(raw)))
+            h.end_headers()
+            h.wfile.write(raw)
+            self._log(full, status, fault, agent)
+            return
         if fault == "slow":
             time.sleep(self.faults.slow_seconds)
+        if fault == "timeout":  # no answer in time: the client gives up first
+            self._log(full, 0, fault, agent)
+            time.sleep(self.faults.timeout_seconds)
+            h.close_connection = True
+            return
         if full in self._rendered:
             status, content_type, body = self._rendered[full]
         else:
@@ -247,6 +289,10 @@ class _Server(ThreadingHTTPServer):
     # requests, and the retransmitted SYNs add whole seconds to a crawl.
     request_queue_size = 128
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away (killed, timed out) is part of what tests do.
+        pass
 
 
 def _int(values: list[str] | None) -> int | None:
