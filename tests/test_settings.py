@@ -40,3 +40,16 @@ def test_polite_and_hardened_defaults(settings: object) -> None:
 def test_nonsense_refresh_is_refused(value: str) -> None:
     with pytest.raises(SpiderArgumentError, match="not a number of days"):
         parse_days_argument("refresh", value)
+
+
+def test_only_the_root_host_is_allowed_and_redirects_are_guarded(settings: object) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from centrasia_crawler.spiders.centrasia import CentrasiaSpider
+
+    crawler = get_crawler(CentrasiaSpider, {"CENTRASIA_ROOT_URL": "http://127.0.0.1:8765/"})
+    spider = CentrasiaSpider.from_crawler(crawler)
+    assert spider.allowed_domains == ["127.0.0.1"]
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")  # type: ignore[attr-defined]
+    assert middlewares["centrasia_crawler.middlewares.RedirectGuardMiddleware"] > 600
+    assert 0 < settings.getint("REDIRECT_MAX_TIMES") <= 10  # type: ignore[attr-defined]
