@@ -164,6 +164,15 @@ def _filters(args: argparse.Namespace, command: str) -> Any:
         return None
 
 
+def _filtered_archive(args: argparse.Namespace, command: str) -> tuple[Any, Any] | None:
+    """The filters of ``--since/--until/...`` and the archive; None after a one-line error."""
+    filters = _filters(args, command)
+    if filters is None:
+        return None
+    archive = _open_archive(args.archive, command)
+    return None if archive is None else (filters, archive)
+
+
 def _marked(snippet: str) -> str:
     from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
 
@@ -173,15 +182,13 @@ def _marked(snippet: str) -> str:
 def cmd_search(args: argparse.Namespace) -> int:
     from centrasia_crawler.archive.queries import QueryError, search
 
-    filters = _filters(args, "search")
-    if filters is None:
-        return EXIT_USAGE
     if args.limit < 1:
         print("centrasia search: --limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    archive = _open_archive(args.archive, "search")
-    if archive is None:
+    opened = _filtered_archive(args, "search")
+    if opened is None:
         return EXIT_USAGE
+    filters, archive = opened
     with archive:
         try:
             results = search(archive, args.query, filters, args.limit)
@@ -206,12 +213,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_coverage(args: argparse.Namespace) -> int:
     from centrasia_crawler.archive.queries import coverage
 
-    filters = _filters(args, "coverage")
-    if filters is None:
+    opened = _filtered_archive(args, "coverage")
+    if opened is None:
         return EXIT_USAGE
-    archive = _open_archive(args.archive, "coverage")
-    if archive is None:
-        return EXIT_USAGE
+    filters, archive = opened
     with archive:
         cover = coverage(archive, filters.since, filters.until)
     print("day         listed  archived  missing  revisions")
@@ -275,12 +280,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from centrasia_crawler.archive.queries import export_rows
     from centrasia_crawler.exports import write_csv, write_jsonl
 
-    filters = _filters(args, "export")
-    if filters is None:
+    opened = _filtered_archive(args, "export")
+    if opened is None:
         return EXIT_USAGE
-    archive = _open_archive(args.archive, "export")
-    if archive is None:
-        return EXIT_USAGE
+    filters, archive = opened
     write = write_jsonl if args.format == "jsonl" else write_csv
     with archive:
         rows = export_rows(archive, filters)

@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from centrasia_crawler.archive.store import RawPage
+
+#: A raw response, kept so the archive can be re-extracted without the network: the
+#: archive's own record of a fetch.
+PageItem = RawPage
+
 
 @dataclass
 class ArticleItem:
@@ -60,20 +66,6 @@ class ListingItem:
 
     page_url: str
     headlines: list[Headline]
-
-
-@dataclass
-class PageItem:
-    """A raw response, kept so the archive can be re-extracted without the network."""
-
-    url: str
-    status: int
-    headers: dict[str, list[str]]
-    body: bytes
-    fetched_at: str
-    kind: str | None = None
-    st: int | None = None
-    extraction_error: str | None = None
 
 
 @dataclass

@@ -116,7 +116,7 @@ class ArchivePipeline:
         elif isinstance(item, ListingItem):
             self.listings.extend(vars(headline) for headline in item.headlines)
         elif isinstance(item, PageItem):
-            self.pages.append(RawPage(**vars(item)))
+            self.pages.append(item)
         elif isinstance(item, ProblemItem):
             self.record_problem(item.url, item.reason, item.kind)
         if len(self.articles) + len(self.listings) + len(self.pages) >= self.batch_size:

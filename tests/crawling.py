@@ -50,3 +50,19 @@ def crawl(
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     return done
+
+
+def centrasia(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The ``centrasia`` command as a user (or cron: no standard input) runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "centrasia_crawler.cli", *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        check=False,
+    )

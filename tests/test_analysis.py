@@ -25,7 +25,7 @@ import sqlite_utils
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.queries import EXPORT_COLUMNS, export_rows
 from centrasia_crawler.exports import write_jsonl
-from tests.crawling import PROJECT, crawl
+from tests.crawling import PROJECT, centrasia, crawl
 from tests.replica.content import MOSCOW, Site
 from tests.replica.server import serve
 
@@ -66,15 +66,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(archive, site, marked, days)
 
 
-def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "centrasia_crawler.cli", *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+cli = centrasia
 
 
 @pytest.mark.parametrize(

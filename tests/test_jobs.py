@@ -17,22 +17,9 @@ import pytest
 
 from centrasia_crawler.archive import Archive, content_hash
 from centrasia_crawler.health import Thresholds, assess
-from tests.crawling import FAST, PROJECT
+from tests.crawling import FAST, PROJECT, centrasia
 from tests.replica.markup import DriftMarkup
 from tests.replica.server import Faults, serve
-
-
-def centrasia(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Any:
-    return subprocess.run(
-        [sys.executable, "-m", "centrasia_crawler.cli", *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        check=False,
-    )
 
 
 def crawl_args(root: str, archive: Path, *extra: str) -> list[str]:

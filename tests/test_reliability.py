@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from centrasia_crawler.archive import Archive
+from centrasia_crawler.archive.store import CONTENT_FIELDS
 from centrasia_crawler.extraction import extract
 from centrasia_crawler.normalize.dates import SHOWN_TIME_RE, parse_day_heading
 from centrasia_crawler.normalize.source_line import PERMALINK_LINE_RE, SOURCE_LINE_RE
@@ -30,18 +31,7 @@ from tests.crawling import FAST, PROJECT, crawl
 from tests.replica.markup import DivMarkup, TableMarkup
 from tests.replica.server import Faults, serve
 
-CONTENT = (
-    "title",
-    "published_at",
-    "body",
-    "source",
-    "source_url",
-    "original_date",
-    "stated_permalink",
-    "time_mismatch",
-    "attribution",
-    "revision",
-)
+CONTENT = (*CONTENT_FIELDS, "attribution", "revision")
 
 
 def snapshot(archive: Path) -> dict[str, Any]:

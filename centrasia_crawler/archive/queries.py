@@ -14,28 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from centrasia_crawler.archive.schema import fold_yo
-from centrasia_crawler.archive.store import Archive
+from centrasia_crawler.archive.store import ARTICLE_COLUMNS, Archive
 
 #: Marks around a match in a snippet (plain text; the CLI shows them as [ ]).
 MARK_OPEN: Final = "\x02"
 MARK_CLOSE: Final = "\x03"
 ELLIPSIS: Final = "…"
 
+#: The columns of an export: the article's, without its hash, the body last.
 EXPORT_COLUMNS: Final = (
-    "st",
-    "url",
-    "title",
-    "attribution",
-    "published_at",
-    "published_date",
-    "source",
-    "source_url",
-    "original_date",
-    "stated_permalink",
-    "time_mismatch",
-    "revision",
-    "first_seen_at",
-    "last_fetched_at",
+    *(c for c in ARTICLE_COLUMNS if c not in ("content_hash", "body")),
     "body",
 )
 
