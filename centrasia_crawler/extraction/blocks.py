@@ -129,7 +129,8 @@ def read_page(text: str, url: str) -> Page:
 
 # The tree is flattened by libxslt, in C: each block element becomes a start line
 # (BLOCK_START + its id), its content, and an end line (BLOCK_END); <br> a new line;
-# a link LINK_START href LINK_TITLE title LINK_TEXT text LINK_END, all on one line.
+# a link LINK_START href LINK_TITLE title LINK_TEXT text LINK_END (put back on one line
+# when its text spans several).
 # Private-use characters mark them; the page's own are removed before parsing.
 BLOCK_START, BLOCK_END, LINK_START, LINK_TITLE, LINK_TEXT, LINK_END = (
     "\ue000",
@@ -151,11 +152,6 @@ def _stylesheet() -> etree.XSLT:
 <xsl:output method="text" encoding="utf-8"/>
 <xsl:strip-space elements="html head table thead tbody tfoot tr ul ol dl select"/>
 <xsl:template match="{"|".join(sorted(SKIP_TAGS))}"/>
-<xsl:template match="{"|".join(sorted(SKIP_TAGS))}" mode="link"/>
-<xsl:template match="br" mode="link"><xsl:text> </xsl:text></xsl:template>
-<xsl:template match="text()" mode="link">
- <xsl:value-of select="translate(., '&#10;&#13;', '  ')"/>
-</xsl:template>
 <xsl:template match="br">{nl}</xsl:template>
 <xsl:template match="{"|".join(sorted(BLOCK_TAGS))}">
  <xsl:text>{entity(BLOCK_START)}</xsl:text><xsl:value-of select="generate-id()"/>{nl}
@@ -164,7 +160,7 @@ def _stylesheet() -> etree.XSLT:
 <xsl:template match="a[@href]">
  <xsl:text>{entity(LINK_START)}</xsl:text><xsl:value-of select="normalize-space(@href)"/>
  <xsl:text>{entity(LINK_TITLE)}</xsl:text><xsl:value-of select="normalize-space(@title)"/>
- <xsl:text>{entity(LINK_TEXT)}</xsl:text><xsl:apply-templates mode="link"/>
+ <xsl:text>{entity(LINK_TEXT)}</xsl:text><xsl:apply-templates/>
  <xsl:text>{entity(LINK_END)}</xsl:text>
 </xsl:template>
 </xsl:stylesheet>"""
@@ -177,6 +173,8 @@ def _stylesheet() -> etree.XSLT:
 _LINK_RE: Final = re.compile(
     f"{LINK_START}([^{LINK_TITLE}]*){LINK_TITLE}([^{LINK_TEXT}]*){LINK_TEXT}([^{LINK_END}]*){LINK_END}?"
 )
+# Block marks met inside a link's text.
+_BLOCK_MARK_RE: Final = re.compile(f"[{BLOCK_START}{BLOCK_END}](?:id[0-9a-z]*)?")
 _STRAY_RE: Final = re.compile(f"[{MARKERS}]")
 
 
@@ -190,7 +188,11 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
     blocks: list[Block] = []
     stack: list[str] = []
     containers: tuple[str, ...] = ()
-    for line in str(_linearizer()(root)).split("\n"):
+    lines = str(_linearizer()(root)).split("\n")
+    i = -1
+    while i + 1 < len(lines):
+        i += 1
+        line = lines[i]
         if not line or line.isspace():
             continue
         first = line[0]
@@ -205,6 +207,11 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
             continue
         links: list[Link] = []
         if LINK_START in line:
+            # A link whose text spans lines (a newline, <br> or a block inside <a>)
+            # is put back on one line.
+            while line.count(LINK_START) > line.count(LINK_END) and i + 1 < len(lines):
+                i += 1
+                line += " " + _BLOCK_MARK_RE.sub(" ", lines[i])
             pieces, end = [], 0
             for m in _LINK_RE.finditer(line):
                 raw, link_text = m[1], m[3]
@@ -215,8 +222,6 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
                     links.append(Link(raw, clean_text(link_text), m[2], base_url))
             pieces.append(line[end:])
             line = "".join(pieces)
-        if LINK_END in line:  # a link's end on a later line than its start
-            line = line.replace(LINK_END, "")
         text = clean_text(line)
         if text:
             blocks.append(Block(text, links, containers))
