@@ -112,6 +112,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except lock.LockHeld as exc:
         print(f"centrasia crawl: {exc}; not starting", file=sys.stderr)
         return EXIT_LOCKED
+    except UsageError as exc:
+        print(f"centrasia crawl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(outcome.summary(), flush=True)
     for failure in outcome.failures:
         print(f"centrasia crawl: failed: {failure}", file=sys.stderr)
@@ -122,12 +125,18 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     from centrasia_crawler.archive import Archive
     from centrasia_crawler.reparse import reparse
 
+    if not Path(args.archive).exists():
+        print(f"centrasia reparse: no archive at {args.archive}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         with lock.holding(args.archive), Archive.open(args.archive) as archive:
             summary = reparse(archive)
     except lock.LockHeld as exc:
         print(f"centrasia reparse: {exc}; not starting", file=sys.stderr)
         return EXIT_LOCKED
+    except (sqlite3.Error, OSError) as exc:
+        print(f"centrasia reparse: cannot use {args.archive}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"centrasia reparse: {summary.line()}")
     for url, reason in summary.failed[:20]:
         print(f"centrasia reparse: not read: {url}: {reason}", file=sys.stderr)

@@ -8,9 +8,11 @@ an exit status.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from centrasia_crawler import lock
 from centrasia_crawler.archive import Archive
@@ -70,18 +72,35 @@ def project_settings(overrides: dict[str, str]) -> Any:
 
 
 def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
-    """Run the spider to the end, holding the archive's lock; raise lock.LockHeld at once."""
+    """Run the spider to the end, holding the archive's lock.
+
+    Raises lock.LockHeld at once when another run holds it, and UsageError when the
+    site root or the archive path cannot be used (before anything is fetched).
+    """
     from scrapy.crawler import CrawlerProcess
 
     from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
     archive_path = str(settings.get("CENTRASIA_ARCHIVE_PATH"))
+    root = str(settings.get("CENTRASIA_ROOT_URL") or "")
+    if urlsplit(root).scheme not in ("http", "https") or not urlsplit(root).hostname:
+        raise UsageError(f"the site root {root!r} is not an http(s) address")
     started = time.monotonic()
-    with lock.holding(archive_path):
+    try:
+        lock.acquire(archive_path)
+    except OSError as exc:
+        raise UsageError(f"cannot use {archive_path}: {exc.strerror or exc}") from None
+    try:
+        try:  # create or upgrade it now: a bad path is a usage error, not a failed crawl
+            Archive.open(archive_path).close()
+        except (sqlite3.Error, OSError) as exc:
+            raise UsageError(f"cannot use {archive_path} as an archive: {exc}") from None
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(CentrasiaSpider)
         process.crawl(crawler, **spider_args)
         process.start()
+    finally:
+        lock.release(archive_path)
     seconds = time.monotonic() - started
     assert crawler.stats is not None
     stats = crawler.stats.get_stats()

@@ -92,6 +92,18 @@ def test_articles_in_a_changed_markup_exit_1(tmp_path: Path) -> None:
 
 
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not an archive")
+    for args in (
+        ["--archive", str(tmp_path / "notes.txt")],
+        ["--archive", "/proc/no/such/archive.sqlite"],
+        ["--root", "ftp://centrasia.org/"],
+    ):
+        done = centrasia("crawl", *args)
+        assert done.returncode == 2, (args, done.stderr[-500:])
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    for command in ("reparse", "stats", "coverage", "export"):
+        done = centrasia(command, "--archive", str(tmp_path / "notes.txt"))
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, command
     for args in (
         ["--since", "2026-02-30"],
         ["--refresh", "x"],
