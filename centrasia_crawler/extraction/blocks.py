@@ -186,30 +186,32 @@ def strip_markers(text: str) -> str:
 def linearize(root: etree._Element, base_url: str) -> list[Block]:
     """The blocks of an element tree, in document order."""
     blocks: list[Block] = []
+    add = blocks.append
     stack: list[str] = []
-    containers: tuple[str, ...] = ()
+    containers: tuple[str, ...] | None = ()  # None: the stack changed since it was made
     lines = str(_linearizer()(root)).split("\n")
+    count = len(lines)
     i = -1
-    while i + 1 < len(lines):
+    while i + 1 < count:
         i += 1
         line = lines[i]
-        if not line or line.isspace():
+        if not line:
             continue
         first = line[0]
         if first == BLOCK_START:
             stack.append(line[1:])
-            containers = tuple(stack)
+            containers = None
             continue
         if first == BLOCK_END:
             if stack:
                 stack.pop()
-                containers = tuple(stack)
+                containers = None
             continue
         links: list[Link] = []
         if LINK_START in line:
             # A link whose text spans lines (a newline, <br> or a block inside <a>)
             # is put back on one line.
-            while line.count(LINK_START) > line.count(LINK_END) and i + 1 < len(lines):
+            while line.count(LINK_START) > line.count(LINK_END) and i + 1 < count:
                 i += 1
                 line += " " + _BLOCK_MARK_RE.sub(" ", lines[i])
             pieces, end = [], 0
@@ -224,5 +226,7 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
             line = "".join(pieces)
         text = clean_text(line)
         if text:
-            blocks.append(Block(text, links, containers))
+            if containers is None:
+                containers = tuple(stack)
+            add(Block(text, links, containers))
     return blocks
