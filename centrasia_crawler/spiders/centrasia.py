@@ -102,6 +102,7 @@ class CentrasiaSpider(scrapy.Spider):
             self.mode += "+refresh"
         self.root = "https://centrasia.org/"
         self.archive_path = ""
+        self.days_requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CentrasiaSpider:
@@ -156,14 +157,15 @@ class CentrasiaSpider(scrapy.Spider):
         return self.since <= date and (self.until is None or date <= self.until)
 
     def day_request(self, url: str, day: str) -> scrapy.Request | None:
-        """The request for a day page, once per day per backfill (kept across resumes)."""
+        """The request for a day page: once per run, and not again after a resume
+        (with JOBDIR) for a day whose page was read."""
         target = rebase(url, self.root)
-        if not hasattr(self, "state"):  # no JOBDIR: SpiderState does not run
+        if not hasattr(self, "state"):  # no JOBDIR: Scrapy's SpiderState does not run
             self.state = {}
-        requested: set[str] = self.state.setdefault("days_requested", set())
-        if target is None or day in requested or not self.in_range(day):
+        done: set[str] = self.state.setdefault("days_done", set())
+        if target is None or day in done or day in self.days_requested or not self.in_range(day):
             return None
-        requested.add(day)
+        self.days_requested.add(day)
         return scrapy.Request(
             target,
             callback=self.parse_day,
@@ -284,6 +286,7 @@ class CentrasiaSpider(scrapy.Spider):
         if data is None:
             return
         self.crawler.stats.inc_value("centrasia/backfill/days_done")
+        self.state.setdefault("days_done", set()).add(day)
         for item in self.headlines(data, response.url):
             yield item
         prev_day = data.get("prev_day")
