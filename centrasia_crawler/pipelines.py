@@ -162,7 +162,8 @@ class ArchivePipeline:
         self.flush(wait=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.archive is None or self.run_id is None:
+        if self.archive is None or self.run_id is None:  # the lock was held: nothing opened
+            self.writer.shutdown()
             return
         self.flush(wait=True)
         self.counters["requests"] = self.stats.get_value("downloader/request_count", 0)

@@ -277,7 +277,7 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "changed_articles": "articles that got a new revision",
             "unchanged_articles": "articles fetched again, unchanged",
             "dropped_items": "items dropped as incomplete",
-            "errors": "failures (fetch, extraction, dropped)",
+            "errors": "failures: requests that failed, pages that could not be read",
             "problems": "JSON list of {url, reason, kind}",
             "outcome": "ok or failed: the verdict behind centrasia crawl's exit status",
             "outcome_reasons": "JSON list of one-line reasons the run failed",
