@@ -57,9 +57,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         data, url = page.body, page.url
-        content_type = content_type or next(
-            (v[0] for k, v in page.headers.items() if k.lower() == "content-type" and v), None
-        )
+        content_type = content_type or page.content_type
     else:
         name = args.file
         try:
@@ -312,7 +310,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_export_warc(args: argparse.Namespace) -> int:
-    from centrasia_crawler.archive.queries import pages_for_warc
     from centrasia_crawler.exports import write_warc
 
     archive = _open_archive(args.archive, "export-warc")
@@ -321,7 +318,7 @@ def cmd_export_warc(args: argparse.Namespace) -> int:
     with archive:
         try:
             with open(args.output, "wb") as out:
-                count = write_warc(pages_for_warc(archive), out)
+                count = write_warc(archive.all_pages(), out)
         except OSError as exc:
             print(
                 f"centrasia export-warc: cannot write {args.output}: {exc.strerror}",

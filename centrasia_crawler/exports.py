@@ -14,6 +14,7 @@ from http.client import responses
 from io import BytesIO
 from typing import IO, Any
 
+from centrasia_crawler.archive import RawPage
 from centrasia_crawler.archive.queries import EXPORT_COLUMNS, jsonl_lines
 
 #: Headers that describe the transfer, not the body as stored (Scrapy decoded it).
@@ -43,9 +44,7 @@ def _warc_date(fetched_at: str) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def write_warc(
-    pages: Iterator[tuple[str, int, dict[str, list[str]], bytes, str]], out: IO[bytes]
-) -> int:
+def write_warc(pages: Iterator[RawPage], out: IO[bytes]) -> int:
     """Write each stored fetch as WARC request + response records (gzip per record)."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
@@ -58,8 +57,9 @@ def write_warc(
         )
     )
     count = 0
-    for url, status, headers, body, fetched_at in pages:
-        date = _warc_date(fetched_at)
+    for page in pages:
+        url, status, headers, body = page.url, page.status, page.headers, page.body
+        date = _warc_date(page.fetched_at)
         pairs = [
             (name, value)
             for name, values in headers.items()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from centrasia_crawler.archive import Archive, RawPage
+from centrasia_crawler.archive import Archive
 from centrasia_crawler.extraction import NotACentrasiaPage, extract
 
 BATCH = 200
@@ -34,13 +34,6 @@ class ReparseSummary:
         )
 
 
-def _content_type(page: RawPage) -> str | None:
-    for name, values in page.headers.items():
-        if name.lower() == "content-type" and values:
-            return values[0]
-    return None
-
-
 def reparse(archive: Archive) -> ReparseSummary:
     """Re-extract every stored article and listing page; write what changed."""
     summary = ReparseSummary()
@@ -59,7 +52,7 @@ def reparse(archive: Archive) -> ReparseSummary:
     for page in archive.latest_pages():
         summary.pages += 1
         try:
-            result = extract(page.body, page.url, _content_type(page))
+            result = extract(page.body, page.url, page.content_type)
         except NotACentrasiaPage as exc:
             summary.failed.append((page.url, exc.reason))
             continue

@@ -74,8 +74,7 @@ def test_full_crawl_archives_exactly_the_ground_truth(replica: Replica, tmp_path
         for st in site.archivable()[:10]:
             page = store.page_body(f"{replica.root}newsA.php?st={st}")
             assert page is not None and page.status == 200
-            content_type = page.headers.get("Content-Type", [None])[0]
-            data = extract(page.body, page.url, content_type).data
+            data = extract(page.body, page.url, page.content_type).data
             assert data == site.article(st)
         run = store.last_run()
     assert run is not None

@@ -283,16 +283,3 @@ def export_rows(archive: Archive, filters: Filters | None = None) -> Iterator[di
 def jsonl_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     for row in rows:
         yield json.dumps(row, ensure_ascii=False) + "\n"
-
-
-def pages_for_warc(archive: Archive) -> Iterator[tuple[str, int, dict[str, list[str]], bytes, str]]:
-    """``(url, status, headers, body, fetched_at)`` of every stored fetch, oldest first."""
-    import zlib
-
-    cursor = archive.conn.execute(
-        "SELECT p.url, p.status, p.headers, b.body, b.encoding, p.fetched_at FROM pages p"
-        " JOIN page_bodies b ON b.digest = p.digest ORDER BY p.id"
-    )
-    for url, status, headers, body, encoding, fetched_at in cursor:
-        raw = zlib.decompress(body) if encoding == "zlib" else bytes(body)
-        yield url, status, json.loads(headers), raw, fetched_at

@@ -112,6 +112,21 @@ class RawPage:
     st: int | None = None
     extraction_error: str | None = None
 
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` it was served with, if any (header names in any case)."""
+        for name, values in self.headers.items():
+            if name.lower() == "content-type" and values:
+                return values[0]
+        return None
+
+
+#: Every stored fetch with its body, as _raw_page reads it; a WHERE/ORDER may follow.
+_PAGE_SELECT: Final = (
+    "SELECT p.url, p.status, p.headers, b.body, b.encoding, p.fetched_at, p.kind, p.st,"
+    " p.extraction_error FROM pages p JOIN page_bodies b ON b.digest = p.digest"
+)
+
 
 class Archive:
     """One archive file. Open with :meth:`open`; use as a context manager."""
@@ -208,10 +223,7 @@ class Archive:
     def page_body(self, url: str) -> RawPage | None:
         """The most recently fetched raw page of ``url``."""
         row = self.conn.execute(
-            "SELECT p.url, p.status, p.headers, b.body, b.encoding, p.fetched_at, p.kind, p.st,"
-            " p.extraction_error FROM pages p JOIN page_bodies b ON b.digest = p.digest"
-            " WHERE p.url = ? ORDER BY p.id DESC LIMIT 1",
-            (url,),
+            f"{_PAGE_SELECT} WHERE p.url = ? ORDER BY p.id DESC LIMIT 1", (url,)
         ).fetchone()
         return None if row is None else _raw_page(row)
 
@@ -219,13 +231,16 @@ class Archive:
         """The most recent fetch of every URL of these kinds, oldest URL first (streamed)."""
         marks = ",".join("?" * len(kinds))
         cursor = self.conn.execute(
-            "SELECT p.url, p.status, p.headers, b.body, b.encoding, p.fetched_at, p.kind, p.st,"
-            " p.extraction_error FROM pages p JOIN page_bodies b ON b.digest = p.digest"
-            f" WHERE p.id IN (SELECT max(id) FROM pages WHERE kind IN ({marks}) GROUP BY url)"
-            " ORDER BY p.id",
+            f"{_PAGE_SELECT} WHERE p.id IN"
+            f" (SELECT max(id) FROM pages WHERE kind IN ({marks}) GROUP BY url) ORDER BY p.id",
             list(kinds),
         )
         for row in cursor:
+            yield _raw_page(row)
+
+    def all_pages(self) -> Iterator[RawPage]:
+        """Every stored fetch, oldest first (streamed)."""
+        for row in self.conn.execute(f"{_PAGE_SELECT} ORDER BY p.id"):
             yield _raw_page(row)
 
     # Writes -------------------------------------------------------------------------
