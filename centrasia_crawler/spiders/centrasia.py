@@ -180,7 +180,6 @@ class CentrasiaSpider(scrapy.Spider):
         self, response: Response, expected: PageKind
     ) -> tuple[dict[str, Any] | None, list[Any]]:
         """Extract a response; return its data (None on failure) and the items to yield."""
-        content_type = response.headers.get("Content-Type")
         page = PageItem(
             url=response.url,
             status=response.status,
@@ -195,12 +194,7 @@ class CentrasiaSpider(scrapy.Spider):
         )
         self.crawler.stats.inc_value(f"centrasia/pages/{expected}")
         try:
-            data = extract_as(
-                expected,
-                response.body,
-                response.url,
-                content_type.decode("latin-1") if content_type else None,
-            )
+            data = extract_as(expected, response.body, response.url, page.content_type)
         except NotACentrasiaPage as exc:
             page.extraction_error = exc.reason
             self.crawler.stats.inc_value(f"centrasia/extraction_failed/{expected}")
