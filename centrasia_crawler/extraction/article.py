@@ -70,7 +70,7 @@ def _looks_like_heading(text: str) -> bool:
     return len(text) <= _HEADING_MAX and not text.endswith(_SENTENCE_END)
 
 
-def _container(time_block: Block, next_block: Block | None) -> str | None:
+def _container(time_block: Block, next_block: Block | None) -> int | None:
     """The innermost element holding both the time line and the block after it."""
     if next_block is None:
         return None

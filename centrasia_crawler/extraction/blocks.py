@@ -69,7 +69,7 @@ class Block:
 
     text: str
     links: list[Link] = field(default_factory=list)
-    containers: tuple[str, ...] = ()
+    containers: tuple[int, ...] = ()  # the block elements around it, by number
 
     def link_pairs(self) -> list[tuple[str, str]]:
         return [(link.href, link.text) for link in self.links if link.href]
@@ -128,33 +128,37 @@ def read_page(text: str, url: str) -> Page:
 
 
 # The tree is flattened by libxslt, in C: each block element becomes a start line
-# (BLOCK_START + its id), its content, and an end line (BLOCK_END); <br> a new line;
-# a link LINK_START href LINK_TITLE title LINK_TEXT text LINK_END (put back on one line
-# when its text spans several).
+# (BLOCK_START), its content, and an end line (BLOCK_END); <br> a new line; a link
+# LINK_START href LINK_TITLE title LINK_TEXT text LINK_END (put back on one line when
+# its text spans several). Lines end with LINE_BREAK: a newline in the page's text is
+# only white space, as a browser shows it (even in <pre>, which the site does not use).
 # Private-use characters mark them; the page's own are removed before parsing.
-BLOCK_START, BLOCK_END, LINK_START, LINK_TITLE, LINK_TEXT, LINK_END = (
+BLOCK_START, BLOCK_END, LINK_START, LINK_TITLE, LINK_TEXT, LINK_END, LINE_BREAK = (
     "\ue000",
     "\ue001",
     "\ue002",
     "\ue003",
     "\ue004",
     "\ue005",
+    "\ue006",
 )
-MARKERS: Final = BLOCK_START + BLOCK_END + LINK_START + LINK_TITLE + LINK_TEXT + LINK_END
+MARKERS: Final = (
+    BLOCK_START + BLOCK_END + LINK_START + LINK_TITLE + LINK_TEXT + LINK_END + LINE_BREAK
+)
 
 
 def _stylesheet() -> etree.XSLT:
     def entity(ch: str) -> str:
         return f"&#x{ord(ch):X};"
 
-    nl = "<xsl:text>&#10;</xsl:text>"  # a bare &#10; between elements would be dropped
+    nl = f"<xsl:text>{entity(LINE_BREAK)}</xsl:text>"
     xsl = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
 <xsl:output method="text" encoding="utf-8"/>
 <xsl:strip-space elements="html head table thead tbody tfoot tr ul ol dl select"/>
 <xsl:template match="{"|".join(sorted(SKIP_TAGS))}"/>
 <xsl:template match="br">{nl}</xsl:template>
 <xsl:template match="{"|".join(sorted(BLOCK_TAGS))}">
- <xsl:text>{entity(BLOCK_START)}</xsl:text><xsl:value-of select="generate-id()"/>{nl}
+ {nl}<xsl:text>{entity(BLOCK_START)}</xsl:text>{nl}
  <xsl:apply-templates/>{nl}<xsl:text>{entity(BLOCK_END)}</xsl:text>{nl}
 </xsl:template>
 <xsl:template match="a[@href]">
@@ -170,11 +174,14 @@ def _stylesheet() -> etree.XSLT:
     )
 
 
-_LINK_RE: Final = re.compile(
-    f"{LINK_START}([^{LINK_TITLE}]*){LINK_TITLE}([^{LINK_TEXT}]*){LINK_TEXT}([^{LINK_END}]*){LINK_END}?"
+# A link's address, title and text.
+_LINK_PARTS_RE: Final = re.compile(
+    f"{LINK_START}([^{LINK_TITLE}]*){LINK_TITLE}([^{LINK_TEXT}]*){LINK_TEXT}([^{LINK_END}]*)"
 )
+# Everything of a link but its text.
+_LINK_HEAD_RE: Final = re.compile(f"{LINK_START}[^{LINK_TEXT}]*{LINK_TEXT}")
 # Block marks met inside a link's text.
-_BLOCK_MARK_RE: Final = re.compile(f"[{BLOCK_START}{BLOCK_END}](?:id[0-9a-z]*)?")
+_BLOCK_MARK_RE: Final = re.compile(f"[{BLOCK_START}{BLOCK_END}]")
 _STRAY_RE: Final = re.compile(f"[{MARKERS}]")
 
 
@@ -183,23 +190,40 @@ def strip_markers(text: str) -> str:
     return _STRAY_RE.sub("", text) if any(m in text for m in MARKERS) else text
 
 
+def _clean(text: str) -> str:
+    """:func:`clean_text`, with a fast path for text that has nothing to clean but its ends.
+
+    Only a printable string (no control, zero-width or non-breaking characters) whose
+    only white space is single spaces needs no more than ``strip()``.
+    """
+    return text.strip() if "  " not in text and text.isprintable() else clean_text(text)
+
+
 def linearize(root: etree._Element, base_url: str) -> list[Block]:
     """The blocks of an element tree, in document order."""
     blocks: list[Block] = []
     add = blocks.append
-    stack: list[str] = []
-    containers: tuple[str, ...] | None = ()  # None: the stack changed since it was made
-    lines = str(_linearizer()(root)).split("\n")
+    stack: list[int] = []
+    containers: tuple[int, ...] | None = ()  # None: the stack changed since it was made
+    opened = 0  # block elements met so far: the next one's id
+    # Newlines, non-breaking spaces and runs of spaces are made single spaces in one
+    # pass over the whole text (far cheaper than line by line), so most lines need
+    # only strip().
+    flat = str(_linearizer()(root)).replace("\n", " ").replace("\xa0", " ")
+    while "  " in flat:
+        flat = flat.replace("    ", " ").replace("  ", " ")
+    lines = flat.split(LINE_BREAK)
     count = len(lines)
     i = -1
     while i + 1 < count:
         i += 1
         line = lines[i]
-        if not line:
+        if not line or line == " ":
             continue
         first = line[0]
         if first == BLOCK_START:
-            stack.append(line[1:])
+            opened += 1
+            stack.append(opened)
             containers = None
             continue
         if first == BLOCK_END:
@@ -207,24 +231,21 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
                 stack.pop()
                 containers = None
             continue
-        links: list[Link] = []
         if LINK_START in line:
             # A link whose text spans lines (a newline, <br> or a block inside <a>)
             # is put back on one line.
             while line.count(LINK_START) > line.count(LINK_END) and i + 1 < count:
                 i += 1
                 line += " " + _BLOCK_MARK_RE.sub(" ", lines[i])
-            pieces, end = [], 0
-            for m in _LINK_RE.finditer(line):
-                raw, link_text = m[1], m[3]
-                pieces.append(line[end : m.start()])
-                pieces.append(link_text)
-                end = m.end()
-                if raw and not raw.lower().startswith(_NOT_LINKS):
-                    links.append(Link(raw, clean_text(link_text), m[2], base_url))
-            pieces.append(line[end:])
-            line = "".join(pieces)
-        text = clean_text(line)
+            links = [
+                Link(raw, _clean(text), title, base_url)
+                for raw, title, text in _LINK_PARTS_RE.findall(line)
+                if raw and not raw.lower().startswith(_NOT_LINKS)
+            ]
+            line = _LINK_HEAD_RE.sub("", line).replace(LINK_END, "")
+        else:
+            links = []
+        text = _clean(line)
         if text:
             if containers is None:
                 containers = tuple(stack)

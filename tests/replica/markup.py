@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import textwrap
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -353,8 +354,10 @@ class DivMarkup(Markup):
         style: ArticleStyle | None = None,
     ) -> str:
         style = style or ArticleStyle()
+        # Paragraphs hard-wrapped in the source, as many CMSs write them: a newline in
+        # HTML text is only a space.
         paras = "".join(
-            f"<h3>{e(p)}</h3>\n" if is_subheading(p) else f"<p>{e(p)}</p>\n"
+            f"<h3>{e(p)}</h3>\n" if is_subheading(p) else f"<p>{textwrap.fill(e(p), 72)}</p>\n"
             for p in a["body"].split("\n\n")
         )
         tail = ""
