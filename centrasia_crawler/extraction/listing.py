@@ -78,7 +78,8 @@ def read_days(page: Page) -> Days:
     bad_heading: str | None = None
     for block in page.blocks:
         try:
-            heading = parse_day_heading(block.text)
+            # A heading starts with the weekday; most lines start with a time.
+            heading = None if block.text[0].isdigit() else parse_day_heading(block.text)
         except DateParseError:
             found_days.reject(block.text, "day heading names no real day")
             current, clock, bad_heading, pending = None, None, block.text, None

@@ -22,5 +22,7 @@ ATTRIBUTION_RE: Final = re.compile(
 
 def attribution(title: str) -> str | None:
     """The name after a trailing ``, - `` in ``title``, or None."""
+    if "," not in title:  # most headlines: no need to scan for the pattern
+        return None
     m = ATTRIBUTION_RE.search(title)
     return m["name"] if m else None
