@@ -12,12 +12,17 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-# Control characters (but the white-space ones) and zero-width characters are dropped.
-_DROP_RE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
+# Dropped: control characters (but the white-space ones), and the invisible ones a
+# reader never sees but that would split a word for search: zero-width characters, soft
+# hyphens, direction marks and embeddings.
+_DROP_RE: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f\xad"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 
 def drop_invisible(text: str) -> str:
-    """The text without control (but white-space) and zero-width characters."""
+    """The text without control (but white-space) and invisible formatting characters."""
     return _DROP_RE.sub("", text) if _DROP_RE.search(text) else text
 
 
