@@ -205,7 +205,7 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
     add = blocks.append
     stack: list[int] = []
     containers: tuple[int, ...] | None = ()  # None: the stack changed since it was made
-    opened = 0  # block elements met so far: the next one's id
+    opened = 0  # numbers the block elements in document order
     # Newlines, non-breaking spaces and runs of spaces are made single spaces in one
     # pass over the whole text (far cheaper than line by line), so most lines need
     # only strip().
@@ -232,8 +232,8 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
                 containers = None
             continue
         if LINK_START in line:
-            # A link whose text spans lines (a newline, <br> or a block inside <a>)
-            # is put back on one line.
+            # A link whose text spans lines (a <br> or a block inside <a>) is put
+            # back on one line.
             while line.count(LINK_START) > line.count(LINK_END) and i + 1 < count:
                 i += 1
                 line += " " + _BLOCK_MARK_RE.sub(" ", lines[i])
