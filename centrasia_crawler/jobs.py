@@ -83,7 +83,8 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
 
     archive_path = str(settings.get("CENTRASIA_ARCHIVE_PATH"))
     root = str(settings.get("CENTRASIA_ROOT_URL") or "")
-    if urlsplit(root).scheme not in ("http", "https") or not urlsplit(root).hostname:
+    parts = urlsplit(root)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"the site root {root!r} is not an http(s) address")
     started = time.monotonic()
     try:
