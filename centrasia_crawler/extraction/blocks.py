@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import unescape
 from typing import Final
 from urllib.parse import urljoin
@@ -63,16 +63,56 @@ class Link:
         return f"Link({self.raw!r}, {self.text!r})"
 
 
-@dataclass(slots=True)
 class Block:
-    """One line of the page: cleaned text, its links, and the block elements around it."""
+    """One line of the page: cleaned text, its links, and the block elements around it.
 
-    text: str
-    links: list[Link] = field(default_factory=list)
-    containers: tuple[int, ...] = ()  # the block elements around it, by number
+    The links are read from the line's marked text when first asked for: most lines'
+    links (navigation, sidebars) are never looked at.
+    """
+
+    __slots__ = ("_base", "_links", "containers", "marked", "text")
+
+    def __init__(
+        self,
+        text: str,
+        links: list[Link] | None = None,
+        containers: tuple[int, ...] = (),
+        marked: str = "",
+        base: str = "",
+    ) -> None:
+        self.text = text
+        self.containers = containers  # the block elements around it, by number
+        self._links = links
+        self.marked = marked  # the line as the linearizer wrote it, link marks and all
+        self._base = base
+
+    @property
+    def links(self) -> list[Link]:
+        """The line's links, in order (``javascript:``, ``mailto:`` and ``#`` ones left out)."""
+        if self._links is None:
+            self._links = [
+                Link(raw, clean_line(text), title, self._base)
+                for raw, title, text in _LINK_PARTS_RE.findall(self.marked)
+                if raw and not raw.lower().startswith(_NOT_LINKS)
+            ]
+        return self._links
 
     def link_pairs(self) -> list[tuple[str, str]]:
         return [(link.href, link.text) for link in self.links if link.href]
+
+    def __repr__(self) -> str:
+        return f"Block({self.text!r}, {self.links!r}, {self.containers!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Block):
+            return NotImplemented
+        return (self.text, self.containers, self.links) == (
+            other.text,
+            other.containers,
+            other.links,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(slots=True)
@@ -190,7 +230,7 @@ def strip_markers(text: str) -> str:
     return _STRAY_RE.sub("", text) if any(m in text for m in MARKERS) else text
 
 
-def _clean(text: str) -> str:
+def clean_line(text: str) -> str:
     """:func:`clean_text`, with a fast path for text that has nothing to clean but its ends.
 
     Only a printable string (no control, zero-width or non-breaking characters) whose
@@ -213,6 +253,13 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
     while "  " in flat:
         flat = flat.replace("    ", " ").replace("  ", " ")
     lines = flat.split(LINE_BREAK)
+    # The same lines without link addresses and titles: what a reader sees. Link heads
+    # hold no line break, so the two lists stay line for line.
+    plain_lines = (
+        _LINK_HEAD_RE.sub("", flat).replace(LINK_END, "").split(LINE_BREAK)
+        if LINK_START in flat
+        else lines
+    )
     count = len(lines)
     i = -1
     while i + 1 < count:
@@ -231,23 +278,23 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
                 stack.pop()
                 containers = None
             continue
+        plain = plain_lines[i]
         if LINK_START in line:
             # A link whose text spans lines (a <br> or a block inside <a>) is put
             # back on one line.
             while line.count(LINK_START) > line.count(LINK_END) and i + 1 < count:
                 i += 1
                 line += " " + _BLOCK_MARK_RE.sub(" ", lines[i])
-            links = [
-                Link(raw, _clean(text), title, base_url)
-                for raw, title, text in _LINK_PARTS_RE.findall(line)
-                if raw and not raw.lower().startswith(_NOT_LINKS)
-            ]
-            line = _LINK_HEAD_RE.sub("", line).replace(LINK_END, "")
-        else:
-            links = []
-        text = _clean(line)
+                plain += " " + _BLOCK_MARK_RE.sub(" ", plain_lines[i])
+            text = clean_line(plain)
+            if text:
+                if containers is None:
+                    containers = tuple(stack)
+                add(Block(text, None, containers, line, base_url))
+            continue
+        text = clean_line(plain)
         if text:
             if containers is None:
                 containers = tuple(stack)
-            add(Block(text, links, containers))
+            add(Block(text, [], containers))
     return blocks
