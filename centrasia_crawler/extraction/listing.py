@@ -8,11 +8,21 @@ carries a date (previous / next day).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from centrasia_crawler.extraction.blocks import Link, Page
+from centrasia_crawler.extraction.blocks import (
+    LINK_END,
+    LINK_START,
+    LINK_TEXT,
+    LINK_TITLE,
+    Block,
+    Link,
+    Page,
+    clean_line,
+)
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
 from centrasia_crawler.normalize.dates import (
     DateParseError,
@@ -23,7 +33,12 @@ from centrasia_crawler.normalize.dates import (
     parse_worded_date_line,
 )
 from centrasia_crawler.normalize.headline import attribution
-from centrasia_crawler.normalize.permalinks import article_st, permalink
+from centrasia_crawler.normalize.permalinks import (
+    COMMON_LINK_PATTERN,
+    MAX_ST,
+    article_st,
+    permalink,
+)
 from centrasia_crawler.site import ARCHIVE_LINK_TEXT, ARTICLE_PATH
 
 PREV_MARKS: Final = ("«", "‹", "←", "◄", "<", "назад", "пред")
@@ -42,6 +57,26 @@ def link_date(link: Link) -> dt.date | None:
         if found is not None:
             return found
     return None
+
+
+# Nearly every listing line, as the linearizer marks it: ``HH:MM`` and one link to an
+# article, nothing else. Such a line is read with one match; :func:`_headline_line` reads
+# it exactly as the general reading in :func:`read_days` would (a test holds them equal).
+_HEADLINE_LINE_RE: Final = re.compile(
+    rf"\s*(\d{{1,2}}):(\d{{2}})\s*{LINK_START}{COMMON_LINK_PATTERN}"
+    rf"{LINK_TITLE}[^{LINK_TEXT}]*{LINK_TEXT}([^{LINK_END}]*){LINK_END}\s*\Z"
+)
+
+
+def _headline_line(block: Block) -> tuple[tuple[int, int], int, str] | None:
+    """Time, ``st`` and title of a line that is ``HH:MM`` and one article link, or None."""
+    m = _HEADLINE_LINE_RE.match(block.marked)
+    if m is None:
+        return None
+    hour, minute, st, title = int(m[1]), int(m[2]), int(m[3]), clean_line(m[4])
+    if hour > 23 or minute > 59 or not 0 < st <= MAX_ST or not title:
+        return None  # the general reading decides what such a line is
+    return (hour, minute), st, title
 
 
 def _article_link(links: list[Link], base: str) -> tuple[int, Link] | None:
@@ -76,42 +111,47 @@ def read_days(page: Page) -> Days:
     clock: Callable[[int, int], str] | None = None
     pending: tuple[int, int] | None = None
     bad_heading: str | None = None
+    time: tuple[int, int] | None
     for block in page.blocks:
-        try:
-            # A heading starts with the weekday; most lines start with a time.
-            heading = None if block.text[0].isdigit() else parse_day_heading(block.text)
-        except DateParseError:
-            found_days.reject(block.text, "day heading names no real day")
-            current, clock, bad_heading, pending = None, None, block.text, None
-            continue
-        if heading is not None:
-            clock = clock_of_day(heading)
-            current = {"date": heading.isoformat(), "headlines": []}
-            found_days.days.append(current)
-            pending, bad_heading = None, None
-            continue
-        time = parse_leading_time(block.text)
-        if time is None and pending is None:
-            continue  # no time: not a listing line (an untimed link is a sidebar's)
-        found = _article_link(block.links, page.url)
-        if found is None:
-            bad = _bad_article_link(block.links) if time is not None else None
-            if bad is not None:
-                found_days.reject(block.text, f"link names no valid article: {bad.raw}")
-            # A time alone on its line, its headline on the next (time and title in cells).
-            pending = time if time is not None and len(block.text) <= 5 else None
-            continue
-        time, pending = time or pending, None
-        if time is None:
-            continue
+        canonical = _headline_line(block) if block.marked else None
+        if canonical is not None:
+            time, st, title = canonical
+        else:
+            try:
+                # A heading starts with the weekday; most lines start with a time.
+                heading = None if block.text[0].isdigit() else parse_day_heading(block.text)
+            except DateParseError:
+                found_days.reject(block.text, "day heading names no real day")
+                current, clock, bad_heading, pending = None, None, block.text, None
+                continue
+            if heading is not None:
+                clock = clock_of_day(heading)
+                current = {"date": heading.isoformat(), "headlines": []}
+                found_days.days.append(current)
+                pending, bad_heading = None, None
+                continue
+            line_time = parse_leading_time(block.text)
+            time = line_time or pending
+            if time is None:
+                continue  # no time: not a listing line (an untimed link is a sidebar's)
+            found = _article_link(block.links, page.url)
+            if found is None:
+                if line_time is not None:
+                    bad = _bad_article_link(block.links)
+                    if bad is not None:
+                        found_days.reject(block.text, f"link names no valid article: {bad.raw}")
+                # A time alone on its line, its headline on the next (time and title in cells).
+                pending = line_time if line_time is not None and len(block.text) <= 5 else None
+                continue
+            st, link = found
+            title = link.text or block.text[block.text.find(" ") + 1 :].strip()
+        pending = None
         if current is None or clock is None:
             if bad_heading is not None:
                 found_days.reject(block.text, f"listed under an impossible day: {bad_heading}")
             else:
                 found_days.orphans += 1
             continue
-        st, link = found
-        title = link.text or block.text[block.text.find(" ") + 1 :].strip()
         current["headlines"].append(
             {
                 "st": st,

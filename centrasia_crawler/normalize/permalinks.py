@@ -49,10 +49,11 @@ _LINK_RE: Final = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# The forms nearly every link takes, matched in one step.
-_COMMON_LINK_RE: Final = re.compile(
-    r"(?:https?://(?:www\.)?centrasia\.(?:org|ru))?/?newsA\.php\?st=([0-9]{1,12})\Z"
+#: The forms nearly every link to an article takes (its one group: ``st``).
+COMMON_LINK_PATTERN: Final = (
+    r"(?:https?://(?:www\.)?centrasia\.(?:org|ru))?/?newsA\.php\?st=([0-9]{1,12})"
 )
+_COMMON_LINK_RE: Final = re.compile(COMMON_LINK_PATTERN + r"\Z")
 _ST_RE: Final = re.compile(rf"(?:^|&)\s*{ARTICLE_KEY}=([^&]*)", re.IGNORECASE)
 _PATH_SUFFIX: Final = "/" + ARTICLE_PATH.lower()
 
