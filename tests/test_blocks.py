@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,3 +74,34 @@ def test_paragraph_wrapped_in_the_source_stays_one_paragraph_of_the_body() -> No
     data = extract(html.encode(), "https://centrasia.org/newsA.php?st=1771493400").data
     assert data["body"] == "Первый абзац, который редактор перенёс на две строки.\n\nВторой абзац."
     assert data["source"] == "Газета"
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        *(chr(c) for c in range(0xE000, 0xE007)),
+        *(f"&#x{c:X};" for c in range(0xE000, 0xE007)),
+        *(f"&#{c};" for c in range(0xE000, 0xE007)),
+        "&#xe001",
+        "&#X00E006;",
+        "&#0057344;",
+    ],
+)
+def test_the_pages_own_private_use_characters_do_not_break_its_lines(mark: str) -> None:
+    """The linearizer marks lines and links with U+E000-U+E006; icon fonts use them too."""
+    html = (
+        f"<html><body><div><p>До {mark}и после</p>"
+        f"<p><a href='/x{mark}.php' title='t{mark}'>ссы{mark}лка</a> {mark}</p></div>"
+        "<p>Конец</p></body></html>"
+    )
+    blocks = read_page(html, ROOT).blocks
+    assert [b.text for b in blocks] == ["До и после", "ссылка", "Конец"]
+    assert [b.containers for b in blocks] == [(1, 2, 3, 4), (1, 2, 3, 5), (1, 2, 6)]
+    [link] = blocks[1].links
+    assert (link.href, link.title, link.text) == ("https://centrasia.org/x.php", "t", "ссылка")
+
+
+def test_other_character_references_stay() -> None:
+    html = "<html><body><p>&#xE0001;&#57351;&#xE007;&#8212;</p></body></html>"
+    [block] = read_page(html, ROOT).blocks
+    assert block.text == "\U000e0001\ue007\ue007—"

@@ -172,7 +172,8 @@ def read_page(text: str, url: str) -> Page:
 # LINK_START href LINK_TITLE title LINK_TEXT text LINK_END (put back on one line when
 # its text spans several). Lines end with LINE_BREAK: a newline in the page's text is
 # only white space, as a browser shows it (even in <pre>, which the site does not use).
-# Private-use characters mark them; the page's own are removed before parsing.
+# Private-use characters mark them; the page's own (characters or character
+# references) are removed before parsing.
 BLOCK_START, BLOCK_END, LINK_START, LINK_TITLE, LINK_TEXT, LINK_END, LINE_BREAK = (
     "\ue000",
     "\ue001",
@@ -223,11 +224,21 @@ _LINK_HEAD_RE: Final = re.compile(f"{LINK_START}[^{LINK_TEXT}]*{LINK_TEXT}")
 # Block marks met inside a link's text.
 _BLOCK_MARK_RE: Final = re.compile(f"[{BLOCK_START}{BLOCK_END}]")
 _STRAY_RE: Final = re.compile(f"[{MARKERS}]")
+# The marks written as character references (``&#xE001;``, ``&#57345;``), which the
+# parser would turn into marks (icon fonts put their glyphs in this range).
+_MARK_REFERENCE_RE: Final = re.compile(
+    r"&#(?:[xX]0*[eE]00[0-6](?![0-9a-fA-F])|0*(?:5734[4-9]|57350)(?![0-9]));?"
+)
 
 
 def strip_markers(text: str) -> str:
-    """The text without the private-use characters the linearizer uses as marks."""
-    return _STRAY_RE.sub("", text) if any(m in text for m in MARKERS) else text
+    """The text without the private-use characters the linearizer uses as marks,
+    written as characters or as character references."""
+    if any(m in text for m in MARKERS):
+        text = _STRAY_RE.sub("", text)
+    if "&#" in text and _MARK_REFERENCE_RE.search(text):
+        text = _MARK_REFERENCE_RE.sub("", text)
+    return text
 
 
 def clean_line(text: str) -> str:
