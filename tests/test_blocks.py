@@ -105,3 +105,17 @@ def test_other_character_references_stay() -> None:
     html = "<html><body><p>&#xE0001;&#57351;&#xE007;&#8212;</p></body></html>"
     [block] = read_page(html, ROOT).blocks
     assert block.text == "\U000e0001\ue007\ue007—"
+
+
+def test_a_link_whose_text_has_breaks_or_blocks_stays_on_one_line() -> None:
+    html = (
+        "<html><body><div><p>До <a href='/x'>один<br>два<div>три</div>четыре"
+        "<script>x</script></a> после</p><p>Дальше</p></div></body></html>"
+    )
+    blocks = read_page(html, ROOT).blocks
+    assert [(b.text, b.containers) for b in blocks] == [
+        ("До один два три четыре после", (1, 2, 3, 4)),
+        ("Дальше", (1, 2, 3, 5)),
+    ]
+    [link] = blocks[0].links
+    assert link.text == "один два три четыре"

@@ -169,11 +169,11 @@ def read_page(text: str, url: str) -> Page:
 
 # The tree is flattened by libxslt, in C: each block element becomes a start line
 # (BLOCK_START), its content, and an end line (BLOCK_END); <br> a new line; a link
-# LINK_START href LINK_TITLE title LINK_TEXT text LINK_END (put back on one line when
-# its text spans several). Lines end with LINE_BREAK: a newline in the page's text is
-# only white space, as a browser shows it (even in <pre>, which the site does not use).
-# Private-use characters mark them; the page's own (characters or character
-# references) are removed before parsing.
+# LINK_START href LINK_TITLE title LINK_TEXT text LINK_END, always on one line (a <br>
+# or a block element inside a link is a space: mode "link"). Lines end with LINE_BREAK:
+# a newline in the page's text is only white space, as a browser shows it (even in
+# <pre>, which the site does not use). Private-use characters mark them; the page's
+# own (characters or character references) are removed before parsing.
 BLOCK_START, BLOCK_END, LINK_START, LINK_TITLE, LINK_TEXT, LINK_END, LINE_BREAK = (
     "\ue000",
     "\ue001",
@@ -193,21 +193,28 @@ def _stylesheet() -> etree.XSLT:
         return f"&#x{ord(ch):X};"
 
     nl = f"<xsl:text>{entity(LINE_BREAK)}</xsl:text>"
+    skip, block = "|".join(sorted(SKIP_TAGS)), "|".join(sorted(BLOCK_TAGS))
+    link = f"""
+ <xsl:text>{entity(LINK_START)}</xsl:text><xsl:value-of select="normalize-space(@href)"/>
+ <xsl:text>{entity(LINK_TITLE)}</xsl:text><xsl:value-of select="normalize-space(@title)"/>
+ <xsl:text>{entity(LINK_TEXT)}</xsl:text><xsl:apply-templates mode="link"/>
+ <xsl:text>{entity(LINK_END)}</xsl:text>"""
     xsl = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
 <xsl:output method="text" encoding="utf-8"/>
 <xsl:strip-space elements="html head table thead tbody tfoot tr ul ol dl select"/>
-<xsl:template match="{"|".join(sorted(SKIP_TAGS))}"/>
+<xsl:template match="{skip}"/>
 <xsl:template match="br">{nl}</xsl:template>
-<xsl:template match="{"|".join(sorted(BLOCK_TAGS))}">
+<xsl:template match="{block}">
  {nl}<xsl:text>{entity(BLOCK_START)}</xsl:text>{nl}
  <xsl:apply-templates/>{nl}<xsl:text>{entity(BLOCK_END)}</xsl:text>{nl}
 </xsl:template>
-<xsl:template match="a[@href]">
- <xsl:text>{entity(LINK_START)}</xsl:text><xsl:value-of select="normalize-space(@href)"/>
- <xsl:text>{entity(LINK_TITLE)}</xsl:text><xsl:value-of select="normalize-space(@title)"/>
- <xsl:text>{entity(LINK_TEXT)}</xsl:text><xsl:apply-templates/>
- <xsl:text>{entity(LINK_END)}</xsl:text>
+<xsl:template match="a[@href]">{link}</xsl:template>
+<xsl:template match="{skip}" mode="link"/>
+<xsl:template match="br" mode="link"><xsl:text> </xsl:text></xsl:template>
+<xsl:template match="{block}" mode="link">
+ <xsl:text> </xsl:text><xsl:apply-templates mode="link"/><xsl:text> </xsl:text>
 </xsl:template>
+<xsl:template match="a[@href]" mode="link">{link}</xsl:template>
 </xsl:stylesheet>"""
     return etree.XSLT(
         etree.XML(xsl),
@@ -221,8 +228,6 @@ _LINK_PARTS_RE: Final = re.compile(
 )
 # Everything of a link but its text.
 _LINK_HEAD_RE: Final = re.compile(f"{LINK_START}[^{LINK_TEXT}]*{LINK_TEXT}")
-# Block marks met inside a link's text.
-_BLOCK_MARK_RE: Final = re.compile(f"[{BLOCK_START}{BLOCK_END}]")
 _STRAY_RE: Final = re.compile(f"[{MARKERS}]")
 # The marks written as character references (``&#xE001;``, ``&#57345;``), which the
 # parser would turn into marks (icon fonts put their glyphs in this range).
@@ -271,11 +276,7 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
         if LINK_START in flat
         else lines
     )
-    count = len(lines)
-    i = -1
-    while i + 1 < count:
-        i += 1
-        line = lines[i]
+    for line, plain in zip(lines, plain_lines, strict=True):
         if not line or line == " ":
             continue
         first = line[0]
@@ -289,23 +290,10 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
                 stack.pop()
                 containers = None
             continue
-        plain = plain_lines[i]
-        if LINK_START in line:
-            # A link whose text spans lines (a <br> or a block inside <a>) is put
-            # back on one line.
-            while line.count(LINK_START) > line.count(LINK_END) and i + 1 < count:
-                i += 1
-                line += " " + _BLOCK_MARK_RE.sub(" ", lines[i])
-                plain += " " + _BLOCK_MARK_RE.sub(" ", plain_lines[i])
-            text = clean_line(plain)
-            if text:
-                if containers is None:
-                    containers = tuple(stack)
-                add(Block(text, None, containers, line, base_url))
-            continue
-        text = clean_line(plain)
+        # clean_line(), inline: most lines need no more than strip()
+        text = plain.strip() if "  " not in plain and plain.isprintable() else clean_text(plain)
         if text:
             if containers is None:
                 containers = tuple(stack)
-            add(Block(text, [], containers))
+            add(Block(text, None if LINK_START in line else [], containers, line, base_url))
     return blocks
