@@ -43,7 +43,8 @@ _SENTENCE_END: Final = tuple('.!?…"»:;)')
 def find_time_line(page: Page) -> tuple[int, Any] | None:
     """Index and time of the first block that is an ``HH:MM DD.MM.YYYY`` time line."""
     for i, block in enumerate(page.blocks):
-        if ":" in block.text[:3] and "." in block.text:
+        # "12:30 19.02.2026": the text is clean (single spaces), so at most 16 characters
+        if len(block.text) <= 16 and ":" in block.text[:3]:
             try:
                 shown = parse_shown_time(block.text)
             except DateParseError as exc:

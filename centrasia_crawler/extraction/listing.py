@@ -59,22 +59,26 @@ def link_date(link: Link) -> dt.date | None:
     return None
 
 
-# Nearly every listing line, as the linearizer marks it: ``HH:MM`` and one link to an
-# article, nothing else. Such a line is read with one match; :func:`_headline_line` reads
-# it exactly as the general reading in :func:`read_days` would (a test holds them equal).
-_HEADLINE_LINE_RE: Final = re.compile(
+# Nearly every listing line, as the linearizer marks it: ``HH:MM``, then a link to an
+# article. Such a line is read in one step; :func:`_headline_line` reads it exactly as
+# the general reading in :func:`read_days` would (a test holds them equal).
+_HEADLINE_START_RE: Final = re.compile(
     rf"\s*(\d{{1,2}}):(\d{{2}})\s*{LINK_START}{COMMON_LINK_PATTERN}"
-    rf"{LINK_TITLE}[^{LINK_TEXT}]*{LINK_TEXT}([^{LINK_END}]*){LINK_END}\s*\Z"
+    rf"{LINK_TITLE}[^{LINK_TEXT}]*{LINK_TEXT}([^{LINK_END}]*)"
 )
+# Hours and minutes as the site writes them (any other digits go the general way).
+_HOURS: Final = {f"{h:02d}": h for h in range(24)} | {str(h): h for h in range(10)}
+_MINUTES: Final = {f"{m:02d}": m for m in range(60)}
 
 
 def _headline_line(block: Block) -> tuple[tuple[int, int], int, str] | None:
-    """Time, ``st`` and title of a line that is ``HH:MM`` and one article link, or None."""
-    m = _HEADLINE_LINE_RE.match(block.marked)
+    """Time, ``st`` and title of a line that starts with ``HH:MM`` and an article link."""
+    m = _HEADLINE_START_RE.match(block.marked)
     if m is None:
         return None
-    hour, minute, st, title = int(m[1]), int(m[2]), int(m[3]), clean_line(m[4])
-    if hour > 23 or minute > 59 or not 0 < st <= MAX_ST or not title:
+    hour, minute = _HOURS.get(m[1]), _MINUTES.get(m[2])
+    st, title = int(m[3]), clean_line(m[4])
+    if hour is None or minute is None or not 0 < st <= MAX_ST or not title:
         return None  # the general reading decides what such a line is
     return (hour, minute), st, title
 

@@ -124,6 +124,9 @@ def moscow_time(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=MOSCOW)
 
 
+_HH_MM: Final = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))
+
+
 def clock_of_day(day: dt.date) -> Callable[[int, int], str]:
     """A function giving ``HH:MM`` on ``day`` as ISO 8601 in Moscow time.
 
@@ -138,12 +141,12 @@ def clock_of_day(day: dt.date) -> Callable[[int, int], str]:
     midnight = moscow_time(day, 0, 0)
     if midnight.utcoffset() != moscow_time(day, 23, 59).utcoffset():
         return lambda hour, minute: moscow_time(day, hour, minute).isoformat()
-    prefix, offset = day.isoformat(), midnight.isoformat()[19:]
+    prefix, suffix = day.isoformat() + "T", ":00" + midnight.isoformat()[19:]
 
     def clock(hour: int, minute: int) -> str:
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise DateParseError(f"impossible time {hour:02d}:{minute:02d}")
-        return f"{prefix}T{hour:02d}:{minute:02d}:00{offset}"
+        return prefix + _HH_MM[hour * 60 + minute] + suffix
 
     return clock
 
