@@ -119,3 +119,16 @@ def test_a_link_whose_text_has_breaks_or_blocks_stays_on_one_line() -> None:
     ]
     [link] = blocks[0].links
     assert link.text == "один два три четыре"
+
+
+def test_one_character_lines_around_blocks_are_kept() -> None:
+    html = "<html><body><div>a<p>b</p>c<p> d </p><br>e</div>f</body></html>"
+    blocks = read_page(html, ROOT).blocks
+    assert [(b.text, b.containers) for b in blocks] == [
+        ("a", (1, 2, 3)),
+        ("b", (1, 2, 3, 4)),
+        ("c", (1, 2, 3)),
+        ("d", (1, 2, 3, 5)),
+        ("e", (1, 2, 3)),
+        ("f", (1, 2)),
+    ]

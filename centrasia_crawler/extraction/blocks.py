@@ -167,8 +167,9 @@ def read_page(text: str, url: str) -> Page:
     return Page(blocks=linearize(root, url), title=title, url=url)
 
 
-# The tree is flattened by libxslt, in C: each block element becomes a start line
-# (BLOCK_START), its content, and an end line (BLOCK_END); <br> a new line; a link
+# The tree is flattened by libxslt, in C: each block element starts a line with
+# BLOCK_START and its content, and after it a line starts with BLOCK_END and the text
+# that follows the element; <br> starts a new line; a link
 # LINK_START href LINK_TITLE title LINK_TEXT text LINK_END, always on one line (a <br>
 # or a block element inside a link is a space: mode "link"). Lines end with LINE_BREAK:
 # a newline in the page's text is only white space, as a browser shows it (even in
@@ -183,6 +184,7 @@ BLOCK_START, BLOCK_END, LINK_START, LINK_TITLE, LINK_TEXT, LINK_END, LINE_BREAK 
     "\ue005",
     "\ue006",
 )
+_BLOCK_MARKS: Final = BLOCK_START + BLOCK_END
 MARKERS: Final = (
     BLOCK_START + BLOCK_END + LINK_START + LINK_TITLE + LINK_TEXT + LINK_END + LINE_BREAK
 )
@@ -205,8 +207,8 @@ def _stylesheet() -> etree.XSLT:
 <xsl:template match="{skip}"/>
 <xsl:template match="br">{nl}</xsl:template>
 <xsl:template match="{block}">
- {nl}<xsl:text>{entity(BLOCK_START)}</xsl:text>{nl}
- <xsl:apply-templates/>{nl}<xsl:text>{entity(BLOCK_END)}</xsl:text>{nl}
+ {nl}<xsl:text>{entity(BLOCK_START)}</xsl:text>
+ <xsl:apply-templates/>{nl}<xsl:text>{entity(BLOCK_END)}</xsl:text>
 </xsl:template>
 <xsl:template match="a[@href]">{link}</xsl:template>
 <xsl:template match="{skip}" mode="link"/>
@@ -277,18 +279,20 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
         else lines
     )
     for line, plain in zip(lines, plain_lines, strict=True):
-        if not line or line == " ":
+        if not line:
             continue
         first = line[0]
-        if first == BLOCK_START:
-            opened += 1
-            stack.append(opened)
-            containers = None
-            continue
-        if first == BLOCK_END:
-            if stack:
+        if first in _BLOCK_MARKS:  # a block starts or ends where this line starts
+            if first == BLOCK_START:
+                opened += 1
+                stack.append(opened)
+            elif stack:
                 stack.pop()
-                containers = None
+            containers = None
+            if len(line) == 1:
+                continue
+            line, plain = line[1:], plain[1:]
+        if line == " ":
             continue
         # clean_line(), inline: most lines need no more than strip()
         text = plain.strip() if "  " not in plain and plain.isprintable() else clean_text(plain)
