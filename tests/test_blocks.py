@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from centrasia_crawler.extraction import extract
-from centrasia_crawler.extraction.blocks import read_page
+from centrasia_crawler.extraction.blocks import MARKERS, read_page
 from centrasia_crawler.normalize.text import clean_text
 
 ROOT = "https://centrasia.org/"
@@ -79,16 +79,17 @@ def test_paragraph_wrapped_in_the_source_stays_one_paragraph_of_the_body() -> No
 @pytest.mark.parametrize(
     "mark",
     [
-        *(chr(c) for c in range(0xE000, 0xE007)),
-        *(f"&#x{c:X};" for c in range(0xE000, 0xE007)),
-        *(f"&#{c};" for c in range(0xE000, 0xE007)),
-        "&#xe001",
-        "&#X00E006;",
-        "&#0057344;",
+        *MARKERS,
+        *(f"&#x{ord(c):X};" for c in MARKERS),
+        *(f"&#{ord(c)};" for c in MARKERS),
+        f"&#x{ord(MARKERS[1]):x}",
+        f"&#X00{ord(MARKERS[-1]):X};",
+        f"&#00{ord(MARKERS[0])};",
     ],
 )
 def test_the_pages_own_private_use_characters_do_not_break_its_lines(mark: str) -> None:
-    """The linearizer marks lines and links with U+E000-U+E006; icon fonts use them too."""
+    """The linearizer marks lines and links with private-use characters; icon fonts use
+    them too."""
     html = (
         f"<html><body><div><p>До {mark}и после</p>"
         f"<p><a href='/x{mark}.php' title='t{mark}'>ссы{mark}лка</a> {mark}</p></div>"
@@ -102,9 +103,12 @@ def test_the_pages_own_private_use_characters_do_not_break_its_lines(mark: str) 
 
 
 def test_other_character_references_stay() -> None:
-    html = "<html><body><p>&#xE0001;&#57351;&#xE007;&#8212;</p></body></html>"
+    first, after = ord(MARKERS[0]), ord(MARKERS[-1]) + 1
+    html = (
+        f"<html><body><p>&#x{first:X}1;&#{after};&#x{after:X};&#{first}0;&#8212;</p></body></html>"
+    )
     [block] = read_page(html, ROOT).blocks
-    assert block.text == "\U000e0001\ue007\ue007—"
+    assert block.text == f"{chr(first * 16 + 1)}{chr(after)}{chr(after)}{chr(first * 10)}—"
 
 
 def test_a_link_whose_text_has_breaks_or_blocks_stays_on_one_line() -> None:
