@@ -70,7 +70,7 @@ class Block:
     links (navigation, sidebars) are never looked at.
     """
 
-    __slots__ = ("_base", "_links", "containers", "marked", "text")
+    __slots__ = ("_base", "_links", "containers", "marked", "text", "tidy")
 
     def __init__(
         self,
@@ -79,19 +79,27 @@ class Block:
         containers: tuple[int, ...] = (),
         marked: str = "",
         base: str = "",
+        tidy: bool = False,
     ) -> None:
         self.text = text
         self.containers = containers  # the block elements around it, by number
         self._links = links
         self.marked = marked  # the line as the linearizer wrote it, link marks and all
         self._base = base
+        # True when the line had nothing to clean but its ends: then any part of it
+        # (a link's text) needs no more than strip() either.
+        self.tidy = tidy
+
+    def clean(self, part: str) -> str:
+        """A part of the marked line (a link's text), cleaned."""
+        return part.strip() if self.tidy else clean_line(part)
 
     @property
     def links(self) -> list[Link]:
         """The line's links, in order (``javascript:``, ``mailto:`` and ``#`` ones left out)."""
         if self._links is None:
             self._links = [
-                Link(raw, clean_line(text), title, self._base)
+                Link(raw, self.clean(text), title, self._base)
                 for raw, title, text in _LINK_PARTS_RE.findall(self.marked)
                 if raw and not raw.lower().startswith(_NOT_LINKS)
             ]
@@ -297,9 +305,11 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
         if line == " ":
             continue
         # clean_line(), inline: most lines need no more than strip()
-        text = plain.strip() if "  " not in plain and plain.isprintable() else clean_text(plain)
+        tidy = "  " not in plain and plain.isprintable()
+        text = plain.strip() if tidy else clean_text(plain)
         if text:
             if containers is None:
                 containers = tuple(stack)
-            add(Block(text, None if LINK_START in line else [], containers, line, base_url))
+            no_links: list[Link] | None = None if LINK_START in line else []
+            add(Block(text, no_links, containers, line, base_url, tidy))
     return blocks
