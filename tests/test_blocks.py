@@ -136,3 +136,17 @@ def test_one_character_lines_around_blocks_are_kept() -> None:
         ("e", (1, 2, 3)),
         ("f", (1, 2)),
     ]
+
+
+def test_a_links_address_and_title_lose_the_white_space_around_them() -> None:
+    html = (
+        "<html><body><p><a href='\n  /x.php?a=1 \n' title=' 19.02.2026\n'>x</a>"
+        "<a href='  javascript:void(0)'>y</a></p></body></html>"
+    )
+    [block] = read_page(html, ROOT).blocks
+    [link] = block.links
+    assert (link.raw, link.href, link.title) == (
+        "/x.php?a=1",
+        "https://centrasia.org/x.php?a=1",
+        "19.02.2026",
+    )

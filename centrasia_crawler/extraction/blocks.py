@@ -98,11 +98,11 @@ class Block:
     def links(self) -> list[Link]:
         """The line's links, in order (``javascript:``, ``mailto:`` and ``#`` ones left out)."""
         if self._links is None:
-            self._links = [
-                Link(raw, self.clean(text), title, self._base)
-                for raw, title, text in _LINK_PARTS_RE.findall(self.marked)
-                if raw and not raw.lower().startswith(_NOT_LINKS)
-            ]
+            self._links = []
+            for raw, title, text in _LINK_PARTS_RE.findall(self.marked):
+                address = raw.strip()
+                if address and not address.lower().startswith(_NOT_LINKS):
+                    self._links.append(Link(address, self.clean(text), title.strip(), self._base))
         return self._links
 
     def link_pairs(self) -> list[tuple[str, str]]:
@@ -207,8 +207,8 @@ def _stylesheet() -> etree.XSLT:
     nl = f"<xsl:text>{entity(LINE_BREAK)}</xsl:text>"
     skip, block = "|".join(sorted(SKIP_TAGS)), "|".join(sorted(BLOCK_TAGS))
     link = f"""
- <xsl:text>{entity(LINK_START)}</xsl:text><xsl:value-of select="normalize-space(@href)"/>
- <xsl:text>{entity(LINK_TITLE)}</xsl:text><xsl:value-of select="normalize-space(@title)"/>
+ <xsl:text>{entity(LINK_START)}</xsl:text><xsl:value-of select="@href"/>
+ <xsl:text>{entity(LINK_TITLE)}</xsl:text><xsl:value-of select="@title"/>
  <xsl:text>{entity(LINK_TEXT)}</xsl:text><xsl:apply-templates mode="link"/>
  <xsl:text>{entity(LINK_END)}</xsl:text>"""
     xsl = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
