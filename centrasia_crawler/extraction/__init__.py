@@ -46,7 +46,7 @@ class Extracted:
 
 def _text(document: bytes | str, content_type: str | None) -> str:
     text = decode_document(document, content_type) if isinstance(document, bytes) else document
-    if not text.strip():
+    if not text or text.isspace():  # isspace() stops at the first other character
         raise NotACentrasiaPage("empty document")
     if SITE_MARKER.search(text) is None:
         raise NotACentrasiaPage("no sign of centrasia.org (no ЦентрАзия, no newsA.php links)")
