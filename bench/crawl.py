@@ -141,9 +141,13 @@ def bench_throughput(tmp: Path, days: int, rounds: int, latency: float = 0.0) ->
         all_days = replica.site.day_list()
         for n in range(rounds):
             replica.reset_log()
-            archive = tmp / f"throughput{n}.sqlite"
+            # A new archive every run: one that has the articles makes a run incremental.
+            archive = tmp / f"throughput-{latency}-{n}.sqlite"
+            archive.unlink(missing_ok=True)
             elapsed, log = crawl(replica, archive, f"since={all_days[-1]}", f"until={all_days[0]}")
             pages = stat(log, "response_received_count")
+            if pages < len(all_days):  # each day's page at least: a whole backfill or nothing
+                raise SystemExit(f"the crawl fetched only {pages} pages: not a full backfill")
             urls.write_text(
                 "\n".join(
                     replica.root.rstrip("/") + r.path

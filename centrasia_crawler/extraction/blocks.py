@@ -310,6 +310,7 @@ def linearize(root: etree._Element, base_url: str) -> list[Block]:
         if text:
             if containers is None:
                 containers = tuple(stack)
-            no_links: list[Link] | None = None if LINK_START in line else []
-            add(Block(text, no_links, containers, line, base_url, tidy))
+            # None: the links are read from the line when first asked for
+            links: list[Link] | None = None if LINK_START in line else []
+            add(Block(text, links, containers, line, base_url, tidy))
     return blocks
