@@ -53,11 +53,11 @@ class Bare(scrapy.Spider):
 """
 
 
-def scrapy_run(command: list[str], settings: dict[str, str], cwd: Path = ROOT) -> tuple[float, str]:
+def scrapy_run(command: list[str], settings: dict[str, str]) -> tuple[float, str]:
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(done.stderr[-2000:])

@@ -62,14 +62,12 @@ def candidates_for(data: bytes, url: str) -> dict[str, Callable[[], object]]:
     return found
 
 
-def instructions(page: str, candidate: str, calls: int) -> int | None:
-    """Instructions per call, counted by valgrind's callgrind (None without valgrind).
+def instructions(page: str, candidate: str, calls: int) -> int:
+    """Instructions per call, counted by valgrind's callgrind.
 
     Two runs, of 0 and of ``calls`` calls, so start-up is not counted. Instruction
     counts do not drift with the machine's speed: a change's effect shows exactly.
     """
-    if shutil.which("valgrind") is None:
-        return None
     counts = []
     valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     for n in (0, calls):
@@ -113,6 +111,9 @@ def main() -> int:
         for _ in range(int(n) + 2):
             fn()
         return 0
+    if args.instructions and shutil.which("valgrind") is None:
+        print("valgrind is not installed (apt-get install valgrind)")
+        return 1
     unit = "M instr" if args.instructions else "ms"
     print(
         f"{'page':8} {'ours ' + unit:>10} {'lxml ' + unit:>10} {'x lxml':>7} "
@@ -124,14 +125,10 @@ def main() -> int:
     for name, (path, url) in PAGES.items():
         candidates = candidates_for(path.read_bytes(), url)
         if args.instructions:
-            counts = {
-                key: instructions(name, key, 20 if key != "trafilatura" else 5)
+            millions = {
+                key: instructions(name, key, 20 if key != "trafilatura" else 5) / 1e6
                 for key in candidates
             }
-            if None in counts.values():
-                print("valgrind is not installed (apt-get install valgrind)")
-                return 1
-            millions = {key: count / 1e6 for key, count in counts.items() if count is not None}
             ours, floor, theirs = millions["ours"], millions["lxml"], millions.get("trafilatura")
             speedup = None if theirs is None else theirs / ours
             ok &= report(name, ours, floor, ours / floor, theirs, speedup)

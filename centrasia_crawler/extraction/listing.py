@@ -78,7 +78,8 @@ def _headline_line(block: Block) -> tuple[tuple[int, int], int, str] | None:
         return None
     hour, minute = _HOURS.get(m[1]), _MINUTES.get(m[2])
     # the link's text: up to its end mark (str.find is much faster than the regex)
-    st, title = int(m[3]), block.clean(marked[m.end() : marked.find(LINK_END, m.end())])
+    start = m.end()
+    st, title = int(m[3]), block.clean(marked[start : marked.find(LINK_END, start)])
     if hour is None or minute is None or not 0 < st <= MAX_ST or not title:
         return None  # the general reading decides what such a line is
     return (hour, minute), st, title
