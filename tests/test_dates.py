@@ -11,14 +11,13 @@ from hypothesis import strategies as st
 from centrasia_crawler.normalize.dates import (
     MONTH_FORMS,
     DateParseError,
-    day_start_st,
     moscow_to_st,
+    parse_date_line,
     parse_day_heading,
     parse_leading_time,
     parse_month_heading,
     parse_russian_date,
     parse_shown_time,
-    parse_worded_date_line,
     shown_time_disagrees,
     st_to_moscow,
 )
@@ -136,11 +135,50 @@ def test_shown_time_must_be_alone_and_real() -> None:
 
 
 def test_worded_date_line_and_month_heading() -> None:
-    assert parse_worded_date_line("10 февраля 2026 г.") == dt.date(2026, 2, 10)
-    assert parse_worded_date_line("10 февраля 2026 г. в Бишкеке прошел форум") is None
+    assert parse_date_line("10 февраля 2026 г.") == dt.date(2026, 2, 10)
+    assert parse_date_line("10 февраля 2026 г. в Бишкеке прошел форум") is None
     assert parse_month_heading("Февраль 2026") == (2026, 2)
     assert parse_month_heading("Февраль") is None
 
 
-def test_day_start_is_moscow_midnight() -> None:
-    assert day_start_st(dt.date(2026, 2, 11)) == 1770757200  # the specimen's day.php?st=
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("10 февраля 2026 г.", dt.date(2026, 2, 10)),
+        ("10 февраля 2026 г", dt.date(2026, 2, 10)),
+        ("10 февраля 2026 года", dt.date(2026, 2, 10)),
+        ("10 февраля 2026", dt.date(2026, 2, 10)),
+        ("10 фев 2026", dt.date(2026, 2, 10)),
+        ("10 фев. 2026 г.", dt.date(2026, 2, 10)),
+        ("10 ФЕВРАЛЯ 2026 Г.", dt.date(2026, 2, 10)),
+        ("10.02.2026", dt.date(2026, 2, 10)),
+        ("1 мая 2001 года", dt.date(2001, 5, 1)),
+        ("10 февраля 2026 г. в Бишкеке прошел форум", None),
+        ("Москва, 10 февраля 2026 г.", None),
+        ("10 февраля", None),
+        ("февраль 2026", None),
+        ("12:30 19.02.2026", None),
+        ("10 февраля 2026 г. 15:40", None),
+        ("31 февраля 2026 г.", None),
+        ("В 2026 году", None),
+        ("Итоги 2025 года обсудят 10 февраля 2026 года на форуме в Астане", None),
+    ],
+)
+def test_a_line_that_is_only_a_date(text: str, date: dt.date | None) -> None:
+    assert parse_date_line(text) == date
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("Февраль 2026", (2026, 2)),
+        ("ФЕВРАЛЬ 2026 г.", (2026, 2)),
+        ("сентябрь 2009", (2009, 9)),
+        ("Февраль", None),
+        ("12 февраля 2026", None),
+        ("2026", None),
+        ("Архив 2026", None),
+    ],
+)
+def test_calendar_month_headings(text: str, month: tuple[int, int] | None) -> None:
+    assert parse_month_heading(text) == month

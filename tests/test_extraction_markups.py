@@ -177,3 +177,16 @@ def test_article_fetched_from_a_mirror_takes_st_from_its_address() -> None:
     assert got["st"] == 1770853500
     assert got["url"] == "https://centrasia.org/newsA.php?st=1770853500"
     assert got["time_mismatch"] is True
+
+
+@pytest.mark.parametrize(
+    "line", ["10 февраля 2026 г.", "10 фев 2026", "10.02.2026", "10 февраля 2026 года"]
+)
+def test_the_original_date_at_the_source_in_the_forms_a_page_may_use(line: str) -> None:
+    page = FLAT_ARTICLE.replace("© CentrAsia", "").replace(
+        "<b>Новости Казахстана</b>", f"{line}<br><br>Источник - ИноСМИ<br>"
+    )
+    got = extract(page.encode(), "https://centrasia.org/newsA.php?st=1770853440").data
+    assert got["original_date"] == "2026-02-10"
+    assert got["source"] == "ИноСМИ"
+    assert got["body"] == expected("article_1770853440")["body"]

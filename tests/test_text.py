@@ -1,8 +1,8 @@
-"""Plain text: spaces, control characters, paragraphs."""
+"""Plain text: spaces and control characters."""
 
 from __future__ import annotations
 
-from centrasia_crawler.normalize.text import clean_text, join_paragraphs
+from centrasia_crawler.normalize.text import clean_text
 
 
 def test_spaces_of_every_kind_collapse() -> None:
@@ -18,7 +18,3 @@ def test_invisible_formatting_is_dropped_so_words_stay_whole() -> None:
     assert clean_text("пере\xadговоры\u200e \u202bмир\u202c\u2066!\u2069\x9c") == "переговоры мир!"
     # NEL (U+0085) is white space, not dropped
     assert clean_text("a\x85b") == "a b"
-
-
-def test_paragraphs_are_separated_by_one_blank_line() -> None:
-    assert join_paragraphs(["  Один ", "", "\xa0", "Два\n три"]) == "Один\n\nДва три"

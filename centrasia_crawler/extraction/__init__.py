@@ -1,8 +1,9 @@
 """Extraction: a centrasia.org page (bytes or text) -> plain data. No Scrapy, no network.
 
 :func:`extract` recognises the kind of page from its content and returns its data in
-exactly the shapes of ``shared/site/specimen/expected``. Anything it cannot take
-raises :class:`NotACentrasiaPage` with a one-line reason.
+exactly the shapes of ``tests/fixtures/specimen/expected``; :func:`extract_as` reads a
+page of a kind known beforehand (a listing always as days of headlines). Anything
+they cannot take raises :class:`NotACentrasiaPage` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from centrasia_crawler.extraction.calendar import extract_calendar
 from centrasia_crawler.extraction.decode import decode_document
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
 from centrasia_crawler.extraction.feed import extract_feed, looks_like_feed
-from centrasia_crawler.extraction.listing import extract_listing
+from centrasia_crawler.extraction.listing import as_published, extract_listing
+from centrasia_crawler.normalize.headline import attribution
 from centrasia_crawler.site import CANONICAL_ROOT, SITE_MARKER
 
 __all__ = [
@@ -30,7 +32,6 @@ __all__ = [
     "extract_calendar",
     "extract_feed",
     "extract_listing",
-    "load_page",
 ]
 
 PageKind = Literal["article", "listing", "calendar", "feed"]
@@ -46,18 +47,11 @@ class Extracted:
 
 def _text(document: bytes | str, content_type: str | None) -> str:
     text = decode_document(document, content_type) if isinstance(document, bytes) else document
-    if not text or text.isspace():  # isspace() stops at the first other character
+    if not text.strip():
         raise NotACentrasiaPage("empty document")
     if SITE_MARKER.search(text) is None:
         raise NotACentrasiaPage("no sign of centrasia.org (no ЦентрАзия, no newsA.php links)")
     return text
-
-
-def load_page(
-    document: bytes | str, url: str = CANONICAL_ROOT, content_type: str | None = None
-) -> Page:
-    """Decode and parse an HTML page of the site into blocks."""
-    return read_page(_text(document, content_type), url)
 
 
 def extract(
@@ -75,7 +69,7 @@ def extract(
     if find_time_line(page) is not None:
         return Extracted("article", extract_article(page))
     try:
-        return Extracted("listing", extract_listing(page))
+        return Extracted("listing", as_published(extract_listing(page)))
     except NotACentrasiaPage as listing_error:
         try:
             return Extracted("calendar", extract_calendar(page))
@@ -89,7 +83,12 @@ def extract_as(
     url: str = CANONICAL_ROOT,
     content_type: str | None = None,
 ) -> dict[str, Any]:
-    """Extract a page expected to be of ``kind``; the error says what that kind lacks."""
+    """Extract a page expected to be of ``kind``; the error says what that kind lacks.
+
+    A listing comes as :func:`~centrasia_crawler.extraction.listing.extract_listing`
+    gives it: always ``days`` of headlines. An article also has its ``attribution``,
+    read from its title as a headline's is.
+    """
     text = _text(document, content_type)
     if kind == "feed":
         if not looks_like_feed(text):
@@ -97,7 +96,8 @@ def extract_as(
         return extract_feed(text, url)
     page = read_page(text, url)
     if kind == "article":
-        return extract_article(page)
+        article = extract_article(page)
+        return {**article, "attribution": attribution(article["title"])}
     if kind == "listing":
         return extract_listing(page)
     return extract_calendar(page)

@@ -18,8 +18,8 @@ from centrasia_crawler.extraction.errors import NotACentrasiaPage
 from centrasia_crawler.normalize.dates import (
     DateParseError,
     moscow_to_st,
+    parse_date_line,
     parse_shown_time,
-    parse_worded_date_line,
     shown_time_disagrees,
     st_to_moscow,
 )
@@ -43,14 +43,12 @@ _SENTENCE_END: Final = tuple('.!?…"»:;)')
 def find_time_line(page: Page) -> tuple[int, Any] | None:
     """Index and time of the first block that is an ``HH:MM DD.MM.YYYY`` time line."""
     for i, block in enumerate(page.blocks):
-        # "12:30 19.02.2026": the text is clean (single spaces), so at most 16 characters
-        if len(block.text) <= 16 and ":" in block.text[:3]:
-            try:
-                shown = parse_shown_time(block.text)
-            except DateParseError as exc:
-                raise NotACentrasiaPage(f"impossible article time line ({exc})") from None
-            if shown is not None:
-                return i, shown
+        try:
+            shown = parse_shown_time(block.text)
+        except DateParseError as exc:
+            raise NotACentrasiaPage(f"impossible article time line ({exc})") from None
+        if shown is not None:
+            return i, shown
     return None
 
 
@@ -134,9 +132,9 @@ def extract_article(page: Page) -> dict[str, Any]:
 
     original_date = None
     if body:
-        worded = parse_worded_date_line(body[-1])
-        if worded is not None:
-            original_date = worded.isoformat()
+        at_source = parse_date_line(body[-1])
+        if at_source is not None:
+            original_date = at_source.isoformat()
             body.pop()
     if not body:
         raise NotACentrasiaPage("article has a title and a time line but no body text")

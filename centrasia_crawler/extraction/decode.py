@@ -19,6 +19,8 @@ import codecs
 import re
 from typing import Final
 
+from parsel import Selector
+
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
 
 #: Tried, in order, when nothing declared decodes the bytes.
@@ -31,8 +33,7 @@ _BOMS: Final = (
 )
 _HEAD_LIMIT: Final = 4096
 _XML_DECL_RE: Final = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']?([\w.:-]+)""", re.I)
-_META_RE: Final = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-_HEADER_CHARSET_RE: Final = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_CHARSET_RE: Final = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
 def _codec(label: str | bytes | None) -> str | None:
@@ -55,14 +56,39 @@ def declared_encodings(data: bytes, content_type: str | None = None) -> list[str
         if data.startswith(bom):
             found.append(name)
     if content_type:
-        m = _HEADER_CHARSET_RE.search(content_type)
+        m = _CHARSET_RE.search(content_type)
         found.append((_codec(m[1]) or "") if m else "")
     head = data[:_HEAD_LIMIT]
     m_xml = _XML_DECL_RE.match(head)
     if m_xml:
         found.append(_codec(m_xml[1]) or "")
-    found.extend(_codec(m[1]) or "" for m in _META_RE.finditer(head))
+    found.extend(_codec(name) or "" for name in meta_charsets(head))
     return [name for name in dict.fromkeys(found) if name]
+
+
+def meta_charsets(head: bytes) -> list[str]:
+    """The charsets the ``<meta>`` elements of a document's head declare, in order:
+    ``<meta charset>`` and ``<meta http-equiv="Content-Type" content="...; charset=...">``.
+
+    >>> meta_charsets(b'<!-- <meta charset="koi8-r"> --><meta charset=utf-8>')
+    ['utf-8']
+    """
+    lowered = head.lower()
+    if b"<meta" not in lowered:
+        return []
+    end = lowered.find(b"</head")
+    if end >= 0:  # the <meta> elements are in the head: the body need not be parsed
+        head = head[:end]
+    # The names are ASCII: any ASCII-compatible reading of the bytes finds them.
+    selector = Selector(text=head.decode("latin-1"), type="html")
+    declared = selector.xpath(
+        "//meta/@charset | //meta/@content[contains(translate(., 'CHARSET', 'charset'), 'charset')]"
+    ).getall()
+    found = []
+    for value in declared:
+        m = _CHARSET_RE.search(value)
+        found.append(m[1] if m else value.strip())
+    return found
 
 
 def decode_document(data: bytes, content_type: str | None = None) -> str:

@@ -8,36 +8,22 @@ carries a date (previous / next day).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from centrasia_crawler.extraction.blocks import (
-    LINK_END,
-    LINK_START,
-    LINK_TEXT,
-    LINK_TITLE,
-    Block,
-    Link,
-    Page,
-)
+from centrasia_crawler.extraction.blocks import Link, Page
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
 from centrasia_crawler.normalize.dates import (
     DateParseError,
     clock_of_day,
+    parse_date_line,
     parse_day_heading,
     parse_leading_time,
     parse_numeric_date,
-    parse_worded_date_line,
 )
 from centrasia_crawler.normalize.headline import attribution
-from centrasia_crawler.normalize.permalinks import (
-    COMMON_LINK_PATTERN,
-    MAX_ST,
-    article_st,
-    permalink,
-)
+from centrasia_crawler.normalize.permalinks import article_st, permalink
 from centrasia_crawler.site import ARCHIVE_LINK_TEXT, ARTICLE_PATH
 
 PREV_MARKS: Final = ("«", "‹", "←", "◄", "<", "назад", "пред")
@@ -50,39 +36,12 @@ def link_date(link: Link) -> dt.date | None:
         if not text:
             continue
         try:
-            found = parse_numeric_date(text) or parse_worded_date_line(text)
-        except DateParseError:
+            found = parse_numeric_date(text) or parse_date_line(text)
+        except DateParseError:  # a numeric date naming no real day
             continue
         if found is not None:
             return found
     return None
-
-
-# Nearly every listing line, as the linearizer marks it: ``HH:MM``, then a link to an
-# article. Such a line is read in one step; :func:`_headline_line` reads it exactly as
-# the general reading in :func:`read_days` would (a test holds them equal).
-_HEADLINE_START_RE: Final = re.compile(
-    rf"\s*(\d{{1,2}}):(\d{{2}})\s*{LINK_START}{COMMON_LINK_PATTERN}"
-    rf"{LINK_TITLE}[^{LINK_TEXT}]*{LINK_TEXT}"
-)
-# Hours and minutes as the site writes them (any other digits go the general way).
-_HOURS: Final = {f"{h:02d}": h for h in range(24)} | {str(h): h for h in range(10)}
-_MINUTES: Final = {f"{m:02d}": m for m in range(60)}
-
-
-def _headline_line(block: Block) -> tuple[tuple[int, int], int, str] | None:
-    """Time, ``st`` and title of a line that starts with ``HH:MM`` and an article link."""
-    marked = block.marked
-    m = _HEADLINE_START_RE.match(marked)
-    if m is None:
-        return None
-    hour, minute = _HOURS.get(m[1]), _MINUTES.get(m[2])
-    # the link's text: up to its end mark (str.find is much faster than the regex)
-    start = m.end()
-    st, title = int(m[3]), block.clean(marked[start : marked.find(LINK_END, start)])
-    if hour is None or minute is None or not 0 < st <= MAX_ST or not title:
-        return None  # the general reading decides what such a line is
-    return (hour, minute), st, title
 
 
 def _article_link(links: list[Link], base: str) -> tuple[int, Link] | None:
@@ -117,40 +76,34 @@ def read_days(page: Page) -> Days:
     clock: Callable[[int, int], str] | None = None
     pending: tuple[int, int] | None = None
     bad_heading: str | None = None
-    time: tuple[int, int] | None
     for block in page.blocks:
-        canonical = _headline_line(block) if block.marked else None
-        if canonical is not None:
-            time, st, title = canonical
-        else:
-            try:
-                # A heading starts with the weekday; most lines start with a time.
-                heading = None if block.text[0].isdigit() else parse_day_heading(block.text)
-            except DateParseError:
-                found_days.reject(block.text, "day heading names no real day")
-                current, clock, bad_heading, pending = None, None, block.text, None
-                continue
-            if heading is not None:
-                clock = clock_of_day(heading)
-                current = {"date": heading.isoformat(), "headlines": []}
-                found_days.days.append(current)
-                pending, bad_heading = None, None
-                continue
-            line_time = parse_leading_time(block.text)
-            time = line_time or pending
-            if time is None:
-                continue  # no time: not a listing line (an untimed link is a sidebar's)
-            found = _article_link(block.links, page.url)
-            if found is None:
-                if line_time is not None:
-                    bad = _bad_article_link(block.links)
-                    if bad is not None:
-                        found_days.reject(block.text, f"link names no valid article: {bad.raw}")
-                # A time alone on its line, its headline on the next (time and title in cells).
-                pending = line_time if line_time is not None and len(block.text) <= 5 else None
-                continue
-            st, link = found
-            title = link.text or block.text[block.text.find(" ") + 1 :].strip()
+        try:
+            heading = parse_day_heading(block.text)
+        except DateParseError:
+            found_days.reject(block.text, "day heading names no real day")
+            current, clock, bad_heading, pending = None, None, block.text, None
+            continue
+        if heading is not None:
+            clock = clock_of_day(heading)
+            current = {"date": heading.isoformat(), "headlines": []}
+            found_days.days.append(current)
+            pending, bad_heading = None, None
+            continue
+        line_time = parse_leading_time(block.text)
+        time = line_time or pending
+        if time is None:
+            continue  # no time: not a listing line (an untimed link is a sidebar's)
+        found = _article_link(block.links, page.url)
+        if found is None:
+            if line_time is not None:
+                bad = _bad_article_link(block.links)
+                if bad is not None:
+                    found_days.reject(block.text, f"link names no valid article: {bad.raw}")
+            # A time alone on its line, its headline on the next (time and title in cells).
+            pending = line_time if line_time is not None and len(block.text) <= 5 else None
+            continue
+        st, link = found
+        title = link.text or block.text[block.text.find(" ") + 1 :].strip()
         pending = None
         if current is None or clock is None:
             if bad_heading is not None:
@@ -198,19 +151,22 @@ def _neighbours(page: Page, day: dt.date) -> tuple[dict[str, str] | None, dict[s
 
 
 def archive_url(page: Page) -> str | None:
-    """Where the page's ``Архив`` link leads, or None."""
+    """Where the page's ``Архив`` link leads (its text in any case), or None."""
+    label = ARCHIVE_LINK_TEXT.lower()
     for block in page.blocks:
         for link in block.links:
-            if link.text.strip().lower() == ARCHIVE_LINK_TEXT.lower():
+            if link.text.lower() == label and link.href:
                 return link.href
     return None
 
 
 def extract_listing(page: Page) -> dict[str, Any]:
-    """The index (``days``, ``archive_url``) or one archive day (``date``, ``headlines``,
-    ``prev_day``, ``next_day``), in the shapes of ``specimen/expected``.
+    """The days of headlines on a listing page (the index or an archive day), newest
+    first, with the page's navigation: ``days``, ``archive_url``, ``prev_day``,
+    ``next_day`` (each None when the page has none), and ``rejected`` when lines were
+    left out (they are reported, never dropped silently).
 
-    A page with one day of headlines and a link to a neighbouring day is a day page.
+    :func:`as_published` gives the shape of ``specimen/expected``.
     """
     found = read_days(page)
     days = found.days
@@ -222,13 +178,27 @@ def extract_listing(page: Page) -> dict[str, Any]:
         if found.rejected:
             raise NotACentrasiaPage(f"no usable headlines: {found.rejected[0]['reason']}")
         raise NotACentrasiaPage("no day heading followed by timed headlines")
-    # Lines left out are reported, never dropped silently (only when there are some,
-    # so a clean page has exactly the documented shape).
-    extra = {"rejected": found.rejected} if found.rejected else {}
-    if len(days) == 1:
-        day = dt.date.fromisoformat(days[0]["date"])
-        prev_day, next_day = _neighbours(page, day)
-        if prev_day or next_day:
-            return {**days[0], "prev_day": prev_day, "next_day": next_day, **extra}
     days.sort(key=lambda d: d["date"], reverse=True)
-    return {"days": days, "archive_url": archive_url(page), **extra}
+    prev_day = next_day = None
+    if len(days) == 1:  # a day page links to its neighbours
+        prev_day, next_day = _neighbours(page, dt.date.fromisoformat(days[0]["date"]))
+    listing: dict[str, Any] = {
+        "days": days,
+        "archive_url": archive_url(page),
+        "prev_day": prev_day,
+        "next_day": next_day,
+    }
+    if found.rejected:
+        listing["rejected"] = found.rejected
+    return listing
+
+
+def as_published(listing: dict[str, Any]) -> dict[str, Any]:
+    """A listing in the shape of ``specimen/expected``: a page of one day that links to a
+    neighbouring day is an archive day (``date``, ``headlines``, ``prev_day``,
+    ``next_day``); any other is the index (``days``, ``archive_url``)."""
+    extra = {"rejected": listing["rejected"]} if "rejected" in listing else {}
+    if listing["prev_day"] or listing["next_day"]:
+        [day] = listing["days"]
+        return {**day, "prev_day": listing["prev_day"], "next_day": listing["next_day"], **extra}
+    return {"days": listing["days"], "archive_url": listing["archive_url"], **extra}

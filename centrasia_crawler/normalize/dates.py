@@ -6,13 +6,14 @@ original date at the source (``10 февраля 2026 г.``). Moscow's offset ch
 the years (summer time until 2011, UTC+4 in 2011-2014, UTC+3 since), so every
 conversion goes through the tz database, never a constant.
 
-The strict numeric forms are matched with regular expressions (they are on every
-page, hundreds of times per listing); everything else goes through
-:func:`dateutil.parser.parse` with :class:`RussianParserInfo`.
+The site's own numeric forms (day headings, the time line, ``HH:MM``) are matched with
+regular expressions: they are on every page, dozens of times per listing. Dates in
+words (``10 февраля 2026 г.``, ``10 фев 2026``, ``Февраль 2026``) and any other form a
+page may use are read by :func:`dateutil.parser.parse` with :class:`RussianParserInfo`.
 
 >>> parse_shown_time("12:30 19.02.2026").isoformat()
 '2026-02-19T12:30:00+03:00'
->>> parse_russian_date("10 февраля 2026 г.").isoformat()
+>>> parse_date_line("10 февраля 2026 г.").isoformat()
 '2026-02-10'
 >>> parse_day_heading("Четверг, 19.02.2026").isoformat()
 '2026-02-19'
@@ -59,9 +60,6 @@ WEEKDAY_FORMS: Final = (
     ("воскресенье", "вс"),
 )
 
-#: Month name (any form, lower case) -> month number.
-MONTH_NUMBERS: Final = {form: n for n, forms in enumerate(MONTH_FORMS, 1) for form in forms}
-
 
 class RussianParserInfo(dateutil_parser.parserinfo):
     """dateutil's parserinfo for Russian month and weekday names.
@@ -71,7 +69,7 @@ class RussianParserInfo(dateutil_parser.parserinfo):
 
     def __init__(self) -> None:
         # parserinfo builds its look-up tables from these attributes in __init__.
-        self.JUMP = [*dateutil_parser.parserinfo.JUMP, "г", "года", "год", "в"]
+        self.JUMP = [*dateutil_parser.parserinfo.JUMP, "г", "года", "год", "году", "в"]
         self.MONTHS = [tuple(forms) for forms in MONTH_FORMS]  # type: ignore[misc]
         self.WEEKDAYS = [tuple(forms) for forms in WEEKDAY_FORMS]  # type: ignore[misc]
         super().__init__(dayfirst=True, yearfirst=False)
@@ -89,13 +87,11 @@ SHOWN_TIME_RE: Final = re.compile(rf"^\s*(\d{{1,2}}):(\d{{2}})\s+{_DMY}\s*$")
 LEADING_TIME_RE: Final = re.compile(r"^\s*(\d{1,2}):(\d{2})(?!\d|:\d)")
 #: A numeric date anywhere in a string (link texts, titles).
 NUMERIC_DATE_RE: Final = re.compile(rf"(?<![\d.]){_DMY}(?![\d.]\d)")
-_MONTHS_RE: Final = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
-#: ``10 февраля 2026 г.``: a day, a month name and a year, alone on a line.
-WORDED_DATE_LINE_RE: Final = re.compile(
-    rf"^\s*(\d{{1,2}})\s+({_MONTHS_RE})\.?\s+(\d{{4}})(?:\s*(?:г\.?|года))?\s*$", re.IGNORECASE
-)
-#: ``Февраль 2026``: a month heading in an archive calendar.
-MONTH_HEADING_RE: Final = re.compile(rf"^\s*({_MONTHS_RE})\.?\s+(\d{{4}})\s*$", re.IGNORECASE)
+#: What a line that is only a date or a month must hold: a year, and no time of day.
+_YEAR_RE: Final = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_TIME_OF_DAY_RE: Final = re.compile(r"\d\s*:\s*\d")
+#: A date or month written alone is at most this long ("3 сентября 2009 года": 20).
+_DATE_LINE_MAX: Final = 40
 
 
 class DateParseError(ValueError):
@@ -124,9 +120,6 @@ def moscow_time(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=MOSCOW)
 
 
-_HH_MM: Final = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))
-
-
 def clock_of_day(day: dt.date) -> Callable[[int, int], str]:
     """A function giving ``HH:MM`` on ``day`` as ISO 8601 in Moscow time.
 
@@ -146,7 +139,7 @@ def clock_of_day(day: dt.date) -> Callable[[int, int], str]:
     def clock(hour: int, minute: int) -> str:
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise DateParseError(f"impossible time {hour:02d}:{minute:02d}")
-        return prefix + _HH_MM[hour * 60 + minute] + suffix
+        return f"{prefix}{hour:02d}:{minute:02d}{suffix}"
 
     return clock
 
@@ -165,8 +158,6 @@ def parse_numeric_date(text: str) -> dt.date | None:
 
 def parse_day_heading(text: str) -> dt.date | None:
     """The date of a listing's day heading (``Четверг, 19.02.2026``), or None."""
-    if len(text) > 40:  # the longest weekday, a comma and a date take 24
-        return None
     m = DAY_HEADING_RE.match(text)
     if m is None:
         return None
@@ -212,52 +203,71 @@ def parse_leading_time(text: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def parse_russian_date(text: str) -> dt.date:
-    """A date written in Russian: ``10 февраля 2026 г.``, ``Четверг, 19.02.2026``, ``19.02.2026``.
+# Two defaults that differ in every field: a field dateutil takes from the default
+# differs between the two readings, a field the text gives does not.
+_DEFAULTS: Final = (dt.datetime(1900, 1, 1, 0, 0), dt.datetime(1904, 2, 2, 1, 1))
 
-    Raises :class:`DateParseError` when the text is no complete date or no real day.
+
+def _read_twice(text: str) -> tuple[dt.datetime, dt.datetime]:
+    try:
+        first, second = (
+            dateutil_parser.parse(text, parserinfo=_PARSERINFO, default=default)
+            for default in _DEFAULTS
+        )
+    except (ValueError, OverflowError) as exc:
+        raise DateParseError(f"not a date: {text!r} ({exc})") from None
+    return first, second
+
+
+def parse_russian_date(text: str) -> dt.date:
+    """A date written in Russian, and nothing else: ``10 февраля 2026 г.``,
+    ``10 фев 2026``, ``3 сент. 2009 года``, ``Четверг, 19.02.2026``, ``19.02.2026``.
+
+    Raises :class:`DateParseError` for text that is no complete date (a day, a month and
+    a year), names no real day, gives a time of day too, or says anything else.
 
     >>> parse_russian_date("3 сент. 2009 года").isoformat()
     '2009-09-03'
     """
-    numeric = parse_numeric_date(text)
-    if numeric is not None:
-        return numeric
-    stripped = text.strip()
-    if not stripped or not any(ch.isdigit() for ch in stripped):
+    if not any(ch.isdigit() for ch in text):
         raise DateParseError(f"not a date: {text!r}")
-    # Two different defaults reveal any component the text does not give.
-    try:
-        first = dateutil_parser.parse(
-            stripped, parserinfo=_PARSERINFO, default=dt.datetime(1900, 1, 1)
-        )
-        second = dateutil_parser.parse(
-            stripped, parserinfo=_PARSERINFO, default=dt.datetime(1904, 2, 2)
-        )
-    except (ValueError, OverflowError) as exc:
-        raise DateParseError(f"not a date: {text!r} ({exc})") from None
+    first, second = _read_twice(text.strip())
     if first.date() != second.date():
         raise DateParseError(f"incomplete date: {text!r}")
+    if first.time() == second.time():
+        raise DateParseError(f"a date and a time, not a date: {text!r}")
     return first.date()
 
 
-def parse_worded_date_line(text: str) -> dt.date | None:
-    """The date of a line that is only a worded date (``10 февраля 2026 г.``), or None."""
-    m = WORDED_DATE_LINE_RE.match(text)
-    if m is None:
-        return None
+def parse_date_line(text: str) -> dt.date | None:
+    """The date of a line that is nothing but a date (the original date at the source,
+    a link to a day), or None.
+
+    >>> parse_date_line("10.02.2026"), parse_date_line("10 февраля 2026 г. в Бишкеке")
+    (datetime.date(2026, 2, 10), None)
+    """
+    if len(text) > _DATE_LINE_MAX or not _YEAR_RE.search(text) or _TIME_OF_DAY_RE.search(text):
+        return None  # most lines: no need to ask dateutil
     try:
-        return _date(int(m[3]), MONTH_NUMBERS[m[2].lower()], int(m[1]), text)
+        return parse_russian_date(text)
     except DateParseError:
         return None
 
 
 def parse_month_heading(text: str) -> tuple[int, int] | None:
-    """``(year, month)`` of a calendar heading such as ``Февраль 2026``, or None."""
-    m = MONTH_HEADING_RE.match(text)
-    if m is None:
+    """``(year, month)`` of a calendar heading such as ``Февраль 2026``, or None.
+
+    >>> parse_month_heading("Февраль 2026"), parse_month_heading("12 февраля 2026")
+    ((2026, 2), None)
+    """
+    if len(text) > _DATE_LINE_MAX or not _YEAR_RE.search(text) or _TIME_OF_DAY_RE.search(text):
         return None
-    return int(m[2]), MONTH_NUMBERS[m[1].lower()]
+    try:
+        first, second = _read_twice(text.strip())
+    except DateParseError:
+        return None
+    given = (first.year == second.year, first.month == second.month, first.day == second.day)
+    return (first.year, first.month) if given == (True, True, False) else None
 
 
 def st_to_moscow(st: int) -> dt.datetime:
@@ -268,11 +278,6 @@ def st_to_moscow(st: int) -> dt.datetime:
 def moscow_to_st(when: dt.datetime) -> int:
     """The Unix time of an aware datetime."""
     return int(when.timestamp())
-
-
-def day_start_st(day: dt.date) -> int:
-    """The Unix time of 00:00 Moscow time on ``day`` (how the site keys its day pages)."""
-    return moscow_to_st(moscow_time(day, 0, 0))
 
 
 def shown_time_disagrees(st: int, shown: dt.datetime) -> bool:

@@ -5,11 +5,9 @@ numeric ``st``, whether it is relative, root-relative, or absolute on one of the
 site's hosts (``centrasia.org``, ``www.centrasia.org``, ``www.centrasia.ru``), over
 http or https, with extra parameters, ``&amp;`` or a fragment.
 
->>> canonical_article_url("http://www.centrasia.ru/newsA.php?id=4&amp;st=1771509720#top")
+>>> permalink(article_st("http://www.centrasia.ru/newsA.php?id=4&amp;st=1771509720#top"))
 'https://centrasia.org/newsA.php?st=1771509720'
->>> canonical_article_url("newsA.php?st=1771509720")
-'https://centrasia.org/newsA.php?st=1771509720'
->>> canonical_article_url("https://example.com/newsA.php?st=1771509720") is None
+>>> article_st("https://example.com/newsA.php?st=1771509720") is None
 True
 """
 
@@ -49,11 +47,10 @@ _LINK_RE: Final = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-#: The forms nearly every link to an article takes (its one group: ``st``).
-COMMON_LINK_PATTERN: Final = (
-    r"(?:https?://(?:www\.)?centrasia\.(?:org|ru))?/?newsA\.php\?st=([0-9]{1,12})"
+#: The forms nearly every link to an article takes, read with one match.
+_COMMON_LINK_RE: Final = re.compile(
+    r"(?:https?://(?:www\.)?centrasia\.(?:org|ru))?/?newsA\.php\?st=([0-9]{1,12})\Z"
 )
-_COMMON_LINK_RE: Final = re.compile(COMMON_LINK_PATTERN + r"\Z")
 _ST_RE: Final = re.compile(rf"(?:^|&)\s*{ARTICLE_KEY}=([^&]*)", re.IGNORECASE)
 _PATH_SUFFIX: Final = "/" + ARTICLE_PATH.lower()
 
@@ -107,12 +104,6 @@ def permalink(st: int) -> str:
     'https://centrasia.org/newsA.php?st=1771493400'
     """
     return f"{CANONICAL_ROOT}{ARTICLE_PATH}?{ARTICLE_KEY}={st}"
-
-
-def canonical_article_url(href: str, base: str | None = None) -> str | None:
-    """The canonical permalink for any link to an article, or None for other links."""
-    st = article_st(href, base)
-    return None if st is None else permalink(st)
 
 
 def fetch_url(st: int, root: str) -> str:

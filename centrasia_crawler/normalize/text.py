@@ -1,15 +1,12 @@
-"""Plain text: white space, control characters, paragraphs.
+"""Plain text: white space and control characters.
 
 >>> clean_text("  S\\xe1nchez\\xa0\\xa0и   &quot;\\u0007 ")
 'Sánchez и &quot;'
->>> join_paragraphs(["Первый", " ", "Второй"])
-'Первый\\n\\nВторой'
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Final
 
 # Dropped: control characters (but the white-space ones), and the invisible ones a
@@ -34,8 +31,3 @@ def clean_text(text: str) -> str:
     squashed = " ".join(text.split())
     # isprintable() is one fast pass; only text with something to drop pays for the regex.
     return squashed if squashed.isprintable() else " ".join(drop_invisible(text).split())
-
-
-def join_paragraphs(paragraphs: Iterable[str]) -> str:
-    """Paragraphs cleaned, empty ones dropped, separated by one blank line."""
-    return "\n\n".join(p for p in map(clean_text, paragraphs) if p)
