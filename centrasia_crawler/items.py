@@ -1,8 +1,12 @@
 """What the spider yields: articles, headlines as listed, raw pages, and problems.
 
-Plain dataclasses (Scrapy handles them through itemadapter). Fields that extraction
-may not fill are optional, so the validation pipeline can drop what is incomplete
-with a reason instead of failing on it.
+Plain dataclasses, which Scrapy, the pipelines and the archive read through
+itemadapter. Fields that extraction may not fill are optional, so the validation
+pipeline can drop what is incomplete with a reason instead of failing on it.
+
+:func:`article_item` and :func:`listing_item` turn extraction's data into items: the
+crawl and ``centrasia reparse`` both go through them, so an article is stored the same
+way whichever way it came.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ PageItem = RawPage
 
 @dataclass
 class ArticleItem:
-    """An article as extracted (the shape of ``specimen/expected/article_*.json``)."""
+    """An article: the shape of ``specimen/expected/article_*.json``, and its
+    attribution (extraction reads it from the title, as a headline's)."""
 
     st: int | None
     url: str | None
@@ -31,21 +36,7 @@ class ArticleItem:
     original_date: str | None = None
     stated_permalink: str | None = None
     time_mismatch: bool = False
-
-    @classmethod
-    def from_extracted(cls, data: dict[str, Any]) -> ArticleItem:
-        return cls(
-            st=data.get("st"),
-            url=data.get("url"),
-            title=data.get("title"),
-            published_at=data.get("published_at"),
-            body=data.get("body"),
-            source=data.get("source"),
-            source_url=data.get("source_url"),
-            original_date=data.get("original_date"),
-            stated_permalink=data.get("stated_permalink"),
-            time_mismatch=bool(data.get("time_mismatch")),
-        )
+    attribution: str | None = None
 
 
 @dataclass
@@ -76,3 +67,40 @@ class ProblemItem:
     reason: str
     kind: str = "error"
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def article_item(data: dict[str, Any]) -> ArticleItem:
+    """The item of an extracted article (as :func:`~centrasia_crawler.extraction.extract_as`
+    gives it, with its attribution)."""
+    return ArticleItem(
+        st=data.get("st"),
+        url=data.get("url"),
+        title=data.get("title"),
+        published_at=data.get("published_at"),
+        body=data.get("body"),
+        source=data.get("source"),
+        source_url=data.get("source_url"),
+        original_date=data.get("original_date"),
+        stated_permalink=data.get("stated_permalink"),
+        time_mismatch=bool(data.get("time_mismatch")),
+        attribution=data.get("attribution"),
+    )
+
+
+def listing_item(listing: dict[str, Any], page_url: str) -> ListingItem:
+    """The item of an extracted listing page (its days of headlines)."""
+    return ListingItem(
+        page_url,
+        [
+            Headline(
+                st=h["st"],
+                listed_on=day["date"],
+                listed_at=h["listed_at"],
+                title=h["title"],
+                attribution=h["attribution"],
+                page_url=page_url,
+            )
+            for day in listing["days"]
+            for h in day["headlines"]
+        ],
+    )

@@ -1,30 +1,23 @@
 """Running the crawl in-process, for `centrasia crawl` (cron, systemd, by hand).
 
 `scrapy crawl` exits 0 even when the crawl failed; this runs the same spider with the
-project's settings, then reads the run's verdict from the archive and turns it into
-an exit status.
+project's settings, then reads the run's verdict from the archive, so that the CLI can
+turn it into an exit status. Scrapy is imported only when a crawl runs.
 """
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import os
-import sqlite3
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from centrasia_crawler import lock
 from centrasia_crawler.archive import Archive
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
-
-
-class UsageError(ValueError):
-    """An option or setting makes no sense; the message is one line."""
+from centrasia_crawler.lock import LockHeld
+from centrasia_crawler.options import OptionError
 
 
 @dataclass
@@ -32,10 +25,6 @@ class CrawlOutcome:
     run: dict[str, Any] | None
     seconds: float
     failures: list[str] = field(default_factory=list)
-
-    @property
-    def exit_status(self) -> int:
-        return EXIT_FAILED if self.failures else EXIT_OK
 
     def summary(self) -> str:
         run = self.run or {}
@@ -49,18 +38,6 @@ class CrawlOutcome:
         )
 
 
-def parse_setting(text: str) -> tuple[str, str]:
-    """``NAME=VALUE`` from ``-s``.
-
-    >>> parse_setting("DOWNLOAD_DELAY=0")
-    ('DOWNLOAD_DELAY', '0')
-    """
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip() or not name.strip().replace("_", "").isalnum():
-        raise UsageError(f"-s {text!r}: expected NAME=VALUE")
-    return name.strip(), value
-
-
 def project_settings(overrides: dict[str, str]) -> Any:
     """The project's Scrapy settings with command-line overrides (wherever we run from)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "centrasia_crawler.settings")
@@ -71,45 +48,85 @@ def project_settings(overrides: dict[str, str]) -> Any:
     return settings
 
 
-def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
-    """Run the spider to the end, holding the archive's lock.
+class _HeldLog(logging.handlers.MemoryHandler):
+    """Scrapy's log, held back until the engine starts: a run refused before it began
+    (the archive locked or unusable) is told in one line, not in a page of start-up
+    log; once the engine starts, what was held goes out and the rest follows as is."""
 
-    Raises lock.LockHeld at once when another run holds it, and UsageError when the
-    site root or the archive path cannot be used (before anything is fetched).
+    def __init__(self, settings: Any) -> None:
+        # The very handler `scrapy crawl` installs (LOG_FILE, LOG_LEVEL, LOG_FORMAT, ...).
+        from scrapy.utils.log import _get_handler
+
+        self.output = _get_handler(settings)
+        super().__init__(sys.maxsize, flushLevel=logging.CRITICAL + 1, target=self.output)
+        self.setLevel(self.output.level)
+        self.passing = False
+
+    def shouldFlush(self, record: logging.LogRecord) -> bool:
+        return self.passing
+
+    def pass_on(self) -> None:
+        """From now on, every record goes out (those held first)."""
+        self.passing = True
+        self.flush()
+
+    def drop(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self.buffer.clear()
+
+    def close(self) -> None:
+        super().close()
+        self.output.close()
+
+
+def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
+    """Run the spider to the end and read its verdict.
+
+    The archive pipeline takes the archive's lock when the spider opens. When another
+    run holds it this raises :class:`~centrasia_crawler.lock.LockHeld`, and when the
+    archive cannot be used :class:`~centrasia_crawler.options.OptionError`: in both
+    cases nothing was fetched or written, and only that one reason is told.
     """
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
+    from centrasia_crawler.pipelines import REFUSED_STAT
     from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
-    archive_path = str(settings.get("CENTRASIA_ARCHIVE_PATH"))
-    root = str(settings.get("CENTRASIA_ROOT_URL") or "")
-    parts = urlsplit(root)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"the site root {root!r} is not an http(s) address")
     started = time.monotonic()
+    settings = settings.copy()
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # _HeldLog instead
+    # After CrawlerProcess: its logging set-up (dictConfig) closes the handlers before it.
+    process = CrawlerProcess(settings)
+    log = _HeldLog(settings)
+    root = logging.getLogger()
+    root_level = root.level
+    root.setLevel(logging.NOTSET)  # as Scrapy's own root handler does: the handler filters
+    root.addHandler(log)
+    stats: dict[str, Any] = {}
     try:
-        lock.acquire(archive_path)
-    except OSError as exc:
-        raise UsageError(f"cannot use {archive_path}: {exc.strerror or exc}") from None
-    try:
-        try:  # create or upgrade it now: a bad path is a usage error, not a failed crawl
-            Archive.open(archive_path).close()
-        except (sqlite3.Error, OSError) as exc:
-            raise UsageError(f"cannot use {archive_path} as an archive: {exc}") from None
-        process = CrawlerProcess(settings)
         crawler = process.create_crawler(CentrasiaSpider)
+        crawler.signals.connect(log.pass_on, signal=signals.engine_started)
         process.crawl(crawler, **spider_args)
         process.start()
+        assert crawler.stats is not None
+        stats = crawler.stats.get_stats()
     finally:
-        lock.release(archive_path)
+        if stats.get(REFUSED_STAT):
+            log.drop()
+        log.pass_on()
+        root.removeHandler(log)
+        root.setLevel(root_level)
+        log.close()
     seconds = time.monotonic() - started
-    assert crawler.stats is not None
-    stats = crawler.stats.get_stats()
+    refused = stats.get(REFUSED_STAT)
+    if refused:
+        raise (LockHeld if stats.get("finish_reason") == "archive_locked" else OptionError)(refused)
     run_id = stats.get("centrasia/run_id")
     if run_id is None:
         reason = stats.get("finish_reason") or "the crawl did not start (see the log)"
         return CrawlOutcome(None, seconds, [f"no run was recorded: {reason}"])
-    with Archive.open(archive_path, readonly=True) as archive:
+    with Archive.open(str(settings.get("CENTRASIA_ARCHIVE_PATH")), readonly=True) as archive:
         run = archive.run(int(run_id))
     if run is None:
         return CrawlOutcome(None, seconds, ["the run's row is missing from the archive"])

@@ -1,73 +1,55 @@
 """One writer per archive: an OS file lock beside it (``<archive>.lock``).
 
 ``flock`` locks belong to the open file: the kernel releases them when the process
-ends, however it ends, so a run killed with SIGKILL never blocks the next one.
-Within one process the lock is re-entrant (the CLI takes it before the crawl starts,
-the archive pipeline takes it again when the spider opens).
+ends, however it ends, so a run killed with SIGKILL never blocks the next one. The
+crawl takes the lock once, when its archive pipeline opens; ``centrasia reparse``
+takes it for its own run.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-_held: dict[str, tuple[int, int]] = {}  # lock path -> (file descriptor, holders)
-_guard = threading.Lock()
 
 
 class LockHeld(RuntimeError):
-    """Another process holds the archive's lock."""
+    """Another run holds the archive's lock."""
 
 
-def lock_path(archive: str | Path) -> Path:
-    return Path(f"{archive}.lock")
+class ArchiveLock:
+    """The lock of the archive at ``archive``: taken at once or not at all."""
 
+    def __init__(self, archive: str | Path) -> None:
+        self.archive = str(archive)
+        self.path = Path(f"{archive}.lock")
+        self._fd: int | None = None
 
-def acquire(archive: str | Path) -> None:
-    """Take the archive's lock, or raise :class:`LockHeld` at once."""
-    path = lock_path(archive)
-    key = str(path.resolve())
-    with _guard:
-        if key in _held:
-            fd, holders = _held[key]
-            _held[key] = (fd, holders + 1)
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    def acquire(self) -> None:
+        """Take the lock, or raise :class:`LockHeld` at once (``OSError`` when the lock
+        file cannot be made)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
-            raise LockHeld(f"{archive} is locked by {holder} (another run)") from None
+            raise LockHeld(f"{self.archive} is locked by {holder} (another run)") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
-        _held[key] = (fd, 1)
+        self._fd = fd
 
+    def release(self) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
-def release(archive: str | Path) -> None:
-    key = str(lock_path(archive).resolve())
-    with _guard:
-        if key not in _held:
-            return
-        fd, holders = _held.pop(key)
-        if holders > 1:
-            _held[key] = (fd, holders - 1)
-            return
-        os.ftruncate(fd, 0)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    def __enter__(self) -> ArchiveLock:
+        self.acquire()
+        return self
 
-
-@contextmanager
-def holding(archive: str | Path) -> Iterator[None]:
-    """The archive's lock for the duration of the block."""
-    acquire(archive)
-    try:
-        yield
-    finally:
-        release(archive)
+    def __exit__(self, *exc: object) -> None:
+        self.release()

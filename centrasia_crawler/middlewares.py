@@ -40,8 +40,7 @@ class SkipArchivedMiddleware(BaseSpiderMiddleware):
 
     @property
     def archive(self) -> Archive:
-        if self._archive is None:
-            Archive.open(self.path).close()  # create or upgrade before reading
+        if self._archive is None:  # the archive pipeline created or upgraded it on opening
             self._archive = Archive.open(self.path, readonly=True)
             self.crawler.signals.connect(self._close, signal=signals.spider_closed)
         return self._archive
@@ -82,7 +81,7 @@ class RedirectGuardMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
         return cls(
-            crawler.settings.get("CENTRASIA_ROOT_URL") or "https://centrasia.org/",
+            str(crawler.settings.get("CENTRASIA_ROOT_URL")),
             crawler.settings.getint("REDIRECT_MAX_TIMES", 5),
         )
 

@@ -3,39 +3,45 @@
 - :class:`ValidatePipeline` drops an article missing ``st``, ``title``,
   ``published_at`` or ``body``, with the reason counted in crawler stats and in the
   run's row.
-- :class:`ArchivePipeline` writes everything else to the archive in batches (one
-  transaction each) and records the run in ``crawl_runs``.
+- :class:`ArchivePipeline` holds the archive's lock for the whole crawl, writes every
+  item to the archive in batches (one transaction each) and records the run in
+  ``crawl_runs``.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import CloseSpider, DropItem
 
-from centrasia_crawler import lock
-from centrasia_crawler.archive import Archive, BatchResult, RawPage
+from centrasia_crawler.archive import Archive, ArchiveVersionError, BatchResult, RawPage
 from centrasia_crawler.health import Thresholds, assess
-from centrasia_crawler.items import ArticleItem, ListingItem, PageItem, ProblemItem
+from centrasia_crawler.items import ArticleItem, Headline, ListingItem, PageItem, ProblemItem
+from centrasia_crawler.lock import ArchiveLock, LockHeld
 
 REQUIRED_ARTICLE_FIELDS = ("st", "title", "published_at", "body")
 #: Batches handed to the writer thread and not yet written; past this the crawl waits.
 MAX_PENDING_BATCHES = 2
+#: The crawler stat that says, in one line, why the archive could not be used.
+REFUSED_STAT = "centrasia/archive_refused"
 
 
-def missing_fields(item: ArticleItem) -> list[str]:
+def missing_fields(item: Any) -> list[str]:
     """The required fields an article lacks (None or blank).
 
     >>> missing_fields(ArticleItem(st=1, url=None, title=" ", published_at="x", body=None))
     ['title', 'body']
     """
+    adapter = ItemAdapter(item)
     missing = []
     for name in REQUIRED_ARTICLE_FIELDS:
-        value = getattr(item, name)
+        value = adapter.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             missing.append(name)
     return missing
@@ -61,7 +67,12 @@ class ValidatePipeline:
 
 
 class ArchivePipeline:
-    """Buffers items and writes them in batches; owns the run's row in ``crawl_runs``.
+    """Takes the archive's lock when the spider opens, buffers items and writes them in
+    batches; owns the run's row in ``crawl_runs``.
+
+    When the lock is held by another run, or the archive cannot be used, the spider is
+    closed before anything is fetched (reasons ``archive_locked``, ``archive_unusable``;
+    the one-line reason in the stat :data:`REFUSED_STAT`).
 
     Batches are written by one writer thread (SQLite and zlib release the GIL, so the
     writes overlap with the crawl); at most :data:`MAX_PENDING_BATCHES` wait at once.
@@ -72,16 +83,16 @@ class ArchivePipeline:
         settings = crawler.settings
         self.path = str(settings.get("CENTRASIA_ARCHIVE_PATH"))
         self.batch_size = settings.getint("CENTRASIA_BATCH_SIZE", 200)
+        self.lock = ArchiveLock(self.path)
         self.archive: Archive | None = None
         self.run_id: int | None = None
-        self.articles: list[dict[str, Any]] = []
-        self.listings: list[dict[str, Any]] = []
+        self.articles: list[Any] = []
+        self.headlines: list[Headline] = []
         self.pages: list[RawPage] = []
         self.problems: list[dict[str, Any]] = []
         self.counters: Counter[str] = Counter()
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.pending: deque[Future[BatchResult]] = deque()
-        self.locked = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -94,32 +105,43 @@ class ArchivePipeline:
     def stats(self) -> Any:
         return self.crawler.stats
 
+    def refuse(self, reason: str, message: str) -> None:
+        """Close the spider before anything is fetched, saying why in one line."""
+        self.crawler.spider.logger.error("%s", message)  # type: ignore[union-attr]
+        self.stats.set_value(REFUSED_STAT, message)
+        raise CloseSpider(reason)
+
     def open_spider(self) -> None:
         try:
-            lock.acquire(self.path)
-        except lock.LockHeld as exc:
-            # The spider reads this before its first request and closes (archive_locked):
-            # nothing is fetched and the archive is not touched.
-            self.stats.set_value("centrasia/archive_locked", str(exc))
-            return
-        self.locked = True
-        self.archive = archive = self.writer.submit(Archive.open, self.path).result()
+            self.lock.acquire()
+        except LockHeld as exc:
+            self.refuse("archive_locked", f"{exc}; not starting")
+        except OSError as exc:
+            self.refuse("archive_unusable", f"cannot use {self.path}: {exc.strerror or exc}")
+        try:
+            self.archive = self.writer.submit(Archive.open, self.path).result()
+        except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
+            self.lock.release()
+            self.refuse("archive_unusable", f"cannot use {self.path} as an archive: {exc}")
         spider = self.crawler.spider
         self.run_id = self.writer.submit(
-            archive.start_run, getattr(spider, "mode", "unknown"), getattr(spider, "arguments", {})
+            self.archive.start_run,  # type: ignore[union-attr]
+            getattr(spider, "mode", "unknown"),
+            getattr(spider, "arguments", {}),
         ).result()
         self.stats.set_value("centrasia/run_id", self.run_id)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
-            self.articles.append(dict(vars(item)))
+            self.articles.append(item)
         elif isinstance(item, ListingItem):
-            self.listings.extend(vars(headline) for headline in item.headlines)
+            self.headlines.extend(ItemAdapter(item)["headlines"])
         elif isinstance(item, PageItem):
             self.pages.append(item)
         elif isinstance(item, ProblemItem):
-            self.record_problem(item.url, item.reason, item.kind)
-        if len(self.articles) + len(self.listings) + len(self.pages) >= self.batch_size:
+            problem = ItemAdapter(item)
+            self.record_problem(problem["url"], problem["reason"], problem["kind"])
+        if len(self.articles) + len(self.headlines) + len(self.pages) >= self.batch_size:
             self.flush()
         return item
 
@@ -131,19 +153,18 @@ class ArchivePipeline:
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException) -> None:
         self.counters["dropped_items"] += 1
-        self.problems.append(
-            {"url": getattr(item, "url", None) or "", "reason": str(exception), "kind": "dropped"}
-        )
+        url = ItemAdapter(item).get("url") or ""
+        self.problems.append({"url": url, "reason": str(exception), "kind": "dropped"})
 
     def flush(self, wait: bool = False) -> None:
         """Hand the buffered items to the writer; count what finished batches did."""
-        if self.archive is not None and (self.articles or self.listings or self.pages):
+        if self.archive is not None and (self.articles or self.headlines or self.pages):
             self.pending.append(
                 self.writer.submit(
-                    self.archive.write_batch, self.articles, self.listings, self.pages, self.run_id
+                    self.archive.write_batch, self.articles, self.headlines, self.pages, self.run_id
                 )
             )
-            self.articles, self.listings, self.pages = [], [], []
+            self.articles, self.headlines, self.pages = [], [], []
         while self.pending and (
             wait or self.pending[0].done() or len(self.pending) > MAX_PENDING_BATCHES
         ):
@@ -162,7 +183,8 @@ class ArchivePipeline:
         self.flush(wait=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.archive is None or self.run_id is None:  # the lock was held: nothing opened
+        archive, run_id = self.archive, self.run_id
+        if archive is None or run_id is None:  # refused: nothing was opened
             self.writer.shutdown()
             return
         self.flush(wait=True)
@@ -174,15 +196,12 @@ class ArchivePipeline:
             Thresholds.from_settings(self.crawler.settings),
         )
         for failure in failures:
-            self.crawler.spider.logger.error("run failed: %s", failure)  # type: ignore[union-attr]
+            spider.logger.error("run failed: %s", failure)
         self.stats.set_value("centrasia/outcome", "failed" if failures else "ok")
-        archive = self.archive
         self.writer.submit(
-            archive.finish_run, self.run_id, reason, self.counters, self.problems, failures
+            archive.finish_run, run_id, reason, self.counters, self.problems, failures
         ).result()
         self.writer.submit(archive.close).result()
         self.writer.shutdown()
         self.archive = None
-        if self.locked:
-            lock.release(self.path)
-            self.locked = False
+        self.lock.release()

@@ -1,11 +1,13 @@
 """Scrapy settings. Every custom setting is CENTRASIA_*; each is documented in README.md.
 
-The defaults are polite to the live site: robots.txt obeyed, one request at a time
-per host with a delay that AutoThrottle adapts, a descriptive User-Agent, size and
-time limits, and no remote-control or telnet consoles.
+The defaults are polite to the live site: robots.txt obeyed, at most two requests at
+a time with a delay of a second that AutoThrottle adapts, a descriptive User-Agent,
+size and time limits, and no remote-control or telnet consoles.
 """
 
 from __future__ import annotations
+
+from centrasia_crawler.options import DEFAULT_ROOT, default_archive
 
 BOT_NAME = "centrasia_crawler"
 SPIDER_MODULES = ["centrasia_crawler.spiders"]
@@ -14,9 +16,10 @@ NEWSPIDER_MODULE = "centrasia_crawler.spiders"
 # --- ours ---------------------------------------------------------------------------
 #: The site to crawl; article addresses are built from it and st. A replica or a
 #: mirror is crawled by pointing this at it.
-CENTRASIA_ROOT_URL = "https://centrasia.org/"
-#: The archive file (created on first use, upgraded in place).
-CENTRASIA_ARCHIVE_PATH = "data/archive.sqlite"
+CENTRASIA_ROOT_URL = DEFAULT_ROOT
+#: The archive file (created on first use, upgraded in place): $CENTRASIA_ARCHIVE, or
+#: data/archive.sqlite.
+CENTRASIA_ARCHIVE_PATH = default_archive()
 #: Items written per transaction.
 CENTRASIA_BATCH_SIZE = 200
 #: Skip requests for articles the archive already has (refreshes excepted).
@@ -33,9 +36,8 @@ ROBOTSTXT_OBEY = True
 USER_AGENT = (
     "centrasia-crawler/0.1 (archival crawler of centrasia.org news; polite, robots.txt-obeying)"
 )
-# Scrapy 2.19 enforces the per-domain limit only between delayed requests (its
-# downloader schedules a burst before counting it); the total limit always holds,
-# and there is one domain: both are 2.
+# One site: the total limit is the per-site limit (Scrapy 2.19 enforces the per-domain
+# one only between delayed requests; the total always holds).
 CONCURRENT_REQUESTS = 2
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0

@@ -1,7 +1,8 @@
 """Everything we know or assume about centrasia.org, in one place.
 
-Facts come from ``shared/site/SPEC.md``; each assumption is a constant here so
-that a change on the live site is a one-line change in this module.
+What the site's pages show us (the specimen under ``tests/fixtures/specimen/``) and
+what we assume about the rest: each is a constant here, so that a change on the live
+site is a one-line change in this module.
 """
 
 from __future__ import annotations

@@ -30,10 +30,14 @@ def crawl(
     archive: Path,
     *spider_args: str,
     timeout: float = 300,
+    feed: Path | None = None,
     **settings: str,
 ) -> subprocess.CompletedProcess[str]:
-    """``scrapy crawl centrasia -a ARG ...`` into ``archive``; raises if it does not finish."""
+    """``scrapy crawl centrasia -a ARG ... [-O FEED]`` into ``archive``; raises if it does
+    not finish."""
     command = [sys.executable, "-m", "scrapy", "crawl", "centrasia"]
+    if feed is not None:
+        command += ["-O", str(feed)]
     for arg in spider_args:
         command += ["-a", arg]
     merged = {

@@ -10,9 +10,12 @@ import pytest
 
 from centrasia_crawler.archive import SCHEMA_VERSION, Archive, ArchiveVersionError, RawPage, fold_yo
 from centrasia_crawler.archive.schema import migrate, schema_version
+from centrasia_crawler.items import ArticleItem, article_item
+from centrasia_crawler.normalize.headline import attribution
 
 
-def article(st: int = 1771493400, **changes: Any) -> dict[str, Any]:
+def article(st: int = 1771493400, **changes: Any) -> ArticleItem:
+    """An article item, made from extracted data as the crawl makes it."""
     base = {
         "st": st,
         "url": f"https://centrasia.org/newsA.php?st={st}",
@@ -25,7 +28,8 @@ def article(st: int = 1771493400, **changes: Any) -> dict[str, Any]:
         "stated_permalink": None,
         "time_mismatch": False,
     }
-    return base | changes
+    data = base | changes
+    return article_item(data | {"attribution": attribution(data["title"])})  # as extraction
 
 
 @pytest.fixture
@@ -70,7 +74,7 @@ def test_a_changed_article_gets_a_revision_and_the_old_text_is_kept(store: Archi
     assert row["attribution"] is None
     old = store.revisions(1771493400)
     assert [r["revision"] for r in old] == [1, 2]
-    assert old[0]["body"] == article()["body"] and old[1]["body"] == "Новый текст."
+    assert old[0]["body"] == article().body and old[1]["body"] == "Новый текст."
     assert old[0]["first_seen_at"] == row["first_seen_at"]
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -16,6 +18,8 @@ from tests.conftest import expected
 from tests.crawling import crawl
 from tests.replica.content import MOSCOW, Site
 from tests.replica.server import Faults, Replica, serve
+
+pytestmark = pytest.mark.slow  # every test runs `scrapy crawl` against the replica
 
 #: The fields extraction gives an article: the specimen's expected JSON says which.
 ARTICLE_FIELDS = tuple(expected("article_1771493400"))
@@ -215,3 +219,24 @@ def test_a_nonsense_argument_stops_the_crawl_with_a_recorded_reason(
         with Archive.open(archive, readonly=True) as store:
             run = store.last_run()
         assert run is not None and run["finish_reason"] == "bad_arguments"
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_a_feed_export_gets_one_clean_article_per_row(suffix: str, tmp_path: Path) -> None:
+    """`scrapy crawl centrasia -O FILE`: the articles, not the raw pages and listings."""
+    feed = tmp_path / f"articles.{suffix}"
+    with serve(days=2, per_day=8) as replica:
+        done = crawl(replica, tmp_path / "archive.sqlite", feed=feed)
+        site = replica.site
+    assert "] ERROR:" not in done.stderr, done.stderr[-3000:]
+    if suffix == "jsonl":
+        exported = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
+    else:
+        with feed.open(newline="", encoding="utf-8") as f:
+            exported = list(csv.DictReader(f))
+    assert sorted(int(a["st"]) for a in exported) == site.archivable()
+    for article in exported:
+        truth = site.article(int(article["st"]))
+        for name in ("url", "title", "published_at", "body", "source"):
+            value = truth[name]
+        assert article[name] == (value if suffix == "jsonl" else str(value or "")), name

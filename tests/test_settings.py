@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from scrapy.utils.project import get_project_settings
 
-from centrasia_crawler.spiders.centrasia import SpiderArgumentError, parse_days_argument
+from centrasia_crawler.options import OptionError, parse_days
 
 
 @pytest.fixture
@@ -38,8 +38,8 @@ def test_polite_and_hardened_defaults(settings: object) -> None:
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "99999999"])
 def test_nonsense_refresh_is_refused(value: str) -> None:
-    with pytest.raises(SpiderArgumentError, match="not a number of days"):
-        parse_days_argument("refresh", value)
+    with pytest.raises(OptionError, match="not a number of days"):
+        parse_days("refresh", value)
 
 
 def test_only_the_root_host_is_allowed_and_redirects_are_guarded(settings: object) -> None:

@@ -6,6 +6,11 @@ batch one transaction: :meth:`Archive.write_batch` stores articles (new ones
 inserted, changed ones revised with the old version kept in
 ``article_revisions``), headlines as listed, and raw pages (compressed,
 deduplicated by digest).
+
+Rows are written and looked up with sqlite-utils (its inserts nest inside the batch's
+transaction as savepoints); what it has no verb for (copying a row into
+``article_revisions``, moving ``last_fetched_at`` of many rows) is one SQL statement
+here. Items come in through itemadapter, as Scrapy's own components take them.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Final
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive.schema import SCHEMA_VERSION, fold_yo, migrate, schema_version
-from centrasia_crawler.normalize.headline import attribution
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 #: The columns of ``articles`` that make up an article's content (its hash covers them).
 CONTENT_FIELDS: Final = (
@@ -136,7 +142,14 @@ class Archive:
         conn.create_function("fold", 1, _fold, deterministic=True)
         self.conn = conn
         self.path = path
-        self.db = sqlite_utils.Database(conn)
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection as a sqlite-utils database (imported when first needed:
+        the analysts' read-only commands start faster without it)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @classmethod
     def open(cls, path: str | Path, *, readonly: bool = False) -> Archive:
@@ -197,18 +210,12 @@ class Archive:
         return row is not None
 
     def article(self, st: int) -> dict[str, Any] | None:
-        cursor = self.conn.execute("SELECT * FROM articles WHERE st = ?", (st,))
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+        return next(self.db.table("articles").rows_where("st = ?", [st]), None)
 
     def revisions(self, st: int) -> list[dict[str, Any]]:
-        cursor = self.conn.execute(
-            "SELECT * FROM article_revisions WHERE st = ? ORDER BY revision", (st,)
+        return list(
+            self.db.table("article_revisions").rows_where("st = ?", [st], order_by="revision")
         )
-        names = [c[0] for c in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def sts_published_since(self, since_st: int) -> list[int]:
         """The articles published at or after ``since_st``, newest first."""
@@ -218,7 +225,7 @@ class Archive:
         return [st for (st,) in rows]
 
     def count(self, table: str) -> int:
-        return int(self.db[table].count)
+        return int(self.db.table(table).count)
 
     def page_body(self, url: str) -> RawPage | None:
         """The most recently fetched raw page of ``url``."""
@@ -247,170 +254,119 @@ class Archive:
 
     def write_batch(
         self,
-        articles: Sequence[Mapping[str, Any]] = (),
-        listings: Sequence[Mapping[str, Any]] = (),
+        articles: Iterable[Any] = (),
+        listings: Iterable[Any] = (),
         pages: Sequence[RawPage] = (),
         run_id: int | None = None,
         fetched: bool = True,
     ) -> BatchResult:
         """Store a batch in one transaction.
 
+        ``articles`` and ``listings`` are items (:class:`~centrasia_crawler.items.ArticleItem`
+        and :class:`~centrasia_crawler.items.Headline`, or dicts with their fields).
         Articles are keyed by ``st``: a new one is inserted (revision 1); one whose
         content changed gets the next revision, the previous row copied to
         ``article_revisions`` first; an unchanged one only has ``last_fetched_at``
         moved on (unless ``fetched`` is False: a re-extraction fetched nothing).
         Headlines are kept once per ``(st, listed_on)``.
         """
+        # itemadapter imports Scrapy when it is installed: only writers pay for that.
+        from itemadapter import ItemAdapter
+
         now = utc_now()
         result = BatchResult()
-        with self.transaction() as conn:
+        with self.transaction():
             if pages:
-                result.pages = self._write_pages(conn, pages, now, run_id)
-            if listings:
-                result.listings = self._write_listings(conn, listings, now)
-            if articles:
-                self._write_articles(conn, articles, now, result, fetched)
+                result.pages = self._write_pages(pages, now, run_id)
+            headlines = [_listing_row(ItemAdapter(h), now) for h in listings]
+            if headlines:
+                before = self.conn.total_changes
+                self.db.table("listings").insert_all(headlines, ignore=True)
+                result.listings = self.conn.total_changes - before
+            rows = [_article_row(ItemAdapter(a), now) for a in articles]
+            if rows:
+                self._write_articles(rows, now, result, fetched)
         return result
 
     def _write_articles(
-        self,
-        conn: sqlite3.Connection,
-        articles: Sequence[Mapping[str, Any]],
-        now: str,
-        result: BatchResult,
-        fetched: bool = True,
+        self, rows: list[dict[str, Any]], now: str, result: BatchResult, fetched: bool
     ) -> None:
-        latest: dict[int, Mapping[str, Any]] = {}
-        for article in articles:  # the last fetch of an st in a batch wins
-            latest[int(article["st"])] = article
-        known: dict[int, tuple[str, int]] = {}
+        latest = {row["st"]: row for row in rows}  # the last fetch of an st in a batch wins
+        known: dict[int, tuple[str, int, str]] = {}
         sts = list(latest)
         for start in range(0, len(sts), 500):
             chunk = sts[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for st, digest, revision in conn.execute(
-                f"SELECT st, content_hash, revision FROM articles WHERE st IN ({marks})", chunk
+            for st, digest, revision, last_fetched in self.conn.execute(
+                "SELECT st, content_hash, revision, last_fetched_at FROM articles"
+                f" WHERE st IN ({marks})",
+                chunk,
             ):
-                known[st] = (digest, revision)
-        inserts, touched = [], []
-        for st, article in latest.items():
-            row = _article_row(article, now)
+                known[st] = (digest, revision, last_fetched)
+        new, touched = [], []
+        for st, row in latest.items():
             if st not in known:
-                inserts.append(row)
+                new.append(row)
                 result.new.append(st)
             elif known[st][0] == row["content_hash"]:
                 touched.append((now, st))
                 result.unchanged.append(st)
             else:
+                digest, revision, last_fetched = known[st]
+                self.conn.execute(
+                    f"INSERT INTO article_revisions ({_COLUMNS}, superseded_at)"
+                    f" SELECT {_COLUMNS}, ? FROM articles WHERE st = ?",
+                    (now, st),
+                )
+                changes = {c: row[c] for c in ARTICLE_COLUMNS if c not in ("st", "first_seen_at")}
+                changes["revision"] = revision + 1
                 if not fetched:
-                    row["last_fetched_at"] = self._last_fetched(conn, st)
-                self._revise(conn, st, row, now)
+                    changes["last_fetched_at"] = last_fetched
+                self.db.table("articles").update(st, changes)
                 result.changed.append(st)
-        if inserts:
-            columns = ",".join(ARTICLE_COLUMNS)
-            marks = ",".join("?" * len(ARTICLE_COLUMNS))
-            conn.executemany(
-                f"INSERT INTO articles ({columns}) VALUES ({marks})",
-                [tuple(row[c] for c in ARTICLE_COLUMNS) for row in inserts],
-            )
+        if new:
+            self.db.table("articles").insert_all(new)
         if touched and fetched:
-            conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
+            self.conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
 
-    @staticmethod
-    def _last_fetched(conn: sqlite3.Connection, st: int) -> str:
-        return str(
-            conn.execute("SELECT last_fetched_at FROM articles WHERE st = ?", (st,)).fetchone()[0]
-        )
-
-    def _revise(self, conn: sqlite3.Connection, st: int, row: dict[str, Any], now: str) -> None:
-        columns = ",".join(ARTICLE_COLUMNS)
-        conn.execute(
-            f"INSERT INTO article_revisions ({columns}, superseded_at)"
-            f" SELECT {columns}, ? FROM articles WHERE st = ?",
-            (now, st),
-        )
-        changed = [c for c in ARTICLE_COLUMNS if c not in ("st", "first_seen_at", "revision")]
-        assignments = ", ".join(f"{c} = ?" for c in changed)
-        conn.execute(
-            f"UPDATE articles SET {assignments}, revision = revision + 1 WHERE st = ?",
-            [*(row[c] for c in changed), st],
-        )
-
-    def _write_listings(
-        self, conn: sqlite3.Connection, listings: Sequence[Mapping[str, Any]], now: str
-    ) -> int:
-        rows = [
-            (
-                int(h["st"]),
-                h["listed_on"],
-                h["listed_at"],
-                h["title"],
-                h.get("attribution"),
-                h["page_url"],
-                now,
-            )
-            for h in listings
-        ]
-        before = conn.total_changes
-        conn.executemany(
-            f"INSERT OR IGNORE INTO listings ({','.join(LISTING_COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
-            rows,
-        )
-        return conn.total_changes - before
-
-    def _write_pages(
-        self, conn: sqlite3.Connection, pages: Sequence[RawPage], now: str, run_id: int | None
-    ) -> int:
-        bodies = {}
+    def _write_pages(self, pages: Sequence[RawPage], now: str, run_id: int | None) -> int:
+        bodies: dict[str, bytes] = {}
         rows = []
         for page in pages:
             digest = hashlib.sha256(page.body).hexdigest()
-            if digest not in bodies:
-                bodies[digest] = page.body
+            bodies.setdefault(digest, page.body)
             rows.append(
-                (
-                    page.url,
-                    page.status,
-                    json.dumps(page.headers, ensure_ascii=False, sort_keys=True),
-                    page.fetched_at or now,
-                    digest,
-                    page.kind,
-                    page.st,
-                    page.extraction_error,
-                    run_id,
-                )
+                {
+                    "url": page.url,
+                    "status": page.status,
+                    "headers": json.dumps(page.headers, ensure_ascii=False, sort_keys=True),
+                    "fetched_at": page.fetched_at or now,
+                    "digest": digest,
+                    "kind": page.kind,
+                    "st": page.st,
+                    "extraction_error": page.extraction_error,
+                    "run_id": run_id,
+                }
             )
-        present: set[str] = set()
-        digests = list(bodies)
-        for start in range(0, len(digests), 500):
-            chunk = digests[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            present.update(
-                d
-                for (d,) in conn.execute(
-                    f"SELECT digest FROM page_bodies WHERE digest IN ({marks})", chunk
-                )
-            )
-        conn.executemany(
-            "INSERT INTO page_bodies (digest, encoding, size, body) VALUES (?, 'zlib', ?, ?)",
-            [(d, len(b), zlib.compress(b, 6)) for d, b in bodies.items() if d not in present],
+        self.db.table("page_bodies").insert_all(
+            (
+                {"digest": d, "encoding": "zlib", "size": len(b), "body": zlib.compress(b, 6)}
+                for d, b in bodies.items()
+            ),
+            ignore=True,  # each distinct body is stored once
         )
-        conn.executemany(
-            "INSERT INTO pages (url, status, headers, fetched_at, digest, kind, st,"
-            " extraction_error, run_id) VALUES (?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
+        self.db.table("pages").insert_all(rows)
         return len(rows)
 
     # Runs ---------------------------------------------------------------------------
 
     def start_run(self, mode: str, arguments: Mapping[str, Any]) -> int:
-        with self.transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO crawl_runs (mode, arguments, started_at) VALUES (?, ?, ?)",
-                (mode, json.dumps(dict(arguments), ensure_ascii=False, sort_keys=True), utc_now()),
-            )
-        return int(cursor.lastrowid or 0)
+        row = {
+            "mode": mode,
+            "arguments": json.dumps(dict(arguments), ensure_ascii=False, sort_keys=True),
+            "started_at": utc_now(),
+        }
+        return int(self.db.table("crawl_runs").insert(row).last_pk or 0)
 
     def finish_run(
         self,
@@ -421,32 +377,22 @@ class Archive:
         failures: Sequence[str] = (),
     ) -> None:
         """Close a run's row: counters, problems, and the verdict (``failures`` empty: ok)."""
-        values = [int(counters.get(name, 0)) for name in RUN_COUNTERS]
-        with self.transaction() as conn:
-            conn.execute(
-                f"UPDATE crawl_runs SET finished_at = ?, finish_reason = ?,"
-                f" {', '.join(f'{n} = ?' for n in RUN_COUNTERS)}, problems = ?,"
-                " outcome = ?, outcome_reasons = ? WHERE id = ?",
-                [
-                    utc_now(),
-                    finish_reason,
-                    *values,
-                    json.dumps(list(problems), ensure_ascii=False),
-                    "failed" if failures else "ok",
-                    json.dumps(list(failures), ensure_ascii=False),
-                    run_id,
-                ],
-            )
+        values: dict[str, Any] = {name: int(counters.get(name, 0)) for name in RUN_COUNTERS}
+        values |= {
+            "finished_at": utc_now(),
+            "finish_reason": finish_reason,
+            "problems": json.dumps(list(problems), ensure_ascii=False),
+            "outcome": "failed" if failures else "ok",
+            "outcome_reasons": json.dumps(list(failures), ensure_ascii=False),
+        }
+        self.db.table("crawl_runs").update(run_id, values)
 
     def run(self, run_id: int) -> dict[str, Any] | None:
-        cursor = self.conn.execute("SELECT * FROM crawl_runs WHERE id = ?", (run_id,))
-        row = cursor.fetchone()
-        if row is None:
+        record = next(self.db.table("crawl_runs").rows_where("id = ?", [run_id]), None)
+        if record is None:
             return None
-        record = dict(zip([c[0] for c in cursor.description], row, strict=True))
-        record["arguments"] = json.loads(record["arguments"])
-        record["problems"] = json.loads(record["problems"])
-        record["outcome_reasons"] = json.loads(record["outcome_reasons"])
+        for name in ("arguments", "problems", "outcome_reasons"):
+            record[name] = json.loads(record[name])
         return record
 
     def last_run(self) -> dict[str, Any] | None:
@@ -463,14 +409,27 @@ def _raw_page(row: Sequence[Any]) -> RawPage:
     return RawPage(row[0], row[1], json.loads(row[2]), body, row[5], row[6], row[7], row[8])
 
 
+_COLUMNS: Final = ",".join(ARTICLE_COLUMNS)
+
+
 def _article_row(article: Mapping[str, Any], now: str) -> dict[str, Any]:
+    """An article item as its row (a missing required field is a KeyError)."""
     row = {name: article.get(name) for name in ARTICLE_COLUMNS}
+    for name in ("st", "url", "title", "published_at", "body"):
+        row[name] = article[name]
     row["st"] = int(article["st"])
-    row["time_mismatch"] = int(bool(article.get("time_mismatch")))
-    row["attribution"] = article.get("attribution") or attribution(article["title"])
-    row["published_date"] = str(article["published_at"])[:10]
+    row["time_mismatch"] = int(bool(row["time_mismatch"]))
+    row["published_date"] = str(row["published_at"])[:10]
     row["content_hash"] = content_hash(row)
     row["first_seen_at"] = now
     row["last_fetched_at"] = now
     row["revision"] = 1
+    return row
+
+
+def _listing_row(headline: Mapping[str, Any], now: str) -> dict[str, Any]:
+    """A headline item as its row in ``listings``."""
+    row = {name: headline.get(name) for name in LISTING_COLUMNS}
+    row["st"] = int(headline["st"])
+    row["first_seen_at"] = now
     return row

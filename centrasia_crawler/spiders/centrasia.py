@@ -30,8 +30,15 @@ from twisted.python.failure import Failure
 
 from centrasia_crawler.archive import Archive, utc_now
 from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract_as
-from centrasia_crawler.items import ArticleItem, Headline, ListingItem, PageItem, ProblemItem
+from centrasia_crawler.items import ArticleItem, PageItem, ProblemItem, article_item, listing_item
 from centrasia_crawler.normalize.permalinks import fetch_url, rebase
+from centrasia_crawler.options import (
+    OptionError,
+    check_range,
+    check_root,
+    parse_day,
+    parse_days,
+)
 from centrasia_crawler.site import FEED_PATH
 
 #: Articles first, so a backfill drains one day before it opens the next.
@@ -39,38 +46,23 @@ ARTICLE_PRIORITY = 10
 DAY_PRIORITY = 0
 
 
-class SpiderArgumentError(ValueError):
-    """A spider argument makes no sense; the message is one line for the user."""
-
-
-def parse_day_argument(name: str, value: str | None) -> dt.date | None:
-    """A ``YYYY-MM-DD`` spider argument.
-
-    >>> parse_day_argument("since", "2026-02-12")
-    datetime.date(2026, 2, 12)
-    """
-    if value in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise SpiderArgumentError(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def parse_days_argument(name: str, value: str | None) -> int | None:
-    """A positive whole number of days."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) <= 36600:
-        raise SpiderArgumentError(f"{name}={value!r} is not a number of days (1 to 36600)")
-    return int(text)
-
-
 class CentrasiaSpider(scrapy.Spider):
     name = "centrasia"
     allowed_domains: list[str]
     state: dict[str, Any]  # kept in JOBDIR by Scrapy's SpiderState extension
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Feed exports (``-o``/``-O``, ``FEEDS``) get the articles, unless a feed names
+        its own ``item_classes``: raw pages, listings and problems are the archive's."""
+        super().update_settings(settings)
+        feeds = settings.getdict("FEEDS")
+        if feeds:
+            for options in feeds.values():
+                options.setdefault("item_classes", [ArticleItem])
+            # One above the feeds' own priority: `scrapy crawl` merges its settings into
+            # the crawler once more after this, and an equal priority would lose.
+            settings.set("FEEDS", feeds, priority=(settings.getpriority("FEEDS") or 0) + 1)
 
     def __init__(
         self,
@@ -88,48 +80,41 @@ class CentrasiaSpider(scrapy.Spider):
         self.since = self.until = None
         self.refresh_days: int | None = None
         try:
-            self.since = parse_day_argument("since", since)
-            self.until = parse_day_argument("until", until)
-            self.refresh_days = parse_days_argument("refresh", refresh)
-            if self.until and not self.since:
-                raise SpiderArgumentError("until= needs since= (a backfill range)")
-            if self.since and self.until and self.since > self.until:
-                raise SpiderArgumentError(f"since={since} is after until={until}")
-        except SpiderArgumentError as exc:
+            self.since = parse_day("since", since)
+            self.until = parse_day("until", until)
+            self.refresh_days = parse_days("refresh", refresh)
+            check_range(self.since, self.until)
+        except OptionError as exc:
             self.argument_error = str(exc)
         self.mode = "backfill" if self.since else "incremental"
         if self.refresh_days:
             self.mode += "+refresh"
-        self.root = "https://centrasia.org/"
+        self.root = ""
         self.archive_path = ""
         self.days_requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CentrasiaSpider:
         spider: CentrasiaSpider = super().from_crawler(crawler, *args, **kwargs)
-        root = crawler.settings.get("CENTRASIA_ROOT_URL") or "https://centrasia.org/"
-        parts = urlsplit(root)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            spider.argument_error = f"CENTRASIA_ROOT_URL={root!r} is not an http(s) address"
-        spider.root = root.rstrip("/") + "/"
-        spider.allowed_domains = [parts.hostname or ""]
+        root = str(crawler.settings.get("CENTRASIA_ROOT_URL"))
+        try:
+            spider.root = check_root(root)
+        except OptionError as exc:
+            spider.argument_error = f"CENTRASIA_ROOT_URL: {exc}"
+        spider.allowed_domains = [urlsplit(root).hostname or ""]
         spider.archive_path = crawler.settings.get("CENTRASIA_ARCHIVE_PATH")
         return spider
 
     # What to fetch first ----------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        locked = self.crawler.stats.get_value("centrasia/archive_locked")
-        if locked:
-            self.logger.error("%s", locked)
-            raise scrapy.exceptions.CloseSpider("archive_locked")
         if self.argument_error:
             self.logger.error("bad argument: %s", self.argument_error)
             self.crawler.stats.set_value("centrasia/argument_error", self.argument_error)
             raise scrapy.exceptions.CloseSpider("bad_arguments")
         if self.refresh_days:
             since_st = int(time.time()) - self.refresh_days * 86400
-            with Archive.open(self.archive_path) as archive:
+            with Archive.open(self.archive_path, readonly=True) as archive:
                 sts = archive.sts_published_since(since_st)
             self.logger.info("refresh: re-fetching %d articles", len(sts))
             for st in sts:
@@ -205,27 +190,15 @@ class CentrasiaSpider(scrapy.Spider):
 
     def headlines(self, data: dict[str, Any], page_url: str) -> Iterator[Any]:
         """The page's headlines as one item, and requests for the articles in range."""
-        listed = []
-        for day in data.get("days", [data]):
-            for h in day["headlines"]:
-                listed.append(
-                    Headline(
-                        st=h["st"],
-                        listed_on=day["date"],
-                        listed_at=h["listed_at"],
-                        title=h["title"],
-                        attribution=h["attribution"],
-                        page_url=page_url,
-                    )
-                )
-        self.crawler.stats.inc_value("centrasia/headlines", len(listed))
-        yield ListingItem(page_url, listed)
+        listing = listing_item(data, page_url)
+        self.crawler.stats.inc_value("centrasia/headlines", len(listing.headlines))
+        yield listing
         for rejected in data.get("rejected", ()):
             self.logger.warning(
                 "left out of %s: %s (%s)", page_url, rejected["line"], rejected["reason"]
             )
             yield ProblemItem(page_url, f"{rejected['reason']}: {rejected['line']}", "rejected")
-        for headline in listed:
+        for headline in listing.headlines:
             if self.in_range(headline.listed_on):
                 yield self.article_request(headline.st)
 
@@ -242,7 +215,7 @@ class CentrasiaSpider(scrapy.Spider):
             yield item
         if data is None:
             return
-        count = sum(len(day["headlines"]) for day in data.get("days", [data]))
+        count = sum(len(day["headlines"]) for day in data["days"])
         self.crawler.stats.set_value("centrasia/index_headlines", count)
         for item in self.headlines(data, response.url):
             yield item
@@ -294,7 +267,7 @@ class CentrasiaSpider(scrapy.Spider):
         for item in items:
             yield item
         if data is not None:
-            yield ArticleItem.from_extracted(data)
+            yield article_item(data)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request = getattr(failure, "request", None)
