@@ -1,4 +1,5 @@
-"""The `centrasia` command: extract, errors as one line and exit 2, help with examples."""
+"""The `centrasia` command: extract, errors as one line and exit 2, help with examples,
+and the analysts' commands start without Scrapy."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from centrasia_crawler.cli import build_parser, main
+from centrasia_crawler.cli import cli, main
 from tests.conftest import SPECIMEN, expected
 
 ARTICLE = SPECIMEN / "article_1771493400.html"
@@ -65,19 +67,36 @@ def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["extract"]) == 2
     assert "give either FILE or --from-archive" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:
-        main(["extract", "--no-such-option"])
-    assert exc.value.code == 2
+    assert main(["extract", "--no-such-option"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such option" in err.lower()
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    parser = build_parser()
-    subparsers = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
-    assert subparsers.choices
-    for name, sub in subparsers.choices.items():
-        help_text = sub.format_help()
-        assert "example" in help_text.lower(), name
-        assert sub.description, name
+    assert len(cli.commands) >= 9
+    for name, command in cli.commands.items():
+        done = CliRunner().invoke(cli, [name, "--help"])
+        assert done.exit_code == 0, name
+        assert "example" in done.output.lower(), name
+        assert command.help, name
+
+
+def test_an_analysts_command_loads_neither_scrapy_nor_twisted(tmp_path: Path) -> None:
+    from centrasia_crawler.archive import Archive
+
+    archive = tmp_path / "a.sqlite"
+    Archive.open(archive).close()
+    code = (
+        "import sys\n"
+        "from centrasia_crawler.cli import main\n"
+        f"status = main(['search', 'Жапаров', '--archive', {str(archive)!r}])\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'})\n"
+        "print(status, loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.strip() == "0 []", done.stderr
 
 
 def test_output_is_utf8_json_not_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,3 +104,35 @@ def test_output_is_utf8_json_not_escaped(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(sys, "stdout", out)
     assert main(["extract", str(ARTICLE)]) == 0
     assert "Редкоземельные" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("command", "shows"),
+    [
+        (["stats", "--json"], '"articles": 1'),
+        (["search", "металлы", "--json"], "1771493400"),
+        (["coverage"], "2026-02-19       0         1"),
+        (["export"], "1771493400"),
+        (["extract", "--from-archive", "https://centrasia.org/newsA.php?st=1771493400"], "США"),
+    ],
+    ids=lambda c: c[0] if isinstance(c, list) else "",
+)
+def test_every_command_reads_the_archive_named_by_centrasia_archive(
+    command: list[str], shows: str, tmp_path: Path
+) -> None:
+    from centrasia_crawler.archive import Archive, RawPage
+    from centrasia_crawler.extraction import extract_as
+    from centrasia_crawler.items import article_item
+
+    path = tmp_path / "elsewhere.sqlite"
+    url = "https://centrasia.org/newsA.php?st=1771493400"
+    page = RawPage(url, 200, {}, ARTICLE.read_bytes(), "2026-02-19T10:00:00+00:00", "article")
+    with Archive.open(path) as archive:
+        article = article_item(extract_as("article", ARTICLE.read_bytes(), url))
+        archive.write_batch([article], pages=[page])
+    runner = CliRunner()
+    found = runner.invoke(cli, command, env={"CENTRASIA_ARCHIVE": str(path)})
+    assert found.exit_code == 0, found.output
+    assert shows in found.output
+    missing = runner.invoke(cli, command, env={"CENTRASIA_ARCHIVE": str(tmp_path / "none")})
+    assert missing.exit_code == 2 and str(tmp_path / "none") in missing.output

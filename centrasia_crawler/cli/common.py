@@ -1,0 +1,75 @@
+"""What the command modules share: exit statuses, one-line errors, the options that
+several commands take, and opening the archive for reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from centrasia_crawler.options import ARCHIVE_ENV, OptionError, default_archive, parse_day
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # a crawl ran but failed its checks
+EXIT_USAGE = 2  # a usage error, or input that is not a centrasia page
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock; try again later
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failure(click.ClickException):
+    """A one-line error, printed as ``centrasia COMMAND: message``, and its exit status."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it per class
+        self.ctx = click.get_current_context(silent=True)
+
+
+def day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """A ``--since``/``--until`` value, read by the same function the spider uses."""
+    try:
+        return parse_day(f"--{param.name}", value)
+    except OptionError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+
+
+def archive_option(*, must_exist: bool = True) -> Callable[[F], F]:
+    """``--archive PATH``: by default ``$CENTRASIA_ARCHIVE``, else ``data/archive.sqlite``."""
+    return click.option(
+        "--archive",
+        type=click.Path(exists=must_exist, dir_okay=False),
+        default=default_archive,
+        show_default=f"${ARCHIVE_ENV} or data/archive.sqlite",
+        help="The archive file.",
+    )
+
+
+def range_options(function: F) -> F:
+    """``--since``, ``--until`` (publication days) and ``--archive``."""
+    for decorator in reversed(
+        (
+            click.option("--since", metavar="YYYY-MM-DD", callback=day, help="From this day."),
+            click.option("--until", metavar="YYYY-MM-DD", callback=day, help="Up to this day."),
+            archive_option(),
+        )
+    ):
+        function = decorator(function)
+    return function
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")(function)
+
+
+def open_archive(path: str) -> Any:
+    """The archive at ``path``, read-only; a :class:`Failure` when it cannot be read."""
+    from centrasia_crawler.archive import Archive, ArchiveVersionError
+
+    try:
+        return Archive.open(path, readonly=True)
+    except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
+        raise Failure(f"cannot read {path}: {exc}") from None

@@ -1,0 +1,76 @@
+"""Exporting: ``export`` (articles as JSON Lines or CSV) and ``export-warc`` (raw pages).
+Streamed in constant memory; never imports Scrapy."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from centrasia_crawler.cli.common import (
+    EXIT_OK,
+    Failure,
+    archive_option,
+    open_archive,
+    range_options,
+)
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@range_options
+@click.option("-o", "--output", metavar="FILE", help="Write here (default: standard output).")
+def export(fmt: str, since: Any, until: Any, archive: str, output: str | None) -> int:
+    """Stream every article (oldest first) as JSON Lines or CSV, in constant memory.
+
+    Example:
+
+    \b
+        centrasia export --format csv --since 2026-01-01 -o january.csv
+    """
+    from centrasia_crawler.archive.queries import Filters, export_rows
+    from centrasia_crawler.exports import write_csv, write_jsonl
+
+    write = write_jsonl if fmt == "jsonl" else write_csv
+    with open_archive(archive) as store:
+        rows = export_rows(store, Filters(since=since, until=until))
+        if output in (None, "-"):
+            count = write(rows, sys.stdout)
+        else:
+            try:
+                with open(output, "w", encoding="utf-8", newline="") as out:
+                    count = write(rows, out)
+            except OSError as exc:
+                raise Failure(f"cannot write {output}: {exc.strerror}") from None
+    click.echo(f"centrasia export: {count} articles", err=True)
+    return EXIT_OK
+
+
+@click.command("export-warc")
+@click.argument("output", metavar="OUT.warc.gz")
+@archive_option()
+def export_warc(output: str, archive: str) -> int:
+    """Write every stored fetch as WARC request/response records (gzip), for warcio,
+    pywb and other replay tools.
+
+    Example:
+
+    \b
+        centrasia export-warc centrasia.warc.gz
+    """
+    from centrasia_crawler.exports import write_warc
+
+    with open_archive(archive) as store:
+        try:
+            with open(output, "wb") as out:
+                count = write_warc(store.all_pages(), out)
+        except OSError as exc:
+            raise Failure(f"cannot write {output}: {exc.strerror}") from None
+    click.echo(f"centrasia export-warc: {count} responses written to {output}")
+    return EXIT_OK
+
+
+COMMANDS = (export, export_warc)
