@@ -243,6 +243,7 @@ def test_export_range(built: Built) -> None:
     assert rows and {r["published_date"] for r in rows} == {day}
 
 
+@pytest.mark.slow
 def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
     path = tmp_path / "big.sqlite"
     with Archive.open(path) as store:
@@ -308,6 +309,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
     pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
     browser = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -19,6 +19,8 @@ import pytest
 from tests.crawling import FAST, PROJECT
 from tests.replica.server import serve
 
+pytestmark = pytest.mark.slow  # a real Scrapyd
+
 UNITS = PROJECT / "deploy" / "systemd"
 
 

@@ -38,6 +38,7 @@ def runs(archive: Path) -> list[dict[str, Any]]:
         conn.close()
 
 
+@pytest.mark.slow
 def test_a_healthy_run_exits_0_with_one_summary_line(tmp_path: Path) -> None:
     with serve(days=2, per_day=10) as replica:
         done = centrasia(*crawl_args(replica.root, tmp_path / "a.sqlite"))
@@ -49,6 +50,7 @@ def test_a_healthy_run_exits_0_with_one_summary_line(tmp_path: Path) -> None:
     assert runs(tmp_path / "a.sqlite")[0]["outcome"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_site_answering_500_exits_1_naming_the_failures(tmp_path: Path) -> None:
     with serve(days=1, per_day=5, faults=Faults(down=True)) as replica:
         done = centrasia(*crawl_args(replica.root, tmp_path / "a.sqlite", "-s", "RETRY_TIMES=1"))
@@ -60,6 +62,7 @@ def test_a_site_answering_500_exits_1_naming_the_failures(tmp_path: Path) -> Non
     assert run["outcome"] == "failed" and "HTTP 500" in run["outcome_reasons"]
 
 
+@pytest.mark.slow
 def test_an_index_in_a_changed_markup_exits_1_and_keeps_the_raw_page(tmp_path: Path) -> None:
     archive = tmp_path / "a.sqlite"
     with serve(days=2, per_day=5, markup="drift") as replica:
@@ -76,6 +79,7 @@ def test_an_index_in_a_changed_markup_exits_1_and_keeps_the_raw_page(tmp_path: P
     assert again.returncode == 2 and "no day heading" in again.stderr
 
 
+@pytest.mark.slow
 def test_articles_in_a_changed_markup_exit_1(tmp_path: Path) -> None:
     archive = tmp_path / "a.sqlite"
     with serve(days=2, per_day=5, markup="table") as replica:
@@ -91,6 +95,7 @@ def test_articles_in_a_changed_markup_exit_1(tmp_path: Path) -> None:
         assert store.count("article_revisions") == 0
 
 
+@pytest.mark.slow
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not an archive")
     for args in (
@@ -117,6 +122,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "a.sqlite").exists()
 
 
+@pytest.mark.slow
 def test_a_held_lock_exits_75_at_once_touching_nothing(tmp_path: Path) -> None:
     archive = tmp_path / "a.sqlite"
     with serve(days=1, per_day=3) as replica:
@@ -142,6 +148,7 @@ def test_a_held_lock_exits_75_at_once_touching_nothing(tmp_path: Path) -> None:
         assert elapsed < 20
 
 
+@pytest.mark.slow
 def test_a_run_killed_with_sigkill_leaves_no_lock_behind(tmp_path: Path) -> None:
     archive = tmp_path / "a.sqlite"
     slow = Faults(slow_rate=1.0, slow_seconds=2.0)
@@ -166,6 +173,7 @@ def test_a_run_killed_with_sigkill_leaves_no_lock_behind(tmp_path: Path) -> None
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.slow
 def test_reparse_after_an_extractor_change_makes_revisions_and_loses_nothing(
     tmp_path: Path,
 ) -> None:
@@ -199,6 +207,7 @@ def test_reparse_after_an_extractor_change_makes_revisions_and_loses_nothing(
     assert "0 articles changed" in again.stdout
 
 
+@pytest.mark.slow
 def test_a_backfill_logs_progress_at_a_steady_interval(tmp_path: Path) -> None:
     slow = Faults(slow_rate=0.3, slow_seconds=0.4)
     with serve(days=4, per_day=10, faults=slow) as replica:
@@ -217,6 +226,7 @@ def test_a_backfill_logs_progress_at_a_steady_interval(tmp_path: Path) -> None:
     assert any("left" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_cron_environment_runs_with_plain_lines(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C"}
     with serve(days=1, per_day=4) as replica:

@@ -31,6 +31,8 @@ from tests.crawling import FAST, PROJECT, crawl
 from tests.replica.markup import DivMarkup, TableMarkup
 from tests.replica.server import Faults, serve
 
+pytestmark = pytest.mark.slow  # crawls under faults, kills and concurrent readers
+
 CONTENT = (*CONTENT_FIELDS, "attribution", "revision")
 
 
