@@ -152,8 +152,26 @@ ALTER TABLE crawl_runs ADD COLUMN outcome TEXT;
 ALTER TABLE crawl_runs ADD COLUMN outcome_reasons TEXT NOT NULL DEFAULT '[]';
 """
 
+#: Version 5: search by any form of a word (centrasia_crawler.archive.morph fills it:
+#: the terms come from Python, so no trigger can). content="articles" is how
+#: sqlite-utils and Datasette find an index of the articles table.
+V5: Final = """
+CREATE VIRTUAL TABLE articles_morph USING fts5 (
+    title, body, content="articles", content_rowid="st", tokenize = 'unicode61'
+);
+CREATE TABLE morph_terms (
+    lemma TEXT NOT NULL,
+    term TEXT NOT NULL,
+    PRIMARY KEY (lemma, term)
+) WITHOUT ROWID;
+CREATE TABLE archive_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -281,6 +299,21 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "problems": "JSON list of {url, reason, kind}",
             "outcome": "ok or failed: the verdict behind centrasia crawl's exit status",
             "outcome_reasons": "JSON list of one-line reasons the run failed",
+        },
+    ),
+    "morph_terms": (
+        "The lemmas of each search term that stands for several (a form of more than one).",
+        {
+            "lemma": "a dictionary form, ё written е ('стать')",
+            "term": "the term of articles_morph that includes it ('стальǀстать')",
+        },
+    ),
+    "archive_meta": (
+        "The archive's own state: what version of the morphology indexed it.",
+        {
+            "key": "morph_version, or while it is being built morph_building and"
+            " morph_indexed_upto",
+            "value": "its value",
         },
     ),
 }

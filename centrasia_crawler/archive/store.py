@@ -28,6 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from centrasia_crawler.archive.morph import build_index, index_articles, indexed_upto
 from centrasia_crawler.archive.schema import SCHEMA_VERSION, fold_yo, migrate, schema_version
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ class Archive:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
+            build_index(conn)
         elif schema_version(conn) != SCHEMA_VERSION:
             conn.close()
             raise sqlite3.OperationalError(
@@ -304,6 +306,9 @@ class Archive:
             ):
                 known[st] = (digest, revision, last_fetched)
         new, touched = [], []
+        # While the search index is being built, the builder indexes what lies past it.
+        upto = indexed_upto(self.conn)
+        indexed = (lambda st: True) if upto is None else (lambda st: st <= upto)
         for st, row in latest.items():
             if st not in known:
                 new.append(row)
@@ -313,6 +318,15 @@ class Archive:
                 result.unchanged.append(st)
             else:
                 digest, revision, last_fetched = known[st]
+                if indexed(st):
+                    index_articles(
+                        self.conn,
+                        self.conn.execute(
+                            "SELECT st, title, body FROM articles WHERE st = ?", (st,)
+                        ).fetchall(),
+                        delete=True,
+                    )
+                    index_articles(self.conn, [(st, row["title"], row["body"])])
                 self.conn.execute(
                     f"INSERT INTO article_revisions ({_COLUMNS}, superseded_at)"
                     f" SELECT {_COLUMNS}, ? FROM articles WHERE st = ?",
@@ -326,6 +340,9 @@ class Archive:
                 result.changed.append(st)
         if new:
             self.db.table("articles").insert_all(new)
+            index_articles(
+                self.conn, [(r["st"], r["title"], r["body"]) for r in new if indexed(r["st"])]
+            )
         if touched and fetched:
             self.conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
 

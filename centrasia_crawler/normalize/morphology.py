@@ -1,0 +1,121 @@
+"""Russian morphology for search: every word form -> the lemmas it may be a form of.
+
+A form is read by pymorphy3 with its Russian dictionary; every lemma the dictionary
+gives for it is kept (as Manticore's ``lemmatize_ru_all`` keeps them), since a form
+alone cannot say which one the text means (``стали``: of ``сталь`` or of ``стать``).
+Words the dictionary does not know get pymorphy3's best guesses, their Snowball stem
+(PyStemmer), and, for a surname of the ``-ов/-ев/-ин`` kind (``Ташиевым``,
+``Мирзиёеву``, ``Жапарова``), its stem by the surname endings: pymorphy3 reads
+``Жапаров`` as the genitive plural of ``жапар`` and ``Токаев`` as that of ``токай``.
+
+In the index a word is one *term*: its lemmas, sorted and joined by ``ǀ`` (U+01C0, a
+letter, so SQLite's unicode61 tokenizer keeps the term whole). One term per word
+keeps the index's token positions those of the text, so phrases and snippets work on
+it as on the text. A query word is expanded to every term that shares a lemma with it
+(see :mod:`centrasia_crawler.archive.morph`).
+
+>>> m = Morphology()
+>>> sorted(m.lemmas("Казахстане"))
+['казахстан']
+>>> m.index_text("В Бишкеке прошла встреча")
+'в бишкек пройти встреча'
+>>> "жапаров" in m.lemmas("Жапаровым") and "жапаров" in m.lemmas("жапаров", query=True)
+True
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Final
+
+#: Joins the lemmas of an ambiguous form into one index term.
+JOIN: Final = "ǀ"
+#: Bumped when the terms an article gets change: the archive then re-indexes itself.
+ALGORITHM: Final = 1
+#: A token as SQLite's unicode61 tokenizer cuts one: letters, digits, combining marks,
+#: private-use characters (its categories L*, N*, Mn, Co); everything else separates.
+TOKEN_RE: Final = re.compile(
+    "(?:[^\\W_]|[\u0300-\u036f\u0483-\u0487\u1ab0-\u1abd\u1dc0-\u1dff\u20d0-\u20dc"
+    "\ufe20-\ufe2f\ue000-\uf8ff])+"
+)
+_CYRILLIC_RE: Final = re.compile("[а-яё]")
+_NOT_CYRILLIC_RE: Final = re.compile("[^а-яё-]")
+#: A surname's stem and one of its endings (after ё -> е): Жапаров|ым, Путин|а.
+_SURNAME_RE: Final = re.compile(r"^([а-я]{2,}(?:ов|ев|ин|ын))(?:а|у|ым|ом|е|ой|ы|ых|ыми|ую)?$")
+#: pymorphy3's guesses for unknown words below this share of the best one are noise.
+_GUESS_SHARE: Final = 0.1
+
+
+def tokens(text: str) -> Iterator[str]:
+    """The tokens of ``text`` as the full-text index cuts them."""
+    return (m[0] for m in TOKEN_RE.finditer(text))
+
+
+def _plain(token: str) -> str:
+    """Lower case, ё -> е, combining marks (stress marks) dropped."""
+    word = token.lower().replace("ё", "е")
+    if not word.isalnum():
+        word = "".join(ch for ch in word if not unicodedata.combining(ch))
+    return word
+
+
+class Morphology:
+    """The analyser (one per process: pymorphy3 loads its dictionary in ~0.2 s)."""
+
+    def __init__(self) -> None:
+        import pymorphy3
+        import Stemmer
+
+        self.analyser = pymorphy3.MorphAnalyzer(lang="ru")
+        self._stem = Stemmer.Stemmer("russian").stemWord
+        # Cached by form: a parse costs ~70-175 µs, and text repeats its words.
+        self._analyse = lru_cache(maxsize=500_000)(self._analyse_uncached)
+
+    @staticmethod
+    def version() -> str:
+        """What the index depends on: the algorithm and the dictionary's version."""
+        from importlib.metadata import version
+
+        return f"{ALGORITHM}/pymorphy3-dicts-ru {version('pymorphy3-dicts-ru')}"
+
+    def _analyse_uncached(self, word: str, capitalised: bool) -> frozenset[str]:
+        if not _CYRILLIC_RE.search(word) or _NOT_CYRILLIC_RE.search(word):
+            return frozenset((word,))  # numbers, Latin, mixed: the form itself
+        parses = self.analyser.parse(word)
+        known = {p.normal_form for p in parses if p.is_known}
+        if known:
+            lemmas = known
+        else:
+            best = max((p.score for p in parses), default=0.0)
+            lemmas = {p.normal_form for p in parses if p.score >= best * _GUESS_SHARE}
+            lemmas.add(self._stem(word))
+        if capitalised:
+            surname = _SURNAME_RE.match(word)
+            if surname:
+                lemmas.add(surname[1])
+        return frozenset(lemma.replace("ё", "е") for lemma in lemmas)
+
+    def lemmas(self, token: str, *, query: bool = False) -> frozenset[str]:
+        """The lemmas ``token`` may be a form of.
+
+        In text, only a capitalised word may be a surname; a query word may be typed in
+        lower case, so there every word is also read as one.
+        """
+        return self._analyse(_plain(token), query or token[:1].isupper())
+
+    def term(self, token: str) -> str:
+        """The index term of a token of text: its lemmas, sorted, joined."""
+        return JOIN.join(sorted(self.lemmas(token)))
+
+    def index_text(self, text: str) -> str:
+        """``text`` as the index reads it: one term per token, in order."""
+        return " ".join(self.term(token) for token in tokens(text))
+
+
+@lru_cache(maxsize=1)
+def morphology() -> Morphology:
+    """The process's analyser."""
+    return Morphology()
