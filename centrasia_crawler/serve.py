@@ -15,15 +15,15 @@ from typing import Any
 
 from centrasia_crawler.archive.schema import TABLE_DOCS
 
-FOLD = "replace(replace({}, 'ё', 'е'), 'Ё', 'Е')"
-
 CANNED_QUERIES: dict[str, dict[str, str]] = {
     "search": {
-        "title": "Search articles (case and ё/е do not matter)",
+        "title": "Search articles: any form of a word, case and ё/е do not matter",
+        # morph_query() comes with the package's Datasette plugin (datasette_plugin.py).
         "sql": "SELECT a.published_at, a.title, a.source, a.url,"
-        " snippet(articles_fts, 1, '<b>', '</b>', '…', 12) AS snippet"
-        " FROM articles_fts JOIN articles a ON a.st = articles_fts.rowid"
-        f" WHERE articles_fts MATCH {FOLD.format(':q')} ORDER BY rank LIMIT 100",
+        " snippet(articles_morph, -1, '<b>', '</b>', '…', 12) AS snippet"
+        " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
+        " WHERE articles_morph MATCH morph_query(:q)"
+        " ORDER BY bm25(articles_morph, 10.0, 1.0) LIMIT 100",
     },
     "articles_per_day": {
         "title": "Articles per day",
@@ -60,7 +60,7 @@ def metadata(database: str) -> dict[str, Any]:
     tables["articles"].update(
         {
             "facets": ["source", "published_date", "attribution"],
-            "fts_table": "articles_fts",
+            "fts_table": "articles_morph",
             "fts_pk": "st",
             "sort_desc": "st",
             "label_column": "title",
@@ -71,8 +71,8 @@ def metadata(database: str) -> dict[str, Any]:
     return {
         "title": "centrasia.org archive",
         "description": "Articles of centrasia.org (ЦентрАзия), archived by centrasia-crawler. "
-        "Full-text search ignores case; write ё as е in the table's search box, or use the "
-        "'search' query, which folds it for you.",
+        "Search finds every form of a word (Казахстан: «в Казахстане»), whatever its case "
+        "and ё/е, in the articles table's search box and the 'search' query.",
         "databases": {database: {"tables": tables, "queries": CANNED_QUERIES}},
     }
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from centrasia_crawler.archive.morph import QueryError, QueryExpander, index_ready
 from centrasia_crawler.archive.schema import fold_yo
 from centrasia_crawler.archive.store import ARTICLE_COLUMNS, Archive
 
@@ -26,10 +27,6 @@ EXPORT_COLUMNS: Final = (
     *(c for c in ARTICLE_COLUMNS if c not in ("content_hash", "body")),
     "body",
 )
-
-
-class QueryError(ValueError):
-    """The search query is not valid FTS5 syntax; the message is one line."""
 
 
 @dataclass
@@ -91,15 +88,56 @@ def unfold_snippet(snippet: str, original: str, folded: str) -> str:
     return snippet
 
 
-def search(
-    archive: Archive, query: str, filters: Filters | None = None, limit: int = 20
-) -> list[dict[str, Any]]:
-    """Articles matching an FTS5 query (words, "phrases", prefix*), best first.
+#: bm25 weights of articles_morph's columns: a title match counts ten body matches.
+TITLE_WEIGHT: Final = 10.0
 
+
+def search(
+    archive: Archive,
+    query: str,
+    filters: Filters | None = None,
+    limit: int = 20,
+    *,
+    exact: bool = False,
+) -> list[dict[str, Any]]:
+    """Articles matching an FTS5 query (words, "phrases", prefix*, OR, NOT, NEAR),
+    best first.
+
+    A word finds every form of it (``Казахстан`` finds «в Казахстане», a phrase
+    «Центральной Азии» for ``"Центральная Азия"``); ``exact`` finds the forms as typed.
     Case and ё/е do not matter. Each result has the article's date, title, source,
     attribution, url, rank, and a snippet of the title or body (whichever matched
-    best) with the matches marked.
+    best) with the matches marked as the article spells them.
     """
+    if exact:
+        return _search_exact(archive, query, filters, limit)
+    where, params = (filters or Filters()).where()
+    expanded = QueryExpander(archive.conn).expand(query)
+    sql = f"""
+        SELECT a.st, a.published_at, a.title, a.source, a.attribution, a.url,
+               snippet(articles_morph, -1, ?, ?, ?, 12) AS best_snippet,
+               bm25(articles_morph, {TITLE_WEIGHT}, 1.0) AS rank
+        FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid
+        WHERE articles_morph MATCH ? AND {where}
+        ORDER BY rank LIMIT ?"""
+    try:
+        rows = archive.conn.execute(
+            sql, [MARK_OPEN, MARK_CLOSE, ELLIPSIS, expanded, *params, limit]
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"bad search query {query!r}: {exc}") from None
+    keys = ("st", "published_at", "title", "source", "attribution", "url", "snippet", "rank")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def search_index_complete(archive: Archive) -> bool:
+    """False while the search index is still being built (by a writer's open)."""
+    return index_ready(archive.conn)
+
+
+def _search_exact(
+    archive: Archive, query: str, filters: Filters | None, limit: int
+) -> list[dict[str, Any]]:
     where, params = (filters or Filters()).where()
     sql = f"""
         SELECT a.st, a.published_at, a.title, a.source, a.attribution, a.url, a.body,

@@ -35,6 +35,7 @@ def _print_json(data: Any) -> None:
 @click.option("--source", help="Only articles from this source.")
 @click.option("--attribution", help="Only headlines attributed to this name.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Results.")
+@click.option("--exact", is_flag=True, help="Only the forms as typed, not every form of a word.")
 @json_option
 def search(
     query: str,
@@ -44,25 +45,35 @@ def search(
     source: str | None,
     attribution: str | None,
     limit: int,
+    exact: bool,
     as_json: bool,
 ) -> int:
-    """Search titles and bodies, best matches first.
+    """Search titles and bodies, best matches first (a title match counts more).
 
-    Case and ё/е do not matter; "a phrase" and prefix* work (SQLite FTS5 syntax).
+    One form of a word finds every form ('Казахстан' finds 'в Казахстане'), a phrase
+    whatever the case of its words; --exact finds only the forms typed. Case and ё/е
+    do not matter; "a phrase", prefix*, OR, NOT and NEAR work (SQLite FTS5 syntax).
 
     Examples:
 
     \b
-        centrasia search 'Жапар*' --since 2026-01-01
-        centrasia search '"редкоземельные металлы"' --source ИноСМИ --json
+        centrasia search Жапаров --since 2026-01-01
+        centrasia search '"Центральная Азия" NOT Китай' --json
+        centrasia search '"редкоземельные металлы"' --source ИноСМИ --exact
     """
-    from centrasia_crawler.archive.queries import Filters, QueryError
+    from centrasia_crawler.archive.morph import QueryError
+    from centrasia_crawler.archive.queries import Filters, search_index_complete
     from centrasia_crawler.archive.queries import search as search_archive
 
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
     with open_archive(archive) as store:
+        if not exact and not search_index_complete(store):
+            click.echo(
+                "centrasia search: the search index is still being built; results are partial",
+                err=True,
+            )
         try:
-            results = search_archive(store, query, filters, limit)
+            results = search_archive(store, query, filters, limit, exact=exact)
         except QueryError as exc:
             raise Failure(str(exc)) from None
     if as_json:
