@@ -1,0 +1,175 @@
+"""Search by any form of a word: the inflection set, homographs, phrases, the index
+kept with the articles and rebuilt on upgrade, and sqlite-utils finding it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from centrasia_crawler.archive import Archive
+from centrasia_crawler.archive.morph import QueryError
+from centrasia_crawler.archive.queries import search
+from tests.inflection import article_texts, evaluate
+
+
+def article(st: int, title: str, body: str) -> dict[str, Any]:
+    return {
+        "st": st,
+        "url": f"https://centrasia.org/newsA.php?st={st}",
+        "title": title,
+        "published_at": "2026-02-19T12:00:00+03:00",
+        "body": body,
+    }
+
+
+@pytest.fixture(scope="module")
+def inflected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("morph") / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in article_texts()])
+    return path
+
+
+def finder(path: Path) -> Any:
+    store = Archive.open(path, readonly=True)
+
+    def find(query: str, mode: str = "morph") -> set[int]:
+        found = search(store, query, limit=100_000, exact=mode != "morph")
+        return {r["st"] for r in found}
+
+    return find
+
+
+def test_any_form_finds_every_form_of_the_inflection_set(inflected: Path) -> None:
+    """303 words (nouns of every declension, indeclinables, adjectives, verbs, surnames,
+    Central Asian places), six forms each, each word searched by two of its forms."""
+    score = evaluate(finder(inflected))
+    assert score.relevant > 3000
+    assert score.recall >= 0.99, score
+    assert score.precision >= 0.97, score
+
+
+def test_exact_search_finds_only_the_form_typed(inflected: Path) -> None:
+    score = evaluate(finder(inflected), mode="exact")
+    assert score.precision == 1.0 and score.recall < 0.5, score
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    with Archive.open(tmp_path / "a.sqlite") as opened:
+        yield opened
+
+
+CASES = [
+    (1, "Президент в Казахстане", "Визит в Казахстане прошёл спокойно."),
+    (2, "Казахстанский бизнес", "Казахстанские компании растут."),
+    (3, "Мировые цены", "Мировые рынки упали."),
+    (4, "Мир и война", "Переговоры о мире."),
+    (5, "В Центральной Азии", "Страны Центральной Азии и Китай."),
+    (6, "Центральный банк", "Азия и Европа: центральный вопрос."),
+    (7, "Встреча с Жапаровым", "Садыр Жапаров провёл встречу."),
+    (8, "Токаева встретили", "Касым-Жомарт Токаев прибыл."),
+    (9, "Ёлка в Бишкеке", "В Бишкеке нарядили ёлку."),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Казахстан", {1}),  # not «казахстанский»
+        ("казахстанский", {2}),
+        ("мир", {4}),  # not «мировые»
+        ("мировой", {3}),
+        ('"Центральная Азия"', {5}),  # a phrase in another case; not 6 (words apart)
+        ("Жапаров", {7}),
+        ("жапарову", {7}),
+        ("Токаев", {8}),
+        ("Бишкек", {9}),
+        ("елка", {9}),
+        ("Казахстан OR мир", {1, 4}),
+        ("Казахстан NOT визит", set()),
+        ("казах*", {1, 2}),
+        ("NEAR(страна Китай, 3)", {5}),
+        ("title:Бишкек", {9}),
+    ],
+)
+def test_words_phrases_and_operators(store: Archive, query: str, expected: set[int]) -> None:
+    store.write_batch([article(*case) for case in CASES])
+    assert {r["st"] for r in search(store, query, limit=100)} == expected
+
+
+def test_a_title_match_ranks_first_and_snippets_spell_as_the_article(store: Archive) -> None:
+    store.write_batch(
+        [
+            article(1, "Новости", "В Бишкеке тепло. " * 3),
+            article(2, "Бишкек сегодня", "Погода хорошая."),
+        ]
+    )
+    results = search(store, "Бишкеком", limit=10)
+    assert [r["st"] for r in results] == [2, 1]
+    assert "\x02Бишкеке\x03" in results[1]["snippet"]
+
+
+@pytest.mark.parametrize(
+    "query", ['"unclosed', "AND", "title:", "((", "и в на", "ж" * 10_000, "*", "OR OR"]
+)
+def test_bad_queries_are_one_line_errors(store: Archive, query: str) -> None:
+    store.write_batch([article(*case) for case in CASES])
+    with pytest.raises(QueryError, match=r"^bad search query") as caught:
+        search(store, query)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_edited_article_is_found_by_its_new_words_only(store: Archive) -> None:
+    store.write_batch([article(1, "Бишкек", "Встреча в Бишкеке.")])
+    store.write_batch([article(1, "Ташкент", "Встреча в Ташкенте.")])
+    assert search(store, "Бишкек") == []
+    assert [r["st"] for r in search(store, "Ташкента")] == [1]
+    store.conn.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, articles_morph, row)")
+    terms = dict(store.conn.execute("SELECT term, cnt FROM temp.terms"))
+    assert "бишкек" not in terms and "ташкент" in terms
+
+
+def test_sqlite_utils_finds_the_index(store: Archive) -> None:
+    import sqlite_utils
+
+    store.write_batch([article(*case) for case in CASES])
+    db = sqlite_utils.Database(store.conn)
+    assert db["articles"].detect_fts() == "articles_morph"  # type: ignore[union-attr]
+    found = list(db["articles"].search("бишкек"))  # type: ignore[union-attr]
+    assert [r["st"] for r in found] == [9]
+
+
+def test_the_sqlite_utils_command_finds_articles(store: Archive, tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+    from sqlite_utils.cli import cli
+
+    store.write_batch([article(*case) for case in CASES])
+    done = CliRunner().invoke(cli, ["search", str(tmp_path / "a.sqlite"), "articles", "бишкек"])
+    assert done.exit_code == 0, done.output
+    assert [r["st"] for r in json.loads(done.output)] == [9]
+
+
+def test_an_older_archive_upgrades_and_searches_by_every_form(tmp_path: Path) -> None:
+    from centrasia_crawler.archive.schema import migrate
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=4)
+    for st, title, body in CASES:
+        conn.execute(
+            "INSERT INTO articles (st, url, title, published_at, published_date, body,"
+            " content_hash, first_seen_at, last_fetched_at, revision)"
+            " VALUES (?, 'u', ?, '2026-02-19T12:00:00+03:00', '2026-02-19', ?, 'h',"
+            " 't', 't', 1)",
+            (st, title, body),
+        )
+    conn.close()
+    with Archive.open(path) as upgraded:
+        assert {r["st"] for r in search(upgraded, '"Центральной Азией"')} == {5}
+        assert upgraded.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
