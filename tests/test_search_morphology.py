@@ -173,3 +173,55 @@ def test_an_older_archive_upgrades_and_searches_by_every_form(tmp_path: Path) ->
     with Archive.open(path) as upgraded:
         assert {r["st"] for r in search(upgraded, '"Центральной Азией"')} == {5}
         assert upgraded.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.slow
+def test_an_upgrade_killed_half_way_finishes_at_the_next_open(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from centrasia_crawler.archive.schema import migrate
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=4)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO articles (st, url, title, published_at, published_date, body,"
+        " content_hash, first_seen_at, last_fetched_at, revision)"
+        " VALUES (?, 'u', ?, '2026-02-19T12:00:00+03:00', '2026-02-19', ?, 'h', 't', 't', 1)",
+        [
+            (st, f"Встреча {st}", f"В Бишкеке прошла встреча номер {st}. " * 20)
+            for st in range(30_000)
+        ],
+    )
+    conn.execute("COMMIT")
+    conn.close()
+    opener = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from centrasia_crawler.archive import Archive; Archive.open({str(path)!r})",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert opener.stderr is not None
+        line = opener.stderr.readline()
+        assert "indexing words for search" in line, line
+        opener.send_signal(signal.SIGKILL)
+    finally:
+        opener.kill()
+        opener.wait(timeout=30)
+        if opener.stderr is not None:
+            opener.stderr.close()
+    half = sqlite3.connect(path)
+    upto = half.execute("SELECT value FROM archive_meta WHERE key = 'morph_indexed_upto'")
+    assert 0 < int(upto.fetchone()[0]) < 29_999  # killed half-way
+    half.close()
+    with Archive.open(path, readonly=False) as reopened:
+        assert reopened.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        found = search(reopened, "Бишкек", limit=100_000)
+        assert len(found) == 30_000
