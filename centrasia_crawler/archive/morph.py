@@ -19,6 +19,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Final
 
 from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology, tokens
@@ -316,26 +317,22 @@ def _term(term: str) -> str:
 _FUNCTION_WORDS: Final = frozenset("PREP CONJ PRCL NPRO INTJ ADVB PRED".split())
 
 
-@dataclass
-class _StopWords:
-    words: frozenset[str] = frozenset()
+@cache
+def _stop_words() -> frozenset[str]:
+    """The stop-words package's Russian list, less its nouns, verbs and adjectives
+    (``год``, ``стать``, ``новый`` are words a news archive is searched for)."""
+    from stop_words import get_stop_words
 
-
-_STOP = _StopWords()
+    parse = morphology().analyser.parse
+    return frozenset(
+        w.replace("ё", "е")
+        for w in get_stop_words("russian")
+        if parse(w)[0].tag.POS in _FUNCTION_WORDS
+    )
 
 
 def _only_stop_words(text: str) -> bool:
-    """Whether every word of ``text`` is a stop word: in the stop-words package's
-    Russian list, less its nouns, verbs and adjectives (``год``, ``стать``, ``новый``
-    are words a news archive is searched for)."""
-    if not _STOP.words:
-        from stop_words import get_stop_words
-
-        parse = morphology().analyser.parse
-        _STOP.words = frozenset(
-            w.replace("ё", "е")
-            for w in get_stop_words("russian")
-            if parse(w)[0].tag.POS in _FUNCTION_WORDS
-        )
+    """Whether every word of ``text`` is a stop word."""
+    stop = _stop_words()
     words = [w.lower().replace("ё", "е") for w in tokens(text)]
-    return bool(words) and all(w in _STOP.words for w in words)
+    return bool(words) and all(w in stop for w in words)

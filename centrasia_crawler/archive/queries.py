@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from centrasia_crawler.archive.morph import QueryError, QueryExpander, index_ready
+from centrasia_crawler.archive.morph import QueryError, QueryExpander
 from centrasia_crawler.archive.schema import fold_yo
 from centrasia_crawler.archive.store import ARTICLE_COLUMNS, Archive
 
@@ -128,11 +128,6 @@ def search(
         raise QueryError(f"bad search query {query!r}: {exc}") from None
     keys = ("st", "published_at", "title", "source", "attribution", "url", "snippet", "rank")
     return [dict(zip(keys, row, strict=True)) for row in rows]
-
-
-def search_index_complete(archive: Archive) -> bool:
-    """False while the search index is still being built (by a writer's open)."""
-    return index_ready(archive.conn)
 
 
 def _search_exact(

@@ -61,13 +61,13 @@ def search(
         centrasia search '"Центральная Азия" NOT Китай' --json
         centrasia search '"редкоземельные металлы"' --source ИноСМИ --exact
     """
-    from centrasia_crawler.archive.morph import QueryError
-    from centrasia_crawler.archive.queries import Filters, search_index_complete
+    from centrasia_crawler.archive.morph import QueryError, index_ready
+    from centrasia_crawler.archive.queries import Filters
     from centrasia_crawler.archive.queries import search as search_archive
 
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
     with open_archive(archive) as store:
-        if not exact and not search_index_complete(store):
+        if not exact and not index_ready(store.conn):
             click.echo(
                 "centrasia search: the search index is still being built; results are partial",
                 err=True,

@@ -42,7 +42,7 @@ TOKEN_RE: Final = re.compile(
     "\ufe20-\ufe2f\ue000-\uf8ff])+"
 )
 _CYRILLIC_RE: Final = re.compile("[а-яё]")
-_NOT_CYRILLIC_RE: Final = re.compile("[^а-яё-]")
+_NOT_CYRILLIC_RE: Final = re.compile("[^а-яё]")
 #: A surname's stem and one of its endings (after ё -> е): Жапаров|ым, Путин|а.
 _SURNAME_RE: Final = re.compile(r"^([а-я]{2,}(?:ов|ев|ин|ын))(?:а|у|ым|ом|е|ой|ы|ых|ыми|ую)?$")
 #: pymorphy3's guesses for unknown words below this share of the best one are noise.
@@ -75,6 +75,7 @@ class Morphology:
         self._analyse = lru_cache(maxsize=500_000)(self._analyse_uncached)
 
     @staticmethod
+    @lru_cache(maxsize=1)
     def version() -> str:
         """What the index depends on: the algorithm and the dictionary's version."""
         from importlib.metadata import version
