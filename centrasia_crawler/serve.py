@@ -8,10 +8,11 @@ is safe.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from centrasia_crawler.archive.schema import TABLE_DOCS
 
@@ -23,7 +24,8 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
         " snippet(articles_morph, -1, '<b>', '</b>', '…', 12) AS snippet"
         " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
         " WHERE articles_morph MATCH morph_query(:q)"
-        " ORDER BY bm25(articles_morph, 10.0, 1.0) LIMIT 100",
+        " AND articles_morph.rank MATCH 'bm25(10.0, 1.0)'"
+        " ORDER BY articles_morph.rank LIMIT 100",
     },
     "articles_per_day": {
         "title": "Articles per day",
@@ -109,4 +111,37 @@ def serve(archive: Path, host: str, port: int, metadata_dir: Path) -> int:
         ) from None
     metadata_path = metadata_dir / "centrasia-datasette-metadata.json"
     metadata_path.write_text(json.dumps(metadata(archive.stem), ensure_ascii=False, indent=1))
-    return subprocess.call(datasette_command(archive, metadata_path, host, port))
+    return run_child(datasette_command(archive, metadata_path, host, port))
+
+
+#: What a supervisor, ``kill`` or a terminal sends to stop a server.
+STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def run_child(command: list[str]) -> int:
+    """Run ``command`` until it exits or this process is told to stop; its status.
+
+    A stop signal sent to this process is passed on to the child, which is waited for,
+    so no server outlives the command that started it (Datasette runs in a process of
+    its own: in this one, its server re-raises the signal that stopped it and the
+    temporary metadata file would stay behind). Stopped that way, the status is 0.
+    """
+    child = subprocess.Popen(command)
+    stopped = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopped
+        stopped = True
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
+    try:
+        status = child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if child.poll() is None:  # an exception on the way out: never leave it running
+            child.kill()
+            child.wait()
+    return 0 if stopped else status

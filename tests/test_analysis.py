@@ -6,7 +6,9 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -398,3 +400,50 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_stopping_serve_stops_datasette_and_removes_its_file(
+    built: Built, tmp_path: Path, stop: str
+) -> None:
+    """A supervisor stops ``centrasia serve`` with SIGTERM (a hung-up terminal, SIGHUP):
+    Datasette, its child, stops with it, the port is free, the temporary file is gone."""
+    pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
+    from tests.conftest import running_children
+
+    port = free_port()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    command = ["centrasia_crawler.cli", "serve", "--archive", str(built.archive)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", *command, "--port", str(port)],
+        cwd=PROJECT,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/-/versions.json")
+        assert list(tmp.rglob("*metadata.json"))
+        server.send_signal(getattr(signal, stop))
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert not any("datasette" in command for command in running_children().values())
+    assert list(tmp.iterdir()) == []
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # nothing listens there any more
