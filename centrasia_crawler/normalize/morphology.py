@@ -47,6 +47,9 @@ _NOT_CYRILLIC_RE: Final = re.compile("[^а-яё]")
 _SURNAME_RE: Final = re.compile(r"^([а-я]{2,}(?:ов|ев|ин|ын))(?:а|у|ым|ом|е|ой|ы|ых|ыми|ую)?$")
 #: pymorphy3's guesses for unknown words below this share of the best one are noise.
 _GUESS_SHARE: Final = 0.1
+#: Index terms kept by token: a 20-year archive has over a million distinct tokens, and
+#: the cache is emptied when full (its frequent tokens come back within a few pages).
+_TERM_CACHE: Final = 400_000
 
 
 def tokens(text: str) -> Iterator[str]:
@@ -72,7 +75,8 @@ class Morphology:
         self.analyser = pymorphy3.MorphAnalyzer(lang="ru")
         self._stem = Stemmer.Stemmer("russian").stemWord
         # Cached by form: a parse costs ~70-175 µs, and text repeats its words.
-        self._analyse = lru_cache(maxsize=500_000)(self._analyse_uncached)
+        self._analyse = lru_cache(maxsize=50_000)(self._analyse_uncached)
+        self._terms: dict[str, str] = {}
 
     @staticmethod
     @lru_cache(maxsize=1)
@@ -109,11 +113,19 @@ class Morphology:
 
     def term(self, token: str) -> str:
         """The index term of a token of text: its lemmas, sorted, joined."""
-        return JOIN.join(sorted(self.lemmas(token)))
+        term = self._terms.get(token)
+        if term is None:
+            lemmas = self._analyse_uncached(_plain(token), token[:1].isupper())
+            term = JOIN.join(sorted(lemmas))
+            if len(self._terms) >= _TERM_CACHE:
+                self._terms.clear()
+            self._terms[token] = term
+        return term
 
     def index_text(self, text: str) -> str:
         """``text`` as the index reads it: one term per token, in order."""
-        return " ".join(self.term(token) for token in tokens(text))
+        terms = self._terms
+        return " ".join([terms.get(token) or self.term(token) for token in TOKEN_RE.findall(text)])
 
 
 @lru_cache(maxsize=1)
