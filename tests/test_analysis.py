@@ -159,8 +159,9 @@ def test_coverage_per_day_gaps_and_the_commands_to_fill_them(built: Built, tmp_p
         archived = len(sts & fetched)
         row = rows[str(day)]
         assert (int(row[1]), int(row[2])) == (listed, archived), day
-        assert int(row[3]) == (len(sts & site.disallowed) if listed else 0)
-        assert int(row[4]) == (1 if day == days[0] else 0)  # the refreshed revision
+        assert int(row[3]) == 0  # every listed article that robots.txt allows was fetched
+        assert int(row[4]) == (len(sts & site.disallowed) if listed else 0)
+        assert int(row[5]) == (1 if day == days[0] else 0)  # the refreshed revision
         if not listed and not archived:
             never.append(day)
         assert ("never" in row) is (day in never)
@@ -174,9 +175,12 @@ def test_coverage_per_day_gaps_and_the_commands_to_fill_them(built: Built, tmp_p
         if line.startswith("gap "):
             start, end = line.split()[1], line.split()[3][:10]
             assert line.endswith(f": centrasia crawl --since {start} --until {end}")
-    to_fill = [
-        d for d in days if d not in listed_days or site.disallowed & {m.st for m in site.by_day[d]}
-    ]
+    forbidden = [line for line in done.stdout.splitlines() if "robots.txt" in line]
+    assert len(forbidden) == 1 and site.disallowed
+    listed_forbidden = {m.st for d in listed_days for m in site.by_day[d]} & site.disallowed
+    assert forbidden[0].startswith(f"{len(listed_forbidden)} listed articles are forbidden")
+    assert set(map(int, forbidden[0].split(": st ")[1].split())) == listed_forbidden
+    to_fill = [d for d in days if d not in listed_days]  # a forbidden article is no gap
     assert sorted(to_fill) == sorted(
         d for d in days if any(start <= d <= end for start, end in gaps)
     )
@@ -447,3 +451,15 @@ def test_stopping_serve_stops_datasette_and_removes_its_file(
     assert list(tmp.iterdir()) == []
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))  # nothing listens there any more
+
+
+def test_runs_shows_the_crawls_that_built_the_archive(built: Built) -> None:
+    done = cli("runs", "--archive", str(built.archive), "--json")
+    found = json.loads(done.stdout)
+    assert [r["id"] for r in found] == [3, 2, 1]
+    assert [r["outcome"] for r in found] == ["ok", "ok", "ok"]
+    assert sum(r["new_articles"] for r in found) == len(built.archived())
+    assert found[0]["changed_articles"] == 1  # the refresh found the edited article
+    assert all(r["requests"] > 0 and r["seconds"] is not None for r in found)
+    fresh = cli("runs", "--archive", str(built.archive), "--fresh", "1")
+    assert fresh.returncode == 0 and fresh.stdout.startswith("ok: the last ok run (#3)")

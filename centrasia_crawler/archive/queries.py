@@ -191,6 +191,9 @@ class DayCoverage:
     listed: int = 0
     archived: int = 0
     missing: list[int] = field(default_factory=list)
+    #: Listed, not archived, and forbidden to crawlers by the site's robots.txt when a
+    #: crawl last asked for them: no crawl can fill these, so they are no gap.
+    forbidden: list[int] = field(default_factory=list)
     revisions: int = 0
 
 
@@ -203,6 +206,10 @@ class Coverage:
     @property
     def missing(self) -> int:
         return sum(len(d.missing) for d in self.days)
+
+    @property
+    def forbidden(self) -> list[int]:
+        return [st for d in self.days for st in d.forbidden]
 
 
 def coverage(
@@ -225,6 +232,7 @@ def coverage(
         for n in range((last - first).days + 1)
     }
     lo, hi = first.isoformat(), last.isoformat()
+    forbidden = robots_forbidden(archive)
     for day, listed in conn.execute(
         "SELECT listed_on, count(DISTINCT st) FROM listings WHERE listed_on BETWEEN ? AND ?"
         " GROUP BY listed_on",
@@ -242,7 +250,7 @@ def coverage(
         " WHERE a.st IS NULL AND l.listed_on BETWEEN ? AND ? ORDER BY l.listed_on, l.st",
         (lo, hi),
     ):
-        days[day].missing.append(st)
+        (days[day].forbidden if st in forbidden else days[day].missing).append(st)
     for day, revisions in conn.execute(
         "SELECT a.published_date, count(*) FROM article_revisions r JOIN articles a"
         " ON a.st = r.st WHERE a.published_date BETWEEN ? AND ? GROUP BY a.published_date",
@@ -259,6 +267,22 @@ def coverage(
             else:
                 gaps.append((d.day, d.day))
     return Coverage(ordered, never, gaps)
+
+
+def robots_forbidden(archive: Archive) -> set[int]:
+    """The articles whose last recorded fetch problem was robots.txt forbidding them."""
+    from centrasia_crawler.normalize.permalinks import article_st
+
+    last: dict[int, str] = {}
+    for (problems,) in archive.conn.execute(
+        "SELECT problems FROM crawl_runs WHERE problems LIKE '%\"url\"%' ORDER BY id"
+    ):
+        for problem in json.loads(problems):
+            url = problem.get("url") or ""
+            st = article_st(url, url)  # the crawl may have read a replica or a mirror
+            if st is not None:
+                last[st] = problem.get("kind", "")
+    return {st for st, kind in last.items() if kind == "robots"}
 
 
 def _next_day(day: str) -> str:
@@ -304,6 +328,113 @@ def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
         if last
         else None,
     }
+
+
+#: A run's row as ``centrasia runs`` shows it.
+RUN_FIELDS: Final = (
+    "id",
+    "mode",
+    "started_at",
+    "finished_at",
+    "seconds",
+    "requests",
+    "new_articles",
+    "changed_articles",
+    "errors",
+    "outcome",
+    "reason",
+)
+
+
+def runs(archive: Archive, limit: int | None = 20) -> list[dict[str, Any]]:
+    """The crawl runs, newest first: counters, duration, outcome and the first reason.
+
+    A run with no end recorded is ``unfinished`` (it runs now, or it was killed)."""
+    rows = archive.conn.execute(
+        "SELECT id, mode, started_at, finished_at, requests, new_articles, changed_articles,"
+        " errors, outcome, outcome_reasons, finish_reason FROM crawl_runs"
+        " ORDER BY id DESC LIMIT ?",
+        (-1 if limit is None else limit,),
+    ).fetchall()
+    found = []
+    for row in rows:
+        run = dict(zip(RUN_FIELDS[:4] + RUN_FIELDS[5:10], row[:9], strict=True))
+        reasons = json.loads(row[9] or "[]")
+        run["seconds"] = (
+            round(_utc(run["finished_at"]) - _utc(run["started_at"]), 1)
+            if run["finished_at"]
+            else None
+        )
+        run["outcome"] = run["outcome"] or ("unfinished" if not run["finished_at"] else "failed")
+        run["reason"] = reasons[0] if reasons else (None if run["outcome"] == "ok" else row[10])
+        found.append({name: run[name] for name in RUN_FIELDS})
+    return found
+
+
+def last_ok_run(archive: Archive) -> dict[str, Any] | None:
+    """The newest run whose outcome was ``ok``."""
+    row = archive.conn.execute(
+        "SELECT max(id) FROM crawl_runs WHERE outcome = 'ok' AND finished_at IS NOT NULL"
+    ).fetchone()
+    return archive.run(row[0]) if row[0] is not None else None
+
+
+def _utc(stamp: str) -> float:
+    """Seconds since the epoch of a stored UTC time."""
+    return dt.datetime.fromisoformat(stamp).timestamp()
+
+
+def run_metrics(archive: Archive) -> list[tuple[str, str, float]]:
+    """The node_exporter textfile metrics: ``(name, help, value)``."""
+    last = archive.last_run()
+    ok = last_ok_run(archive)
+    listed_missing = archive.conn.execute(
+        "SELECT count(DISTINCT l.st) FROM listings l LEFT JOIN articles a ON a.st = l.st"
+        " WHERE a.st IS NULL"
+    ).fetchone()[0]
+    metrics = [
+        (
+            "centrasia_last_ok_run_timestamp_seconds",
+            "End of the newest crawl run whose outcome was ok (0: none).",
+            _utc(ok["finished_at"]) if ok else 0.0,
+        ),
+        (
+            "centrasia_last_run_ok",
+            "1 if the newest crawl run's outcome was ok, else 0.",
+            1.0 if last and last["outcome"] == "ok" else 0.0,
+        ),
+        (
+            "centrasia_last_run_timestamp_seconds",
+            "Start of the newest crawl run (0: none).",
+            _utc(last["started_at"]) if last else 0.0,
+        ),
+        (
+            "centrasia_last_run_errors",
+            "Errors of the newest crawl run.",
+            float(last["errors"]) if last else 0.0,
+        ),
+        (
+            "centrasia_last_run_new_articles",
+            "Articles the newest crawl run stored for the first time.",
+            float(last["new_articles"]) if last else 0.0,
+        ),
+        ("centrasia_articles", "Articles in the archive.", float(archive.count("articles"))),
+        (
+            "centrasia_listed_but_missing",
+            "Articles listed on the site's day pages but not archived.",
+            float(listed_missing),
+        ),
+    ]
+    return metrics
+
+
+def metrics_text(metrics: list[tuple[str, str, float]]) -> str:
+    """The Prometheus text exposition format."""
+    lines = []
+    for name, help_text, value in metrics:
+        shown = f"{value:.0f}" if value.is_integer() else repr(value)
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {shown}"]
+    return "\n".join(lines) + "\n"
 
 
 def export_rows(archive: Archive, filters: Filters | None = None) -> Iterator[dict[str, Any]]:

@@ -100,7 +100,8 @@ def search(
 )
 def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     """Per day: headlines the site listed, articles archived, listed but missing,
-    revisions; the days never crawled; the crawl commands that fill the gaps.
+    listed but forbidden by robots.txt, revisions; the days never crawled; the crawl
+    commands that fill the gaps (robots.txt's refusals are no gap: no crawl fills them).
 
     Example:
 
@@ -111,16 +112,24 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
 
     with open_archive(archive) as store:
         cover = archive_coverage(store, since, until)
-    click.echo("day         listed  archived  missing  revisions")
+    click.echo("day         listed  archived  missing  forbidden  revisions")
     for d in cover.days:
         flag = "  never crawled" if d.day in cover.never_crawled else ""
         click.echo(
-            f"{d.day}  {d.listed:6d}  {d.archived:8d}  {len(d.missing):7d}  {d.revisions:9d}{flag}"
+            f"{d.day}  {d.listed:6d}  {d.archived:8d}  {len(d.missing):7d}"
+            f"  {len(d.forbidden):9d}  {d.revisions:9d}{flag}"
         )
     click.echo(
         f"{len(cover.days)} days, {len(cover.never_crawled)} never crawled,"
         f" {cover.missing} articles listed but missing"
     )
+    forbidden = cover.forbidden
+    if forbidden:
+        shown = " ".join(str(st) for st in forbidden[:10]) + (" …" if len(forbidden) > 10 else "")
+        click.echo(
+            f"{len(forbidden)} listed articles are forbidden to crawlers by the site's"
+            f" robots.txt (no crawl can fetch them): st {shown}"
+        )
     for start, end in cover.gaps:
         click.echo(f"gap {start} .. {end}: centrasia crawl --since {start} --until {end}")
     if plot:

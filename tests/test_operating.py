@@ -1,0 +1,142 @@
+"""``centrasia runs``: the crawl runs for a person, and for monitoring (--fresh,
+--metrics)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from centrasia_crawler.archive import Archive
+from tests.crawling import centrasia
+
+
+def ago(hours: float) -> str:
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)
+    return when.isoformat(timespec="seconds")
+
+
+def add_run(
+    store: Archive, mode: str, started: float, took: float | None, failures: list[str]
+) -> int:
+    run = store.start_run(mode, {"since": None})
+    counters = {"requests": 40, "new_articles": 7, "changed_articles": 1, "errors": len(failures)}
+    if took is not None:
+        store.finish_run(run, "finished", counters, failures=failures)
+    ended = ago(started - took) if took is not None else None
+    store.conn.execute(
+        "UPDATE crawl_runs SET started_at = ?, finished_at = ? WHERE id = ?",
+        (ago(started), ended, run),
+    )
+    return run
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """An ok run that ended 3 hours ago, a failed one an hour ago, one killed."""
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        add_run(store, "incremental", 3.5, 0.5, [])
+        add_run(store, "backfill", 1.25, 0.25, ["the index lost its day headings", "second"])
+        add_run(store, "incremental", 0.1, None, [])
+    return path
+
+
+def test_runs_newest_first_with_outcome_and_first_reason(archive: Path) -> None:
+    done = centrasia("runs", "--archive", str(archive))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:4] == ["run", "mode", "started", "(UTC)"]
+    assert [line.split()[0] for line in lines[1:]] == ["3", "2", "1"]
+    assert lines[1].endswith("unfinished")
+    assert lines[2].endswith("failed: the index lost its day headings")
+    assert "0:15:00" in lines[2] and "0:30:00" in lines[3]
+    assert lines[3].endswith("ok")
+
+
+def test_runs_json_and_limit(archive: Path) -> None:
+    done = centrasia("runs", "--archive", str(archive), "--json", "--limit", "2")
+    found = json.loads(done.stdout)
+    assert [r["id"] for r in found] == [3, 2]
+    assert set(found[0]) == {
+        "id",
+        "mode",
+        "started_at",
+        "finished_at",
+        "seconds",
+        "requests",
+        "new_articles",
+        "changed_articles",
+        "errors",
+        "outcome",
+        "reason",
+    }
+    assert found[1]["seconds"] == 900
+    assert (found[1]["requests"], found[1]["new_articles"], found[1]["errors"]) == (40, 7, 2)
+    assert found[0]["outcome"] == "unfinished" and found[0]["seconds"] is None
+
+
+def test_fresh_passes_within_the_hours_and_fails_past_them(archive: Path) -> None:
+    ok = centrasia("runs", "--archive", str(archive), "--fresh", "4")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("ok: the last ok run (#1) ended 3.0 hours ago")
+    stale = centrasia("runs", "--archive", str(archive), "--fresh", "2")
+    assert stale.returncode == 1
+    assert stale.stdout == ""
+    assert stale.stderr.count("\n") == 1
+    assert "ended 3.0 hours ago" in stale.stderr and "older than 2 hours" in stale.stderr
+
+
+def test_fresh_fails_when_no_run_ended_ok(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        add_run(store, "incremental", 0.5, 0.1, ["the site answered 503"])
+    done = centrasia("runs", "--archive", str(path), "--fresh", "24")
+    assert (done.returncode, done.stderr) == (1, "centrasia runs: no crawl run has ended ok\n")
+
+
+@pytest.mark.parametrize("hours", ["0", "-3", "soon"])
+def test_fresh_refuses_nonsense(archive: Path, hours: str) -> None:
+    done = centrasia("runs", "--archive", str(archive), "--fresh", hours)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_metrics_in_the_node_exporter_format_written_atomically(
+    archive: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "textfile" / "centrasia.prom"
+    out.parent.mkdir()
+    out.write_text("old\n")
+    done = centrasia("runs", "--archive", str(archive), "--metrics", str(out))
+    assert (done.returncode, done.stdout) == (0, "")
+    assert [p.name for p in out.parent.iterdir()] == ["centrasia.prom"]  # no temporary file
+    values = {}
+    for line in out.read_text().splitlines():
+        if line.startswith("# TYPE"):
+            assert line.endswith(" gauge")
+        elif not line.startswith("#"):
+            name, value = line.split()
+            values[name] = float(value)
+    ended = dt.datetime.fromisoformat(ago(3)).timestamp()
+    assert abs(values["centrasia_last_ok_run_timestamp_seconds"] - ended) < 5
+    assert values["centrasia_last_run_ok"] == 0  # the newest run never finished
+    assert values["centrasia_last_run_errors"] == 0
+    assert values["centrasia_articles"] == 0
+    assert values["centrasia_listed_but_missing"] == 0
+    assert set(values) == {
+        "centrasia_last_ok_run_timestamp_seconds",
+        "centrasia_last_run_ok",
+        "centrasia_last_run_timestamp_seconds",
+        "centrasia_last_run_errors",
+        "centrasia_last_run_new_articles",
+        "centrasia_articles",
+        "centrasia_listed_but_missing",
+    }
+
+
+def test_metrics_to_a_missing_directory_is_one_line(archive: Path, tmp_path: Path) -> None:
+    done = centrasia("runs", "--archive", str(archive), "--metrics", str(tmp_path / "no/x.prom"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("centrasia runs: cannot write") and done.stderr.count("\n") == 1
