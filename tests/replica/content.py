@@ -57,6 +57,9 @@ class Site:
     #: Listed, but the article answers 404 (the site lists what it does not serve).
     ghosts: set[int] = field(default_factory=set)
     with_ghost: bool = False
+    #: Articles whose whole content is given (the specimen's real ones), by st.
+    real: dict[int, dict[str, Any]] = field(default_factory=dict)
+    real_attribution: dict[int, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for n in range(self.days):
@@ -76,6 +79,31 @@ class Site:
             self.disallowed.add(last[2].st)
         if self.with_ghost and len(last) > 4:
             self.ghosts.add(last[4].st)
+
+    def use_real_days(self, days: list[dict[str, Any]], articles: list[dict[str, Any]]) -> None:
+        """Give the site's days that ``days`` lists (an index's extraction) their real
+        headlines, and ``articles`` (extractions of real pages) their real content; the
+        other articles of those days keep generated bodies under their real titles."""
+        for listed in days:
+            day = dt.date.fromisoformat(listed["date"])
+            if day not in self.by_day:
+                continue
+            for meta in self.by_day.pop(day):
+                del self.by_st[meta.st]
+            metas = [ArticleMeta(h["st"], day, i) for i, h in enumerate(listed["headlines"])]
+            self.by_day[day] = metas
+            for meta, headline in zip(metas, listed["headlines"], strict=True):
+                self.by_st[meta.st] = meta
+                self.edits.setdefault(meta.st, {})["title"] = headline["title"]
+                self.real_attribution[meta.st] = headline.get("attribution")
+        for article in articles:
+            if article["st"] in self.by_st:
+                self.real[article["st"]] = dict(article)
+        # robots.txt still forbids one article of the last day: one with no real content.
+        self.disallowed = {st for st in self.disallowed if st in self.by_st}
+        plain = [m.st for m in self.by_day[self.last_day][2:] if m.st not in self.real]
+        if not self.disallowed and plain:
+            self.disallowed.add(plain[0])
 
     # The days -----------------------------------------------------------------------
 
@@ -131,6 +159,8 @@ class Site:
 
     def attribution(self, st: int) -> str | None:
         """Who the generated headline is attributed to (ground truth, not re-derived)."""
+        if st in self.real_attribution:
+            return self.real_attribution[st]
         return self._title(st)[1]
 
     def style(self, st: int) -> ArticleStyle:
@@ -139,6 +169,8 @@ class Site:
 
     def article(self, st: int) -> dict[str, Any]:
         """The ground truth: what extraction (and so the archive) must give for ``st``."""
+        if st in self.real:
+            return {**self.real[st], **self.edits.get(st, {})}
         meta = self.by_st[st]
         rng = self._rng(st)
         paragraphs = []

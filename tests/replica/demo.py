@@ -1,11 +1,19 @@
 """`make demo`: start the replica, crawl it into data/demo.sqlite, show what landed.
 
-For a newcomer on a machine without internet access: the whole job, offline.
+For a newcomer on a machine without internet access: the whole job, offline. The
+replica's newest days carry the site's real headlines (from the specimen index in
+``tests/fixtures/specimen/``) and its real articles where the specimen has them; the
+older days are generated.
+
+    python -m tests.replica.demo [--archive FILE]
 """
 
 from __future__ import annotations
 
-import sqlite3
+import argparse
+import datetime as dt
+import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,52 +22,76 @@ from tests.replica.server import serve
 
 PROJECT = Path(__file__).resolve().parents[2]
 ARCHIVE = PROJECT / "data" / "demo.sqlite"
+EXPECTED = PROJECT / "tests" / "fixtures" / "specimen" / "expected"
+#: The specimen index's newest day.
+LAST_DAY = dt.date(2026, 2, 19)
 
 
-def main() -> int:
-    with serve(days=10, per_day=50, markup="table") as replica:
-        print(f"replica of centrasia.org with 10 days x 50 articles at {replica.root}")
-        days = replica.site.day_list()
-        for args in ([], ["-a", f"since={days[-1]}", "-a", f"until={days[0]}"]):
+def specimen() -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+    """The specimen index's days and the specimen articles, as extraction reads them."""
+    index = json.loads((EXPECTED / "index.json").read_text(encoding="utf-8"))
+    articles = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(EXPECTED.glob("article_*.json"))
+    ]
+    return index["days"], articles
+
+
+def hints(archive: Path) -> list[tuple[str, list[str]]]:
+    """What to try next: the project's own commands on the demo archive."""
+    where = [
+        "--archive",
+        str(archive.relative_to(PROJECT) if archive.is_relative_to(PROJECT) else archive),
+    ]
+    return [
+        (
+            "search by any form of a word («в Казахстане», «Казахстана»)",
+            ["search", "Казахстан", "--limit", "5", *where],
+        ),
+        (
+            "a phrase, whatever its case («Центральной Азии»)",
+            ["search", '"Центральная Азия"', "--limit", "3", *where],
+        ),
+        ("per day: listed, archived, missing, gaps", ["coverage", *where]),
+        ("totals, top sources and attributions", ["stats", *where]),
+        ("the crawl runs and their outcome", ["runs", *where]),
+        ("browse it in Datasette, then open http://127.0.0.1:8001/", ["serve", *where]),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--archive", type=Path, default=ARCHIVE)
+    archive = parser.parse_args(argv).archive.resolve()
+    days, articles = specimen()
+    with serve(days=10, per_day=50, markup="table", last_day=LAST_DAY) as replica:
+        replica.site.use_real_days(days, articles)
+        print(
+            f"replica of centrasia.org at {replica.root}: 10 days, the newest"
+            f" {len(days)} with the site's real headlines, {len(articles)} real articles",
+            flush=True,
+        )
+        site_days = replica.site.day_list()
+        for args in ([], ["--since", str(site_days[-1]), "--until", str(site_days[0])]):
             command = [
                 sys.executable,
                 "-m",
-                "scrapy",
+                "centrasia_crawler.cli",
                 "crawl",
-                "centrasia",
                 *args,
-                "-s",
-                f"CENTRASIA_ROOT_URL={replica.root}",
-                "-s",
-                f"CENTRASIA_ARCHIVE_PATH={ARCHIVE}",
-                "-s",
-                "DOWNLOAD_DELAY=0",
-                "-s",
-                "AUTOTHROTTLE_ENABLED=False",
-                "-s",
-                "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-                "-s",
-                "LOG_LEVEL=WARNING",
+                "--root",
+                replica.root,
+                "--archive",
+                str(archive),
+                *("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"),
+                *("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=WARNING"),
             ]
-            print("$ scrapy", *command[3:])
+            print("$ centrasia", shlex.join(command[3:]), flush=True)
             if subprocess.run(command, cwd=PROJECT, check=False).returncode != 0:
                 return 1
-    conn = sqlite3.connect(ARCHIVE)
-    runs = conn.execute(
-        "SELECT id, mode, finish_reason, requests, new_articles FROM crawl_runs ORDER BY id"
-    ).fetchall()
-    for run in runs:
-        print("run {}: {} {}, {} requests, {} new articles".format(*run))
-    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    print(f"\n{ARCHIVE.relative_to(PROJECT)} holds {total} articles. Try:")
-    print(
-        f'  sqlite3 {ARCHIVE.relative_to(PROJECT)} "SELECT published_at, title FROM articles'
-        ' ORDER BY st DESC LIMIT 5"'
-    )
-    print(
-        f'  sqlite3 {ARCHIVE.relative_to(PROJECT)} "SELECT rowid, snippet(articles_fts, 1,'
-        " '[', ']', '…', 8) FROM articles_fts WHERE articles_fts MATCH 'елка' LIMIT 5\""
-    )
+    print(f"\n{archive} holds the crawl. Try:")
+    for what, args in hints(archive):
+        print(f"  .venv/bin/centrasia {shlex.join(args)}\n      {what}")
     return 0
 
 

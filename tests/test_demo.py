@@ -1,0 +1,57 @@
+"""``make demo``: the newcomer's first run, offline, with the site's real headlines."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.crawling import PROJECT, centrasia
+from tests.replica.demo import specimen
+
+
+@pytest.mark.slow
+def test_the_demo_crawls_real_headlines_and_its_hints_all_work(tmp_path: Path) -> None:
+    archive = tmp_path / "demo.sqlite"
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.replica.demo", "--archive", str(archive)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "sqlite3" not in done.stdout
+    days, articles = specimen()
+    conn = sqlite3.connect(archive)
+    newest = days[0]
+    listed = dict(
+        conn.execute("SELECT st, title FROM listings WHERE listed_on = ?", [newest["date"]])
+    )
+    assert listed == {h["st"]: h["title"] for h in newest["headlines"]}
+    for real in articles:
+        row = conn.execute("SELECT title, body, source FROM articles WHERE st = ?", [real["st"]])
+        assert row.fetchone() == (real["title"], real["body"], real["source"]), real["st"]
+    hints = [line.strip() for line in done.stdout.splitlines() if "bin/centrasia " in line]
+    commands = {shlex.split(line)[1] for line in hints}
+    assert commands == {"search", "coverage", "stats", "runs", "serve"}
+    for line in hints:
+        args = shlex.split(line)[1:]
+        if args[0] == "serve":
+            continue  # tested in test_analysis: it runs until stopped
+        assert args[args.index("--archive") + 1] == str(archive)
+        ran = centrasia(*args)
+        assert ran.returncode == 0, (line, ran.stderr)
+        assert ran.stdout.strip(), line
+        if args[:2] == ["search", "Казахстан"]:
+            found = ran.stdout
+            assert "Казахстана" in found or "Казахстане" in found  # another form, found
+        if args[:2] == ["search", '"Центральная Азия"']:
+            assert "[Центральной Азии]" in ran.stdout
+    assert json.loads(centrasia("stats", "--archive", str(archive), "--json").stdout)["articles"]
