@@ -1,5 +1,5 @@
-"""Operating: ``serve`` (the archive in Datasette), ``runs`` (the crawl runs, for a person
-and for monitoring)."""
+"""Operating: ``doctor`` (a first look at the site), ``serve`` (the archive in Datasette),
+``runs`` (the crawl runs, for a person and for monitoring)."""
 
 from __future__ import annotations
 
@@ -148,4 +148,95 @@ def _runs_table(found: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = (serve, runs)
+#: Where fixture pairs of the real site live; each is a test (tests/test_captured.py).
+CAPTURED = Path("tests/fixtures/captured")
+
+
+@click.command()
+@click.option("--root", metavar="URL", help="The site to probe (default: the live site).")
+@click.option(
+    "--save",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Keep every page read as a fixture pair (NAME.http, NAME.json) in DIR.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="No requests: re-read the pairs in DIR (--save, default tests/fixtures/captured),"
+    " show each difference, rewrite their JSON.",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds between requests (default: the crawl's DOWNLOAD_DELAY).",
+)
+def doctor(root: str | None, save: str | None, update: bool, delay: float | None) -> int:
+    """A polite first look at the site, in one screen: robots.txt, the index, the RSS
+    feed, the archive calendar, the newest day and three of its articles (at most 12
+    requests, robots.txt obeyed). One line per page, then the verdict: 'ok', or one
+    line per problem and exit 1.
+
+    --save DIR turns what was read into fixture pairs: under tests/fixtures/captured/
+    each becomes a regression test. After extraction changes, --update shows how each
+    pair reads now and rewrites its JSON.
+
+    Examples:
+
+    \b
+        centrasia doctor
+        centrasia doctor --save tests/fixtures/captured/2026-11-25
+        centrasia doctor --update --save tests/fixtures/captured
+    """
+    if update:
+        return _update_pairs(Path(save) if save else CAPTURED)
+    from centrasia_crawler import settings
+    from centrasia_crawler.doctor import Doctor, save_pair, urllib_fetch
+    from centrasia_crawler.options import OptionError, check_root
+
+    try:
+        site = check_root(root or settings.CENTRASIA_ROOT_URL)
+    except OptionError as exc:
+        raise Failure(str(exc)) from None
+    fetch = urllib_fetch(settings.USER_AGENT, settings.DOWNLOAD_TIMEOUT, settings.DOWNLOAD_MAXSIZE)
+    probe = Doctor(
+        site, fetch, settings.USER_AGENT, settings.DOWNLOAD_DELAY if delay is None else delay
+    )
+    report = probe.run(lambda finding: click.echo(finding.line()))
+    if save:
+        try:
+            kept = [p for f in report.findings if (p := save_pair(Path(save), f))]
+        except OSError as exc:
+            raise Failure(f"cannot write to {save}: {exc.strerror or exc}") from None
+        click.echo(f"{len(kept)} fixture pairs written to {save}")
+    if report.problems:
+        for problem in report.problems:
+            click.echo(f"centrasia doctor: {problem}", err=True)
+        return EXIT_FAILED
+    click.echo(f"ok: {report.requests} requests, everything read")
+    return EXIT_OK
+
+
+def _update_pairs(directory: Path) -> int:
+    from centrasia_crawler.doctor import pairs, update_pair
+
+    if not directory.is_dir():
+        raise Failure(f"no fixture pairs: {directory} is not a directory")
+    found = changed = 0
+    unreadable = []
+    for path in pairs(directory):
+        found += 1
+        diff, readable = update_pair(path)
+        if diff:
+            click.echo(diff, nl=False)
+            changed += readable
+            if not readable:
+                unreadable.append(path)
+    click.echo(f"{found} fixture pairs, {changed} rewritten")
+    for path in unreadable:
+        click.echo(f"centrasia doctor: {path}: the page cannot be read any more; kept", err=True)
+    return EXIT_FAILED if unreadable else EXIT_OK
+
+
+COMMANDS = (doctor, serve, runs)

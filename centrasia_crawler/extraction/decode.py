@@ -49,21 +49,32 @@ def _codec(label: str | bytes | None) -> str | None:
     return "cp1252" if name in ("latin-1", "iso8859-1") else name
 
 
-def declared_encodings(data: bytes, content_type: str | None = None) -> list[str]:
-    """The encodings the bytes and their ``Content-Type`` declare, in order of authority."""
-    found: list[str] = []
+def declarations(data: bytes, content_type: str | None = None) -> list[tuple[str, str]]:
+    """``(encoding, where declared)`` for each encoding the bytes and their
+    ``Content-Type`` declare, in order of authority; ``where`` is ``BOM``, ``header``,
+    ``XML declaration`` or ``<meta>``."""
+    found: list[tuple[str, str]] = []
     for bom, name in _BOMS:
         if data.startswith(bom):
-            found.append(name)
+            found.append((name, "BOM"))
     if content_type:
         m = _CHARSET_RE.search(content_type)
-        found.append((_codec(m[1]) or "") if m else "")
+        found.append(((_codec(m[1]) or "") if m else "", "header"))
     head = data[:_HEAD_LIMIT]
     m_xml = _XML_DECL_RE.match(head)
     if m_xml:
-        found.append(_codec(m_xml[1]) or "")
-    found.extend(_codec(name) or "" for name in meta_charsets(head))
-    return [name for name in dict.fromkeys(found) if name]
+        found.append((_codec(m_xml[1]) or "", "XML declaration"))
+    found.extend((_codec(name) or "", "<meta>") for name in meta_charsets(head))
+    seen: dict[str, str] = {}
+    for name, where in found:
+        if name and name not in seen:
+            seen[name] = where
+    return list(seen.items())
+
+
+def declared_encodings(data: bytes, content_type: str | None = None) -> list[str]:
+    """The encodings the bytes and their ``Content-Type`` declare, in order of authority."""
+    return [name for name, _ in declarations(data, content_type)]
 
 
 def meta_charsets(head: bytes) -> list[str]:
@@ -96,26 +107,38 @@ def decode_document(data: bytes, content_type: str | None = None) -> str:
 
     Raises :class:`NotACentrasiaPage` for empty or binary input.
     """
+    return decode_reporting(data, content_type)[0]
+
+
+def decode_reporting(data: bytes, content_type: str | None = None) -> tuple[str, str, str]:
+    """``(text, encoding, how it was chosen)``, the last one of: where it was declared
+    (``header``, ``<meta>``, ...), ``... , bad bytes replaced``, ``sniffed`` (nothing
+    declared decodes the bytes), ``forced`` (nothing decodes them cleanly).
+
+    >>> decode_reporting("Привет".encode("cp1251"), "text/html")[1:]
+    ('cp1251', 'sniffed')
+    """
     if not data.strip():
         raise NotACentrasiaPage("empty document")
-    candidates = declared_encodings(data, content_type)
-    if b"\x00" in data[:_HEAD_LIMIT] and not any(c.startswith("utf-16") for c in candidates):
+    candidates = declarations(data, content_type)
+    if b"\x00" in data[:_HEAD_LIMIT] and not any(c.startswith("utf-16") for c, _ in candidates):
         raise NotACentrasiaPage("binary data, not a text document")
-    for name in candidates:
+    for name, where in candidates:
         try:
-            return data.decode(name).lstrip("\ufeff")
+            return data.decode(name).lstrip("\ufeff"), name, where
         except (UnicodeDecodeError, LookupError):
             continue
     # What the page declares fails somewhere: a few bad bytes in a page that is otherwise
     # what it says are replaced; a page in another encoding altogether is sniffed.
-    for name in candidates:
+    for name, where in candidates:
         text = data.decode(name, errors="replace")
         if text.count("\ufffd") <= max(8, len(data) // 500):
-            return text.lstrip("\ufeff")
+            return text.lstrip("\ufeff"), name, f"{where}, bad bytes replaced"
     for name in FALLBACK_ENCODINGS:
         try:
-            return data.decode(name).lstrip("\ufeff")
+            return data.decode(name).lstrip("\ufeff"), codecs.lookup(name).name, "sniffed"
         except UnicodeDecodeError:
             continue
     # Nothing decodes cleanly: keep what the document says it is, mark the bad bytes.
-    return data.decode((candidates or ["utf-8"])[0], errors="replace").lstrip("\ufeff")
+    name = candidates[0][0] if candidates else "utf-8"
+    return data.decode(name, errors="replace").lstrip("\ufeff"), name, "forced"
