@@ -1,4 +1,5 @@
-"""`centrasia coverage --plot`: articles per day, with the gaps marked (matplotlib).
+"""Charts: `centrasia coverage --plot` (articles per day, gaps marked) and `centrasia
+trend --plot` (matching articles by period, incomplete periods shaded); matplotlib.
 
 matplotlib is an optional extra (``pip install 'centrasia-crawler[plot]'``); it is
 imported only when a plot is asked for.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from centrasia_crawler.archive.queries import Coverage
 
@@ -53,3 +55,62 @@ def plot_coverage(cover: Coverage, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> Any:
+    """One line per query (the legend as typed), counts or shares by period, periods
+    whose archive is incomplete shaded; the date axis readable from a week to decades."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    except ImportError:
+        raise PlotUnavailable(
+            "--plot needs matplotlib: pip install 'centrasia-crawler[plot]'"
+        ) from None
+    from centrasia_crawler.archive.attention import period_start
+
+    queries = list(dict.fromkeys(r["query"] for r in rows))
+    labels = list(dict.fromkeys(r["period"] for r in rows))
+    starts = [period_start(label, by) for label in labels]  # type: ignore[arg-type]
+    x = [float(date2num(day)) for day in starts]
+    fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=100)
+    for query in queries:
+        values = [r for r in rows if r["query"] == query]
+        y = [(r["share"] or 0.0) * 100 if share else r["articles"] for r in values]
+        ax.plot(x, y, marker="o" if len(x) <= 60 else None, markersize=3, label=query)
+    ends = [*x[1:], x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)] if x else []
+    incomplete = [r["complete"] for r in rows if r["query"] == queries[0]] if queries else []
+    shaded = False
+    for start, end, complete in zip(x, ends, incomplete, strict=True):
+        if not complete:
+            ax.axvspan(
+                start,
+                end,
+                color="#999999",
+                alpha=0.25,
+                linewidth=0,
+                label=None if shaded else "archive incomplete",
+            )
+            shaded = True
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.set_ylabel("share of articles, %" if share else f"articles per {by}")
+    ax.set_ylim(bottom=0)
+    ax.set_title("centrasia.org: articles matching, by " + by)
+    ax.legend(loc="upper left", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_trend(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = trend_figure(rows, by, share)
+    try:
+        fig.savefig(path)
+    finally:
+        plt.close(fig)

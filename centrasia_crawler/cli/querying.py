@@ -1,5 +1,5 @@
-"""Querying the archive: ``search``, ``coverage``, ``stats``. Read-only; never imports
-Scrapy."""
+"""Querying the archive: ``search``, ``coverage``, ``stats``, and attention over time:
+``trend``, ``terms``. Read-only; never imports Scrapy."""
 
 from __future__ import annotations
 
@@ -189,4 +189,161 @@ def stats(archive: str, top: int, as_json: bool) -> int:
     return EXIT_OK
 
 
-COMMANDS = (search, coverage, stats)
+@click.command()
+@click.argument("queries", nargs=-1, required=True, metavar="QUERY [QUERY ...]")
+@click.option(
+    "--by",
+    type=click.Choice(["day", "week", "month", "year"]),
+    default="month",
+    show_default=True,
+    help="The period (weeks are ISO 8601: 2026-W07).",
+)
+@range_options
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of rows.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with the same columns.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    metavar="FILE.png|FILE.svg",
+    help="Draw one line per query; incomplete periods shaded (matplotlib).",
+)
+@click.option("--share", is_flag=True, help="Plot the share of all articles, not counts.")
+def trend(
+    queries: tuple[str, ...],
+    by: str,
+    since: Any,
+    until: Any,
+    archive: str,
+    as_json: bool,
+    as_csv: bool,
+    plot: str | None,
+    share: bool,
+) -> int:
+    """How many articles match each QUERY per period, against all archived articles.
+
+    Queries match as in 'centrasia search' (every form of a word, "phrases", OR, NOT,
+    NEAR). A period is complete when every day of it had its listing read and no listed
+    article is missing: '*' marks the others, so a 0 there may only mean not crawled.
+
+    Examples:
+
+    \b
+        centrasia trend Казахстан Кыргызстан --since 2020-01-01
+        centrasia trend '"Центральная Азия"' --by year --plot asia.png --share
+        centrasia trend Жапаров --by week --json
+    """
+    from centrasia_crawler.archive.attention import TREND_KEYS
+    from centrasia_crawler.archive.attention import trend as archive_trend
+    from centrasia_crawler.archive.morph import QueryError
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    with open_archive(archive) as store:
+        try:
+            rows = archive_trend(store, queries, by, since, until)  # type: ignore[arg-type]
+        except QueryError as exc:
+            raise Failure(str(exc)) from None
+    if plot:
+        if not rows:
+            raise Failure("nothing to plot: the archive has no articles in that range")
+        from centrasia_crawler.plot import PlotUnavailable, plot_trend
+
+        try:
+            plot_trend(rows, by, Path(plot), share)
+        except PlotUnavailable as exc:
+            raise Failure(str(exc)) from None
+        except (OSError, ValueError) as exc:
+            raise Failure(f"cannot write {plot}: {exc}") from None
+    if as_json:
+        _print_json(rows)
+    elif as_csv:
+        import csv
+        import sys
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=TREND_KEYS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        click.echo(_trend_table(rows, queries))
+        if plot:
+            click.echo(f"plot written to {plot}")
+    return EXIT_OK
+
+
+def _trend_table(rows: list[dict[str, Any]], queries: tuple[str, ...]) -> str:
+    if not rows:
+        return "the archive has no articles in that range"
+    by_period: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        by_period.setdefault(r["period"], {})[r["query"]] = r
+    width = max(len("period"), *(len(p) for p in by_period))
+    columns = [max(len(q), 16) for q in queries]
+    head = "period".ljust(width) + "".join(
+        f"  {q:>{w}}" for q, w in zip(queries, columns, strict=True)
+    )
+    lines = [head + "    total"]
+    for period, cells in by_period.items():
+        first = cells[queries[0]]
+        parts = []
+        for q, w in zip(queries, columns, strict=True):
+            r = cells[q]
+            shown = f"{r['articles']} ({r['share']:.1%})" if r["share"] is not None else "0"
+            parts.append(f"  {shown:>{w}}")
+        flag = "" if first["complete"] else "  *"
+        lines.append(period.ljust(width) + "".join(parts) + f"  {first['total']:7d}{flag}")
+    if any(not r["complete"] for r in rows):
+        lines.append(
+            "* the archive is incomplete for this period (days not crawled or articles missing)"
+        )
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("query")
+@archive_option()
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Entries per list."
+)
+@json_option
+def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
+    """The words (lemmas) most characteristic of the articles matching QUERY against
+    the whole archive, stop words removed; their top sources, attributions and days.
+
+    The score is the log-odds ratio with an informative Dirichlet prior ("Fightin'
+    Words", Monroe et al. 2008): a z-score, higher = more characteristic. Over 2,000
+    matching articles, a random sample of 2,000 is read (the output says so).
+
+    Examples:
+
+    \b
+        centrasia terms Жапаров
+        centrasia terms '"редкоземельные металлы"' --limit 10 --json
+    """
+    from centrasia_crawler.archive.attention import terms as archive_terms
+    from centrasia_crawler.archive.morph import QueryError
+
+    with open_archive(archive) as store:
+        try:
+            found = archive_terms(store, query, limit)
+        except QueryError as exc:
+            raise Failure(str(exc)) from None
+    if as_json:
+        _print_json(found)
+        return EXIT_OK
+    matched, read = found["matched"], found["sample"]
+    click.echo(f"{matched} articles match {query!r}")
+    if read < matched:
+        click.echo(f"words from a random sample of {read} of them")
+    if not matched:
+        return EXIT_OK
+    click.echo("characteristic words (count, score):")
+    for t in found["terms"]:
+        click.echo(f"  {t['count']:7d}  {t['score']:8.2f}  {t['term']}")
+    for name, key in (("sources", "name"), ("attributions", "name"), ("days", "day")):
+        click.echo(f"top {name}:")
+        for entry in found[name]:
+            click.echo(f"  {entry['count']:7d}  {entry[key]}")
+    return EXIT_OK
+
+
+COMMANDS = (search, coverage, stats, trend, terms)

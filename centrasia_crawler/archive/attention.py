@@ -1,0 +1,268 @@
+"""Attention over time, as media researchers measure it: ``centrasia trend`` and
+``centrasia terms``.
+
+Every query matches as ``centrasia search`` does (any form of a word, phrases, FTS5
+operators). A period counts the articles published in it that match, against all the
+articles archived for it; a period is *complete* only when every one of its days had its
+listing read and no listed article is missing (robots.txt's refusals aside), so a zero
+in a period never crawled is told apart from a zero the site wrote.
+
+Characteristic words (``terms``) are scored with the log-odds ratio with an informative
+Dirichlet prior (Monroe, Colaresi and Quinn 2008, "Fightin' Words"): the lemmas of the
+matching articles (a random sample of them on a large result) against the lemmas of the
+whole archive, which come from the morphological index itself (fts5vocab), so nothing
+but the sample is re-read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any, Final, Literal
+
+from centrasia_crawler.archive.morph import QueryError, QueryExpander
+from centrasia_crawler.archive.queries import coverage
+from centrasia_crawler.archive.store import Archive
+from centrasia_crawler.normalize.morphology import JOIN, morphology
+
+Period = Literal["day", "week", "month", "year"]
+PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month", "year")
+#: On a larger result, ``terms`` reads a random sample of this many matching articles.
+SAMPLE: Final = 2000
+#: The prior's weight (alpha_0): the pseudo-count spread over the vocabulary in
+#: proportion to each lemma's share of the archive.
+PRIOR: Final = 1000.0
+#: A lemma must occur this many times in the articles read to be listed.
+MIN_COUNT: Final = 3
+TREND_KEYS: Final = ("query", "period", "articles", "total", "share", "complete")
+
+
+def period_of(day: dt.date, by: Period) -> str:
+    """The label of the period ``day`` falls in: ``2026-02-19``, ``2026-W08`` (ISO
+    8601 week), ``2026-02``, ``2026``."""
+    if by == "day":
+        return day.isoformat()
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "month":
+        return f"{day.year}-{day.month:02d}"
+    return str(day.year)
+
+
+def period_start(label: str, by: Period) -> dt.date:
+    """The first day of a period, from its label."""
+    if by == "day":
+        return dt.date.fromisoformat(label)
+    if by == "week":
+        year, week = label.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    if by == "month":
+        return dt.date.fromisoformat(f"{label}-01")
+    return dt.date(int(label), 1, 1)
+
+
+def _days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
+    return (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+
+
+def _match(conn: sqlite3.Connection, query: str) -> str:
+    return QueryExpander(conn).expand(query)
+
+
+def _bounds(
+    archive: Archive, since: dt.date | None, until: dt.date | None
+) -> tuple[dt.date, dt.date] | None:
+    low, high = archive.conn.execute(
+        "SELECT min(d), max(d) FROM (SELECT min(published_date) AS d FROM articles"
+        " UNION ALL SELECT max(published_date) FROM articles"
+        " UNION ALL SELECT min(listed_on) FROM listings UNION ALL SELECT max(listed_on) FROM listings)"
+    ).fetchone()
+    if low is None and (since is None or until is None):
+        return None
+    first = since or dt.date.fromisoformat(low)
+    last = until or dt.date.fromisoformat(high)
+    return (first, last) if first <= last else None
+
+
+def trend(
+    archive: Archive,
+    queries: Sequence[str],
+    by: Period = "month",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """One row per query and period, in order: the matching articles, all articles
+    archived in the period, the share, and whether the period is complete. Every period
+    of the range is there, empty ones as 0. Raises :class:`QueryError` on a bad query."""
+    bounds = _bounds(archive, since, until)
+    if bounds is None:
+        return []
+    first, last = bounds
+    lo, hi = first.isoformat(), last.isoformat()
+    conn = archive.conn
+    labels = list(dict.fromkeys(period_of(day, by) for day in _days(first, last)))
+    totals: Counter[str] = Counter()
+    for day, n in conn.execute(
+        "SELECT published_date, count(*) FROM articles WHERE published_date BETWEEN ? AND ?"
+        " GROUP BY published_date",
+        (lo, hi),
+    ):
+        totals[period_of(dt.date.fromisoformat(day), by)] += n
+    cover = coverage(archive, first, last).days
+    complete = dict.fromkeys(labels, bool(cover))  # an empty archive crawled nothing
+    for day in cover:
+        if not day.listed or day.missing:
+            complete[period_of(dt.date.fromisoformat(day.day), by)] = False
+    rows = []
+    for query in queries:
+        counts: Counter[str] = Counter()
+        sql = (
+            "SELECT a.published_date, count(*) FROM articles_morph"
+            " JOIN articles a ON a.st = articles_morph.rowid"
+            " WHERE articles_morph MATCH ? AND a.published_date BETWEEN ? AND ?"
+            " GROUP BY a.published_date"
+        )
+        try:
+            found = conn.execute(sql, (_match(conn, query), lo, hi)).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise QueryError(f"bad search query {query!r}: {exc}") from None
+        for day, n in found:
+            counts[period_of(dt.date.fromisoformat(day), by)] += n
+        for label in labels:
+            total = totals[label]
+            rows.append(
+                {
+                    "query": query,
+                    "period": label,
+                    "articles": counts[label],
+                    "total": total,
+                    "share": round(counts[label] / total, 6) if total else None,
+                    "complete": complete[label],
+                }
+            )
+    return rows
+
+
+# --- characteristic words -------------------------------------------------------------
+
+
+@cache
+def stop_lemmas() -> frozenset[str]:
+    """Russian stop words (the stop-words package's list, all of it), ё folded."""
+    from stop_words import get_stop_words
+
+    return frozenset(w.replace("ё", "е") for w in get_stop_words("ru"))
+
+
+def _listable(term: str) -> bool:
+    """A lemma (or the lemmas of an ambiguous form) worth listing: a word of at least two
+    letters, none of its readings a stop word."""
+    lemmas = term.split(JOIN)
+    return all(len(lemma) > 1 and lemma.isalpha() for lemma in lemmas) and not any(
+        lemma in stop_lemmas() for lemma in lemmas
+    )
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's (and FTS5's) variable-length integers."""
+    out, i = [], 0
+    while i < len(blob):
+        value = 0
+        for k in range(9):
+            byte = blob[i]
+            i += 1
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def archive_tokens(conn: sqlite3.Connection) -> int:
+    """Tokens in the morphological index, title and body: FTS5 keeps the totals (for
+    bm25) in its ``averages`` record, row 1 of its data table."""
+    row = conn.execute("SELECT block FROM articles_morph_data WHERE id = 1").fetchone()
+    if row is None:
+        return 0
+    return sum(_varints(bytes(row[0]))[1:])
+
+
+def _ranked(conn: sqlite3.Connection, match: str, column: str, limit: int) -> list[tuple[str, int]]:
+    return conn.execute(
+        f"SELECT a.{column}, count(*) AS n FROM articles_morph"
+        " JOIN articles a ON a.st = articles_morph.rowid"
+        f" WHERE articles_morph MATCH ? AND a.{column} IS NOT NULL"
+        f" GROUP BY a.{column} ORDER BY n DESC, a.{column} LIMIT ?",
+        (match, limit),
+    ).fetchall()
+
+
+def terms(
+    archive: Archive, query: str, limit: int = 30, sample: int = SAMPLE, seed: int = 0
+) -> dict[str, Any]:
+    """The lemmas most characteristic of the articles matching ``query`` against the
+    whole archive, with the top sources, attributions and days of those articles."""
+    conn = archive.conn
+    match = _match(conn, query)
+    try:
+        sts = [
+            st
+            for (st,) in conn.execute(
+                "SELECT rowid FROM articles_morph WHERE articles_morph MATCH ?", (match,)
+            )
+        ]
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"bad search query {query!r}: {exc}") from None
+    read = sorted(random.Random(seed).sample(sts, sample)) if len(sts) > sample else sts
+    morph = morphology()
+    focus: Counter[str] = Counter()
+    for start in range(0, len(read), 500):
+        chunk = read[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for title, body in conn.execute(
+            f"SELECT title, body FROM articles WHERE st IN ({marks})", chunk
+        ):
+            focus.update(morph.index_text(title).split())
+            focus.update(morph.index_text(body).split())
+    n_focus = sum(focus.values())
+    n_all = max(archive_tokens(conn), n_focus)
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.centrasia_vocab USING fts5vocab(main, 'articles_morph', 'row')"
+    )
+    scored = []
+    for term, count in focus.items():
+        if count < MIN_COUNT or not _listable(term):
+            continue
+        row = conn.execute(
+            "SELECT cnt FROM temp.centrasia_vocab WHERE term = ?", (term,)
+        ).fetchone()
+        background = max(row[0] if row else 0, count)
+        alpha = PRIOR * background / n_all
+        delta = math.log((count + alpha) / (n_focus + PRIOR - count - alpha)) - math.log(
+            (background + alpha) / (n_all + PRIOR - background - alpha)
+        )
+        z = delta / math.sqrt(1 / (count + alpha) + 1 / (background + alpha))
+        scored.append((z, term, count))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return {
+        "matched": len(sts),
+        "sample": len(read),
+        "terms": [
+            {"term": term.replace(JOIN, "/"), "count": count, "score": round(z, 3)}
+            for z, term, count in scored[:limit]
+        ],
+        "sources": [{"name": n, "count": c} for n, c in _ranked(conn, match, "source", limit)],
+        "attributions": [
+            {"name": n, "count": c} for n, c in _ranked(conn, match, "attribution", limit)
+        ],
+        "days": [{"day": d, "count": c} for d, c in _ranked(conn, match, "published_date", limit)],
+    }
