@@ -81,7 +81,8 @@ def _bounds(
     low, high = archive.conn.execute(
         "SELECT min(d), max(d) FROM (SELECT min(published_date) AS d FROM articles"
         " UNION ALL SELECT max(published_date) FROM articles"
-        " UNION ALL SELECT min(listed_on) FROM listings UNION ALL SELECT max(listed_on) FROM listings)"
+        " UNION ALL SELECT min(listed_on) FROM listings"
+        " UNION ALL SELECT max(listed_on) FROM listings)"
     ).fetchone()
     if low is None and (since is None or until is None):
         return None
@@ -236,7 +237,8 @@ def terms(
     n_focus = sum(focus.values())
     n_all = max(archive_tokens(conn), n_focus)
     conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.centrasia_vocab USING fts5vocab(main, 'articles_morph', 'row')"
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.centrasia_vocab"
+        " USING fts5vocab(main, 'articles_morph', 'row')"
     )
     scored = []
     for term, count in focus.items():
