@@ -221,3 +221,55 @@ def test_terms_reads_a_sample_of_a_large_result(world: World) -> None:
     assert full["matched"] == sampled["matched"] > 10
     assert (full["sample"], sampled["sample"]) == (full["matched"], 10)
     assert sampled == terms(store, "нефть", sample=10)  # the same sample each time
+
+
+def test_parquet_reads_back_to_the_jsonl_rows(world: World, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "articles.parquet"
+    done = centrasia(
+        "export", "--format", "parquet", "-o", str(out), "--archive", str(world.archive)
+    )
+    assert done.returncode == 0, done.stderr
+    jsonl = centrasia("export", "--archive", str(world.archive)).stdout.splitlines()
+    expected = [json.loads(line) for line in jsonl]
+    table = pq.read_table(out)
+    assert str(table.schema.field("published_at").type) == "timestamp[ms, tz=Europe/Moscow]"
+    assert str(table.schema.field("published_date").type) == "date32[day]"
+    assert str(table.schema.field("st").type) == "int64"
+    rows = table.to_pylist()
+    assert len(rows) == len(expected) > 100
+    for got, want in zip(rows, expected, strict=True):
+        back = {
+            k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
+            for k, v in got.items()
+        }
+        back["time_mismatch"] = int(back["time_mismatch"])
+        assert back == want
+
+
+def test_parquet_keeps_each_offset_of_the_sites_clock(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "archive.sqlite"
+    shown = ["2012-05-01T10:00:00+04:00", "2026-02-19T12:30:00+03:00"]
+    with Archive.open(path) as store:
+        store.write_batch(
+            [
+                {
+                    "st": 1335852000 + i,
+                    "url": f"https://centrasia.org/newsA.php?st={i}",
+                    "title": "Заголовок",
+                    "published_at": when,
+                    "body": "Текст.",
+                }
+                for i, when in enumerate(shown)
+            ]
+        )
+    out = tmp_path / "a.parquet"
+    done = centrasia("export", "--format", "parquet", "-o", str(out), "--archive", str(path))
+    assert done.returncode == 0, done.stderr
+    assert [t.isoformat() for t in pq.read_table(out)["published_at"].to_pylist()] == shown
+
+
+def test_parquet_needs_a_file(world: World) -> None:
+    done = centrasia("export", "--format", "parquet", "--archive", str(world.archive))
+    assert done.returncode == 2 and "give -o FILE.parquet" in done.stderr

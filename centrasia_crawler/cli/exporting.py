@@ -1,4 +1,5 @@
-"""Exporting: ``export`` (articles as JSON Lines or CSV) and ``export-warc`` (raw pages).
+"""Exporting: ``export`` (articles as JSON Lines, CSV or Parquet) and ``export-warc``
+(raw pages).
 Streamed in constant memory; never imports Scrapy."""
 
 from __future__ import annotations
@@ -19,25 +20,40 @@ from centrasia_crawler.cli.common import (
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
 )
 @range_options
 @click.option("-o", "--output", metavar="FILE", help="Write here (default: standard output).")
 def export(fmt: str, since: Any, until: Any, archive: str, output: str | None) -> int:
-    """Stream every article (oldest first) as JSON Lines or CSV, in constant memory.
+    """Stream every article (oldest first) as JSON Lines, CSV or Parquet (typed columns,
+    the [parquet] extra: pyarrow), in constant memory.
 
-    Example:
+    Examples:
 
     \b
         centrasia export --format csv --since 2026-01-01 -o january.csv
+        centrasia export --format parquet -o articles.parquet
     """
     from centrasia_crawler.archive.queries import Filters, export_rows
-    from centrasia_crawler.exports import write_csv, write_jsonl
+    from centrasia_crawler.exports import ParquetUnavailable, write_csv, write_jsonl, write_parquet
 
     write = write_jsonl if fmt == "jsonl" else write_csv
+    if fmt == "parquet" and output in (None, "-"):
+        raise Failure("--format parquet writes a file: give -o FILE.parquet")
     with open_archive(archive) as store:
         rows = export_rows(store, Filters(since=since, until=until))
-        if output in (None, "-"):
+        if fmt == "parquet":
+            try:
+                count = write_parquet(rows, str(output))
+            except ParquetUnavailable as exc:
+                raise Failure(str(exc)) from None
+            except OSError as exc:
+                raise Failure(f"cannot write {output}: {exc.strerror or exc}") from None
+        elif output in (None, "-"):
             count = write(rows, sys.stdout)
         else:
             try:
