@@ -273,3 +273,52 @@ def test_parquet_keeps_each_offset_of_the_sites_clock(tmp_path: Path) -> None:
 def test_parquet_needs_a_file(world: World) -> None:
     done = centrasia("export", "--format", "parquet", "--archive", str(world.archive))
     assert done.returncode == 2 and "give -o FILE.parquet" in done.stderr
+
+
+def datasette_json(path: Path, url: str) -> Any:
+    """A page of ``centrasia serve``'s Datasette, in-process (its metadata, its settings,
+    the package's plugin), as JSON rows."""
+    pytest.importorskip("datasette")
+    import asyncio
+
+    from datasette.app import Datasette
+
+    from centrasia_crawler.serve import SETTINGS, metadata
+
+    async def get() -> Any:
+        ds = Datasette([str(path)], metadata=metadata(path.stem), settings=SETTINGS)
+        await ds.invoke_startup()
+        response = await ds.client.get(url)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return asyncio.run(get())
+
+
+def test_datasette_trend_by_month_and_top_sources_for(world: World) -> None:
+    rows = datasette_json(world.archive, "/archive/trend_by_month.json?q=плотины&_shape=array")
+    store = Archive.open(world.archive, readonly=True)
+    expected = trend(store, ["плотина"], "month")  # the archive's months
+    assert [(r["month"], r["articles"], r["total"]) for r in rows] == [
+        (e["period"], e["articles"], e["total"]) for e in expected
+    ]
+    sources = datasette_json(world.archive, "/archive/top_sources_for.json?q=плотиной&_shape=array")
+    assert sources == [{"source": "Азия-Плюс", "articles": 6}]
+
+
+def test_datasette_articles_per_day_is_complete_past_1000_days(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    first = dt.date(2023, 1, 1)
+    rows = []
+    for n in range(1200):
+        day = first + dt.timedelta(days=n)
+        st = int(dt.datetime(day.year, day.month, day.day, 12).timestamp())
+        rows.append(
+            {"st": st, "url": f"https://centrasia.org/newsA.php?st={st}", "title": "Т"}
+            | {"published_at": f"{day}T12:00:00+03:00", "body": "Текст."}
+        )
+    with Archive.open(path) as store:
+        store.write_batch(rows)
+    days = datasette_json(path, "/archive/articles_per_day.json?_shape=array")
+    assert len(days) == 1200
+    assert days[-1] == {"published_date": "2023-01-01", "articles": 1}
