@@ -449,8 +449,8 @@ def test_stopping_serve_stops_datasette_and_removes_its_file(
             server.wait()
     assert not any("datasette" in command for command in running_children().values())
     assert list(tmp.iterdir()) == []
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", port))  # nothing listens there any more
+    with socket.socket() as s, pytest.raises(ConnectionRefusedError):
+        s.connect(("127.0.0.1", port))  # nothing listens there any more
 
 
 def test_runs_shows_the_crawls_that_built_the_archive(built: Built) -> None:
