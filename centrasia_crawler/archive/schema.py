@@ -170,8 +170,20 @@ CREATE TABLE archive_meta (
 );
 """
 
+#: Version 6: raw pages compressed with Zstandard dictionaries trained on the archive's
+#: own pages (centrasia_crawler.archive.pages); zlib bodies keep reading.
+V6: Final = """
+CREATE TABLE compression_dicts (
+    id INTEGER PRIMARY KEY,
+    trained_at TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    sample_bytes INTEGER NOT NULL,
+    dict BLOB NOT NULL
+);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -276,9 +288,21 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
         "Raw response bodies, compressed, each distinct body once.",
         {
             "digest": "SHA-256 of the body",
-            "encoding": "compression: zlib",
+            "encoding": "compression: zstd:N (Zstandard with compression_dicts N), zstd, or"
+            " zlib (bodies written before schema 6)",
             "size": "bytes before compression",
             "body": "the compressed body",
+        },
+    ),
+    "compression_dicts": (
+        "Zstandard dictionaries the raw pages are compressed with, trained on the archive's"
+        " own pages (the first by the writer, later ones by centrasia compact).",
+        {
+            "id": "dictionary id (page_bodies.encoding zstd:id)",
+            "trained_at": "when it was trained (UTC)",
+            "samples": "bodies it was trained on",
+            "sample_bytes": "their bytes",
+            "dict": "the dictionary (zstandard's format)",
         },
     ),
     "crawl_runs": (

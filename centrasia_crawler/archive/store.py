@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from centrasia_crawler.archive import pages as pages_codec
 from centrasia_crawler.archive.morph import build_index, index_articles, indexed_upto
 from centrasia_crawler.archive.schema import SCHEMA_VERSION, fold_yo, migrate, schema_version
 
@@ -128,7 +128,7 @@ class RawPage:
         return None
 
 
-#: Every stored fetch with its body, as _raw_page reads it; a WHERE/ORDER may follow.
+#: Every stored fetch with its body, as Archive._raw_page reads it; a WHERE/ORDER may follow.
 _PAGE_SELECT: Final = (
     "SELECT p.url, p.status, p.headers, b.body, b.encoding, p.fetched_at, p.kind, p.st,"
     " p.extraction_error FROM pages p JOIN page_bodies b ON b.digest = p.digest"
@@ -143,6 +143,7 @@ class Archive:
         conn.create_function("fold", 1, _fold, deterministic=True)
         self.conn = conn
         self.path = path
+        self._codec: pages_codec.Codec | None = None
 
     @cached_property
     def db(self) -> sqlite_utils.Database:
@@ -229,12 +230,23 @@ class Archive:
     def count(self, table: str) -> int:
         return int(self.db.table(table).count)
 
+    @property
+    def codec(self) -> pages_codec.Codec:
+        """Compresses and reads raw page bodies (created on first use)."""
+        if self._codec is None:
+            self._codec = pages_codec.Codec(self.conn)
+        return self._codec
+
+    def _raw_page(self, row: Sequence[Any]) -> RawPage:
+        body = self.codec.decompress(row[4], row[3])
+        return RawPage(row[0], row[1], json.loads(row[2]), body, row[5], row[6], row[7], row[8])
+
     def page_body(self, url: str) -> RawPage | None:
         """The most recently fetched raw page of ``url``."""
         row = self.conn.execute(
             f"{_PAGE_SELECT} WHERE p.url = ? ORDER BY p.id DESC LIMIT 1", (url,)
         ).fetchone()
-        return None if row is None else _raw_page(row)
+        return None if row is None else self._raw_page(row)
 
     def latest_pages(self, kinds: Sequence[str] = ("article", "listing")) -> Iterator[RawPage]:
         """The most recent fetch of every URL of these kinds, oldest URL first (streamed)."""
@@ -245,12 +257,12 @@ class Archive:
             list(kinds),
         )
         for row in cursor:
-            yield _raw_page(row)
+            yield self._raw_page(row)
 
     def all_pages(self) -> Iterator[RawPage]:
         """Every stored fetch, oldest first (streamed)."""
         for row in self.conn.execute(f"{_PAGE_SELECT} ORDER BY p.id"):
-            yield _raw_page(row)
+            yield self._raw_page(row)
 
     # Writes -------------------------------------------------------------------------
 
@@ -365,14 +377,29 @@ class Archive:
                     "run_id": run_id,
                 }
             )
-        self.db.table("page_bodies").insert_all(
-            (
-                {"digest": d, "encoding": "zlib", "size": len(b), "body": zlib.compress(b, 6)}
-                for d, b in bodies.items()
-            ),
-            ignore=True,  # each distinct body is stored once
-        )
+        marks = ",".join("?" * len(bodies))
+        stored = {
+            d
+            for (d,) in self.conn.execute(
+                f"SELECT digest FROM page_bodies WHERE digest IN ({marks})", list(bodies)
+            )
+        }
+        codec = self.codec
+        fresh = []
+        for digest, body in bodies.items():
+            if digest not in stored:  # each distinct body is stored once
+                encoding, blob = codec.compress(body)
+                fresh.append(
+                    {"digest": digest, "encoding": encoding, "size": len(body), "body": blob}
+                )
+        self.db.table("page_bodies").insert_all(fresh)
         self.db.table("pages").insert_all(rows)
+        if codec.current is None and fresh:
+            count = self.conn.execute("SELECT count(*) FROM page_bodies").fetchone()[0]
+            if count >= pages_codec.TRAIN_AT:  # enough of the site's pages to learn from
+                dict_id = pages_codec.train(self.conn, codec, now)
+                if dict_id is not None:
+                    pages_codec.recompress(self.conn, codec, dict_id, in_transaction=True)
         return len(rows)
 
     # Runs ---------------------------------------------------------------------------
@@ -419,11 +446,6 @@ class Archive:
 
 def _fold(text: str | None) -> str | None:
     return None if text is None else fold_yo(text).casefold()
-
-
-def _raw_page(row: Sequence[Any]) -> RawPage:
-    body = zlib.decompress(row[3]) if row[4] == "zlib" else bytes(row[3])
-    return RawPage(row[0], row[1], json.loads(row[2]), body, row[5], row[6], row[7], row[8])
 
 
 _COLUMNS: Final = ",".join(ARTICLE_COLUMNS)

@@ -1,0 +1,152 @@
+"""Raw pages compressed with Zstandard dictionaries trained on the archive's own pages:
+byte-identical reads, old zlib rows, centrasia compact, a kill half-way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from centrasia_crawler.archive import Archive, RawPage
+from centrasia_crawler.archive import pages as codec
+from tests.crawling import centrasia, crawl
+from tests.replica.server import serve
+
+
+def stored(path: Path) -> tuple[list[str], int]:
+    with Archive.open(path, readonly=True) as store:
+        encodings = [e for (e,) in store.conn.execute("SELECT encoding FROM page_bodies")]
+        total = store.conn.execute(
+            "SELECT (SELECT sum(length(body)) FROM page_bodies)"
+            " + (SELECT coalesce(sum(length(dict)), 0) FROM compression_dicts)"
+        ).fetchone()[0]
+    return encodings, total
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("markup", ["table", "div"])
+def test_a_300_article_crawl_reads_back_byte_identical_and_small(
+    markup: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive.sqlite"
+    with serve(days=6, per_day=50, markup=markup) as replica:
+        days = replica.site.day_list()
+        crawl(replica, archive, f"since={days[-1]}", f"until={days[0]}")
+        with Archive.open(archive, readonly=True) as store:
+            pages = list(store.all_pages())
+            for page in pages:
+                parts = urlsplit(page.url)
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                assert page.body == replica.render(path), page.url
+    assert len(pages) > 300
+    encodings, total = stored(archive)
+    assert set(encodings) == {"zstd:1"}  # trained once 200 pages were in, all recompressed
+    warc = tmp_path / "archive.warc.gz"
+    assert centrasia("export-warc", str(warc), "--archive", str(archive)).returncode == 0
+    check = subprocess.run(
+        [str(Path(sys.executable).parent / "warcio"), "check", str(warc)], capture_output=True
+    )
+    assert check.returncode == 0
+    ratio = total / warc.stat().st_size
+    print(f"{markup}: {total:,} bytes stored (dictionary included), {ratio:.2f} of WARC.gz")
+    assert ratio <= 0.40  # issue 15's target is 0.35: not reached on the replica (see README)
+
+
+def page(n: int, body: bytes) -> RawPage:
+    url = f"https://centrasia.org/newsA.php?st={1771000000 + n}"
+    return RawPage(url, 200, {"Content-Type": ["text/html; charset=utf-8"]}, body, "t")
+
+
+def bodies(count: int, start: int = 0) -> list[bytes]:
+    layout = "<html><head><title>ЦентрАзия</title></head><body><div id=menu>" + "".join(
+        f"<a href=/news{i}.php>Раздел {i}</a>" for i in range(40)
+    )
+    return [
+        f"{layout}<h1>Статья {n}</h1><p>{'Текст статьи ' * (n % 7 + 3)}{n}</p></body>".encode()
+        for n in range(start, start + count)
+    ]
+
+
+def test_the_first_dictionary_is_trained_at_200_pages(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    first = bodies(150)
+    with Archive.open(path) as store:
+        store.write_batch(pages=[page(n, b) for n, b in enumerate(first)])
+        assert {e for (e,) in store.conn.execute("SELECT encoding FROM page_bodies")} == {"zstd"}
+        more = bodies(100, start=150)
+        store.write_batch(pages=[page(150 + n, b) for n, b in enumerate(more)])
+        assert {e for (e,) in store.conn.execute("SELECT encoding FROM page_bodies")} == {"zstd:1"}
+        back = [p.body for p in store.all_pages()]
+    assert back == first + more
+
+
+def test_bodies_written_with_zlib_before_schema_6_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    old = bodies(3)
+    with Archive.open(path) as store:  # as schema 5 wrote them: zlib, no dictionaries
+        for n, body in enumerate(old):
+            digest = f"{n:064x}"
+            store.conn.execute(
+                "INSERT INTO page_bodies (digest, encoding, size, body) VALUES (?, 'zlib', ?, ?)",
+                (digest, len(body), zlib.compress(body, 6)),
+            )
+            store.conn.execute(
+                "INSERT INTO pages (url, status, headers, fetched_at, digest)"
+                " VALUES (?, 200, '{}', 't', ?)",
+                (page(n, body).url, digest),
+            )
+    with Archive.open(path, readonly=True) as store:
+        assert [p.body for p in store.all_pages()] == old
+
+
+def test_compact_retrains_recompresses_and_drops_the_old_dictionary(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    every = bodies(300)
+    with Archive.open(path) as store:
+        store.write_batch(pages=[page(n, b) for n, b in enumerate(every)])
+    done = centrasia("compact", "--archive", str(path), "--vacuum")
+    assert done.returncode == 0, done.stderr
+    assert "300 pages:" in done.stdout and "dictionary 2" in done.stdout
+    assert "300 of 300 pages recompressed" in done.stderr
+    with Archive.open(path, readonly=True) as store:
+        assert [i for (i,) in store.conn.execute("SELECT id FROM compression_dicts")] == [2]
+        assert {e for (e,) in store.conn.execute("SELECT encoding FROM page_bodies")} == {"zstd:2"}
+        assert [p.body for p in store.all_pages()] == every
+
+
+def test_compact_stopped_half_way_reads_and_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "archive.sqlite"
+    every = bodies(300)
+    with Archive.open(path) as store:
+        store.write_batch(pages=[page(n, b) for n, b in enumerate(every)])
+    monkeypatch.setattr(codec, "BATCH", 100)
+
+    def killed(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # stopped after the first batch was committed
+
+    with Archive.open(path) as store, pytest.raises(KeyboardInterrupt):
+        codec.compact(store.conn, "t", killed)
+    with Archive.open(path, readonly=True) as store:
+        encodings = [e for (e,) in store.conn.execute("SELECT encoding FROM page_bodies")]
+        assert sorted(set(encodings)) == ["zstd:1", "zstd:2"] and encodings.count("zstd:2") == 100
+        assert [p.body for p in store.all_pages()] == every
+        assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    done = centrasia("compact", "--archive", str(path))
+    assert done.returncode == 0, done.stderr
+    with Archive.open(path, readonly=True) as store:
+        assert {e for (e,) in store.conn.execute("SELECT encoding FROM page_bodies")} == {"zstd:3"}
+        assert [p.body for p in store.all_pages()] == every
+
+
+def test_compact_of_an_archive_without_pages_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    Archive.open(path).close()
+    done = centrasia("compact", "--archive", str(path))
+    assert done.returncode == 1
+    assert done.stderr == "centrasia compact: 0 stored pages: too few to train a dictionary on\n"
