@@ -225,3 +225,64 @@ def test_an_upgrade_killed_half_way_finishes_at_the_next_open(tmp_path: Path) ->
         assert reopened.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         found = search(reopened, "Бишкек", limit=100_000)
         assert len(found) == 30_000
+
+
+def vocabulary(conn: sqlite3.Connection) -> tuple[dict[str, int], dict[str, int]]:
+    """The index's own count of every term (fts5vocab), and morph_counts'."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.v USING fts5vocab(main, 'articles_morph', 'row')"
+    )
+    index = dict(conn.execute("SELECT term, cnt FROM temp.v"))
+    kept = dict(conn.execute("SELECT term, occurrences FROM morph_counts WHERE occurrences > 0"))
+    return index, kept
+
+
+def test_term_counts_follow_the_index_through_revisions(store: Archive) -> None:
+    store.write_batch([article(30, "Встреча в Бишкеке", "Бишкек и Ош: встреча министров.")])
+    store.write_batch([article(30, "Встреча в Оше", "Ош принимает встречу.")])  # a revision
+    index, kept = vocabulary(store.conn)
+    assert index and index == kept
+    assert "бишкек" not in kept and kept["принимать"] == 1  # the old text counted out
+
+
+def many(n: int) -> list[dict[str, Any]]:
+    words = "Бишкек Ош Ташкент Самарканд Алматы Душанбе страна встреча министр".split()
+    return [
+        article(st, f"Новость {st}", " ".join(words[(st * k) % len(words)] for k in range(1, 30)))
+        for st in range(1, n + 1)
+    ]
+
+
+def test_a_rebuild_on_worker_processes_equals_the_index_written_with_the_articles(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        for start in range(0, 9000, 1000):
+            store.write_batch(many(9000)[start : start + 1000])
+        before = vocabulary(store.conn)
+        store.conn.execute("UPDATE archive_meta SET value = 'old' WHERE key = 'morph_version'")
+    lines: list[str] = []
+    from centrasia_crawler.archive.morph import build_index
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert build_index(conn, lines.append) == 9000  # over 2 batches: the worker pool
+    assert len(lines) == 5 and lines[-1].endswith("9,000 of 9,000 articles")
+    assert vocabulary(conn) == before and before[0] == before[1]
+    conn.close()
+    with Archive.open(path, readonly=True) as store:
+        assert len(search(store, "Бишкека", limit=100_000)) == len(
+            [a for a in many(9000) if "Бишкек" in a["body"]]
+        )
+
+
+def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch(many(50))
+        expected = vocabulary(store.conn)[0]
+        store.conn.execute("DROP TABLE morph_counts")
+        store.conn.execute("DROP INDEX articles_meta")
+        store.conn.execute("PRAGMA user_version = 6")
+    with Archive.open(path) as store:
+        assert vocabulary(store.conn) == (expected, expected)

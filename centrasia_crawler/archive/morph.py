@@ -6,6 +6,7 @@ term (:mod:`centrasia_crawler.normalize.morphology`): one term per word, so posi
 phrases, ``NEAR``, bm25 and snippets work as on the text, and snippets show the words
 as the article spells them. ``morph_terms`` lists, for each term made of several lemmas,
 the lemmas it stands for; a query word becomes every term that shares a lemma with it.
+``morph_counts`` keeps each term's occurrences in the archive (for ``centrasia terms``).
 
 The index is written with the article, in the same transaction. It depends on the
 morphology's version: when that changes, the next writable open re-indexes every
@@ -15,12 +16,14 @@ article, a batch per transaction, resuming where a killed run stopped.
 from __future__ import annotations
 
 import itertools
+import os
 import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Final
+from typing import Any, Final
 
 from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology, tokens
 
@@ -67,6 +70,46 @@ def _vocabulary(terms: Iterable[str]) -> list[tuple[str, str]]:
     return [(lemma, term) for term in terms if JOIN in term for lemma in term.split(JOIN)]
 
 
+Indexed = list[tuple[int, str, str]]
+
+
+def index_rows(rows: Sequence[tuple[int, str, str]]) -> Indexed:
+    """``(st, title, body)`` as the index reads them (pure: runs in worker processes)."""
+    morph = morphology()
+    return [(st, morph.index_text(title), morph.index_text(body)) for st, title, body in rows]
+
+
+def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) -> None:
+    """Write (or take out) indexed articles: the FTS rows, the vocabulary of ambiguous
+    terms, and each term's occurrences in ``morph_counts``."""
+    if not indexed:
+        return
+    counts: Counter[str] = Counter()
+    for _, title, body in indexed:
+        counts.update(title.split())
+        counts.update(body.split())
+    if delete:
+        conn.executemany(
+            "INSERT INTO articles_morph (articles_morph, rowid, title, body)"
+            " VALUES ('delete', ?, ?, ?)",
+            indexed,
+        )
+        conn.executemany(
+            "UPDATE morph_counts SET occurrences = occurrences - ? WHERE term = ?",
+            [(n, term) for term, n in counts.items()],
+        )
+        return
+    conn.executemany("INSERT INTO articles_morph (rowid, title, body) VALUES (?, ?, ?)", indexed)
+    conn.executemany(
+        "INSERT OR IGNORE INTO morph_terms (lemma, term) VALUES (?, ?)", _vocabulary(counts)
+    )
+    conn.executemany(
+        "INSERT INTO morph_counts (term, occurrences) VALUES (?, ?) ON CONFLICT (term)"
+        " DO UPDATE SET occurrences = occurrences + excluded.occurrences",
+        counts.items(),
+    )
+
+
 def index_articles(
     conn: sqlite3.Connection,
     rows: Sequence[tuple[int, str, str]],
@@ -75,29 +118,33 @@ def index_articles(
 ) -> None:
     """Add ``(st, title, body)`` to the index, or with ``delete`` take them out (with the
     text they were indexed with). Runs inside the caller's transaction."""
-    if not rows:
-        return
-    morph = morphology()
-    indexed = [(st, morph.index_text(title), morph.index_text(body)) for st, title, body in rows]
-    if delete:
-        conn.executemany(
-            "INSERT INTO articles_morph (articles_morph, rowid, title, body)"
-            " VALUES ('delete', ?, ?, ?)",
-            indexed,
-        )
-        return
-    conn.executemany("INSERT INTO articles_morph (rowid, title, body) VALUES (?, ?, ?)", indexed)
-    terms = {term for _, title, body in indexed for term in (*title.split(), *body.split())}
-    conn.executemany(
-        "INSERT OR IGNORE INTO morph_terms (lemma, term) VALUES (?, ?)", _vocabulary(terms)
-    )
+    _store(conn, index_rows(rows), delete=delete)
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: end when the process that started it ends, even killed (SIGKILL
+    cannot be caught, and the pool's own queues keep a worker waiting forever)."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before the line above ran
+        os._exit(0)
+
+
+def _workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None = None) -> int:
     """Bring the index up to date with today's morphology; the articles indexed.
 
     Each batch is one transaction that also records how far the index got, so a run
-    killed half-way leaves an archive that opens, and the next run carries on.
+    killed half-way leaves an archive that opens, and the next run carries on. On a
+    large archive the words are read in worker processes, one per core, a few batches
+    ahead, while this process writes; each batch is checked against the articles as they
+    are when it is written (a crawl may have added or changed some meanwhile).
     """
     version = Morphology.version()
     if _meta(conn, "morph_version") == version:
@@ -108,6 +155,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
         if _meta(conn, "morph_building") != version:  # start afresh
             conn.execute("INSERT INTO articles_morph (articles_morph) VALUES ('delete-all')")
             conn.execute("DELETE FROM morph_terms")
+            conn.execute("DELETE FROM morph_counts")
             _set_meta(conn, "morph_version", None)
             _set_meta(conn, "morph_building", version)
             _set_meta(conn, "morph_indexed_upto", "-1")
@@ -116,35 +164,102 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
         conn.execute("ROLLBACK")
         raise
     total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    upto = int(_meta(conn, "morph_indexed_upto") or -1)
+    left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
+    pool = None
+    if left > 2 * _BATCH and _workers() > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: the workers inherit no connection, lock or thread of this process.
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            max_workers=_workers(),
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
     done = 0
-    while True:
+
+    def report(last: int) -> None:
+        if total > _BATCH:
+            row = conn.execute("SELECT count(*) FROM articles WHERE st <= ?", (last,))
+            indexed = row.fetchone()[0]
+            say(f"centrasia: indexing words for search: {indexed:,} of {total:,} articles")
+
+    try:
+        while True:
+            written = _next_batches(conn, pool, version, report)
+            if written is None:
+                break
+            done += written
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return done
+
+
+def _next_batches(
+    conn: sqlite3.Connection, pool: Any, version: str, report: Callable[[int], None]
+) -> int | None:
+    """Index the next batch (with a pool: read a few ahead); the articles written, or
+    None when the index is complete (then marked so)."""
+    upto = int(_meta(conn, "morph_indexed_upto") or -1)
+    ahead = []
+    after = upto
+    for _ in range(2 * _workers() if pool else 1):
+        rows = conn.execute(
+            "SELECT st, title, body FROM articles WHERE st > ? ORDER BY st LIMIT ?",
+            (after, _BATCH),
+        ).fetchall()
+        if not rows:
+            break
+        after = rows[-1][0]
+        ahead.append((rows, pool.submit(index_rows, rows) if pool else None))
+    if not ahead:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            upto = int(_meta(conn, "morph_indexed_upto") or -1)
-            rows = conn.execute(
-                "SELECT st, title, body FROM articles WHERE st > ? ORDER BY st LIMIT ?",
-                (upto, _BATCH),
-            ).fetchall()
-            if rows:
-                index_articles(conn, rows)
-                _set_meta(conn, "morph_indexed_upto", str(rows[-1][0]))
-            else:
-                _set_meta(conn, "morph_version", version)
-                _set_meta(conn, "morph_building", None)
-                _set_meta(conn, "morph_indexed_upto", None)
+            if conn.execute(
+                "SELECT 1 FROM articles WHERE st > ? LIMIT 1",
+                (int(_meta(conn, "morph_indexed_upto") or -1),),
+            ).fetchone():
+                conn.execute("ROLLBACK")  # a crawl added articles meanwhile
+                return 0
+            _set_meta(conn, "morph_version", version)
+            _set_meta(conn, "morph_building", None)
+            _set_meta(conn, "morph_indexed_upto", None)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        if not rows:
-            break
-        done += len(rows)
-        if total > _BATCH:
-            indexed = conn.execute(
-                "SELECT count(*) FROM articles WHERE st <= ?", (rows[-1][0],)
-            ).fetchone()[0]
-            say(f"centrasia: indexing words for search: {indexed:,} of {total:,} articles")
-    return done
+        return None
+    written = 0
+    for rows, future in ahead:
+        indexed = future.result() if future is not None else index_rows(rows)
+        first, last = rows[0][0], rows[-1][0]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if int(_meta(conn, "morph_indexed_upto") or -1) >= first:
+                conn.execute("ROLLBACK")  # another process indexed these meanwhile
+                return written
+            read = {st: (title, body) for st, title, body in rows}
+            now = conn.execute(
+                "SELECT st, title, body FROM articles WHERE st > ? AND st <= ?",
+                (int(_meta(conn, "morph_indexed_upto") or -1), last),
+            ).fetchall()
+            stale = [row for row in now if read.get(row[0]) != (row[1], row[2])]
+            if stale:  # added or changed since they were read: index them as they are
+                fresh = {st for st, _, _ in stale}
+                indexed = [i for i in indexed if i[0] not in fresh] + index_rows(stale)
+            _store(conn, indexed)
+            _set_meta(conn, "morph_indexed_upto", str(last))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        written += len(now)
+        report(last)
+    return written
 
 
 # --- reading a query ------------------------------------------------------------------

@@ -182,8 +182,22 @@ CREATE TABLE compression_dicts (
 );
 """
 
+#: Version 7: each term's occurrences in the archive, kept with the morphological index
+#: (filled here from the index itself); an index of the columns read beside an article's
+#: number (a lookup by st otherwise walks past the body's overflow pages to the source).
+V7: Final = """
+CREATE TABLE morph_counts (
+    term TEXT PRIMARY KEY,
+    occurrences INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE temp.centrasia_upgrade_vocab USING fts5vocab(main, 'articles_morph', 'row');
+INSERT INTO morph_counts (term, occurrences) SELECT term, cnt FROM temp.centrasia_upgrade_vocab;
+DROP TABLE temp.centrasia_upgrade_vocab;
+CREATE INDEX articles_meta ON articles (st, published_date, source, attribution);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -293,6 +307,11 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "size": "bytes before compression",
             "body": "the compressed body",
         },
+    ),
+    "morph_counts": (
+        "How often each term of the morphological index occurs in the archive (titles and"
+        " bodies), kept by the writer; centrasia terms compares against it.",
+        {"term": "a term of articles_morph (lemmas joined by ǀ)", "occurrences": "its occurrences"},
     ),
     "compression_dicts": (
         "Zstandard dictionaries the raw pages are compressed with, trained on the archive's"

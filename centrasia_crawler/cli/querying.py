@@ -310,8 +310,8 @@ def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
     the whole archive, stop words removed; their top sources, attributions and days.
 
     The score is the log-odds ratio with an informative Dirichlet prior ("Fightin'
-    Words", Monroe et al. 2008): a z-score, higher = more characteristic. Over 2,000
-    matching articles, a random sample of 2,000 is read (the output says so).
+    Words", Monroe et al. 2008): a z-score, higher = more characteristic. Over 1,000
+    matching articles, a random sample of 1,000 is read (the output says so).
 
     Examples:
 
