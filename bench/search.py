@@ -121,7 +121,11 @@ def sizes(path: Path) -> None:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     by_name = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
     total = sum(by_name.values())
-    morph = sum(v for k, v in by_name.items() if k.startswith(("articles_morph", "morph_terms")))
+    morph = sum(
+        v
+        for k, v in by_name.items()
+        if k.startswith(("articles_morph", "morph_terms", "morph_counts"))
+    )
     exact = sum(v for k, v in by_name.items() if k.startswith("articles_fts"))
     articles = by_name.get("articles", 0)
     print("3. size")
