@@ -9,13 +9,19 @@ again for headlines the archive lacks. Pages become items exactly as in a crawl
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.extraction import NotACentrasiaPage, extract_as
 from centrasia_crawler.items import ArticleItem, Headline, article_item, listing_item
 
 BATCH = 200
+#: Pages sent to a worker at a time.
+CHUNK = 100
 
 
 @dataclass
@@ -35,11 +41,50 @@ class ReparseSummary:
         )
 
 
-def reparse(archive: Archive) -> ReparseSummary:
-    """Re-extract every stored article and listing page; write what changed."""
+Work = tuple[str, bytes, str, "str | None"]  # kind, body, url, content type
+
+
+def extract_pages(pages: list[Work]) -> list[tuple[str, dict[str, Any] | str]]:
+    """Extract stored pages (pure: runs in worker processes): ``(kind, data)`` for each,
+    or ``("failed", reason)``."""
+    out: list[tuple[str, dict[str, Any] | str]] = []
+    for kind, body, url, content_type in pages:
+        try:
+            out.append((kind, extract_as(kind, body, url, content_type)))  # type: ignore[arg-type]
+        except NotACentrasiaPage as exc:
+            out.append(("failed", exc.reason))
+    return out
+
+
+def _chunks(archive: Archive, size: int) -> Iterator[tuple[list[str], list[Work]]]:
+    urls: list[str] = []
+    work: list[Work] = []
+    for page in archive.latest_pages(("article", "listing")):
+        urls.append(page.url)
+        work.append((page.kind or "article", page.body, page.url, page.content_type))
+        if len(work) == size:
+            yield urls, work
+            urls, work = [], []
+    if work:
+        yield urls, work
+
+
+def reparse(
+    archive: Archive, jobs: int = 1, progress: Callable[[int, int], None] | None = None
+) -> ReparseSummary:
+    """Re-extract every stored article and listing page; write what changed.
+
+    With ``jobs`` > 1 the pages are extracted in that many worker processes, a few
+    chunks ahead, while this process reads the pages and writes the results in page
+    order, a batch per transaction: the same writes as with one job. Stopped half-way,
+    the archive holds the batches written; a re-run finds them unchanged.
+    """
     summary = ReparseSummary()
     articles: list[ArticleItem] = []
     headlines: list[Headline] = []
+    total = archive.conn.execute(
+        "SELECT count(DISTINCT url) FROM pages WHERE kind IN ('article', 'listing')"
+    ).fetchone()[0]
 
     def flush() -> None:
         result = archive.write_batch(articles, headlines, fetched=False)
@@ -49,20 +94,44 @@ def reparse(archive: Archive) -> ReparseSummary:
         summary.listings += result.listings
         articles.clear()
         headlines.clear()
+        if progress:
+            progress(summary.pages, total)
 
-    for page in archive.latest_pages(("article", "listing")):
-        summary.pages += 1
-        try:
-            if page.kind == "article":
-                data = extract_as("article", page.body, page.url, page.content_type)
+    def take(urls: list[str], results: list[tuple[str, dict[str, Any] | str]]) -> None:
+        for url, (kind, data) in zip(urls, results, strict=True):
+            summary.pages += 1
+            if isinstance(data, str):
+                summary.failed.append((url, data))
+            elif kind == "article":
                 articles.append(article_item(data))
             else:
-                data = extract_as("listing", page.body, page.url, page.content_type)
-                headlines.extend(listing_item(data, page.url).headlines)
-        except NotACentrasiaPage as exc:
-            summary.failed.append((page.url, exc.reason))
-            continue
-        if len(articles) + len(headlines) >= BATCH:
-            flush()
+                headlines.extend(listing_item(data, url).headlines)
+            if len(articles) + len(headlines) >= BATCH:
+                flush()
+
+    if jobs <= 1:
+        for urls, work in _chunks(archive, CHUNK):
+            take(urls, extract_pages(work))
+    else:
+        import multiprocessing
+        from concurrent.futures import Future, ProcessPoolExecutor
+
+        from centrasia_crawler.archive.morph import die_with_parent
+
+        ahead: deque[tuple[list[str], Future[Any]]] = deque()
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
+            for urls, work in _chunks(archive, CHUNK):
+                ahead.append((urls, pool.submit(extract_pages, work)))
+                if len(ahead) > 2 * jobs:
+                    done_urls, future = ahead.popleft()
+                    take(done_urls, future.result())
+            while ahead:
+                done_urls, future = ahead.popleft()
+                take(done_urls, future.result())
     flush()
     return summary

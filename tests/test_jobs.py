@@ -260,3 +260,42 @@ def test_few_errors_are_tolerated() -> None:
     problems = [{"kind": "fetch", "reason": "HTTP 404", "url": "u"}] * 3
     assert assess("finished", stats, problems, Thresholds(max_error_share=0.05)) == []
     assert assess("finished", stats, problems, Thresholds(max_error_share=0.01))
+
+
+@pytest.mark.slow
+def test_reparse_on_two_processes_writes_what_one_writes(tmp_path: Path) -> None:
+    import shutil
+
+    archive = tmp_path / "a.sqlite"
+    with serve(days=2, per_day=40, markup="table") as replica:
+        assert centrasia(*crawl_args(replica.root, archive)).returncode == 0
+        sts = replica.site.archivable()
+    with Archive.open(archive) as store:  # as an older extractor had written it
+        for st in sts[:5]:
+            row = store.article(st)
+            assert row is not None
+            row["title"] = row["title"] + " (старое)"
+            store.conn.execute(
+                "UPDATE articles SET title = ?, content_hash = ? WHERE st = ?",
+                (row["title"], content_hash(row), st),
+            )
+        store.conn.execute("DELETE FROM articles WHERE st IN (?, ?)", sts[5:7])
+    copies = {}
+    for jobs in ("1", "2"):
+        copy = tmp_path / f"jobs{jobs}.sqlite"
+        shutil.copy(archive, copy)
+        done = centrasia("reparse", "--archive", str(copy), "--jobs", jobs)
+        assert done.returncode == 0, done.stderr
+        assert "5 articles changed (new revisions), 2 new" in done.stdout, done.stdout
+        assert done.stderr.splitlines()[-1].startswith("centrasia reparse: ")
+        with Archive.open(copy, readonly=True) as store:
+            columns = "st, title, body, source, published_at, revision, content_hash"
+            copies[jobs] = (
+                store.conn.execute(f"SELECT {columns} FROM articles ORDER BY st").fetchall(),
+                store.conn.execute(
+                    "SELECT st, title FROM article_revisions ORDER BY st"
+                ).fetchall(),
+                store.conn.execute("SELECT st, listed_on FROM listings ORDER BY st").fetchall(),
+            )
+    assert copies["1"] == copies["2"]
+    assert len(copies["1"][1]) == 5

@@ -121,7 +121,7 @@ def index_articles(
     _store(conn, index_rows(rows), delete=delete)
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """In a worker: end when the process that started it ends, even killed (SIGKILL
     cannot be caught, and the pool's own queues keep a worker waiting forever)."""
     if sys.platform == "linux":
@@ -176,7 +176,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
         pool = ProcessPoolExecutor(
             max_workers=_workers(),
             mp_context=context,
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         )
     done = 0

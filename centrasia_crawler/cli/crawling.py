@@ -6,8 +6,10 @@ Scrapy is imported only when a crawl runs.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
+import time
 from typing import Any
 
 import click
@@ -108,9 +110,18 @@ def crawl(
 
 @click.command()
 @archive_option()
-def reparse(archive: str) -> int:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=lambda: os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="Worker processes extracting pages (one process writes).",
+)
+def reparse(archive: str, jobs: int) -> int:
     """Re-extract the archive's stored pages with the current extractor, without the
     network; articles that come out different become new revisions (the old kept).
+    Extraction runs on --jobs processes; the results are written as with one, a batch
+    per transaction (safe to stop and re-run).
 
     Exit status: 0 done; 2 the archive cannot be used; 75 another run holds its lock.
 
@@ -122,9 +133,17 @@ def reparse(archive: str) -> int:
     from centrasia_crawler.archive import Archive, ArchiveVersionError
     from centrasia_crawler.reparse import reparse as reparse_archive
 
+    shown = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - shown[0] >= 5 or done == total:  # a line every 5 s at most
+            shown[0] = now
+            click.echo(f"centrasia reparse: {done:,} of {total:,} pages", err=True)
+
     try:
         with ArchiveLock(archive), Archive.open(archive) as store:
-            summary = reparse_archive(store)
+            summary = reparse_archive(store, jobs, progress)
     except LockHeld as exc:
         raise Failure(f"{exc}; not starting", EXIT_LOCKED) from None
     except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
