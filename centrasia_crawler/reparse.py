@@ -9,12 +9,13 @@ again for headlines the archive lacks. Pages become items exactly as in a crawl
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from centrasia_crawler import workers
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.extraction import NotACentrasiaPage, extract_as
 from centrasia_crawler.items import ArticleItem, Headline, article_item, listing_item
@@ -109,24 +110,15 @@ def reparse(
             if len(articles) + len(headlines) >= BATCH:
                 flush()
 
-    if jobs <= 1:
+    executor = workers.pool(jobs)
+    if executor is None:
         for urls, work in _chunks(archive, CHUNK):
             take(urls, extract_pages(work))
     else:
-        import multiprocessing
-        from concurrent.futures import Future, ProcessPoolExecutor
-
-        from centrasia_crawler.archive.morph import die_with_parent
-
         ahead: deque[tuple[list[str], Future[Any]]] = deque()
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
+        with executor:
             for urls, work in _chunks(archive, CHUNK):
-                ahead.append((urls, pool.submit(extract_pages, work)))
+                ahead.append((urls, executor.submit(extract_pages, work)))
                 if len(ahead) > 2 * jobs:
                     done_urls, future = ahead.popleft()
                     take(done_urls, future.result())

@@ -73,11 +73,6 @@ def running_children() -> dict[int, str]:
     return found
 
 
-#: multiprocessing's resource tracker, started once by this test process when code under
-#: test uses a process pool in it, lives as long as this process and ends with it.
-HELPER = "from multiprocessing.resource_tracker import main;main("
-
-
 @pytest.fixture(autouse=True)
 def no_process_left_behind() -> Iterator[None]:
     """Fails a test after which a process it started (or one of theirs) still runs;
@@ -89,9 +84,7 @@ def no_process_left_behind() -> Iterator[None]:
     yield
     deadline = time.monotonic() + 5  # time for a child that was told to stop
     while True:
-        left = {
-            pid: c for pid, c in running_children().items() if pid not in before and HELPER not in c
-        }
+        left = {pid: c for pid, c in running_children().items() if pid not in before}
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.1)

@@ -16,7 +16,6 @@ article, a batch per transaction, resuming where a killed run stopped.
 from __future__ import annotations
 
 import itertools
-import os
 import sqlite3
 import sys
 from collections import Counter
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final
 
+from centrasia_crawler import workers
 from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology, tokens
 
 #: The longest query taken (a query is parsed and expanded word by word).
@@ -121,20 +121,8 @@ def index_articles(
     _store(conn, index_rows(rows), delete=delete)
 
 
-def die_with_parent(parent: int) -> None:
-    """In a worker: end when the process that started it ends, even killed (SIGKILL
-    cannot be caught, and the pool's own queues keep a worker waiting forever)."""
-    if sys.platform == "linux":
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it ended before the line above ran
-        os._exit(0)
-
-
 def _workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+    return min(workers.cores(), 4)
 
 
 def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None = None) -> int:
@@ -142,9 +130,10 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
 
     Each batch is one transaction that also records how far the index got, so a run
     killed half-way leaves an archive that opens, and the next run carries on. On a
-    large archive the words are read in worker processes, one per core, a few batches
-    ahead, while this process writes; each batch is checked against the articles as they
-    are when it is written (a crawl may have added or changed some meanwhile).
+    large archive the words are read in worker processes (one per core, a few batches
+    ahead: :mod:`centrasia_crawler.workers`) while this process writes; each batch is
+    checked against the articles as they are when it is written (a crawl may have added
+    or changed some meanwhile).
     """
     version = Morphology.version()
     if _meta(conn, "morph_version") == version:
@@ -166,19 +155,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
     total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     upto = int(_meta(conn, "morph_indexed_upto") or -1)
     left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
-    pool = None
-    if left > 2 * _BATCH and _workers() > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn: the workers inherit no connection, lock or thread of this process.
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(
-            max_workers=_workers(),
-            mp_context=context,
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        )
+    pool = workers.pool(_workers()) if left > 2 * _BATCH else None
     done = 0
 
     def report(last: int) -> None:
