@@ -196,8 +196,14 @@ DROP TABLE temp.centrasia_upgrade_vocab;
 CREATE INDEX articles_meta ON articles (st, published_date, source, attribution);
 """
 
+#: Version 8: an index on attribution, for Datasette's facet and the
+#: attribution_articles query (without it, a scan of 300,000 rows: 2.4 s cold).
+V8: Final = """
+CREATE INDEX articles_attribution ON articles (attribution, st);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
