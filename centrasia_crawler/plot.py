@@ -18,17 +18,24 @@ class PlotUnavailable(RuntimeError):
     """matplotlib is not installed."""
 
 
-def plot_coverage(cover: Coverage, path: Path) -> None:
+def _pyplot() -> Any:
+    """matplotlib's pyplot, drawing to files (no screen), or :class:`PlotUnavailable`."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.dates import date2num
     except ImportError:
         raise PlotUnavailable(
             "--plot needs matplotlib: pip install 'centrasia-crawler[plot]'"
         ) from None
+    return plt
+
+
+def plot_coverage(cover: Coverage, path: Path) -> None:
+    plt = _pyplot()
+    from matplotlib.dates import date2num
+
     days = [float(date2num(dt.date.fromisoformat(d.day))) for d in cover.days]
     fig, ax = plt.subplots(figsize=(max(6.0, len(days) * 0.12), 3.6), dpi=100)
     ax.bar(days, [d.archived for d in cover.days], width=0.9, color="#3a6ea5", label="archived")
@@ -60,16 +67,9 @@ def plot_coverage(cover: Coverage, path: Path) -> None:
 def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> Any:
     """One line per query (the legend as typed), counts or shares by period, periods
     whose archive is incomplete shaded; the date axis readable from a week to decades."""
-    try:
-        import matplotlib
+    plt = _pyplot()
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
-    except ImportError:
-        raise PlotUnavailable(
-            "--plot needs matplotlib: pip install 'centrasia-crawler[plot]'"
-        ) from None
     from centrasia_crawler.archive.attention import period_start
 
     queries = list(dict.fromkeys(r["query"] for r in rows))
@@ -107,9 +107,8 @@ def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> An
 
 
 def plot_trend(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
-    import matplotlib.pyplot as plt
-
     fig = trend_figure(rows, by, share)
+    plt = _pyplot()
     try:
         fig.savefig(path)
     finally:

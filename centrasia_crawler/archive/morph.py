@@ -60,10 +60,12 @@ def index_ready(conn: sqlite3.Connection) -> bool:
 
 def indexed_upto(conn: sqlite3.Connection) -> int | None:
     """While the index is being built, the last ``st`` in it; None when it is complete."""
-    if index_ready(conn):
-        return None
-    upto = _meta(conn, "morph_indexed_upto")
-    return -1 if upto is None else int(upto)
+    return None if index_ready(conn) else _building_upto(conn)
+
+
+def _building_upto(conn: sqlite3.Connection) -> int:
+    """How far the index being built got (-1: not started)."""
+    return int(_meta(conn, "morph_indexed_upto") or -1)
 
 
 def _vocabulary(terms: Iterable[str]) -> list[tuple[str, str]]:
@@ -153,7 +155,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
         conn.execute("ROLLBACK")
         raise
     total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    upto = int(_meta(conn, "morph_indexed_upto") or -1)
+    upto = _building_upto(conn)
     left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
     pool = workers.pool(_workers()) if left > 2 * _BATCH else None
     done = 0
@@ -181,7 +183,7 @@ def _next_batches(
 ) -> int | None:
     """Index the next batch (with a pool: read a few ahead); the articles written, or
     None when the index is complete (then marked so)."""
-    upto = int(_meta(conn, "morph_indexed_upto") or -1)
+    upto = _building_upto(conn)
     ahead = []
     after = upto
     for _ in range(2 * _workers() if pool else 1):
@@ -197,8 +199,7 @@ def _next_batches(
         conn.execute("BEGIN IMMEDIATE")
         try:
             if conn.execute(
-                "SELECT 1 FROM articles WHERE st > ? LIMIT 1",
-                (int(_meta(conn, "morph_indexed_upto") or -1),),
+                "SELECT 1 FROM articles WHERE st > ? LIMIT 1", (_building_upto(conn),)
             ).fetchone():
                 conn.execute("ROLLBACK")  # a crawl added articles meanwhile
                 return 0
@@ -216,13 +217,13 @@ def _next_batches(
         first, last = rows[0][0], rows[-1][0]
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if int(_meta(conn, "morph_indexed_upto") or -1) >= first:
+            upto = _building_upto(conn)
+            if upto >= first:
                 conn.execute("ROLLBACK")  # another process indexed these meanwhile
                 return written
             read = {st: (title, body) for st, title, body in rows}
             now = conn.execute(
-                "SELECT st, title, body FROM articles WHERE st > ? AND st <= ?",
-                (int(_meta(conn, "morph_indexed_upto") or -1), last),
+                "SELECT st, title, body FROM articles WHERE st > ? AND st <= ?", (upto, last)
             ).fetchall()
             stale = [row for row in now if read.get(row[0]) != (row[1], row[2])]
             if stale:  # added or changed since they were read: index them as they are

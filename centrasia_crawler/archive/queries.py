@@ -289,6 +289,16 @@ def _next_day(day: str) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
 
 
+def _listed_but_missing(conn: sqlite3.Connection) -> int:
+    """Articles the site listed that the archive lacks."""
+    return int(
+        conn.execute(
+            "SELECT count(DISTINCT l.st) FROM listings l LEFT JOIN articles a ON a.st = l.st"
+            " WHERE a.st IS NULL"
+        ).fetchone()[0]
+    )
+
+
 def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
     """Totals, top sources and attributions, first and last article."""
     conn = archive.conn
@@ -312,10 +322,7 @@ def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
         "articles": one("SELECT count(*) FROM articles")[0],
         "revisions": one("SELECT count(*) FROM article_revisions")[0],
         "listed_headlines": one("SELECT count(DISTINCT st) FROM listings")[0],
-        "listed_but_missing": one(
-            "SELECT count(DISTINCT l.st) FROM listings l LEFT JOIN articles a ON a.st = l.st"
-            " WHERE a.st IS NULL"
-        )[0],
+        "listed_but_missing": _listed_but_missing(conn),
         "pages": one("SELECT count(*) FROM pages")[0],
         "runs": one("SELECT count(*) FROM crawl_runs")[0],
         "days": one("SELECT count(DISTINCT published_date) FROM articles")[0],
@@ -388,10 +395,7 @@ def run_metrics(archive: Archive) -> list[tuple[str, str, float]]:
     """The node_exporter textfile metrics: ``(name, help, value)``."""
     last = archive.last_run()
     ok = last_ok_run(archive)
-    listed_missing = archive.conn.execute(
-        "SELECT count(DISTINCT l.st) FROM listings l LEFT JOIN articles a ON a.st = l.st"
-        " WHERE a.st IS NULL"
-    ).fetchone()[0]
+    listed_missing = _listed_but_missing(archive.conn)
     metrics = [
         (
             "centrasia_last_ok_run_timestamp_seconds",
