@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -57,6 +58,12 @@ def test_full_crawl_archives_exactly_the_ground_truth(replica: Replica, tmp_path
     archive = tmp_path / "archive.sqlite"
     crawl(replica, archive)
     site = replica.site
+    # The crawl leaves one file: its write-ahead log moved in, a copy of it is complete.
+    wal = archive.with_name(archive.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    copy = tmp_path / "copy.sqlite"
+    shutil.copyfile(archive, copy)
+    assert_archive_is_ground_truth(copy, site, site.archivable())
     assert_archive_is_ground_truth(archive, site, site.archivable())
 
     listed = rows(archive, "SELECT st, listed_on, listed_at, title, attribution FROM listings")

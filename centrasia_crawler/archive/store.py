@@ -21,7 +21,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -138,11 +138,12 @@ _PAGE_SELECT: Final = (
 class Archive:
     """One archive file. Open with :meth:`open`; use as a context manager."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str, writable: bool = False) -> None:
         # SQLite's NOCASE and lower() fold ASCII only: fold(x) folds Cyrillic case and ё.
         conn.create_function("fold", 1, _fold, deterministic=True)
         self.conn = conn
         self.path = path
+        self.writable = writable
         self._codec: pages_codec.Codec | None = None
 
     @cached_property
@@ -184,9 +185,16 @@ class Archive:
                 f"{path}: archive schema version differs from {SCHEMA_VERSION}; "
                 "open it once for writing to upgrade it"
             )
-        return cls(conn, path)
+        return cls(conn, path, writable=not readonly)
 
     def close(self) -> None:
+        """Close; a writer first moves the write-ahead log into the file itself, so the
+        archive is one file again (a copy of it holds everything) even while read-only
+        connections, which cannot do that when they close, are still open."""
+        if self.writable and not self.conn.in_transaction:
+            # Busy (a reader mid-read): the log stays, and still reads.
+            with suppress(sqlite3.OperationalError):
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
 
     def __enter__(self) -> Archive:
