@@ -15,8 +15,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from itemadapter import ItemAdapter
+
 from centrasia_crawler import workers
-from centrasia_crawler.archive import Archive
+from centrasia_crawler.archive import Archive, article_digest
 from centrasia_crawler.extraction import NotACentrasiaPage, extract_as
 from centrasia_crawler.items import ArticleItem, Headline, article_item, listing_item
 
@@ -43,17 +45,27 @@ class ReparseSummary:
 
 
 Work = tuple[str, bytes, str, "str | None"]  # kind, body, url, content type
+#: An extracted page: ``("article", (item, st, content hash))``, ``("listing", headlines)``
+#: or ``("failed", reason)``.
+Result = tuple[str, Any]
 
 
-def extract_pages(pages: list[Work]) -> list[tuple[str, dict[str, Any] | str]]:
-    """Extract stored pages (pure: runs in worker processes): ``(kind, data)`` for each,
-    or ``("failed", reason)``."""
-    out: list[tuple[str, dict[str, Any] | str]] = []
+def extract_pages(pages: list[Work]) -> list[Result]:
+    """Extract stored pages (pure: runs in worker processes), each an article item with
+    the content hash the archive would store for it, a listing's headlines, or the
+    reason it was not read."""
+    out: list[Result] = []
     for kind, body, url, content_type in pages:
         try:
-            out.append((kind, extract_as(kind, body, url, content_type)))  # type: ignore[arg-type]
+            data = extract_as(kind, body, url, content_type)  # type: ignore[arg-type]
         except NotACentrasiaPage as exc:
             out.append(("failed", exc.reason))
+            continue
+        if kind == "article":
+            item = article_item(data)
+            out.append(("article", (item, *article_digest(ItemAdapter(item)))))
+        else:
+            out.append(("listing", listing_item(data, url).headlines))
     return out
 
 
@@ -76,13 +88,15 @@ def reparse(
     """Re-extract every stored article and listing page; write what changed.
 
     With ``jobs`` > 1 the pages are extracted in that many worker processes, a few
-    chunks ahead, while this process reads the pages and writes the results in page
-    order, a batch per transaction: the same writes as with one job. Stopped half-way,
+    chunks ahead, while this process reads the pages, compares the articles' content
+    hashes with the archive's and writes what changed in page order, a batch per
+    transaction: the same writes as with one job. Stopped half-way,
     the archive holds the batches written; a re-run finds them unchanged.
     """
     summary = ReparseSummary()
     articles: list[ArticleItem] = []
     headlines: list[Headline] = []
+    pending: dict[int, str] = {}  # st: content hash, of the articles in the batch
     total = archive.conn.execute(
         "SELECT count(DISTINCT url) FROM pages WHERE kind IN ('article', 'listing')"
     ).fetchone()[0]
@@ -95,20 +109,34 @@ def reparse(
         summary.listings += result.listings
         articles.clear()
         headlines.clear()
+        pending.clear()
         if progress:
             progress(summary.pages, total)
 
-    def take(urls: list[str], results: list[tuple[str, dict[str, Any] | str]]) -> None:
+    def take(urls: list[str], results: list[Result]) -> None:
+        # Most articles re-extract unchanged: their hashes are compared here, against
+        # what the archive holds once the pending batch is written, so only new and
+        # changed ones go to the writer (which flushes between chunks, never in one).
+        sts = [data[1] for kind, data in results if kind == "article"]
+        held = archive.content_hashes(st for st in sts if st not in pending)
+        held.update(pending)
         for url, (kind, data) in zip(urls, results, strict=True):
             summary.pages += 1
-            if isinstance(data, str):
+            if kind == "failed":
                 summary.failed.append((url, data))
-            elif kind == "article":
-                articles.append(article_item(data))
+            elif kind == "listing":
+                headlines.extend(data)
             else:
-                headlines.extend(listing_item(data, url).headlines)
-            if len(articles) + len(headlines) >= BATCH:
-                flush()
+                item, st, digest = data
+                if held.get(st) == digest:
+                    summary.unchanged += 1
+                else:
+                    articles.append(item)
+                    held[st] = pending[st] = digest
+        if len(articles) + len(headlines) >= BATCH:
+            flush()
+        elif progress:
+            progress(summary.pages, total)
 
     executor = workers.pool(jobs)
     if executor is None:

@@ -1,7 +1,14 @@
 """The SQLite archive: the only code that speaks SQL."""
 
 from centrasia_crawler.archive.schema import SCHEMA_VERSION, ArchiveVersionError, fold_yo
-from centrasia_crawler.archive.store import Archive, BatchResult, RawPage, content_hash, utc_now
+from centrasia_crawler.archive.store import (
+    Archive,
+    BatchResult,
+    RawPage,
+    article_digest,
+    content_hash,
+    utc_now,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -9,6 +16,7 @@ __all__ = [
     "ArchiveVersionError",
     "BatchResult",
     "RawPage",
+    "article_digest",
     "content_hash",
     "fold_yo",
     "utc_now",

@@ -274,6 +274,20 @@ class Archive:
 
     # Writes -------------------------------------------------------------------------
 
+    def content_hashes(self, sts: Iterable[int]) -> dict[int, str]:
+        """The stored content hash of each of these articles the archive holds."""
+        found: dict[int, str] = {}
+        sts = list(sts)
+        for start in range(0, len(sts), 500):
+            chunk = sts[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.conn.execute(
+                    f"SELECT st, content_hash FROM articles WHERE st IN ({marks})", chunk
+                ).fetchall()
+            )
+        return found
+
     def write_batch(
         self,
         articles: Iterable[Any] = (),
@@ -472,6 +486,13 @@ def _article_row(article: Mapping[str, Any], now: str) -> dict[str, Any]:
     row["last_fetched_at"] = now
     row["revision"] = 1
     return row
+
+
+def article_digest(article: Mapping[str, Any]) -> tuple[int, str]:
+    """An article item's ``(st, content_hash)`` as :meth:`Archive.write_batch` would
+    store them (pure: a re-extraction's workers compute it)."""
+    row = _article_row(article, "")
+    return row["st"], row["content_hash"]
 
 
 def _listing_row(headline: Mapping[str, Any], now: str) -> dict[str, Any]:
