@@ -327,7 +327,8 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "trained_at": "when it was trained (UTC)",
             "samples": "bodies it was trained on",
             "sample_bytes": "their bytes",
-            "dict": "the dictionary (zstandard's format)",
+            "dict": "the dictionary (zstandard's format), itself Zstandard-compressed"
+            " (archives written before this held it raw; both read)",
         },
     ),
     "crawl_runs": (
