@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup crawl demo test test-fast bench bench-scale clean
+.PHONY: setup crawl demo test test-fast bench bench-scale bench-history clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ bench-scale: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/attention.py
+
+# The whole history through the replica: a 300,000-article backfill (about an hour),
+# then reparse on both cores.
+bench-history: $(STAMP)
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/reparse.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
