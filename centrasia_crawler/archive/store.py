@@ -276,17 +276,17 @@ class Archive:
 
     def content_hashes(self, sts: Iterable[int]) -> dict[int, str]:
         """The stored content hash of each of these articles the archive holds."""
-        found: dict[int, str] = {}
+        return {st: digest for st, digest in self._articles_by_st("content_hash", sts)}
+
+    def _articles_by_st(self, columns: str, sts: Iterable[int]) -> Iterator[tuple[Any, ...]]:
+        """``(st, *columns)`` of each of these articles the archive holds."""
         sts = list(sts)
         for start in range(0, len(sts), 500):
             chunk = sts[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(
-                self.conn.execute(
-                    f"SELECT st, content_hash FROM articles WHERE st IN ({marks})", chunk
-                ).fetchall()
+            yield from self.conn.execute(
+                f"SELECT st, {columns} FROM articles WHERE st IN ({marks})", chunk
             )
-        return found
 
     def write_batch(
         self,
@@ -328,17 +328,12 @@ class Archive:
         self, rows: list[dict[str, Any]], now: str, result: BatchResult, fetched: bool
     ) -> None:
         latest = {row["st"]: row for row in rows}  # the last fetch of an st in a batch wins
-        known: dict[int, tuple[str, int, str]] = {}
-        sts = list(latest)
-        for start in range(0, len(sts), 500):
-            chunk = sts[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for st, digest, revision, last_fetched in self.conn.execute(
-                "SELECT st, content_hash, revision, last_fetched_at FROM articles"
-                f" WHERE st IN ({marks})",
-                chunk,
-            ):
-                known[st] = (digest, revision, last_fetched)
+        known: dict[int, tuple[str, int, str]] = {
+            st: (digest, revision, last_fetched)
+            for st, digest, revision, last_fetched in self._articles_by_st(
+                "content_hash, revision, last_fetched_at", latest
+            )
+        }
         new, touched = [], []
         # While the search index is being built, the builder indexes what lies past it.
         upto = indexed_upto(self.conn)
@@ -351,7 +346,7 @@ class Archive:
                 touched.append((now, st))
                 result.unchanged.append(st)
             else:
-                digest, revision, last_fetched = known[st]
+                _, revision, last_fetched = known[st]
                 if indexed(st):
                     index_articles(
                         self.conn,
