@@ -154,6 +154,36 @@ def test_full_text_index_follows_revisions(store: Archive) -> None:
     store.write_batch([article(body="Теперь о тополях.", title="Тополь")])
     assert search(store, "ёлку") == []
     assert search(store, "тополях") == [1771493400]
+    fts_intact(store.conn)
+
+
+def fts_intact(conn: sqlite3.Connection) -> None:
+    """FTS5's own check of the index against the text it reads (raises if they differ)."""
+    conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_the_exact_form_index_keeps_no_copy_of_the_text_after_upgrading(tmp_path: Path) -> None:
+    path = tmp_path / "v8.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=8)
+    conn.executemany(
+        "INSERT INTO articles (st, url, title, published_at, published_date, body,"
+        " content_hash, first_seen_at, last_fetched_at) VALUES"
+        " (?, 'u', ?, '2026-02-19T12:30:00+03:00', '2026-02-19', ?, 'h', 't', 't')",
+        [(1, "Ёлка", "Её объём"), (2, "Тополь", "Другой текст")],
+    )
+    assert conn.execute("SELECT count(*) FROM articles_fts_content").fetchone() == (2,)
+    conn.close()
+    with Archive.open(path) as store:
+        names = {n for (n,) in store.conn.execute("SELECT name FROM sqlite_master")}
+        assert "articles_fts_content" not in names and "articles_fts_text" in names
+        assert search(store, "ёлка") == [1] and search(store, "ОБЪЕМ") == [1]
+        assert search(store, "другой") == [2]
+        store.conn.execute("UPDATE articles SET body = 'Третий текст' WHERE st = 2")
+        store.conn.execute("DELETE FROM articles WHERE st = 1")
+        assert search(store, "другой") == [] and search(store, "ёлка") == []
+        assert search(store, "третий") == [2]
+        fts_intact(store.conn)
 
 
 def test_an_older_archive_is_upgraded_in_place(tmp_path: Path) -> None:

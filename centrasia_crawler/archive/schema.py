@@ -202,8 +202,49 @@ V8: Final = """
 CREATE INDEX articles_attribution ON articles (attribution, st);
 """
 
+
+def _external_fts_triggers() -> str:
+    """Triggers keeping an external-content ``articles_fts``: a row leaves the index
+    with the folded text it was indexed with (the articles row already holds the new
+    one when an update's trigger runs)."""
+    old = f"old.st, {FOLD_SQL.format('old.title')}, {FOLD_SQL.format('old.body')}"
+    new = f"new.st, {FOLD_SQL.format('new.title')}, {FOLD_SQL.format('new.body')}"
+    remove = f"INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', {old})"
+    return f"""
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, body) VALUES ({new});
+END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles BEGIN
+    {remove};
+    INSERT INTO articles_fts (rowid, title, body) VALUES ({new});
+END;
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    {remove};
+END;
+"""
+
+
+#: Version 9: the exact-form index reads its text from the articles, through a view that
+#: folds ё as the index does (FTS5's external content), instead of keeping its own copy
+#: of every title and body: on 300,000 articles that copy was 3.2 GB of 6.4 GB. The
+#: pages it held are free for new rows; ``centrasia compact --vacuum`` gives them back.
+V9: Final = f"""
+DROP TRIGGER articles_fts_insert;
+DROP TRIGGER articles_fts_update;
+DROP TRIGGER articles_fts_delete;
+DROP TABLE articles_fts;
+CREATE VIEW articles_fts_text AS
+    SELECT st, {FOLD_SQL.format("title")} AS title, {FOLD_SQL.format("body")} AS body
+    FROM articles;
+CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    title, body, content = 'articles_fts_text', content_rowid = 'st', tokenize = 'unicode61'
+);
+INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+{_external_fts_triggers()}
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
