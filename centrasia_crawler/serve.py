@@ -88,6 +88,11 @@ def metadata(database: str) -> dict[str, Any]:
         }
     )
     tables["articles_fts"] = {"hidden": True}
+    # A view cannot be hidden: say what it is for.
+    tables["articles_fts_text"] = {
+        "description": "The text the exact-form index (articles_fts) reads, ё folded to е: "
+        "an internal view; query the articles table instead."
+    }
     tables["page_bodies"]["hidden"] = True
     return {
         "title": "centrasia.org archive",

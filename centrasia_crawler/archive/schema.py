@@ -227,7 +227,7 @@ END;
 #: Version 9: the exact-form index reads its text from the articles, through a view that
 #: folds ё as the index does (FTS5's external content), instead of keeping its own copy
 #: of every title and body: on 300,000 articles that copy was 3.2 GB of 6.4 GB. The
-#: pages it held are free for new rows; ``centrasia compact --vacuum`` gives them back.
+#: pages it held are free for new rows; a VACUUM gives them back to the file system.
 V9: Final = f"""
 DROP TRIGGER articles_fts_insert;
 DROP TRIGGER articles_fts_update;
