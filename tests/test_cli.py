@@ -136,3 +136,21 @@ def test_every_command_reads_the_archive_named_by_centrasia_archive(
     assert shows in found.output
     missing = runner.invoke(cli, command, env={"CENTRASIA_ARCHIVE": str(tmp_path / "none")})
     assert missing.exit_code == 2 and str(tmp_path / "none") in missing.output
+
+
+def test_progress_prints_a_line_every_few_seconds_and_the_last(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from centrasia_crawler.cli import common
+
+    clock = [100.0]
+    monkeypatch.setattr(common.time, "monotonic", lambda: clock[0])
+    progress = common.progress_line("compact", "pages recompressed", every=5.0)
+    for done in range(500, 307_501, 500):  # 615 batches, an eighth of a second each
+        clock[0] += 0.125
+        progress(done, 307_501)
+    progress(307_501, 307_501)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 16  # at 5 s, 10 s, ... 75 s, then the last
+    assert lines[0] == "centrasia compact: 20,000 of 307,501 pages recompressed"
+    assert lines[-1] == "centrasia compact: 307,501 of 307,501 pages recompressed"

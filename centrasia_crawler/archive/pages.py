@@ -23,8 +23,9 @@ from typing import Any, Final
 
 #: Bodies in the archive when the first dictionary is trained.
 TRAIN_AT: Final = 200
-#: Bodies a dictionary is trained on, at most (the newest).
+#: Bodies a dictionary is trained on, at most (the newest), and at least.
 TRAIN_SAMPLES: Final = 5000
+MIN_SAMPLES: Final = 20
 #: Dictionary size: zstd's own default (``zstd --train``), or a tenth of the samples when
 #: they are fewer than 1.1 MB. A dictionary is stored compressed (a trained one repeats
 #: itself: 110 KB stores in 21 KB), and a larger one costs no time (1.25 ms a 12 KB page
@@ -135,7 +136,7 @@ def train(conn: sqlite3.Connection, codec: Codec, now: str) -> int | None:
         (TRAIN_SAMPLES,),
     ):
         samples.append(codec.decompress(encoding, blob))
-    if len(samples) < 20:
+    if len(samples) < MIN_SAMPLES:
         return None
     total = sum(len(s) for s in samples)
     size = min(DICT_SIZE, total // 10)
@@ -171,15 +172,18 @@ def recompress(
         "SELECT count(*) FROM page_bodies WHERE encoding != ?", (target,)
     ).fetchone()[0]
     done = 0
+    after = 0  # rowid order, from where the last batch ended: each body is read once
     while True:
         rows = conn.execute(
-            "SELECT digest, encoding, body FROM page_bodies WHERE encoding != ? LIMIT ?",
-            (target, BATCH),
+            "SELECT rowid, digest, encoding, body FROM page_bodies"
+            " WHERE rowid > ? AND encoding != ? ORDER BY rowid LIMIT ?",
+            (after, target, BATCH),
         ).fetchall()
         if not rows:
             return done
+        after = rows[-1][0]
         updates = []
-        for digest, encoding, blob in rows:
+        for _, digest, encoding, blob in rows:
             encoded, packed = codec.compress(codec.decompress(encoding, blob), dict_id, LEVEL)
             updates.append((encoded, packed, digest))
         if not in_transaction:

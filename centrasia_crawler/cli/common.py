@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,6 +19,21 @@ EXIT_USAGE = 2  # a usage error, or input that is not a centrasia page
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock; try again later
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def progress_line(command: str, what: str, every: float = 5.0) -> Callable[[int, int], None]:
+    """A progress callback ``(done, total)`` printing ``centrasia COMMAND: done of total
+    WHAT`` on stderr, a line every ``every`` seconds at most, and the last one always."""
+    shown = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        now = time.monotonic()
+        if now - shown >= every or done >= total:
+            shown = now
+            click.echo(f"centrasia {command}: {done:,} of {total:,} {what}", err=True)
+
+    return progress
 
 
 class Failure(click.ClickException):

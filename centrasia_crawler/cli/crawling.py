@@ -9,7 +9,6 @@ import json
 import os
 import sqlite3
 import sys
-import time
 from typing import Any
 
 import click
@@ -23,6 +22,7 @@ from centrasia_crawler.cli.common import (
     archive_option,
     day,
     open_archive,
+    progress_line,
 )
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 from centrasia_crawler.options import (
@@ -133,17 +133,9 @@ def reparse(archive: str, jobs: int) -> int:
     from centrasia_crawler.archive import Archive, ArchiveVersionError
     from centrasia_crawler.reparse import reparse as reparse_archive
 
-    shown = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - shown[0] >= 5 or done == total:  # a line every 5 s at most
-            shown[0] = now
-            click.echo(f"centrasia reparse: {done:,} of {total:,} pages", err=True)
-
     try:
         with ArchiveLock(archive), Archive.open(archive) as store:
-            summary = reparse_archive(store, jobs, progress)
+            summary = reparse_archive(store, jobs, progress_line("reparse", "pages"))
     except LockHeld as exc:
         raise Failure(f"{exc}; not starting", EXIT_LOCKED) from None
     except (sqlite3.Error, OSError, ArchiveVersionError) as exc:

@@ -19,6 +19,7 @@ from centrasia_crawler.cli.common import (
     archive_option,
     json_option,
     open_archive,
+    progress_line,
 )
 
 
@@ -258,22 +259,29 @@ def compact(archive: str, vacuum: bool) -> int:
     import sqlite3
 
     from centrasia_crawler.archive import Archive
+    from centrasia_crawler.archive.pages import MIN_SAMPLES, TRAIN_SAMPLES, stored_bytes
     from centrasia_crawler.archive.pages import compact as compact_pages
-    from centrasia_crawler.archive.pages import stored_bytes
     from centrasia_crawler.archive.store import utc_now
     from centrasia_crawler.cli.common import EXIT_LOCKED
     from centrasia_crawler.lock import ArchiveLock, LockHeld
 
-    def progress(done: int, total: int) -> None:
-        click.echo(f"centrasia compact: {done:,} of {total:,} pages recompressed", err=True)
-
     try:
         with ArchiveLock(archive), Archive.open(archive) as store:
             bodies, before, _ = stored_bytes(store.conn)
+            if bodies < MIN_SAMPLES:
+                raise Failure(
+                    f"{bodies} stored pages: too few to train a dictionary on", EXIT_FAILED
+                )
+            click.echo(
+                f"centrasia compact: training a dictionary on the newest"
+                f" {min(bodies, TRAIN_SAMPLES):,} of {bodies:,} pages",
+                err=True,
+            )
+            progress = progress_line("compact", "pages recompressed")
             dict_id = compact_pages(store.conn, utc_now(), progress)
             if dict_id is None:
                 raise Failure(
-                    f"{bodies} stored pages: too few to train a dictionary on", EXIT_FAILED
+                    f"{bodies} stored pages: too alike to train a dictionary on", EXIT_FAILED
                 )
             bodies, after, dicts = stored_bytes(store.conn)
             if vacuum:
