@@ -56,6 +56,20 @@ def pytest_configure(config: pytest.Config) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Reaps the orphans this run adopted that have exited (a browser's helpers): left
+    unreaped, they would pass as zombies to an init that may not reap them."""
+    if sys.platform != "linux":
+        return
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:  # no children left
+            return
+        if pid == 0:  # children left, none exited
+            return
+
+
 def running_children() -> dict[int, str]:
     """This process's children that still run (not zombies): pid -> command line."""
     found = {}
