@@ -145,7 +145,7 @@ def test_progress_prints_a_line_every_few_seconds_and_the_last(
 
     clock = [100.0]
     monkeypatch.setattr(common.time, "monotonic", lambda: clock[0])
-    progress = common.progress_line("compact", "pages recompressed", every=5.0)
+    progress = common.progress_printer("compact", "pages recompressed", every=5.0)
     for done in range(500, 307_501, 500):  # 615 batches, an eighth of a second each
         clock[0] += 0.125
         progress(done, 307_501)

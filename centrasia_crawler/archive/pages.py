@@ -23,8 +23,9 @@ from typing import Any, Final
 
 #: Bodies in the archive when the first dictionary is trained.
 TRAIN_AT: Final = 200
-#: Bodies a dictionary is trained on, at most (the newest), and at least.
+#: Bodies a dictionary is trained on, at most (the newest).
 TRAIN_SAMPLES: Final = 5000
+#: Bodies a dictionary is trained on, at least (fewer: no dictionary yet).
 MIN_SAMPLES: Final = 20
 #: Dictionary size: zstd's own default (``zstd --train``), or a tenth of the samples when
 #: they are fewer than 1.1 MB. A dictionary is stored compressed (a trained one repeats

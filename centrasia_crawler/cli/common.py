@@ -21,7 +21,7 @@ EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock; try again
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def progress_line(command: str, what: str, every: float = 5.0) -> Callable[[int, int], None]:
+def progress_printer(command: str, what: str, every: float = 5.0) -> Callable[[int, int], None]:
     """A progress callback ``(done, total)`` printing ``centrasia COMMAND: done of total
     WHAT`` on stderr, a line every ``every`` seconds at most, and the last one always."""
     shown = time.monotonic()

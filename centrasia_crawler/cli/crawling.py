@@ -22,7 +22,7 @@ from centrasia_crawler.cli.common import (
     archive_option,
     day,
     open_archive,
-    progress_line,
+    progress_printer,
 )
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 from centrasia_crawler.options import (
@@ -135,7 +135,7 @@ def reparse(archive: str, jobs: int) -> int:
 
     try:
         with ArchiveLock(archive), Archive.open(archive) as store:
-            summary = reparse_archive(store, jobs, progress_line("reparse", "pages"))
+            summary = reparse_archive(store, jobs, progress_printer("reparse", "pages"))
     except LockHeld as exc:
         raise Failure(f"{exc}; not starting", EXIT_LOCKED) from None
     except (sqlite3.Error, OSError, ArchiveVersionError) as exc:

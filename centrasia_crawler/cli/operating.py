@@ -19,7 +19,7 @@ from centrasia_crawler.cli.common import (
     archive_option,
     json_option,
     open_archive,
-    progress_line,
+    progress_printer,
 )
 
 
@@ -277,7 +277,7 @@ def compact(archive: str, vacuum: bool) -> int:
                 f" {min(bodies, TRAIN_SAMPLES):,} of {bodies:,} pages",
                 err=True,
             )
-            progress = progress_line("compact", "pages recompressed")
+            progress = progress_printer("compact", "pages recompressed")
             dict_id = compact_pages(store.conn, utc_now(), progress)
             if dict_id is None:
                 raise Failure(
