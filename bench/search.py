@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import RARE, ensure  # noqa: E402
 from centrasia_crawler.archive import Archive  # noqa: E402
-from centrasia_crawler.archive.morph import QueryExpander  # noqa: E402
+from centrasia_crawler.archive.search_query import QueryTranslator  # noqa: E402
 from centrasia_crawler.archive.schema import fold_yo  # noqa: E402
 from tests.inflection import evaluate  # noqa: E402
 
@@ -57,11 +57,11 @@ def quality(path: Path) -> None:
     the set's articles are judged (rowid >= SET_FROM: the generated text uses the test
     words too, unjudged)."""
     store = Archive.open(path, readonly=True)
-    expander = QueryExpander(store.conn)
+    translator = QueryTranslator(store.conn)
 
     def find(query: str, mode: str) -> set[int]:
         if mode == "morph":
-            table, match = "articles_morph", expander.expand(query)
+            table, match = "articles_morph", translator.translate(query)
         else:
             table, match = "articles_fts", fold_yo(query)
         sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid >= ?"
@@ -104,7 +104,7 @@ def wall_times(path: Path, rounds: int) -> None:
         words = query.split(" --")[0]
         matched = store.conn.execute(
             "SELECT count(*) FROM articles_morph WHERE articles_morph MATCH ?",
-            (QueryExpander(store.conn).expand(words),),
+            (QueryTranslator(store.conn).translate(words),),
         ).fetchone()[0]
         row = []
         for flag in ([], ["--exact"]):

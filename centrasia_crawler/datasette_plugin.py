@@ -17,7 +17,7 @@ from typing import Any
 from datasette import hookimpl
 from datasette.utils import escape_fts
 
-from centrasia_crawler.archive.morph import QueryError, QueryExpander
+from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 
 
 def register(conn: sqlite3.Connection) -> None:
@@ -30,12 +30,12 @@ def register(conn: sqlite3.Connection) -> None:
         return
     if not is_archive:
         return
-    expander: list[QueryExpander] = []
+    translator: list[QueryTranslator] = []
 
     def morph_query(text: str | None) -> str:
-        if not expander:
-            expander.append(QueryExpander(conn))
-        return expander[0].expand(text or "")
+        if not translator:
+            translator.append(QueryTranslator(conn))
+        return translator[0].translate(text or "")
 
     def search_box(text: str | None) -> str:
         try:

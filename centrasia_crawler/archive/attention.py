@@ -22,12 +22,12 @@ import math
 import random
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, Final, Literal
 
-from centrasia_crawler.archive.morph import QueryError, QueryExpander
-from centrasia_crawler.archive.queries import coverage
+from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
+from centrasia_crawler.archive.search_query import QueryTranslator, parse_query, phrases
 from centrasia_crawler.archive.store import Archive
 from centrasia_crawler.normalize.morphology import JOIN, morphology
 
@@ -70,10 +70,6 @@ def period_start(label: str, by: Period) -> dt.date:
 
 def _days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
     return (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
-
-
-def _match(conn: sqlite3.Connection, query: str) -> str:
-    return QueryExpander(conn).expand(query)
 
 
 def _bounds(
@@ -124,16 +120,9 @@ def trend(
     rows = []
     for query in queries:
         counts: Counter[str] = Counter()
-        sql = (
-            "SELECT a.published_date, count(*) FROM articles_morph"
-            " JOIN articles a ON a.st = articles_morph.rowid"
-            " WHERE articles_morph MATCH ? AND a.published_date BETWEEN ? AND ?"
-            " GROUP BY a.published_date"
-        )
-        try:
-            found = conn.execute(sql, (_match(conn, query), lo, hi)).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise QueryError(f"bad search query {query!r}: {exc}") from None
+        found_sql, params = matching(archive, query, Filters(since=first, until=last))
+        sql = f"SELECT a.published_date, count(*) {found_sql} GROUP BY a.published_date"
+        found = run_matching(archive, query, sql, params).fetchall()
         for day, n in found:
             counts[period_of(dt.date.fromisoformat(day), by)] += n
         for label in labels:
@@ -198,6 +187,28 @@ def archive_tokens(conn: sqlite3.Connection) -> int:
     return sum(_varints(bytes(row[0]))[1:])
 
 
+def own_terms(archive: Archive, query: str) -> Callable[[str], bool]:
+    """Whether an index term is one of the query's own words (a term its words, in any
+    of their readings, stand for, or a prefix of it matches): ``terms`` leaves them out,
+    since the articles that match a word are bound to be characterised by it."""
+    translator = QueryTranslator(archive.conn)
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for phrase in phrases(parse_query(query)):
+        for choice in translator.choices(phrase):
+            for term in choice:
+                if term.endswith("*"):
+                    prefixes.append(term[:-1])
+                else:
+                    exact.add(term)
+    lemmas = {lemma for term in exact for lemma in term.split(JOIN)}
+    return lambda term: (
+        term in exact
+        or any(lemma in lemmas for lemma in term.split(JOIN))
+        or term.startswith(tuple(prefixes))
+    )
+
+
 def _top(counter: Counter[str], limit: int) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
@@ -208,16 +219,8 @@ def terms(
     """The lemmas most characteristic of the articles matching ``query`` against the
     whole archive, with the top sources, attributions and days of those articles."""
     conn = archive.conn
-    match = _match(conn, query)
-    try:
-        sts = [
-            st
-            for (st,) in conn.execute(
-                "SELECT rowid FROM articles_morph WHERE articles_morph MATCH ?", (match,)
-            )
-        ]
-    except sqlite3.OperationalError as exc:
-        raise QueryError(f"bad search query {query!r}: {exc}") from None
+    found_sql, params = matching(archive, query)
+    sts = [st for (st,) in run_matching(archive, query, f"SELECT a.st {found_sql}", params)]
     read = sorted(random.Random(seed).sample(sts, sample)) if len(sts) > sample else sts
     morph = morphology()
     focus: Counter[str] = Counter()
@@ -231,7 +234,8 @@ def terms(
             focus.update(morph.index_text(body).split())
     n_focus = sum(focus.values())
     n_all = max(archive_tokens(conn), n_focus)
-    candidates = [t for t, n in focus.items() if n >= MIN_COUNT and _listable(t)]
+    own = own_terms(archive, query)
+    candidates = [t for t, n in focus.items() if n >= MIN_COUNT and _listable(t) and not own(t)]
     background = dict(
         conn.execute(
             "SELECT term, occurrences FROM morph_counts"
@@ -255,11 +259,9 @@ def terms(
     days: Counter[str] = Counter()
     # articles_meta holds these columns beside st: read from the table, the source lies
     # past the body's overflow pages.
-    for day, source, name in conn.execute(
-        "SELECT a.published_date, a.source, a.attribution FROM articles_morph"
-        " JOIN articles a INDEXED BY articles_meta ON a.st = articles_morph.rowid"
-        " WHERE articles_morph MATCH ?",
-        (match,),
+    found_sql, params = matching(archive, query, indexed_by="articles_meta")
+    for day, source, name in run_matching(
+        archive, query, f"SELECT a.published_date, a.source, a.attribution {found_sql}", params
     ):
         days[day] += 1
         if source is not None:

@@ -1,11 +1,12 @@
-"""The morphological index: keeping it, and turning a query into its terms.
+"""The morphological index: keeping it up to date with the articles.
 
 ``articles_morph`` is an FTS5 table over ``articles`` (``content="articles"``, so
 sqlite-utils and Datasette find it as the articles' index) whose text is each word's
 term (:mod:`centrasia_crawler.normalize.morphology`): one term per word, so positions,
 phrases, ``NEAR``, bm25 and snippets work as on the text, and snippets show the words
 as the article spells them. ``morph_terms`` lists, for each term made of several lemmas,
-the lemmas it stands for; a query word becomes every term that shares a lemma with it.
+the lemmas it stands for; a query word becomes every term that shares a lemma with it
+(:mod:`centrasia_crawler.archive.search_query`).
 ``morph_counts`` keeps each term's occurrences in the archive (for ``centrasia terms``).
 
 The index is written with the article, in the same transaction. It depends on the
@@ -15,27 +16,16 @@ article, a batch per transaction, resuming where a killed run stopped.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from centrasia_crawler import workers
-from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology, tokens
+from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology
 
-#: The longest query taken (a query is parsed and expanded word by word).
-MAX_QUERY: Final = 1000
-#: The most phrases one quoted phrase may expand to before it is searched as its words.
-MAX_PHRASE_FORMS: Final = 64
 _BATCH: Final = 2000
-
-
-class QueryError(ValueError):
-    """The search query cannot be searched; the message is one line."""
 
 
 # --- keeping the index ----------------------------------------------------------------
@@ -238,194 +228,3 @@ def _next_batches(
         written += len(now)
         report(last)
     return written
-
-
-# --- reading a query ------------------------------------------------------------------
-
-
-@dataclass
-class _Phrase:
-    """A word or a quoted phrase of the query, and whether it ends in ``*``."""
-
-    text: str
-    prefix: bool = False
-
-
-_Part = str | _Phrase  # an operator, parenthesis, column filter, ... or a phrase
-_SPECIAL: Final = '"(){}:*^+,'
-
-
-def parse_query(query: str) -> list[_Part]:
-    """The query in FTS5 syntax as its parts: phrases to expand, the rest kept as is.
-
-    >>> parse_query('"Центральная Азия" OR title:мир*')[1:]
-    ['OR', 'title', ':', _Phrase(text='мир', prefix=True)]
-    """
-    if len(query) > MAX_QUERY:
-        raise QueryError(f"bad search query: {len(query):,} characters long; at most {MAX_QUERY:,}")
-    parts: list[_Part] = []
-    i, n = 0, len(query)
-    while i < n:
-        ch = query[i]
-        if ch.isspace():
-            i += 1
-        elif ch == '"':
-            text, i = [], i + 1
-            while True:
-                if i >= n:
-                    raise QueryError(f"bad search query {query!r}: unbalanced quotes")
-                if query[i] == '"':
-                    if query[i + 1 : i + 2] == '"':
-                        text.append('"')
-                        i += 2
-                        continue
-                    i += 1
-                    break
-                text.append(query[i])
-                i += 1
-            parts.append(_Phrase("".join(text)))
-        elif ch == "*":
-            if not parts or not isinstance(parts[-1], _Phrase):
-                raise QueryError(f"bad search query {query!r}: a '*' that follows no word")
-            parts[-1].prefix = True
-            i += 1
-        elif ch in _SPECIAL:
-            parts.append(ch)
-            i += 1
-        else:
-            j = i
-            while j < n and not query[j].isspace() and query[j] not in _SPECIAL:
-                j += 1
-            word = query[i:j]
-            following = query[j:].lstrip()[:1]
-            if word in ("AND", "OR", "NOT") or (word == "NEAR" and following == "("):
-                parts.append(word)
-            elif following == ":" or (parts and parts[-1] == "{" and "}" in query[j:]):
-                parts.append(word)  # a column name
-            elif word.isdigit() and parts and parts[-1] == ",":
-                parts.append(word)  # NEAR's distance
-            else:
-                parts.append(_Phrase(word))
-            i = j
-    return parts
-
-
-def _quoted(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-class QueryExpander:
-    """Turns queries into the index's terms, looking composite terms up once each."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.morph = morphology()
-        self._terms: dict[str, list[str]] = {}
-
-    def terms(self, token: str) -> list[str]:
-        """Every term of the index a query word may stand for."""
-        lemmas = sorted(self.morph.lemmas(token, query=True))
-        key = JOIN.join(lemmas)
-        if key not in self._terms:
-            marks = ",".join("?" * len(lemmas))
-            found = {
-                row[0]
-                for row in self.conn.execute(
-                    f"SELECT term FROM morph_terms WHERE lemma IN ({marks})", lemmas
-                )
-            }
-            self._terms[key] = sorted(found.union(lemmas))
-        return self._terms[key]
-
-    def phrase(self, phrase: _Phrase) -> list[list[str]]:
-        """The forms of a phrase: each a list of terms, one per word."""
-        words = list(tokens(phrase.text))
-        if not words:
-            return []
-        choices = [self.terms(w) for w in (words[:-1] if phrase.prefix else words)]
-        if phrase.prefix:  # the prefix stays the typed letters: it matches terms
-            choices.append([words[-1].lower().replace("ё", "е") + "*"])
-        return [list(form) for form in itertools.product(*choices)]
-
-    def render(self, phrase: _Phrase) -> list[str]:
-        """The FTS5 phrases (``"a" + "b"``) a phrase of the query stands for."""
-        return [" + ".join(_term(t) for t in form) for form in self.phrase(phrase)]
-
-    def expand(self, query: str) -> str:
-        """``query`` in the terms of ``articles_morph``."""
-        parts = parse_query(query)
-        phrases = [p for p in parts if isinstance(p, _Phrase)]
-        if not phrases or not any(list(tokens(p.text)) for p in phrases):
-            raise QueryError(f"bad search query {query!r}: no word to search for")
-        if all(_only_stop_words(p.text) for p in phrases):
-            raise QueryError(f"bad search query {query!r}: only stop words (и, в, на, ...)")
-        return " ".join(self._render_parts(parts))
-
-    def _render_parts(self, parts: list[_Part]) -> Iterator[str]:
-        i = 0
-        while i < len(parts):
-            part = parts[i]
-            if part == "NEAR":
-                end = parts.index(")", i)
-                yield self._near(parts[i + 2 : end])
-                i = end + 1
-                continue
-            if isinstance(part, _Phrase):
-                yield self._one_of(part)
-            else:
-                yield part
-            i += 1
-
-    def _one_of(self, phrase: _Phrase) -> str:
-        forms = self.render(phrase)
-        if not forms:
-            return '""'
-        if len(forms) > MAX_PHRASE_FORMS:  # too ambiguous for a phrase: its words, all
-            words = list(tokens(phrase.text))
-            groups = [
-                self._one_of(_Phrase(w, phrase.prefix and k == len(words) - 1))
-                for k, w in enumerate(words)
-            ]
-            return "(" + " AND ".join(groups) + ")"
-        return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
-
-    def _near(self, inner: list[_Part]) -> str:
-        distance = ""
-        if len(inner) >= 2 and inner[-2] == ",":
-            distance, inner = f", {inner[-1]}", inner[:-2]
-        alternatives = [self.render(p) for p in inner if isinstance(p, _Phrase)]
-        combos = list(itertools.islice(itertools.product(*alternatives), MAX_PHRASE_FORMS))
-        near = [f"NEAR({' '.join(combo)}{distance})" for combo in combos]
-        return near[0] if len(near) == 1 else "(" + " OR ".join(near) + ")"
-
-
-def _term(term: str) -> str:
-    """A term as an FTS5 string; a prefix keeps its ``*`` outside the quotes."""
-    if term.endswith("*"):
-        return _quoted(term[:-1]) + "*"
-    return _quoted(term)
-
-
-#: Parts of speech that carry no topic: a stop word of the list is one of these.
-_FUNCTION_WORDS: Final = frozenset("PREP CONJ PRCL NPRO INTJ ADVB PRED".split())
-
-
-@cache
-def _stop_words() -> frozenset[str]:
-    """The stop-words package's Russian list, less its nouns, verbs and adjectives
-    (``год``, ``стать``, ``новый`` are words a news archive is searched for)."""
-    from stop_words import get_stop_words
-
-    parse = morphology().analyser.parse
-    return frozenset(
-        w.replace("ё", "е")
-        for w in get_stop_words("russian")
-        if parse(w)[0].tag.POS in _FUNCTION_WORDS
-    )
-
-
-def _only_stop_words(text: str) -> bool:
-    """Whether every word of ``text`` is a stop word."""
-    stop = _stop_words()
-    words = [w.lower().replace("ё", "е") for w in tokens(text)]
-    return bool(words) and all(w in stop for w in words)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from centrasia_crawler.archive.morph import QueryError, QueryExpander
 from centrasia_crawler.archive.schema import fold_yo
+from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.store import ARTICLE_COLUMNS, Archive
 
 #: Marks around a match in a snippet (plain text; the CLI shows them as [ ]).
@@ -91,22 +92,44 @@ def unfold_snippet(snippet: str, original: str, folded: str) -> str:
 #: bm25 weights of articles_morph's columns: a title match counts ten body matches.
 TITLE_WEIGHT: Final = 10.0
 #: The ranking as FTS5's ``rank`` column: ordered by it, FTS5 sorts the matches itself
-#: and SQLite reads the articles (and makes snippets) only for the rows returned; an
-#: ``ORDER BY bm25(...)`` made a snippet of every match first (4x slower at 5,000
-#: articles, and growing with the archive).
+#: and SQLite reads the articles (and makes snippets) only for the rows returned.
 RANKING: Final = f"bm25({TITLE_WEIGHT}, 1.0)"
+
+
+def matching(
+    archive: Archive, query: str, filters: Filters | None = None, *, indexed_by: str = ""
+) -> tuple[str, list[Any]]:
+    """The ``FROM … WHERE …`` of the articles (``a``) that match ``query`` and
+    ``filters``, and its parameters: the one place a query meets the index, for search,
+    count, kwic, export, trend and terms. Raises :class:`QueryError` on a bad query."""
+    where, params = (filters or Filters()).where()
+    match = QueryTranslator(archive.conn).translate(query)
+    hint = f" INDEXED BY {indexed_by}" if indexed_by else ""
+    sql = (
+        f"FROM articles_morph JOIN articles a{hint} ON a.st = articles_morph.rowid"
+        f" WHERE articles_morph MATCH ? AND {where}"
+    )
+    return sql, [match, *params]
+
+
+def run_matching(archive: Archive, query: str, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    """Run SQL built on :func:`matching`; an error of the index's is the query's."""
+    try:
+        return archive.conn.execute(sql, params)
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"bad search query {query!r}: the index cannot run it ({exc})") from None
 
 
 def search(
     archive: Archive,
     query: str,
     filters: Filters | None = None,
-    limit: int = 20,
+    limit: int | None = 20,
     *,
     exact: bool = False,
 ) -> list[dict[str, Any]]:
-    """Articles matching an FTS5 query (words, "phrases", prefix*, OR, NOT, NEAR),
-    best first.
+    """Articles matching a query (words, "phrases", prefix*, OR, NOT, NEAR, title:),
+    best first; ``limit`` None: all of them.
 
     A word finds every form of it (``Казахстан`` finds «в Казахстане», a phrase
     «Центральной Азии» for ``"Центральная Азия"``); ``exact`` finds the forms as typed.
@@ -116,27 +139,91 @@ def search(
     """
     if exact:
         return _search_exact(archive, query, filters, limit)
-    where, params = (filters or Filters()).where()
-    expanded = QueryExpander(archive.conn).expand(query)
+    found, params = matching(archive, query, filters)
     sql = f"""
         SELECT a.st, a.published_at, a.title, a.source, a.attribution, a.url,
                snippet(articles_morph, -1, ?, ?, ?, 12) AS best_snippet,
                articles_morph.rank
-        FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid
-        WHERE articles_morph MATCH ? AND articles_morph.rank MATCH ? AND {where}
+        {found} AND articles_morph.rank MATCH ?
         ORDER BY articles_morph.rank LIMIT ?"""
-    try:
-        rows = archive.conn.execute(
-            sql, [MARK_OPEN, MARK_CLOSE, ELLIPSIS, expanded, RANKING, *params, limit]
-        ).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise QueryError(f"bad search query {query!r}: {exc}") from None
+    rows = run_matching(
+        archive,
+        query,
+        sql,
+        [MARK_OPEN, MARK_CLOSE, ELLIPSIS, *params, RANKING, -1 if limit is None else limit],
+    ).fetchall()
     keys = ("st", "published_at", "title", "source", "attribution", "url", "snippet", "rank")
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def count(archive: Archive, query: str, filters: Filters | None = None) -> int:
+    """How many articles match ``query`` (and ``filters``)."""
+    found, params = matching(archive, query, filters)
+    return int(run_matching(archive, query, f"SELECT count(*) {found}", params).fetchone()[0])
+
+
+#: A concordance line's keys, in order.
+KWIC_KEYS: Final = ("date", "st", "column", "left", "match", "right", "url")
+
+
+def kwic(
+    archive: Archive,
+    query: str,
+    filters: Filters | None = None,
+    *,
+    width: int = 40,
+) -> Iterator[dict[str, Any]]:
+    """Every match of ``query`` in the articles it matches, oldest article first, as a
+    concordance line: ``left`` and ``right`` context (``width`` characters each, white
+    space made single spaces), the ``match`` as the article spells it (a phrase whole),
+    and the article's ``st``, ``date``, ``column`` (title or body) and ``url``. Streamed."""
+    found, params = matching(archive, query, filters)
+    sql = (
+        "SELECT a.st, a.published_date, a.url, highlight(articles_morph, 0, ?, ?),"
+        f" highlight(articles_morph, 1, ?, ?) {found} ORDER BY a.st"
+    )
+    marks = [MARK_OPEN, MARK_CLOSE] * 2
+    for st, day, url, title, body in run_matching(archive, query, sql, [*marks, *params]):
+        for column, text in (("title", title), ("body", body)):
+            for left, match, right in concordance(text or "", width):
+                yield {
+                    "date": day,
+                    "st": st,
+                    "column": column,
+                    "left": left,
+                    "match": match,
+                    "right": right,
+                    "url": url,
+                }
+
+
+def concordance(marked: str, width: int) -> Iterator[tuple[str, str, str]]:
+    r"""The marked spans of a highlighted text with ``width`` characters either side.
+
+    >>> list(concordance("Визит Жапарова в Москву", 6))
+    [('Визит ', 'Жапарова', ' в Мос')]
+    """
+    plain = marked.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+    position = 0  # in the plain text
+    start = None
+    for piece in re.split(f"([{MARK_OPEN}{MARK_CLOSE}])", marked):
+        if piece == MARK_OPEN:
+            start = position
+        elif piece == MARK_CLOSE and start is not None:
+            left = plain[max(0, start - width) : start]
+            right = plain[position : position + width]
+            yield _oneline(left), _oneline(plain[start:position]), _oneline(right)
+            start = None
+        elif piece not in (MARK_OPEN, MARK_CLOSE):
+            position += len(piece)
+
+
+def _oneline(text: str) -> str:
+    return re.sub(r"\s", " ", text)
+
+
 def _search_exact(
-    archive: Archive, query: str, filters: Filters | None, limit: int
+    archive: Archive, query: str, filters: Filters | None, limit: int | None
 ) -> list[dict[str, Any]]:
     where, params = (filters or Filters()).where()
     sql = f"""
@@ -149,7 +236,15 @@ def _search_exact(
         ORDER BY f.rank LIMIT ?"""
     try:
         rows = archive.conn.execute(
-            sql, [MARK_OPEN, MARK_CLOSE, ELLIPSIS, fold_yo(query), *params, limit]
+            sql,
+            [
+                MARK_OPEN,
+                MARK_CLOSE,
+                ELLIPSIS,
+                fold_yo(query),
+                *params,
+                -1 if limit is None else limit,
+            ],
         ).fetchall()
     except sqlite3.OperationalError as exc:
         raise QueryError(f"bad search query {query!r}: {exc}") from None
@@ -441,14 +536,20 @@ def metrics_text(metrics: list[tuple[str, str, float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_rows(archive: Archive, filters: Filters | None = None) -> Iterator[dict[str, Any]]:
-    """Every article (oldest first) as a dict, streamed from the cursor."""
-    where, params = (filters or Filters()).where()
-    cursor = archive.conn.execute(
-        f"SELECT {', '.join('a.' + c for c in EXPORT_COLUMNS)} FROM articles a"
-        f" WHERE {where} ORDER BY a.st",
-        params,
-    )
+def export_rows(
+    archive: Archive, filters: Filters | None = None, query: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every article (oldest first) as a dict, streamed from the cursor; with ``query``,
+    only the articles it matches (exactly those :func:`search` finds)."""
+    columns = ", ".join("a." + c for c in EXPORT_COLUMNS)
+    if query is None:
+        where, params = (filters or Filters()).where()
+        cursor = archive.conn.execute(
+            f"SELECT {columns} FROM articles a WHERE {where} ORDER BY a.st", params
+        )
+    else:
+        found, params = matching(archive, query, filters)
+        cursor = run_matching(archive, query, f"SELECT {columns} {found} ORDER BY a.st", params)
     for row in cursor:
         yield dict(zip(EXPORT_COLUMNS, row, strict=True))
 

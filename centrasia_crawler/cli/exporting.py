@@ -4,6 +4,7 @@ Streamed in constant memory; never imports Scrapy."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 from typing import Any
 
@@ -27,25 +28,43 @@ from centrasia_crawler.cli.common import (
     show_default=True,
 )
 @range_options
+@click.option("--query", "-q", metavar="QUERY", help="Only the articles this search query matches.")
+@click.option("--source", help="Only articles from this source.")
 @click.option("-o", "--output", metavar="FILE", help="Write here (default: standard output).")
-def export(fmt: str, since: Any, until: Any, archive: str, output: str | None) -> int:
+def export(
+    fmt: str,
+    since: Any,
+    until: Any,
+    archive: str,
+    query: str | None,
+    source: str | None,
+    output: str | None,
+) -> int:
     """Stream every article (oldest first) as JSON Lines, CSV or Parquet (typed columns,
-    the [parquet] extra: pyarrow), in constant memory.
+    the [parquet] extra: pyarrow), in constant memory. With --query, the corpus a
+    search matches: exactly the articles 'centrasia search QUERY --limit 0' finds.
 
     Examples:
 
     \b
         centrasia export --format csv --since 2026-01-01 -o january.csv
         centrasia export --format parquet -o articles.parquet
+        centrasia export --query 'Жапаров Ташиев' --format csv -o corpus.csv
     """
     from centrasia_crawler.archive.queries import Filters, export_rows
+    from centrasia_crawler.archive.search_query import QueryError
     from centrasia_crawler.exports import ParquetUnavailable, write_csv, write_jsonl, write_parquet
 
     write = write_jsonl if fmt == "jsonl" else write_csv
     if fmt == "parquet" and output in (None, "-"):
         raise Failure("--format parquet writes a file: give -o FILE.parquet")
     with open_archive(archive) as store:
-        rows = export_rows(store, Filters(since=since, until=until))
+        rows = export_rows(store, Filters(since=since, until=until, source=source), query)
+        try:  # a bad query fails here, before any file is written
+            first = next(rows, None)
+        except QueryError as exc:
+            raise Failure(str(exc)) from None
+        rows = itertools.chain([] if first is None else [first], rows)
         if fmt == "parquet":
             try:
                 count = write_parquet(rows, str(output))

@@ -1,11 +1,12 @@
-"""Querying the archive: ``search``, ``coverage``, ``stats``, and attention over time:
-``trend``, ``terms``. Read-only; never imports Scrapy."""
+"""Querying the archive: ``search``, ``kwic``, ``coverage``, ``stats``, and attention
+over time: ``trend``, ``terms``. Read-only; never imports Scrapy."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -16,6 +17,15 @@ from centrasia_crawler.cli.common import (
     json_option,
     open_archive,
     range_options,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+#: What a ``terms`` score is, in one sentence.
+SCORE_MEANING = (
+    "the score is a z-score of the word's log-odds ratio in these articles against the"
+    " whole archive; 2 or more is more than chance, higher is more characteristic"
 )
 
 
@@ -29,13 +39,27 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
+def filter_options(function: F) -> F:
+    """``--since``, ``--until``, ``--archive``, ``--source`` and ``--attribution``."""
+    function = click.option("--attribution", help="Only headlines attributed to this name.")(
+        function
+    )
+    function = click.option("--source", help="Only articles from this source.")(function)
+    return range_options(function)
+
+
 @click.command()
 @click.argument("query")
-@range_options
-@click.option("--source", help="Only articles from this source.")
-@click.option("--attribution", help="Only headlines attributed to this name.")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Results.")
+@filter_options
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Results (0: all of them).",
+)
 @click.option("--exact", is_flag=True, help="Only the forms as typed, not every form of a word.")
+@click.option("--count", "count_only", is_flag=True, help="Print only how many articles match.")
 @json_option
 def search(
     query: str,
@@ -46,25 +70,31 @@ def search(
     attribution: str | None,
     limit: int,
     exact: bool,
+    count_only: bool,
     as_json: bool,
 ) -> int:
     """Search titles and bodies, best matches first (a title match counts more).
 
     One form of a word finds every form ('Казахстан' finds 'в Казахстане'), a phrase
-    whatever the case of its words; --exact finds only the forms typed. Case and ё/е
-    do not matter; "a phrase", prefix*, OR, NOT and NEAR work (SQLite FTS5 syntax).
+    whatever the case of its words; --exact finds only the forms typed. Words side by
+    side must all occur; "a phrase" or «a phrase», OR, NOT, NEAR(a b, 10), prefix*,
+    title:word and parentheses combine freely. Case and ё/е do not matter.
 
     Examples:
 
     \b
-        centrasia search Жапаров --since 2026-01-01
+        centrasia search 'Садыр Жапаров' --since 2026-01-01
         centrasia search '"Центральная Азия" NOT Китай' --json
+        centrasia search 'title:(Жапаров OR Ташиев)' --count
         centrasia search '"редкоземельные металлы"' --source ИноСМИ --exact
     """
-    from centrasia_crawler.archive.morph import QueryError, index_ready
-    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.morph import index_ready
+    from centrasia_crawler.archive.queries import Filters, count
     from centrasia_crawler.archive.queries import search as search_archive
+    from centrasia_crawler.archive.search_query import QueryError
 
+    if exact and count_only:
+        raise click.UsageError("--count counts every form: give --count or --exact, not both")
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
     with open_archive(archive) as store:
         if not exact and not index_ready(store.conn):
@@ -73,9 +103,23 @@ def search(
                 err=True,
             )
         try:
-            results = search_archive(store, query, filters, limit, exact=exact)
+            if count_only:
+                total = count(store, query, filters)
+            else:
+                results = search_archive(store, query, filters, limit or None, exact=exact)
+                total = (
+                    len(results)
+                    if exact or len(results) < limit or not limit
+                    else count(store, query, filters)
+                )
         except QueryError as exc:
             raise Failure(str(exc)) from None
+    if count_only:
+        if as_json:
+            _print_json({"query": query, "articles": total})
+        else:
+            click.echo(total)
+        return EXIT_OK
     if as_json:
         for r in results:
             r["snippet"] = _marked(r["snippet"])
@@ -86,7 +130,87 @@ def search(
         click.echo(f"{r['published_at'][:16].replace('T', ' ')}  {r['title']}{source_name}")
         click.echo(f"  {r['url']}")
         click.echo(f"  {_marked(r['snippet'])}")
-    click.echo(f"{len(results)} result{'s' if len(results) != 1 else ''}", err=True)
+    shown = f"{len(results)} of {total}" if total > len(results) else f"{total}"
+    click.echo(f"{shown} result{'s' if total != 1 else ''}", err=True)
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("query")
+@filter_options
+@click.option(
+    "--width",
+    type=click.IntRange(min=1, max=500),
+    default=40,
+    show_default=True,
+    help="Characters of context on either side.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many lines.")
+@click.option(
+    "--csv", "as_csv", is_flag=True, help="CSV: date, st, column, left, match, right, url."
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of lines with the same keys.")
+def kwic(
+    query: str,
+    since: Any,
+    until: Any,
+    archive: str,
+    source: str | None,
+    attribution: str | None,
+    width: int,
+    limit: int | None,
+    as_csv: bool,
+    as_json: bool,
+) -> int:
+    """A concordance (keyword in context): every occurrence of what QUERY matches, as
+    the article spells it, with its left and right context, in the matching articles,
+    oldest first. A phrase shows whole. Queries read as in 'centrasia search'.
+
+    Examples:
+
+    \b
+        centrasia kwic Жапаров --width 60
+        centrasia kwic '"новая конституция"' --since 2026-01-01 --csv > kwic.csv
+    """
+    import itertools
+
+    from centrasia_crawler.archive.queries import KWIC_KEYS, Filters
+    from centrasia_crawler.archive.queries import kwic as archive_kwic
+    from centrasia_crawler.archive.search_query import QueryError
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    filters = Filters(since=since, until=until, source=source, attribution=attribution)
+    shown = 0
+    with open_archive(archive) as store:
+        try:
+            lines = itertools.islice(archive_kwic(store, query, filters, width=width), limit)
+            if as_csv:
+                import csv
+                import sys
+
+                writer = csv.DictWriter(sys.stdout, fieldnames=KWIC_KEYS, lineterminator="\n")
+                writer.writeheader()
+                for line in lines:
+                    writer.writerow(line)
+                    shown += 1
+            elif as_json:
+                click.echo("[")
+                for line in lines:
+                    comma = "," if shown else ""
+                    click.echo(comma + json.dumps(line, ensure_ascii=False))
+                    shown += 1
+                click.echo("]")
+            else:
+                for line in lines:
+                    click.echo(
+                        f"{line['date']}  {line['st']:>10}  {line['left']:>{width}}"
+                        f"  {line['match']}  {line['right']}"
+                    )
+                    shown += 1
+        except QueryError as exc:
+            raise Failure(str(exc)) from None
+    click.echo(f"{shown} line{'s' if shown != 1 else ''}", err=True)
     return EXIT_OK
 
 
@@ -234,7 +358,7 @@ def trend(
     """
     from centrasia_crawler.archive.attention import TREND_KEYS
     from centrasia_crawler.archive.attention import trend as archive_trend
-    from centrasia_crawler.archive.morph import QueryError
+    from centrasia_crawler.archive.search_query import QueryError
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
@@ -307,11 +431,14 @@ def _trend_table(rows: list[dict[str, Any]], queries: tuple[str, ...]) -> str:
 @json_option
 def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
     """The words (lemmas) most characteristic of the articles matching QUERY against
-    the whole archive, stop words removed; their top sources, attributions and days.
+    the whole archive, stop words and the query's own words left out; their top
+    sources, attributions and days.
 
-    The score is the log-odds ratio with an informative Dirichlet prior ("Fightin'
-    Words", Monroe et al. 2008): a z-score, higher = more characteristic. Over 1,000
-    matching articles, a random sample of 1,000 is read (the output says so).
+    The score is a z-score of the log-odds ratio of the word in the matching articles
+    against the whole archive (with an informative Dirichlet prior: "Fightin' Words",
+    Monroe et al. 2008): about 2 or more means the word is more frequent there than
+    chance explains, and the higher, the more characteristic. Over 1,000 matching
+    articles, a random sample of 1,000 is read (the output says so).
 
     Examples:
 
@@ -320,7 +447,7 @@ def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
         centrasia terms '"редкоземельные металлы"' --limit 10 --json
     """
     from centrasia_crawler.archive.attention import terms as archive_terms
-    from centrasia_crawler.archive.morph import QueryError
+    from centrasia_crawler.archive.search_query import QueryError
 
     with open_archive(archive) as store:
         try:
@@ -336,7 +463,7 @@ def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
         click.echo(f"words from a random sample of {read} of them")
     if not matched:
         return EXIT_OK
-    click.echo("characteristic words (count, score):")
+    click.echo(f"characteristic words (count, score): {SCORE_MEANING}")
     for t in found["terms"]:
         click.echo(f"  {t['count']:7d}  {t['score']:8.2f}  {t['term']}")
     for name, key in (("sources", "name"), ("attributions", "name"), ("days", "day")):
@@ -346,4 +473,4 @@ def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
     return EXIT_OK
 
 
-COMMANDS = (search, coverage, stats, trend, terms)
+COMMANDS = (search, kwic, coverage, stats, trend, terms)
