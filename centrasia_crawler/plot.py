@@ -8,6 +8,7 @@ imported only when a plot is asked for.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +33,43 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot_coverage(cover: Coverage, path: Path) -> None:
+def _date_axis(ax: Any) -> None:
+    """Dates that never overlap, from a week to decades (matplotlib picks the ticks)."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
+def _legend_outside(fig: Any, ax: Any) -> None:
+    """The legend in a row below the plot, where it hides no data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=min(4, len(handles)),
+            fontsize="small",
+        )
+
+
+def coverage_figure(cover: Coverage) -> Any:
+    """Articles archived per day (bars) and headlines listed (a line, with a gap on the
+    days whose listing was never read), the gaps shaded."""
     plt = _pyplot()
     from matplotlib.dates import date2num
 
     days = [float(date2num(dt.date.fromisoformat(d.day))) for d in cover.days]
-    fig, ax = plt.subplots(figsize=(max(6.0, len(days) * 0.12), 3.6), dpi=100)
+    fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=100, layout="constrained")
     ax.bar(days, [d.archived for d in cover.days], width=0.9, color="#3a6ea5", label="archived")
     ax.plot(
         days,
-        [d.listed for d in cover.days],
+        [d.listed if d.listed else math.nan for d in cover.days],
         color="#222222",
         linewidth=1,
+        marker="." if len(days) <= 60 else None,
         label="listed on the site",
     )
     for start, end in cover.gaps:
@@ -54,21 +80,32 @@ def plot_coverage(cover: Coverage, path: Path) -> None:
             alpha=0.25,
             label="gap" if (start, end) == cover.gaps[0] else None,
         )
-    ax.xaxis_date()
+    _date_axis(ax)
     ax.set_ylabel("articles per day")
-    ax.set_title("centrasia.org archive coverage")
-    ax.legend(loc="upper left", fontsize="small")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    ax.set_ylim(bottom=0)
+    fig.suptitle("centrasia.org archive coverage")
+    _legend_outside(fig, ax)
+    return fig
+
+
+def plot_coverage(cover: Coverage, path: Path) -> None:
+    _save(coverage_figure(cover), path)
+
+
+def _save(fig: Any, path: Path) -> None:
+    plt = _pyplot()
+    try:
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
 
 
 def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> Any:
     """One line per query (the legend as typed), counts or shares by period, periods
-    whose archive is incomplete shaded; the date axis readable from a week to decades."""
+    whose archive is incomplete shaded; a period with no archived article is a gap in
+    the line, not a zero."""
     plt = _pyplot()
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    from matplotlib.dates import date2num
 
     from centrasia_crawler.archive.attention import period_start
 
@@ -76,10 +113,13 @@ def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> An
     labels = list(dict.fromkeys(r["period"] for r in rows))
     starts = [period_start(label, by) for label in labels]  # type: ignore[arg-type]
     x = [float(date2num(day)) for day in starts]
-    fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=100, layout="constrained")
     for query in queries:
         values = [r for r in rows if r["query"] == query]
-        y = [(r["share"] or 0.0) * 100 if share else r["articles"] for r in values]
+        y = [
+            math.nan if not r["total"] else r["share"] * 100 if share else r["articles"]
+            for r in values
+        ]
         ax.plot(x, y, marker="o" if len(x) <= 60 else None, markersize=3, label=query)
     ends = [*x[1:], x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)] if x else []
     incomplete = [r["complete"] for r in rows if r["query"] == queries[0]] if queries else []
@@ -95,21 +135,13 @@ def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> An
                 label=None if shaded else "archive incomplete",
             )
             shaded = True
-    locator = AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    _date_axis(ax)
     ax.set_ylabel("share of articles, %" if share else f"articles per {by}")
     ax.set_ylim(bottom=0)
-    ax.set_title("centrasia.org: articles matching, by " + by)
-    ax.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
+    fig.suptitle("centrasia.org: articles matching, by " + by)
+    _legend_outside(fig, ax)
     return fig
 
 
 def plot_trend(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
-    fig = trend_figure(rows, by, share)
-    plt = _pyplot()
-    try:
-        fig.savefig(path)
-    finally:
-        plt.close(fig)
+    _save(trend_figure(rows, by, share), path)

@@ -1,0 +1,97 @@
+"""Honest charts: no article is a gap, not a zero; legends beside the data; date labels
+apart. Tested on the data drawn and the labels' boxes, not on pixels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from centrasia_crawler.archive.queries import Coverage, DayCoverage  # noqa: E402
+from centrasia_crawler.plot import coverage_figure, trend_figure  # noqa: E402
+
+
+@pytest.fixture
+def close() -> Iterator[list[Any]]:
+    import matplotlib.pyplot as plt
+
+    figures: list[Any] = []
+    yield figures
+    for fig in figures:
+        plt.close(fig)
+
+
+def year_rows() -> list[dict[str, Any]]:
+    """Казахстан by year, 2020-2026: no article archived in 2020-2023."""
+    rows = []
+    for year in range(2020, 2027):
+        total = 0 if year < 2024 else 1000
+        found = 0 if year < 2024 else 990
+        rows.append(
+            {
+                "query": "Казахстан",
+                "period": str(year),
+                "articles": found,
+                "total": total,
+                "share": round(found / total, 6) if total else None,
+                "complete": year >= 2024,
+            }
+        )
+    return rows
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_a_period_without_articles_is_a_gap_in_the_line(close: list[Any], share: bool) -> None:
+    fig = trend_figure(year_rows(), "year", share=share)
+    close.append(fig)
+    (line,) = fig.axes[0].get_lines()
+    drawn = list(line.get_ydata())
+    assert all(math.isnan(v) for v in drawn[:4]), drawn
+    assert drawn[4:] == ([99.0] * 3 if share else [990] * 3)
+
+
+def test_never_crawled_days_are_gaps_in_the_listed_line(close: list[Any]) -> None:
+    first = dt.date(2026, 1, 1)
+    days = [
+        DayCoverage((first + dt.timedelta(days=n)).isoformat(), listed=0 if n in (3, 4) else 50,
+                    archived=0 if n in (3, 4) else 50)
+        for n in range(40)
+    ]  # fmt: skip
+    cover = Coverage(days, [days[3].day, days[4].day], [(days[3].day, days[4].day)])
+    fig = coverage_figure(cover)
+    close.append(fig)
+    (listed,) = fig.axes[0].get_lines()
+    drawn = list(listed.get_ydata())
+    assert math.isnan(drawn[3]) and math.isnan(drawn[4])
+    assert [v for n, v in enumerate(drawn) if n not in (3, 4)] == [50] * 38
+
+
+def _overlaps(boxes: list[Any]) -> bool:
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+@pytest.mark.parametrize("span", [7, 60, 400, 3000])
+def test_legends_sit_outside_the_data_and_dates_never_collide(close: list[Any], span: int) -> None:
+    first = dt.date(2020, 1, 1)
+    days = [
+        DayCoverage((first + dt.timedelta(days=n)).isoformat(), listed=40, archived=40)
+        for n in range(span)
+    ]
+    for fig in (coverage_figure(Coverage(days, [], [])), trend_figure(year_rows(), "year")):
+        close.append(fig)
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        assert ax.get_legend() is None and fig.legends  # the legend is the figure's
+        renderer = fig.canvas.get_renderer()
+        legend_box = fig.legends[0].get_window_extent(renderer)
+        assert not legend_box.overlaps(ax.get_window_extent(renderer))
+        labels = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+        assert labels and not _overlaps(labels)
+        title = fig._suptitle.get_window_extent(renderer)
+        offset = ax.xaxis.get_offset_text().get_window_extent(renderer)
+        assert not _overlaps([legend_box, title, offset, *labels])
