@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import RARE, ensure  # noqa: E402
 from centrasia_crawler.archive import Archive  # noqa: E402
-from centrasia_crawler.archive.search_query import QueryTranslator  # noqa: E402
 from centrasia_crawler.archive.schema import fold_yo  # noqa: E402
+from centrasia_crawler.archive.search_query import QueryTranslator  # noqa: E402
 from tests.inflection import evaluate  # noqa: E402
 
 CENTRASIA = [sys.executable, "-m", "centrasia_crawler.cli"]

@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from centrasia_crawler.archive.queries import Coverage, DayCoverage  # noqa: E402
-from centrasia_crawler.plot import coverage_figure, trend_figure  # noqa: E402
+from centrasia_crawler.archive.queries import Coverage, DayCoverage
+from centrasia_crawler.plot import coverage_figure, trend_figure
 
 
 @pytest.fixture

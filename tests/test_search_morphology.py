@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.queries import search
+from centrasia_crawler.archive.search_query import QueryError
 from tests.inflection import article_texts, evaluate
 
 
