@@ -133,26 +133,52 @@ def test_an_edited_article_is_found_by_its_new_words_only(store: Archive) -> Non
     assert "бишкек" not in terms and "ташкент" in terms
 
 
-def test_sqlite_utils_finds_the_index(store: Archive) -> None:
+def test_sqlite_utils_finds_the_exact_form_index(store: Archive) -> None:
     import sqlite_utils
 
     store.write_batch([article(*case) for case in CASES])
     db = sqlite_utils.Database(store.conn)
-    assert db["articles"].detect_fts() == "articles_morph"  # type: ignore[union-attr]
-    found = list(db["articles"].search("бишкек"))  # type: ignore[union-attr]
+    assert db["articles"].detect_fts() == "articles_fts"  # type: ignore[union-attr]
+    assert db.table_names(fts5=True) == ["articles_fts"]  # never the lemmas' index
+    found = list(db["articles"].search("бишкеке"))  # type: ignore[union-attr]
     assert [r["st"] for r in found] == [9]
 
 
-def test_the_sqlite_utils_command_finds_articles(store: Archive, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("Казахстане", [1]), ("бишкеке", [9]), ("жапаров", [7]), ("Токаев", [8])],
+)
+def test_the_sqlite_utils_command_finds_the_form_typed(
+    store: Archive, tmp_path: Path, query: str, expected: list[int]
+) -> None:
     import json
 
     from click.testing import CliRunner
     from sqlite_utils.cli import cli
 
     store.write_batch([article(*case) for case in CASES])
-    done = CliRunner().invoke(cli, ["search", str(tmp_path / "a.sqlite"), "articles", "бишкек"])
+    done = CliRunner().invoke(cli, ["search", str(tmp_path / "a.sqlite"), "articles", query])
     assert done.exit_code == 0, done.output
-    assert [r["st"] for r in json.loads(done.output)] == [9]
+    assert [r["st"] for r in json.loads(done.output)] == expected
+
+
+def test_sqlite_utils_rebuild_fts_leaves_the_morphological_index_alone(
+    store: Archive, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+    from sqlite_utils.cli import cli
+
+    store.write_batch([article(*case) for case in CASES])
+    before = {q: {r["st"] for r in search(store, q)} for q in ("Бишкеком", "Жапарову", "елка")}
+    assert before == {"Бишкеком": {9}, "Жапарову": {7}, "елка": {9}}
+    for args in ([], ["articles"]):
+        done = CliRunner().invoke(cli, ["rebuild-fts", str(tmp_path / "a.sqlite"), *args])
+        assert done.exit_code == 0, done.output
+        assert {q: {r["st"] for r in search(store, q)} for q in before} == before
+    vocabulary = "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, articles_morph, row)"
+    store.conn.execute(vocabulary)
+    terms = {t for (t,) in store.conn.execute("SELECT term FROM temp.v")}
+    assert "бишкек" in terms and "бишкеке" not in terms  # lemmas still, not words
 
 
 def test_an_older_archive_upgrades_and_searches_by_every_form(tmp_path: Path) -> None:

@@ -243,8 +243,27 @@ INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
 {_external_fts_triggers()}
 """
 
+#: Version 10: sqlite-utils (and Datasette, without our metadata) find a table's
+#: full-text index by the text of its CREATE statement (``USING FTS5`` and
+#: ``content="articles"``). They should find the exact-form index, whose terms are the
+#: words as written, so that ``sqlite-utils search archive.sqlite articles Казахстане``
+#: finds them; and they must never take the morphological index for one, whose terms
+#: are lemmas a plain query never names and which ``sqlite-utils rebuild-fts`` would
+#: silently fill with words. Only comments change, so the tables stay as they are
+#: (no re-indexing): SQLite reads the statement again with the comments skipped.
+V10: Final = """
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master SET sql = replace(sql, 'USING fts5',
+    'USING /* lemmas, not words: kept by centrasia_crawler/archive/morph.py */ fts5')
+    WHERE name = 'articles_morph' AND type = 'table';
+UPDATE sqlite_master SET sql = replace(sql, 'USING fts5',
+    'USING fts5 /* content="articles": the articles'' words, ё as е */')
+    WHERE name = 'articles_fts' AND type = 'table';
+PRAGMA writable_schema = OFF;
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
