@@ -12,7 +12,10 @@ the figures of issue 12 against its targets:
    the morphological search (target <= 1.0 s each) and ``--exact``;
 3. the archive's size with and without the morphological index (target <= +50%);
 4. the time to build the morphological index from scratch (target <= 10 minutes on
-   these 2-core machines), in a new process as an upgrade runs it.
+   these 2-core machines), in a new process as an upgrade runs it;
+5. a researcher's first commands (issue 21): two-word queries, the broadest word,
+   ``--count``, ``kwic`` for a rare word (targets 1 s, 1 s, 2 s) and ``export --query``
+   of about 10,000 articles (target 15 s).
 
 The archive is built once (about half an hour) and kept at ``--archive``; step 4
 rebuilds its index in place.
@@ -117,6 +120,51 @@ def wall_times(path: Path, rounds: int) -> None:
     store.close()
 
 
+#: Issue 21's researcher's commands, each against its target (seconds, wall, process
+#: start included): (label, command arguments, target).
+RESEARCHER = [
+    ("two words, several readings each", ["search", "стали страны"], 1.0),
+    ("two names, unquoted", ["search", "Садыр Жапаров"], 1.0),
+    ("the broadest word", ["search", "страна"], 1.0),
+    ("--count, the broadest word", ["search", "страна", "--count"], 1.0),
+    ("--count, two words", ["search", "стали страны", "--count"], 1.0),
+    ("kwic, a rare word", ["kwic", RARE], 2.0),
+]
+
+
+def researcher(path: Path, rounds: int) -> None:
+    """The first hour's commands (issue 21), and ``export --query`` of about 10,000
+    matching articles (target <= 15 s)."""
+    print(f"5. a researcher's commands, process start included (median of {rounds})")
+    where = ["--archive", str(path)]
+    for label, args, target in RESEARCHER:
+        median, worst, out = timed([*CENTRASIA, *args, *where], rounds)
+        shown = out.strip().splitlines()[-1][:40] if out.strip() else ""
+        print(f"   {label:34} {median:5.2f} s (max {worst:.2f}; target <= {target:.1f})  {shown}")
+    store = Archive.open(path, readonly=True)
+    query, matched = _about(store, 10_000)
+    store.close()
+    median, worst, _ = timed(
+        [*CENTRASIA, "export", "--query", query, "-o", "/dev/null", *where], max(1, rounds // 2)
+    )
+    print(
+        f"   export --query {query!r} ({matched:,} articles): {median:.1f} s"
+        f" (max {worst:.1f}; target <= 15 s)"
+    )
+
+
+def _about(store: Archive, wanted: int) -> tuple[str, int]:
+    """A one-word query matching about ``wanted`` articles (of a few candidates)."""
+    from centrasia_crawler.archive.queries import count
+
+    best = ("казахстан", 0)
+    for word in ("казахстан", "газ", "граница", "вода", "выборы", "президент", "страна"):
+        n = count(store, word)
+        if abs(n - wanted) < abs(best[1] - wanted):
+            best = (word, n)
+    return best
+
+
 def sizes(path: Path) -> None:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     by_name = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
@@ -178,6 +226,7 @@ def main() -> int:
     print(f"archive {path}: {count:,} articles")
     quality(path)
     wall_times(path, args.rounds)
+    researcher(path, args.rounds)
     sizes(path)
     if not args.no_rebuild:
         rebuild(path)
