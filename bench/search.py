@@ -222,7 +222,7 @@ def main() -> int:
     parser.add_argument("--no-rebuild", action="store_true", help="skip step 4")
     args = parser.parse_args()
     path = ensure(args.articles, args.archive)
-    count = Archive.open(path, readonly=True).count("articles")
+    count = Archive.open(path, readonly=True).table_count("articles")
     print(f"archive {path}: {count:,} articles")
     quality(path)
     wall_times(path, args.rounds)

@@ -297,7 +297,7 @@ def test_warc_export_passes_warcio_check(built: Built, tmp_path: Path) -> None:
     from warcio.archiveiterator import ArchiveIterator
 
     with Archive.open(built.archive, readonly=True) as store:
-        pages = store.count("pages")
+        pages = store.table_count("pages")
     responses = 0
     with open(out, "rb") as fh:
         for record in ArchiveIterator(fh):

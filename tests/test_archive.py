@@ -61,7 +61,7 @@ def test_an_article_is_stored_once_and_unchanged_refetches_only_touch_it(store: 
     assert row["revision"] == 1
     assert row["attribution"] == "Сергей Лавров"
     assert row["published_date"] == "2026-02-19"
-    assert store.count("articles") == 1 and store.count("article_revisions") == 0
+    assert store.table_count("articles") == 1 and store.table_count("article_revisions") == 0
 
 
 def test_a_changed_article_gets_a_revision_and_the_old_text_is_kept(store: Archive) -> None:
@@ -87,7 +87,7 @@ def test_the_last_fetch_in_a_batch_wins(store: Archive) -> None:
 def test_a_failed_batch_writes_nothing(store: Archive) -> None:
     with pytest.raises(KeyError):
         store.write_batch([article(st=1), {"st": 2}])  # the second has no title
-    assert store.count("articles") == 0
+    assert store.table_count("articles") == 0
 
 
 def test_headlines_are_kept_once_per_day(store: Archive) -> None:
@@ -101,7 +101,7 @@ def test_headlines_are_kept_once_per_day(store: Archive) -> None:
     }
     assert store.write_batch(listings=[headline, headline]).listings == 1
     assert store.write_batch(listings=[headline | {"listed_on": "2026-02-18"}]).listings == 1
-    assert store.count("listings") == 2
+    assert store.table_count("listings") == 2
 
 
 def test_raw_pages_are_compressed_deduplicated_and_read_back(store: Archive) -> None:
@@ -109,7 +109,7 @@ def test_raw_pages_are_compressed_deduplicated_and_read_back(store: Archive) -> 
     page = RawPage("https://centrasia.org/", 200, {"Content-Type": ["text/html"]}, body, "t1")
     store.write_batch(pages=[page])
     store.write_batch(pages=[RawPage(page.url, 200, page.headers, body, "t2")])
-    assert store.count("pages") == 2 and store.count("page_bodies") == 1
+    assert store.table_count("pages") == 2 and store.table_count("page_bodies") == 1
     size, stored = store.conn.execute("SELECT size, length(body) FROM page_bodies").fetchone()
     assert size == len(body) and stored < len(body) / 5
     back = store.page_body("https://centrasia.org/")
@@ -219,7 +219,7 @@ def test_readers_see_only_whole_batches(tmp_path: Path) -> None:
         reader = Archive.open(path, readonly=True)
         writer.conn.execute("BEGIN IMMEDIATE")
         writer.conn.execute("DELETE FROM articles")
-        assert reader.count("articles") == 1  # the writer's open transaction is not seen
+        assert reader.table_count("articles") == 1  # the writer's open transaction is not seen
         writer.conn.execute("ROLLBACK")
         reader.close()
 

@@ -91,8 +91,8 @@ def test_articles_in_a_changed_markup_exit_1(tmp_path: Path) -> None:
     assert "layout drift:" in done.stderr and "article pages not read" in done.stderr
     assert "time line" in done.stderr
     with Archive.open(archive, readonly=True) as store:
-        assert store.count("articles") == 9  # nothing archived was lost
-        assert store.count("article_revisions") == 0
+        assert store.table_count("articles") == 9  # nothing archived was lost
+        assert store.table_count("article_revisions") == 0
 
 
 @pytest.mark.slow
@@ -169,7 +169,7 @@ def test_a_run_killed_with_sigkill_leaves_no_lock_behind(tmp_path: Path) -> None
         done = centrasia(*crawl_args(replica.root, archive))
     assert done.returncode == 0, done.stderr[-2000:]
     with Archive.open(archive, readonly=True) as store:
-        assert store.count("articles") == 19
+        assert store.table_count("articles") == 19
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -195,7 +195,7 @@ def test_reparse_after_an_extractor_change_makes_revisions_and_loses_nothing(
     assert done.returncode == 0, done.stderr
     assert "3 articles changed" in done.stdout and "0 not read" in done.stdout
     with Archive.open(archive, readonly=True) as store:
-        assert store.count("articles") == len(site.archivable())
+        assert store.table_count("articles") == len(site.archivable())
         for st in site.archivable():
             row = store.article(st)
             assert row is not None and row["body"] == site.article(st)["body"]

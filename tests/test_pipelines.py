@@ -67,7 +67,7 @@ def test_archive_pipeline_writes_in_batches_and_records_the_run(tmp_path: Path) 
     pipeline.open_spider()
     pipeline.process_item(good())
     with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
-        assert reader.count("articles") == 0  # buffered: one item, batches of two
+        assert reader.table_count("articles") == 0  # buffered: one item, batches of two
     headline = Headline(
         1771493400, "2026-02-19", "2026-02-19T12:30:00+03:00", "Заголовок", None, "u"
     )
@@ -75,9 +75,9 @@ def test_archive_pipeline_writes_in_batches_and_records_the_run(tmp_path: Path) 
     # A full batch goes to the writer by itself: it lands without a flush.
     deadline = time.monotonic() + 30
     with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
-        while reader.count("articles") == 0 and time.monotonic() < deadline:
+        while reader.table_count("articles") == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert reader.count("articles") == 1 and reader.count("listings") == 1
+        assert reader.table_count("articles") == 1 and reader.table_count("listings") == 1
     pipeline.process_item(PageItem("u", 200, {}, b"<html></html>", "t"))
     pipeline.process_item(ProblemItem("http://x/newsA.php?st=2", "HTTP 500", "fetch"))
     pipeline.item_dropped(good(title=None), None, DropItem("article st=1: missing title"))
@@ -85,7 +85,7 @@ def test_archive_pipeline_writes_in_batches_and_records_the_run(tmp_path: Path) 
     pipeline.spider_closed(crawler.spider, "finished")
     with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
         run = reader.last_run()
-        assert reader.count("pages") == 1
+        assert reader.table_count("pages") == 1
     assert run is not None
     assert run["finish_reason"] == "finished" and run["mode"] == "incremental"
     assert (run["new_articles"], run["errors"], run["dropped_items"]) == (1, 1, 1)

@@ -265,7 +265,7 @@ def test_hostile_titles_and_bodies_are_stored_as_the_plain_text_they_are(
         row = store.article(1771493400)
         assert row is not None
         assert (row["title"], row["body"]) == (article["title"], article["body"])
-        assert store.count("articles") == 1
+        assert store.table_count("articles") == 1
 
 
 def test_hostile_pages_do_not_stop_the_crawl(tmp_path: Path) -> None:
@@ -301,7 +301,7 @@ def test_hostile_pages_do_not_stop_the_crawl(tmp_path: Path) -> None:
             title = stored[st_][1]
             assert title == clean_text(f"Заголовок {text}")
         with Archive.open(archive, readonly=True) as store:
-            assert store.count("articles") == len(sts) - 2
+            assert store.table_count("articles") == len(sts) - 2
             damaged = store.article(corrupt)
             assert damaged is not None and "\ufffd" in damaged["body"]
             assert damaged["body"].replace("\ufffd", "") == site.article(corrupt)["body"]

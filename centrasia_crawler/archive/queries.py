@@ -517,7 +517,7 @@ def run_metrics(archive: Archive) -> list[tuple[str, str, float]]:
             "Articles the newest crawl run stored for the first time.",
             float(last["new_articles"]) if last else 0.0,
         ),
-        ("centrasia_articles", "Articles in the archive.", float(archive.count("articles"))),
+        ("centrasia_articles", "Articles in the archive.", float(archive.table_count("articles"))),
         (
             "centrasia_listed_but_missing",
             "Articles listed on the site's day pages but not archived.",

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import pages as pages_codec
+from centrasia_crawler.archive.analysis import AnalystMethods
 from centrasia_crawler.archive.morph import build_index, index_articles, indexed_upto
 from centrasia_crawler.archive.schema import SCHEMA_VERSION, fold_yo, migrate, schema_version
 
@@ -135,8 +136,10 @@ _PAGE_SELECT: Final = (
 )
 
 
-class Archive:
-    """One archive file. Open with :meth:`open`; use as a context manager."""
+class Archive(AnalystMethods):
+    """One archive file. Open with :meth:`open`; use as a context manager. The
+    analysts' reads (search, count, kwic, trend, terms, coverage, stats, runs,
+    articles) are :class:`~centrasia_crawler.archive.analysis.AnalystMethods`'."""
 
     def __init__(self, conn: sqlite3.Connection, path: str, writable: bool = False) -> None:
         # SQLite's NOCASE and lower() fold ASCII only: fold(x) folds Cyrillic case and ё.
@@ -235,7 +238,8 @@ class Archive:
         )
         return [st for (st,) in rows]
 
-    def count(self, table: str) -> int:
+    def table_count(self, table: str) -> int:
+        """The rows of ``table`` (:meth:`count` counts the articles a query matches)."""
         return int(self.db.table(table).count)
 
     @property

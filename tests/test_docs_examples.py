@@ -1,0 +1,70 @@
+"""The Python examples of the docs run, on an archive where they find something."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from centrasia_crawler.archive import Archive
+from tests.test_search_query import ARTICLES, article
+
+PROJECT = Path(__file__).resolve().parent.parent
+BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("docs") / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in ARTICLES])
+    return path
+
+
+def examples(page: str) -> list[str]:
+    return BLOCK.findall((PROJECT / page).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("number", range(len(examples("docs/api.md"))))
+def test_the_api_examples_run(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    pytest.importorskip("pandas")
+    (tmp_path / "data").mkdir()
+    shutil.copy(archive, tmp_path / "data" / "archive.sqlite")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(examples("docs/api.md")[number], f"docs/api.md example {number}", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.strip(), "the example printed nothing"
+    if number == 0:
+        assert printed.splitlines()[0] == "3"  # Садыр Жапаров: st 1, 2 and 10
+        assert "[" in printed and "]" in printed
+
+
+def test_the_api_answers_as_the_commands_do(archive: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from centrasia_crawler.cli import cli
+
+    with Archive.open(archive, readonly=True) as store:
+        trend = store.trend("Жапаров", by="day", since="2026-02-11", until="2026-02-20")
+        ran = CliRunner().invoke(
+            cli,
+            ["trend", "Жапаров", "--by", "day", "--since", "2026-02-11", "--until",
+             "2026-02-20", "--json", "--archive", str(archive)],
+        )  # fmt: skip
+        assert ran.exit_code == 0, ran.output
+        assert trend == json.loads(ran.output)
+        assert [r["st"] for r in store.articles("Жапаров")] == [1, 2, 10]
+        assert store.count("Жапаров", source="ИноСМИ") == 1
+        hit = store.search("Ташиев", limit=1, marks=("<b>", "</b>"))[0]
+        assert "<b>Ташиев</b>" in hit["snippet"] and "\x02" not in hit["snippet"]
+        with pytest.raises(ValueError, match="since: 'yesterday' is not a date"):
+            store.search("Жапаров", since="yesterday")
+        with pytest.raises(ValueError, match="by: 'decade' is not one of"):
+            store.trend("Жапаров", by="decade")
