@@ -23,13 +23,13 @@ import random
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
 from typing import Any, Final, Literal
 
 from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
 from centrasia_crawler.archive.search_query import QueryTranslator, parse_query, phrases
 from centrasia_crawler.archive.store import Archive
 from centrasia_crawler.normalize.morphology import JOIN, morphology
+from centrasia_crawler.normalize.stopwords import stop_words
 
 Period = Literal["day", "week", "month", "year"]
 PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month", "year")
@@ -143,20 +143,12 @@ def trend(
 # --- characteristic words -------------------------------------------------------------
 
 
-@cache
-def stop_lemmas() -> frozenset[str]:
-    """Russian stop words (the stop-words package's list, all of it), ё folded."""
-    from stop_words import get_stop_words
-
-    return frozenset(w.replace("ё", "е") for w in get_stop_words("ru"))
-
-
 def _listable(term: str) -> bool:
     """A lemma (or the lemmas of an ambiguous form) worth listing: a word of at least two
     letters, none of its readings a stop word."""
     lemmas = term.split(JOIN)
     return all(len(lemma) > 1 and lemma.isalpha() for lemma in lemmas) and not any(
-        lemma in stop_lemmas() for lemma in lemmas
+        lemma in stop_words() for lemma in lemmas
     )
 
 

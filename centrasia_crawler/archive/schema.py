@@ -11,17 +11,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-#: Folds text for full-text search: ё -> е (SQLite's unicode61 folds case, not ё).
+from centrasia_crawler.normalize.text import fold_yo
+
+__all__ = ["FOLD_SQL", "MIGRATIONS", "SCHEMA_VERSION", "TABLE_DOCS", "fold_yo", "migrate"]
+
+#: Folds text for full-text search as :func:`fold_yo` does, in SQL: ё -> е (SQLite's
+#: unicode61 folds case, not ё).
 FOLD_SQL: Final = "replace(replace({}, 'ё', 'е'), 'Ё', 'Е')"
-
-
-def fold_yo(text: str) -> str:
-    """Fold ``ё`` to ``е`` the way the full-text index does.
-
-    >>> fold_yo("Ёлка и её")
-    'Елка и ее'
-    """
-    return text.replace("ё", "е").replace("Ё", "Е")
 
 
 def _fts_triggers() -> str:

@@ -33,10 +33,11 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Final
 
 from centrasia_crawler.normalize.morphology import JOIN, morphology, tokens
+from centrasia_crawler.normalize.stopwords import function_words
+from centrasia_crawler.normalize.text import fold_yo
 
 #: The longest query taken.
 MAX_QUERY: Final = 1000
@@ -385,7 +386,7 @@ class QueryTranslator:
         words = [w for p in phrases(tree, positive=False) for w in p.words()]
         if not words:
             raise _error(query, "no word to search for")
-        if all(w.lower().replace("ё", "е") in stop_words() for w in words):
+        if all(fold(w) in function_words() for w in words):
             raise _error(query, "only stop words (и, в, на, ...)")
         written = self._write(tree, None, query)
         if written is None:
@@ -444,20 +445,4 @@ def translate(conn: sqlite3.Connection, query: str) -> str:
 
 def fold(word: str) -> str:
     """Lower case, ё as е: how the indexes compare letters."""
-    return word.lower().replace("ё", "е")
-
-
-#: Parts of speech that carry no topic: a stop word of the list is one of these.
-_FUNCTION_WORDS: Final = frozenset("PREP CONJ PRCL NPRO INTJ ADVB PRED".split())
-
-
-@cache
-def stop_words() -> frozenset[str]:
-    """The stop-words package's Russian list, less its nouns, verbs and adjectives
-    (``год``, ``стать``, ``новый`` are words a news archive is searched for)."""
-    from stop_words import get_stop_words
-
-    parse = morphology().analyser.parse
-    return frozenset(
-        fold(w) for w in get_stop_words("russian") if parse(w)[0].tag.POS in _FUNCTION_WORDS
-    )
+    return fold_yo(word.lower())

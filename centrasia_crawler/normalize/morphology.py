@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Final
 
+from centrasia_crawler.normalize.text import fold_yo
+
 #: Joins the lemmas of an ambiguous form into one index term.
 JOIN: Final = "ǀ"
 #: Bumped when the terms an article gets change: the archive then re-indexes itself.
@@ -59,7 +61,7 @@ def tokens(text: str) -> Iterator[str]:
 
 def _plain(token: str) -> str:
     """Lower case, ё -> е, combining marks (stress marks) dropped."""
-    word = token.lower().replace("ё", "е")
+    word = fold_yo(token.lower())
     if not word.isalnum():
         word = "".join(ch for ch in word if not unicodedata.combining(ch))
     return word
@@ -103,7 +105,7 @@ class Morphology:
             surname = _SURNAME_RE.match(word)
             if surname:
                 lemmas.add(surname[1])
-        return frozenset(lemma.replace("ё", "е") for lemma in lemmas)
+        return frozenset(fold_yo(lemma) for lemma in lemmas)
 
     def _dictionary_lemmas(self, word: str) -> set[str]:
         """The normal forms the dictionary gives a word it knows, read straight from it:

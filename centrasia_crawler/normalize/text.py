@@ -31,3 +31,12 @@ def clean_text(text: str) -> str:
     squashed = " ".join(text.split())
     # isprintable() is one fast pass; only text with something to drop pays for the regex.
     return squashed if squashed.isprintable() else " ".join(drop_invisible(text).split())
+
+
+def fold_yo(text: str) -> str:
+    """Fold ``ё`` to ``е`` the way the full-text indexes do: the one place it is done.
+
+    >>> fold_yo("Ёлка и её")
+    'Елка и ее'
+    """
+    return text.replace("ё", "е").replace("Ё", "Е")
