@@ -3,6 +3,7 @@
 from centrasia_crawler.archive.schema import SCHEMA_VERSION, ArchiveVersionError, fold_yo
 from centrasia_crawler.archive.store import (
     Archive,
+    ArchiveNeedsUpgrade,
     BatchResult,
     RawPage,
     article_digest,
@@ -13,6 +14,7 @@ from centrasia_crawler.archive.store import (
 __all__ = [
     "SCHEMA_VERSION",
     "Archive",
+    "ArchiveNeedsUpgrade",
     "ArchiveVersionError",
     "BatchResult",
     "RawPage",

@@ -18,9 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,8 +28,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import pages as pages_codec
 from centrasia_crawler.archive.analysis import AnalystMethods
-from centrasia_crawler.archive.morph import build_index, index_articles, indexed_upto
-from centrasia_crawler.archive.schema import SCHEMA_VERSION, fold_yo, migrate, schema_version
+from centrasia_crawler.archive.morph import (
+    build_index,
+    index_articles,
+    index_ready,
+    indexed_upto,
+)
+from centrasia_crawler.archive.schema import (
+    SCHEMA_VERSION,
+    ArchiveVersionError,
+    fold_yo,
+    migrate,
+    schema_version,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -136,6 +146,42 @@ _PAGE_SELECT: Final = (
 )
 
 
+class ArchiveNeedsUpgrade(RuntimeError):
+    """The archive must be upgraded (``centrasia upgrade``) before it can be read."""
+
+
+def _open_for_reading(path: str) -> sqlite3.Connection:
+    """A read-only connection to an up-to-date archive (see :meth:`Archive.open`)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such archive")
+    conn = sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    )
+    try:
+        # WAL readers never wait for a writer; this covers a checkpoint's brief moments.
+        conn.execute("PRAGMA busy_timeout = 5000")
+        version = schema_version(conn)
+        if version > SCHEMA_VERSION:
+            raise ArchiveVersionError(
+                f"{path}: archive schema version {version} is newer than this program's"
+                f" {SCHEMA_VERSION}; upgrade centrasia-crawler"
+            )
+        if version < SCHEMA_VERSION or not index_ready(conn):
+            what = (
+                f"schema version {version}, this program's {SCHEMA_VERSION}"
+                if version < SCHEMA_VERSION
+                else "its search index was built by another version of the morphology"
+            )
+            raise ArchiveNeedsUpgrade(
+                f"{path}: {what}; run `centrasia upgrade --archive {path}` (it may take"
+                " minutes on a large archive), then read it again"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 class Archive(AnalystMethods):
     """One archive file. Open with :meth:`open`; use as a context manager. The
     analysts' reads (search, count, kwic, trend, terms, coverage, stats, runs,
@@ -158,37 +204,38 @@ class Archive(AnalystMethods):
         return sqlite_utils.Database(self.conn)
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False) -> Archive:
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> Archive:
         """Open (creating and upgrading as needed) the archive at ``path``.
 
         ``readonly`` opens an existing archive for reading only, as the crawl's own
-        look-ups and analysts' tools do.
+        look-ups and analysts' tools do: such an open never writes and never waits for a
+        writer. An archive of an older schema, or whose search index another version of
+        the morphology built, raises :class:`ArchiveNeedsUpgrade` (``centrasia upgrade``
+        brings it up to date). A writable open upgrades the archive first, saying how
+        far a long index build got through ``progress`` (default: lines on stderr).
         """
         path = str(path)
-        if readonly and os.access(path, os.W_OK):
-            with cls.open(path):  # upgrade an older archive first, as any open does
-                pass
         if readonly:
-            conn = sqlite3.connect(
-                f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-            )
-        else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            return cls(_open_for_reading(path), path, writable=False)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout = 30000")
-        if not readonly:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        try:
             migrate(conn)
-            build_index(conn)
-        elif schema_version(conn) != SCHEMA_VERSION:
+            build_index(conn, progress)
+        except BaseException:
             conn.close()
-            raise sqlite3.OperationalError(
-                f"{path}: archive schema version differs from {SCHEMA_VERSION}; "
-                "open it once for writing to upgrade it"
-            )
-        return cls(conn, path, writable=not readonly)
+            raise
+        return cls(conn, path, writable=True)
 
     def close(self) -> None:
         """Close; a writer first moves the write-ahead log into the file itself, so the
@@ -500,3 +547,21 @@ def _listing_row(headline: Mapping[str, Any], now: str) -> dict[str, Any]:
     row["st"] = int(headline["st"])
     row["first_seen_at"] = now
     return row
+
+
+def upgrade(path: str | Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Bring the archive at ``path`` up to this version (the schema, then the search
+    index); the caller holds its lock. Returns ``schema_before``, ``schema_after`` and
+    the articles ``reindexed``. Each step is a transaction of its own, so a killed
+    upgrade leaves an archive the next one finishes."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        before = migrate(conn)
+        reindexed = build_index(conn, progress)
+        after = schema_version(conn)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return {"schema_before": before, "schema_after": after, "reindexed": reindexed}

@@ -82,10 +82,13 @@ def json_option(function: F) -> F:
 
 
 def open_archive(path: str) -> Any:
-    """The archive at ``path``, read-only; a :class:`Failure` when it cannot be read."""
-    from centrasia_crawler.archive import Archive, ArchiveVersionError
+    """The archive at ``path``, read-only; a :class:`Failure` when it cannot be read
+    (exit 1 when it must first be upgraded)."""
+    from centrasia_crawler.archive import Archive, ArchiveNeedsUpgrade, ArchiveVersionError
 
     try:
         return Archive.open(path, readonly=True)
+    except ArchiveNeedsUpgrade as exc:
+        raise Failure(str(exc), EXIT_FAILED) from None
     except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
         raise Failure(f"cannot read {path}: {exc}") from None
