@@ -256,7 +256,7 @@ def terms(
     # articles_meta holds these columns beside st: read from the table, the source lies
     # past the body's overflow pages.
     for day, source, name in conn.execute(
-        "SELECT a.published_date, a.source, a.attribution FROM articles_morph"
+        "SELECT a.published_date, coalesce(a.outlet, a.source), a.attribution FROM articles_morph"
         " JOIN articles a INDEXED BY articles_meta ON a.st = articles_morph.rowid"
         " WHERE articles_morph MATCH ?",
         (match,),
