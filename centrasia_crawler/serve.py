@@ -41,10 +41,11 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
     },
     "top_sources_for": {
         "title": "Top sources of the articles matching a query",
-        "sql": "SELECT coalesce(a.outlet, a.source) AS outlet, count(*) AS articles"
+        # By outlet (rows stored before schema 10 have none until centrasia reparse).
+        "sql": "SELECT coalesce(a.outlet, a.source) AS source, count(*) AS articles"
         " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
         " WHERE articles_morph MATCH morph_query(:q) AND a.source IS NOT NULL"
-        " GROUP BY 1 ORDER BY articles DESC, outlet LIMIT 50",
+        " GROUP BY 1 ORDER BY articles DESC, 1 LIMIT 50",
     },
     "articles_per_day": {
         "title": "Articles per day",
@@ -53,7 +54,7 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
     },
     "top_sources": {
         "title": "Top sources",
-        "sql": "SELECT coalesce(outlet, source) AS outlet, count(*) AS articles FROM articles"
+        "sql": "SELECT coalesce(outlet, source) AS source, count(*) AS articles FROM articles"
         " WHERE source IS NOT NULL GROUP BY 1 ORDER BY articles DESC LIMIT 50",
     },
     "attribution_articles": {

@@ -105,6 +105,12 @@ def is_address(text: str) -> bool:
     return ADDRESS_RE.match(text) is not None
 
 
+def _names_something(part: str) -> bool:
+    """A name has a capital letter or a digit (``ИноСМИ``, ``агентства «Фергана»``,
+    ``24.kg``), or is an address; the words of a sentence have none."""
+    return is_address(strip_quotes(part)) or any(ch.isupper() or ch.isdigit() for ch in part)
+
+
 def _absolute(url: str) -> str:
     return url if "://" in url else "http://" + url
 
@@ -163,6 +169,8 @@ def read_source_line(
     if m["label"] and not m["sep"] and (len(rest) > LOOSE_MAX or rest.endswith(".")):
         return None  # "Источники сообщают, что ..."
     parts = [p for p in _SPLIT_RE.split(rest) if strip_quotes(p)] if rest else []
+    if (m["based"] or not m["sep"]) and not all(_names_something(p) for p in parts):
+        return None  # "По материалам расследования журналистов, ..."
     sources = [_read_part(p, links, only=len(parts) == 1) for p in parts]
     return SourceLine(label, tuple(s for s in sources if s is not None))
 
