@@ -258,3 +258,15 @@ def test_stats_count_the_lines_not_read(tmp_path: Path) -> None:
         row = store.article(ST)
         assert row is not None and json.loads(row["unread_lines"])[0]["line"] == "31.02.2026"
         assert row["body"] == BODY
+
+
+def test_a_date_on_the_source_line_is_the_original_date() -> None:
+    got = extracted(
+        variant(date="", source=f'Источник: <a href="{INOSMI}">ИноСМИ</a>, 10.02.2026<br>\n')
+    )
+    assert (got["body"], got["original_date"], got["original_date_text"]) == (
+        BODY,
+        "2026-02-10",
+        "10.02.2026",
+    )
+    assert (got["source"], got["source_url"]) == ("ИноСМИ", INOSMI)

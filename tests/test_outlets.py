@@ -222,3 +222,24 @@ def test_the_suffix_list_is_never_fetched(monkeypatch: pytest.MonkeyPatch) -> No
     fresh = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
     assert fresh("https://news.example.co.uk/x").top_domain_under_public_suffix == "example.co.uk"
     assert registered_domain("https://sputnik-tj.com/x") == "sputnik-tj.com"
+
+
+@pytest.mark.parametrize(
+    ("line", "outlets", "dates"),
+    [
+        ("Источник: Фергана, 10.02.2026", ["Фергана"], ("10.02.2026",)),
+        (
+            "Источники: «Фергана», Кабар, 10 февраля 2026 г., 14:35",
+            ["Фергана", "Кабар"],
+            ("10 февраля 2026 г., 14:35",),
+        ),
+        ("Источник: Интерфакс, Казахстан", ["Интерфакс", "Казахстан"], ()),
+    ],
+)
+def test_a_date_printed_after_the_sources_is_no_source(
+    line: str, outlets: list[str], dates: tuple[str, ...]
+) -> None:
+    read = read_source_line(line)
+    assert read is not None
+    assert [s.outlet for s in read.sources] == outlets
+    assert read.dates == dates

@@ -57,6 +57,24 @@ class AtSource:
     source_lines: list[str] = field(default_factory=list)
     unread: list[dict[str, str]] = field(default_factory=list)  #: {line, reason}
 
+    def take_date(self, text: str, published: dt.date) -> None:
+        """Read a date line: the first one that can be the source's date is taken."""
+        read = read_source_date(text)
+        if read is None:  # cannot happen: the tail holds only such lines
+            self.unread.append({"line": text, "reason": "neither a date nor a source line"})
+            return
+        date, reason = read
+        if self.date_text is not None:
+            reason = "a second date line"
+        elif date is not None and date > published + _DATE_LEEWAY:
+            reason = f"the source's date {date.isoformat()} is after the article's {published}"
+        if self.date_text is None:
+            self.date_text = text
+        if reason is None:
+            self.date = date
+        else:
+            self.unread.append({"line": text, "reason": reason})
+
 
 def read_tail(tail: list[Block], published: dt.date) -> AtSource:
     """The original date and the sources on the lines after the body.
@@ -75,22 +93,10 @@ def read_tail(tail: list[Block], published: dt.date) -> AtSource:
             found.sources.extend(line.sources)
             if not line.sources:
                 found.unread.append({"line": text, "reason": "a source line naming no source"})
+            for date_text in line.dates:  # "Источник: Фергана, 10.02.2026"
+                found.take_date(date_text, published)
             continue
-        read = read_source_date(text)
-        if read is None:  # cannot happen: the tail holds only such lines
-            found.unread.append({"line": text, "reason": "neither a date nor a source line"})
-            continue
-        date, reason = read
-        if found.date_text is not None:
-            reason = "a second date line"
-        elif date is not None and date > published + _DATE_LEEWAY:
-            reason = f"the source's date {date.isoformat()} is after the article's {published}"
-        if found.date_text is None:
-            found.date_text = text
-        if reason is None:
-            found.date = date
-        else:
-            found.unread.append({"line": text, "reason": reason})
+        found.take_date(text, published)
     return found
 
 

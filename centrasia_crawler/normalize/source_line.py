@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from centrasia_crawler.normalize.dates import read_source_date
 from centrasia_crawler.normalize.outlets import (
     QUOTES,
     host_of,
@@ -80,6 +81,8 @@ class SourceLine:
 
     label: str
     sources: tuple[Source, ...]
+    #: Dates printed on the line after the sources (``Источник: Фергана, 10.02.2026``).
+    dates: tuple[str, ...] = ()
 
     @property
     def based_on(self) -> bool:
@@ -168,11 +171,16 @@ def read_source_line(
         return None  # a sentence starting "По материалам ..."
     if m["label"] and not m["sep"] and (len(rest) > LOOSE_MAX or rest.endswith(".")):
         return None  # "Источники сообщают, что ..."
+    dates: tuple[str, ...] = ()
+    for comma in re.finditer(r",\s+", rest):  # "Фергана, 10 февраля 2026 г., 14:35"
+        if read_source_date(rest[comma.end() :]) is not None:
+            rest, dates = rest[: comma.start()], (rest[comma.end() :],)
+            break
     parts = [p for p in _SPLIT_RE.split(rest) if strip_quotes(p)] if rest else []
     if (m["based"] or not m["sep"]) and not all(_names_something(p) for p in parts):
         return None  # "По материалам расследования журналистов, ..."
     sources = [_read_part(p, links, only=len(parts) == 1) for p in parts]
-    return SourceLine(label, tuple(s for s in sources if s is not None))
+    return SourceLine(label, tuple(s for s in sources if s is not None), dates)
 
 
 def parse_source_line(
