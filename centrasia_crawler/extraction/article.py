@@ -27,6 +27,7 @@ from centrasia_crawler.normalize.dates import (
 )
 from centrasia_crawler.normalize.permalinks import article_st, permalink
 from centrasia_crawler.normalize.source_line import (
+    SOURCE_LINE_RE,
     Source,
     is_permalink_line,
     read_source_line,
@@ -125,6 +126,11 @@ def _is_end_line(text: str) -> bool:
     return any(pattern.search(text) for pattern in END_OF_ARTICLE_LINES)
 
 
+def _labelled(text: str) -> bool:
+    """Cheap: could the line be a source line (its links are read only then)?"""
+    return SOURCE_LINE_RE.match(text) is not None
+
+
 def _looks_like_heading(text: str) -> bool:
     return len(text) <= _HEADING_MAX and not text.endswith(_SENTENCE_END)
 
@@ -178,7 +184,7 @@ def extract_article(page: Page) -> dict[str, Any]:
                 tail.append(block)
                 continue
             break
-        source_line = read_source_line(text, block.link_pairs())
+        source_line = read_source_line(text, block.link_pairs()) if _labelled(text) else None
         if source_line is not None and not source_line.based_on:
             tail.append(block)
             continue

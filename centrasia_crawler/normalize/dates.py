@@ -401,6 +401,8 @@ def looks_like_date_line(text: str) -> bool:
     >>> looks_like_date_line("10 февраля в Бишкеке"), looks_like_date_line("2026")
     (False, False)
     """
+    if len(text) > 2 * SOURCE_DATE_MAX:  # a paragraph: no need to fold it
+        return False
     folded = _folded(text)
     if len(folded) > SOURCE_DATE_MAX or not any(ch.isdigit() for ch in folded):
         return False
@@ -443,6 +445,8 @@ def parse_source_date(text: str) -> dt.date | None:
     >>> parse_source_date("вт, 10 фев. 2026 г. в 14:35 МСК")
     datetime.date(2026, 2, 10)
     """
+    if len(text) > 2 * SOURCE_DATE_MAX:
+        return None
     folded = _folded(text)
     if len(folded) > SOURCE_DATE_MAX:
         return None

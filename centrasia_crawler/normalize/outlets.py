@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Final
 from urllib.parse import urlsplit
@@ -84,10 +84,12 @@ def registered_domain(url: str) -> str | None:
     """The registered domain of an address (``inosmi.ru``, ``bbc.co.uk``), or None (an
     address without a public suffix, such as ``localhost`` or an IP address)."""
     host = host_of(url)
-    if not host:
-        return None
-    extracted = _NO_FETCH(host)
-    return extracted.top_domain_under_public_suffix or None
+    return _registered_domain_of_host(host) if host else None
+
+
+@lru_cache(maxsize=4096)
+def _registered_domain_of_host(host: str) -> str | None:
+    return _NO_FETCH(host).top_domain_under_public_suffix or None
 
 
 def parse_table(text: str) -> OutletTable:
