@@ -6,6 +6,12 @@ Anchors, in page order: the title (the line before the time line), the time line
 ``Постоянный адрес статьи - ...``. The body ends at the permalink line, at the end
 of the element that holds the time line and the text after it, at a run of links
 to other articles (the sidebar), or at the site's footer.
+
+The date and source lines are whatever the reprinted outlet printed (docs/extraction.md):
+the date in any common form, before or after the source line; ``Источник``,
+``Источники`` or ``По материалам`` with one source or several. None of them is ever body
+text: a line that looks like one but is not read is kept out of the body and listed in
+``unread_lines`` with the reason.
 """
 
 from __future__ import annotations
@@ -153,7 +159,10 @@ def extract_article(page: Page) -> dict[str, Any]:
     ``st`` comes from the page's address when that is an article address, else from
     the stated permalink, else from the shown time. ``published_at`` is the shown
     time; when it disagrees with ``st`` by a minute or more, the result also has
-    ``"time_mismatch": true`` and ``st_time``, the time ``st`` stands for.
+    ``"time_mismatch": true`` and ``st_time``, the time ``st`` stands for. The
+    source's lines give ``source``, ``source_url``, ``original_date`` and the fields of
+    schema 10 (``outlet``, ``source_domain``, ``sources``, ``source_text``,
+    ``original_date_text``, and ``unread_lines`` when some line was not read).
     """
     found = find_time_line(page)
     if found is None:
