@@ -332,7 +332,7 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "stated_permalink": "the 'Постоянный адрес статьи' address as printed, or null",
             "time_mismatch": "1 when the shown time and st disagree by a minute or more",
             "outlet": "the outlet of the first source, as the outlet table names it"
-            " (centrasia_crawler/data/outlets.toml), else its name; what stats counts by",
+            " (centrasia_crawler/outlets.toml), else its name; what stats counts by",
             "source_domain": "the registered domain of source_url ('inosmi.ru'), or null",
             "sources": "every source on the source lines, in order: JSON list of"
             " {name, url, domain, outlet}, or null",

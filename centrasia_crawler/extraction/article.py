@@ -52,6 +52,8 @@ _SENTENCE_END: Final = tuple('.!?…"»:;)')
 _TAIL_MAX: Final = 6
 #: How far after the article's publication its source's date may be (time zones).
 _DATE_LEEWAY: Final = dt.timedelta(days=1)
+#: No outlet the site reprints dates its articles earlier.
+_EARLIEST_YEAR: Final = 1900
 
 
 @dataclass
@@ -75,6 +77,8 @@ class AtSource:
             reason = "a second date line"
         elif date is not None and date > published + _DATE_LEEWAY:
             reason = f"the source's date {date.isoformat()} is after the article's {published}"
+        elif date is not None and date.year < _EARLIEST_YEAR:
+            reason = f"the source's date {date.isoformat()} is before {_EARLIEST_YEAR}"
         if self.date_text is None:
             self.date_text = text
         if reason is None:

@@ -371,7 +371,14 @@ _DATE_WORDS: Final = frozenset(
     "г гг год года в t z am pm st nd rd th е го ое мск msk gmt utc мсв ast алматы астаны"
     " бишкека ташкента душанбе".split()
 )
-_NUMERIC_SHAPE_RE: Final = re.compile(r"\d{1,4}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{1,4}")
+#: A numeric date's shape: ``d.m.yy(yy)`` or ``yyyy-m-d``, day 1-31, month 1-12 (31.02
+#: is a date line, if no date; 0.0.0 or 1.2.3 is none).
+_DAY: Final = r"(?:0?[1-9]|[12]\d|3[01])"
+_MON: Final = r"(?:0?[1-9]|1[0-2])"
+_NUMERIC_SHAPE_RE: Final = re.compile(
+    rf"(?<!\d)(?:{_DAY}\s*([./-])\s*{_MON}\s*\1\s*(?:\d{{4}}|\d{{2}})"
+    rf"|\d{{4}}\s*([./-])\s*{_MON}\s*\2\s*{_DAY})(?!\d)"
+)
 _TOKEN_RE: Final = re.compile(r"[a-zа-я]+|\d+")
 
 

@@ -1,6 +1,6 @@
 """The outlets the site reprints, each under one name, and the domain of an address.
 
-The table is ``centrasia_crawler/data/outlets.toml`` (its format is in its header and
+The table is ``centrasia_crawler/outlets.toml`` (its format is in its header and
 in docs/extraction.md): an outlet's canonical name, its domains and the other ways a
 source line prints it. :func:`outlet_for` names the outlet of a printed name or an
 address, so that ``«ИноСМИ»``, ``InoSMI`` and ``https://inosmi.ru/...`` are counted as
@@ -124,7 +124,7 @@ def parse_table(text: str) -> OutletTable:
 @cache
 def outlet_table() -> OutletTable:
     """The package's outlet table (read once)."""
-    text = resources.files("centrasia_crawler").joinpath("data/outlets.toml").read_text("utf-8")
+    text = resources.files("centrasia_crawler").joinpath("outlets.toml").read_text("utf-8")
     return parse_table(text)
 
 
