@@ -91,8 +91,8 @@ def test_full_crawl_archives_exactly_the_ground_truth(replica: Replica, tmp_path
         for st in site.archivable()[:10]:
             page = store.page_body(f"{replica.root}newsA.php?st={st}")
             assert page is not None and page.status == 200
-            data = extract(page.body, page.url, page.content_type).data
-            assert data == site.article(st)
+            data, truth = extract(page.body, page.url, page.content_type).data, site.article(st)
+            assert {k: data[k] for k in truth} == truth  # and the fields truth lacks, above
         run = store.last_run()
     assert run is not None
     assert run["finish_reason"] == "finished"

@@ -74,6 +74,8 @@ def test_every_date_line_is_read_and_leaves_the_body(line: str, date: str) -> No
         ("31.02.2026", "impossible date"),
         ("21 февраля 2026 г.", "after the article's 2026-02-19"),
         ("2026-10-02", "after the article's 2026-02-19"),
+        ("01.01.1111", "before 1900"),
+        ("2026-02-10-11", "no known form"),
         ("Февраль 2026", "no known form"),
     ],
 )
