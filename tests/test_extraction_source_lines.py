@@ -272,3 +272,38 @@ def test_a_date_on_the_source_line_is_the_original_date() -> None:
         "10.02.2026",
     )
     assert (got["source"], got["source_url"]) == ("ИноСМИ", INOSMI)
+
+
+def test_the_crawl_records_a_line_not_read_as_a_problem_naming_the_article() -> None:
+    import asyncio
+
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from centrasia_crawler.items import ArticleItem, ProblemItem
+    from centrasia_crawler.spiders.centrasia import CentrasiaSpider
+
+    crawler = get_crawler(CentrasiaSpider)
+    spider = CentrasiaSpider.from_crawler(crawler)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    body = variant(date="31.02.2026<br><br>\n").encode("cp1251")
+    response = HtmlResponse(
+        URL,
+        body=body,
+        headers={"Content-Type": "text/html; charset=windows-1251"},
+        request=Request(URL),
+    )
+
+    async def collect() -> list[Any]:
+        return [item async for item in spider.parse_article(response)]
+
+    items = asyncio.run(collect())
+    problems = [i for i in items if isinstance(i, ProblemItem)]
+    (article,) = [i for i in items if isinstance(i, ArticleItem)]
+    assert article.original_date is None and article.body == BODY
+    (unread,) = article.unread_lines or []
+    assert unread["line"] == "31.02.2026" and "impossible date" in unread["reason"]
+    assert [(p.url, p.reason, p.kind) for p in problems] == [
+        (URL, f"{unread['reason']}: 31.02.2026", "rejected")
+    ]
