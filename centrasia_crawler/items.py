@@ -37,6 +37,12 @@ class ArticleItem:
     stated_permalink: str | None = None
     time_mismatch: bool = False
     attribution: str | None = None
+    outlet: str | None = None
+    source_domain: str | None = None
+    sources: list[dict[str, str | None]] | None = None
+    source_text: str | None = None
+    original_date_text: str | None = None
+    unread_lines: list[dict[str, str]] | None = None
 
 
 @dataclass
@@ -84,6 +90,12 @@ def article_item(data: dict[str, Any]) -> ArticleItem:
         stated_permalink=data.get("stated_permalink"),
         time_mismatch=bool(data.get("time_mismatch")),
         attribution=data.get("attribution"),
+        outlet=data.get("outlet"),
+        source_domain=data.get("source_domain"),
+        sources=data.get("sources"),
+        source_text=data.get("source_text"),
+        original_date_text=data.get("original_date_text"),
+        unread_lines=data.get("unread_lines") or None,
     )
 
 

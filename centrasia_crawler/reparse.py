@@ -34,13 +34,16 @@ class ReparseSummary:
     changed: int = 0
     unchanged: int = 0
     listings: int = 0
+    #: Lines after articles' bodies that looked like a date or source line but were not
+    #: read (each article's are in its unread_lines column).
+    unread_lines: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"re-extracted {self.pages} pages: {self.changed} articles changed (new revisions),"
             f" {self.new} new, {self.unchanged} unchanged, {self.listings} new headlines,"
-            f" {len(self.failed)} not read"
+            f" {len(self.failed)} not read, {self.unread_lines} date or source lines not read"
         )
 
 
@@ -128,6 +131,7 @@ def reparse(
                 headlines.extend(data)
             else:
                 item, st, digest = data
+                summary.unread_lines += len(item.unread_lines or ())
                 if held.get(st) == digest:
                     summary.unchanged += 1
                 else:

@@ -41,10 +41,11 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
     },
     "top_sources_for": {
         "title": "Top sources of the articles matching a query",
-        "sql": "SELECT a.source, count(*) AS articles FROM articles_morph"
-        " JOIN articles a ON a.st = articles_morph.rowid"
+        # By outlet (rows stored before schema 11 have none until centrasia reparse).
+        "sql": "SELECT coalesce(a.outlet, a.source) AS source, count(*) AS articles"
+        " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
         " WHERE articles_morph MATCH morph_query(:q) AND a.source IS NOT NULL"
-        " GROUP BY a.source ORDER BY articles DESC, a.source LIMIT 50",
+        " GROUP BY 1 ORDER BY articles DESC, 1 LIMIT 50",
     },
     "articles_per_day": {
         "title": "Articles per day",
@@ -53,8 +54,8 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
     },
     "top_sources": {
         "title": "Top sources",
-        "sql": "SELECT source, count(*) AS articles FROM articles WHERE source IS NOT NULL"
-        " GROUP BY source ORDER BY articles DESC LIMIT 50",
+        "sql": "SELECT coalesce(outlet, source) AS source, count(*) AS articles FROM articles"
+        " WHERE source IS NOT NULL GROUP BY 1 ORDER BY articles DESC LIMIT 50",
     },
     "attribution_articles": {
         "title": "An attribution's articles",
@@ -80,7 +81,7 @@ def metadata(database: str) -> dict[str, Any]:
     }
     tables["articles"].update(
         {
-            "facets": ["source", "published_date", "attribution"],
+            "facets": ["outlet", "published_date", "attribution"],
             "fts_table": "articles_morph",
             "fts_pk": "st",
             "sort_desc": "st",

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.archive.store import CONTENT_FIELDS
+from centrasia_crawler.archive.store import ADDED_CONTENT, CONTENT_FIELDS
 from centrasia_crawler.extraction import extract
-from centrasia_crawler.normalize.dates import SHOWN_TIME_RE, parse_day_heading
+from centrasia_crawler.normalize.dates import SHOWN_TIME_RE, parse_day_heading, read_source_date
 from centrasia_crawler.normalize.source_line import PERMALINK_LINE_RE, SOURCE_LINE_RE
 from centrasia_crawler.normalize.text import clean_text
 from centrasia_crawler.site import END_OF_ARTICLE_LINES
@@ -216,6 +216,7 @@ def _is_anchor(text: str) -> bool:
         or PERMALINK_LINE_RE.match(text)
         or any(p.search(text) for p in END_OF_ARTICLE_LINES)
         or _heading(text)
+        or read_source_date(text) is not None  # a date line, read or not
         or text.endswith("|")
     )
 
@@ -259,7 +260,9 @@ def test_hostile_titles_and_bodies_are_stored_as_the_plain_text_they_are(
     }
     page = markup.encode(markup.article(article))
     got = extract(page, article["url"]).data
-    assert got == article
+    assert {k: got[k] for k in article} == article
+    assert got.keys() - article.keys() == set(ADDED_CONTENT) - {"unread_lines"}
+    assert all(got[k] is None for k in ADDED_CONTENT if k in got)
     with Archive.open(tmp_path_factory.mktemp("h") / "a.sqlite") as store:
         store.write_batch([got])
         row = store.article(1771493400)

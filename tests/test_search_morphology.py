@@ -12,6 +12,7 @@ import pytest
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.queries import search
 from centrasia_crawler.archive.search_query import QueryError
+from centrasia_crawler.archive.store import ADDED_CONTENT
 from tests.inflection import article_texts, evaluate
 
 
@@ -311,6 +312,10 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
         store.conn.execute("DROP INDEX articles_meta")
         store.conn.execute("DROP INDEX articles_attribution")  # schema 8
         store.conn.execute("DROP VIEW articles_fts_text")  # schema 9
+        store.conn.execute("DROP INDEX articles_outlet")  # schema 11
+        for table in ("articles", "article_revisions"):
+            for column in ADDED_CONTENT:
+                store.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         store.conn.execute("PRAGMA user_version = 6")
     with Archive.open(path) as store:
         assert vocabulary(store.conn) == (expected, expected)

@@ -252,9 +252,8 @@ def terms(
     # articles_meta holds these columns beside st: read from the table, the source lies
     # past the body's overflow pages.
     found_sql, params = matching(archive, query, indexed_by="articles_meta")
-    for day, source, name in run_matching(
-        archive, query, f"SELECT a.published_date, a.source, a.attribution {found_sql}", params
-    ):
+    columns = "a.published_date, coalesce(a.outlet, a.source), a.attribution"
+    for day, source, name in run_matching(archive, query, f"SELECT {columns} {found_sql}", params):
         days[day] += 1
         if source is not None:
             sources[source] += 1

@@ -46,8 +46,8 @@ class Filters:
             clauses.append(f"{alias}.published_date <= ?")
             params.append(self.until.isoformat())
         if self.source:
-            clauses.append(f"fold({alias}.source) = fold(?)")
-            params.append(self.source)
+            clauses.append(f"(fold({alias}.source) = fold(?) OR fold({alias}.outlet) = fold(?))")
+            params.extend((self.source, self.source))
         if self.attribution:
             clauses.append(f"fold({alias}.attribution) = fold(?)")
             params.append(self.attribution)
@@ -411,6 +411,10 @@ def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
             )
         ]
 
+    unread = one(
+        "SELECT count(*), coalesce(sum(json_array_length(unread_lines)), 0) FROM articles"
+        " WHERE unread_lines IS NOT NULL"
+    )
     first = one("SELECT published_at, title, url FROM articles ORDER BY st LIMIT 1")
     last = one("SELECT published_at, title, url FROM articles ORDER BY st DESC LIMIT 1")
     return {
@@ -421,7 +425,11 @@ def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
         "pages": one("SELECT count(*) FROM pages")[0],
         "runs": one("SELECT count(*) FROM crawl_runs")[0],
         "days": one("SELECT count(DISTINCT published_date) FROM articles")[0],
-        "top_sources": ranked("source"),
+        # By outlet: «ИноСМИ», ИНОСМИ and inosmi.ru are one (the source itself for rows
+        # stored before the outlet column, until centrasia reparse fills it).
+        "top_sources": ranked("coalesce(outlet, source)"),
+        "unread_lines": unread[1],
+        "articles_with_unread_lines": unread[0],
         "top_attributions": ranked("attribution"),
         "first_article": dict(zip(("published_at", "title", "url"), first, strict=True))
         if first

@@ -258,8 +258,30 @@ UPDATE sqlite_master SET sql = replace(sql, 'USING fts5',
 PRAGMA writable_schema = OFF;
 """
 
+#: Version 11: the source's lines as outlets print them (issue 27): the outlet each
+#: source is counted under, its domain, every source in order, the lines as printed,
+#: and the lines that looked like a date or source line but were not read. The
+#: covering index of the columns read beside st gains the outlet (terms counts by it).
+V11: Final = """
+ALTER TABLE articles ADD COLUMN outlet TEXT;
+ALTER TABLE articles ADD COLUMN source_domain TEXT;
+ALTER TABLE articles ADD COLUMN sources TEXT;
+ALTER TABLE articles ADD COLUMN source_text TEXT;
+ALTER TABLE articles ADD COLUMN original_date_text TEXT;
+ALTER TABLE articles ADD COLUMN unread_lines TEXT;
+ALTER TABLE article_revisions ADD COLUMN outlet TEXT;
+ALTER TABLE article_revisions ADD COLUMN source_domain TEXT;
+ALTER TABLE article_revisions ADD COLUMN sources TEXT;
+ALTER TABLE article_revisions ADD COLUMN source_text TEXT;
+ALTER TABLE article_revisions ADD COLUMN original_date_text TEXT;
+ALTER TABLE article_revisions ADD COLUMN unread_lines TEXT;
+DROP INDEX articles_meta;
+CREATE INDEX articles_meta ON articles (st, published_date, source, attribution, outlet);
+CREATE INDEX articles_outlet ON articles (outlet, st);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -318,11 +340,21 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "published_at": "time shown on the page, ISO 8601 with the Moscow offset",
             "published_date": "the date of published_at",
             "body": "plain text; paragraphs separated by one blank line",
-            "source": "the name on the 'Источник' line, or null",
-            "source_url": "the link on the 'Источник' line, or null",
-            "original_date": "the date at the source ('10 февраля 2026 г.'), or null",
+            "source": "the first source's name on the 'Источник' line, quotes stripped, or null",
+            "source_url": "the first source's address on the 'Источник' line, or null",
+            "original_date": "the date at the source ('10 февраля 2026 г.'), or null when"
+            " there is none or it cannot be the source's (see unread_lines)",
             "stated_permalink": "the 'Постоянный адрес статьи' address as printed, or null",
             "time_mismatch": "1 when the shown time and st disagree by a minute or more",
+            "outlet": "the outlet of the first source, as the outlet table names it"
+            " (centrasia_crawler/outlets.toml), else its name; what stats counts by",
+            "source_domain": "the registered domain of source_url ('inosmi.ru'), or null",
+            "sources": "every source on the source lines, in order: JSON list of"
+            " {name, url, domain, outlet}, or null",
+            "source_text": "the source line(s) as printed (one per line), or null",
+            "original_date_text": "the original-date line as printed, or null",
+            "unread_lines": "lines after the body that looked like a date or source line but"
+            " were not read (kept out of the body): JSON list of {line, reason}, or null",
             "content_hash": "SHA-256 of the content columns",
             "first_seen_at": "when first stored (UTC)",
             "last_fetched_at": "when last fetched (UTC)",

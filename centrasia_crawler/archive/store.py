@@ -45,6 +45,18 @@ from centrasia_crawler.archive.schema import (
 if TYPE_CHECKING:
     import sqlite_utils
 
+#: The content columns schema 11 added (issue 27): they say again, in more detail, what
+#: the older ones read from the same lines. An article whose older columns are as
+#: stored and whose added ones were never filled (stored before schema 11) has them
+#: filled in place: that is no new revision.
+ADDED_CONTENT: Final = (
+    "outlet",
+    "source_domain",
+    "sources",
+    "source_text",
+    "original_date_text",
+    "unread_lines",
+)
 #: The columns of ``articles`` that make up an article's content (its hash covers them).
 CONTENT_FIELDS: Final = (
     "title",
@@ -55,7 +67,10 @@ CONTENT_FIELDS: Final = (
     "original_date",
     "stated_permalink",
     "time_mismatch",
+    *ADDED_CONTENT,
 )
+#: Columns holding JSON (lists in an item, text in a row).
+JSON_FIELDS: Final = ("sources", "unread_lines")
 ARTICLE_COLUMNS: Final = (
     "st",
     "url",
@@ -69,6 +84,7 @@ ARTICLE_COLUMNS: Final = (
     "original_date",
     "stated_permalink",
     "time_mismatch",
+    *ADDED_CONTENT,
     "content_hash",
     "first_seen_at",
     "last_fetched_at",
@@ -101,7 +117,9 @@ def utc_now() -> str:
 def content_hash(article: Mapping[str, Any]) -> str:
     """A digest of an article's content (not of when it was fetched)."""
     content = [article.get(name) for name in CONTENT_FIELDS]
-    content[-1] = int(bool(content[-1]))
+    content[CONTENT_FIELDS.index("time_mismatch")] = int(bool(article.get("time_mismatch")))
+    while len(content) > len(CONTENT_FIELDS) - len(ADDED_CONTENT) and content[-1] is None:
+        content.pop()  # an article with none of them keeps the hash it had before them
     encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -385,6 +403,9 @@ class Archive(AnalystMethods):
                 "content_hash, revision, last_fetched_at", latest
             )
         }
+        fillable = self._fillable(
+            st for st, row in latest.items() if st in known and known[st][0] != row["content_hash"]
+        )
         new, touched = [], []
         # While the search index is being built, the builder indexes what lies past it.
         upto = indexed_upto(self.conn)
@@ -395,6 +416,12 @@ class Archive(AnalystMethods):
                 result.new.append(st)
             elif known[st][0] == row["content_hash"]:
                 touched.append((now, st))
+                result.unchanged.append(st)
+            elif st in fillable and fillable[st] == tuple(row[c] for c in _OLDER_CONTENT):
+                filled = {c: row[c] for c in (*ADDED_CONTENT, "content_hash")}
+                if fetched:
+                    filled["last_fetched_at"] = now
+                self.db.table("articles").update(st, filled)
                 result.unchanged.append(st)
             else:
                 _, revision, last_fetched = known[st]
@@ -425,6 +452,23 @@ class Archive(AnalystMethods):
             )
         if touched and fetched:
             self.conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
+
+    def _fillable(self, sts: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+        """The older content of these articles that were stored before the added
+        columns and never had them filled."""
+        columns = ", ".join(_OLDER_CONTENT)
+        unfilled = " AND ".join(f"{c} IS NULL" for c in ADDED_CONTENT)
+        found: dict[int, tuple[Any, ...]] = {}
+        sts = list(sts)
+        for start in range(0, len(sts), 500):
+            chunk = sts[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for st, *values in self.conn.execute(
+                f"SELECT st, {columns} FROM articles WHERE st IN ({marks}) AND {unfilled}",
+                chunk,
+            ):
+                found[st] = tuple(values)
+        return found
 
     def _write_pages(self, pages: Sequence[RawPage], now: str, run_id: int | None) -> int:
         bodies: dict[str, bytes] = {}
@@ -517,6 +561,7 @@ def _fold(text: str | None) -> str | None:
 
 
 _COLUMNS: Final = ",".join(ARTICLE_COLUMNS)
+_OLDER_CONTENT: Final = tuple(c for c in CONTENT_FIELDS if c not in ADDED_CONTENT)
 
 
 def _article_row(article: Mapping[str, Any], now: str) -> dict[str, Any]:
@@ -526,6 +571,9 @@ def _article_row(article: Mapping[str, Any], now: str) -> dict[str, Any]:
         row[name] = article[name]
     row["st"] = int(article["st"])
     row["time_mismatch"] = int(bool(row["time_mismatch"]))
+    for name in JSON_FIELDS:
+        if row[name] is not None and not isinstance(row[name], str):
+            row[name] = json.dumps(row[name], ensure_ascii=False) if row[name] else None
     row["published_date"] = str(row["published_at"])[:10]
     row["content_hash"] = content_hash(row)
     row["first_seen_at"] = now

@@ -278,7 +278,8 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
 )
 @json_option
 def stats(archive: str, top: int, as_json: bool) -> int:
-    """Totals, top sources, top attributions, first and last article.
+    """Totals, top sources (by outlet), top attributions, first and last article, and
+    how many date or source lines under articles were not read.
 
     Example:
 
@@ -302,6 +303,10 @@ def stats(archive: str, top: int, as_json: bool) -> int:
         "runs",
     ):
         click.echo(f"{name.replace('_', ' ')}: {figures[name]}")
+    click.echo(
+        f"date or source lines not read: {figures['unread_lines']}"
+        f" (in {figures['articles_with_unread_lines']} articles)"
+    )
     for name in ("first_article", "last_article"):
         a = figures[name]
         if a:
