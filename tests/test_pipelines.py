@@ -11,9 +11,8 @@ from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from centrasia_crawler.archive import Archive
 from centrasia_crawler import signals
-from centrasia_crawler.archive import RawPage
+from centrasia_crawler.archive import Archive, RawPage
 from centrasia_crawler.items import (
     ArchivedArticleItem,
     ArticleItem,
