@@ -310,3 +310,18 @@ def test_scrapy_parse_reads_the_index_a_day_page_and_an_article(
     for name in ARTICLE_FIELDS:
         assert item[name] == truth[name], name
     assert not (tmp_path / "none.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "ours"),
+    [
+        ("https://centrasia.org/newsA.php?st=1771493400", True),
+        ("http://www.centrasia.ru/", True),
+        ("http://127.0.0.1:8765/archive/", True),
+        ("https://example.com/", False),
+    ],
+)
+def test_scrapy_picks_the_spider_for_the_site_and_local_replicas(url: str, ours: bool) -> None:
+    from scrapy import Request
+
+    assert CentrasiaSpider.handles_request(Request(url)) is ours
