@@ -1,4 +1,11 @@
-"""What the spider yields: articles, headlines as listed, raw pages, and problems.
+"""What a crawl produces: articles, headlines as listed, and problems.
+
+Only articles are Scrapy items (what ``item_scraped_count``, ``CLOSESPIDER_ITEMCOUNT``
+and feeds count): :class:`ArticleItem` for an article fetched in this run,
+:class:`ArchivedArticleItem` for one a backfill read from the archive instead of
+fetching it again (the same fields: a feed cannot tell them apart). Listings,
+problems and raw pages reach the archive through the signals of
+:mod:`centrasia_crawler.signals`.
 
 Plain dataclasses, which Scrapy, the pipelines and the archive read through
 itemadapter. Fields that extraction may not fill are optional, so the validation
@@ -13,12 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-from centrasia_crawler.archive.store import RawPage
-
-#: A raw response, kept so the archive can be re-extracted without the network: the
-#: archive's own record of a fetch.
-PageItem = RawPage
 
 
 @dataclass
@@ -43,6 +44,19 @@ class ArticleItem:
     source_text: str | None = None
     original_date_text: str | None = None
     unread_lines: list[dict[str, str]] | None = None
+
+
+@dataclass
+class ArchivedArticleItem(ArticleItem):
+    """An article of a backfill's range that the archive already held: read from it,
+    not fetched again, so that a feed holds the whole range. Not written again."""
+
+
+def archived_article_item(row: dict[str, Any]) -> ArchivedArticleItem:
+    """The item of an article as the archive holds it (a row of ``articles``)."""
+    fields: dict[str, Any] = {name: row.get(name) for name in ARTICLE_FIELDS}
+    fields["time_mismatch"] = bool(fields["time_mismatch"])
+    return ArchivedArticleItem(**fields)
 
 
 @dataclass
@@ -73,6 +87,10 @@ class ProblemItem:
     reason: str
     kind: str = "error"
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+#: The fields of an article item, in their order (a feed's columns).
+ARTICLE_FIELDS: tuple[str, ...] = tuple(ArticleItem.__dataclass_fields__)
 
 
 def article_item(data: dict[str, Any]) -> ArticleItem:

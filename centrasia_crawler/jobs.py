@@ -49,9 +49,9 @@ def project_settings(overrides: dict[str, str]) -> Any:
 
 
 class _HeldLog(logging.handlers.MemoryHandler):
-    """Scrapy's log, held back until the engine starts: a run refused before it began
+    """Scrapy's log, held back until the run is recorded: a run refused before it began
     (the archive locked or unusable) is told in one line, not in a page of start-up
-    log; once the engine starts, what was held goes out and the rest follows as is."""
+    log; once the run is recorded, what was held goes out and the rest follows as is."""
 
     def __init__(self, settings: Any) -> None:
         # The very handler `scrapy crawl` installs (LOG_FILE, LOG_LEVEL, LOG_FORMAT, ...).
@@ -87,9 +87,9 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
     archive cannot be used :class:`~centrasia_crawler.options.OptionError`: in both
     cases nothing was fetched or written, and only that one reason is told.
     """
-    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
+    from centrasia_crawler import signals as our_signals
     from centrasia_crawler.pipelines import REFUSED_STAT
     from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
@@ -106,7 +106,8 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
     stats: dict[str, Any] = {}
     try:
         crawler = process.create_crawler(CentrasiaSpider)
-        crawler.signals.connect(log.pass_on, signal=signals.engine_started)
+        # The log goes out once the run is recorded (not when a refusal is all it says).
+        crawler.signals.connect(log.pass_on, signal=our_signals.archive_opened)
         process.crawl(crawler, **spider_args)
         process.start()
         assert crawler.stats is not None

@@ -5,7 +5,9 @@
   and the archive already knows what it holds: every article request
   (``meta["article_st"]``) is checked against it, unless the request is a refresh.
   A read-only connection sees what earlier runs (and this run's committed batches)
-  stored.
+  stored. In a backfill, an archived article of the range is read from the archive
+  and goes on as an item in place of its request, so that a feed holds the whole
+  range. It does nothing until the crawl's run is open (Scrapy's tools never open one).
 - :class:`RedirectGuardMiddleware` (downloader middleware) keeps redirects on the
   site: one to the site's old hosts (``www.centrasia.ru``, ``http://…``) is moved
   onto ``CENTRASIA_ROOT_URL``; one to another site is not followed and fails with
@@ -23,12 +25,15 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
+from centrasia_crawler import signals as our_signals
 from centrasia_crawler.archive import Archive
+from centrasia_crawler.items import archived_article_item
 from centrasia_crawler.normalize.permalinks import is_site_url, rebase
 
 
 class SkipArchivedMiddleware(BaseSpiderMiddleware):
-    """Drops requests for articles already archived; counts them in crawler stats."""
+    """Drops requests for articles already archived (a backfill yields them from the
+    archive instead); counts them in crawler stats."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -36,29 +41,39 @@ class SkipArchivedMiddleware(BaseSpiderMiddleware):
         if not path or not crawler.settings.getbool("CENTRASIA_SKIP_ARCHIVED", True):
             raise NotConfigured
         self.path = str(path)
-        self._archive: Archive | None = None
+        self.archive: Archive | None = None
+        #: Articles asked for (or read from the archive) in this run: each once.
+        self.seen: set[int] = set()
+        crawler.signals.connect(self._open, signal=our_signals.archive_opened)
+        crawler.signals.connect(self._close, signal=signals.spider_closed)
 
-    @property
-    def archive(self) -> Archive:
-        if self._archive is None:  # the archive pipeline created or upgraded it on opening
-            self._archive = Archive.open(self.path, readonly=True)
-            self.crawler.signals.connect(self._close, signal=signals.spider_closed)
-        return self._archive
+    def _open(self) -> None:  # the archive pipeline created or upgraded it
+        self.archive = Archive.open(self.path, readonly=True)
 
     def _close(self) -> None:
-        if self._archive is not None:
-            self._archive.close()
-            self._archive = None
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
 
     def get_processed_request(self, request: Request, response: Response | None) -> Any:
         st = request.meta.get("article_st")
-        if st is None or request.meta.get("refresh"):
+        if self.archive is None or st is None:
             return request
-        if self.archive.has_article(int(st)):
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("centrasia/skipped_archived")
+        st = int(st)
+        if request.meta.get("refresh"):
+            self.seen.add(st)
+            return request
+        if st in self.seen:  # the dupe filter would drop it; an archived one, once
             return None
-        return request
+        self.seen.add(st)
+        if not self.archive.has_article(st):
+            return request
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("centrasia/skipped_archived")
+        if getattr(self.crawler.spider, "since", None) is None:
+            return None  # an incremental run's items are what it fetched
+        row = self.archive.article(st)
+        return None if row is None else archived_article_item(row)
 
 
 class RedirectGuardMiddleware:

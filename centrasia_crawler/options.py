@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
 from centrasia_crawler.site import CANONICAL_ROOT
 
-#: The archive every command uses unless told otherwise (relative to the working folder).
+#: The archive every command uses unless told otherwise, relative to the project root
+#: (the folder of scrapy.cfg; see :func:`project_root`).
 DEFAULT_ARCHIVE: Final = "data/archive.sqlite"
 #: The environment variable that names another default archive, for every command.
 ARCHIVE_ENV: Final = "CENTRASIA_ARCHIVE"
@@ -31,9 +33,28 @@ class OptionError(ValueError):
     """An option makes no sense; the message is one line for the user."""
 
 
+def project_root(start: str | Path | None = None) -> Path | None:
+    """The project's root: the nearest folder at or above ``start`` (the working folder)
+    holding ``scrapy.cfg``, as Scrapy itself finds its project; else the checkout this
+    package was imported from, when it has one; else None (an installed egg, as
+    Scrapyd runs it, away from any project).
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "scrapy.cfg").is_file():
+            return folder
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "scrapy.cfg").is_file() else None
+
+
 def default_archive() -> str:
-    """The archive path: ``$CENTRASIA_ARCHIVE`` when set, else ``data/archive.sqlite``."""
-    return os.environ.get(ARCHIVE_ENV) or DEFAULT_ARCHIVE
+    """The archive path: ``$CENTRASIA_ARCHIVE`` when set, else ``data/archive.sqlite`` in
+    the project root (:func:`project_root`), whatever folder a command runs from; away
+    from any project, in the working folder."""
+    if os.environ.get(ARCHIVE_ENV):
+        return os.environ[ARCHIVE_ENV]
+    root = project_root()
+    return str(root / DEFAULT_ARCHIVE) if root is not None else DEFAULT_ARCHIVE
 
 
 def check_root(root: str) -> str:

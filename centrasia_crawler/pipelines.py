@@ -3,9 +3,12 @@
 - :class:`ValidatePipeline` drops an article missing ``st``, ``title``,
   ``published_at`` or ``body``, with the reason counted in crawler stats and in the
   run's row.
-- :class:`ArchivePipeline` holds the archive's lock for the whole crawl, writes every
-  item to the archive in batches (one transaction each) and records the run in
-  ``crawl_runs``.
+- :class:`ArchivePipeline` holds the archive's lock for the whole crawl, writes the
+  articles, and the raw pages, listings and problems the spider reports through
+  :mod:`centrasia_crawler.signals`, to the archive in batches (one transaction each),
+  and records the run in ``crawl_runs``. It opens nothing until the spider's own
+  ``start()`` asks for it: Scrapy's tools (shell, fetch, view, parse, check) never
+  run that, so they never open the archive, take its lock or record a run.
 """
 
 from __future__ import annotations
@@ -20,9 +23,16 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
 
+from centrasia_crawler import signals as our_signals
 from centrasia_crawler.archive import Archive, ArchiveVersionError, BatchResult, RawPage
 from centrasia_crawler.health import Thresholds, assess
-from centrasia_crawler.items import ArticleItem, Headline, ListingItem, PageItem, ProblemItem
+from centrasia_crawler.items import (
+    ArchivedArticleItem,
+    ArticleItem,
+    Headline,
+    ListingItem,
+    ProblemItem,
+)
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 
 REQUIRED_ARTICLE_FIELDS = ("st", "title", "published_at", "body")
@@ -97,8 +107,13 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        connect = crawler.signals.connect
+        connect(pipeline.spider_closed, signal=signals.spider_closed)
+        connect(pipeline.item_dropped, signal=signals.item_dropped)
+        connect(pipeline.open_run, signal=our_signals.run_starting)
+        connect(pipeline.page_read, signal=our_signals.page_read)
+        connect(pipeline.listing_read, signal=our_signals.listing_read)
+        connect(pipeline.problem_found, signal=our_signals.problem_found)
         return pipeline
 
     @property
@@ -111,7 +126,12 @@ class ArchivePipeline:
         self.stats.set_value(REFUSED_STAT, message)
         raise CloseSpider(reason)
 
-    def open_spider(self) -> None:
+    def open_run(self) -> None:
+        """Take the lock, open the archive and record the run (the spider's ``start()``
+        sends :data:`~centrasia_crawler.signals.run_starting`); :class:`CloseSpider`
+        when that cannot be done."""
+        if self.archive is not None:
+            return
         try:
             self.lock.acquire()
         except LockHeld as exc:
@@ -130,20 +150,35 @@ class ArchivePipeline:
             getattr(spider, "arguments", {}),
         ).result()
         self.stats.set_value("centrasia/run_id", self.run_id)
+        self.crawler.signals.send_catch_log(signal=our_signals.archive_opened, run_id=self.run_id)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem):
+        if self.archive is None:  # not a crawl (scrapy parse --pipelines): nothing to keep
+            return item
+        if isinstance(item, ArchivedArticleItem):  # read from the archive for a feed
+            self.stats.inc_value("centrasia/articles_from_archive")
+        elif isinstance(item, ArticleItem):
             self.articles.append(item)
-        elif isinstance(item, ListingItem):
-            self.headlines.extend(ItemAdapter(item)["headlines"])
-        elif isinstance(item, PageItem):
-            self.pages.append(item)
-        elif isinstance(item, ProblemItem):
-            problem = ItemAdapter(item)
-            self.record_problem(problem["url"], problem["reason"], problem["kind"])
+            self.flush_when_full()
+        return item
+
+    def page_read(self, page: RawPage) -> None:
+        if self.archive is not None:
+            self.pages.append(page)
+            self.flush_when_full()
+
+    def listing_read(self, listing: ListingItem) -> None:
+        if self.archive is not None:
+            self.headlines.extend(listing.headlines)
+            self.flush_when_full()
+
+    def problem_found(self, problem: ProblemItem) -> None:
+        if self.archive is not None:
+            self.record_problem(problem.url, problem.reason, problem.kind)
+
+    def flush_when_full(self) -> None:
         if len(self.articles) + len(self.headlines) + len(self.pages) >= self.batch_size:
             self.flush()
-        return item
 
     def record_problem(self, url: str, reason: str, kind: str) -> None:
         self.problems.append({"url": url, "reason": reason, "kind": kind})
@@ -152,6 +187,8 @@ class ArchivePipeline:
             self.counters["errors"] += 1
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException) -> None:
+        if self.archive is None:
+            return
         self.counters["dropped_items"] += 1
         url = ItemAdapter(item).get("url") or ""
         self.problems.append({"url": url, "reason": str(exception), "kind": "dropped"})

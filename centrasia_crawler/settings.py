@@ -7,6 +7,7 @@ size and time limits, and no remote-control or telnet consoles.
 
 from __future__ import annotations
 
+from centrasia_crawler.feeds import FEED_EXPORTERS as _SORTED_EXPORTERS
 from centrasia_crawler.options import DEFAULT_ROOT, default_archive
 
 BOT_NAME = "centrasia_crawler"
@@ -18,7 +19,8 @@ NEWSPIDER_MODULE = "centrasia_crawler.spiders"
 #: mirror is crawled by pointing this at it.
 CENTRASIA_ROOT_URL = DEFAULT_ROOT
 #: The archive file (created on first use, upgraded in place): $CENTRASIA_ARCHIVE, or
-#: data/archive.sqlite.
+#: data/archive.sqlite in the project root (the folder of scrapy.cfg), whatever the
+#: working folder.
 CENTRASIA_ARCHIVE_PATH = default_archive()
 #: Items written per transaction.
 CENTRASIA_BATCH_SIZE = 200
@@ -68,6 +70,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Sees redirects before RedirectMiddleware (600): they stay on the site.
     "centrasia_crawler.middlewares.RedirectGuardMiddleware": 650,
 }
+SPIDER_CONTRACTS = {
+    # @site KIND: a page of the crawled site (CENTRASIA_ROOT_URL), for scrapy check.
+    "centrasia_crawler.contracts.SiteContract": 10,
+}
 SPIDER_MIDDLEWARES = {
     "centrasia_crawler.middlewares.SkipArchivedMiddleware": 950,
 }
@@ -83,4 +89,8 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.LifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoDiskQueue"
 
 LOG_LEVEL = "INFO"
+# Items named in one line, never logged whole (an article's text, at DEBUG).
+LOG_FORMATTER = "centrasia_crawler.logformatter.LogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+# Feeds in st order: the same range gives the same file, however its pages came back.
+FEED_EXPORTERS = _SORTED_EXPORTERS

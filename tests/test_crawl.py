@@ -219,6 +219,7 @@ def test_an_interrupted_backfill_resumes_from_its_jobdir(tmp_path: Path) -> None
         ("since=2026-13-01", "since='2026-13-01' is not a date"),
         ("refresh=soon", "refresh='soon' is not a number of days"),
         ("until=2026-02-01", "until= needs since="),
+        ("sinse=2026-01-01", "unknown argument sinse=; the known ones: since=, until=, refresh="),
     ],
 )
 def test_a_nonsense_argument_stops_the_crawl_with_a_recorded_reason(
@@ -229,6 +230,7 @@ def test_a_nonsense_argument_stops_the_crawl_with_a_recorded_reason(
         done = crawl(replica, archive, arg)
         assert replica.log == []
         assert message in done.stderr
+        assert done.stderr.count("bad argument:") == 1  # one line says it
         with Archive.open(archive, readonly=True) as store:
             run = store.last_run()
         assert run is not None and run["finish_reason"] == "bad_arguments"

@@ -316,6 +316,7 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
         for table in ("articles", "article_revisions"):
             for column in ADDED_CONTENT:
                 store.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        store.conn.execute("ALTER TABLE pages DROP COLUMN from_cache")  # schema 12
         store.conn.execute("PRAGMA user_version = 6")
     with Archive.open(path) as store:
         assert vocabulary(store.conn) == (expected, expected)

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from scrapy.utils.project import get_project_settings
 
-from centrasia_crawler.options import OptionError, parse_days
+from centrasia_crawler.options import ARCHIVE_ENV, OptionError, default_archive, parse_days
+
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def test_polite_and_hardened_defaults(settings: object) -> None:
     assert 0 < s.getint("RETRY_TIMES") <= 5  # type: ignore[attr-defined]
     assert s.get("USER_AGENT").startswith("centrasia-crawler/")  # type: ignore[attr-defined]
     assert s.get("CENTRASIA_ROOT_URL") == "https://centrasia.org/"  # type: ignore[attr-defined]
-    assert s.get("CENTRASIA_ARCHIVE_PATH") == "data/archive.sqlite"  # type: ignore[attr-defined]
+    assert s.get("CENTRASIA_ARCHIVE_PATH") == default_archive()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "99999999"])
@@ -53,3 +55,19 @@ def test_only_the_root_host_is_allowed_and_redirects_are_guarded(settings: objec
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")  # type: ignore[attr-defined]
     assert middlewares["centrasia_crawler.middlewares.RedirectGuardMiddleware"] > 600
     assert 0 < settings.getint("REDIRECT_MAX_TIMES") <= 10  # type: ignore[attr-defined]
+
+
+def test_the_default_archive_is_in_the_project_root_wherever_we_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ARCHIVE_ENV, raising=False)
+    for folder in (PROJECT, PROJECT / "tests", PROJECT / "tests" / "replica"):
+        monkeypatch.chdir(folder)
+        assert default_archive() == str(PROJECT / "data" / "archive.sqlite")
+    # Another project (scrapy.cfg) above the working folder is that project's.
+    (tmp_path / "scrapy.cfg").write_text("[settings]\ndefault = centrasia_crawler.settings\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert default_archive() == str(tmp_path / "data" / "archive.sqlite")
+    monkeypatch.setenv(ARCHIVE_ENV, "elsewhere.sqlite")
+    assert default_archive() == "elsewhere.sqlite"

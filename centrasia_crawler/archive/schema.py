@@ -280,8 +280,14 @@ CREATE INDEX articles_meta ON articles (st, published_date, source, attribution,
 CREATE INDEX articles_outlet ON articles (outlet, st);
 """
 
+#: Version 12: a page replayed from Scrapy's HTTP cache is marked as such (its
+#: fetched_at is then the original fetch's, from the response's Date header).
+V12: Final = """
+ALTER TABLE pages ADD COLUMN from_cache INTEGER NOT NULL DEFAULT 0;
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -390,6 +396,8 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "st": "the article, for article pages",
             "extraction_error": "why extraction failed, or null",
             "run_id": "the crawl run (crawl_runs.id)",
+            "from_cache": "1 when replayed from Scrapy's HTTP cache (fetched_at is then the"
+            " original fetch's, from its Date header), else 0",
         },
     ),
     "page_bodies": (

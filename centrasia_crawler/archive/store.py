@@ -147,6 +147,8 @@ class RawPage:
     kind: str | None = None
     st: int | None = None
     extraction_error: str | None = None
+    #: Replayed from Scrapy's HTTP cache (``fetched_at`` is then the original fetch's).
+    from_cache: bool = False
 
     @property
     def content_type(self) -> str | None:
@@ -160,7 +162,7 @@ class RawPage:
 #: Every stored fetch with its body, as Archive._raw_page reads it; a WHERE/ORDER may follow.
 _PAGE_SELECT: Final = (
     "SELECT p.url, p.status, p.headers, b.body, b.encoding, p.fetched_at, p.kind, p.st,"
-    " p.extraction_error FROM pages p JOIN page_bodies b ON b.digest = p.digest"
+    " p.extraction_error, p.from_cache FROM pages p JOIN page_bodies b ON b.digest = p.digest"
 )
 
 
@@ -316,7 +318,9 @@ class Archive(AnalystMethods):
 
     def _raw_page(self, row: Sequence[Any]) -> RawPage:
         body = self.codec.decompress(row[4], row[3])
-        return RawPage(row[0], row[1], json.loads(row[2]), body, row[5], row[6], row[7], row[8])
+        return RawPage(
+            row[0], row[1], json.loads(row[2]), body, row[5], row[6], row[7], row[8], bool(row[9])
+        )
 
     def page_body(self, url: str) -> RawPage | None:
         """The most recently fetched raw page of ``url``."""
@@ -487,6 +491,7 @@ class Archive(AnalystMethods):
                     "st": page.st,
                     "extraction_error": page.extraction_error,
                     "run_id": run_id,
+                    "from_cache": int(page.from_cache),
                 }
             )
         marks = ",".join("?" * len(bodies))

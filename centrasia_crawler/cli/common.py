@@ -59,7 +59,7 @@ def archive_option(*, must_exist: bool = True) -> Callable[[F], F]:
         "--archive",
         type=click.Path(exists=must_exist, dir_okay=False),
         default=default_archive,
-        show_default=f"${ARCHIVE_ENV} or data/archive.sqlite",
+        show_default=f"${ARCHIVE_ENV} or data/archive.sqlite in the project root",
         help="The archive file.",
     )
 

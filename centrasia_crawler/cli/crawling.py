@@ -50,7 +50,8 @@ def _days(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
     "--archive",
     type=click.Path(dir_okay=False),
     default=None,
-    help="The archive file (default: $CENTRASIA_ARCHIVE or data/archive.sqlite).",
+    help="The archive file (default: $CENTRASIA_ARCHIVE or data/archive.sqlite in the project"
+    " root).",
 )
 @click.option("--root", metavar="URL", help="The site to crawl (CENTRASIA_ROOT_URL).")
 @click.option(

@@ -32,6 +32,7 @@ __all__ = [
     "extract_calendar",
     "extract_feed",
     "extract_listing",
+    "extract_response",
 ]
 
 PageKind = Literal["article", "listing", "calendar", "feed"]
@@ -45,7 +46,7 @@ class Extracted:
     data: dict[str, Any]
 
 
-def _text(document: bytes | str, content_type: str | None) -> str:
+def _text(document: bytes | str, content_type: str | bytes | None) -> str:
     text = decode_document(document, content_type) if isinstance(document, bytes) else document
     if not text.strip():
         raise NotACentrasiaPage("empty document")
@@ -55,12 +56,13 @@ def _text(document: bytes | str, content_type: str | None) -> str:
 
 
 def extract(
-    document: bytes | str, url: str = CANONICAL_ROOT, content_type: str | None = None
+    document: bytes | str, url: str = CANONICAL_ROOT, content_type: str | bytes | None = None
 ) -> Extracted:
     """Recognise the kind of page by its content and extract its data.
 
     ``url`` is the address the page was fetched from (relative links resolve
-    against it); ``content_type`` the HTTP ``Content-Type``, if any.
+    against it); ``content_type`` the HTTP ``Content-Type``, if any, as text or as
+    bytes (Scrapy's ``response.headers.get("Content-Type")``).
     """
     text = _text(document, content_type)
     if looks_like_feed(text):
@@ -81,7 +83,7 @@ def extract_as(
     kind: PageKind,
     document: bytes | str,
     url: str = CANONICAL_ROOT,
-    content_type: str | None = None,
+    content_type: str | bytes | None = None,
 ) -> dict[str, Any]:
     """Extract a page expected to be of ``kind``; the error says what that kind lacks.
 
@@ -101,3 +103,14 @@ def extract_as(
     if kind == "listing":
         return extract_listing(page)
     return extract_calendar(page)
+
+
+def extract_response(response: Any) -> Extracted:
+    """:func:`extract` on a Scrapy response, in one call; in ``scrapy shell URL``::
+
+        from centrasia_crawler.extraction import extract_response
+        page = extract_response(response)   # page.kind: 'article'; page.data: its fields
+
+    Anything with ``body``, ``url`` and ``headers`` will do (no Scrapy import here).
+    """
+    return extract(response.body, response.url, response.headers.get("Content-Type"))

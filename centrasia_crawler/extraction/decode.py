@@ -49,7 +49,7 @@ def _codec(label: str | bytes | None) -> str | None:
     return "cp1252" if name in ("latin-1", "iso8859-1") else name
 
 
-def declarations(data: bytes, content_type: str | None = None) -> list[tuple[str, str]]:
+def declarations(data: bytes, content_type: str | bytes | None = None) -> list[tuple[str, str]]:
     """``(encoding, where declared)`` for each encoding the bytes and their
     ``Content-Type`` declare, in order of authority; ``where`` is ``BOM``, ``header``,
     ``XML declaration`` or ``<meta>``."""
@@ -57,6 +57,8 @@ def declarations(data: bytes, content_type: str | None = None) -> list[tuple[str
     for bom, name in _BOMS:
         if data.startswith(bom):
             found.append((name, "BOM"))
+    if isinstance(content_type, bytes):  # as Scrapy's response.headers give it
+        content_type = content_type.decode("latin-1")
     if content_type:
         m = _CHARSET_RE.search(content_type)
         found.append(((_codec(m[1]) or "") if m else "", "header"))
@@ -72,7 +74,7 @@ def declarations(data: bytes, content_type: str | None = None) -> list[tuple[str
     return list(seen.items())
 
 
-def declared_encodings(data: bytes, content_type: str | None = None) -> list[str]:
+def declared_encodings(data: bytes, content_type: str | bytes | None = None) -> list[str]:
     """The encodings the bytes and their ``Content-Type`` declare, in order of authority."""
     return [name for name, _ in declarations(data, content_type)]
 
@@ -102,7 +104,7 @@ def meta_charsets(head: bytes) -> list[str]:
     return found
 
 
-def decode_document(data: bytes, content_type: str | None = None) -> str:
+def decode_document(data: bytes, content_type: str | bytes | None = None) -> str:
     """The text of a document, decoded as described above.
 
     Raises :class:`NotACentrasiaPage` for empty or binary input.
@@ -110,7 +112,7 @@ def decode_document(data: bytes, content_type: str | None = None) -> str:
     return decode_reporting(data, content_type)[0]
 
 
-def decode_reporting(data: bytes, content_type: str | None = None) -> tuple[str, str, str]:
+def decode_reporting(data: bytes, content_type: str | bytes | None = None) -> tuple[str, str, str]:
     """``(text, encoding, how it was chosen)``, the last one of: where it was declared
     (``header``, ``<meta>``, ...), ``... , bad bytes replaced``, ``sniffed`` (nothing
     declared decodes the bytes), ``forced`` (nothing decodes them cleanly).

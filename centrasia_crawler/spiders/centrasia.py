@@ -11,8 +11,21 @@ Modes (spider arguments, ``scrapy crawl centrasia -a NAME=VALUE``):
 - ``refresh=DAYS``: also re-fetch the articles published in the last DAYS days, so
   that edits become revisions.
 
+Any other argument is refused (finish reason ``bad_arguments``); Scrapyd's own
+(``_job``) pass.
+
 Article addresses are built from ``st`` and ``CENTRASIA_ROOT_URL``, whatever host a
 link named; links to other sites are never followed.
+
+Only articles are items. A backfill's items are every article of its range: those the
+archive already holds are read from it (:class:`~centrasia_crawler.items.ArchivedArticleItem`),
+not fetched again. An incremental run's items are what it fetched. Raw pages, listings
+and problems go to the archive through :mod:`centrasia_crawler.signals`.
+
+Debugging: ``parse`` routes a response by its address (index, feed, article) or, for
+the addresses the site does not fix (archive calendar, day pages), by its content, so
+``scrapy parse URL`` needs no ``-c``; every callback has contracts for ``scrapy check``
+(:mod:`centrasia_crawler.contracts`).
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -28,10 +42,11 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from centrasia_crawler.archive import Archive, utc_now
-from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract_as
-from centrasia_crawler.items import ArticleItem, PageItem, ProblemItem, article_item, listing_item
-from centrasia_crawler.normalize.permalinks import fetch_url, rebase
+from centrasia_crawler import signals as our_signals
+from centrasia_crawler.archive import Archive, RawPage, utc_now
+from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract, extract_as
+from centrasia_crawler.items import ProblemItem, article_item, listing_item
+from centrasia_crawler.normalize.permalinks import article_st, fetch_url, rebase
 from centrasia_crawler.options import (
     OptionError,
     check_range,
@@ -39,7 +54,13 @@ from centrasia_crawler.options import (
     parse_day,
     parse_days,
 )
-from centrasia_crawler.site import FEED_PATH
+from centrasia_crawler.site import FEED_PATH, SITE_HOSTS
+
+#: The spider's arguments (``-a NAME=VALUE``); names starting with ``_`` are Scrapyd's.
+KNOWN_ARGUMENTS = ("since", "until", "refresh")
+
+#: Hosts a replica or mirror of the site runs on, for :meth:`CentrasiaSpider.handles_request`.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 #: Articles first, so a backfill drains one day before it opens the next.
 ARTICLE_PRIORITY = 10
@@ -52,17 +73,12 @@ class CentrasiaSpider(scrapy.Spider):
     state: dict[str, Any]  # kept in JOBDIR by Scrapy's SpiderState extension
 
     @classmethod
-    def update_settings(cls, settings: Any) -> None:
-        """Feed exports (``-o``/``-O``, ``FEEDS``) get the articles, unless a feed names
-        its own ``item_classes``: raw pages, listings and problems are the archive's."""
-        super().update_settings(settings)
-        feeds = settings.getdict("FEEDS")
-        if feeds:
-            for options in feeds.values():
-                options.setdefault("item_classes", [ArticleItem])
-            # One above the feeds' own priority: `scrapy crawl` merges its settings into
-            # the crawler once more after this, and an equal priority would lose.
-            settings.set("FEEDS", feeds, priority=(settings.getpriority("FEEDS") or 0) + 1)
+    def handles_request(cls, request: scrapy.Request) -> bool:
+        """Whether ``scrapy parse``, ``shell`` and ``fetch`` pick this spider for a URL
+        (without ``--spider``): the site's own hosts, and this machine, where replicas
+        run. (The root is a setting, which this class method cannot see.)"""
+        host = (urlsplit(request.url).hostname or "").lower()
+        return host in SITE_HOSTS or host in LOCAL_HOSTS
 
     def __init__(
         self,
@@ -72,6 +88,9 @@ class CentrasiaSpider(scrapy.Spider):
         *args: Any,
         **kwargs: Any,
     ) -> None:
+        unknown = sorted(name for name in kwargs if not name.startswith("_"))
+        for name in unknown:  # Scrapy's Spider would make them attributes
+            kwargs.pop(name)
         super().__init__(*args, **kwargs)
         self.argument_error: str | None = None
         self.arguments = {
@@ -86,6 +105,13 @@ class CentrasiaSpider(scrapy.Spider):
             check_range(self.since, self.until)
         except OptionError as exc:
             self.argument_error = str(exc)
+        if unknown:
+            self.argument_error = (
+                "unknown argument "
+                + ", ".join(f"{name}=" for name in unknown)
+                + "; the known ones: "
+                + ", ".join(f"{name}=" for name in KNOWN_ARGUMENTS)
+            )
         self.mode = "backfill" if self.since else "incremental"
         if self.refresh_days:
             self.mode += "+refresh"
@@ -108,10 +134,20 @@ class CentrasiaSpider(scrapy.Spider):
     # What to fetch first ----------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        """The crawl's first requests. Only ``scrapy crawl`` (and ``centrasia crawl``,
+        Scrapyd) run this: it opens the archive's run first, so Scrapy's tools, which
+        bring their own requests, never touch the archive."""
+        opened = self.crawler.signals.send_catch_log(
+            signal=our_signals.run_starting, dont_log=scrapy.exceptions.CloseSpider
+        )
+        for _, result in opened:
+            if isinstance(result, Failure):
+                result.raiseException()
         if self.argument_error:
             self.logger.error("bad argument: %s", self.argument_error)
             self.crawler.stats.set_value("centrasia/argument_error", self.argument_error)
             raise scrapy.exceptions.CloseSpider("bad_arguments")
+        self.logger.info("%s", self.describe())
         if self.refresh_days:
             since_st = int(time.time()) - self.refresh_days * 86400
             with Archive.open(self.archive_path, readonly=True) as archive:
@@ -124,6 +160,20 @@ class CentrasiaSpider(scrapy.Spider):
             yield scrapy.Request(
                 urljoin(self.root, FEED_PATH), callback=self.parse_feed, errback=self.on_error
             )
+
+    def describe(self) -> str:
+        """One line saying what this run is: mode, range, root, archive and JOBDIR."""
+        if self.since:
+            span = f"{self.since} to {self.until or 'today'}"
+        else:
+            span = "the index and the feed"
+        if self.refresh_days:
+            span += f", re-fetching the last {self.refresh_days} days"
+        jobdir = self.crawler.settings.get("JOBDIR") or "none (no resume)"
+        archive = Path(self.archive_path).resolve() if self.archive_path else "none"
+        return (
+            f"centrasia {self.mode}: {span}; root {self.root}; archive {archive}; JOBDIR {jobdir}"
+        )
 
     def article_request(self, st: int, refresh: bool = False) -> scrapy.Request:
         return scrapy.Request(
@@ -163,62 +213,115 @@ class CentrasiaSpider(scrapy.Spider):
 
     def read(
         self, response: Response, expected: PageKind
-    ) -> tuple[dict[str, Any] | None, list[Any]]:
-        """Extract a response; return its data (None on failure) and the items to yield."""
-        page = PageItem(
+    ) -> tuple[dict[str, Any] | None, RawPage, ProblemItem | None]:
+        """Extract a response: its data (None on failure), its raw page, and the problem
+        when it could not be read. Pure of side effects: it runs in a worker thread."""
+        headers = {
+            k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+            for k, vs in response.headers.items()
+        }
+        cached = "cached" in response.flags
+        page = RawPage(
             url=response.url,
             status=response.status,
-            headers={
-                k.decode("latin-1"): [v.decode("latin-1") for v in vs]
-                for k, vs in response.headers.items()
-            },
+            headers=headers,
             body=response.body,
-            fetched_at=utc_now(),
+            fetched_at=(cached and fetched_at(headers)) or utc_now(),
             kind=expected,
-            st=response.meta.get("article_st"),
+            st=response.meta.get("article_st") or article_st(response.url, self.root or None),
+            from_cache=cached,
         )
-        self.crawler.stats.inc_value(f"centrasia/pages/{expected}")
         try:
             data = extract_as(expected, response.body, response.url, page.content_type)
         except NotACentrasiaPage as exc:
             page.extraction_error = exc.reason
-            self.crawler.stats.inc_value(f"centrasia/extraction_failed/{expected}")
-            self.logger.warning("extraction failed for %s: %s", response.url, exc.reason)
-            problem = ProblemItem(response.url, exc.reason, kind=f"extraction:{expected}")
-            return None, [page, problem]
-        return data, [page]
+            return None, page, ProblemItem(response.url, exc.reason, kind=f"extraction:{expected}")
+        return data, page, None
+
+    def report(self, problem: ProblemItem) -> None:
+        """A problem, to the archive's run (not an item)."""
+        self.crawler.signals.send_catch_log(signal=our_signals.problem_found, problem=problem)
 
     def headlines(self, data: dict[str, Any], page_url: str) -> Iterator[Any]:
-        """The page's headlines as one item, and requests for the articles in range."""
+        """The page's headlines, to the archive; requests for the articles in range."""
         listing = listing_item(data, page_url)
         self.crawler.stats.inc_value("centrasia/headlines", len(listing.headlines))
-        yield listing
+        self.crawler.signals.send_catch_log(signal=our_signals.listing_read, listing=listing)
         for rejected in data.get("rejected", ()):
             self.logger.warning(
                 "left out of %s: %s (%s)", page_url, rejected["line"], rejected["reason"]
             )
-            yield ProblemItem(page_url, f"{rejected['reason']}: {rejected['line']}", "rejected")
+            self.report(
+                ProblemItem(page_url, f"{rejected['reason']}: {rejected['line']}", "rejected")
+            )
         for headline in listing.headlines:
             if self.in_range(headline.listed_on):
                 yield self.article_request(headline.st)
 
-    async def extracted(
-        self, response: Response, expected: PageKind
-    ) -> tuple[dict[str, Any] | None, list[Any]]:
-        """:meth:`read` in a worker thread: lxml parses and transforms without the GIL,
-        so extraction overlaps with the downloads and the archive's writes."""
-        return await asyncio.to_thread(self.read, response, expected)
+    async def extracted(self, response: Response, expected: PageKind) -> dict[str, Any] | None:
+        """:meth:`read` in a worker thread (lxml parses and transforms without the GIL,
+        so extraction overlaps with the downloads and the archive's writes); the raw
+        page and any problem go to the archive from here, on the crawl's own thread."""
+        data, page, problem = await asyncio.to_thread(self.read, response, expected)
+        self.crawler.stats.inc_value(f"centrasia/pages/{expected}")
+        if page.from_cache:
+            self.crawler.stats.inc_value("centrasia/pages_from_cache")
+        self.crawler.signals.send_catch_log(signal=our_signals.page_read, page=page)
+        if problem is not None:
+            self.crawler.stats.inc_value(f"centrasia/extraction_failed/{expected}")
+            self.logger.warning("extraction failed for %s: %s", response.url, problem.reason)
+            self.report(problem)
+        return data
+
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        """Any page of the site, routed by its address: the root is the index, the feed's
+        and articles' addresses are fixed; the archive calendar and day pages, whose
+        addresses the site does not fix, by their content. ``scrapy parse URL`` calls this.
+
+        @site index
+        @returns requests 1
+        @returns items 0 0
+        """
+        callback = await self.route(response)
+        async for output in callback(response):
+            yield output
+
+    async def route(self, response: Response) -> Any:
+        """The callback for a page, by its address or else by its content."""
+        url, root = response.url, self.root or response.url
+        if url.rstrip("/") == root.rstrip("/"):
+            return self.parse_index
+        if url == urljoin(root, FEED_PATH):
+            return self.parse_feed
+        if article_st(url, root) is not None:
+            return self.parse_article
+        try:
+            found = await asyncio.to_thread(
+                extract, response.body, url, response.headers.get("Content-Type")
+            )
+        except NotACentrasiaPage:
+            return self.parse_day  # read as a listing: the failure is reported as such
+        callbacks = {
+            "calendar": self.parse_calendar,
+            "feed": self.parse_feed,
+            "article": self.parse_article,
+        }
+        return callbacks.get(found.kind, self.parse_day)
 
     async def parse_index(self, response: Response) -> AsyncIterator[Any]:
-        data, items = await self.extracted(response, "listing")
-        for item in items:
-            yield item
+        """The index: its headlines, the articles in range, and (backfills) the calendar.
+
+        @site index
+        @returns requests 1
+        @returns items 0 0
+        """
+        data = await self.extracted(response, "listing")
         if data is None:
             return
         count = sum(len(day["headlines"]) for day in data["days"])
         self.crawler.stats.set_value("centrasia/index_headlines", count)
-        for item in self.headlines(data, response.url):
-            yield item
+        for request in self.headlines(data, response.url):
+            yield request
         if self.since:
             archive_url = data.get("archive_url")
             if archive_url and (target := rebase(archive_url, self.root)):
@@ -226,19 +329,27 @@ class CentrasiaSpider(scrapy.Spider):
                     target, callback=self.parse_calendar, errback=self.on_error, priority=1
                 )
             else:
-                yield ProblemItem(response.url, "index has no link to the archive (Архив)")
+                self.report(ProblemItem(response.url, "index has no link to the archive (Архив)"))
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
-        data, items = await self.extracted(response, "feed")
-        for item in items:
-            yield item
+        """The RSS feed: a request for each article it lists.
+
+        @site feed
+        @returns requests 1
+        @returns items 0 0
+        """
+        data = await self.extracted(response, "feed")
         for entry in data["items"] if data else ():
             yield self.article_request(entry["st"])
 
     async def parse_calendar(self, response: Response) -> AsyncIterator[Any]:
-        data, items = await self.extracted(response, "calendar")
-        for item in items:
-            yield item
+        """The archive calendar: a request for each day page in range.
+
+        @site calendar
+        @returns requests 1
+        @returns items 0 0
+        """
+        data = await self.extracted(response, "calendar")
         days = [d for d in data["days"] if self.in_range(d["date"])] if data else []
         self.crawler.stats.set_value("centrasia/backfill/days_in_range", len(days))
         for day in sorted(days, key=lambda d: d["date"], reverse=True):
@@ -246,16 +357,26 @@ class CentrasiaSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    async def parse_day(self, response: Response, day: str) -> AsyncIterator[Any]:
-        data, items = await self.extracted(response, "listing")
-        for item in items:
-            yield item
+    async def parse_day(self, response: Response, day: str | None = None) -> AsyncIterator[Any]:
+        """A day page: its headlines, the articles in range, and the previous day.
+        ``day`` is the date it was asked for (``scrapy parse``: the page's own first day).
+
+        @site day
+        @returns requests 1
+        @returns items 0 0
+        """
+        data = await self.extracted(response, "listing")
         if data is None:
             return
+        if day is None:
+            day = data["days"][0]["date"] if data["days"] else None
         self.crawler.stats.inc_value("centrasia/backfill/days_done")
-        self.state.setdefault("days_done", set()).add(day)
-        for item in self.headlines(data, response.url):
-            yield item
+        if day is not None:
+            if not hasattr(self, "state"):
+                self.state = {}
+            self.state.setdefault("days_done", set()).add(day)
+        for request in self.headlines(data, response.url):
+            yield request
         prev_day = data.get("prev_day")
         if prev_day:  # days the calendar did not list are reached through their neighbours
             request = self.day_request(prev_day["url"], prev_day["date"])
@@ -263,9 +384,14 @@ class CentrasiaSpider(scrapy.Spider):
                 yield request
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
-        data, items = await self.extracted(response, "article")
-        for item in items:
-            yield item
+        """An article page: the article, the one item a crawl yields.
+
+        @site article
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes st url title published_at body
+        """
+        data = await self.extracted(response, "article")
         if data is not None:
             for unread in data.get("unread_lines", ()):
                 # The source's lines are whatever an outlet printed: a line not read is
@@ -276,14 +402,37 @@ class CentrasiaSpider(scrapy.Spider):
                 yield ProblemItem(response.url, f"{unread['reason']}: {unread['line']}", "rejected")
             yield article_item(data)
 
-    def on_error(self, failure: Failure) -> Iterator[Any]:
+    def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         reason = describe_failure(failure)
         kind = "robots" if "robots.txt" in reason else "fetch"
         if kind == "fetch":
             self.logger.error("could not fetch %s: %s", url, reason)
-        yield ProblemItem(url, reason, kind=kind)
+        self.report(ProblemItem(url, reason, kind=kind))
+
+
+def fetched_at(headers: dict[str, list[str]]) -> str | None:
+    """When a response was first fetched, from its ``Date`` header (UTC, ISO 8601): what
+    a page replayed from Scrapy's HTTP cache still carries of its original fetch.
+
+    >>> fetched_at({"Date": ["Thu, 19 Feb 2026 09:30:00 GMT"]})
+    '2026-02-19T09:30:00+00:00'
+    >>> fetched_at({}) is None
+    True
+    """
+    from email.utils import parsedate_to_datetime
+
+    for name, values in headers.items():
+        if name.lower() == "date" and values:
+            try:
+                when = parsedate_to_datetime(values[0])
+            except (TypeError, ValueError):
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            return when.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return None
 
 
 def describe_failure(failure: Failure) -> str:
