@@ -242,7 +242,7 @@ class Newsroom:
         day = dt.timedelta(days=1)
         events = [
             Event("referendum", "kg", self.last - 24 * day, 2.5, 10.0),
-            Event("gas_crisis", "uz", self.last - 10 * day, 3.0, 8.0),
+            Event("gas_crisis", "uz", self.last - 10 * day, 3.0, 12.0),
         ]
         rng = random.Random(f"{self.seed}:events")
         kinds = [*EVENTS, *TOPIC_BY_KEY]
