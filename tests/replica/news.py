@@ -24,7 +24,7 @@ import math
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tests.replica.gazetteer import CAPITAL, CASES, ENTITIES, LEADER, PARLIAMENT, PREMIER, Entity
 from tests.replica.topics import EVENTS, GENERIC, GENERIC_SUBHEADS, TOPICS, Topic
@@ -90,8 +90,7 @@ def name_forms(key: str) -> frozenset[str]:
     return frozenset(name_form(key, c, s) for c in CASES for s in (False, True))
 
 
-@dataclass(frozen=True)
-class Emission:
+class Emission(NamedTuple):
     """One name (or number) as the generator wrote it."""
 
     key: str  # the gazetteer key, or "#" for a number
@@ -138,6 +137,7 @@ class Template:
     parts: tuple[Part, ...]
     roles: frozenset[str]  # the roles (not @keys) it needs
     only: str | None  # the country it is limited to
+    plain: str | None  # the text, when it has no slot at all
 
     @classmethod
     @functools.cache
@@ -177,7 +177,8 @@ class Template:
                 and p.role[1:] not in ENTITIES
             ):
                 raise ValueError(f"template {text!r}: no entity {p.role}")
-        return cls(tuple(parts), roles, only)
+        plain = parts[0] if len(parts) == 1 and isinstance(parts[0], str) else None
+        return cls(tuple(parts), roles, only, plain)
 
 
 # Plans and events ----------------------------------------------------------------------
@@ -388,34 +389,40 @@ class Writer:
         self.mentioned: set[str] = set()
 
     def key(self, role: str) -> str:
-        return role[1:] if role.startswith("@") else self.plan.roles[role]
+        return role[1:] if role[0] == "@" else self.plan.roles[role]
 
     def sentence(self, template: Template, end: str = "") -> str:
         text = self.render(template)
         return text[:1].upper() + text[1:] + end
 
     def render(self, template: Template) -> str:
+        if template.plain is not None:
+            return template.plain
         out = []
-        rng = self.rng
+        random = self.rng.random
         for part in template.parts:
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, Slot):
-                out.append(self.slot(self.key(part.role), part.case, part.mode))
-            elif isinstance(part, Agree):
-                gender = ENTITIES[self.key(part.role)].gender
-                options = part.options
+            kind = type(part)
+            if kind is str:
+                out.append(part)  # type: ignore[arg-type]
+            elif kind is Slot:
+                out.append(self.slot(self.key(part.role), part.case, part.mode))  # type: ignore[union-attr]
+            elif kind is Choice:
+                options = part.options  # type: ignore[union-attr]
+                out.append(options[int(random() * len(options))])
+            elif kind is Agree:
+                gender = ENTITIES[self.key(part.role)].gender  # type: ignore[union-attr]
+                options = part.options  # type: ignore[union-attr]
                 out.append(options[min(_GENDERS.index(gender), len(options) - 1)])
-            elif isinstance(part, Choice):
-                out.append(rng.choice(part.options))
             else:
-                out.append(self.number(part.kind))
+                out.append(self.number(part.kind))  # type: ignore[union-attr]
         return "".join(out)
 
     def slot(self, key: str, case: str, mode: str) -> str:
         entity = ENTITIES[key]
         if entity.kind != "person":
-            return self.name(key, case, False)
+            text = name_form(key, case, False)
+            self.emitted.append(Emission(key, text, case, self.title, False))
+            return text
         first = key not in self.mentioned
         self.mentioned.add(key)
         if self.title:
@@ -439,24 +446,24 @@ class Writer:
         return f"{inflect_word(head, case)} {self.render(Template.of(tail))}".strip()
 
     def number(self, kind: str) -> str:
-        rng = self.rng
+        r = self.rng.random
         if kind == "pct":
-            text = (
-                f"{rng.randint(2, 90)},{rng.randint(1, 9)}%"
-                if rng.random() < 0.5
-                else (f"{rng.randint(2, 95)}%")
-            )
+            if r() < 0.5:
+                text = f"{2 + int(r() * 89)},{1 + int(r() * 9)}%"
+            else:
+                text = f"{2 + int(r() * 94)}%"
         elif kind == "bn":
-            text = f"{rng.randint(1, 9)},{rng.randint(1, 9)}"
+            text = f"{1 + int(r() * 9)},{1 + int(r() * 9)}"
         elif kind == "cold":
-            text = str(rng.choice([n for n in _COUNTS if 15 <= n <= 35]))
+            text = str(_COLD[int(r() * len(_COLD))])
         elif kind == "year":
-            text = str(rng.randint(2024, 2030))
+            text = str(2024 + int(r() * 7))
         else:
             # A count whose noun is in the genitive plural (5-20, 25, 30, ... 90): «12 лет».
-            text = str(rng.choice(_COUNTS))
+            text = str(_COUNTS[int(r() * len(_COUNTS))])
         self.emitted.append(Emission("#", text, "", self.title))
         return text
 
 
 _COUNTS = tuple(n for n in range(5, 100) if n % 10 in (0, 5, 6, 7, 8, 9) or 11 <= n <= 14)
+_COLD = tuple(n for n in _COUNTS if 15 <= n <= 35)
