@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from tests.replica.gazetteer import CAPITAL, CASES, ENTITIES, LEADER, PARLIAMENT, PREMIER, Entity
-from tests.replica.topics import EVENTS, GENERIC, GENERIC_SUBHEADS, TOPICS, Topic
+from tests.replica.topics import EVENTS, GENERIC, GENERIC_SUBHEADS, OPENERS, TOPICS, Topic
 
 TOPIC_BY_KEY = {t.key: t for t in TOPICS}
 
@@ -138,6 +138,7 @@ class Template:
     roles: frozenset[str]  # the roles (not @keys) it needs
     only: str | None  # the country it is limited to
     plain: str | None  # the text, when it has no slot at all
+    lower: bool  # starts with a common word, which an opener puts in lower case
 
     @classmethod
     @functools.cache
@@ -178,7 +179,9 @@ class Template:
             ):
                 raise ValueError(f"template {text!r}: no entity {p.role}")
         plain = parts[0] if len(parts) == 1 and isinstance(parts[0], str) else None
-        return cls(tuple(parts), roles, only, plain)
+        head = parts[0].split(" ", 1)[0] if parts and isinstance(parts[0], str) else ""
+        lower = head[:1].isupper() and not head[1:2].isupper()
+        return cls(tuple(parts), roles, only, plain, lower)
 
 
 # Plans and events ----------------------------------------------------------------------
@@ -323,11 +326,13 @@ class Newsroom:
         rng: random.Random,
         paragraphs: tuple[int, int] = (8, 14),
         sentences: tuple[int, int] = (2, 4),
+        used: set[Template] | None = None,
     ) -> tuple[str, list[Emission]]:
         """Paragraphs of sentences of the plan's topic and generic ones, some of them
-        sub-headings; no sentence template twice before all were used."""
+        sub-headings; no sentence template twice before all were used (nor a generic
+        one in ``used``, the earlier parts' of a longer text, while others are left)."""
         writer = Writer(plan, rng, title=False)
-        deck = _Deck(_usable(plan, "sentences"), _usable(plan, "generic"), rng)
+        deck = _Deck(_usable(plan, "sentences"), _usable(plan, "generic"), rng, used)
         subheads = _usable(plan, "subheads")
         out = []
         count = rng.randint(*paragraphs)
@@ -336,9 +341,19 @@ class Newsroom:
                 out.append(writer.sentence(rng.choice(subheads), end=""))
                 continue
             out.append(
-                " ".join(writer.sentence(deck.draw()) for _ in range(rng.randint(*sentences)))
+                " ".join(self._sentence(writer, deck) for _ in range(rng.randint(*sentences)))
             )
         return "\n\n".join(out), writer.emitted
+
+    @staticmethod
+    def _sentence(writer: Writer, deck: _Deck) -> str:
+        """A sentence of the deck, one in four with an opener («Кроме того, ...»)."""
+        template, topical = deck.draw()
+        rng = writer.rng
+        if topical and template.lower and rng.random() < 0.25:
+            text = writer.render(template)
+            return OPENERS[int(rng.random() * len(OPENERS))] + text[:1].lower() + text[1:]
+        return writer.sentence(template)
 
     def sentence(self, plan: Plan, rng: random.Random, text: str) -> tuple[str, list[Emission]]:
         """One template of the caller's, written for ``plan``."""
@@ -347,20 +362,34 @@ class Newsroom:
 
 
 class _Deck:
-    """Topic sentences (two of three) and generic ones, each template once per round."""
+    """Topic sentences (two of three) and generic ones, each template once per round;
+    a generic one not used by an earlier deck of the same ``used`` set while others
+    are left."""
 
     def __init__(
-        self, topical: list[Template], generic: list[Template], rng: random.Random
+        self,
+        topical: list[Template],
+        generic: list[Template],
+        rng: random.Random,
+        used: set[Template] | None = None,
     ) -> None:
         self.decks = [topical, generic]
         self.left: list[list[Template]] = [[], []]
         self.rng = rng
+        self.used = used if used is not None else set()
 
-    def draw(self) -> Template:
+    def draw(self) -> tuple[Template, bool]:
+        """A template, and whether it is the topic's."""
         which = 0 if self.rng.random() < 0.67 else 1
         if not self.left[which]:
-            self.left[which] = self.rng.sample(self.decks[which], len(self.decks[which]))
-        return self.left[which].pop()
+            deck = self.decks[which]
+            if which:
+                deck = [t for t in deck if t not in self.used] or deck
+            self.left[which] = self.rng.sample(deck, len(deck))
+        template = self.left[which].pop()
+        if which:
+            self.used.add(template)
+        return template, which == 0
 
 
 @functools.cache
