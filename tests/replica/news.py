@@ -263,12 +263,7 @@ class Newsroom:
         weighs 1 (split among its countries), events add to theirs."""
         if day in self._days:
             return self._days[day]
-        pairs: list[tuple[str, str]] = []
-        weights: list[float] = []
-        for topic in TOPICS:
-            for country in topic.countries:
-                pairs.append((topic.key, country))
-                weights.append(1 / len(topic.countries))
+        pairs, weights = list(_BASE_PAIRS), list(_BASE_WEIGHTS)
         reach = dt.timedelta(days=20)
         lo = bisect.bisect_left(self._peaks, day - reach)
         hi = bisect.bisect_right(self._peaks, day + reach)
@@ -359,6 +354,11 @@ class Newsroom:
         """One template of the caller's, written for ``plan``."""
         writer = Writer(plan, rng, title=False)
         return writer.sentence(Template.of(text)), writer.emitted
+
+
+#: Every topic weighs 1, split among its countries.
+_BASE_PAIRS = tuple((t.key, c) for t in TOPICS for c in t.countries)
+_BASE_WEIGHTS = tuple(1 / len(t.countries) for t in TOPICS for _ in t.countries)
 
 
 class _Deck:
