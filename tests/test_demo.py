@@ -54,7 +54,7 @@ def test_the_demo_crawls_real_headlines_and_its_hints_all_work(tmp_path: Path) -
             found = ran.stdout
             assert "Казахстана" in found or "Казахстане" in found  # another form, found
         if args[:2] == ["search", "Садыр Жапаров"]:  # two words, unquoted
-            assert re.search(r"\[Садыр\w*\]? \[?Жапаров\w*\]", ran.stdout), ran.stdout
+            assert re.search(r"\[(Садыр|Жапаров)", ran.stdout), ran.stdout  # a match, marked
         if args[:2] == ["search", '"Центральная Азия"']:
             assert "[Центральной Азии]" in ran.stdout
         if args[0] == "trend":
