@@ -328,13 +328,18 @@ class Newsroom:
         one in ``used``, the earlier parts' of a longer text, while others are left)."""
         writer = Writer(plan, rng, title=False)
         deck = _Deck(_usable(plan, "sentences"), _usable(plan, "generic"), rng, used)
-        subheads = _usable(plan, "subheads")
+        subheads = list(_usable(plan, "subheads"))
         out = []
         count = rng.randint(*paragraphs)
+        headed = False  # the last paragraph was a sub-heading
         for n in range(count):
-            if 0 < n < count - 1 and rng.random() < 0.12:
-                out.append(writer.sentence(rng.choice(subheads), end=""))
+            if 0 < n < count - 1 and not headed and subheads and rng.random() < 0.12:
+                # Each sub-heading once an article.
+                subhead = subheads.pop(int(rng.random() * len(subheads)))
+                out.append(writer.sentence(subhead, end=""))
+                headed = True
                 continue
+            headed = False
             out.append(
                 " ".join(self._sentence(writer, deck) for _ in range(rng.randint(*sentences)))
             )
