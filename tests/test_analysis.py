@@ -31,7 +31,7 @@ from tests.crawling import PROJECT, centrasia, crawl
 from tests.replica.content import MOSCOW, Site
 from tests.replica.server import serve
 
-MARKED_TITLE = "Жапаров рассказал о встрече с Ташиевым, - Сергей Лавров"
+MARKED_TITLE = "Жапаров рассказал о встрече с Маматалиевым, - Сергей Лавров"
 MARKED_BODY = "Редкоземельные металлы: объём поставок растёт.\n\nЕщё один абзац про ёмкости."
 
 
@@ -74,14 +74,14 @@ cli = centrasia
 @pytest.mark.parametrize(
     "query",
     [
-        "Ташиевым",
-        "ташиевым",
-        "ТАШИЕВЫМ",
+        "Маматалиевым",
+        "маматалиевым",
+        "МАМАТАЛИЕВЫМ",
         "растёт",
         "Редкоземельные",
         "РАСТЁТ",
         "растет",
-        "Жапар*",
+        "Маматал*",
         '"рассказал о встрече"',
         "ёмкости",
         "емкости",
@@ -105,7 +105,7 @@ def test_search_snippet_keeps_the_original_spelling(built: Built) -> None:
 
 
 def test_search_prints_date_title_source_url_and_snippet(built: Built) -> None:
-    done = cli("search", "Ташиевым", "--archive", str(built.archive))
+    done = cli("search", "Маматалиевым", "--archive", str(built.archive))
     lines = done.stdout.splitlines()
     assert lines[0].endswith(f"{MARKED_TITLE} — Кабар") and lines[0][:10] == str(built.days[0])
     assert lines[1].strip() == f"https://centrasia.org/newsA.php?st={built.marked}"
@@ -124,7 +124,7 @@ def test_search_filters(built: Built) -> None:
         (["--attribution", "Сергей Лавров"], True),
         (["--attribution", "Олег Яновский"], False),
     ]:
-        done = cli("search", "Ташиевым", "--archive", a, "--json", *args)
+        done = cli("search", "Маматалиевым", "--archive", a, "--json", *args)
         assert bool(json.loads(done.stdout)) is found, args
     many = json.loads(
         cli("search", "вода OR нефть", "--archive", a, "--json", "--limit", "3").stdout
@@ -357,7 +357,7 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
             "attribution_articles",
             "listed_but_missing",
         }
-        word = urllib.parse.quote("Ташиеве")  # the article says «Ташиевым»: another form
+        word = urllib.parse.quote("Маматалиеве")  # the article says «Маматалиевым»: another form
         url = f"{base}/archive/articles?_search={word}&_facet=source"
         dom = subprocess.run(
             [

@@ -323,3 +323,13 @@ def test_datasette_articles_per_day_is_complete_past_1000_days(tmp_path: Path) -
     days = datasette_json(path, "/archive/articles_per_day.json?_shape=array")
     assert len(days) == 1200
     assert days[-1] == {"published_date": "2023-01-01", "articles": 1}
+
+
+def test_an_event_rises_and_falls(world: World) -> None:
+    """The replica's referendum: articles on it around its peak, none far from it."""
+    (event,) = [e for e in world.site.newsroom.events if e.kind == "referendum"]
+    rows = trend(Archive.open(world.archive, readonly=True), ["референдум"], "day")
+    by_day = {dt.date.fromisoformat(r["period"]): r["articles"] for r in rows}
+    near = sum(n for d, n in by_day.items() if abs((d - event.peak).days) <= 2)
+    far = [n for d, n in by_day.items() if abs((d - event.peak).days) > 12]
+    assert near >= 3 and far and set(far) == {0}, by_day

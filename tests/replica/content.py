@@ -1,11 +1,15 @@
 """The replica's content: N days of ~50 articles a day, generated, with the ground truth.
 
 Everything is derived from a seed, and an article's text only when it is asked for,
-so thousands of days cost little memory. Every variant SPEC.md names occurs: source
-lines with each separator, linked and plain sources, missing source and permalink
-lines, old-host permalinks, original dates, attributed headlines, a shown time that
-disagrees with st, and listing links in relative, root-relative, absolute and
-old-host forms (see ``markup._href_variants``).
+so thousands of days cost little memory. The text is grammatical Russian news
+(``news.Newsroom``: topics, events, the region's names in their cases), and
+``Site.mentions`` gives what each generated article names.
+
+Every variant SPEC.md names occurs: source lines with each separator, linked and
+plain sources, missing source and permalink lines, old-host permalinks, original
+dates, attributed headlines, a shown time that disagrees with st, and listing links
+in relative, root-relative, absolute and old-host forms (see
+``markup._href_variants``).
 """
 
 from __future__ import annotations
@@ -16,21 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.replica.gazetteer import ENTITIES
 from tests.replica.markup import ArticleStyle
+from tests.replica.news import Emission, Newsroom, Plan
+from tests.replica.topics import AUTHORS, OUTLETS
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 CANONICAL = "https://centrasia.org/newsA.php?st={}"
 
-WORDS = (
-    "Казахстан Кыргызстан Таджикистан Узбекистан Туркменистан Афганистан Россия Китай США "
-    "правительство президент министр экономика инвестиции граница выборы парламент реформа "
-    "газ нефть железная дорога контейнерный поезд саммит переговоры сотрудничество регион "
-    "эксперты считают отмечают заявил сообщил ёлка её объём счёт проект кодекс санкции "
-    "Бишкек Астана Душанбе Ташкент Ашхабад Москва Пекин Вашингтон фронт сводка рынок "
-    "торговля энергетика вода Арал мелиорация космос наука образование культура история"
-).split()
-OUTLETS = ("НГ:", "Взгляд:", "Эксперт.ru:", "Известия:", "Синьхуа:", '"Кабар":', "")
-NAMES = ("Сергей Лавров", "Валентин Катасонов", "П.В.Густерин", "Олег Яновский", "Жан-Поль Сартр")
+NAMES = AUTHORS  # who opinion headlines are attributed to
 SOURCES = ("ИноСМИ", "Азия-Плюс", "Эксперт.ru", "24.kg", "Кабар", "Trend")
 
 
@@ -39,6 +37,50 @@ class ArticleMeta:
     st: int
     day: dt.date
     index: int  # position on its day, newest first
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity of the gazetteer, as one article names it."""
+
+    key: str  # stable: gazetteer.ENTITIES' key ("japarov", "kg", "kenesh", ...)
+    name: str  # its nominative, full ("Садыр Жапаров")
+    forms: frozenset[str]  # as spelled in the article ("Садыра Жапарова", "Жапаров")
+    in_title: bool
+    in_body: bool
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """What a generated article names (``Site.mentions``)."""
+
+    st: int
+    topic: str  # topics.TOPICS' key: elections, energy, water, ...
+    event: str | None  # topics.EVENTS' key when an event drew the article
+    country: str  # the country it is about (a key)
+    entities: dict[str, Mention]
+    phrases: tuple[Emission, ...]  # every name and number, as written, in order
+    numbers: frozenset[str]  # numbers as written: "12,5%", "48", "2027"
+    title_generated: bool
+
+    @classmethod
+    def of(cls, st: int, plan: Plan, phrases: list[Emission], title: bool) -> Mentions:
+        entities: dict[str, Mention] = {}
+        for e in phrases:
+            if e.key == "#":
+                continue
+            seen = entities.get(e.key)
+            entities[e.key] = Mention(
+                e.key,
+                ENTITIES[e.key].name,
+                (seen.forms if seen else frozenset()) | {e.text},
+                (seen is not None and seen.in_title) or e.title,
+                (seen is not None and seen.in_body) or not e.title,
+            )
+        numbers = frozenset(e.text for e in phrases if e.key == "#")
+        return cls(
+            st, plan.topic, plan.event, plan.country, entities, tuple(phrases), numbers, title
+        )
 
 
 @dataclass
@@ -62,6 +104,9 @@ class Site:
     real_attribution: dict[int, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.newsroom = Newsroom(
+            self.seed, self.last_day - dt.timedelta(days=self.days - 1), self.last_day
+        )
         for n in range(self.days):
             day = self.last_day - dt.timedelta(days=n)
             rng = random.Random(f"{self.seed}:{day}")
@@ -141,16 +186,25 @@ class Site:
     def _rng(self, st: int, salt: str = "") -> random.Random:
         return random.Random(f"{self.seed}:{st}:{salt}")
 
-    def _title(self, st: int) -> tuple[str, str | None]:
+    def _plan(self, st: int) -> Plan:
+        return self.newsroom.plan(self._rng(st, "plan"), self.by_st[st].day)
+
+    def _title(self, st: int) -> tuple[str, str | None, list[Emission]]:
+        """The generated headline, its attribution and the names it wrote."""
+        plan = self._plan(st)
         rng = self._rng(st, "title")
-        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 11)))
-        title = f"{rng.choice(OUTLETS)} {words[0].upper()}{words[1:]}".strip()
+        outlet = rng.choice(OUTLETS)
+        if rng.random() < 0.1:  # a dash without the comma: no attribution
+            text, emitted = self.newsroom.identification(plan, rng)
+            return f"{outlet} {text}".strip(), None, emitted
+        text, emitted = self.newsroom.headline(plan, rng)
+        title = f"{outlet} {text}".strip()
         if rng.random() < 0.15:
             name = rng.choice(NAMES)
-            return f"{title}, - {name}", name
-        if rng.random() < 0.1:
-            return f"{title} - {rng.choice(NAMES)}", None  # a dash without the comma
-        return title, None
+            if name == ENTITIES["lavrov"].name:
+                emitted = [*emitted, Emission("lavrov", name, "nomn", True)]
+            return f"{title}, - {name}", name, emitted
+        return title, None, emitted
 
     def title(self, st: int) -> str:
         if "title" in self.edits.get(st, {}):
@@ -172,17 +226,7 @@ class Site:
         if st in self.real:
             return {**self.real[st], **self.edits.get(st, {})}
         meta = self.by_st[st]
-        rng = self._rng(st)
-        paragraphs = []
-        for _ in range(rng.randint(*self.body_paragraphs)):
-            if rng.random() < 0.12:
-                paragraphs.append(" ".join(rng.choice(WORDS) for _ in range(4)).capitalize())
-                continue
-            sentences = [
-                " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))).capitalize() + "."
-                for _ in range(rng.randint(2, 6))
-            ]
-            paragraphs.append(" ".join(sentences))
+        body, _ = self._body(st)
         shown = dt.datetime.fromtimestamp(st - st % 60, MOSCOW)
         mismatch = meta.index % 37 == 5
         if mismatch:
@@ -202,7 +246,7 @@ class Site:
             "url": CANONICAL.format(st),
             "title": self.title(st),
             "published_at": shown.isoformat(),
-            "body": "\n\n".join(paragraphs),
+            "body": body,
             "source": source,
             "source_url": source_url if source else None,
             "original_date": original,
@@ -213,6 +257,27 @@ class Site:
             article["time_mismatch"] = True
             article["st_time"] = dt.datetime.fromtimestamp(st, MOSCOW).isoformat()
         return article
+
+    def _body(self, st: int) -> tuple[str, list[Emission]]:
+        return self.newsroom.body(self._plan(st), self._rng(st), self.body_paragraphs)
+
+    def mentions(self, st: int) -> Mentions | None:
+        """The ground truth of what the generated article ``st`` names, as the site
+        serves it now: its topic (and event), and for each gazetteer entity it names,
+        the forms as spelled and whether the headline names it; ``phrases`` lists every
+        name (and number) as written, in order, with the case its slot asked for.
+
+        None for an article whose body the generator did not write (a real article,
+        or one whose body ``edit`` replaced). When only the title was replaced (the
+        real headlines of ``use_real_days``, or ``edit(title=...)``), the truth covers
+        the body and ``title_generated`` is False."""
+        if st in self.real or "body" in self.edits.get(st, {}):
+            return None
+        plan = self._plan(st)
+        title_generated = "title" not in self.edits.get(st, {})
+        phrases = list(self._title(st)[2]) if title_generated else []
+        phrases += self._body(st)[1]
+        return Mentions.of(st, plan, phrases, title_generated)
 
     def sidebar(self, st: int) -> list[dict[str, Any]]:
         day = self.by_st[st].day

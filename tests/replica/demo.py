@@ -3,7 +3,8 @@
 For a newcomer on a machine without internet access: the whole job, offline. The
 replica's newest days carry the site's real headlines (from the specimen index in
 ``tests/fixtures/specimen/``) and its real articles where the specimen has them; the
-older days are generated.
+other articles are generated news (``tests/replica/news.py``) whose topics rise and
+fall with events.
 
     python -m tests.replica.demo [--archive FILE]
 """
@@ -25,6 +26,9 @@ ARCHIVE = PROJECT / "data" / "demo.sqlite"
 EXPECTED = PROJECT / "tests" / "fixtures" / "specimen" / "expected"
 #: The specimen index's newest day.
 LAST_DAY = dt.date(2026, 2, 19)
+#: Forty days of twelve articles: long enough for the replica's events (a referendum in
+#: Kyrgyzstan 24 days before the last day, a gas crisis 10 days before) to rise and fall.
+DAYS, PER_DAY = 40, 12
 
 
 def specimen() -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
@@ -39,19 +43,27 @@ def specimen() -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
 
 def hints(archive: Path) -> list[tuple[str, list[str]]]:
     """What to try next: the project's own commands on the demo archive."""
-    where = [
-        "--archive",
-        str(archive.relative_to(PROJECT) if archive.is_relative_to(PROJECT) else archive),
-    ]
+    shown = archive.relative_to(PROJECT) if archive.is_relative_to(PROJECT) else archive
+    where = ["--archive", str(shown)]
+    plot = shown.with_name(f"{shown.stem}-trend.png")
     return [
         (
             "search by any form of a word («в Казахстане», «Казахстана»)",
             ["search", "Казахстан", "--limit", "5", *where],
         ),
         (
+            "two words, each in any form («с Садыром Жапаровым»)",
+            ["search", "Садыр Жапаров", "--limit", "5", *where],
+        ),
+        (
             "a phrase, whatever its case («Центральной Азии»)",
             ["search", '"Центральная Азия"', "--limit", "3", *where],
         ),
+        (
+            f"attention per day: the referendum and the gas crisis come and go; chart in {plot}",
+            ["trend", "референдум", "газ", "--by", "day", "--plot", str(plot), *where],
+        ),
+        ("the words that characterise the referendum's articles", ["terms", "референдум", *where]),
         ("per day: listed, archived, missing, gaps", ["coverage", *where]),
         ("totals, top sources and attributions", ["stats", *where]),
         ("the crawl runs and their outcome", ["runs", *where]),
@@ -64,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--archive", type=Path, default=ARCHIVE)
     archive = parser.parse_args(argv).archive.resolve()
     days, articles = specimen()
-    with serve(days=10, per_day=50, markup="table", last_day=LAST_DAY) as replica:
+    with serve(days=DAYS, per_day=PER_DAY, markup="table", last_day=LAST_DAY) as replica:
         replica.site.use_real_days(days, articles)
         print(
-            f"replica of centrasia.org at {replica.root}: 10 days, the newest"
+            f"replica of centrasia.org at {replica.root}: {DAYS} days, the newest"
             f" {len(days)} with the site's real headlines, {len(articles)} real articles",
             flush=True,
         )

@@ -75,6 +75,10 @@ def shown(iso: str) -> str:
     return f"{iso[11:16]} {iso[8:10]}.{iso[5:7]}.{iso[0:4]}"
 
 
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, 72, break_on_hyphens=False, break_long_words=False)
+
+
 def is_subheading(paragraph: str) -> bool:
     return len(paragraph) <= 80 and not paragraph.endswith((".", "!", "?", "…", ":"))
 
@@ -355,9 +359,10 @@ class DivMarkup(Markup):
     ) -> str:
         style = style or ArticleStyle()
         # Paragraphs hard-wrapped in the source, as many CMSs write them: a newline in
-        # HTML text is only a space.
+        # HTML text is only a space. Only at spaces: a break after the hyphen of
+        # «Касым-Жомарт» would put a space into the text.
         paras = "".join(
-            f"<h3>{e(p)}</h3>\n" if is_subheading(p) else f"<p>{textwrap.fill(e(p), 72)}</p>\n"
+            f"<h3>{e(p)}</h3>\n" if is_subheading(p) else f"<p>{_wrap(e(p))}</p>\n"
             for p in a["body"].split("\n\n")
         )
         tail = ""
