@@ -307,3 +307,29 @@ def test_the_crawl_records_a_line_not_read_as_a_problem_naming_the_article() -> 
     assert [(p.url, p.reason, p.kind) for p in problems] == [
         (URL, f"{unread['reason']}: 31.02.2026", "rejected")
     ]
+
+
+def test_an_archive_from_before_the_columns_is_upgraded_and_counted_by_source(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from centrasia_crawler.archive.schema import MIGRATIONS, V10, migrate, schema_version
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate_to = MIGRATIONS.index(V10)  # the version before these columns
+    migrate(conn, upto=migrate_to)
+    conn.execute(
+        "INSERT INTO articles (st, url, title, published_at, published_date, body, source,"
+        " content_hash, first_seen_at, last_fetched_at) VALUES"
+        " (5, 'u', 'T', '2026-02-19T12:30:00+03:00', '2026-02-19', 'B', 'Кабар', 'h', 't', 't')"
+    )
+    conn.close()
+    with Archive.open(path) as store:
+        assert schema_version(store.conn) > migrate_to
+        row = store.article(5)
+        assert row is not None and row["outlet"] is None and row["sources"] is None
+        indexed = [r[2] for r in store.conn.execute("PRAGMA index_info(articles_meta)")]
+        assert "outlet" in indexed  # terms reads the outlet beside st from the index
+        assert stats(store)["top_sources"] == [{"name": "Кабар", "articles": 1}]
