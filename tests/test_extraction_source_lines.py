@@ -314,11 +314,11 @@ def test_an_archive_from_before_the_columns_is_upgraded_and_counted_by_source(
 ) -> None:
     import sqlite3
 
-    from centrasia_crawler.archive.schema import MIGRATIONS, V10, migrate, schema_version
+    from centrasia_crawler.archive.schema import MIGRATIONS, V11, migrate, schema_version
 
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate_to = MIGRATIONS.index(V10)  # the version before these columns
+    migrate_to = MIGRATIONS.index(V11)  # the version before these columns
     migrate(conn, upto=migrate_to)
     conn.execute(
         "INSERT INTO articles (st, url, title, published_at, published_date, body, source,"
