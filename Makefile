@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup crawl demo test test-fast bench bench-scale bench-history clean
+.PHONY: setup crawl demo test test-fast docs bench bench-scale bench-history clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,17 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy centrasia_crawler
+	$(BIN)/cog -I docs --check docs/cli.md
 	$(BIN)/pytest
 
 # The same checks without the crawls, kills, Scrapyd and the browser (pytest -m slow).
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -m "not slow"
+
+# docs/cli.md from the commands' --help (make test checks it is current).
+docs: $(STAMP)
+	$(BIN)/cog -I docs -r docs/cli.md
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

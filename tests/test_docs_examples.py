@@ -68,3 +68,13 @@ def test_the_api_answers_as_the_commands_do(archive: Path) -> None:
             store.search("Жапаров", since="yesterday")
         with pytest.raises(ValueError, match="by: 'decade' is not one of"):
             store.trend("Жапаров", by="decade")
+
+
+def test_the_cli_page_is_the_commands_help() -> None:
+    """docs/cli.md is what ``make docs`` (cog) writes from each command's --help."""
+    from cogapp import Cog
+
+    status = Cog().main(
+        ["cog", "-I", str(PROJECT / "docs"), "--check", str(PROJECT / "docs/cli.md")]
+    )
+    assert status == 0, "docs/cli.md is out of date: run make docs"
