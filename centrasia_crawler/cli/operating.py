@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +37,10 @@ def serve(archive: str, host: str, port: int) -> int:
     """
     from centrasia_crawler.serve import serve as serve_archive
 
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            return serve_archive(Path(archive), host, port, Path(tmp))
-        except RuntimeError as exc:
-            raise Failure(str(exc)) from None
+    try:
+        return serve_archive(Path(archive), host, port)
+    except RuntimeError as exc:
+        raise Failure(str(exc)) from None
 
 
 @click.command()
