@@ -143,5 +143,33 @@ def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> An
     return fig
 
 
+def sources_figure(rows: list[dict[str, Any]], query: str) -> Any:
+    """The top sources of the articles matching ``query``: horizontal bars, the most
+    articles on top."""
+    plt = _pyplot()
+    height = 1.2 + 0.28 * max(len(rows), 1)
+    fig, ax = plt.subplots(figsize=(9.0, height), dpi=100, layout="constrained")
+    names = [r["source"] for r in rows][::-1]
+    ax.barh(range(len(names)), [r["articles"] for r in rows][::-1], color="#3a6ea5")
+    ax.set_yticks(range(len(names)), names, fontsize="small")
+    ax.set_xlabel("articles")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.suptitle(f"centrasia.org: top sources for {query}")
+    return fig
+
+
+def svg(fig: Any) -> str:
+    """The figure as an SVG document (text as paths: no font needed to show it)."""
+    import io
+
+    plt = _pyplot()
+    out = io.StringIO()
+    try:
+        fig.savefig(out, format="svg")
+    finally:
+        plt.close(fig)
+    return out.getvalue()
+
+
 def plot_trend(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
     _save(trend_figure(rows, by, share), path)

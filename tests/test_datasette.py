@@ -275,3 +275,106 @@ def test_every_canned_query_opens_with_empty_parameters(archive: Path, name: str
 def test_trend_by_month_without_a_query_gives_the_totals(archive: Path) -> None:
     (response,) = get(archive, "/archive/trend_by_month.json?_shape=array")
     assert response.json() == [{"month": "2025-03", "articles": 0, "total": DAYS, "share": 0.0}]
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def assert_local_only(text: str) -> None:
+    """Nothing the page loads comes from outside the machine: no script, style, image or
+    font from another host (the footer's link to datasette.io is a link, not a load)."""
+    assert not re.search(r'<script[^>]*src="(?!/)', text)
+    for attribute in re.findall(r'(?:src|href)="([^"]*)"', text):
+        assert not attribute.startswith(("http", "//")) or attribute == "https://datasette.io/"
+    assert "@font-face" not in text and "@import" not in text
+    assert not re.search(r"url\((?!#)", text)
+
+
+def test_the_attention_chart_draws_two_queries(archive: Path) -> None:
+    queries = ["Жапаров", "Казахстан"]
+    query = "&".join(f"q={quoted(q)}" for q in queries)
+    text = page(archive, f"/archive/-/attention?{query}&by=week")
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    assert svg.count("<path") > 20  # lines, markers, the shading, the glyphs
+    for label in (*queries, "archive incomplete"):  # the legend (text drawn as paths)
+        assert f"<!-- {label} -->" in svg
+    assert_local_only(text)
+    (as_json,) = get(archive, f"/archive/-/attention.json?{query}&by=week")
+    with Archive.open(archive, readonly=True) as store:
+        from centrasia_crawler.archive.attention import trend
+
+        expected = trend(store, queries, "week")
+    assert as_json.json() == {"ok": True, "error": None, "rows": expected}
+    assert any(not r["complete"] for r in expected)  # no listing was ever read
+
+
+def test_the_attention_chart_by_share(archive: Path) -> None:
+    text = page(archive, f"/archive/-/attention?q={quoted('Жапаров')}&by=month&share=1")
+    assert "<!-- share of articles, % -->" in text
+    assert 'name="share" value="1" checked' in text
+
+
+def test_the_attention_chart_opens_with_its_form(archive: Path) -> None:
+    text = page(archive, "/archive/-/attention")
+    assert text.count('name="q"') == 4 and 'name="by"' in text
+    assert "<svg" not in text.split("</header>")[1] and "Give one to four queries" in text
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("/archive/-/attention?q=%22x", "bad search query '\"x'"),
+        ("/archive/-/attention?q=x&by=decade", "by: one of day, week, month, year"),
+        ("/archive/-/coverage?since=yesterday", "since: give a date as YYYY-MM-DD"),
+        ("/archive/-/sources?q=x&since=2025-03-09&until=2025-03-01", "is after until"),
+    ],
+)
+def test_a_chart_that_cannot_be_drawn_says_why(archive: Path, url: str, problem: str) -> None:
+    (response,) = get(archive, url)
+    assert response.status_code == 400
+    error = re.search(r'<p class="message-error">(.*?)</p>', html.unescape(response.text))
+    assert error is not None and problem in error.group(1)
+    (as_json,) = get(archive, url.replace("?", ".json?", 1))
+    assert as_json.status_code == 400 and problem in as_json.json()["error"]
+
+
+def test_the_coverage_chart_marks_the_gaps(archive: Path) -> None:
+    text = page(archive, "/archive/-/coverage")
+    assert "<!-- gap -->" in text and "<!-- archived -->" in text
+    first, last = FIRST_DAY, FIRST_DAY + dt.timedelta(days=DAYS - 1)
+    assert (
+        f"Gaps (shaded red; centrasia crawl --since … --until … fills them): {first} .. {last}."
+        in html.unescape(text)
+    )
+    assert_local_only(text)
+    (as_json,) = get(archive, "/archive/-/coverage.json")
+    rows = as_json.json()["rows"]
+    assert [r["day"] for r in rows] == [str(last - dt.timedelta(days=n)) for n in range(DAYS)]
+    assert {r["archived"] for r in rows} == {1}
+
+
+def test_the_sources_chart(archive: Path) -> None:
+    text = page(archive, f"/archive/-/sources?q={quoted('Жапарову')}")
+    assert "<!-- Кабар -->" in text and "<!-- Азия-Плюс -->" in text
+    (as_json,) = get(archive, f"/archive/-/sources.json?q={quoted('Жапарову')}")
+    counts = {"Кабар": 0, "Азия-Плюс": 0}  # the articles that say Жапаров have a source
+    for n in range(DAYS):
+        source = TEXTS[n % len(TEXTS)][2]
+        if source:
+            counts[source] += 1
+    expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    assert as_json.json()["rows"] == [{"source": s, "articles": n} for s, n in expected]
+
+
+def test_the_charts_are_on_the_index_page(archive: Path) -> None:
+    text = page(archive, "/")
+    for name in ("attention", "coverage", "sources"):
+        assert f'href="/archive/-/{name}"' in text
+    assert text.index("/archive/-/attention") < text.index('href="/archive/search"')
+
+
+def test_no_chart_for_another_database(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).close()
+    (response,) = get(other, "/other/-/attention")
+    assert response.status_code == 404

@@ -11,7 +11,7 @@ query opens, with its form, before a word is typed). Snippets mark their matches
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from centrasia_crawler.archive.queries import ELLIPSIS, MARK_CLOSE, MARK_OPEN, RANKING
 
@@ -20,13 +20,15 @@ QUERY_PARAMETER: Final = "q"
 
 _MARKS: Final = f"char({ord(MARK_OPEN)}), char({ord(MARK_CLOSE)}), '{ELLIPSIS}'"
 
-#: name -> {"title", "description", "sql"}, in the order Datasette lists them.
-CANNED_QUERIES: Final[dict[str, dict[str, str]]] = {
+#: name -> Datasette's canned query ({"title", "description", "sql", "hide_sql"}), in
+#: the order the index page lists them.
+CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
     "search": {
         "title": "Search articles: any form of a word, case and ё/е do not matter",
         "description": "Best matches first, ranked as centrasia search ranks them (a title"
         ' match counts ten body matches). Words, "phrases", prefix*, OR, NOT, NEAR(a b),'
         " title:word.",
+        "hide_sql": True,
         "sql": "SELECT a.st, a.published_date, a.title, a.source, a.attribution,"
         f" snippet(articles_morph, -1, {_MARKS}, 12) AS snippet"
         " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"

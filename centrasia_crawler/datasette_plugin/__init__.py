@@ -69,6 +69,9 @@ HIDDEN_TABLES: Final = (
 LISTING_COLUMNS: Final = ("st", "published_at", "title", "source", "attribution", "body")
 EXCERPT: Final = 300
 
+#: Values each facet of the articles table shows (Datasette's 30 fill the first screen).
+FACET_SIZE: Final = 5
+
 #: An FTS5 query that finds nothing.
 NOTHING: Final = '""'
 
@@ -118,6 +121,7 @@ def table_metadata() -> dict[str, Any]:
     tables["articles"].update(
         {
             "facets": ["source", "published_date", "attribution"],
+            "facet_size": FACET_SIZE,
             "fts_table": "articles_morph",
             "fts_pk": "st",
             "sort_desc": "st",
@@ -258,8 +262,11 @@ def extra_template_vars(
 ) -> Callable[[], Awaitable[dict[str, Any]]]:
     async def variables() -> dict[str, Any]:
         archives = archive_names(datasette)
+        from centrasia_crawler.datasette_plugin.charts import CHARTS
+
         found: dict[str, Any] = {
             "centrasia_archives": archives,
+            "centrasia_charts": CHARTS,
             "centrasia_queries": CANNED_QUERIES,
             "centrasia_other_tables": OTHER_TABLES,
         }
@@ -356,6 +363,51 @@ async def _respond(send: Any, status: int, body: bytes, headers: list[tuple[byte
     length = (b"content-length", str(len(body)).encode())
     await send({"type": "http.response.start", "status": status, "headers": [*headers, length]})
     await send({"type": "http.response.body", "body": body})
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+async def chart_page(datasette: Any, request: Any) -> Any:
+    """``/<database>/-/<chart>`` (``.json``: the numbers alone)."""
+    from datasette.utils.asgi import NotFound, Response
+
+    from centrasia_crawler.datasette_plugin import charts
+
+    database = archive_route(datasette, request.url_vars["database"])
+    name = request.url_vars["chart"]
+    if database is None or name not in charts.CHARTS:
+        raise NotFound("no such chart")
+    args = {key: request.args.getlist(key) for key in request.args}
+    db = datasette.get_database(database)
+    chart = await db.execute_fn(lambda conn: charts.build(conn, str(db.path), name, args))
+    status = 400 if chart.error else 200
+    if request.url_vars.get("format") == "json":
+        found = {"ok": not chart.error, "error": chart.error, "rows": chart.rows}
+        return Response.json(found, status=status)
+    svg, unavailable = await charts.render_svg(chart)
+    query = request.query_string
+    context = {
+        "database": database,
+        "chart_name": name,
+        "title": charts.CHARTS[name],
+        "charts": charts.CHARTS,
+        "fields": chart.fields,
+        "columns": chart.columns,
+        "rows": chart.rows,
+        "svg": svg,
+        "note": unavailable or chart.note,
+        "error": chart.error,
+        "json_url": f"{datasette.urls.database(database)}/-/{name}.json"
+        + (f"?{query}" if query else ""),
+    }
+    page = await datasette.render_template("centrasia_chart.html", context, request=request)
+    return Response.html(page, status=status)
+
+
+@hookimpl  # type: ignore[untyped-decorator]
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/(?P<database>[^/]+)/-/(?P<chart>\w+)(\.(?P<format>json))?$", chart_page)]
 
 
 Scope = MutableMapping[str, Any]
