@@ -358,7 +358,7 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
             "listed_but_missing",
         }
 
-        def dom_of(url: str, profile: str) -> str:
+        def browse(url: str, profile: str, *flags: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
                 [
                     browser,
@@ -371,6 +371,7 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
                     "--disable-component-update",
                     "--disable-sync",
                     f"--user-data-dir={tmp_path / profile}",
+                    *flags,
                     "--dump-dom",
                     url,
                 ],
@@ -378,7 +379,10 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
                 text=True,
                 timeout=120,
                 check=False,
-            ).stdout
+            )
+
+        def dom_of(url: str, profile: str) -> str:
+            return browse(url, profile).stdout
 
         # The articles table's search box: the article says «Ташиевым», another form;
         # the box sends it on to the ranked search, its match marked.
@@ -397,6 +401,28 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
         dom = dom_of(f"{base}/", "chromium4")
         assert dom.index("/archive/articles") < dom.index("/archive/search")
         assert "morph_terms" not in dom and "page_bodies" not in dom
+        # The attention chart for two queries: its marks in the page's SVG; every request
+        # the page made went to this server (Chromium's own to its services are not the
+        # page's: their initiator is no origin); nothing on the console.
+        two = "&".join(f"q={urllib.parse.quote(q)}" for q in ("Жапаров", "металлы"))
+        net_log = tmp_path / "net.json"
+        shown = browse(
+            f"{base}/archive/-/attention?{two}&by=day",
+            "chromium5",
+            f"--log-net-log={net_log}",
+            "--enable-logging=stderr",
+            "--log-level=0",
+        )
+        svg = shown.stdout[shown.stdout.index("<svg") : shown.stdout.index("</svg>")]
+        assert svg.count("<path") > 20 and "<!-- металлы -->" in svg
+        events = json.loads(net_log.read_text())["events"]
+        by_page = [
+            e["params"]["url"]
+            for e in events
+            if e.get("params", {}).get("initiator", "").startswith("http") and "url" in e["params"]
+        ]
+        assert by_page and all(url.startswith(f"{base}/") for url in by_page), by_page
+        assert ":CONSOLE" not in shown.stderr, shown.stderr
     finally:
         server.terminate()
         server.wait(timeout=30)
