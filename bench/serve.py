@@ -25,6 +25,16 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import ensure  # noqa: E402
 
 PAGES = {
+    "index page": "/",
+    "articles listing (HTML)": "/DB/articles",
+    "search box (ranked, broad)": "/DB/search.json?q=" + quote("страна"),
+    "attention chart, 2 queries": "/DB/-/attention?q="
+    + quote("Казахстан")
+    + "&q="
+    + quote("Кыргызстан")
+    + "&by=month",
+    "coverage chart": "/DB/-/coverage",
+    "sources chart": "/DB/-/sources?q=" + quote("казахстан"),
     "articles table, facets": "/DB/articles.json?_facet=source&_facet=published_date"
     "&_facet=attribution",
     "articles table, search": "/DB/articles.json?_search=" + quote("Казахстане"),
@@ -50,9 +60,10 @@ async def measure(path: Path) -> None:
             start = time.perf_counter()
             response = await ds.client.get(url.replace("/DB/", f"/{path.stem}/", 1))
             times.append(time.perf_counter() - start)
-        data = response.json()
+        json_page = "json" in response.headers.get("content-type", "")
+        data = response.json() if json_page else None
         if response.status_code != 200:
-            notes = f"HTTP {response.status_code}: {str(data)[:120]}"
+            notes = f"HTTP {response.status_code}: {str(data or response.text)[:120]}"
         elif isinstance(data, dict):
             timed_out = data.get("facets_timed_out") or []
             if timed_out:
