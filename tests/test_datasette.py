@@ -378,3 +378,12 @@ def test_no_chart_for_another_database(tmp_path: Path) -> None:
     sqlite3.connect(other).close()
     (response,) = get(other, "/other/-/attention")
     assert response.status_code == 404
+
+
+def test_an_article_in_a_query_links_to_its_page(archive: Path) -> None:
+    st = st_of(FIRST_DAY)
+    text = page(archive, f"/archive/search?q={quoted('Ташиевым')}")
+    assert f'<a href="/archive/articles/{st}">{st}</a>' in text
+    text = page(archive, f"/archive/attribution_articles?attribution={quoted('Иван Петров')}")
+    third = st_of(FIRST_DAY + dt.timedelta(days=2))
+    assert f'<a href="/archive/articles/{third}">{third}</a>' in text

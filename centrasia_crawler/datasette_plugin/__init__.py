@@ -9,23 +9,27 @@ are centrasia archives (they have ``morph_terms``) are touched; on them the plug
   with facets on source, date and attribution, searched through ``articles_morph`` (set
   explicitly: Datasette's own detection finds the exact-form ``articles_fts``), and the
   canned queries of :mod:`centrasia_crawler.archive.canned`;
-- the settings (:data:`SETTINGS`, at ``startup``), where the command line left
-  Datasette's default;
+- the settings (:data:`SETTINGS`, at ``startup``), each where Datasette's default was
+  left as it was (a ``--setting`` to another value wins);
 - ``morph_query(text)``, the SQL function the canned queries search with, and
   ``escape_fts(text)``, which Datasette's own search box calls (``prepare_connection``);
-- the index page: the articles first, a search box, the canned queries, the other tables
-  (``templates/index.html``); the articles table as a listing of date, title, source,
+- the index page: the articles first, a search box, the charts, the canned queries, the
+  other tables (``templates/index.html``); the articles table as a listing of date, title, source,
   attribution and the body's first :data:`EXCERPT` characters, its column descriptions
   folded away (``templates/_table.html``); the full text stays on the row page;
 - the articles table's search box ranked by relevance: a search without filters is sent
   on to the canned ``search`` query (``asgi_wrapper``), best match first, with snippets
   whose matches are ``<mark>``-ed (``render_cell``); a query that cannot be searched is
-  explained in words (``extra_template_vars``), not as an SQL error.
+  explained in words (``extra_template_vars``), not as an SQL error, and its JSON is a
+  400 with that sentence (``asgi_wrapper``);
+- the charts, ``/<database>/-/attention``, ``-/coverage``, ``-/sources``
+  (:mod:`~centrasia_crawler.datasette_plugin.charts`, ``register_routes``).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import sqlite3
 import urllib.parse
@@ -156,9 +160,17 @@ def metadata(databases: list[str]) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _metadata_json(databases: tuple[str, ...]) -> str:
+    return json.dumps(metadata(list(databases)))
+
+
 @hookimpl  # type: ignore[untyped-decorator]
 def get_metadata(datasette: Any) -> dict[str, Any]:
-    return metadata(archive_names(datasette))
+    # Datasette asks for it many times a page, and merges into what it gets: a new copy
+    # each time, from JSON made once (a tenth of the time of building it).
+    found: dict[str, Any] = json.loads(_metadata_json(tuple(archive_names(datasette))))
+    return found
 
 
 @hookimpl  # type: ignore[untyped-decorator]
@@ -244,8 +256,10 @@ def render_cell(
         return None
     if column == "snippet" and isinstance(value, str):
         return marked_html(value)
-    keys = row.keys() if hasattr(row, "keys") else ()
-    if column == "st" and isinstance(value, int) and "published_date" in keys:
+    # An article's st (a query about articles has its date), not a listing's (whose
+    # article may not be archived): a link to the article's page.
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    if column == "st" and isinstance(value, int) and keys & {"published_date", "published_at"}:
         url = datasette.urls.row(database, "articles", str(value))
         return Markup(f'<a href="{escape(url)}">{value}</a>')
     return None
