@@ -187,6 +187,9 @@ def startup(datasette: Any) -> None:
     datasette.max_returned_rows = datasette.setting("max_returned_rows")
     datasette.sql_time_limit_ms = datasette.setting("sql_time_limit_ms")
     datasette.page_size = datasette.setting("default_page_size")
+    from centrasia_crawler.datasette_plugin.charts import warm_up
+
+    warm_up()
 
 
 # --- SQL functions ----------------------------------------------------------------------
