@@ -55,6 +55,10 @@ def _legend_outside(fig: Any, ax: Any) -> None:
         )
 
 
+#: Up to this many days, the archived articles are a bar a day; beyond, one filled step.
+_BARS = 120
+
+
 def coverage_figure(cover: Coverage) -> Any:
     """Articles archived per day (bars) and headlines listed (a line, with a gap on the
     days whose listing was never read), the gaps shaded."""
@@ -63,7 +67,12 @@ def coverage_figure(cover: Coverage) -> Any:
 
     days = [float(date2num(dt.date.fromisoformat(d.day))) for d in cover.days]
     fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=100, layout="constrained")
-    ax.bar(days, [d.archived for d in cover.days], width=0.9, color="#3a6ea5", label="archived")
+    archived = [d.archived for d in cover.days]
+    if len(days) <= _BARS:
+        ax.bar(days, archived, width=0.9, color="#3a6ea5", label="archived")
+    else:  # one shape, not a bar a day: thousands of bars take seconds to draw
+        edges = [*(d - 0.5 for d in days), days[-1] + 0.5]
+        ax.stairs(archived, edges, fill=True, color="#3a6ea5", label="archived")
     ax.plot(
         days,
         [d.listed if d.listed else math.nan for d in cover.days],
@@ -141,6 +150,34 @@ def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> An
     fig.suptitle("centrasia.org: articles matching, by " + by)
     _legend_outside(fig, ax)
     return fig
+
+
+def sources_figure(rows: list[dict[str, Any]], query: str) -> Any:
+    """The top sources of the articles matching ``query``: horizontal bars, the most
+    articles on top."""
+    plt = _pyplot()
+    height = 1.2 + 0.28 * max(len(rows), 1)
+    fig, ax = plt.subplots(figsize=(9.0, height), dpi=100, layout="constrained")
+    names = [r["source"] for r in rows][::-1]
+    ax.barh(range(len(names)), [r["articles"] for r in rows][::-1], color="#3a6ea5")
+    ax.set_yticks(range(len(names)), names, fontsize="small")
+    ax.set_xlabel("articles")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.suptitle(f"centrasia.org: top sources for {query}")
+    return fig
+
+
+def svg(fig: Any) -> str:
+    """The figure as an SVG document (text as paths: no font needed to show it)."""
+    import io
+
+    plt = _pyplot()
+    out = io.StringIO()
+    try:
+        fig.savefig(out, format="svg")
+    finally:
+        plt.close(fig)
+    return out.getvalue()
 
 
 def plot_trend(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:

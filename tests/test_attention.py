@@ -277,18 +277,15 @@ def test_parquet_needs_a_file(world: World) -> None:
 
 
 def datasette_json(path: Path, url: str) -> Any:
-    """A page of ``centrasia serve``'s Datasette, in-process (its metadata, its settings,
-    the package's plugin), as JSON rows."""
+    """A page of plain Datasette on the archive, in-process (the package's plugin gives
+    it the canned queries and settings ``centrasia serve`` has), as JSON rows."""
     pytest.importorskip("datasette")
     import asyncio
 
     from datasette.app import Datasette
 
-    from centrasia_crawler.serve import SETTINGS, metadata
-
     async def get() -> Any:
-        ds = Datasette([str(path)], metadata=metadata(path.stem), settings=SETTINGS)
-        await ds.invoke_startup()
+        ds = Datasette([str(path)])
         response = await ds.client.get(url)
         assert response.status_code == 200, response.text
         return response.json()

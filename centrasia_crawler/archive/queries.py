@@ -162,6 +162,21 @@ def count(archive: Archive, query: str, filters: Filters | None = None) -> int:
     return int(run_matching(archive, query, f"SELECT count(*) {found}", params).fetchone()[0])
 
 
+def top_sources(
+    archive: Archive, query: str, filters: Filters | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The sources of the articles matching ``query``, by outlet (its name where the
+    outlet table has none), most articles first (ties by name): ``{"source",
+    "articles"}``; articles without a source are left out."""
+    found, params = matching(archive, query, filters)
+    sql = (
+        f"SELECT coalesce(a.outlet, a.source), count(*) AS n {found} AND a.source IS NOT NULL"
+        " GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?"
+    )
+    rows = run_matching(archive, query, sql, [*params, limit]).fetchall()
+    return [{"source": source, "articles": n} for source, n in rows]
+
+
 #: A concordance line's keys, in order.
 KWIC_KEYS: Final = ("date", "st", "column", "left", "match", "right", "url")
 

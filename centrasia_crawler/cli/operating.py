@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +27,23 @@ from centrasia_crawler.cli.common import (
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 def serve(archive: str, host: str, port: int) -> int:
-    """Serve the archive read-only with Datasette: described tables, facets on source
-    and date, full-text search, canned queries.
+    """Serve the archive read-only with Datasette: the articles newest first, search
+    ranked as 'centrasia search' with highlighted snippets, canned queries, and charts
+    (attention, coverage, sources). Plain 'datasette ARCHIVE' is the same: the
+    package's Datasette plugin carries it all (docs/datasette.md).
 
     Example:
 
     \b
         centrasia serve --port 8001     (then open http://127.0.0.1:8001/)
+        (a chart: http://127.0.0.1:8001/archive/-/attention?q=Казахстан&q=Кыргызстан)
     """
     from centrasia_crawler.serve import serve as serve_archive
 
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            return serve_archive(Path(archive), host, port, Path(tmp))
-        except RuntimeError as exc:
-            raise Failure(str(exc)) from None
+    try:
+        return serve_archive(Path(archive), host, port)
+    except RuntimeError as exc:
+        raise Failure(str(exc)) from None
 
 
 @click.command()

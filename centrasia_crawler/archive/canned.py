@@ -1,0 +1,86 @@
+"""The archive's canned queries: the SQL Datasette shows researchers, beside the tables.
+
+The package's Datasette plugin (:mod:`centrasia_crawler.datasette_plugin`) offers them on
+every archive it serves. ``morph_query(text)`` is the plugin's SQL function: the query
+language of ``centrasia search`` (:mod:`centrasia_crawler.archive.search_query`) written
+as an FTS5 query over ``articles_morph``; an empty query finds nothing (so every canned
+query opens, with its form, before a word is typed). Snippets mark their matches with
+:data:`~centrasia_crawler.archive.queries.MARK_OPEN` and ``MARK_CLOSE`` (the characters
+2 and 3), which the plugin shows as HTML ``<mark>``: the text itself is always escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from centrasia_crawler.archive.queries import ELLIPSIS, MARK_CLOSE, MARK_OPEN, RANKING
+
+#: The parameter the queries by search query take (and the search box passes on).
+QUERY_PARAMETER: Final = "q"
+
+_MARKS: Final = f"char({ord(MARK_OPEN)}), char({ord(MARK_CLOSE)}), '{ELLIPSIS}'"
+
+#: name -> Datasette's canned query ({"title", "description", "sql", "hide_sql"}), in
+#: the order the index page lists them.
+CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
+    "search": {
+        "title": "Search articles: any form of a word, case and ё/е do not matter",
+        "description": "Best matches first, ranked as centrasia search ranks them (a title"
+        ' match counts ten body matches). Words, "phrases", prefix*, OR, NOT, NEAR(a b),'
+        " title:word.",
+        "hide_sql": True,
+        "sql": "SELECT a.st, a.published_date, a.title, a.source, a.attribution,"
+        f" snippet(articles_morph, -1, {_MARKS}, 12) AS snippet"
+        " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
+        " WHERE articles_morph MATCH morph_query(:q)"
+        f" AND articles_morph.rank MATCH '{RANKING}'"
+        " ORDER BY articles_morph.rank LIMIT 100",
+    },
+    "trend_by_month": {
+        "title": "Articles matching a query, by month, and their share of all articles",
+        "description": "Every month of the archive; without a query, its totals alone.",
+        "sql": "WITH matching AS (SELECT substr(a.published_date, 1, 7) AS month,"
+        " count(*) AS articles FROM articles_morph"
+        " JOIN articles a ON a.st = articles_morph.rowid"
+        " WHERE articles_morph MATCH morph_query(:q) GROUP BY month),"
+        " every AS (SELECT substr(published_date, 1, 7) AS month, count(*) AS total"
+        " FROM articles GROUP BY month)"
+        " SELECT every.month, coalesce(matching.articles, 0) AS articles, every.total,"
+        " round(1.0 * coalesce(matching.articles, 0) / every.total, 4) AS share"
+        " FROM every LEFT JOIN matching USING (month) ORDER BY every.month",
+    },
+    "top_sources_for": {
+        "title": "Top sources of the articles matching a query",
+        # By outlet (rows stored before schema 11 have none until centrasia reparse).
+        "sql": "SELECT coalesce(a.outlet, a.source) AS source, count(*) AS articles"
+        " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
+        " WHERE articles_morph MATCH morph_query(:q) AND a.source IS NOT NULL"
+        " GROUP BY 1 ORDER BY articles DESC, 1 LIMIT 50",
+    },
+    "articles_per_day": {
+        "title": "Articles per day",
+        "sql": "SELECT published_date, count(*) AS articles FROM articles"
+        " GROUP BY published_date ORDER BY published_date DESC",
+    },
+    "top_sources": {
+        "title": "Top sources",
+        "sql": "SELECT coalesce(outlet, source) AS source, count(*) AS articles FROM articles"
+        " WHERE source IS NOT NULL GROUP BY 1 ORDER BY articles DESC LIMIT 50",
+    },
+    "attribution_articles": {
+        "title": "An attribution's articles",
+        "description": "The name after ', - ' in a title, as the attribution facet of the"
+        " articles table lists them.",
+        "sql": "SELECT st, published_at, title, url FROM articles"
+        " WHERE attribution = :attribution ORDER BY st DESC",
+    },
+    "listed_but_missing": {
+        "title": "Listed on the site but not archived",
+        "sql": "SELECT l.listed_on, l.listed_at, l.st, l.title FROM listings l"
+        " LEFT JOIN articles a ON a.st = l.st WHERE a.st IS NULL"
+        " ORDER BY l.listed_on DESC, l.listed_at DESC",
+    },
+}
+
+#: Whether a database is an archive: it has the morphological index's vocabulary.
+IS_ARCHIVE_SQL: Final = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'morph_terms'"

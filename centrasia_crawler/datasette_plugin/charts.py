@@ -1,0 +1,239 @@
+"""Charts in the browser: ``/<database>/-/attention``, ``-/coverage`` and ``-/sources``.
+
+Each page is a form, the chart (SVG drawn on the server by matplotlib, as ``centrasia
+trend --plot`` and ``coverage --plot`` draw them: text as paths, so no script and no
+font comes from anywhere) and the chart's numbers as a table; ``.json`` gives the
+numbers alone. The numbers come from the archive's library functions
+(:func:`~centrasia_crawler.archive.attention.trend`,
+:func:`~centrasia_crawler.archive.queries.coverage`,
+:func:`~centrasia_crawler.archive.queries.top_sources`), run on Datasette's own
+read-only connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from markupsafe import Markup
+
+from centrasia_crawler.archive.attention import PERIODS, trend
+from centrasia_crawler.archive.queries import Filters, coverage, top_sources
+from centrasia_crawler.archive.search_query import QueryError
+from centrasia_crawler.archive.store import Archive
+
+#: name -> title, in the order the index page lists them.
+CHARTS: Final = {
+    "attention": "Attention: how many articles match one to four queries, over time",
+    "coverage": "Coverage: articles archived per day, the gaps marked",
+    "sources": "Sources: the top sources of the articles matching a query",
+}
+MAX_QUERIES: Final = 4
+TOP_SOURCES: Final = 20
+
+Args = dict[str, list[str]]
+
+
+class ChartError(ValueError):
+    """The form's values cannot be charted; the message is one line."""
+
+
+@dataclass
+class Chart:
+    """What a chart page shows: its form's fields, the numbers, and how to draw them."""
+
+    fields: list[dict[str, Any]]
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    draw: Callable[[], Any] | None = None
+    error: str | None = None
+    note: str = ""
+
+
+def _one(args: Args, name: str) -> str:
+    return next((v.strip() for v in args.get(name, []) if v.strip()), "")
+
+
+def _date(args: Args, name: str) -> dt.date | None:
+    text = _one(args, name)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ChartError(f"{name}: give a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def _range_fields(args: Args) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "label": name, "type": "date", "value": _one(args, name)}
+        for name in ("since", "until")
+    ]
+
+
+def _range(args: Args) -> tuple[dt.date | None, dt.date | None]:
+    since, until = _date(args, "since"), _date(args, "until")
+    if since and until and since > until:
+        raise ChartError(f"since {since} is after until {until}")
+    return since, until
+
+
+def attention_fields(args: Args) -> list[dict[str, Any]]:
+    queries = [q.strip() for q in args.get("q", []) if q.strip()]
+    shown = [*queries, *[""] * MAX_QUERIES][:MAX_QUERIES]
+    fields: list[dict[str, Any]] = [
+        {"name": "q", "label": f"query {n + 1}", "type": "search", "value": q}
+        for n, q in enumerate(shown)
+    ]
+    by = _one(args, "by") or "month"
+    fields.append({"name": "by", "label": "by", "type": "select", "value": by, "options": PERIODS})
+    share = "1" if _one(args, "share") not in ("", "0") else ""
+    fields.append({"name": "share", "label": "share of all articles", "type": "checkbox"})
+    fields[-1]["value"] = share
+    return fields + _range_fields(args)
+
+
+def attention(archive: Archive, args: Args, chart: Chart) -> None:
+    chart.columns = ["query", "period", "articles", "total", "share", "complete"]
+    queries = [q.strip() for q in args.get("q", []) if q.strip()]
+    by = _one(args, "by") or "month"
+    share = _one(args, "share") not in ("", "0")
+    if by not in PERIODS:
+        raise ChartError(f"by: one of {', '.join(PERIODS)}, not {by!r}")
+    if len(queries) > MAX_QUERIES:
+        raise ChartError(f"at most {MAX_QUERIES} queries, not {len(queries)}")
+    since, until = _range(args)
+    if not queries:
+        chart.note = "Give one to four queries: each is a line, as in centrasia trend."
+        return
+    chart.rows = trend(archive, queries, by, since, until)
+    if not chart.rows:
+        chart.note = "The archive has no articles in that range."
+        return
+    chart.note = "Periods shaded grey are incomplete: a day of theirs was never read or"
+    chart.note += " misses listed articles, so a low count there may only mean not crawled."
+
+    def draw() -> Any:
+        from centrasia_crawler.plot import trend_figure
+
+        return trend_figure(chart.rows, by, share)
+
+    chart.draw = draw
+
+
+def coverage_chart(archive: Archive, args: Args, chart: Chart) -> None:
+    chart.columns = ["day", "listed", "archived", "missing", "revisions"]
+    since, until = _range(args)
+    cover = coverage(archive, since, until)
+    chart.rows = [
+        {
+            "day": d.day,
+            "listed": d.listed,
+            "archived": d.archived,
+            "missing": len(d.missing),
+            "revisions": d.revisions,
+        }
+        for d in reversed(cover.days)
+    ]
+    if not cover.days:
+        chart.note = "The archive has no articles or listings in that range."
+        return
+    gaps = "; ".join(f"{a} .. {b}" for a, b in cover.gaps) or "none"
+    chart.note = f"Gaps (shaded red; centrasia crawl --since … --until … fills them): {gaps}."
+
+    def draw() -> Any:
+        from centrasia_crawler.plot import coverage_figure
+
+        return coverage_figure(cover)
+
+    chart.draw = draw
+
+
+def sources_fields(args: Args) -> list[dict[str, Any]]:
+    query = {"name": "q", "label": "query", "type": "search", "value": _one(args, "q")}
+    return [query, *_range_fields(args)]
+
+
+def sources(archive: Archive, args: Args, chart: Chart) -> None:
+    chart.columns = ["source", "articles"]
+    query = _one(args, "q")
+    since, until = _range(args)
+    if not query:
+        chart.note = "Give a query: its matching articles' sources, most articles first."
+        return
+    chart.rows = top_sources(archive, query, Filters(since=since, until=until), TOP_SOURCES)
+    if not chart.rows:
+        chart.note = "No article with a source matches."
+        return
+
+    def draw() -> Any:
+        from centrasia_crawler.plot import sources_figure
+
+        return sources_figure(chart.rows, query)
+
+    chart.draw = draw
+
+
+#: name -> (the form's fields for the arguments given, what fills the chart).
+BUILDERS: Final[
+    dict[str, tuple[Callable[[Args], list[dict[str, Any]]], Callable[[Archive, Args, Chart], None]]]
+] = {
+    "attention": (attention_fields, attention),
+    "coverage": (_range_fields, coverage_chart),
+    "sources": (sources_fields, sources),
+}
+
+
+def build(conn: sqlite3.Connection, path: str, name: str, args: Args) -> Chart:
+    """The chart ``name`` of the archive on ``conn`` for the form's ``args``; a problem
+    with them (a bad query, date or period) is the chart's ``error``, in one line."""
+    fields, fill = BUILDERS[name]
+    chart = Chart(fields(args))
+    try:
+        fill(Archive(conn, path), args, chart)
+    except (ChartError, QueryError) as exc:
+        chart.rows, chart.draw, chart.note, chart.error = [], None, "", str(exc)
+    return chart
+
+
+#: matplotlib's pyplot keeps global state: one figure is drawn at a time.
+_drawing = threading.Lock()
+
+
+def warm_up() -> None:
+    """Import matplotlib in the background (1.4 s here), so that the first chart after
+    Datasette starts does not wait for it."""
+
+    def load() -> None:
+        from centrasia_crawler.plot import PlotUnavailable, _pyplot
+
+        with _drawing, contextlib.suppress(PlotUnavailable):
+            _pyplot()
+
+    threading.Thread(target=load, name="centrasia-matplotlib", daemon=True).start()
+
+
+def _svg(draw: Callable[[], Any]) -> str:
+    from centrasia_crawler.plot import svg
+
+    with _drawing:
+        document = svg(draw())
+    return document[document.index("<svg") :]
+
+
+async def render_svg(chart: Chart) -> tuple[Markup | None, str | None]:
+    """The chart drawn as inline SVG, or why it cannot be (matplotlib missing)."""
+    if chart.draw is None:
+        return None, None
+    from centrasia_crawler.plot import PlotUnavailable
+
+    try:
+        return Markup(await asyncio.to_thread(_svg, chart.draw)), None
+    except PlotUnavailable:
+        return None, "Charts need matplotlib: pip install 'centrasia-crawler[serve]'."

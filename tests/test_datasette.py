@@ -1,0 +1,389 @@
+"""Plain Datasette on an archive, with the package's plugin: in-process, Datasette's own
+test client (no server, no port, nothing left running)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+import re
+import sqlite3
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from centrasia_crawler.archive import Archive
+from centrasia_crawler.archive.canned import CANNED_QUERIES
+from centrasia_crawler.archive.queries import search
+from centrasia_crawler.archive.schema import TABLE_DOCS
+
+pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
+
+from datasette.app import Datasette
+
+from centrasia_crawler.datasette_plugin import (
+    EXCERPT,
+    HIDDEN_TABLES,
+    OTHER_TABLES,
+    SETTINGS,
+)
+
+FIRST_DAY = dt.date(2025, 3, 1)
+LONG_BODY = "Президент Садыр Жапаров провёл встречу с депутатами в Бишкеке. " * 20
+#: (title, body, source, attribution): a cycle over the archive's days.
+TEXTS = [
+    ("Садыр Жапаров встретился с Ташиевым", LONG_BODY, "Кабар", None),
+    (
+        "Казахстан и Узбекистан",
+        "В Казахстане растёт добыча; Жапаров сказал пару слов.",
+        "Азия-Плюс",
+        None,
+    ),
+    (
+        "Погода <b>в</b> Бишкеке, - Иван Петров",
+        "Тепло <script>alert(1)</script>.",
+        None,
+        "Иван Петров",
+    ),
+]
+DAYS = 12
+
+
+def st_of(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).timestamp())
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("datasette") / "archive.sqlite"
+    rows = []
+    for n in range(DAYS):
+        day = FIRST_DAY + dt.timedelta(days=n)
+        title, body, source, attribution = TEXTS[n % len(TEXTS)]
+        st = st_of(day)
+        rows.append(
+            {"st": st, "url": f"https://centrasia.org/newsA.php?st={st}", "title": title}
+            | {"published_at": f"{day}T15:00:00+03:00", "body": body, "source": source}
+            | {"attribution": attribution}
+        )
+    with Archive.open(path) as store:
+        store.write_batch(rows)
+    return path
+
+
+def get(path: Path, *urls: str, **datasette: Any) -> list[Any]:
+    """The responses of plain Datasette (``Datasette([path])``) to ``urls``."""
+
+    async def run() -> list[Any]:
+        ds = Datasette([str(path)], **datasette)
+        return [await ds.client.get(url) for url in urls]
+
+    return asyncio.run(run())
+
+
+def page(path: Path, url: str) -> str:
+    (response,) = get(path, url)
+    assert response.status_code == 200, response.text[:2000]
+    return str(response.text)
+
+
+def test_plain_datasette_has_the_descriptions_queries_and_settings(archive: Path) -> None:
+    meta, settings = get(archive, "/-/metadata.json", "/-/settings.json")
+    database = meta.json()["databases"]["archive"]
+    assert list(database["queries"]) == list(CANNED_QUERIES)
+    assert {n: q["sql"] for n, q in database["queries"].items()} == {
+        n: q["sql"] for n, q in CANNED_QUERIES.items()
+    }
+    articles = database["tables"]["articles"]
+    assert articles["description"] == TABLE_DOCS["articles"][0]
+    assert articles["columns"] == TABLE_DOCS["articles"][1]
+    assert articles["fts_table"] == "articles_morph" and articles["fts_pk"] == "st"
+    assert articles["facets"] == ["outlet", "published_date", "attribution"]
+    assert database["tables"]["crawl_runs"]["columns"] == TABLE_DOCS["crawl_runs"][1]
+    assert {k: settings.json()[k] for k in SETTINGS} == SETTINGS
+
+
+def test_internal_tables_are_hidden(archive: Path) -> None:
+    (response,) = get(archive, "/archive.json")
+    tables = {t["name"]: t["hidden"] for t in response.json()["tables"]}
+    shown = {name for name, hidden in tables.items() if not hidden}
+    assert shown == {"articles", *OTHER_TABLES}
+    assert set(HIDDEN_TABLES) <= {name for name, hidden in tables.items() if hidden}
+    assert tables.get("articles_fts_data")  # the FTS tables' shadow tables too
+
+
+def test_a_setting_on_the_command_line_wins(archive: Path) -> None:
+    (response,) = get(archive, "/-/settings.json", settings={"default_page_size": 7})
+    assert response.json()["default_page_size"] == 7
+    assert response.json()["sql_time_limit_ms"] == SETTINGS["sql_time_limit_ms"]
+
+
+def test_another_database_is_left_as_datasette_shows_it(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.execute("INSERT INTO t (body) VALUES (?)", ("x" * 1000,))
+    conn.close()
+    meta, settings, index, table = get(
+        other, "/-/metadata.json", "/-/settings.json", "/", "/other/t"
+    )
+    assert meta.json() == {}
+    assert settings.json()["default_page_size"] == 100  # Datasette's default
+    assert "Search the articles" not in index.text and '<a href="/other/t"' in index.text
+    assert "x" * 1000 in table.text
+
+
+def test_the_index_page_shows_the_articles_then_the_queries(archive: Path) -> None:
+    text = page(archive, "/")
+    articles = text.index('href="/archive/articles"')
+    search_box = text.index('action="/archive/search"')
+    queries = [text.index(f'href="/archive/{name}"') for name in CANNED_QUERIES]
+    tables = [text.index(f'href="/archive/{name}"') for name in OTHER_TABLES]
+    assert articles < search_box < min(queries) and max(queries) < min(tables)
+    assert queries == sorted(queries)
+    for name in HIDDEN_TABLES:
+        assert f"/archive/{name}" not in text
+
+
+def rows_of(text: str) -> list[list[str]]:
+    """The table rows of a page: each cell's text, tags taken out."""
+    body = text[text.index("<tbody>") : text.index("</tbody>")]
+    return [
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def headers_of(text: str) -> list[str]:
+    head = text[text.index("<thead>") : text.index("</thead>")]
+    return [
+        html.unescape(re.sub(r"<[^>]+>|&nbsp;[▼▲]", "", cell)).strip()
+        for cell in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)
+    ]
+
+
+def test_the_articles_table_is_a_listing_newest_first(archive: Path) -> None:
+    text = page(archive, "/archive/articles")
+    assert headers_of(text) == ["st", "published_at", "title", "source", "attribution", "excerpt"]
+    rows = rows_of(text)
+    sts = [int(r[0]) for r in rows]
+    assert len(rows) == DAYS and sts == sorted(sts, reverse=True)
+    newest = TEXTS[(DAYS - 1) % len(TEXTS)]
+    assert rows[0][2] == newest[0]  # the title, its < and > as text
+    for row in rows:
+        assert len(row[5]) <= EXCERPT + 1
+    long_ones = [r for r in rows if r[2] == TEXTS[0][0]]
+    assert long_ones and all(
+        r[5].endswith("…") and LONG_BODY.startswith(r[5][:-1]) for r in long_ones
+    )
+    # The descriptions are folded away (a <details>), not a list above the rows.
+    assert "<summary>What the columns mean</summary>" in text
+    assert text.index("<details") < text.index("<table")
+    # Facets on source, date and attribution.
+    for facet in ("source", "published_date", "attribution"):
+        assert f'data-column="{facet}"' in text
+    assert "Кабар" in text and "Иван Петров" in text
+
+
+def test_the_full_text_is_on_the_row_page(archive: Path) -> None:
+    st = st_of(FIRST_DAY)  # its body is LONG_BODY
+    text = page(archive, f"/archive/articles/{st}")
+    assert html.escape(LONG_BODY.strip(), quote=False) in text
+
+
+def test_columns_chosen_by_hand_are_shown(archive: Path) -> None:
+    text = page(archive, "/archive/articles?_col=content_hash")
+    assert "content_hash" in headers_of(text)
+
+
+def quoted(text: str) -> str:
+    return urllib.parse.quote(text)
+
+
+def test_the_search_box_ranks_by_relevance_and_highlights(archive: Path) -> None:
+    # What the table's search form sends: the search, its sort, an empty filter row.
+    form = f"_search={quoted('Жапарова')}&_sort=st&_sort_by_desc=on"
+    form += "&_filter_column=&_filter_op=exact&_filter_value="
+    (redirect,) = get(archive, f"/archive/articles?{form}")
+    assert redirect.status_code == 302
+    target = redirect.headers["location"]
+    assert target == f"/archive/search?q={quoted('Жапарова')}"
+    text = page(archive, target)
+    with Archive.open(archive, readonly=True) as store:
+        expected = [r["st"] for r in search(store, "Жапарова", limit=None)]
+    assert [int(r[0]) for r in rows_of(text)] == expected
+    titles = [r[2] for r in rows_of(text)]
+    # The title matches (ranked first) came before the body-only ones, newer though they are.
+    assert titles[0] == TEXTS[0][0] and titles[-1] == TEXTS[1][0]
+    assert "<mark>Жапаров</mark>" in text
+    assert "&lt;mark&gt;" not in text and "&lt;b&gt;" not in text
+
+
+def test_a_snippet_escapes_the_article_text(archive: Path) -> None:
+    text = page(archive, f"/archive/search?q={quoted('тепло')}")
+    assert "<mark>Тепло</mark> &lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<script>alert(1)" not in text
+
+
+def test_a_two_word_search_finds_its_article(archive: Path) -> None:
+    (redirect,) = get(archive, f"/archive/articles?_search={quoted('Садыр Жапаров')}")
+    text = page(archive, redirect.headers["location"])
+    assert {r[2] for r in rows_of(text)} == {TEXTS[0][0]}
+
+
+def test_a_search_with_a_filter_stays_in_the_table(archive: Path) -> None:
+    url = f"/archive/articles?_search={quoted('Жапаров')}&source__exact={quoted('Азия-Плюс')}"
+    text = page(archive, url)
+    rows = rows_of(text)
+    assert rows and {r[3] for r in rows} == {"Азия-Плюс"}
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [('"Жапаров', "never closed"), ("и в на", "only stop words"), ("NOT Жапаров", "NOT")],
+)
+def test_a_query_that_cannot_run_is_explained(archive: Path, query: str, problem: str) -> None:
+    for name in ("search", "trend_by_month", "top_sources_for"):
+        response, as_json = get(
+            archive, f"/archive/{name}?q={quoted(query)}", f"/archive/{name}.json?q={quoted(query)}"
+        )
+        text = html.unescape(response.text)
+        error = re.search(r'<p class="message-error">(.*?)</p>', text, re.S)
+        assert error is not None, text[:3000]
+        assert error.group(1).startswith(f"bad search query '{query}'")
+        assert problem in error.group(1)
+        assert "Invalid SQL" not in text and "user-defined function" not in text
+        assert as_json.status_code == 400
+        assert as_json.json() == {"ok": False, "error": error.group(1)}
+
+
+@pytest.mark.parametrize("name", list(CANNED_QUERIES))
+def test_every_canned_query_opens_with_empty_parameters(archive: Path, name: str) -> None:
+    text = page(archive, f"/archive/{name}")
+    assert 'class="message-error"' not in text
+    for parameter in re.findall(r"(?<!:):(\w+)", CANNED_QUERIES[name]["sql"]):
+        assert f'name="{parameter}"' in text  # its form
+    (as_json,) = get(archive, f"/archive/{name}.json?_shape=array")
+    assert as_json.status_code == 200
+
+
+def test_trend_by_month_without_a_query_gives_the_totals(archive: Path) -> None:
+    (response,) = get(archive, "/archive/trend_by_month.json?_shape=array")
+    assert response.json() == [{"month": "2025-03", "articles": 0, "total": DAYS, "share": 0.0}]
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def assert_local_only(text: str) -> None:
+    """Nothing the page loads comes from outside the machine: no script, style, image or
+    font from another host (the footer's link to datasette.io is a link, not a load)."""
+    assert not re.search(r'<script[^>]*src="(?!/)', text)
+    for attribute in re.findall(r'(?:src|href)="([^"]*)"', text):
+        assert not attribute.startswith(("http", "//")) or attribute == "https://datasette.io/"
+    assert "@font-face" not in text and "@import" not in text
+    assert not re.search(r"url\((?!#)", text)
+
+
+def test_the_attention_chart_draws_two_queries(archive: Path) -> None:
+    queries = ["Жапаров", "Казахстан"]
+    query = "&".join(f"q={quoted(q)}" for q in queries)
+    text = page(archive, f"/archive/-/attention?{query}&by=week")
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    assert svg.count("<path") > 20  # lines, markers, the shading, the glyphs
+    for label in (*queries, "archive incomplete"):  # the legend (text drawn as paths)
+        assert f"<!-- {label} -->" in svg
+    assert_local_only(text)
+    (as_json,) = get(archive, f"/archive/-/attention.json?{query}&by=week")
+    with Archive.open(archive, readonly=True) as store:
+        from centrasia_crawler.archive.attention import trend
+
+        expected = trend(store, queries, "week")
+    assert as_json.json() == {"ok": True, "error": None, "rows": expected}
+    assert any(not r["complete"] for r in expected)  # no listing was ever read
+
+
+def test_the_attention_chart_by_share(archive: Path) -> None:
+    text = page(archive, f"/archive/-/attention?q={quoted('Жапаров')}&by=month&share=1")
+    assert "<!-- share of articles, % -->" in text
+    assert 'name="share" value="1" checked' in text
+
+
+def test_the_attention_chart_opens_with_its_form(archive: Path) -> None:
+    text = page(archive, "/archive/-/attention")
+    assert text.count('name="q"') == 4 and 'name="by"' in text
+    assert "<svg" not in text.split("</header>")[1] and "Give one to four queries" in text
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("/archive/-/attention?q=%22x", "bad search query '\"x'"),
+        ("/archive/-/attention?q=x&by=decade", "by: one of day, week, month, year"),
+        ("/archive/-/coverage?since=yesterday", "since: give a date as YYYY-MM-DD"),
+        ("/archive/-/sources?q=x&since=2025-03-09&until=2025-03-01", "is after until"),
+    ],
+)
+def test_a_chart_that_cannot_be_drawn_says_why(archive: Path, url: str, problem: str) -> None:
+    (response,) = get(archive, url)
+    assert response.status_code == 400
+    error = re.search(r'<p class="message-error">(.*?)</p>', html.unescape(response.text))
+    assert error is not None and problem in error.group(1)
+    (as_json,) = get(archive, url.replace("?", ".json?", 1))
+    assert as_json.status_code == 400 and problem in as_json.json()["error"]
+
+
+def test_the_coverage_chart_marks_the_gaps(archive: Path) -> None:
+    text = page(archive, "/archive/-/coverage")
+    assert "<!-- gap -->" in text and "<!-- archived -->" in text
+    first, last = FIRST_DAY, FIRST_DAY + dt.timedelta(days=DAYS - 1)
+    assert (
+        f"Gaps (shaded red; centrasia crawl --since … --until … fills them): {first} .. {last}."
+        in html.unescape(text)
+    )
+    assert_local_only(text)
+    (as_json,) = get(archive, "/archive/-/coverage.json")
+    rows = as_json.json()["rows"]
+    assert [r["day"] for r in rows] == [str(last - dt.timedelta(days=n)) for n in range(DAYS)]
+    assert {r["archived"] for r in rows} == {1}
+
+
+def test_the_sources_chart(archive: Path) -> None:
+    text = page(archive, f"/archive/-/sources?q={quoted('Жапарову')}")
+    assert "<!-- Кабар -->" in text and "<!-- Азия-Плюс -->" in text
+    (as_json,) = get(archive, f"/archive/-/sources.json?q={quoted('Жапарову')}")
+    counts = {"Кабар": 0, "Азия-Плюс": 0}  # the articles that say Жапаров have a source
+    for n in range(DAYS):
+        source = TEXTS[n % len(TEXTS)][2]
+        if source:
+            counts[source] += 1
+    expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    assert as_json.json()["rows"] == [{"source": s, "articles": n} for s, n in expected]
+
+
+def test_the_charts_are_on_the_index_page(archive: Path) -> None:
+    text = page(archive, "/")
+    for name in ("attention", "coverage", "sources"):
+        assert f'href="/archive/-/{name}"' in text
+    assert text.index("/archive/-/attention") < text.index('href="/archive/search"')
+
+
+def test_no_chart_for_another_database(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).close()
+    (response,) = get(other, "/other/-/attention")
+    assert response.status_code == 404
+
+
+def test_an_article_in_a_query_links_to_its_page(archive: Path) -> None:
+    st = st_of(FIRST_DAY)
+    text = page(archive, f"/archive/search?q={quoted('Ташиевым')}")
+    assert f'<a href="/archive/articles/{st}">{st}</a>' in text
+    text = page(archive, f"/archive/attribution_articles?attribution={quoted('Иван Петров')}")
+    third = st_of(FIRST_DAY + dt.timedelta(days=2))
+    assert f'<a href="/archive/articles/{third}">{third}</a>' in text
