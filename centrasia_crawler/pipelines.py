@@ -161,7 +161,12 @@ class ArchivePipeline:
         if self.archive is not None and (self.articles or self.headlines or self.pages):
             self.pending.append(
                 self.writer.submit(
-                    self.archive.write_batch, self.articles, self.headlines, self.pages, self.run_id
+                    self.archive.write_batch,
+                    self.articles,
+                    self.headlines,
+                    self.pages,
+                    self.run_id,
+                    run_counters=self.stat_counters(),
                 )
             )
             self.articles, self.headlines, self.pages = [], [], []
@@ -169,6 +174,22 @@ class ArchivePipeline:
             wait or self.pending[0].done() or len(self.pending) > MAX_PENDING_BATCHES
         ):
             self.count(self.pending.popleft().result())
+
+    def stat_counters(self) -> dict[str, int]:
+        """The run's counters that Scrapy's stats hold, and those counted here."""
+        stats = self.stats.get_stats()
+        http_errors = sum(
+            int(value)
+            for name, value in stats.items()
+            if name.startswith("downloader/response_status_count/") and name[-3:] >= "400"
+        )
+        return {
+            "requests": int(stats.get("downloader/request_count", 0)),
+            "retries": int(stats.get("retry/count", 0)),
+            "http_errors": http_errors,
+            "errors": self.counters["errors"],
+            "dropped_items": self.counters["dropped_items"],
+        }
 
     def count(self, result: BatchResult) -> None:
         for name, sts in (
@@ -188,7 +209,7 @@ class ArchivePipeline:
             self.writer.shutdown()
             return
         self.flush(wait=True)
-        self.counters["requests"] = self.stats.get_value("downloader/request_count", 0)
+        self.counters.update(self.stat_counters())
         failures = assess(
             reason,
             self.stats.get_stats(),

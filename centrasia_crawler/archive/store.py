@@ -79,7 +79,11 @@ RUN_COUNTERS: Final = (
     "unchanged_articles",
     "dropped_items",
     "errors",
+    "retries",
+    "http_errors",
 )
+#: The counters a batch adds to its run's row (the rest are set, as they stand).
+BATCH_COUNTERS: Final = ("new_articles", "changed_articles", "unchanged_articles")
 
 
 def utc_now() -> str:
@@ -295,6 +299,7 @@ class Archive:
         pages: Sequence[RawPage] = (),
         run_id: int | None = None,
         fetched: bool = True,
+        run_counters: Mapping[str, int] | None = None,
     ) -> BatchResult:
         """Store a batch in one transaction.
 
@@ -305,6 +310,11 @@ class Archive:
         ``article_revisions`` first; an unchanged one only has ``last_fetched_at``
         moved on (unless ``fetched`` is False: a re-extraction fetched nothing).
         Headlines are kept once per ``(st, listed_on)``.
+
+        With ``run_counters`` (and ``run_id``), the run's row is brought up to date in
+        the same transaction: what this batch did added to its article counters, the
+        others (requests, errors, ...) set as given; a run killed later shows what it
+        wrote.
         """
         # itemadapter imports Scrapy when it is installed: only writers pay for that.
         from itemadapter import ItemAdapter
@@ -322,7 +332,19 @@ class Archive:
             rows = [_article_row(ItemAdapter(a), now) for a in articles]
             if rows:
                 self._write_articles(rows, now, result, fetched)
+            if run_id is not None and run_counters is not None:
+                self._count_batch(run_id, result, run_counters)
         return result
+
+    def _count_batch(self, run_id: int, result: BatchResult, counters: Mapping[str, int]) -> None:
+        sizes = (len(result.new), len(result.changed), len(result.unchanged))
+        added = dict(zip(BATCH_COUNTERS, sizes, strict=True))
+        set_ = {n: int(counters.get(n, 0)) for n in RUN_COUNTERS if n not in BATCH_COUNTERS}
+        assignments = [f"{n} = {n} + :{n}" for n in added] + [f"{n} = :{n}" for n in set_]
+        self.conn.execute(
+            f"UPDATE crawl_runs SET {', '.join(assignments)} WHERE id = :id",
+            {**added, **set_, "id": run_id},
+        )
 
     def _write_articles(
         self, rows: list[dict[str, Any]], now: str, result: BatchResult, fetched: bool
@@ -426,6 +448,7 @@ class Archive:
             "mode": mode,
             "arguments": json.dumps(dict(arguments), ensure_ascii=False, sort_keys=True),
             "started_at": utc_now(),
+            "pid": os.getpid(),
         }
         return int(self.db.table("crawl_runs").insert(row).last_pk or 0)
 

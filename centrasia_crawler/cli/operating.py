@@ -62,8 +62,10 @@ def serve(archive: str, host: str, port: int) -> int:
     help="Write node_exporter textfile metrics to FILE (atomically), print nothing.",
 )
 def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: str | None) -> int:
-    """The recent crawl runs, newest first: mode, start, duration, requests, new and
-    changed articles, errors, outcome and its first reason.
+    """The recent crawl runs, newest first: mode, start, duration, requests, retries,
+    new and changed articles, errors, outcome and its first reason. The outcome is ok,
+    failed, running (its process holds the archive's lock) or killed (it never ended;
+    its counters show what it wrote).
 
     --fresh is the check a monitoring system runs (Nagios, systemd OnFailure=, cron
     MAILTO): one line, exit 1 when the last run that ended ok is older than HOURS or
@@ -126,7 +128,17 @@ def _runs_table(found: list[dict[str, Any]]) -> str:
         minutes, second = divmod(int(seconds), 60)
         return f"{minutes // 60}:{minutes % 60:02d}:{second:02d}"
 
-    header = ("run", "mode", "started (UTC)", "took", "requests", "new", "changed", "errors")
+    header = (
+        "run",
+        "mode",
+        "started (UTC)",
+        "took",
+        "requests",
+        "retries",
+        "new",
+        "changed",
+        "errors",
+    )
     rows = [
         (
             str(r["id"]),
@@ -134,6 +146,7 @@ def _runs_table(found: list[dict[str, Any]]) -> str:
             r["started_at"][:19].replace("T", " "),
             duration(r["seconds"]),
             str(r["requests"]),
+            str(r["retries"]),
             str(r["new_articles"]),
             str(r["changed_articles"]),
             str(r["errors"]),
