@@ -209,7 +209,8 @@ class ArchivePipeline:
             self.writer.shutdown()
             return
         self.flush(wait=True)
-        self.counters.update(self.stat_counters())
+        for name, value in self.stat_counters().items():  # set (Counter.update would add)
+            self.counters[name] = value
         failures = assess(
             reason,
             self.stats.get_stats(),
