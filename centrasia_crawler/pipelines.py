@@ -119,7 +119,8 @@ class ArchivePipeline:
         except OSError as exc:
             self.refuse("archive_unusable", f"cannot use {self.path}: {exc.strerror or exc}")
         try:
-            self.archive = self.writer.submit(Archive.open, self.path).result()
+            # Never a silent re-index from a cron job: a changed morphology is reported.
+            self.archive = self.writer.submit(Archive.open, self.path, reindex=False).result()
         except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
             self.lock.release()
             self.refuse("archive_unusable", f"cannot use {self.path} as an archive: {exc}")

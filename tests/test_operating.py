@@ -217,3 +217,22 @@ def test_metrics_to_a_missing_directory_is_one_line(archive: Path, tmp_path: Pat
     done = centrasia("runs", "--archive", str(archive), "--metrics", str(tmp_path / "no/x.prom"))
     assert done.returncode == 2
     assert done.stderr.startswith("centrasia runs: cannot write") and done.stderr.count("\n") == 1
+
+
+def test_the_example_alert_rules_parse_and_name_only_metrics_we_write() -> None:
+    import re
+
+    import yaml
+
+    rules_file = Path(__file__).resolve().parent.parent / "deploy/prometheus/centrasia.rules.yml"
+    document = yaml.safe_load(rules_file.read_text(encoding="utf-8"))
+    (group,) = document["groups"]
+    rules = {rule["alert"]: rule for rule in group["rules"]}
+    assert {"CentrasiaArchiveStale", "CentrasiaLastRunFailed", "CentrasiaLayoutDrift"} <= set(rules)
+    for name, rule in rules.items():
+        assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}, name
+        assert rule["labels"]["severity"] in {"info", "warning", "critical"}, name
+        assert rule["annotations"]["summary"], name
+        assert rule["expr"].count("(") == rule["expr"].count(")"), name
+        for metric in re.findall(r"\bcentrasia_[a-z_]+", rule["expr"]):
+            assert metric in METRICS, (name, metric)

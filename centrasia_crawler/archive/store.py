@@ -28,8 +28,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import pages as pages_codec
-from centrasia_crawler.archive.morph import build_index, index_articles, indexed_upto
-from centrasia_crawler.archive.schema import SCHEMA_VERSION, fold_yo, migrate, schema_version
+from centrasia_crawler.archive.morph import (
+    build_index,
+    index_articles,
+    index_outdated,
+    indexed_upto,
+)
+from centrasia_crawler.archive.schema import (
+    SCHEMA_VERSION,
+    ArchiveVersionError,
+    fold_yo,
+    migrate,
+    schema_version,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -159,11 +170,14 @@ class Archive:
         return sqlite_utils.Database(self.conn)
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False) -> Archive:
+    def open(cls, path: str | Path, *, readonly: bool = False, reindex: bool = True) -> Archive:
         """Open (creating and upgrading as needed) the archive at ``path``.
 
         ``readonly`` opens an existing archive for reading only, as the crawl's own
-        look-ups and analysts' tools do.
+        look-ups and analysts' tools do. ``reindex=False`` (the crawl) never rebuilds
+        the search index over the archive's articles: when the morphology changed it
+        raises :class:`~centrasia_crawler.archive.schema.ArchiveVersionError` saying so,
+        and the rebuild is left to an explicit upgrade.
         """
         path = str(path)
         if readonly and os.access(path, os.W_OK):
@@ -182,6 +196,13 @@ class Archive:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
+            outdated = None if reindex else index_outdated(conn)
+            if outdated is not None:
+                conn.close()
+                raise ArchiveVersionError(
+                    f"{outdated}: run `centrasia upgrade` (it re-indexes every article;"
+                    " minutes on a large archive), then crawl again"
+                )
             build_index(conn)
         elif schema_version(conn) != SCHEMA_VERSION:
             conn.close()
