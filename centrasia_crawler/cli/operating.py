@@ -365,9 +365,10 @@ def backup(dest: str, archive: str, keep: int | None) -> int:
 def prune(archive: str, days: int, vacuum: bool) -> int:
     """Drop what the hourly crawl stores over and over: index, day, calendar and feed
     pages fetched more than DAYS ago, keeping the newest fetch of each URL on each day
-    (what the site listed on any day stays provable), and runs older than DAYS that
-    recorded no problem. Article pages are never pruned; coverage's answers do not
-    change. Takes the archive's lock: it never runs beside a crawl.
+    (what the site listed on any day stays provable), and runs older than DAYS (but
+    those a kept page refers to, or holding a URL's latest problem). Article pages are
+    never pruned; coverage's answers do not change. Takes the archive's lock: it never
+    runs beside a crawl.
 
     Example:
 
