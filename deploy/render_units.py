@@ -129,6 +129,36 @@ def units(
             + "OnFailure=centrasia-crawl.timer centrasia-alert@%n.service\n",
             **paths,
         ),
+        "centrasia-refresh.service": service(
+            "centrasia.org refresh: the last 3 days' articles fetched again (edits kept)",
+            "Type=oneshot\n"
+            f"ExecStart={centrasia} crawl --refresh 3\n"
+            "SuccessExitStatus=75\n"
+            "TimeoutStartSec=3h\n"
+            "TimeoutStopSec=5min\n",
+            NETWORK + ALERT,
+            **paths,
+        ),
+        "centrasia-refresh.timer": timer(
+            "Daily centrasia.org refresh",
+            "OnCalendar=*-*-* 04:20\nPersistent=true\n",
+        ),
+        "centrasia-maintain.service": service(
+            "centrasia.org archive upkeep: prune what is older than 90 days, recompress",
+            # Both take the archive's lock; at half past, the hourly run is long done
+            # (75, the lock held by a backfill: skipped this month, said in the journal).
+            "Type=oneshot\n"
+            f"ExecStart={centrasia} prune --older-than 90\n"
+            f"ExecStart={centrasia} compact\n"
+            "SuccessExitStatus=75\n"
+            "TimeoutStartSec=6h\n",
+            ALERT,
+            **paths,
+        ),
+        "centrasia-maintain.timer": timer(
+            "Monthly centrasia.org archive upkeep",
+            "OnCalendar=*-*-01 05:35\nPersistent=true\n",
+        ),
         "centrasia-fresh.service": service(
             "Is the centrasia.org archive fresh? (an ok crawl within 3 hours)",
             f"Type=oneshot\nExecStart={centrasia} runs --fresh 3\n",
