@@ -8,8 +8,10 @@ with the replica's ground truth."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -191,9 +193,18 @@ def test_a_jobdir_that_cannot_be_resumed_is_named_in_one_line(tmp_path: Path) ->
         assert "spider.state is unreadable" in done.stderr and f"rm -r {jobdir}" in done.stderr
         assert replica.log == []  # nothing was fetched
         # What it says to do works.
-        import shutil
-
         shutil.rmtree(jobdir)
+        # A JOBDIR another run is using (whatever its archive): 75, try again later.
+        jobdir.mkdir()
+        fd = os.open(jobdir / "centrasia.running", os.O_RDWR | os.O_CREAT)
+        try:
+            os.write(fd, b"pid 12345\n")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            done = centrasia(*backfill_args(replica, tmp_path / "other.sqlite", jobdir))
+        finally:
+            os.close(fd)
+        assert done.returncode == 75 and "is in use by pid 12345" in done.stderr
+        assert done.stderr.count("\n") == 1
         assert centrasia(*backfill_args(replica, archive, jobdir)).returncode == 0
 
 
@@ -228,3 +239,47 @@ def test_crawl_is_quiet_unless_asked(tmp_path: Path) -> None:
     assert done.stdout.count("\n") == 1 and "retries" in done.stdout  # the 503s were retried
     assert "Spider opened" not in done.stderr and "INFO" not in done.stderr
     assert verbose.returncode == 0 and "Spider opened" in verbose.stderr
+
+
+def test_runs_and_metrics_during_a_crawl_and_after_it(tmp_path: Path) -> None:
+    archive, metrics = tmp_path / "a.sqlite", tmp_path / "m.prom"
+
+    def values() -> dict[str, float]:
+        done = centrasia("runs", "--archive", str(archive), "--metrics", str(metrics))
+        assert done.returncode == 0, done.stderr
+        return {
+            line.split()[0]: float(line.split()[1])
+            for line in metrics.read_text().splitlines()
+            if not line.startswith("#")
+        }
+
+    with serve(days=3, per_day=10, faults=Faults(latency=0.2)) as replica:
+        days = replica.site.day_list()
+        first = ["crawl", "--root", replica.root, "--archive", str(archive)]
+        settings = [a for k, v in FAST.items() for a in ("-s", f"{k}={v}")]
+        assert centrasia(*first, "--since", str(days[0]), *settings).returncode == 0
+        second = [*first, "--since", str(days[-1]), *settings, "-s", "CONCURRENT_REQUESTS=1"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "centrasia_crawler.cli", *second],
+            cwd=PROJECT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            target = len(replica.log) + 5
+            while len(replica.log) < target and process.poll() is None:
+                time.sleep(0.01)
+            during = values()
+            found = json.loads(centrasia("runs", "--archive", str(archive), "--json").stdout)
+        finally:
+            assert process.wait(timeout=300) == 0
+    assert [r["outcome"] for r in found] == ["running", "ok"]
+    assert during["centrasia_run_in_progress"] == 1
+    assert during["centrasia_last_run_ok"] == 1  # a backfill going on is no failure
+    after = values()
+    assert after["centrasia_run_in_progress"] == 0 and after["centrasia_last_run_ok"] == 1
+    assert after["centrasia_last_run_new_articles"] > 0
+    assert (
+        after["centrasia_last_run_timestamp_seconds"]
+        > during["centrasia_last_run_timestamp_seconds"]
+    )
