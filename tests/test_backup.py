@@ -36,12 +36,15 @@ def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
 def test_a_backup_taken_during_a_crawl_restores_to_that_moment(tmp_path: Path) -> None:
     archive, backups = tmp_path / "a.sqlite", tmp_path / "backups"
     backups.mkdir()
-    with serve(days=4, per_day=15, faults=Faults(latency=0.03)) as replica:
+    # Slow enough (one request at a time, 0.2 s each) to still run when the backup ends.
+    with serve(days=4, per_day=15, faults=Faults(latency=0.2)) as replica:
         site, days = replica.site, replica.site.day_list()
         args = ["crawl", "--root", replica.root, "--archive", str(archive)]
         args += ["--since", str(days[-1]), "--until", str(days[0])]
         args += [
-            a for k, v in (FAST | {"CENTRASIA_BATCH_SIZE": "8"}).items() for a in ("-s", f"{k}={v}")
+            a
+            for k, v in (FAST | {"CENTRASIA_BATCH_SIZE": "8", "CONCURRENT_REQUESTS": "1"}).items()
+            for a in ("-s", f"{k}={v}")
         ]
         Archive.open(archive).close()
         process = subprocess.Popen(

@@ -253,7 +253,8 @@ def test_runs_and_metrics_during_a_crawl_and_after_it(tmp_path: Path) -> None:
             if not line.startswith("#")
         }
 
-    with serve(days=3, per_day=10, faults=Faults(latency=0.2)) as replica:
+    # Slow (one request at a time, 0.5 s each): still running while it is looked at.
+    with serve(days=3, per_day=15, faults=Faults(latency=0.5)) as replica:
         days = replica.site.day_list()
         first = ["crawl", "--root", replica.root, "--archive", str(archive)]
         settings = [a for k, v in FAST.items() for a in ("-s", f"{k}={v}")]

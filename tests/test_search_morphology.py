@@ -285,6 +285,9 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
         store.conn.execute("DROP INDEX articles_meta")
         store.conn.execute("DROP INDEX articles_attribution")  # schema 8
         store.conn.execute("DROP VIEW articles_fts_text")  # schema 9
+        store.conn.execute("DROP INDEX pages_kind_fetched")  # schema 10
+        for column in ("pid", "retries", "http_errors"):
+            store.conn.execute(f"ALTER TABLE crawl_runs DROP COLUMN {column}")
         store.conn.execute("PRAGMA user_version = 6")
     with Archive.open(path) as store:
         assert vocabulary(store.conn) == (expected, expected)
