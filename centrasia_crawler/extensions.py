@@ -1,8 +1,14 @@
-"""Progress in the log at a steady interval (CENTRASIA_PROGRESS_INTERVAL seconds).
+"""Extensions: progress lines, and the JOBDIR kept resumable.
 
-A line says days done of days in range (backfills), articles archived, pages per
-minute and, when the range is known, an estimate of the time left. Plain log
-lines: they read the same under cron as on a terminal.
+- :class:`Progress`: progress in the log at a steady interval
+  (CENTRASIA_PROGRESS_INTERVAL seconds). A line says days done of days in range
+  (backfills), articles archived, pages per minute and, when the range is known, an
+  estimate of the time left. Plain log lines: they read the same under cron as on a
+  terminal.
+- :class:`JobGuard`: with ``JOBDIR``, takes it before Scrapy reads it
+  (:mod:`centrasia_crawler.jobdir`): a JOBDIR left by a killed run is cleared and the
+  crawl goes on; one that cannot be resumed stops the crawl before anything is
+  fetched, its one-line reason in the stat :data:`JOBDIR_REFUSED_STAT`.
 """
 
 from __future__ import annotations
@@ -13,10 +19,15 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 from twisted.internet import task
 
+from centrasia_crawler import jobdir
+
 logger = logging.getLogger("centrasia.progress")
+#: The crawler stat that says, in one line, why the JOBDIR was refused (and its status).
+JOBDIR_REFUSED_STAT = "centrasia/jobdir_refused"
+JOBDIR_STATUS_STAT = "centrasia/jobdir_refused_status"
 
 
 def progress_line(stats: dict[str, Any], elapsed: float) -> str:
@@ -72,3 +83,52 @@ class Progress:
     def closed(self) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+
+
+class JobGuard:
+    """Takes the JOBDIR for this run (see :mod:`centrasia_crawler.jobdir`).
+
+    Built before Scrapy's SpiderState and scheduler (a priority below theirs in
+    EXTENSIONS), so a killed run's files are cleared before anything reads them, and a
+    refused JOBDIR is taken out of the settings: nothing of it is read or written.
+    """
+
+    def __init__(self, crawler: Crawler, job: jobdir.Job | None, refused: str | None) -> None:
+        self.crawler = crawler
+        self.job = job
+        self.refused = refused
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JobGuard:
+        path = crawler.settings.get("JOBDIR")
+        if not path:
+            raise NotConfigured
+        spider = crawler.spider
+        arguments = {"spider": getattr(spider, "name", "?")}
+        arguments |= dict(getattr(spider, "arguments", {}))
+        log = logging.getLogger("centrasia.jobdir")
+        assert crawler.stats is not None
+        try:
+            job = jobdir.take(str(path), arguments)
+        except jobdir.JobdirRefused as exc:
+            crawler.settings.set("JOBDIR", None, priority="cmdline")
+            crawler.stats.set_value(JOBDIR_REFUSED_STAT, str(exc))
+            crawler.stats.set_value(JOBDIR_STATUS_STAT, exc.exit_status)
+            log.error("%s", exc)
+            guard = cls(crawler, None, str(exc))
+            crawler.signals.connect(guard.refuse, signal=signals.spider_opened)
+            return guard
+        if job.cleared:
+            log.warning("%s", job.cleared)
+            crawler.stats.set_value("centrasia/jobdir_cleared", job.cleared)
+        guard = cls(crawler, job, None)
+        # After the spider closed: Scrapy has written its queue and the spider's state.
+        crawler.signals.connect(guard.stopped, signal=signals.engine_stopped)
+        return guard
+
+    def refuse(self) -> None:
+        raise CloseSpider("jobdir_refused")
+
+    def stopped(self) -> None:
+        if self.job is not None:
+            self.job.release()

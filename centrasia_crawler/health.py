@@ -2,8 +2,9 @@
 
 A run fails when Scrapy did not finish it, when too many requests failed, when
 the index gave no headlines, or when too many article pages could not be read:
-the last two are how a change of the site's layout shows. Each failure is one
-line naming what was not found and where.
+the last two are how a change of the site's layout shows; and when a backfill's range
+holds no day of the site's calendar. Each failure is one line naming what was not
+found and where.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def assess(
     ['the crawl did not finish (finish reason: shutdown)']
     """
     reasons = []
+    refused = stats.get("centrasia/jobdir_refused")
+    if refused:
+        return [str(refused)]
     if finish_reason != "finished":
         reasons.append(f"the crawl did not finish (finish reason: {finish_reason})")
     if finish_reason == "bad_arguments":
@@ -87,6 +91,14 @@ def assess(
     unread = index is None and not any(p.get("kind") == "extraction:listing" for p in problems)
     if unread and finish_reason == "finished":
         reasons.append("the index was not read (see the failed requests)")
+
+    in_range = stats.get("centrasia/backfill/days_in_range")
+    if in_range is not None and not in_range and not stats.get("centrasia/backfill/days_done"):
+        reasons.append(
+            f"no day of the site's calendar lies in the range"
+            f" {stats.get('centrasia/backfill/range', '')}"
+            f" (the calendar runs from {stats.get('centrasia/backfill/calendar', '?')})"
+        )
 
     pages = int(stats.get("centrasia/pages/article", 0))
     failed = _grouped(problems, "extraction:article")

@@ -34,7 +34,9 @@ class CrawlOutcome:
             f" {run.get('changed_articles', 0)} changed,"
             f" {run.get('unchanged_articles', 0)} unchanged,"
             f" {run.get('dropped_items', 0)} dropped, {run.get('errors', 0)} errors,"
-            f" {run.get('requests', 0)} requests, {self.seconds:.1f} s"
+            f" {run.get('requests', 0)} requests"
+            + (f" ({run['retries']} retries)" if run.get("retries") else "")
+            + f", {self.seconds:.1f} s"
         )
 
 
@@ -83,13 +85,16 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
     """Run the spider to the end and read its verdict.
 
     The archive pipeline takes the archive's lock when the spider opens. When another
-    run holds it this raises :class:`~centrasia_crawler.lock.LockHeld`, and when the
-    archive cannot be used :class:`~centrasia_crawler.options.OptionError`: in both
-    cases nothing was fetched or written, and only that one reason is told.
+    run holds it this raises :class:`~centrasia_crawler.lock.LockHeld`, when the
+    archive cannot be used :class:`~centrasia_crawler.options.OptionError`, and when
+    the JOBDIR cannot be used :class:`~centrasia_crawler.jobdir.JobdirRefused`: in
+    each case nothing was fetched, and only that one reason is told.
     """
     from scrapy.crawler import CrawlerProcess
 
     from centrasia_crawler import signals as our_signals
+    from centrasia_crawler.extensions import JOBDIR_REFUSED_STAT, JOBDIR_STATUS_STAT
+    from centrasia_crawler.jobdir import JobdirRefused
     from centrasia_crawler.pipelines import REFUSED_STAT
     from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
@@ -113,7 +118,7 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
         assert crawler.stats is not None
         stats = crawler.stats.get_stats()
     finally:
-        if stats.get(REFUSED_STAT):
+        if stats.get(REFUSED_STAT) or stats.get(JOBDIR_REFUSED_STAT):
             log.drop()
         log.pass_on()
         root.removeHandler(log)
@@ -121,6 +126,10 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
         log.close()
     seconds = time.monotonic() - started
     refused = stats.get(REFUSED_STAT)
+    if refused and stats.get("finish_reason") == "archive_locked":
+        raise LockHeld(refused)
+    if stats.get(JOBDIR_REFUSED_STAT):
+        raise JobdirRefused(stats[JOBDIR_REFUSED_STAT], int(stats.get(JOBDIR_STATUS_STAT, 1)))
     if refused:
         raise (LockHeld if stats.get("finish_reason") == "archive_locked" else OptionError)(refused)
     run_id = stats.get("centrasia/run_id")

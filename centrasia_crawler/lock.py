@@ -53,3 +53,26 @@ class ArchiveLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def holder(archive: str | Path) -> int | None:
+    """The pid of the live process that holds the archive's lock, or None.
+
+    Read from the lock file, which the holder writes and truncates when it lets go;
+    a process killed while holding it leaves its pid there, but is no longer alive.
+    (No lock is taken to find out: a run starting at that moment is never refused.)
+    """
+    try:
+        text = Path(f"{archive}.lock").read_text(errors="replace").split()
+    except OSError:
+        return None
+    if len(text) < 2 or text[0] != "pid" or not text[1].isdigit():
+        return None
+    pid = int(text[1])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, another user's
+        return pid
+    return pid

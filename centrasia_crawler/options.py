@@ -93,8 +93,22 @@ def parse_days(name: str, value: str | int | None) -> int | None:
     return int(text)
 
 
-def check_range(since: dt.date | None, until: dt.date | None, *, cli: bool = False) -> None:
-    """A backfill range: ``until`` needs ``since``, and may not come before it.
+def site_today() -> dt.date:
+    """Today on the site's calendar (Moscow)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Europe/Moscow")).date()
+
+
+def check_range(
+    since: dt.date | None,
+    until: dt.date | None,
+    *,
+    cli: bool = False,
+    today: dt.date | None = None,
+) -> None:
+    """A backfill range: ``until`` needs ``since``, and may not come before it; ``since``
+    may not lie in the future (after ``today``, by default today in Moscow).
 
     The message names the options as they were given: ``--since`` on the command line
     (``cli``), ``since=`` as spider arguments.
@@ -103,12 +117,21 @@ def check_range(since: dt.date | None, until: dt.date | None, *, cli: bool = Fal
     Traceback (most recent call last):
     ...
     centrasia_crawler.options.OptionError: until= needs since= (a backfill range)
+    >>> check_range(dt.date(2062, 1, 1), None, cli=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    centrasia_crawler.options.OptionError: --since 2062-01-01 is in the future (today is ...)
     """
     since_name, until_name = ("--since ", "--until ") if cli else ("since=", "until=")
     if until is not None and since is None:
         raise OptionError(f"{until_name.strip()} needs {since_name.strip()} (a backfill range)")
     if since is not None and until is not None and since > until:
         raise OptionError(f"{since_name}{since} is after {until_name}{until}")
+    today = today or site_today()
+    if since is not None and since > today:
+        raise OptionError(
+            f"{since_name}{since} is in the future (today is {today} on the site's calendar)"
+        )
 
 
 def parse_setting(text: str) -> tuple[str, str]:

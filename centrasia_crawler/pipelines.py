@@ -139,7 +139,8 @@ class ArchivePipeline:
         except OSError as exc:
             self.refuse("archive_unusable", f"cannot use {self.path}: {exc.strerror or exc}")
         try:
-            self.archive = self.writer.submit(Archive.open, self.path).result()
+            # Never a silent re-index from a cron job: a changed morphology is reported.
+            self.archive = self.writer.submit(Archive.open, self.path, reindex=False).result()
         except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
             self.lock.release()
             self.refuse("archive_unusable", f"cannot use {self.path} as an archive: {exc}")
@@ -198,7 +199,12 @@ class ArchivePipeline:
         if self.archive is not None and (self.articles or self.headlines or self.pages):
             self.pending.append(
                 self.writer.submit(
-                    self.archive.write_batch, self.articles, self.headlines, self.pages, self.run_id
+                    self.archive.write_batch,
+                    self.articles,
+                    self.headlines,
+                    self.pages,
+                    self.run_id,
+                    run_counters=self.stat_counters(),
                 )
             )
             self.articles, self.headlines, self.pages = [], [], []
@@ -206,6 +212,22 @@ class ArchivePipeline:
             wait or self.pending[0].done() or len(self.pending) > MAX_PENDING_BATCHES
         ):
             self.count(self.pending.popleft().result())
+
+    def stat_counters(self) -> dict[str, int]:
+        """The run's counters that Scrapy's stats hold, and those counted here."""
+        stats = self.stats.get_stats()
+        http_errors = sum(
+            int(value)
+            for name, value in stats.items()
+            if name.startswith("downloader/response_status_count/") and name[-3:] >= "400"
+        )
+        return {
+            "requests": int(stats.get("downloader/request_count", 0)),
+            "retries": int(stats.get("retry/count", 0)),
+            "http_errors": http_errors,
+            "errors": self.counters["errors"],
+            "dropped_items": self.counters["dropped_items"],
+        }
 
     def count(self, result: BatchResult) -> None:
         for name, sts in (
@@ -225,7 +247,8 @@ class ArchivePipeline:
             self.writer.shutdown()
             return
         self.flush(wait=True)
-        self.counters["requests"] = self.stats.get_value("downloader/request_count", 0)
+        for name, value in self.stat_counters().items():  # set (Counter.update would add)
+            self.counters[name] = value
         failures = assess(
             reason,
             self.stats.get_stats(),

@@ -78,6 +78,8 @@ SPIDER_MIDDLEWARES = {
     "centrasia_crawler.middlewares.SkipArchivedMiddleware": 950,
 }
 EXTENSIONS = {
+    # Before Scrapy's SpiderState (0) and the scheduler read JOBDIR.
+    "centrasia_crawler.extensions.JobGuard": -100,
     "centrasia_crawler.extensions.Progress": 500,
 }
 ITEM_PIPELINES = {

@@ -209,8 +209,13 @@ def test_an_interrupted_backfill_resumes_from_its_jobdir(tmp_path: Path) -> None
         assert_archive_is_ground_truth(archive, site, site.in_range(since, until))
         fetched = Counter(r.path for r in replica.log if r.path.startswith("/newsA.php"))
         assert set(fetched.values()) == {1}, "an article was fetched twice"
-        runs = rows(archive, "SELECT mode, finish_reason FROM crawl_runs ORDER BY id")
+        runs = rows(
+            archive, "SELECT finish_reason, outcome, outcome_reasons FROM crawl_runs ORDER BY id"
+        )
         assert [r["finish_reason"] for r in runs] == ["closespider_pagecount", "finished"]
+        # The stopped run failed (it did not finish); the resumed one is ok: its verdict
+        # is what `centrasia crawl`'s exit status says.
+        assert [r["outcome"] for r in runs] == ["failed", "ok"], runs[-1]["outcome_reasons"]
 
 
 @pytest.mark.parametrize(

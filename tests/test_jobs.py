@@ -299,3 +299,28 @@ def test_reparse_on_two_processes_writes_what_one_writes(tmp_path: Path) -> None
             )
     assert copies["1"] == copies["2"]
     assert len(copies["1"][1]) == 5
+
+
+@pytest.mark.slow
+def test_a_morphology_change_is_reported_and_left_to_an_upgrade(tmp_path: Path) -> None:
+    archive = tmp_path / "a.sqlite"
+    with serve(days=1, per_day=3) as replica:
+        assert centrasia(*crawl_args(replica.root, archive)).returncode == 0
+        with Archive.open(archive) as store:  # as a new dictionary release would find it
+            store.conn.execute(
+                "UPDATE archive_meta SET value = 'old/pymorphy3-dicts-ru 1.0'"
+                " WHERE key = 'morph_version'"
+            )
+        replica.reset_log()
+        done = centrasia(*crawl_args(replica.root, archive))
+        assert replica.log == []
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "built with old/pymorphy3-dicts-ru 1.0" in done.stderr
+    assert "run `centrasia upgrade`" in done.stderr
+    conn = sqlite3.connect(archive)
+    try:  # nothing was re-indexed behind the operator's back
+        assert conn.execute(
+            "SELECT value FROM archive_meta WHERE key = 'morph_version'"
+        ).fetchone() == ("old/pymorphy3-dicts-ru 1.0",)
+    finally:
+        conn.close()

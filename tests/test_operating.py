@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from centrasia_crawler.archive import Archive
+from centrasia_crawler.lock import ArchiveLock
 from tests.crawling import centrasia
 
 
@@ -50,7 +51,7 @@ def test_runs_newest_first_with_outcome_and_first_reason(archive: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0].split()[:4] == ["run", "mode", "started", "(UTC)"]
     assert [line.split()[0] for line in lines[1:]] == ["3", "2", "1"]
-    assert lines[1].endswith("unfinished")
+    assert lines[1].endswith("killed")  # no process holds the archive's lock
     assert lines[2].endswith("failed: the index lost its day headings")
     assert "0:15:00" in lines[2] and "0:30:00" in lines[3]
     assert lines[3].endswith("ok")
@@ -70,12 +71,14 @@ def test_runs_json_and_limit(archive: Path) -> None:
         "new_articles",
         "changed_articles",
         "errors",
+        "retries",
+        "http_errors",
         "outcome",
         "reason",
     }
     assert found[1]["seconds"] == 900
     assert (found[1]["requests"], found[1]["new_articles"], found[1]["errors"]) == (40, 7, 2)
-    assert found[0]["outcome"] == "unfinished" and found[0]["seconds"] is None
+    assert found[0]["outcome"] == "killed" and found[0]["seconds"] is None
 
 
 def test_fresh_passes_within_the_hours_and_fails_past_them(archive: Path) -> None:
@@ -121,22 +124,115 @@ def test_metrics_in_the_node_exporter_format_written_atomically(
             values[name] = float(value)
     ended = dt.datetime.fromisoformat(ago(3)).timestamp()
     assert abs(values["centrasia_last_ok_run_timestamp_seconds"] - ended) < 5
-    assert values["centrasia_last_run_ok"] == 0  # the newest run never finished
-    assert values["centrasia_last_run_errors"] == 0
+    assert 3 * 3600 - 5 < values["centrasia_last_ok_run_age_seconds"] < 3 * 3600 + 5
+    # The newest run never ended (killed): the last run that ended is the failed one.
+    assert values["centrasia_last_run_ok"] == 0
+    assert values["centrasia_last_run_errors"] == 2
+    assert values["centrasia_run_in_progress"] == 0
     assert values["centrasia_articles"] == 0
     assert values["centrasia_listed_but_missing"] == 0
-    assert set(values) == {
-        "centrasia_last_ok_run_timestamp_seconds",
-        "centrasia_last_run_ok",
-        "centrasia_last_run_timestamp_seconds",
-        "centrasia_last_run_errors",
-        "centrasia_last_run_new_articles",
-        "centrasia_articles",
-        "centrasia_listed_but_missing",
+    assert values["centrasia_robots_forbidden"] == 0
+    assert set(values) == set(METRICS)
+
+
+METRICS = (
+    "centrasia_run_in_progress",
+    "centrasia_last_ok_run_timestamp_seconds",
+    "centrasia_last_ok_run_age_seconds",
+    "centrasia_last_run_ok",
+    "centrasia_last_run_layout_drift",
+    "centrasia_last_run_timestamp_seconds",
+    "centrasia_last_run_errors",
+    "centrasia_last_run_retries",
+    "centrasia_last_run_http_errors",
+    "centrasia_last_run_new_articles",
+    "centrasia_articles",
+    "centrasia_listed_but_missing",
+    "centrasia_robots_forbidden",
+)
+
+
+def metric_values(archive: Path, out: Path) -> dict[str, float]:
+    done = centrasia("runs", "--archive", str(archive), "--metrics", str(out))
+    assert done.returncode == 0, done.stderr
+    return {
+        line.split()[0]: float(line.split()[1])
+        for line in out.read_text().splitlines()
+        if not line.startswith("#")
     }
+
+
+def test_a_run_holding_the_lock_is_running_and_one_without_it_killed(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        add_run(store, "incremental", 2.0, 0.1, [])
+        killed = add_run(store, "backfill", 1.0, None, [])
+        store.write_batch([], [], [], killed, run_counters={"requests": 30})
+        running = add_run(store, "backfill", 0.5, None, [])
+        # this process is the one that ran them all: the lock's holder decides
+        store.conn.execute("UPDATE crawl_runs SET pid = -1 WHERE id = ?", (killed,))
+    with ArchiveLock(path):
+        found = json.loads(centrasia("runs", "--archive", str(path), "--json").stdout)
+        values = metric_values(path, tmp_path / "m.prom")
+    expected = [(running, "running"), (killed, "killed"), (1, "ok")]
+    assert [(r["id"], r["outcome"]) for r in found] == expected
+    assert found[1]["requests"] == 30  # what the killed run wrote, batch by batch
+    assert values["centrasia_run_in_progress"] == 1
+    assert values["centrasia_last_run_ok"] == 1  # the runs going on or killed do not count
+    found = json.loads(centrasia("runs", "--archive", str(path), "--json").stdout)
+    assert [r["outcome"] for r in found] == ["killed", "killed", "ok"]
+    assert metric_values(path, tmp_path / "m.prom")["centrasia_run_in_progress"] == 0
+
+
+def test_metrics_leave_robots_refusals_out_of_the_missing(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    listed = [
+        {"st": st, "listed_on": "2026-02-19", "listed_at": "12:00", "title": "т", "page_url": "u"}
+        for st in (1771493400, 1771493460, 1771493520)
+    ]
+    with Archive.open(path) as store:
+        store.write_batch([], listed)
+        run = store.start_run("incremental", {})
+        problems = [
+            {
+                "url": "https://centrasia.org/newsA.php?st=1771493400",
+                "reason": "Forbidden by robots.txt",
+                "kind": "robots",
+            },
+            {
+                "url": "https://centrasia.org/newsA.php?st=1771493460",
+                "reason": "HTTP 500",
+                "kind": "fetch",
+            },
+        ]
+        store.finish_run(run, "finished", {"retries": 4, "http_errors": 5}, problems)
+    values = metric_values(path, tmp_path / "m.prom")
+    assert values["centrasia_listed_but_missing"] == 2
+    assert values["centrasia_robots_forbidden"] == 1
+    assert values["centrasia_last_run_retries"] == 4
+    assert values["centrasia_last_run_http_errors"] == 5
 
 
 def test_metrics_to_a_missing_directory_is_one_line(archive: Path, tmp_path: Path) -> None:
     done = centrasia("runs", "--archive", str(archive), "--metrics", str(tmp_path / "no/x.prom"))
     assert done.returncode == 2
     assert done.stderr.startswith("centrasia runs: cannot write") and done.stderr.count("\n") == 1
+
+
+def test_the_example_alert_rules_parse_and_name_only_metrics_we_write() -> None:
+    import re
+
+    import yaml
+
+    rules_file = Path(__file__).resolve().parent.parent / "deploy/prometheus/centrasia.rules.yml"
+    document = yaml.safe_load(rules_file.read_text(encoding="utf-8"))
+    (group,) = document["groups"]
+    rules = {rule["alert"]: rule for rule in group["rules"]}
+    assert {"CentrasiaArchiveStale", "CentrasiaLastRunFailed", "CentrasiaLayoutDrift"} <= set(rules)
+    for name, rule in rules.items():
+        assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}, name
+        assert rule["labels"]["severity"] in {"info", "warning", "critical"}, name
+        assert rule["annotations"]["summary"], name
+        assert rule["expr"].count("(") == rule["expr"].count(")"), name
+        for metric in re.findall(r"\bcentrasia_[a-z_]+", rule["expr"]):
+            assert metric in METRICS, (name, metric)

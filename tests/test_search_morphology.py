@@ -317,6 +317,9 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
             for column in ADDED_CONTENT:
                 store.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         store.conn.execute("ALTER TABLE pages DROP COLUMN from_cache")  # schema 12
+        store.conn.execute("DROP INDEX pages_kind_fetched")  # schema 13
+        for column in ("pid", "retries", "http_errors"):
+            store.conn.execute(f"ALTER TABLE crawl_runs DROP COLUMN {column}")
         store.conn.execute("PRAGMA user_version = 6")
     with Archive.open(path) as store:
         assert vocabulary(store.conn) == (expected, expected)

@@ -48,6 +48,20 @@ def index_ready(conn: sqlite3.Connection) -> bool:
     return _meta(conn, "morph_version") == Morphology.version()
 
 
+def index_outdated(conn: sqlite3.Connection) -> str | None:
+    """Why the search index needs rebuilding over the archive's articles (the morphology
+    or its dictionary changed, or a rebuild was left half-way), or None: an empty
+    archive, or an index of today's morphology, needs nothing."""
+    version = Morphology.version()
+    built = _meta(conn, "morph_version")
+    if built == version or conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+        return None
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    if built is None and _meta(conn, "morph_building"):
+        return f"its search index is being rebuilt for {version} ({articles:,} articles)"
+    return f"its search index was built with {built}, this install has {version}"
+
+
 def indexed_upto(conn: sqlite3.Connection) -> int | None:
     """While the index is being built, the last ``st`` in it; None when it is complete."""
     return None if index_ready(conn) else _building_upto(conn)

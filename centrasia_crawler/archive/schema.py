@@ -286,8 +286,18 @@ V12: Final = """
 ALTER TABLE pages ADD COLUMN from_cache INTEGER NOT NULL DEFAULT 0;
 """
 
+#: Version 13: what operations watch: the process of each run (``centrasia runs`` tells
+#: a running run from a killed one by the archive lock's holder), its retries and HTTP
+#: error answers; an index to find a URL's fetches by day (``centrasia prune``).
+V13: Final = """
+ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE crawl_runs ADD COLUMN http_errors INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX pages_kind_fetched ON pages (kind, fetched_at);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -445,6 +455,10 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "problems": "JSON list of {url, reason, kind}",
             "outcome": "ok or failed: the verdict behind centrasia crawl's exit status",
             "outcome_reasons": "JSON list of one-line reasons the run failed",
+            "pid": "the process that ran it (a run unfinished while that process no"
+            " longer holds the archive's lock was killed)",
+            "retries": "requests retried (Scrapy's retry/count)",
+            "http_errors": "answers with an HTTP error status (4xx, 5xx), retried ones too",
         },
     ),
     "morph_terms": (

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -31,6 +32,7 @@ from centrasia_crawler.archive.analysis import AnalystMethods
 from centrasia_crawler.archive.morph import (
     build_index,
     index_articles,
+    index_outdated,
     index_ready,
     indexed_upto,
 )
@@ -106,7 +108,11 @@ RUN_COUNTERS: Final = (
     "unchanged_articles",
     "dropped_items",
     "errors",
+    "retries",
+    "http_errors",
 )
+#: The counters a batch adds to its run's row (the rest are set, as they stand).
+BATCH_COUNTERS: Final = ("new_articles", "changed_articles", "unchanged_articles")
 
 
 def utc_now() -> str:
@@ -229,6 +235,7 @@ class Archive(AnalystMethods):
         path: str | Path,
         *,
         readonly: bool = False,
+        reindex: bool = True,
         progress: Callable[[str], None] | None = None,
     ) -> Archive:
         """Open (creating and upgrading as needed) the archive at ``path``.
@@ -237,8 +244,12 @@ class Archive(AnalystMethods):
         look-ups and analysts' tools do: such an open never writes and never waits for a
         writer. An archive of an older schema, or whose search index another version of
         the morphology built, raises :class:`ArchiveNeedsUpgrade` (``centrasia upgrade``
-        brings it up to date). A writable open upgrades the archive first, saying how
-        far a long index build got through ``progress`` (default: lines on stderr).
+        brings it up to date). A writable open upgrades the schema first; with
+        ``reindex=False`` (the crawl) it never rebuilds the search index over the
+        archive's articles: when the morphology changed it raises
+        :class:`~centrasia_crawler.archive.schema.ArchiveVersionError` saying so, and the
+        rebuild is left to ``centrasia upgrade``. Otherwise a long index build says how
+        far it got through ``progress`` (default: lines on stderr).
         """
         path = str(path)
         if readonly:
@@ -251,6 +262,12 @@ class Archive(AnalystMethods):
         conn.execute("PRAGMA foreign_keys = ON")
         try:
             migrate(conn)
+            outdated = None if reindex else index_outdated(conn)
+            if outdated is not None:
+                raise ArchiveVersionError(
+                    f"{outdated}: run `centrasia upgrade` (it re-indexes every article;"
+                    " minutes on a large archive), then crawl again"
+                )
             build_index(conn, progress)
         except BaseException:
             conn.close()
@@ -368,6 +385,7 @@ class Archive(AnalystMethods):
         pages: Sequence[RawPage] = (),
         run_id: int | None = None,
         fetched: bool = True,
+        run_counters: Mapping[str, int] | None = None,
     ) -> BatchResult:
         """Store a batch in one transaction.
 
@@ -378,6 +396,11 @@ class Archive(AnalystMethods):
         ``article_revisions`` first; an unchanged one only has ``last_fetched_at``
         moved on (unless ``fetched`` is False: a re-extraction fetched nothing).
         Headlines are kept once per ``(st, listed_on)``.
+
+        With ``run_counters`` (and ``run_id``), the run's row is brought up to date in
+        the same transaction: what this batch did added to its article counters, the
+        others (requests, errors, ...) set as given; a run killed later shows what it
+        wrote.
         """
         # itemadapter imports Scrapy when it is installed: only writers pay for that.
         from itemadapter import ItemAdapter
@@ -395,7 +418,19 @@ class Archive(AnalystMethods):
             rows = [_article_row(ItemAdapter(a), now) for a in articles]
             if rows:
                 self._write_articles(rows, now, result, fetched)
+            if run_id is not None and run_counters is not None:
+                self._count_batch(run_id, result, run_counters)
         return result
+
+    def _count_batch(self, run_id: int, result: BatchResult, counters: Mapping[str, int]) -> None:
+        sizes = (len(result.new), len(result.changed), len(result.unchanged))
+        added = dict(zip(BATCH_COUNTERS, sizes, strict=True))
+        set_ = {n: int(counters.get(n, 0)) for n in RUN_COUNTERS if n not in BATCH_COUNTERS}
+        assignments = [f"{n} = {n} + :{n}" for n in added] + [f"{n} = :{n}" for n in set_]
+        self.conn.execute(
+            f"UPDATE crawl_runs SET {', '.join(assignments)} WHERE id = :id",
+            {**added, **set_, "id": run_id},
+        )
 
     def _write_articles(
         self, rows: list[dict[str, Any]], now: str, result: BatchResult, fetched: bool
@@ -526,6 +561,7 @@ class Archive(AnalystMethods):
             "mode": mode,
             "arguments": json.dumps(dict(arguments), ensure_ascii=False, sort_keys=True),
             "started_at": utc_now(),
+            "pid": os.getpid(),
         }
         return int(self.db.table("crawl_runs").insert(row).last_pk or 0)
 

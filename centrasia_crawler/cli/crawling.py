@@ -24,6 +24,7 @@ from centrasia_crawler.cli.common import (
     open_archive,
     progress_printer,
 )
+from centrasia_crawler.jobdir import JobdirRefused
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 from centrasia_crawler.options import (
     OptionError,
@@ -61,6 +62,12 @@ def _days(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
     metavar="NAME=VALUE",
     help="Any Scrapy setting, e.g. -s JOBDIR=data/job (repeatable).",
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Scrapy's full log (LOG_LEVEL=INFO); without it, warnings, errors and the summary.",
+)
 def crawl(
     since: Any,
     until: Any,
@@ -68,12 +75,20 @@ def crawl(
     archive: str | None,
     root: str | None,
     setting: tuple[str, ...],
+    verbose: bool,
 ) -> int:
     """Crawl centrasia.org into the archive, then check the run.
 
     Exit status: 0 ok; 1 the run failed its checks (it did not finish, too many errors,
-    no headlines on the index, too many unreadable article pages); 2 usage error; 75
-    another run holds the archive's lock.
+    no headlines on the index, too many unreadable article pages, a backfill range
+    holding no day of the site's calendar) or its JOBDIR cannot be resumed; 2 usage
+    error (a range in the future too); 75 another run holds the archive's lock (or the
+    JOBDIR).
+
+    It prints warnings, errors and one summary line; --verbose (or -s LOG_LEVEL=INFO)
+    gives Scrapy's full log. A backfill with -s JOBDIR=DIR can be stopped any way
+    (Ctrl-C, SIGTERM, a time limit, SIGKILL) and run again to carry on; run again
+    once finished, it makes at most three requests.
 
     Examples:
 
@@ -87,6 +102,10 @@ def crawl(
     try:
         check_range(since, until, cli=True)
         overrides = dict(parse_setting(s) for s in setting)
+        if verbose:
+            overrides.setdefault("LOG_LEVEL", "INFO")
+        else:  # quiet by default: an hourly run that finds nothing new prints one line
+            overrides.setdefault("LOG_LEVEL", "WARNING")
         if archive:
             overrides["CENTRASIA_ARCHIVE_PATH"] = archive
         if root:
@@ -103,6 +122,8 @@ def crawl(
         raise Failure(str(exc), EXIT_LOCKED) from None
     except OptionError as exc:
         raise Failure(str(exc)) from None
+    except JobdirRefused as exc:
+        raise Failure(str(exc), exc.exit_status) from None
     click.echo(outcome.summary())
     for failure in outcome.failures:
         click.echo(f"centrasia crawl: failed: {failure}", err=True)

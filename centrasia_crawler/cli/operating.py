@@ -1,5 +1,6 @@
 """Operating: ``doctor`` (a first look at the site), ``serve`` (the archive in Datasette),
-``runs`` (the crawl runs, for a person and for monitoring)."""
+``runs`` (the crawl runs, for a person and for monitoring), ``compact``, ``backup``
+and ``prune`` (keeping the archive for years)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,10 @@ def serve(archive: str, host: str, port: int) -> int:
     help="Write node_exporter textfile metrics to FILE (atomically), print nothing.",
 )
 def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: str | None) -> int:
-    """The recent crawl runs, newest first: mode, start, duration, requests, new and
-    changed articles, errors, outcome and its first reason.
+    """The recent crawl runs, newest first: mode, start, duration, requests, retries,
+    new and changed articles, errors, outcome and its first reason. The outcome is ok,
+    failed, running (its process holds the archive's lock) or killed (it never ended;
+    its counters show what it wrote).
 
     --fresh is the check a monitoring system runs (Nagios, systemd OnFailure=, cron
     MAILTO): one line, exit 1 when the last run that ended ok is older than HOURS or
@@ -127,7 +130,17 @@ def _runs_table(found: list[dict[str, Any]]) -> str:
         minutes, second = divmod(int(seconds), 60)
         return f"{minutes // 60}:{minutes % 60:02d}:{second:02d}"
 
-    header = ("run", "mode", "started (UTC)", "took", "requests", "new", "changed", "errors")
+    header = (
+        "run",
+        "mode",
+        "started (UTC)",
+        "took",
+        "requests",
+        "retries",
+        "new",
+        "changed",
+        "errors",
+    )
     rows = [
         (
             str(r["id"]),
@@ -135,6 +148,7 @@ def _runs_table(found: list[dict[str, Any]]) -> str:
             r["started_at"][:19].replace("T", " "),
             duration(r["seconds"]),
             str(r["requests"]),
+            str(r["retries"]),
             str(r["new_articles"]),
             str(r["changed_articles"]),
             str(r["errors"]),
@@ -299,6 +313,91 @@ def compact(archive: str, vacuum: bool) -> int:
 
 
 @click.command()
+@click.argument("dest", type=click.Path(), metavar="DEST")
+@archive_option()
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="DEST a directory: keep only the newest N dated copies of this archive there.",
+)
+def backup(dest: str, archive: str, keep: int | None) -> int:
+    """Copy the archive to DEST, consistent even while a crawl writes to it, checked
+    (integrity_check, row counts), then renamed into place: a half-written copy is
+    never left under DEST's name. DEST a directory: a dated copy goes there
+    (archive-YYYYMMDDTHHMMSSZ.sqlite), and --keep N removes all but the newest N.
+
+    It uses SQLite's online backup API from one read transaction: the copy is the
+    archive as it stood between two of the crawl's batches, and the crawl is never
+    held up. To restore: stop the timers, copy the backup over the archive (no -wal
+    file beside it), start them again; docs/operations.md has the drill.
+
+    Exit status: 0 done; 1 the copy failed its checks (nothing left at DEST); 2 usage.
+
+    Examples:
+
+    \b
+        centrasia backup /var/backups/centrasia --keep 7
+        centrasia backup /mnt/usb/archive.sqlite
+    """
+    from centrasia_crawler.archive.backup import BackupError
+    from centrasia_crawler.archive.backup import backup as backup_archive
+
+    try:
+        report = backup_archive(archive, dest, keep=keep)
+    except BackupError as exc:
+        raise Failure(str(exc), EXIT_FAILED) from None
+    click.echo(f"centrasia backup: {report.line()}")
+    return EXIT_OK
+
+
+@click.command()
+@archive_option()
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    metavar="DAYS",
+    help="Prune what was fetched or run more than DAYS days ago.",
+)
+@click.option("--vacuum", is_flag=True, help="Then VACUUM, returning the freed space to the disk.")
+def prune(archive: str, days: int, vacuum: bool) -> int:
+    """Drop what the hourly crawl stores over and over: index, day, calendar and feed
+    pages fetched more than DAYS ago, keeping the newest fetch of each URL on each day
+    (what the site listed on any day stays provable), and runs older than DAYS (but
+    those a kept page refers to, or holding a URL's latest problem). Article pages are
+    never pruned; coverage's answers do not change. Takes the archive's lock: it never
+    runs beside a crawl.
+
+    Example:
+
+    \b
+        centrasia prune --older-than 90
+    """
+    import sqlite3
+
+    from centrasia_crawler.archive import Archive
+    from centrasia_crawler.archive.backup import prune as prune_archive
+    from centrasia_crawler.cli.common import EXIT_LOCKED
+    from centrasia_crawler.lock import ArchiveLock, LockHeld
+
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    try:
+        with ArchiveLock(archive), Archive.open(archive) as store:
+            report = prune_archive(store.conn, cutoff)
+            if vacuum:
+                store.conn.execute("VACUUM")
+    except LockHeld as exc:
+        raise Failure(f"{exc}; not starting", EXIT_LOCKED) from None
+    except sqlite3.Error as exc:
+        raise Failure(f"cannot prune {archive}: {exc}") from None
+    click.echo(f"centrasia prune: {report.line()}")
+    return EXIT_OK
+
+
+@click.command()
 @archive_option()
 def upgrade(archive: str) -> int:
     """Bring an archive written by an older version up to this one: its schema, then its
@@ -339,4 +438,4 @@ def upgrade(archive: str) -> int:
     return EXIT_OK
 
 
-COMMANDS = (doctor, serve, runs, compact, upgrade)
+COMMANDS = (doctor, serve, runs, compact, backup, prune, upgrade)

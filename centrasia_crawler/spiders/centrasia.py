@@ -155,7 +155,11 @@ class CentrasiaSpider(scrapy.Spider):
             self.logger.info("refresh: re-fetching %d articles", len(sts))
             for st in sts:
                 yield self.article_request(st, refresh=True)
-        yield scrapy.Request(self.root, callback=self.parse_index, errback=self.on_error)
+        # The index and the calendar are where every run starts, a resumed one too:
+        # never dropped as "seen" by a JOBDIR's filter.
+        yield scrapy.Request(
+            self.root, callback=self.parse_index, errback=self.on_error, dont_filter=True
+        )
         if not self.since:
             yield scrapy.Request(
                 urljoin(self.root, FEED_PATH), callback=self.parse_feed, errback=self.on_error
@@ -326,7 +330,11 @@ class CentrasiaSpider(scrapy.Spider):
             archive_url = data.get("archive_url")
             if archive_url and (target := rebase(archive_url, self.root)):
                 yield scrapy.Request(
-                    target, callback=self.parse_calendar, errback=self.on_error, priority=1
+                    target,
+                    callback=self.parse_calendar,
+                    errback=self.on_error,
+                    priority=1,
+                    dont_filter=True,
                 )
             else:
                 self.report(ProblemItem(response.url, "index has no link to the archive (Архив)"))
@@ -352,6 +360,14 @@ class CentrasiaSpider(scrapy.Spider):
         data = await self.extracted(response, "calendar")
         days = [d for d in data["days"] if self.in_range(d["date"])] if data else []
         self.crawler.stats.set_value("centrasia/backfill/days_in_range", len(days))
+        if data and data["days"]:  # an empty range is told against the calendar's own
+            listed = sorted(d["date"] for d in data["days"])
+            self.crawler.stats.set_value(
+                "centrasia/backfill/calendar", f"{listed[0]} to {listed[-1]}"
+            )
+            self.crawler.stats.set_value(
+                "centrasia/backfill/range", f"{self.since} to {self.until or 'today'}"
+            )
         for day in sorted(days, key=lambda d: d["date"], reverse=True):
             request = self.day_request(day["url"], day["date"])
             if request is not None:

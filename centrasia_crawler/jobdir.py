@@ -1,0 +1,170 @@
+"""A backfill's JOBDIR, kept resumable however its run ended.
+
+Scrapy keeps a crawl's pending requests (``requests.queue``), the fingerprints of the
+requests it made (``requests.seen``) and the spider's state (``spider.state``) in
+JOBDIR, and writes the queue and the state when the spider closes. A run stopped
+gracefully (Ctrl-C once, SIGTERM, a CLOSESPIDER_* limit) leaves all three consistent;
+a run killed (SIGKILL, a second Ctrl-C, a power cut) leaves fingerprints of requests
+whose answers were never archived, and no queue: resumed as it is, such a JOBDIR
+fetches nothing and calls it done.
+
+So a run marks the JOBDIR while it works (``centrasia.running``, holding an OS lock on
+it, with its pid) and removes the mark when Scrapy has written its state. A run that
+finds a mark nobody holds knows the last one was killed: it clears Scrapy's files
+(the range is walked again; the archive skips every article it already has) and goes
+on. The JOBDIR also records what it is a crawl of (``centrasia-job.json``): a JOBDIR
+reused for another range, or whose Scrapy state cannot be read, is refused in one
+line naming it and what to do.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pickle
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+#: Present while a run uses the JOBDIR; holds ``pid N``; removed when it stops cleanly.
+MARKER: Final = "centrasia.running"
+#: What the JOBDIR is a crawl of: the spider and its arguments.
+RECORD: Final = "centrasia-job.json"
+#: Scrapy's own files in a JOBDIR.
+SCRAPY_FILES: Final = ("requests.seen", "requests.queue", "spider.state")
+#: Exit statuses of a refusal: cannot be resumed (1), in use by another run (75).
+UNRESUMABLE: Final = 1
+IN_USE: Final = 75
+
+
+class JobdirRefused(RuntimeError):
+    """The JOBDIR cannot be used for this run; the message is one line."""
+
+    def __init__(self, message: str, exit_status: int = UNRESUMABLE) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+@dataclass
+class Job:
+    """A JOBDIR taken by this process (:func:`take`); :meth:`release` when Scrapy has
+    written its state."""
+
+    path: Path
+    fd: int
+    #: One line when the JOBDIR was left by a killed run and was cleared, else None.
+    cleared: str | None = None
+
+    def release(self) -> None:
+        """The run stopped cleanly: remove the mark and let go of it."""
+        if self.fd < 0:
+            return
+        (self.path / MARKER).unlink(missing_ok=True)
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+        self.fd = -1
+
+
+def describe(arguments: dict[str, str]) -> str:
+    """``since=2014-01-01 until=2014-12-31`` (or ``no arguments``).
+
+    >>> describe({"until": "2014-12-31", "since": "2014-01-01"})
+    'since=2014-01-01 until=2014-12-31'
+    """
+    shown = " ".join(f"{k}={v}" for k, v in sorted(arguments.items()) if k != "spider")
+    return shown or "no arguments"
+
+
+def _remove_fix(path: Path) -> str:
+    return (
+        f"remove it (rm -r {path}) and run again: articles already archived are not fetched again"
+    )
+
+
+def _check_scrapy_state(path: Path) -> None:
+    """Scrapy's files read as Scrapy will read them, or :class:`JobdirRefused`."""
+    state = path / "spider.state"
+    if state.exists():
+        try:
+            with state.open("rb") as fh:
+                pickle.load(fh)  # our own file, read as Scrapy's SpiderState reads it
+        except Exception as exc:  # unpickling fails in many ways
+            raise JobdirRefused(
+                f"JOBDIR {path} cannot be resumed: spider.state is unreadable"
+                f" ({type(exc).__name__}); {_remove_fix(path)}"
+            ) from None
+    active = path / "requests.queue" / "active.json"
+    if active.exists():
+        try:
+            json.loads(active.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as exc:
+            raise JobdirRefused(
+                f"JOBDIR {path} cannot be resumed: requests.queue/active.json is unreadable"
+                f" ({type(exc).__name__}); {_remove_fix(path)}"
+            ) from None
+
+
+def _clear_scrapy_state(path: Path) -> None:
+    for name in SCRAPY_FILES:
+        target = path / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+
+
+def take(path: str | Path, arguments: dict[str, str]) -> Job:
+    """Take the JOBDIR at ``path`` for a crawl with these spider ``arguments``.
+
+    Creates it when new; clears Scrapy's files when the last run there was killed;
+    raises :class:`JobdirRefused` when another run uses it (exit status 75), when it
+    holds a crawl of other arguments, or when Scrapy's files cannot be read (1).
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path / MARKER, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise JobdirRefused(f"JOBDIR {path} cannot be used: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise JobdirRefused(
+                f"JOBDIR {path} is in use by {holder} (another run); not starting", IN_USE
+            ) from None
+        record = path / RECORD
+        wanted = dict(sorted(arguments.items()))
+        if record.exists():
+            try:
+                stored = json.loads(record.read_text(encoding="utf-8"))["arguments"]
+            except (ValueError, KeyError, TypeError, OSError):
+                raise JobdirRefused(
+                    f"JOBDIR {path} cannot be resumed: {RECORD} is unreadable; {_remove_fix(path)}"
+                ) from None
+            if stored != wanted:
+                raise JobdirRefused(
+                    f"JOBDIR {path} holds a crawl of {describe(stored)}, not of"
+                    f" {describe(wanted)}: give this crawl another JOBDIR, or {_remove_fix(path)}"
+                )
+        left = os.pread(fd, 64, 0).decode(errors="replace").strip()
+        cleared = None
+        if left:  # the last run there never stopped cleanly: its Scrapy files lie
+            _clear_scrapy_state(path)
+            cleared = (
+                f"JOBDIR {path} was left by a run that was killed ({left}); starting it"
+                " afresh: the range is walked again, archived articles are not fetched again"
+            )
+        else:
+            _check_scrapy_state(path)
+        record.write_text(json.dumps({"arguments": wanted}, sort_keys=True) + "\n")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return Job(path, fd, cleared)
