@@ -1,4 +1,4 @@
-"""Scrapy settings. Every custom setting is CENTRASIA_*; each is documented in README.md.
+"""Scrapy settings. Every custom setting is CENTRASIA_*, documented in docs/crawling.md.
 
 The defaults are polite to the live site: robots.txt obeyed, at most two requests at
 a time with a delay of a second that AutoThrottle adapts, a descriptive User-Agent,

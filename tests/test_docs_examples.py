@@ -27,21 +27,29 @@ def examples(page: str) -> list[str]:
     return BLOCK.findall((PROJECT / page).read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("number", range(len(examples("docs/api.md"))))
-def test_the_api_examples_run(
-    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int,
+PAGES = [(page, n) for page in ("README.md", "docs/api.md") for n in range(len(examples(page)))]
+
+
+@pytest.mark.parametrize(("page", "number"), PAGES, ids=[f"{p}-{n}" for p, n in PAGES])
+def test_the_python_examples_run(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str, number: int,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     pytest.importorskip("pandas")
     (tmp_path / "data").mkdir()
-    shutil.copy(archive, tmp_path / "data" / "archive.sqlite")
+    for name in ("archive.sqlite", "demo.sqlite"):
+        shutil.copy(archive, tmp_path / "data" / name)
     monkeypatch.chdir(tmp_path)
-    exec(compile(examples("docs/api.md")[number], f"docs/api.md example {number}", "exec"), {})
-    printed = capsys.readouterr().out
-    assert printed.strip(), "the example printed nothing"
-    if number == 0:
-        assert printed.splitlines()[0] == "3"  # Садыр Жапаров: st 1, 2 and 10
-        assert "[" in printed and "]" in printed
+    namespace: dict[str, object] = {}
+    exec(compile(examples(page)[number], f"{page} example {number}", "exec"), namespace)
+    if page == "docs/api.md":
+        printed = capsys.readouterr().out
+        assert printed.strip(), "the example printed nothing"
+        if number == 0:
+            assert printed.splitlines()[0] == "3"  # Садыр Жапаров: st 1, 2 and 10
+            assert "[" in printed and "]" in printed
+    else:  # the README's: the researcher's first hour, in Python
+        assert namespace["rows"] and [r["st"] for r in namespace["corpus"]] == [2]  # type: ignore[attr-defined]
 
 
 def test_the_api_answers_as_the_commands_do(archive: Path) -> None:

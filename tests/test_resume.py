@@ -1,5 +1,5 @@
 """JOBDIR backfills as an operator runs them for years: stopped any way and run again,
-run again once finished, a JOBDIR that cannot be resumed, the README's year loop, an
+run again once finished, a JOBDIR that cannot be resumed, the year loop of docs/operations.md, an
 empty or future range, and what a killed run leaves in `centrasia runs`.
 
 Every scenario ends with `centrasia crawl`'s exit status and the archive compared

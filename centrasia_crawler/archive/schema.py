@@ -1,7 +1,7 @@
 """The archive's schema, its version, and the upgrades between versions.
 
 The schema is a public interface (analysts query it with sqlite-utils, Datasette
-or plain SQL); README.md documents every table and column. The version is kept in
+or plain SQL); docs/schema.md documents every table and column. The version is kept in
 ``PRAGMA user_version``; :func:`migrate` brings an archive of any older version up
 to :data:`SCHEMA_VERSION`, in place, each step in its own transaction.
 """
@@ -344,7 +344,7 @@ def _statements(script: str) -> list[str]:
 
 
 #: What every table and column means: Datasette's metadata is built from this, and a
-#: test checks it (and README.md) against the schema itself.
+#: test checks it (and docs/schema.md) against the schema itself.
 TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
     "articles": (
         "One row per article: its current version.",
