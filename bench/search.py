@@ -154,15 +154,9 @@ def researcher(path: Path, rounds: int) -> None:
 
 
 def _about(store: Archive, wanted: int) -> tuple[str, int]:
-    """A one-word query matching about ``wanted`` articles (of a few candidates)."""
-    from centrasia_crawler.archive.queries import count
-
-    best = ("казахстан", 0)
-    for word in ("казахстан", "газ", "граница", "вода", "выборы", "президент", "страна"):
-        n = count(store, word)
-        if abs(n - wanted) < abs(best[1] - wanted):
-            best = (word, n)
-    return best
+    """The query of a few candidates whose matches come nearest ``wanted``."""
+    counted = [(word, store.count(word)) for word in ("референдум", "газ", "выборы", "страна")]
+    return min(counted, key=lambda pair: abs(pair[1] - wanted))
 
 
 def sizes(path: Path) -> None:
@@ -220,10 +214,16 @@ def main() -> int:
     parser.add_argument("--archive", type=Path)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-rebuild", action="store_true", help="skip step 4")
+    parser.add_argument(
+        "--researcher", action="store_true", help="only step 5: the researcher's commands"
+    )
     args = parser.parse_args()
     path = ensure(args.articles, args.archive)
     count = Archive.open(path, readonly=True).table_count("articles")
     print(f"archive {path}: {count:,} articles")
+    if args.researcher:
+        researcher(path, args.rounds)
+        return 0
     quality(path)
     wall_times(path, args.rounds)
     researcher(path, args.rounds)
