@@ -39,7 +39,9 @@ def _date_axis(ax: Any) -> None:
 
     locator = AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    # Day ticks name their month («08 Jan»): a bare «08» reads as the offset's month.
+    formats = ["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"]
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, formats=formats))
 
 
 def _legend_outside(fig: Any, ax: Any) -> None:

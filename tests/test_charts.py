@@ -95,3 +95,28 @@ def test_legends_sit_outside_the_data_and_dates_never_collide(close: list[Any], 
         title = fig._suptitle.get_window_extent(renderer)
         offset = ax.xaxis.get_offset_text().get_window_extent(renderer)
         assert not _overlaps([legend_box, title, offset, *labels])
+
+
+def test_periods_the_archive_only_partly_covers_are_incomplete(tmp_path: Any) -> None:
+    """An archive of Wednesday 2026-02-11 to Friday 2026-02-20, every day listed and
+    archived: by day every period is complete; by week the first week began before the
+    archive and the last one ends after it, so both are incomplete, as a month is."""
+    from centrasia_crawler.archive import Archive
+    from centrasia_crawler.items import Headline
+    from tests.test_search_query import ARTICLES, article
+
+    with Archive.open(tmp_path / "a.sqlite") as store:
+        rows = [article(*row) for row in ARTICLES]
+        listed = [
+            Headline(r["st"], r["published_at"][:10], r["published_at"], r["title"], None, "u")
+            for r in rows
+        ]
+        store.write_batch(rows, listed)
+        by_day = store.trend("Жапаров", by="day")
+        by_week = store.trend("Жапаров", by="week")
+        by_month = store.trend("Жапаров", by="month")
+    assert len(by_day) == 10 and all(r["complete"] for r in by_day)
+    assert [(r["period"], r["complete"]) for r in by_week] == [
+        ("2026-W07", False), ("2026-W08", False),
+    ]  # fmt: skip
+    assert [(r["period"], r["complete"]) for r in by_month] == [("2026-02", False)]

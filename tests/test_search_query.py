@@ -346,3 +346,19 @@ def test_terms_leave_out_the_query_and_say_what_the_score_is(
     assert not any("жапар" in term for term in listed), listed
     status, out, _ = centrasia(capsys, "terms", "--help")
     assert "z-score of the log-odds ratio" in " ".join(out.split())
+
+
+def test_export_takes_its_format_from_the_file_name(
+    archive_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.parquet as pq
+
+    where = ("--archive", str(archive_path))
+    target = tmp_path / "corpus.parquet"
+    assert centrasia(capsys, "export", "-q", "Жапаров", "-o", str(target), *where)[0] == 0
+    assert sorted(pq.read_table(target).column("st").to_pylist()) == [1, 2, 10]
+    status, _, err = centrasia(
+        capsys, "export", "--format", "csv", "-o", str(tmp_path / "x.parquet"), *where
+    )
+    assert status == 2 and "--format csv but -o" in err and err.count("\n") == 1
+    assert not (tmp_path / "x.parquet").exists()

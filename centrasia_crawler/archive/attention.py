@@ -96,8 +96,9 @@ def trend(
     until: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """One row per query and period, in order: the matching articles, all articles
-    archived in the period, the share, and whether the period is complete. Every period
-    of the range is there, empty ones as 0. Raises :class:`QueryError` on a bad query."""
+    archived in the period, the share, and whether the period is complete (every day of
+    it within the range, its listing read, no listed article missing). Every period of
+    the range is there, empty ones as 0. Raises :class:`QueryError` on a bad query."""
     bounds = _bounds(archive, since, until)
     if bounds is None:
         return []
@@ -117,6 +118,11 @@ def trend(
     for day in cover:
         if not day.listed or day.missing:
             complete[period_of(dt.date.fromisoformat(day.day), by)] = False
+    # A period the range cuts (a week begun before the archive's first day) is partial.
+    if period_start(labels[0], by) < first:
+        complete[labels[0]] = False
+    if period_of(last + dt.timedelta(days=1), by) == labels[-1]:
+        complete[labels[-1]] = False
     rows = []
     for query in queries:
         counts: Counter[str] = Counter()

@@ -24,15 +24,14 @@ from centrasia_crawler.cli.common import (
     "--format",
     "fmt",
     type=click.Choice(["jsonl", "csv", "parquet"]),
-    default="jsonl",
-    show_default=True,
+    help="The format [default: the output's extension (.jsonl .csv .parquet), else jsonl].",
 )
 @range_options
 @click.option("--query", "-q", metavar="QUERY", help="Only the articles this search query matches.")
 @click.option("--source", help="Only articles from this source.")
 @click.option("-o", "--output", metavar="FILE", help="Write here (default: standard output).")
 def export(
-    fmt: str,
+    fmt: str | None,
     since: Any,
     until: Any,
     archive: str,
@@ -55,6 +54,7 @@ def export(
     from centrasia_crawler.archive.search_query import QueryError
     from centrasia_crawler.exports import ParquetUnavailable, write_csv, write_jsonl, write_parquet
 
+    fmt = _format(fmt, output)
     write = write_jsonl if fmt == "jsonl" else write_csv
     if fmt == "parquet" and output in (None, "-"):
         raise Failure("--format parquet writes a file: give -o FILE.parquet")
@@ -82,6 +82,20 @@ def export(
                 raise Failure(f"cannot write {output}: {exc.strerror}") from None
     click.echo(f"centrasia export: {count} articles", err=True)
     return EXIT_OK
+
+
+#: What an output file's extension says its format is.
+FORMATS_BY_EXTENSION = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+def _format(asked: str | None, output: str | None) -> str:
+    """The format asked for, else the output file's; a disagreement is a usage error."""
+    from pathlib import Path
+
+    implied = FORMATS_BY_EXTENSION.get(Path(output).suffix.lower()) if output else None
+    if asked and implied and asked != implied:
+        raise click.UsageError(f"--format {asked} but -o {output} says {implied}: give one")
+    return asked or implied or "jsonl"
 
 
 @click.command("export-warc")
