@@ -65,7 +65,7 @@ def main() -> int:
         run(replica.root, archive, "--since", str(site.day_list()[-1]))
         articles_bytes = used_bytes(archive)
         with Archive.open(archive, readonly=True) as store:
-            articles = store.count("articles")
+            articles = store.table_count("articles")
         newest = site.by_day[site.last_day]
         for hour in range(args.runs):
             meta = newest[hour % len(newest)]

@@ -54,8 +54,13 @@ class ArchivedArticleItem(ArticleItem):
 
 def archived_article_item(row: dict[str, Any]) -> ArchivedArticleItem:
     """The item of an article as the archive holds it (a row of ``articles``)."""
+    import json
+
     fields: dict[str, Any] = {name: row.get(name) for name in ARTICLE_FIELDS}
     fields["time_mismatch"] = bool(fields["time_mismatch"])
+    for name in ("sources", "unread_lines"):  # stored as JSON text
+        if isinstance(fields[name], str):
+            fields[name] = json.loads(fields[name])
     return ArchivedArticleItem(**fields)
 
 

@@ -86,7 +86,7 @@ def test_a_backup_taken_during_a_crawl_restores_to_that_moment(tmp_path: Path) -
         assert stats.returncode == 0, stats.stderr
         with Archive.open(restored, readonly=True) as store:
             assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            assert store.count("articles") == len(backed)
+            assert store.table_count("articles") == len(backed)
         again = centrasia(*[a if a != str(archive) else str(restored) for a in args])
         assert again.returncode == 0, again.stderr[-2000:]
     assert_archive_is_ground_truth(restored, site, site.in_range(days[-1], days[0]))
@@ -134,7 +134,7 @@ def test_prune_keeps_coverage_unchanged_and_every_article_page(tmp_path: Path) -
         ).fetchone()
         listing = "SELECT url, count(*) FROM pages WHERE kind IN ('listing', 'feed') GROUP BY url"
         assert max(n for _, n in store.conn.execute(listing)) == 4
-        runs = store.count("crawl_runs")
+        runs = store.table_count("crawl_runs")
         report = prune(store.conn, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
         assert report.pages > 0 and report.bodies >= 0
         assert asdict(coverage(store)) == before
@@ -144,7 +144,7 @@ def test_prune_keeps_coverage_unchanged_and_every_article_page(tmp_path: Path) -
             == articles
         )
         assert {n for _, n in store.conn.execute(listing)} == {1}  # the newest of the day
-        assert store.count("crawl_runs") == runs - report.runs
+        assert store.table_count("crawl_runs") == runs - report.runs
         assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
         page = store.page_body(replica.root)
         assert page is not None and page.body  # the kept fetch still reads
