@@ -126,7 +126,10 @@ def trend(
     rows = []
     for query in queries:
         counts: Counter[str] = Counter()
-        found_sql, params = matching(archive, query, Filters(since=first, until=last))
+        # The covering index of the columns read beside st: 4x faster than the rows.
+        found_sql, params = matching(
+            archive, query, Filters(since=first, until=last), indexed_by="articles_meta"
+        )
         sql = f"SELECT a.published_date, count(*) {found_sql} GROUP BY a.published_date"
         found = run_matching(archive, query, sql, params).fetchall()
         for day, n in found:

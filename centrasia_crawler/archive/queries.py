@@ -172,7 +172,7 @@ def top_sources(
     """The sources of the articles matching ``query``, by outlet (its name where the
     outlet table has none), most articles first (ties by name): ``{"source",
     "articles"}``; articles without a source are left out."""
-    found, params = matching(archive, query, filters)
+    found, params = matching(archive, query, filters, indexed_by="articles_meta")
     sql = (
         f"SELECT coalesce(a.outlet, a.source), count(*) AS n {found} AND a.source IS NOT NULL"
         " GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?"
