@@ -53,7 +53,8 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
         "title": "Top sources of the articles matching a query",
         # By outlet (rows stored before schema 11 have none until centrasia reparse).
         "sql": "SELECT coalesce(a.outlet, a.source) AS source, count(*) AS articles"
-        " FROM articles_morph JOIN articles a INDEXED BY articles_meta ON a.st = articles_morph.rowid"
+        " FROM articles_morph"
+        " JOIN articles a INDEXED BY articles_meta ON a.st = articles_morph.rowid"
         " WHERE articles_morph MATCH morph_query(:q) AND a.source IS NOT NULL"
         " GROUP BY 1 ORDER BY articles DESC, 1 LIMIT 50",
     },
