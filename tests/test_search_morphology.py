@@ -4,6 +4,7 @@ kept with the articles and rebuilt on upgrade, and sqlite-utils finding it."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -182,13 +183,14 @@ def test_sqlite_utils_rebuild_fts_leaves_the_morphological_index_alone(
     assert "бишкек" in terms and "бишкеке" not in terms  # lemmas still, not words
 
 
-def test_an_older_archive_upgrades_and_searches_by_every_form(tmp_path: Path) -> None:
+def schema_4_archive(path: Path, rows: Iterable[tuple[int, str, str]]) -> Path:
+    """An archive of schema 4 (before the morphological index) holding ``(st, title,
+    body)`` articles."""
     from centrasia_crawler.archive.schema import migrate
 
-    path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
     migrate(conn, upto=4)
-    for st, title, body in CASES:
+    for st, title, body in rows:
         conn.execute(
             "INSERT INTO articles (st, url, title, published_at, published_date, body,"
             " content_hash, first_seen_at, last_fetched_at, revision)"
@@ -197,6 +199,11 @@ def test_an_older_archive_upgrades_and_searches_by_every_form(tmp_path: Path) ->
             (st, title, body),
         )
     conn.close()
+    return path
+
+
+def test_an_older_archive_upgrades_and_searches_by_every_form(tmp_path: Path) -> None:
+    path = schema_4_archive(tmp_path / "old.sqlite", CASES)
     with Archive.open(path) as upgraded:
         assert {r["st"] for r in search(upgraded, '"Центральной Азией"')} == {5}
         assert upgraded.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -13,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from centrasia_crawler.archive import Archive, ArchiveNeedsUpgrade
-from centrasia_crawler.archive.schema import SCHEMA_VERSION, migrate
+from centrasia_crawler.archive.schema import SCHEMA_VERSION
 from centrasia_crawler.cli import main
+from tests.test_search_morphology import schema_4_archive
 from tests.test_search_query import ARTICLES, article
 
 READS = [
@@ -32,18 +32,7 @@ READS = [
 
 def old_archive(path: Path) -> Path:
     """An archive of schema 4 (before the morphological index), with articles."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=4)
-    for st, title, body in ARTICLES:
-        conn.execute(
-            "INSERT INTO articles (st, url, title, published_at, published_date, body,"
-            " content_hash, first_seen_at, last_fetched_at, revision)"
-            " VALUES (?, 'u', ?, '2026-02-19T12:00:00+03:00', '2026-02-19', ?, 'h',"
-            " 't', 't', 1)",
-            (st, title, body),
-        )
-    conn.close()
-    return path
+    return schema_4_archive(path, ARTICLES)
 
 
 def fingerprint(path: Path) -> tuple[str, int]:

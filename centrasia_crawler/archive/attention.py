@@ -220,8 +220,23 @@ def terms(
     """The lemmas most characteristic of the articles matching ``query`` against the
     whole archive, with the top sources, attributions and days of those articles."""
     conn = archive.conn
-    found_sql, params = matching(archive, query)
-    sts = [st for (st,) in run_matching(archive, query, f"SELECT a.st {found_sql}", params)]
+    # One pass over the matches, through articles_meta, which holds these columns beside
+    # st: read from the table, the source lies past the body's overflow pages.
+    found_sql, params = matching(archive, query, indexed_by="articles_meta")
+    columns = "a.st, a.published_date, coalesce(a.outlet, a.source), a.attribution"
+    sts: list[int] = []
+    sources: Counter[str] = Counter()
+    attributions: Counter[str] = Counter()
+    days: Counter[str] = Counter()
+    for st, day, source, name in run_matching(
+        archive, query, f"SELECT {columns} {found_sql}", params
+    ):
+        sts.append(st)
+        days[day] += 1
+        if source is not None:
+            sources[source] += 1
+        if name is not None:
+            attributions[name] += 1
     read = sorted(random.Random(seed).sample(sts, sample)) if len(sts) > sample else sts
     morph = morphology()
     focus: Counter[str] = Counter()
@@ -255,19 +270,6 @@ def terms(
         z = delta / math.sqrt(1 / (count + alpha) + 1 / (total + alpha))
         scored.append((z, term, count))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    sources: Counter[str] = Counter()
-    attributions: Counter[str] = Counter()
-    days: Counter[str] = Counter()
-    # articles_meta holds these columns beside st: read from the table, the source lies
-    # past the body's overflow pages.
-    found_sql, params = matching(archive, query, indexed_by="articles_meta")
-    columns = "a.published_date, coalesce(a.outlet, a.source), a.attribution"
-    for day, source, name in run_matching(archive, query, f"SELECT {columns} {found_sql}", params):
-        days[day] += 1
-        if source is not None:
-            sources[source] += 1
-        if name is not None:
-            attributions[name] += 1
     return {
         "matched": len(sts),
         "sample": len(read),

@@ -208,6 +208,17 @@ def _open_for_reading(path: str) -> sqlite3.Connection:
     return conn
 
 
+def _open_for_writing(path: str) -> sqlite3.Connection:
+    """A connection that writes: WAL (readers never wait for it), waiting up to 30 s for
+    another writer."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
 class Archive(AnalystMethods):
     """One archive file. Open with :meth:`open`; use as a context manager. The
     analysts' reads (search, count, kwic, trend, terms, coverage, stats, runs,
@@ -255,11 +266,7 @@ class Archive(AnalystMethods):
         if readonly:
             return cls(_open_for_reading(path), path, writable=False)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
+        conn = _open_for_writing(path)
         try:
             migrate(conn)
             outdated = None if reindex else index_outdated(conn)
@@ -643,10 +650,8 @@ def upgrade(path: str | Path, progress: Callable[[str], None] | None = None) -> 
     index); the caller holds its lock. Returns ``schema_before``, ``schema_after`` and
     the articles ``reindexed``. Each step is a transaction of its own, so a killed
     upgrade leaves an archive the next one finishes."""
-    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn = _open_for_writing(str(path))
     try:
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
         before = migrate(conn)
         reindexed = build_index(conn, progress)
         after = schema_version(conn)
