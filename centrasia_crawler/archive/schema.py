@@ -296,8 +296,51 @@ ALTER TABLE crawl_runs ADD COLUMN http_errors INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX pages_kind_fetched ON pages (kind, fetched_at);
 """
 
+#: Version 14: who and where articles are about (:mod:`centrasia_crawler.entities`): the
+#: gazetteer's entities and their names as the articles were tagged with them, and each
+#: article's entities; ``article_countries`` follows from them (an entity of a country,
+#: a city, a president, a parliament, counts for that country).
+V14: Final = """
+CREATE TABLE entities (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('country', 'place', 'person', 'organization')),
+    country TEXT,
+    kind TEXT,
+    geonames INTEGER,
+    description TEXT
+);
+CREATE TABLE entity_names (
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'name',
+    years TEXT,
+    PRIMARY KEY (entity_id, name)
+) WITHOUT ROWID;
+CREATE TABLE entity_posts (
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    years TEXT,
+    PRIMARY KEY (entity_id, title)
+) WITHOUT ROWID;
+CREATE TABLE article_entities (
+    st INTEGER NOT NULL REFERENCES articles (st) ON DELETE CASCADE,
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    mentions INTEGER NOT NULL,
+    in_title INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (st, entity_id)
+) WITHOUT ROWID;
+CREATE INDEX article_entities_entity ON article_entities (entity_id, st);
+CREATE VIEW article_countries AS
+    SELECT ae.st AS st, e.country AS country, sum(ae.mentions) AS mentions,
+           max(ae.in_title) AS in_title
+    FROM article_entities AS ae JOIN entities AS e ON e.id = ae.entity_id
+    WHERE e.country IS NOT NULL
+    GROUP BY ae.st, e.country;
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -459,6 +502,45 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             " longer holds the archive's lock was killed)",
             "retries": "requests retried (Scrapy's retry/count)",
             "http_errors": "answers with an HTTP error status (4xx, 5xx), retried ones too",
+        },
+    ),
+    "entities": (
+        "The gazetteer's people, places, organisations and countries the articles were"
+        " tagged with (docs/entities.md).",
+        {
+            "id": "stable id ('astana', 'mirziyoyev')",
+            "name": "the name it is shown by ('Астана')",
+            "type": "country, place, person or organization",
+            "country": "ISO 3166-1 alpha-2 code of its country ('KZ'; 'EU'), or NULL",
+            "kind": "what sort: capital, city, region, parliament, ... (or NULL)",
+            "geonames": "its GeoNames id, where known",
+            "description": "a line about it, or NULL",
+        },
+    ),
+    "entity_names": (
+        "Every name of each entity, with the years it was in use.",
+        {
+            "entity_id": "the entity (entities.id)",
+            "name": "the name in the nominative ('Нур-Султан')",
+            "kind": "name, epithet ('Аркадаг') or abbreviation ('ШОС')",
+            "years": "the years it was in use ('2019-2022'; '1998-2019, 2022-'), or NULL",
+        },
+    ),
+    "entity_posts": (
+        "The posts people held.",
+        {
+            "entity_id": "the person (entities.id)",
+            "title": "the post ('президент Узбекистана')",
+            "years": "when ('2016-')",
+        },
+    ),
+    "article_entities": (
+        "Which entities each article names, and how often.",
+        {
+            "st": "the article (articles.st)",
+            "entity_id": "the entity (entities.id)",
+            "mentions": "how many times the headline and text name it",
+            "in_title": "1 when the headline names it",
         },
     ),
     "morph_terms": (

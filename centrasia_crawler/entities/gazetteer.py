@@ -1,0 +1,247 @@
+"""The gazetteer: the people, places, organisations and countries the archive knows by
+name, read from ``gazetteer.toml`` in this package and, optionally, a researcher's own
+file in the same format (``docs/entities.md`` documents it).
+
+>>> g = load()
+>>> g["astana"].type, g["astana"].country
+('place', 'KZ')
+>>> sorted(n.text for n in g["astana"].names)[:3]
+['Акмола', 'Акмолинск', 'Астана']
+>>> g.find("Нур-Султан").id
+'astana'
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Final
+
+from centrasia_crawler.normalize.text import fold_yo
+
+#: The types of entity, as the ``entities`` table spells them.
+TYPES: Final = ("country", "place", "person", "organization")
+#: The kinds a name may be (``epithet``: «Аркадаг»; ``abbreviation``: matched in capitals).
+NAME_KINDS: Final = ("name", "epithet", "abbreviation")
+_YEARS_RE: Final = re.compile(r"^\s*(\d{4})?\s*(-|–)?\s*(\d{4})?\s*$")
+
+
+class GazetteerError(ValueError):
+    """A gazetteer file that cannot be read; the message is one line naming the entry."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """Years (inclusive) a name or a post was in use; None: open-ended."""
+
+    since: int | None = None
+    until: int | None = None
+
+    def covers(self, year: int) -> bool:
+        return (self.since is None or self.since <= year) and (
+            self.until is None or year <= self.until
+        )
+
+    def __str__(self) -> str:
+        if self.since == self.until and self.since is not None:
+            return str(self.since)
+        return f"{self.since or ''}-{self.until or ''}"
+
+
+@dataclass(frozen=True)
+class Name:
+    """One name of an entity, as written (nominative), with the years it was in use."""
+
+    text: str
+    kind: str = "name"
+    periods: tuple[Period, ...] = ()
+
+    def in_use(self, year: int | None) -> bool:
+        """Whether the name was in use in ``year`` (always, when no years are given)."""
+        return year is None or not self.periods or any(p.covers(year) for p in self.periods)
+
+    @property
+    def years(self) -> str:
+        return ", ".join(str(p) for p in self.periods)
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post a person held: ``президент Кыргызстана`` 2021-."""
+
+    title: str
+    periods: tuple[Period, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    type: str
+    country: str | None = None
+    geonames: int | None = None
+    kind: str | None = None  # places: region, city, capital, river...; organizations too
+    description: str | None = None
+    names: tuple[Name, ...] = ()
+    posts: tuple[Post, ...] = field(default=())
+
+
+def _periods(value: object, where: str) -> tuple[Period, ...]:
+    """``"1998-2019, 2022-"`` -> two periods."""
+    if value is None:
+        return ()
+    if isinstance(value, int):
+        return (Period(value, value),)
+    if not isinstance(value, str):
+        raise GazetteerError(f"{where}: years must be text like '1998-2019, 2022-'")
+    out = []
+    for part in value.split(","):
+        found = _YEARS_RE.match(part)
+        if found is None or not (found[1] or found[3]):
+            raise GazetteerError(f"{where}: cannot read years {part.strip()!r}")
+        since = int(found[1]) if found[1] else None
+        until = int(found[3]) if found[3] else (None if found[2] else since)
+        out.append(Period(since, until))
+    return tuple(out)
+
+
+def _name(value: object, where: str) -> Name:
+    if isinstance(value, str):
+        return Name(value.strip())
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise GazetteerError(f"{where}: a name is text or {{ name = ..., years = ... }}")
+    kind = value.get("kind", "name")
+    if kind not in NAME_KINDS:
+        raise GazetteerError(f"{where}: name kind {kind!r} is not one of {', '.join(NAME_KINDS)}")
+    return Name(value["name"].strip(), kind, _periods(value.get("years"), where))
+
+
+def _entity(raw: dict[str, object], source: str) -> Entity:
+    ident = raw.get("id")
+    where = f"{source}: entity {ident!r}"
+    if not isinstance(ident, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", ident):
+        raise GazetteerError(f"{where}: id must be lower-case letters, digits, - or _")
+    kind = raw.get("type")
+    if kind not in TYPES:
+        raise GazetteerError(f"{where}: type must be one of {', '.join(TYPES)}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise GazetteerError(f"{where}: it needs a name")
+    country = raw.get("country")
+    if country is not None and not (isinstance(country, str) and re.fullmatch("[A-Z]{2}", country)):
+        raise GazetteerError(f"{where}: country must be an ISO 3166-1 alpha-2 code like 'KZ'")
+    raw_names = raw.get("names", [])
+    if not isinstance(raw_names, list):
+        raise GazetteerError(f"{where}: names must be a list")
+    names = [_name(n, where) for n in raw_names]
+    if not any(n.text == name for n in names):
+        names.insert(0, Name(name.strip()))
+    posts = []
+    for post in raw.get("posts", []) or []:  # type: ignore[attr-defined]
+        if not isinstance(post, dict) or not isinstance(post.get("title"), str):
+            raise GazetteerError(f"{where}: a post is {{ title = ..., years = ... }}")
+        posts.append(Post(post["title"], _periods(post.get("years"), where)))
+    geonames = raw.get("geonames")
+    if geonames is not None and not isinstance(geonames, int):
+        raise GazetteerError(f"{where}: geonames must be a number")
+    return Entity(
+        id=ident,
+        name=name.strip(),
+        type=str(kind),
+        country=country,
+        geonames=geonames,
+        kind=raw.get("kind") if isinstance(raw.get("kind"), str) else None,  # type: ignore[arg-type]
+        description=raw.get("description") if isinstance(raw.get("description"), str) else None,  # type: ignore[arg-type]
+        names=tuple(names),
+        posts=tuple(posts),
+    )
+
+
+def name_key(text: str) -> str:
+    """How names are compared when looked up: case, ё and hyphens/spaces do not matter."""
+    return " ".join(re.split(r"[\s\-‐‑–—]+", fold_yo(text.lower()).strip()))
+
+
+class Gazetteer:
+    """Entities by id, and by each of their names."""
+
+    def __init__(self, entities: Sequence[Entity], texts: Sequence[str] = ()) -> None:
+        self.entities: dict[str, Entity] = {}
+        for entity in entities:
+            self.entities[entity.id] = entity  # a later file's entry replaces an earlier one
+        digest = hashlib.sha256()
+        for text in texts:
+            digest.update(text.encode())
+        #: Changes whenever a file changes: the archive re-tags its articles then.
+        self.version: str = digest.hexdigest()[:16]
+        self._by_name: dict[str, list[Entity]] = {}
+        for entity in self.entities.values():
+            for name in entity.names:
+                found = self._by_name.setdefault(name_key(name.text), [])
+                if entity not in found:
+                    found.append(entity)
+
+    def __getitem__(self, ident: str) -> Entity:
+        return self.entities[ident]
+
+    def __iter__(self) -> Iterator[Entity]:
+        return iter(self.entities.values())
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def named(self, text: str) -> list[Entity]:
+        """Every entity one of whose names is ``text`` (or whose id it is)."""
+        found = list(self._by_name.get(name_key(text), ()))
+        if not found and text in self.entities:
+            found.append(self.entities[text])
+        return found
+
+    def find(self, text: str) -> Entity:
+        """The one entity named ``text``; a one-line :class:`LookupError` otherwise."""
+        found = self.named(text)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            choices = ", ".join(f'@"{e.name}"' for e in found)
+            raise LookupError(f"@{text} names {len(found)} entities: say which, {choices}")
+        close = difflib.get_close_matches(name_key(text), list(self._by_name), n=5, cutoff=0.6)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        raise LookupError(f"no entity is named {text!r}{hint}")
+
+
+def builtin_text() -> str:
+    return resources.files("centrasia_crawler.entities").joinpath("gazetteer.toml").read_text()
+
+
+def load(extra: Sequence[Path] = ()) -> Gazetteer:
+    """The package's gazetteer, then each of ``extra`` (whose entries add to it or, by
+    the same id, replace its own)."""
+    texts = [("gazetteer.toml", builtin_text())]
+    for path in extra:
+        try:
+            texts.append((str(path), Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise GazetteerError(f"cannot read gazetteer {path}: {exc.strerror}") from exc
+    return parse(texts)
+
+
+def parse(texts: Sequence[tuple[str, str]]) -> Gazetteer:
+    """Gazetteer files as ``(source, text)`` pairs, in order."""
+    entities: list[Entity] = []
+    for source, text in texts:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise GazetteerError(f"{source}: not TOML: {exc}") from exc
+        raw = data.get("entity", [])
+        if not isinstance(raw, list):
+            raise GazetteerError(f"{source}: entries are [[entity]] tables")
+        entities.extend(_entity(item, source) for item in raw)
+    return Gazetteer(entities, [text for _, text in texts])
