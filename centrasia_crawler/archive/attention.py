@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, Literal
 
 from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
-from centrasia_crawler.archive.search_query import QueryTranslator, parse_query, phrases
+from centrasia_crawler.archive.search_query import QueryTranslator, phrases
 from centrasia_crawler.archive.store import Archive
 from centrasia_crawler.normalize.morphology import JOIN, morphology
 from centrasia_crawler.normalize.stopwords import stop_words
@@ -195,7 +195,7 @@ def own_terms(archive: Archive, query: str) -> Callable[[str], bool]:
     translator = QueryTranslator(archive.conn)
     exact: set[str] = set()
     prefixes: list[str] = []
-    for phrase in phrases(parse_query(query)):
+    for phrase in phrases(translator.parse(query)):
         for choice in translator.choices(phrase):
             for term in choice:
                 if term.endswith("*"):

@@ -8,7 +8,8 @@ queries. A query is parsed into a tree by this grammar (loosest first)::
     or      := and ("OR" and)*
     and     := not (["AND"] not)*        words side by side are ANDed
     not     := unary ("NOT" unary)*
-    unary   := "(" query ")" | column ":" unary | near | phrase ["*"]
+    unary   := "(" query ")" | column ":" unary | near | entity | phrase ["*"]
+    entity  := "@" a word | "@" "a phrase"       every name of a gazetteer entity
     column  := title | body | -title | -body | {title body}
     near    := "NEAR(" phrase phrase ... ["," N] ")"
     phrase  := a word | "a phrase" | «a phrase» | „a phrase“ | “a phrase”
@@ -20,6 +21,10 @@ with several readings becomes. A word becomes every index term that shares a lem
 it (:class:`QueryTranslator`), a phrase every combination of its words' terms. Column
 filters are pushed down to each phrase (``title:(a OR b)`` is ``title:a OR title:b``),
 so only the oldest FTS5 forms are ever emitted.
+
+``@Астана`` stands for every name the gazetteer gives that entity (Акмола, Астана,
+Нур-Султан, ...; :mod:`centrasia_crawler.entities`), each a phrase: a name several
+entities share is left out, as the tagger leaves it undecided.
 
 Hyphenated words (``Нур-Султан``) and words joined by other marks are phrases of their
 parts, as the index cuts them; ё and е, and case, do not matter. What cannot be searched
@@ -50,7 +55,7 @@ COLUMNS: Final = ("title", "body")
 #: Opening quote -> its closing quote.
 _QUOTES: Final = {'"': '"', "«": "»", "„": "“", "“": "”"}
 #: Characters that end a bare word.
-_BREAK: Final = frozenset('()*,{}+^"«»„“”') | frozenset(" \t\r\n\f\v")
+_BREAK: Final = frozenset('()*,{}+^"«»„“”@') | frozenset(" \t\r\n\f\v")
 _COLUMN_RE: Final = re.compile(r"(-?)(title|body)\s*:", re.IGNORECASE)
 _COLUMN_SET_RE: Final = re.compile(r"(-?)\{([^{}]*)\}\s*:")
 
@@ -98,12 +103,19 @@ class Not:
 
 
 @dataclass
+class EntityRef:
+    """``@Name``: every name of the entity so named."""
+
+    text: str
+
+
+@dataclass
 class Column:
     columns: frozenset[str]
     node: Node
 
 
-Node = Phrase | Near | Group | Not | Column
+Node = Phrase | Near | Group | Not | Column | EntityRef
 
 
 # --- reading a query ----------------------------------------------------------------------
@@ -126,6 +138,18 @@ def _lex(query: str) -> list[_Token]:
         elif ch in _QUOTES:
             text, i = _quoted(query, i)
             out.append(_Token("phrase", text))
+        elif ch == "@":
+            i += 1
+            if i < n and query[i] in _QUOTES:
+                text, i = _quoted(query, i)
+            else:
+                j = i
+                while j < n and query[j] not in _BREAK:
+                    j += 1
+                text, i = query[i:j], j
+            if not text.strip():
+                raise _error(query, 'an @ names no entity: @Астана, @"Касым-Жомарт Токаев"')
+            out.append(_Token("entity", text.strip()))
         elif ch in "(),*":
             out.append(_Token(ch))
             i += 1
@@ -251,6 +275,8 @@ class _Parser:
             return Column(token.columns, self.unary())
         if token.kind == "near":
             return self.near()
+        if token.kind == "entity":
+            return EntityRef(self.take().text)
         if token.kind in ("word", "phrase"):
             return self.phrase()
         if token.kind == "op":
@@ -317,7 +343,7 @@ def phrases(node: Node, *, positive: bool = True) -> Iterator[Phrase]:
         yield from phrases(node.keep, positive=positive)
         if not positive:
             yield from phrases(node.drop, positive=positive)
-    else:
+    elif isinstance(node, Column):
         yield from phrases(node.node, positive=positive)
 
 
@@ -380,9 +406,38 @@ class QueryTranslator:
             " + ".join(_quote(t) for t in form) for form in itertools.product(*self.choices(phrase))
         ]
 
+    def expand(self, node: Node, query: str) -> Node:
+        """The tree with each ``@Name`` replaced by its entity's names, ORed."""
+        if isinstance(node, EntityRef):
+            return Group("OR", [Phrase(name) for name in self.entity_names(node.text, query)])
+        if isinstance(node, Group):
+            return Group(node.op, [self.expand(part, query) for part in node.parts])
+        if isinstance(node, Not):
+            return Not(self.expand(node.keep, query), self.expand(node.drop, query))
+        if isinstance(node, Column):
+            return Column(node.columns, self.expand(node.node, query))
+        return node
+
+    def entity_names(self, text: str, query: str) -> list[str]:
+        """The names ``@text`` stands for: its entity's, but those another shares."""
+        from centrasia_crawler.archive.tagging import gazetteer
+        from centrasia_crawler.entities.gazetteer import name_key
+
+        found = gazetteer(self.conn)
+        try:
+            entity = found.find(text)
+        except LookupError as exc:
+            raise _error(query, str(exc)) from None
+        names = [n.text for n in entity.names if len(found.named(n.text)) == 1]
+        return sorted({name_key(n): n for n in names}.values()) or [entity.name]
+
+    def parse(self, query: str) -> Node:
+        """The tree of ``query``, its ``@Name``s expanded."""
+        return self.expand(parse_query(query), query)
+
     def translate(self, query: str) -> str:
         """``query`` as an FTS5 query over ``articles_morph``."""
-        tree = parse_query(query)
+        tree = self.parse(query)
         words = [w for p in phrases(tree, positive=False) for w in p.words()]
         if not words:
             raise _error(query, "no word to search for")
@@ -403,6 +458,8 @@ class QueryTranslator:
             if not inner:
                 raise _error(query, "its column filters leave no column to search")
             return self._write(node.node, inner, query)
+        if isinstance(node, EntityRef):
+            return self._write(self.expand(node, query), columns, query)
         if isinstance(node, Not):
             keep = self._write(node.keep, columns, query)
             drop = self._write(node.drop, columns, query)

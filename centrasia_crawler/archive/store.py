@@ -43,6 +43,7 @@ from centrasia_crawler.archive.schema import (
     migrate,
     schema_version,
 )
+from centrasia_crawler.archive.tagging import build_tags, tag_articles
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -276,6 +277,7 @@ class Archive(AnalystMethods):
                     " minutes on a large archive), then crawl again"
                 )
             build_index(conn, progress)
+            build_tags(conn, progress)
         except BaseException:
             conn.close()
             raise
@@ -452,7 +454,7 @@ class Archive(AnalystMethods):
         fillable = self._fillable(
             st for st, row in latest.items() if st in known and known[st][0] != row["content_hash"]
         )
-        new, touched = [], []
+        new, touched, retagged = [], [], []
         # While the search index is being built, the builder indexes what lies past it.
         upto = indexed_upto(self.conn)
         indexed = (lambda st: True) if upto is None else (lambda st: st <= upto)
@@ -491,6 +493,7 @@ class Archive(AnalystMethods):
                     changes["last_fetched_at"] = last_fetched
                 self.db.table("articles").update(st, changes)
                 result.changed.append(st)
+                retagged.append(st)
         if new:
             self.db.table("articles").insert_all(new)
             index_articles(
@@ -498,6 +501,7 @@ class Archive(AnalystMethods):
             )
         if touched and fetched:
             self.conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
+        tag_articles(self.conn, [r["st"] for r in new] + retagged)
 
     def _fillable(self, sts: Iterable[int]) -> dict[int, tuple[Any, ...]]:
         """The older content of these articles that were stored before the added
@@ -654,8 +658,14 @@ def upgrade(path: str | Path, progress: Callable[[str], None] | None = None) -> 
     try:
         before = migrate(conn)
         reindexed = build_index(conn, progress)
+        tagged = build_tags(conn, progress)
         after = schema_version(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    return {"schema_before": before, "schema_after": after, "reindexed": reindexed}
+    return {
+        "schema_before": before,
+        "schema_after": after,
+        "reindexed": reindexed,
+        "tagged": tagged,
+    }

@@ -181,8 +181,10 @@ class Gazetteer:
         #: Changes whenever a file changes: the archive re-tags its articles then.
         self.version: str = digest.hexdigest()[:16]
         self._by_name: dict[str, list[Entity]] = {}
+        self._spelling: dict[str, str] = {}
         for entity in self.entities.values():
             for name in entity.names:
+                self._spelling.setdefault(name_key(name.text), name.text)
                 found = self._by_name.setdefault(name_key(name.text), [])
                 if entity not in found:
                     found.append(entity)
@@ -212,7 +214,7 @@ class Gazetteer:
             choices = ", ".join(f'@"{e.name}"' for e in found)
             raise LookupError(f"@{text} names {len(found)} entities: say which, {choices}")
         close = difflib.get_close_matches(name_key(text), list(self._by_name), n=5, cutoff=0.6)
-        hint = f"; closest: {', '.join(close)}" if close else ""
+        hint = f"; closest: {', '.join(self._spelling[k] for k in close)}" if close else ""
         raise LookupError(f"no entity is named {text!r}{hint}")
 
 

@@ -1,0 +1,253 @@
+"""Keeping ``article_entities`` up to date: which gazetteer entities each article names.
+
+Articles are tagged as they are stored, in the same transaction (:func:`tag_articles`).
+The tags depend on the gazetteer (the package's, plus a researcher's own file kept in
+the archive: :func:`set_extra_gazetteer`), on the tagger and on the morphology: when one
+changes, :func:`build_tags` (``centrasia upgrade``, or a writable open) tags every
+article again, a batch per transaction, on worker processes, resuming where a killed run
+stopped, as the search index is built (:mod:`centrasia_crawler.archive.morph`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Final
+
+from centrasia_crawler import workers
+from centrasia_crawler.entities.gazetteer import Gazetteer, builtin_text, parse
+from centrasia_crawler.entities.tagger import ALGORITHM, Tagger, year_of
+from centrasia_crawler.normalize.morphology import Morphology
+
+_BATCH: Final = 2000
+#: archive_meta keys.
+_VERSION, _BUILDING, _UPTO, _EXTRA = (
+    "entities_version",
+    "entities_building",
+    "entities_tagged_upto",
+    "gazetteer_extra",
+)
+
+Row = tuple[int, str, str, str | None]  # st, title, body, published_date
+TagRow = tuple[int, str, int, int]  # st, entity_id, mentions, in_title
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM archive_meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: str | None) -> None:
+    if value is None:
+        conn.execute("DELETE FROM archive_meta WHERE key = ?", (key,))
+    else:
+        conn.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (key, value))
+
+
+# --- the archive's gazetteer ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _tagger(extra: str | None) -> Tagger:
+    texts = [("gazetteer.toml", builtin_text())]
+    if extra:
+        texts.append(("the archive's own gazetteer", extra))
+    return Tagger(parse(texts))
+
+
+def tagger(conn: sqlite3.Connection) -> Tagger:
+    """The tagger of this archive's gazetteer (the package's and its own extra file)."""
+    return _tagger(_meta(conn, _EXTRA))
+
+
+def gazetteer(conn: sqlite3.Connection) -> Gazetteer:
+    return tagger(conn).gazetteer
+
+
+def version(conn: sqlite3.Connection) -> str:
+    """What the tags depend on: the tagger, the gazetteer's files, the morphology."""
+    return f"{ALGORITHM}/{gazetteer(conn).version}/{Morphology.version()}"
+
+
+def set_extra_gazetteer(conn: sqlite3.Connection, text: str | None) -> None:
+    """Keep a researcher's own gazetteer file in the archive (None: drop it); the tags
+    are then outdated until :func:`build_tags` runs. Checked before it is kept."""
+    if text is not None:
+        parse([("gazetteer.toml", builtin_text()), ("your gazetteer", text)])
+    with _immediate(conn):
+        _set_meta(conn, _EXTRA, text)
+
+
+def tags_ready(conn: sqlite3.Connection) -> bool:
+    """Whether every article is tagged with today's gazetteer."""
+    return _meta(conn, _VERSION) == version(conn)
+
+
+def tags_outdated(conn: sqlite3.Connection) -> str | None:
+    """Why the articles need tagging again, or None."""
+    built = _meta(conn, _VERSION)
+    if built == version(conn) or conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+        return None
+    if built is None and _meta(conn, _BUILDING):
+        return "its articles are being tagged with entities"
+    if built is None:
+        return "its articles are not tagged with entities yet"
+    return "its entity tags were made with another gazetteer"
+
+
+def _store_gazetteer(conn: sqlite3.Connection, found: Gazetteer) -> None:
+    """Write the gazetteer's entities and names (in the caller's transaction)."""
+    conn.execute("DELETE FROM article_entities")
+    conn.execute("DELETE FROM entity_names")
+    conn.execute("DELETE FROM entity_posts")
+    conn.execute("DELETE FROM entities")
+    conn.executemany(
+        "INSERT INTO entities (id, name, type, country, kind, geonames, description)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(e.id, e.name, e.type, e.country, e.kind, e.geonames, e.description) for e in found],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO entity_names (entity_id, name, kind, years) VALUES (?, ?, ?, ?)",
+        [(e.id, n.text, n.kind, n.years or None) for e in found for n in e.names],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO entity_posts (entity_id, title, years) VALUES (?, ?, ?)",
+        [
+            (e.id, p.title, ", ".join(str(x) for x in p.periods) or None)
+            for e in found
+            for p in e.posts
+        ],
+    )
+
+
+# --- tagging -------------------------------------------------------------------------------
+
+
+def tag_rows(rows: Sequence[Row], extra: str | None = None) -> list[TagRow]:
+    """The tags of ``(st, title, body, published_date)`` rows (pure: runs in workers)."""
+    found = _tagger(extra)
+    return [
+        (st, tag.entity_id, tag.mentions, int(tag.in_title))
+        for st, title, body, day in rows
+        for tag in found.tag(title or "", body or "", year_of(day))
+    ]
+
+
+def _select(conn: sqlite3.Connection, where: str, args: Sequence[Any]) -> list[Row]:
+    return conn.execute(
+        f"SELECT st, title, body, published_date FROM articles WHERE {where}", args
+    ).fetchall()
+
+
+def _write(conn: sqlite3.Connection, sts: Sequence[int], tags: Sequence[TagRow]) -> None:
+    conn.executemany("DELETE FROM article_entities WHERE st = ?", [(st,) for st in sts])
+    conn.executemany(
+        "INSERT INTO article_entities (st, entity_id, mentions, in_title) VALUES (?, ?, ?, ?)",
+        tags,
+    )
+
+
+def tag_articles(conn: sqlite3.Connection, sts: Sequence[int]) -> None:
+    """Tag these stored articles again (inside the caller's transaction). While the
+    archive is being tagged from scratch only those the builder has passed are tagged
+    here; an archive never tagged waits for :func:`build_tags`."""
+    if not sts:
+        return
+    ready = tags_ready(conn)
+    if not ready and _meta(conn, _BUILDING) != version(conn):
+        return
+    upto = None if ready else int(_meta(conn, _UPTO) or -1)
+    chosen = [st for st in sts if upto is None or st <= upto]
+    rows: list[Row] = []
+    for start in range(0, len(chosen), 500):
+        chunk = chosen[start : start + 500]
+        rows += _select(conn, f"st IN ({','.join('?' * len(chunk))})", chunk)
+    _write(conn, chosen, tag_rows(rows, _meta(conn, _EXTRA)))
+
+
+def build_tags(conn: sqlite3.Connection, progress: Callable[[str], None] | None = None) -> int:
+    """Tag every article with today's gazetteer, unless done; the articles tagged.
+
+    Each batch is one transaction that also records how far the tagging got, so a run
+    killed half-way leaves an archive that opens, and the next run carries on. Batches
+    are tagged in worker processes a few ahead while this process writes, and checked
+    against the articles as they are when written (a crawl may have changed some).
+    """
+    current = version(conn)
+    if _meta(conn, _VERSION) == current:
+        return 0
+    say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    with _immediate(conn):
+        if _meta(conn, _BUILDING) != current:  # start afresh
+            _store_gazetteer(conn, gazetteer(conn))
+            _set_meta(conn, _VERSION, None)
+            _set_meta(conn, _BUILDING, current)
+            _set_meta(conn, _UPTO, "-1")
+    extra = _meta(conn, _EXTRA)
+    _tagger(extra)  # built before the workers fork, so they share it
+    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    upto = int(_meta(conn, _UPTO) or -1)
+    left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
+    pool = workers.pool(min(workers.cores(), 4)) if left > 2 * _BATCH else None
+    done = 0
+    try:
+        while (written := _next_batches(conn, pool, current, extra)) is not None:
+            done += written
+            if total > _BATCH and written:
+                say(f"centrasia: tagging entities: {min(done, total):,} of {left:,} articles")
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return done
+
+
+def _next_batches(
+    conn: sqlite3.Connection, pool: Any, current: str, extra: str | None
+) -> int | None:
+    """Tag the next batches; the articles written, or None when all are (then marked)."""
+    after = int(_meta(conn, _UPTO) or -1)
+    ahead = []
+    for _ in range(2 * min(workers.cores(), 4) if pool else 1):
+        rows = _select(conn, "st > ? ORDER BY st LIMIT ?", (after, _BATCH))
+        if not rows:
+            break
+        after = rows[-1][0]
+        ahead.append((rows, pool.submit(tag_rows, rows, extra) if pool else None))
+    if not ahead:
+        with _immediate(conn):
+            upto = int(_meta(conn, _UPTO) or -1)
+            if conn.execute("SELECT 1 FROM articles WHERE st > ? LIMIT 1", (upto,)).fetchone():
+                return 0  # a crawl added articles meanwhile
+            _set_meta(conn, _VERSION, current)
+            _set_meta(conn, _BUILDING, None)
+            _set_meta(conn, _UPTO, None)
+        return None
+    written = 0
+    for rows, future in ahead:
+        tags = future.result() if future is not None else tag_rows(rows, extra)
+        first, last = rows[0][0], rows[-1][0]
+        with _immediate(conn):
+            upto = int(_meta(conn, _UPTO) or -1)
+            if upto >= first:
+                return written  # another process tagged these meanwhile
+            now = _select(conn, "st > ? AND st <= ? ORDER BY st", (upto, last))
+            if now != rows:  # added or changed since they were read: tag them as they are
+                tags = tag_rows(now, extra)
+            _write(conn, [row[0] for row in now], tags)
+            _set_meta(conn, _UPTO, str(last))
+        written += len(now)
+    return written

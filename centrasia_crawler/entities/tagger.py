@@ -1,0 +1,204 @@
+"""Finding the gazetteer's entities in an article: pure, so it runs in worker processes.
+
+A name matches a run of words when each of its words shares a lemma with the word of
+the text (so «в Ташкенте», «Мирзиёевым», «Жогорку Кенеша» are found), a capitalised word
+of the name matches only a capitalised word of the text (a name is a proper noun:
+«Талас» the city, not a common word at the start of nothing), and an abbreviation
+matches only the same letters in capitals («ШОС»). Where names overlap, the longest
+wins («Сенат Казахстана» is the senate, not also the country), left to right.
+
+A name several entities share («Бердымухамедов»: the father and the son; «Сенат»: each
+country's) is given to one of them only when something decides it:
+
+1. the date: only one of them used the name in the article's year;
+2. the text: only one of them is also named unambiguously in the same article;
+3. the country: only one of them belongs to a country the article names unambiguously.
+
+Otherwise the mention is counted for none of them.
+
+>>> from centrasia_crawler.entities.gazetteer import load
+>>> tagger = Tagger(load())
+>>> tags = tagger.tag("Мирзиёев прилетел в Астану", "В Нур-Султане его встретили.", 2020)
+>>> sorted((t.entity_id, t.mentions, t.in_title) for t in tags)
+[('astana', 2, True), ('mirziyoyev', 1, True)]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final, NamedTuple
+
+from centrasia_crawler.entities.gazetteer import Entity, Gazetteer, Name
+from centrasia_crawler.normalize.morphology import JOIN, TOKEN_RE, Morphology, morphology
+
+#: Bumped when the same text and gazetteer would be tagged differently.
+ALGORITHM: Final = 1
+
+
+class Tag(NamedTuple):
+    """An entity an article names: how often, and whether its headline does."""
+
+    entity_id: str
+    mentions: int
+    in_title: bool
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A name as the tagger matches it: per word, the lemmas it may take and whether
+    it must be capitalised (or, for an abbreviation, its exact capitals)."""
+
+    words: tuple[frozenset[str], ...]
+    capital: tuple[bool, ...]
+    exact: tuple[str, ...] | None  # an abbreviation's tokens
+    owners: tuple[tuple[Entity, Name], ...]
+
+
+class _Hit(NamedTuple):
+    pattern: _Pattern
+    in_title: bool
+
+
+def _is_capital(token: str) -> bool:
+    return token[:1].isupper()
+
+
+class Tagger:
+    """The gazetteer's names, ready to be found in text."""
+
+    def __init__(self, gazetteer: Gazetteer, morph: Morphology | None = None) -> None:
+        self.gazetteer = gazetteer
+        self.morph = morph or morphology()
+        self._lemmas: dict[str, frozenset[str]] = {}
+        #: A token (as written) -> the patterns that may start with it.
+        self._starts: dict[str, tuple[_Pattern, ...]] = {}
+        self._by_lemma: dict[str, list[_Pattern]] = {}
+        self._by_exact: dict[str, list[_Pattern]] = {}
+        grouped: dict[tuple[object, ...], list[tuple[Entity, Name]]] = {}
+        shapes: dict[tuple[object, ...], tuple[object, ...]] = {}
+        for entity in gazetteer:
+            for name in entity.names:
+                shape = self._shape(name)
+                if shape is None:
+                    continue
+                key = shape if shape[2] is not None else (shape[0], shape[1], None)
+                grouped.setdefault(key, []).append((entity, name))
+                shapes[key] = shape
+        for key, owners in grouped.items():
+            words, capital, exact = shapes[key]
+            pattern = _Pattern(words, capital, exact, tuple(owners))  # type: ignore[arg-type]
+            if exact is not None:
+                self._by_exact.setdefault(exact[0], []).append(pattern)  # type: ignore[index]
+            else:
+                for lemma in pattern.words[0]:
+                    self._by_lemma.setdefault(lemma, []).append(pattern)
+
+    def _shape(self, name: Name) -> tuple[object, ...] | None:
+        tokens = TOKEN_RE.findall(name.text)
+        if not tokens:
+            return None
+        if name.kind == "abbreviation":
+            return ((), (), tuple(tokens))
+        words = tuple(self.lemmas(t) for t in tokens)
+        return (words, tuple(_is_capital(t) for t in tokens), None)
+
+    def lemmas(self, token: str) -> frozenset[str]:
+        """A token's lemmas, as the search index reads it (its term's lemmas)."""
+        found = self._lemmas.get(token)
+        if found is None:
+            found = frozenset(self.morph.term(token).split(JOIN))
+            if len(self._lemmas) > 200_000:
+                self._lemmas.clear()
+            self._lemmas[token] = found
+        return found
+
+    def _candidates(self, token: str) -> tuple[_Pattern, ...]:
+        found = self._starts.get(token)
+        if found is None:
+            patterns: list[_Pattern] = list(self._by_exact.get(token, ()))
+            if _is_capital(token) or not token[:1].isalpha():
+                for lemma in self.lemmas(token):
+                    patterns.extend(self._by_lemma.get(lemma, ()))
+            else:
+                patterns.extend(
+                    p
+                    for lemma in self.lemmas(token)
+                    for p in self._by_lemma.get(lemma, ())
+                    if not p.capital[0]
+                )
+            found = tuple(sorted(set(patterns), key=lambda p: -len(p.exact or p.words)))
+            if len(self._starts) > 200_000:
+                self._starts.clear()
+            self._starts[token] = found
+        return found
+
+    def _matches(self, pattern: _Pattern, tokens: Sequence[str], at: int) -> bool:
+        if pattern.exact is not None:
+            n = len(pattern.exact)
+            return tuple(tokens[at : at + n]) == pattern.exact
+        n = len(pattern.words)
+        if at + n > len(tokens):
+            return False
+        for k in range(1, n):
+            token = tokens[at + k]
+            if pattern.capital[k] and not _is_capital(token):
+                return False
+            if not (pattern.words[k] & self.lemmas(token)):
+                return False
+        return True
+
+    def hits(self, text: str, *, in_title: bool = False) -> list[_Hit]:
+        """The names found in ``text``, longest first where they overlap."""
+        tokens = TOKEN_RE.findall(text)
+        out = []
+        at = 0
+        while at < len(tokens):
+            for pattern in self._candidates(tokens[at]):
+                if self._matches(pattern, tokens, at):
+                    out.append(_Hit(pattern, in_title))
+                    at += len(pattern.exact or pattern.words)
+                    break
+            else:
+                at += 1
+        return out
+
+    def tag(self, title: str, body: str, year: int | None = None) -> list[Tag]:
+        """The entities an article names, by id, with mentions and whether in the title."""
+        hits = self.hits(title, in_title=True) + self.hits(body)
+        return _resolve(hits, year)
+
+
+def _resolve(hits: Iterable[_Hit], year: int | None) -> list[Tag]:
+    """Give each hit to its entity, deciding shared names (see the module's rules)."""
+    settled: list[tuple[Entity, bool]] = []
+    undecided: list[tuple[list[Entity], bool]] = []
+    for hit in hits:
+        owners = [entity for entity, _ in hit.pattern.owners]
+        if len(owners) > 1:
+            in_use = [entity for entity, name in hit.pattern.owners if name.in_use(year)]
+            owners = in_use or owners
+        if len(owners) == 1:
+            settled.append((owners[0], hit.in_title))
+        else:
+            undecided.append((owners, hit.in_title))
+    if undecided:
+        named = {entity.id for entity, _ in settled}
+        countries = {entity.country for entity, _ in settled if entity.country}
+        for owners, in_title in undecided:
+            chosen = [e for e in owners if e.id in named] or [
+                e for e in owners if e.country is not None and e.country in countries
+            ]
+            if len(chosen) == 1:
+                settled.append((chosen[0], in_title))
+    mentions = Counter(entity.id for entity, _ in settled)
+    titled = {entity.id for entity, in_title in settled if in_title}
+    return [Tag(entity_id, n, entity_id in titled) for entity_id, n in mentions.items()]
+
+
+def year_of(date: str | None) -> int | None:
+    """The year of an ISO date (``2021-03-04``), or None."""
+    if date and len(date) >= 4 and date[:4].isdigit():
+        return int(date[:4])
+    return None

@@ -1,0 +1,201 @@
+"""Tagging articles with the gazetteer's entities: names under all their forms and
+renamings, shared names, the tags written with the articles, and the upgrade that tags
+an archive written before entities existed (killed half-way, then finished)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from centrasia_crawler.archive import Archive
+from centrasia_crawler.archive.queries import search
+from centrasia_crawler.entities.gazetteer import load
+from centrasia_crawler.entities.tagger import Tagger
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(load())
+
+
+def tagged(tagger: Tagger, title: str, body: str = "", year: int | None = 2020) -> dict[str, int]:
+    return {t.entity_id: t.mentions for t in tagger.tag(title, body, year)}
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "entity"),
+    [
+        ("Делегация прибыла в Акмолу", 1997, "astana"),
+        ("Целиноградский район", 1980, None),  # an adjective is not the city's name
+        ("Форум в Целинограде", 1985, "astana"),
+        ("Саммит прошел в Астане", 2005, "astana"),
+        ("Нур-Султаном назвали столицу", 2019, "astana"),
+        ("В Нур-Султане открылся форум", 2021, "astana"),
+        ("Посол Киргизии вручил грамоты", 2015, "kyrgyzstan"),
+        ("Кыргызская Республика и Казахстан", 2015, "kyrgyzstan"),
+        ("Газ из Туркмении пойдет в Китай", 2009, "turkmenistan"),
+        ("Рахмонов встретился с послом", 2003, "rahmon"),
+        ("Рахмон встретился с послом", 2012, "rahmon"),
+        ("Послание Эмомали Рахмона парламенту", 2012, "rahmon"),
+        ("Мирзияев подписал указ", 2018, "mirziyoyev"),
+        ("С Мирзиёевым обсудили воду", 2018, "mirziyoyev"),
+        ("НГ: Визит Аркадага в США", 2017, "berdimuhamedov-gurbanguly"),
+        ("Торага Жогорку Кенеша провел сессию", 2021, "zhogorku-kenesh"),
+        ("Депутаты ЖК приняли закон", 2021, "zhogorku-kenesh"),
+        ("Саммит ШОС открылся в Ташкенте", 2022, "sco"),
+    ],
+)
+def test_names_are_found_in_every_form_and_under_every_name(
+    tagger: Tagger, text: str, year: int, entity: str | None
+) -> None:
+    found = tagged(tagger, text, year=year)
+    if entity is None:
+        assert "astana" not in found
+    else:
+        assert entity in found, found
+
+
+def test_the_shared_surname_goes_to_one_berdymukhamedov_only_when_something_decides(
+    tagger: Tagger,
+) -> None:
+    father, son = "berdimuhamedov-gurbanguly", "berdimuhamedov-serdar"
+    # The date: before 2021 only the father was called so in the news.
+    assert tagged(tagger, "Бердымухамедов открыл стадион", year=2015) == {father: 1}
+    # After, the surname alone is either: counted for neither.
+    assert tagged(tagger, "Бердымухамедов открыл стадион", year=2023) == {}
+    # The text decides: the son named in full, the surname alone is his too.
+    both = tagged(tagger, "Сердар Бердымухамедов в Ашхабаде", "Бердымухамедов сказал", 2023)
+    assert both == {son: 2}
+    # The epithet is the father's only.
+    arkadag = tagged(tagger, "Аркадаг посадил деревья", "Бердымухамедов-старший доволен", 2024)
+    assert arkadag.get(father) == 2 and son not in arkadag
+    # Both named in full: the surname alone stays undecided.
+    assert tagged(
+        tagger, "Гурбангулы Бердымухамедов и Сердар Бердымухамедов", "Бердымухамедов", 2023
+    ) == {father: 1, son: 1}
+
+
+def test_lower_case_words_are_not_capitalised_names(tagger: Tagger) -> None:
+    assert tagged(tagger, "фрунзе") == {}  # the city is written with a capital
+    assert tagged(tagger, "шос и жк") == {}  # abbreviations: in capitals only
+
+
+def test_the_longest_name_wins_where_names_overlap(tagger: Tagger) -> None:
+    found = tagged(tagger, "Шанхайская организация сотрудничества")
+    assert found == {"sco": 1}
+
+
+def article(st: int, title: str, body: str, day: str = "2021-03-04") -> dict[str, Any]:
+    return {
+        "st": st,
+        "url": f"https://centrasia.org/newsA.php?st={st}",
+        "title": title,
+        "published_at": f"{day}T12:00:00+03:00",
+        "body": body,
+    }
+
+
+def tags(conn: sqlite3.Connection) -> set[tuple[int, str, int, int]]:
+    return set(conn.execute("SELECT st, entity_id, mentions, in_title FROM article_entities"))
+
+
+def test_articles_are_tagged_as_they_are_stored_and_again_when_they_change(
+    tmp_path: Path,
+) -> None:
+    with Archive.open(tmp_path / "a.sqlite") as store:
+        store.write_batch([article(1, "Мирзиёев в Астане", "Мирзиёева встретили в Нур-Султане.")])
+        assert tags(store.conn) == {(1, "astana", 2, 1), (1, "mirziyoyev", 2, 1)}
+        store.write_batch([article(1, "Мирзиёев в Бишкеке", "Визит в Киргизию.")])  # a revision
+        assert tags(store.conn) == {
+            (1, "bishkek", 1, 1),
+            (1, "kyrgyzstan", 1, 0),
+            (1, "mirziyoyev", 1, 1),
+        }
+        countries = set(store.conn.execute("SELECT st, country FROM article_countries"))
+        assert countries == {(1, "KG"), (1, "UZ")}  # the city counts for its country
+
+
+def test_search_by_entity_finds_every_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from centrasia_crawler.cli import main
+
+    path = tmp_path / "a.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch(
+            [
+                article(1, "Встреча в Акмоле", "Акмола принимает гостей.", "1997-05-01"),
+                article(2, "Форум в Нур-Султане", "Столица готова.", "2020-05-01"),
+                article(3, "Новости Астаны", "Город растет.", "2010-05-01"),
+                article(4, "Посол Киргизии", "Вручены грамоты.", "2010-05-01"),
+                article(5, "Ташкент", "Ничего об Астане? Нет: Астана тут.", "2010-05-01"),
+            ]
+        )
+        assert {r["st"] for r in search(store, "@Астана")} == {1, 2, 3, 5}
+        assert {r["st"] for r in search(store, "@Кыргызстан")} == {4}
+        assert {r["st"] for r in search(store, "@Астана NOT @Ташкент")} == {1, 2, 3}
+        assert {r["st"] for r in search(store, 'title:@"Нур-Султан"')} == {1, 2, 3}
+    capsys.readouterr()
+    assert main(["search", "@Астана", "--count", "--archive", str(path)]) == 0
+    assert capsys.readouterr().out.strip().startswith("4")
+    assert main(["search", "@Астна", "--archive", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "closest: Астана" in error and len(error.splitlines()) == 1, error
+
+
+def many(n: int) -> list[dict[str, Any]]:
+    lines = (
+        "Мирзиёев прилетел в Бишкек.",
+        "В Астане прошла встреча.",
+        "Посол Киргизии встретился с Торагой Жогорку Кенеша.",
+        "Саммит ШОС.",
+    )
+    return [
+        article(st, f"Новость {st}", " ".join(lines[(st * k) % 4] for k in range(1, 6)))
+        for st in range(1, n + 1)
+    ]
+
+
+@pytest.mark.slow
+def test_an_upgrade_tags_an_untagged_archive_and_a_kill_half_way_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite"
+    with Archive.open(path) as store:
+        for start in range(0, 12_000, 2000):
+            store.write_batch(many(12_000)[start : start + 2000])
+        expected = tags(store.conn)
+        assert len({row[0] for row in expected}) == 12_000
+        # As an archive upgraded from schema 13 is: no entities, never tagged.
+        store.conn.execute("DELETE FROM entities")
+        store.conn.execute("DELETE FROM archive_meta WHERE key LIKE 'entities_%'")
+        assert not tags(store.conn)
+    upgrade = [sys.executable, "-m", "centrasia_crawler.cli", "upgrade", "--archive", str(path)]
+    process = subprocess.Popen(upgrade, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        while line and "tagging entities" not in line:
+            line = process.stderr.readline()
+        assert "tagging entities" in line, line
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        if process.stderr is not None:
+            process.stderr.close()
+    half = sqlite3.connect(path)
+    upto = half.execute("SELECT value FROM archive_meta WHERE key = 'entities_tagged_upto'")
+    assert 0 < int(upto.fetchone()[0]) < 12_000  # killed half-way
+    half.close()
+    done = subprocess.run(upgrade, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    with Archive.open(path, readonly=True) as store:
+        assert tags(store.conn) == expected
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
