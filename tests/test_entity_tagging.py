@@ -199,3 +199,41 @@ def test_an_upgrade_tags_an_untagged_archive_and_a_kill_half_way_loses_nothing(
     with Archive.open(path, readonly=True) as store:
         assert tags(store.conn) == expected
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_researchers_own_gazetteer_is_kept_in_the_archive_and_tags_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from centrasia_crawler.cli import main
+
+    path = tmp_path / "a.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(1, "Дубнов о Ташкенте", "Аркадий Дубнов считает.")])
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[[entity]]\nid = "dubnov"\nname = "Аркадий Дубнов"\ntype = "person"\n'
+        'names = ["Аркадий Дубнов", "Дубнов"]\n',
+        encoding="utf-8",
+    )
+    assert main(["upgrade", "--gazetteer", str(mine), "--archive", str(path)]) == 0
+    assert "1 tagged with entities" in capsys.readouterr().out
+    with Archive.open(path, readonly=True) as store:
+        assert ("dubnov", 2) in set(
+            store.conn.execute("SELECT entity_id, mentions FROM article_entities")
+        )
+        assert {r["st"] for r in search(store, "@Дубнов")} == {1}
+    # A later writer (a crawl) tags with the archive's own file too.
+    with Archive.open(path) as store:
+        store.write_batch([article(2, "Снова Дубнов", "Дубнова спросили.")])
+        assert (2, "dubnov") in set(
+            store.conn.execute("SELECT st, entity_id FROM article_entities")
+        )
+    mine.write_text('[[entity]]\nid = "Bad Id"\n', encoding="utf-8")
+    assert main(["upgrade", "--gazetteer", str(mine), "--archive", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "'Bad Id'" in error and len(error.splitlines()) == 1, error
+    assert main(["upgrade", "--no-gazetteer", "--archive", str(path)]) == 0
+    with Archive.open(path, readonly=True) as store:
+        assert not store.conn.execute(
+            "SELECT 1 FROM article_entities WHERE entity_id = 'dubnov'"
+        ).fetchone()

@@ -43,7 +43,7 @@ from centrasia_crawler.archive.schema import (
     migrate,
     schema_version,
 )
-from centrasia_crawler.archive.tagging import build_tags, tag_articles
+from centrasia_crawler.archive.tagging import build_tags, set_extra_gazetteer, tag_articles
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -649,14 +649,25 @@ def _listing_row(headline: Mapping[str, Any], now: str) -> dict[str, Any]:
     return row
 
 
-def upgrade(path: str | Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Bring the archive at ``path`` up to this version (the schema, then the search
-    index); the caller holds its lock. Returns ``schema_before``, ``schema_after`` and
-    the articles ``reindexed``. Each step is a transaction of its own, so a killed
-    upgrade leaves an archive the next one finishes."""
+def upgrade(
+    path: str | Path,
+    progress: Callable[[str], None] | None = None,
+    *,
+    gazetteer: str | None = None,
+    drop_gazetteer: bool = False,
+) -> dict[str, int]:
+    """Bring the archive at ``path`` up to this version (the schema, the search index,
+    the entity tags); the caller holds its lock. ``gazetteer`` (a gazetteer file's text)
+    is kept in the archive as its own additions to the package's gazetteer, and
+    ``drop_gazetteer`` drops them; the articles are then tagged again. Returns
+    ``schema_before``, ``schema_after``, the articles ``reindexed`` and ``tagged``. Each
+    step is a transaction of its own, so a killed upgrade leaves an archive the next one
+    finishes."""
     conn = _open_for_writing(str(path))
     try:
         before = migrate(conn)
+        if gazetteer is not None or drop_gazetteer:
+            set_extra_gazetteer(conn, gazetteer)
         reindexed = build_index(conn, progress)
         tagged = build_tags(conn, progress)
         after = schema_version(conn)

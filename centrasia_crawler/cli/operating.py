@@ -399,10 +399,21 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
 
 @click.command()
 @archive_option()
-def upgrade(archive: str) -> int:
-    """Bring an archive written by an older version up to this one: its schema, then its
-    search index (every article re-indexed when the morphology changed: minutes on a
-    large archive, with progress). Safe to stop and run again: it carries on. Takes the
+@click.option(
+    "--gazetteer",
+    "gazetteer",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own gazetteer file (docs/entities.md), kept in the archive: its entries"
+    " add to the package's (or replace them, by id), and every article is tagged again.",
+)
+@click.option(
+    "--no-gazetteer", is_flag=True, help="Drop the archive's own gazetteer file, and re-tag."
+)
+def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
+    """Bring an archive written by an older version up to this one: its schema, its
+    search index (every article re-indexed when the morphology changed) and its entity
+    tags (every article tagged again when the gazetteer changed): minutes on a large
+    archive, with progress. Safe to stop and run again: it carries on. Takes the
     archive's lock, so no crawl runs meanwhile; read commands refuse an archive that
     needs it.
 
@@ -410,30 +421,43 @@ def upgrade(archive: str) -> int:
 
     \b
         centrasia upgrade --archive data/archive.sqlite
+        centrasia upgrade --gazetteer my-people.toml
     """
     import sqlite3
 
     from centrasia_crawler.archive import ArchiveVersionError
     from centrasia_crawler.archive.store import upgrade as upgrade_archive
     from centrasia_crawler.cli.common import EXIT_LOCKED
+    from centrasia_crawler.entities.gazetteer import GazetteerError
     from centrasia_crawler.lock import ArchiveLock, LockHeld
+
+    if gazetteer is not None and no_gazetteer:
+        raise click.UsageError("give --gazetteer FILE or --no-gazetteer, not both")
 
     def say(line: str) -> None:
         click.echo(line, err=True)
 
+    own = gazetteer.read_text(encoding="utf-8") if gazetteer is not None else None
     try:
         with ArchiveLock(archive):
-            done = upgrade_archive(archive, say)
+            done = upgrade_archive(archive, say, gazetteer=own, drop_gazetteer=no_gazetteer)
     except LockHeld as exc:
         raise Failure(str(exc), EXIT_LOCKED) from None
+    except GazetteerError as exc:
+        raise Failure(str(exc)) from None
     except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
         raise Failure(f"cannot upgrade {archive}: {exc}", EXIT_FAILED) from None
-    if done["schema_before"] == done["schema_after"] and not done["reindexed"]:
+    if (
+        done["schema_before"] == done["schema_after"]
+        and not done["reindexed"]
+        and not done["tagged"]
+    ):
         click.echo(f"{archive}: up to date (schema {done['schema_after']})")
     else:
         click.echo(
             f"{archive}: schema {done['schema_before']} -> {done['schema_after']},"
-            f" {done['reindexed']:,} articles re-indexed"
+            f" {done['reindexed']:,} articles re-indexed, {done['tagged']:,} tagged with"
+            " entities"
         )
     return EXIT_OK
 
