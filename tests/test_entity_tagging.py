@@ -237,3 +237,20 @@ def test_a_researchers_own_gazetteer_is_kept_in_the_archive_and_tags_it(
         assert not store.conn.execute(
             "SELECT 1 FROM article_entities WHERE entity_id = 'dubnov'"
         ).fetchone()
+
+
+def test_datasettes_search_takes_at_names(tmp_path: Path) -> None:
+    from tests.test_datasette import get, rows_of
+
+    path = tmp_path / "a.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch(
+            [
+                article(1, "Встреча в Акмоле", "Акмола принимает гостей.", "1997-05-01"),
+                article(2, "Форум в Нур-Султане", "Столица готова.", "2020-05-01"),
+                article(3, "Встреча в Бишкеке", "Бишкек принимает гостей.", "2020-05-01"),
+            ]
+        )
+    (response,) = get(path, "/a/search?q=%40%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0")  # @Астана
+    assert response.status_code == 200
+    assert {int(r[0]) for r in rows_of(response.text)} == {1, 2}

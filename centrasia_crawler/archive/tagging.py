@@ -62,11 +62,16 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str | None) -> None:
 
 
 @lru_cache(maxsize=4)
-def _tagger(extra: str | None) -> Tagger:
+def _gazetteer(extra: str | None) -> Gazetteer:
     texts = [("gazetteer.toml", builtin_text())]
     if extra:
         texts.append(("the archive's own gazetteer", extra))
-    return Tagger(parse(texts))
+    return parse(texts)
+
+
+@lru_cache(maxsize=4)
+def _tagger(extra: str | None) -> Tagger:
+    return Tagger(_gazetteer(extra))
 
 
 def tagger(conn: sqlite3.Connection) -> Tagger:
@@ -75,7 +80,8 @@ def tagger(conn: sqlite3.Connection) -> Tagger:
 
 
 def gazetteer(conn: sqlite3.Connection) -> Gazetteer:
-    return tagger(conn).gazetteer
+    """This archive's gazetteer: the package's, and its own extra file."""
+    return _gazetteer(_meta(conn, _EXTRA))
 
 
 def version(conn: sqlite3.Connection) -> str:
