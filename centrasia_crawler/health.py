@@ -70,17 +70,35 @@ def assess(
     if finish_reason == "bad_arguments":
         return reasons
 
+    reasons += _failed_requests(stats, problems, thresholds)
+    reasons += _unread_index(stats, problems, finish_reason)
+    reasons += _empty_range(stats)
+    reasons += _unread_articles(stats, problems, thresholds)
+    return reasons
+
+
+def _failed_requests(
+    stats: Mapping[str, Any], problems: Sequence[Mapping[str, Any]], thresholds: Thresholds
+) -> list[str]:
+    """More requests failed than the thresholds allow."""
     requests = int(stats.get("downloader/request_count", 0))
     fetch = [p for p in problems if p.get("kind") == "fetch"]
-    if fetch and len(fetch) > thresholds.max_error_share * max(requests, 1):
-        reasons.append(
-            f"{len(fetch)} of {requests} requests failed (more than "
-            f"{thresholds.max_error_share:.0%}): "
-            + "; ".join(
-                f"{reason}: {_urls(urls)}" for reason, urls in _grouped(problems, "fetch").items()
-            )
+    if not fetch or len(fetch) <= thresholds.max_error_share * max(requests, 1):
+        return []
+    return [
+        f"{len(fetch)} of {requests} requests failed (more than "
+        f"{thresholds.max_error_share:.0%}): "
+        + "; ".join(
+            f"{reason}: {_urls(urls)}" for reason, urls in _grouped(problems, "fetch").items()
         )
+    ]
 
+
+def _unread_index(
+    stats: Mapping[str, Any], problems: Sequence[Mapping[str, Any]], finish_reason: str
+) -> list[str]:
+    """The index or the calendar was not read (layout drift, or failed requests)."""
+    reasons = []
     index = stats.get("centrasia/index_headlines")
     if index is not None and int(index) == 0:
         reasons.append("the index yielded no headlines")
@@ -91,22 +109,32 @@ def assess(
     unread = index is None and not any(p.get("kind") == "extraction:listing" for p in problems)
     if unread and finish_reason == "finished":
         reasons.append("the index was not read (see the failed requests)")
+    return reasons
 
+
+def _empty_range(stats: Mapping[str, Any]) -> list[str]:
+    """A backfill whose range holds no day of the site's calendar."""
     in_range = stats.get("centrasia/backfill/days_in_range")
-    if in_range is not None and not in_range and not stats.get("centrasia/backfill/days_done"):
-        reasons.append(
-            f"no day of the site's calendar lies in the range"
-            f" {stats.get('centrasia/backfill/range', '')}"
-            f" (the calendar runs from {stats.get('centrasia/backfill/calendar', '?')})"
-        )
+    if in_range is None or in_range or stats.get("centrasia/backfill/days_done"):
+        return []
+    return [
+        f"no day of the site's calendar lies in the range"
+        f" {stats.get('centrasia/backfill/range', '')}"
+        f" (the calendar runs from {stats.get('centrasia/backfill/calendar', '?')})"
+    ]
 
+
+def _unread_articles(
+    stats: Mapping[str, Any], problems: Sequence[Mapping[str, Any]], thresholds: Thresholds
+) -> list[str]:
+    """More article pages could not be read than the thresholds allow."""
     pages = int(stats.get("centrasia/pages/article", 0))
     failed = _grouped(problems, "extraction:article")
     count = sum(len(urls) for urls in failed.values())
-    if count and count > thresholds.max_extraction_failure_share * max(pages, 1):
-        details = "; ".join(f"{reason}: {_urls(urls)}" for reason, urls in failed.items())
-        reasons.append(
-            f"layout drift: {count} of {pages} article pages not read (more than "
-            f"{thresholds.max_extraction_failure_share:.0%}): {details}"
-        )
-    return reasons
+    if not count or count <= thresholds.max_extraction_failure_share * max(pages, 1):
+        return []
+    details = "; ".join(f"{reason}: {_urls(urls)}" for reason, urls in failed.items())
+    return [
+        f"layout drift: {count} of {pages} article pages not read (more than "
+        f"{thresholds.max_extraction_failure_share:.0%}): {details}"
+    ]
