@@ -4,7 +4,7 @@ over time: ``trend``, ``terms``. Read-only; never imports Scrapy."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -120,11 +120,17 @@ def search(
         else:
             click.echo(total)
         return EXIT_OK
+    _print_results(results, total, as_json)
+    return EXIT_OK
+
+
+def _print_results(results: list[dict[str, Any]], total: int, as_json: bool) -> None:
+    """Search results as JSON, or three lines each and "N of M results" on stderr."""
     if as_json:
         for r in results:
             r["snippet"] = _marked(r["snippet"])
         _print_json(results)
-        return EXIT_OK
+        return
     for r in results:
         source_name = f" — {r['source']}" if r["source"] else ""
         click.echo(f"{r['published_at'][:16].replace('T', ' ')}  {r['title']}{source_name}")
@@ -132,7 +138,6 @@ def search(
         click.echo(f"  {_marked(r['snippet'])}")
     shown = f"{len(results)} of {total}" if total > len(results) else f"{total}"
     click.echo(f"{shown} result{'s' if total != 1 else ''}", err=True)
-    return EXIT_OK
 
 
 @click.command()
@@ -174,44 +179,52 @@ def kwic(
     """
     import itertools
 
-    from centrasia_crawler.archive.queries import KWIC_KEYS, Filters
+    from centrasia_crawler.archive.queries import Filters
     from centrasia_crawler.archive.queries import kwic as archive_kwic
     from centrasia_crawler.archive.search_query import QueryError
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
-    shown = 0
     with open_archive(archive) as store:
         try:
             lines = itertools.islice(archive_kwic(store, query, filters, width=width), limit)
-            if as_csv:
-                import csv
-                import sys
-
-                writer = csv.DictWriter(sys.stdout, fieldnames=KWIC_KEYS, lineterminator="\n")
-                writer.writeheader()
-                for line in lines:
-                    writer.writerow(line)
-                    shown += 1
-            elif as_json:
-                click.echo("[")
-                for line in lines:
-                    comma = "," if shown else ""
-                    click.echo(comma + json.dumps(line, ensure_ascii=False))
-                    shown += 1
-                click.echo("]")
-            else:
-                for line in lines:
-                    click.echo(
-                        f"{line['date']}  {line['st']:>10}  {line['left']:>{width}}"
-                        f"  {line['match']}  {line['right']}"
-                    )
-                    shown += 1
+            shown = _write_kwic(lines, width, "csv" if as_csv else "json" if as_json else "text")
         except QueryError as exc:
             raise Failure(str(exc)) from None
     click.echo(f"{shown} line{'s' if shown != 1 else ''}", err=True)
     return EXIT_OK
+
+
+def _write_kwic(lines: Iterable[dict[str, Any]], width: int, form: str) -> int:
+    """Concordance lines as CSV, a JSON list, or aligned text; how many."""
+    from centrasia_crawler.archive.queries import KWIC_KEYS
+
+    shown = 0
+    if form == "csv":
+        import csv
+        import sys
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=KWIC_KEYS, lineterminator="\n")
+        writer.writeheader()
+        for line in lines:
+            writer.writerow(line)
+            shown += 1
+        return shown
+    if form == "json":
+        click.echo("[")
+    for line in lines:
+        if form == "json":
+            click.echo(("," if shown else "") + json.dumps(line, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{line['date']}  {line['st']:>10}  {line['left']:>{width}}"
+                f"  {line['match']}  {line['right']}"
+            )
+        shown += 1
+    if form == "json":
+        click.echo("]")
+    return shown
 
 
 @click.command()
