@@ -472,26 +472,7 @@ class Archive(AnalystMethods):
                 self.db.table("articles").update(st, filled)
                 result.unchanged.append(st)
             else:
-                _, revision, last_fetched = known[st]
-                if indexed(st):
-                    index_articles(
-                        self.conn,
-                        self.conn.execute(
-                            "SELECT st, title, body FROM articles WHERE st = ?", (st,)
-                        ).fetchall(),
-                        delete=True,
-                    )
-                    index_articles(self.conn, [(st, row["title"], row["body"])])
-                self.conn.execute(
-                    f"INSERT INTO article_revisions ({_COLUMNS}, superseded_at)"
-                    f" SELECT {_COLUMNS}, ? FROM articles WHERE st = ?",
-                    (now, st),
-                )
-                changes = {c: row[c] for c in ARTICLE_COLUMNS if c not in ("st", "first_seen_at")}
-                changes["revision"] = revision + 1
-                if not fetched:
-                    changes["last_fetched_at"] = last_fetched
-                self.db.table("articles").update(st, changes)
+                self._revise(row, known[st][1:], now, fetched, indexed(st))
                 result.changed.append(st)
                 retagged.append(st)
         if new:
@@ -502,6 +483,33 @@ class Archive(AnalystMethods):
         if touched and fetched:
             self.conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
         tag_articles(self.conn, [r["st"] for r in new] + retagged)
+
+    def _revise(
+        self,
+        row: dict[str, Any],
+        known: tuple[int, str],
+        now: str,
+        fetched: bool,
+        indexed: bool,
+    ) -> None:
+        """A stored article whose content changed: the old one kept as a revision, the
+        new one written over it and (unless the index builder will) re-indexed."""
+        st = row["st"]
+        revision, last_fetched = known
+        if indexed:
+            old = self.conn.execute("SELECT st, title, body FROM articles WHERE st = ?", (st,))
+            index_articles(self.conn, old.fetchall(), delete=True)
+            index_articles(self.conn, [(st, row["title"], row["body"])])
+        self.conn.execute(
+            f"INSERT INTO article_revisions ({_COLUMNS}, superseded_at)"
+            f" SELECT {_COLUMNS}, ? FROM articles WHERE st = ?",
+            (now, st),
+        )
+        changes = {c: row[c] for c in ARTICLE_COLUMNS if c not in ("st", "first_seen_at")}
+        changes["revision"] = revision + 1
+        if not fetched:
+            changes["last_fetched_at"] = last_fetched
+        self.db.table("articles").update(st, changes)
 
     def _fillable(self, sts: Iterable[int]) -> dict[int, tuple[Any, ...]]:
         """The older content of these articles that were stored before the added
