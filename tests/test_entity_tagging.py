@@ -65,20 +65,26 @@ def test_the_shared_surname_goes_to_one_berdymukhamedov_only_when_something_deci
     tagger: Tagger,
 ) -> None:
     father, son = "berdimuhamedov-gurbanguly", "berdimuhamedov-serdar"
+
+    def berdy(title: str, body: str, year: int) -> dict[str, int]:
+        found = tagged(tagger, title, body, year)
+        return {k: v for k, v in found.items() if k in (father, son)}
+
     # The date: before 2021 only the father was called so in the news.
-    assert tagged(tagger, "Бердымухамедов открыл стадион", year=2015) == {father: 1}
+    assert berdy("Бердымухамедов открыл стадион", "", 2015) == {father: 1}
     # After, the surname alone is either: counted for neither.
-    assert tagged(tagger, "Бердымухамедов открыл стадион", year=2023) == {}
+    assert berdy("Бердымухамедов открыл стадион", "", 2023) == {}
     # The text decides: the son named in full, the surname alone is his too.
-    both = tagged(tagger, "Сердар Бердымухамедов в Ашхабаде", "Бердымухамедов сказал", 2023)
+    both = berdy("Сердар Бердымухамедов в Ашхабаде", "Бердымухамедов сказал", 2023)
     assert both == {son: 2}
     # The epithet is the father's only.
-    arkadag = tagged(tagger, "Аркадаг посадил деревья", "Бердымухамедов-старший доволен", 2024)
+    arkadag = berdy("Аркадаг посадил деревья", "Бердымухамедов-старший доволен", 2024)
     assert arkadag.get(father) == 2 and son not in arkadag
     # Both named in full: the surname alone stays undecided.
-    assert tagged(
-        tagger, "Гурбангулы Бердымухамедов и Сердар Бердымухамедов", "Бердымухамедов", 2023
-    ) == {father: 1, son: 1}
+    assert berdy("Гурбангулы Бердымухамедов и Сердар Бердымухамедов", "Бердымухамедов", 2023) == {
+        father: 1,
+        son: 1,
+    }
 
 
 def test_lower_case_words_are_not_capitalised_names(tagger: Tagger) -> None:
