@@ -32,9 +32,12 @@ from typing import Final, NamedTuple
 
 from centrasia_crawler.entities.gazetteer import Entity, Gazetteer, Name
 from centrasia_crawler.normalize.morphology import JOIN, TOKEN_RE, Morphology, morphology
+from centrasia_crawler.normalize.text import fold_yo
 
 #: Bumped when the same text and gazetteer would be tagged differently.
 ALGORITHM: Final = 1
+#: pymorphy3's grammemes of proper names.
+_PROPER: Final = frozenset({"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"})
 
 
 class Tag(NamedTuple):
@@ -101,14 +104,25 @@ class Tagger:
             return None
         if name.kind == "abbreviation":
             return ((), (), tuple(tokens))
-        words = tuple(self.lemmas(t) for t in tokens)
+        words = tuple(self.name_lemmas(t) for t in tokens)
         return (words, tuple(_is_capital(t) for t in tokens), None)
 
+    def name_lemmas(self, token: str) -> frozenset[str]:
+        """The lemmas a word of a name stands for: its own, without those of a common
+        word it is only a form of («Газа» is not «газ», «Индия» not «индий»); the word
+        itself is kept, so it also matches as written."""
+        word = fold_yo(token.lower())
+        parses = [p for p in self.morph.analyser.parse(word) if p.is_known]
+        proper = {fold_yo(p.normal_form) for p in parses if _PROPER & p.tag.grammemes}
+        common = {fold_yo(p.normal_form) for p in parses} - proper - {word}
+        return frozenset((self.lemmas(token) - common) | {word})
+
     def lemmas(self, token: str) -> frozenset[str]:
-        """A token's lemmas, as the search index reads it (its term's lemmas)."""
+        """A token's lemmas, as the search index reads it (its term's lemmas), and the
+        token itself (folded), so a name matches as written too."""
         found = self._lemmas.get(token)
         if found is None:
-            found = frozenset(self.morph.term(token).split(JOIN))
+            found = frozenset(self.morph.term(token).split(JOIN)) | {fold_yo(token.lower())}
             if len(self._lemmas) > 200_000:
                 self._lemmas.clear()
             self._lemmas[token] = found
