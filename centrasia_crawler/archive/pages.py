@@ -29,19 +29,14 @@ TRAIN_SAMPLES: Final = 5000
 MIN_SAMPLES: Final = 20
 #: Dictionary size: zstd's own default (``zstd --train``), or a tenth of the samples when
 #: they are fewer than 1.1 MB. A dictionary is stored compressed (a trained one repeats
-#: itself: 110 KB stores in 21 KB), and a larger one costs no time (1.25 ms a 12 KB page
-#: at 110 KB as at 37 KB). Trained on a crawl's first 200 pages, in parts of the WARC.gz
-#: of the same fetches, dictionary included: a 300-article crawl's 307 pages, table markup
-#: 0.319 with a 37 KB dictionary (a fortieth of the samples, schema 6 to 9), 0.296 at
-#: 110 KB; div markup 0.336, 0.316. Pages 5,000 to 7,000 of a 10,000-article crawl:
-#: 1,174 bytes a page at 37 KB, 1,065 at 110 KB; trained on 1,000 pages, 1,041.
+#: itself), and a larger one costs no time; 110 KB rather than 37 KB stores pages about
+#: 7% smaller (docs/benchmarks.md).
 DICT_SIZE: Final = 112_640
 #: The first bytes of a Zstandard frame: a stored dictionary that is itself compressed
 #: (archives of schema 6 to 8 hold them raw; a raw dictionary starts 37 A4 30 EC).
 FRAME_MAGIC: Final = b"\x28\xb5\x2f\xfd"
-#: Compression levels: a body written by a crawl at 15 (2 ms a 12 KB page, 0.5% larger
-#: than at 19, which takes 3.5 ms: a backfill with politeness off writes hundreds of
-#: pages a second); bodies recompressed (the first training, centrasia compact) at 19.
+#: Compression levels: a crawl writes at 15 (0.5% larger than 19, at half the time, so
+#: a fast backfill keeps up); recompressed bodies (the first training, compact) at 19.
 WRITE_LEVEL: Final = 15
 LEVEL: Final = 19
 #: Bodies recompressed per transaction.
