@@ -96,7 +96,7 @@ def test_renamings_load_with_their_years(g: gz.Gazetteer) -> None:
         ("Гурьев", "atyrau", "-1991"),
         ("Семипалатинск", "semey", "-2007"),
         ("Чимкент", "shymkent", "-1993"),
-        ("Шевченко", "aktau", "1964-1991"),
+        ("город Шевченко", "aktau", "1964-1991"),
         ("Ташауз", "dashoguz", "-1992"),
         ("Чарджоу", "turkmenabat", "1940-1999"),
         ("Курган-Тюбе", "bokhtar", "-2018"),
