@@ -83,6 +83,31 @@ def test_the_shared_names_are_the_known_ones(g: gz.Gazetteer) -> None:
     assert ids(g.named("ГКНБ")) == ["gknb-kg", "gknb-tj"]
 
 
+#: Every name two entities share, as docs/entities.md lists them (update both together).
+SHARED = {
+    "ак жол": ["ak-zhol-kg", "ak-zhol-kz"],
+    "алиев": ["aliyev-heydar", "aliyev-ilham"],
+    "бердымухамедов": ["berdimuhamedov-gurbanguly", "berdimuhamedov-serdar"],
+    "гкнб": ["gknb-kg", "gknb-tj"],
+    "государственный комитет национальной безопасности": ["gknb-kg", "gknb-tj"],
+    "лидер нации": ["nazarbayev", "rahmon"],
+    "мвд": ["mvd-kg", "mvd-kz", "mvd-ru", "mvd-tj", "mvd-tm", "mvd-uz"],
+    "меджлис": ["majlis-ir", "mejlis-tm"],
+    "мид": ["mfa-af", "mfa-kg", "mfa-kz", "mfa-ru", "mfa-tj", "mfa-tm", "mfa-uz"],
+    "сенат": ["senate-kz", "senate-us", "senate-uz"],
+    "цик": ["cec-kg", "cec-kz", "cec-ru", "cec-uz"],
+}
+
+
+def test_the_shared_names_are_the_documented_ones(g: gz.Gazetteer) -> None:
+    by_key: dict[str, set[str]] = {}
+    for entity in g:
+        for name in entity.names:
+            by_key.setdefault(gz.name_key(name.text), set()).add(entity.id)
+    shared = {k: sorted(v) for k, v in by_key.items() if len(v) > 1}
+    assert shared == SHARED
+
+
 def test_renamings_load_with_their_years(g: gz.Gazetteer) -> None:
     astana = {n.text: n for n in g["astana"].names}
     assert astana["Нур-Султан"].years == "2019-2022"
