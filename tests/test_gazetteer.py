@@ -83,6 +83,31 @@ def test_the_shared_names_are_the_known_ones(g: gz.Gazetteer) -> None:
     assert ids(g.named("ГКНБ")) == ["gknb-kg", "gknb-tj"]
 
 
+#: Every name two entities share, as docs/entities.md lists them (update both together).
+SHARED = {
+    "ак жол": ["ak-zhol-kg", "ak-zhol-kz"],
+    "алиев": ["aliyev-heydar", "aliyev-ilham"],
+    "бердымухамедов": ["berdimuhamedov-gurbanguly", "berdimuhamedov-serdar"],
+    "гкнб": ["gknb-kg", "gknb-tj"],
+    "государственный комитет национальной безопасности": ["gknb-kg", "gknb-tj"],
+    "лидер нации": ["nazarbayev", "rahmon"],
+    "мвд": ["mvd-kg", "mvd-kz", "mvd-ru", "mvd-tj", "mvd-tm", "mvd-uz"],
+    "меджлис": ["majlis-ir", "mejlis-tm"],
+    "мид": ["mfa-af", "mfa-kg", "mfa-kz", "mfa-ru", "mfa-tj", "mfa-tm", "mfa-uz"],
+    "сенат": ["senate-kz", "senate-us", "senate-uz"],
+    "цик": ["cec-kg", "cec-kz", "cec-ru", "cec-uz"],
+}
+
+
+def test_the_shared_names_are_the_documented_ones(g: gz.Gazetteer) -> None:
+    by_key: dict[str, set[str]] = {}
+    for entity in g:
+        for name in entity.names:
+            by_key.setdefault(gz.name_key(name.text), set()).add(entity.id)
+    shared = {k: sorted(v) for k, v in by_key.items() if len(v) > 1}
+    assert shared == SHARED
+
+
 def test_renamings_load_with_their_years(g: gz.Gazetteer) -> None:
     astana = {n.text: n for n in g["astana"].names}
     assert astana["Нур-Султан"].years == "2019-2022"
@@ -96,7 +121,7 @@ def test_renamings_load_with_their_years(g: gz.Gazetteer) -> None:
         ("Гурьев", "atyrau", "-1991"),
         ("Семипалатинск", "semey", "-2007"),
         ("Чимкент", "shymkent", "-1993"),
-        ("Шевченко", "aktau", "1964-1991"),
+        ("город Шевченко", "aktau", "1964-1991"),
         ("Ташауз", "dashoguz", "-1992"),
         ("Чарджоу", "turkmenabat", "1940-1999"),
         ("Курган-Тюбе", "bokhtar", "-2018"),
@@ -185,3 +210,58 @@ def test_a_broken_file_gives_one_line(tmp_path: Path, text: str, message: str) -
 def test_a_missing_file_gives_one_line(tmp_path: Path) -> None:
     with pytest.raises(gz.GazetteerError, match=r"cannot read gazetteer .*nothing\.toml"):
         gz.load([tmp_path / "nothing.toml"])
+
+
+# --- the replica's entities -------------------------------------------------------------
+
+
+def test_every_replica_entity_is_in_the_gazetteer_under_its_names(g: gz.Gazetteer) -> None:
+    from tests.replica.entity_ids import REPLICA_TO_GAZETTEER
+    from tests.replica.gazetteer import ENTITIES
+
+    kinds = {"person", "country", "city", "place", "org"}
+    assert set(REPLICA_TO_GAZETTEER) == {k for k, e in ENTITIES.items() if e.kind in kinds}
+    for key, ident in REPLICA_TO_GAZETTEER.items():
+        entity = ENTITIES[key]
+        for form in filter(None, (entity.name, entity.short)):
+            assert ident in ids(g.named(form)), (key, form)
+        country = entity.country or (key if entity.kind == "country" else None)
+        if country is not None:
+            assert g[ident].country == country.upper(), key
+
+
+# --- the hand-labelled mentions ---------------------------------------------------------
+
+LABELLED = Path(__file__).parent / "fixtures" / "entities" / "labelled.toml"
+
+
+def test_the_labelled_mentions_are_names_of_their_entities(g: gz.Gazetteer) -> None:
+    """Each labelled mention is written in its text, in order, and is a form of one of
+    its entity's names word by word (by the archive's own morphology); each ``not`` word
+    is in the text too. Over 120 mentions."""
+    from centrasia_crawler.normalize.morphology import morphology, tokens
+
+    m = morphology()
+
+    def lemmas(text: str) -> list[frozenset[str]]:
+        return [m.lemmas(t) | {t.lower()} for t in tokens(text)]
+
+    def same(written: str, name: str) -> bool:
+        a, b = lemmas(written), lemmas(name)
+        return len(a) == len(b) and all(x & y for x, y in zip(a, b, strict=True))
+
+    items = tomllib.loads(LABELLED.read_text(encoding="utf-8"))["text"]
+    total = 0
+    for item in items:
+        where = item["source"]
+        at = 0
+        for mention in item["mentions"]:
+            entity = g[mention["id"]]
+            found = item["text"].find(mention["text"], at)
+            assert found >= 0, (where, mention)
+            at = found + len(mention["text"])
+            assert any(same(mention["text"], n.text) for n in entity.names), (where, mention)
+            total += 1
+        for word in item.get("not", []):
+            assert word in item["text"], (where, word)
+    assert total >= 120

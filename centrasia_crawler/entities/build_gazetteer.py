@@ -257,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    count = text.count("[[entity]]")
+    count = text.count("\n[[entity]]\n")
     if args.check:
         current = OUT.read_text(encoding="utf-8") == text
         print(f"{OUT.name} is {'current' if current else 'out of date'} ({count} entities)")

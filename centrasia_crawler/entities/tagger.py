@@ -108,13 +108,18 @@ class Tagger:
         return (words, tuple(_is_capital(t) for t in tokens), None)
 
     def name_lemmas(self, token: str) -> frozenset[str]:
-        """The lemmas a word of a name stands for: its own, without those of a common
-        word it is only a form of («Газа» is not «газ», «Индия» not «индий»); the word
-        itself is kept, so it also matches as written."""
+        """The lemmas a word of a name stands for. A name is written in the nominative,
+        so a common word it is only another case of is not among them («Газа» is not
+        «газ», «Индия» not «индий»), while an adjective's nominative is («Центральная»:
+        «центральный»). The word itself is kept, so it also matches as written."""
         word = fold_yo(token.lower())
         parses = [p for p in self.morph.analyser.parse(word) if p.is_known]
-        proper = {fold_yo(p.normal_form) for p in parses if _PROPER & p.tag.grammemes}
-        common = {fold_yo(p.normal_form) for p in parses} - proper - {word}
+        kept = {
+            fold_yo(p.normal_form)
+            for p in parses
+            if _PROPER & p.tag.grammemes or p.tag.case in (None, "nomn")
+        }
+        common = {fold_yo(p.normal_form) for p in parses} - kept - {word}
         return frozenset((self.lemmas(token) - common) | {word})
 
     def lemmas(self, token: str) -> frozenset[str]:
@@ -172,11 +177,31 @@ class Tagger:
             for pattern in self._candidates(tokens[at]):
                 if self._matches(pattern, tokens, at):
                     out.append(_Hit(pattern, in_title))
-                    at += len(pattern.exact or pattern.words)
+                    end = at + len(pattern.exact or pattern.words)
+                    out += self._countries_within(pattern, tokens, at, end, in_title)
+                    at = end
                     break
             else:
                 at += 1
         return out
+
+    def _countries_within(
+        self, outer: _Pattern, tokens: Sequence[str], start: int, end: int, in_title: bool
+    ) -> list[_Hit]:
+        """A name that names its own country («МИД Казахстана», «Сенат США») is also
+        a mention of that country."""
+        countries = {e.country for e, _ in outer.owners if e.type != "country"}
+        if len(outer.exact or outer.words) < 2 or not countries - {None}:
+            return []
+        found = []
+        for at in range(start + 1, end):
+            for pattern in self._candidates(tokens[at]):
+                inner = {e.country for e, _ in pattern.owners if e.type == "country"}
+                size = len(pattern.exact or pattern.words)
+                if inner & countries and at + size <= end and self._matches(pattern, tokens, at):
+                    found.append(_Hit(pattern, in_title))
+                    break
+        return found
 
     def tag(self, title: str, body: str, year: int | None = None) -> list[Tag]:
         """The entities an article names, by id, with mentions and whether in the title."""
