@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -81,14 +82,15 @@ def score(
         found += sum(got.values())
         right += sum((truth & got).values())
         if truth != got:
-            wrong.append(
-                f"{(title + ' ' + body)[:70]!r}: missed {dict(truth - got)}, extra {dict(got - truth)}"
-            )
+            text = (title + " " + body)[:70]
+            wrong.append(f"{text!r}: missed {dict(truth - got)}, extra {dict(got - truth)}")
     return labelled, found, right, wrong
 
 
 @pytest.mark.parametrize("cases", [replica_cases, hand_cases], ids=["replica", "by hand"])
-def test_precision_and_recall_on_labelled_mentions(tagger: Tagger, cases) -> None:  # type: ignore[no-untyped-def]
+def test_precision_and_recall_on_labelled_mentions(
+    tagger: Tagger, cases: Callable[[], list[Case]]
+) -> None:
     # The generator labels only its own entities (its templates name no other of them
     # as plain words); every gazetteer entity is judged in the hand-labelled texts.
     universe = set(REPLICA_TO_GAZETTEER.values()) if cases is replica_cases else None

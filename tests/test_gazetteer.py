@@ -236,9 +236,9 @@ LABELLED = Path(__file__).parent / "fixtures" / "entities" / "labelled.toml"
 
 
 def test_the_labelled_mentions_are_names_of_their_entities(g: gz.Gazetteer) -> None:
-    """Each labelled mention is written in its text, in order of where it starts, and is a form of one of
-    its entity's names word by word (by the archive's own morphology); each ``not`` word
-    is in the text too. Over 120 mentions."""
+    """Each labelled mention is written in its text, in order of where it starts, and
+    is a form of one of its entity's names word by word (by the archive's own
+    morphology); each ``not`` word is in the text too. Over 120 mentions."""
     from centrasia_crawler.normalize.morphology import morphology, tokens
 
     m = morphology()
