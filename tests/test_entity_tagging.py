@@ -260,3 +260,17 @@ def test_datasettes_search_takes_at_names(tmp_path: Path) -> None:
     (response,) = get(path, "/a/search?q=%40%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0")  # @Астана
     assert response.status_code == 200
     assert {int(r[0]) for r in rows_of(response.text)} == {1, 2}
+
+
+def test_the_crawl_never_tags_the_whole_archive_by_itself(tmp_path: Path) -> None:
+    from centrasia_crawler.archive.schema import ArchiveVersionError
+
+    path = tmp_path / "a.sqlite"
+    with Archive.open(path, reindex=False) as store:  # a new archive: nothing to tag
+        store.write_batch([article(1, "Мирзиёев в Астане", "")])
+        assert tags(store.conn) == {(1, "astana", 1, 1), (1, "mirziyoyev", 1, 1)}
+        store.conn.execute("UPDATE archive_meta SET value = 'other' WHERE key = 'entities_version'")
+    with pytest.raises(ArchiveVersionError, match="another gazetteer.*centrasia upgrade"):
+        Archive.open(path, reindex=False)
+    with Archive.open(path) as store:  # as centrasia upgrade does
+        assert tags(store.conn) == {(1, "astana", 1, 1), (1, "mirziyoyev", 1, 1)}

@@ -43,7 +43,12 @@ from centrasia_crawler.archive.schema import (
     migrate,
     schema_version,
 )
-from centrasia_crawler.archive.tagging import build_tags, set_extra_gazetteer, tag_articles
+from centrasia_crawler.archive.tagging import (
+    build_tags,
+    set_extra_gazetteer,
+    tag_articles,
+    tags_outdated,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -257,8 +262,9 @@ class Archive(AnalystMethods):
         writer. An archive of an older schema, or whose search index another version of
         the morphology built, raises :class:`ArchiveNeedsUpgrade` (``centrasia upgrade``
         brings it up to date). A writable open upgrades the schema first; with
-        ``reindex=False`` (the crawl) it never rebuilds the search index over the
-        archive's articles: when the morphology changed it raises
+        ``reindex=False`` (the crawl) it never rebuilds the search index or the entity
+        tags over the archive's articles: when the morphology or the gazetteer changed
+        it raises
         :class:`~centrasia_crawler.archive.schema.ArchiveVersionError` saying so, and the
         rebuild is left to ``centrasia upgrade``. Otherwise a long index build says how
         far it got through ``progress`` (default: lines on stderr).
@@ -270,10 +276,10 @@ class Archive(AnalystMethods):
         conn = _open_for_writing(path)
         try:
             migrate(conn)
-            outdated = None if reindex else index_outdated(conn)
+            outdated = None if reindex else (index_outdated(conn) or tags_outdated(conn))
             if outdated is not None:
                 raise ArchiveVersionError(
-                    f"{outdated}: run `centrasia upgrade` (it re-indexes every article;"
+                    f"{outdated}: run `centrasia upgrade` (it goes over every article;"
                     " minutes on a large archive), then crawl again"
                 )
             build_index(conn, progress)
