@@ -186,7 +186,7 @@ class Gazetteer:
             for name in entity.names:
                 self._spelling.setdefault(name_key(name.text), name.text)
                 found = self._by_name.setdefault(name_key(name.text), [])
-                if entity not in found:
+                if not found or found[-1] is not entity:
                     found.append(entity)
 
     def __getitem__(self, ident: str) -> Entity:
