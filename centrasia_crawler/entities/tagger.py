@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from centrasia_crawler.entities.gazetteer import Entity, Gazetteer, Name
@@ -48,7 +48,7 @@ class Tag(NamedTuple):
     in_title: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Pattern:
     """A name as the tagger matches it: per word, the lemmas it may take and whether
     it must be capitalised (or, for an abbreviation, its exact capitals)."""
@@ -57,6 +57,21 @@ class _Pattern:
     capital: tuple[bool, ...]
     exact: tuple[str, ...] | None  # an abbreviation's tokens
     owners: tuple[tuple[Entity, Name], ...]
+
+    size: int = field(init=False)
+    #: The countries it is the name of («Казахстан»).
+    names_countries: frozenset[str] = field(init=False)
+    #: For a name of several words, its owners' countries, which it may name inside
+    #: («МИД Казахстана»).
+    nested: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        size = len(self.exact or self.words)
+        object.__setattr__(self, "size", size)
+        countries = {e.country for e, _ in self.owners if e.country and e.type == "country"}
+        object.__setattr__(self, "names_countries", frozenset(countries))
+        others = {e.country for e, _ in self.owners if e.country and e.type != "country"}
+        object.__setattr__(self, "nested", frozenset(others if size > 1 else ()))
 
 
 class _Hit(NamedTuple):
@@ -79,6 +94,8 @@ class Tagger:
         self._starts: dict[str, tuple[_Pattern, ...]] = {}
         self._by_lemma: dict[str, list[_Pattern]] = {}
         self._by_exact: dict[str, list[_Pattern]] = {}
+        self._patterns: list[_Pattern] = []  # kept alive: _order is by their ids
+        self._order: dict[int, int] = {}
         grouped: dict[tuple[object, ...], list[tuple[Entity, Name]]] = {}
         shapes: dict[tuple[object, ...], tuple[object, ...]] = {}
         for entity in gazetteer:
@@ -92,6 +109,8 @@ class Tagger:
         for key, owners in grouped.items():
             words, capital, exact = shapes[key]
             pattern = _Pattern(words, capital, exact, tuple(owners))  # type: ignore[arg-type]
+            self._order[id(pattern)] = len(self._order)
+            self._patterns.append(pattern)
             if exact is not None:
                 self._by_exact.setdefault(exact[0], []).append(pattern)  # type: ignore[index]
             else:
@@ -147,7 +166,9 @@ class Tagger:
                     for p in self._by_lemma.get(lemma, ())
                     if not p.capital[0]
                 )
-            found = tuple(sorted(set(patterns), key=lambda p: -len(p.exact or p.words)))
+            # Longest first; among as long, in the gazetteer's order (deterministic).
+            unique = {id(p): p for p in patterns}.values()
+            found = tuple(sorted(unique, key=lambda p: (-p.size, self._order[id(p)])))
             if len(self._starts) > 200_000:
                 self._starts.clear()
             self._starts[token] = found
@@ -171,14 +192,19 @@ class Tagger:
     def hits(self, text: str, *, in_title: bool = False) -> list[_Hit]:
         """The names found in ``text``, longest first where they overlap."""
         tokens = TOKEN_RE.findall(text)
+        starts = self._starts
         out = []
-        at = 0
-        while at < len(tokens):
-            for pattern in self._candidates(tokens[at]):
+        at, n = 0, len(tokens)
+        while at < n:
+            candidates = starts.get(tokens[at])
+            if candidates is None:
+                candidates = self._candidates(tokens[at])
+            for pattern in candidates:
                 if self._matches(pattern, tokens, at):
                     out.append(_Hit(pattern, in_title))
-                    end = at + len(pattern.exact or pattern.words)
-                    out += self._countries_within(pattern, tokens, at, end, in_title)
+                    end = at + pattern.size
+                    if pattern.nested:
+                        out += self._countries_within(pattern, tokens, at, end, in_title)
                     at = end
                     break
             else:
@@ -190,17 +216,15 @@ class Tagger:
     ) -> list[_Hit]:
         """A name that names its own country («МИД Казахстана», «Сенат США») is also
         a mention of that country."""
-        countries = {e.country for e, _ in outer.owners if e.type != "country"}
-        if len(outer.exact or outer.words) < 2 or not countries - {None}:
-            return []
+        countries = outer.nested
         found = []
         for at in range(start + 1, end):
             for pattern in self._candidates(tokens[at]):
-                inner = {e.country for e, _ in pattern.owners if e.type == "country"}
-                size = len(pattern.exact or pattern.words)
-                if inner & countries and at + size <= end and self._matches(pattern, tokens, at):
-                    found.append(_Hit(pattern, in_title))
-                    break
+                inner = pattern.names_countries
+                if inner & countries and at + pattern.size <= end:
+                    if self._matches(pattern, tokens, at):
+                        found.append(_Hit(pattern, in_title))
+                        break
         return found
 
     def tag(self, title: str, body: str, year: int | None = None) -> list[Tag]:
