@@ -220,11 +220,13 @@ class Tagger:
         found = []
         for at in range(start + 1, end):
             for pattern in self._candidates(tokens[at]):
-                inner = pattern.names_countries
-                if inner & countries and at + pattern.size <= end:
-                    if self._matches(pattern, tokens, at):
-                        found.append(_Hit(pattern, in_title))
-                        break
+                if (
+                    at + pattern.size <= end
+                    and pattern.names_countries & countries
+                    and self._matches(pattern, tokens, at)
+                ):
+                    found.append(_Hit(pattern, in_title))
+                    break
         return found
 
     def tag(self, title: str, body: str, year: int | None = None) -> list[Tag]:
