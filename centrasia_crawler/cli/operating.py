@@ -235,7 +235,7 @@ def doctor(root: str | None, save: str | None, update: bool, delay: float | None
 
 
 def _update_pairs(directory: Path) -> int:
-    from centrasia_crawler.doctor import pairs, update_pair
+    from centrasia_crawler.fixture_pairs import pairs, update_pair
 
     if not directory.is_dir():
         raise Failure(f"no fixture pairs: {directory} is not a directory")
