@@ -80,12 +80,12 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
         centrasia runs --fresh 2 || echo 'no good crawl for two hours'
         centrasia runs --metrics /var/lib/node_exporter/textfile/centrasia.prom
     """
-    from centrasia_crawler.archive.queries import last_ok_run, metrics_text, run_metrics
+    from centrasia_crawler.archive.queries import last_ok_run, run_metrics
     from centrasia_crawler.archive.queries import runs as recent_runs
 
     with open_archive(archive) as store:
         if metrics:
-            _write_atomically(Path(metrics), metrics_text(run_metrics(store)))
+            _write_atomically(Path(metrics), _metrics_text(run_metrics(store)))
         if fresh is not None:
             return _check_fresh(last_ok_run(store), fresh)
         if metrics:
@@ -110,6 +110,15 @@ def _check_fresh(run: dict[str, Any] | None, hours: float) -> int:
         raise Failure(f"{line}: older than {hours:g} hours", EXIT_FAILED)
     click.echo(f"ok: {line}")
     return EXIT_OK
+
+
+def _metrics_text(metrics: list[tuple[str, str, float]]) -> str:
+    """The Prometheus text exposition format, every metric a gauge."""
+    lines = []
+    for name, help_text, value in metrics:
+        shown = f"{value:.0f}" if value.is_integer() else repr(value)
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {shown}"]
+    return "\n".join(lines) + "\n"
 
 
 def _write_atomically(path: Path, text: str) -> None:
