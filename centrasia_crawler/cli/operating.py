@@ -282,42 +282,28 @@ def compact(archive: str, vacuum: bool) -> int:
     """
     import sqlite3
 
-    from centrasia_crawler.archive import Archive
-    from centrasia_crawler.archive.pages import MIN_SAMPLES, TRAIN_SAMPLES, stored_bytes
-    from centrasia_crawler.archive.pages import compact as compact_pages
-    from centrasia_crawler.archive.store import utc_now
+    from centrasia_crawler.archive.maintenance import NothingToCompact
+    from centrasia_crawler.archive.maintenance import compact as compact_archive
     from centrasia_crawler.cli.common import EXIT_LOCKED
-    from centrasia_crawler.lock import ArchiveLock, LockHeld
+    from centrasia_crawler.lock import LockHeld
 
+    def training(samples: int, pages: int) -> None:
+        click.echo(
+            f"centrasia compact: training a dictionary on the newest {samples:,} of {pages:,}"
+            " pages",
+            err=True,
+        )
+
+    progress = progress_printer("compact", "pages recompressed")
     try:
-        with ArchiveLock(archive), Archive.open(archive) as store:
-            bodies, before, _ = stored_bytes(store.conn)
-            if bodies < MIN_SAMPLES:
-                raise Failure(
-                    f"{bodies} stored pages: too few to train a dictionary on", EXIT_FAILED
-                )
-            click.echo(
-                f"centrasia compact: training a dictionary on the newest"
-                f" {min(bodies, TRAIN_SAMPLES):,} of {bodies:,} pages",
-                err=True,
-            )
-            progress = progress_printer("compact", "pages recompressed")
-            dict_id = compact_pages(store.conn, utc_now(), progress)
-            if dict_id is None:
-                raise Failure(
-                    f"{bodies} stored pages: too alike to train a dictionary on", EXIT_FAILED
-                )
-            bodies, after, dicts = stored_bytes(store.conn)
-            if vacuum:
-                store.conn.execute("VACUUM")
+        report = compact_archive(archive, vacuum=vacuum, on_training=training, progress=progress)
     except LockHeld as exc:
         raise Failure(str(exc), EXIT_LOCKED) from None
+    except NothingToCompact as exc:
+        raise Failure(str(exc), EXIT_FAILED) from None
     except (sqlite3.Error, OSError) as exc:
         raise Failure(f"cannot compact {archive}: {exc}") from None
-    click.echo(
-        f"{bodies:,} pages: {before:,} -> {after:,} bytes stored, dictionary {dict_id}"
-        f" of {dicts:,} bytes ({(after + dicts) / max(before, 1):.0%} of before)"
-    )
+    click.echo(report.line())
     return EXIT_OK
 
 
@@ -387,17 +373,13 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
     """
     import sqlite3
 
-    from centrasia_crawler.archive import Archive
-    from centrasia_crawler.archive.backup import prune as prune_archive
+    from centrasia_crawler.archive.maintenance import prune as prune_archive
     from centrasia_crawler.cli.common import EXIT_LOCKED
-    from centrasia_crawler.lock import ArchiveLock, LockHeld
+    from centrasia_crawler.lock import LockHeld
 
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     try:
-        with ArchiveLock(archive), Archive.open(archive) as store:
-            report = prune_archive(store.conn, cutoff)
-            if vacuum:
-                store.conn.execute("VACUUM")
+        report = prune_archive(archive, cutoff, vacuum=vacuum)
     except LockHeld as exc:
         raise Failure(f"{exc}; not starting", EXIT_LOCKED) from None
     except sqlite3.Error as exc:
