@@ -50,16 +50,42 @@ def project_settings(overrides: dict[str, str]) -> Any:
     return settings
 
 
+def log_handler(settings: Any) -> logging.Handler:
+    """The handler `scrapy crawl` installs, from Scrapy's documented logging settings:
+    LOG_FILE (with LOG_FILE_APPEND, LOG_ENCODING), else standard error when LOG_ENABLED,
+    else nothing; LOG_FORMAT, LOG_DATEFORMAT, LOG_LEVEL and LOG_SHORT_NAMES."""
+    handler: logging.Handler
+    filename = settings.get("LOG_FILE")
+    if filename:
+        mode = "a" if settings.getbool("LOG_FILE_APPEND") else "w"
+        handler = logging.FileHandler(filename, mode, encoding=settings.get("LOG_ENCODING"))
+    elif settings.getbool("LOG_ENABLED"):
+        handler = logging.StreamHandler()
+    else:
+        handler = logging.NullHandler()
+    handler.setFormatter(
+        logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"))
+    )
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    if settings.getbool("LOG_SHORT_NAMES"):
+        handler.addFilter(_short_names)
+    return handler
+
+
+def _short_names(record: logging.LogRecord) -> bool:
+    """LOG_SHORT_NAMES: Scrapy's components log as plain ``scrapy``."""
+    if record.name.startswith("scrapy."):
+        record.name = "scrapy"
+    return True
+
+
 class _HeldLog(logging.handlers.MemoryHandler):
     """Scrapy's log, held back until the run is recorded: a run refused before it began
     (the archive locked or unusable) is told in one line, not in a page of start-up
     log; once the run is recorded, what was held goes out and the rest follows as is."""
 
     def __init__(self, settings: Any) -> None:
-        # The very handler `scrapy crawl` installs (LOG_FILE, LOG_LEVEL, LOG_FORMAT, ...).
-        from scrapy.utils.log import _get_handler
-
-        self.output = _get_handler(settings)
+        self.output = log_handler(settings)
         super().__init__(sys.maxsize, flushLevel=logging.CRITICAL + 1, target=self.output)
         self.setLevel(self.output.level)
         self.passing = False
