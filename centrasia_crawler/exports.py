@@ -47,8 +47,8 @@ class ParquetUnavailable(RuntimeError):
 
 
 #: Rows per Parquet row group: what is held in memory at once. pyarrow's builders take
-#: several times a group's text while converting it (5,000 articles of 7 KB: 250 MB at
-#: peak, 1,000: 130 MB), so groups are small; readers do not mind at this row size.
+#: several times a group's text while converting it (1,000 articles of 7 KB: 130 MB at
+#: peak), so groups are small; readers do not mind at this row size.
 PARQUET_ROW_GROUP = 1_000
 
 
