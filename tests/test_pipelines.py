@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -204,3 +206,29 @@ async def crawl_goes_on_while_the_writer_is_behind(
         assert reader.table_count("articles") == held + 1
         run = reader.last_run()
     assert run is not None and run["new_articles"] == held + 1
+
+
+def test_the_writer_is_awaited_under_a_reactor_without_asyncio() -> None:
+    """With another Twisted reactor (TWISTED_REACTOR set so), the wait is a Deferred
+    fired from the reactor's thread: results and errors come through alike."""
+    script = """
+from concurrent.futures import ThreadPoolExecutor
+from twisted.internet import selectreactor
+selectreactor.install()
+from twisted.internet import defer, task
+from centrasia_crawler.pipelines import waited
+
+async def both():
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        value = await waited(pool.submit(lambda: 42))
+        try:
+            await waited(pool.submit(lambda: 1 / 0))
+        except ZeroDivisionError:
+            print(value, "and the error")
+
+task.react(lambda reactor: defer.Deferred.fromCoroutine(both()))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, "42 and the error\n"), done.stderr
