@@ -8,27 +8,23 @@ found, the kind of page recognised, what was read), and every problem one line n
 its URL. No Scrapy: plain ``urllib`` requests, Protego (Scrapy's robots.txt parser) for
 robots.txt.
 
-Fetched pages can be kept as *fixture pairs* (:func:`save_pair`): the response as it
-came (status line, headers, body) in ``NAME.http`` and what extraction read from it in
-``NAME.json``. Pairs under ``tests/fixtures/captured/`` are tests: each page must still
-extract to its JSON (:func:`check_pair`).
+Fetched pages can be kept as fixture pairs (:func:`save_pair`; the format, and the
+checks that make them tests, are :mod:`centrasia_crawler.fixture_pairs`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import Message
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urljoin
 
+from centrasia_crawler import fixture_pairs
 from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract, extract_as
 from centrasia_crawler.extraction.decode import decode_reporting
 from centrasia_crawler.normalize.permalinks import article_st, fetch_url, rebase
@@ -289,7 +285,7 @@ def _short(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-# --- fixture pairs --------------------------------------------------------------------
+# --- fixture pairs (the format: centrasia_crawler.fixture_pairs) ------------------------
 
 
 def fixture_name(finding: Finding) -> str:
@@ -301,77 +297,18 @@ def fixture_name(finding: Finding) -> str:
 
 
 def save_pair(directory: Path, finding: Finding) -> Path | None:
-    """Write a fetched page and what was read from it; the JSON's path (None: nothing
-    was read, so there is no pair to keep)."""
+    """Keep a fetched page and what was read from it as a fixture pair; the JSON's path
+    (None: nothing was read, so there is no pair to keep)."""
     if finding.response is None or finding.data is None or finding.kind is None:
         return None
-    directory.mkdir(parents=True, exist_ok=True)
-    name = fixture_name(finding)
     response = finding.response
-    head = [f"HTTP/1.1 {response.status}"] + [f"{k}: {v}" for k, v in response.headers]
-    (directory / f"{name}.http").write_bytes(
-        ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace") + response.body
+    return fixture_pairs.save_pair(
+        directory,
+        fixture_name(finding),
+        url=response.url,
+        status=response.status,
+        headers=response.headers,
+        body=response.body,
+        kind=finding.kind,
+        data=finding.data,
     )
-    expected = {"url": response.url, "kind": finding.kind, "data": finding.data}
-    path = directory / f"{name}.json"
-    path.write_text(_dumps(expected), encoding="utf-8")
-    return path
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-
-
-def read_response(path: Path) -> tuple[int, Message, bytes]:
-    raw = path.read_bytes()
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = Message()
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers[name.strip()] = value.strip()
-    return int(status_line.split()[1]), headers, body
-
-
-def pairs(directory: Path) -> Iterator[Path]:
-    """The JSON of every fixture pair under ``directory``."""
-    return (p for p in sorted(directory.rglob("*.json")) if p.with_suffix(".http").exists())
-
-
-def reextract(expected_path: Path) -> dict[str, Any]:
-    """What extraction reads today from a pair's saved page, as its JSON is written."""
-    saved = json.loads(expected_path.read_text(encoding="utf-8"))
-    _, headers, body = read_response(expected_path.with_suffix(".http"))
-    data = extract_as(saved["kind"], body, saved["url"], headers.get("Content-Type"))
-    return {"url": saved["url"], "kind": saved["kind"], "data": data}
-
-
-def check_pair(expected_path: Path) -> str:
-    """A unified diff of the pair's JSON against today's extraction ('' when equal)."""
-    old = expected_path.read_text(encoding="utf-8")
-    try:
-        new = _dumps(reextract(expected_path))
-    except NotACentrasiaPage as exc:
-        new = f"cannot be read any more: {exc}\n"
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            f"{expected_path} (saved)",
-            f"{expected_path} (extracted now)",
-        )
-    )
-
-
-def update_pair(expected_path: Path) -> tuple[str, bool]:
-    """Rewrite a pair's JSON with today's extraction: the diff shown to the person, and
-    whether the page could be read at all (if not, its JSON is left as it was)."""
-    diff = check_pair(expected_path)
-    if not diff:
-        return "", True
-    try:
-        fresh = reextract(expected_path)
-    except NotACentrasiaPage:
-        return diff, False
-    expected_path.write_text(_dumps(fresh), encoding="utf-8")
-    return diff, True

@@ -50,16 +50,42 @@ def project_settings(overrides: dict[str, str]) -> Any:
     return settings
 
 
+def log_handler(settings: Any) -> logging.Handler:
+    """The handler `scrapy crawl` installs, from Scrapy's documented logging settings:
+    LOG_FILE (with LOG_FILE_APPEND, LOG_ENCODING), else standard error when LOG_ENABLED,
+    else nothing; LOG_FORMAT, LOG_DATEFORMAT, LOG_LEVEL and LOG_SHORT_NAMES."""
+    handler: logging.Handler
+    filename = settings.get("LOG_FILE")
+    if filename:
+        mode = "a" if settings.getbool("LOG_FILE_APPEND") else "w"
+        handler = logging.FileHandler(filename, mode, encoding=settings.get("LOG_ENCODING"))
+    elif settings.getbool("LOG_ENABLED"):
+        handler = logging.StreamHandler()
+    else:
+        handler = logging.NullHandler()
+    handler.setFormatter(
+        logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"))
+    )
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    if settings.getbool("LOG_SHORT_NAMES"):
+        handler.addFilter(_short_names)
+    return handler
+
+
+def _short_names(record: logging.LogRecord) -> bool:
+    """LOG_SHORT_NAMES: Scrapy's components log as plain ``scrapy``."""
+    if record.name.startswith("scrapy."):
+        record.name = "scrapy"
+    return True
+
+
 class _HeldLog(logging.handlers.MemoryHandler):
     """Scrapy's log, held back until the run is recorded: a run refused before it began
     (the archive locked or unusable) is told in one line, not in a page of start-up
     log; once the run is recorded, what was held goes out and the rest follows as is."""
 
     def __init__(self, settings: Any) -> None:
-        # The very handler `scrapy crawl` installs (LOG_FILE, LOG_LEVEL, LOG_FORMAT, ...).
-        from scrapy.utils.log import _get_handler
-
-        self.output = _get_handler(settings)
+        self.output = log_handler(settings)
         super().__init__(sys.maxsize, flushLevel=logging.CRITICAL + 1, target=self.output)
         self.setLevel(self.output.level)
         self.passing = False
@@ -90,15 +116,21 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
     the JOBDIR cannot be used :class:`~centrasia_crawler.jobdir.JobdirRefused`: in
     each case nothing was fetched, and only that one reason is told.
     """
+    started = time.monotonic()
+    stats = _crawl(settings, spider_args)
+    return _verdict(stats, str(settings.get("CENTRASIA_ARCHIVE_PATH")), started)
+
+
+def _crawl(settings: Any, spider_args: dict[str, str]) -> dict[str, Any]:
+    """Run the spider to the end in this process, its log held back until the run is
+    recorded (dropped when the archive or the JOBDIR refused it); the crawl's stats."""
     from scrapy.crawler import CrawlerProcess
 
     from centrasia_crawler import signals as our_signals
-    from centrasia_crawler.extensions import JOBDIR_REFUSED_STAT, JOBDIR_STATUS_STAT
-    from centrasia_crawler.jobdir import JobdirRefused
+    from centrasia_crawler.extensions import JOBDIR_REFUSED_STAT
     from centrasia_crawler.pipelines import REFUSED_STAT
     from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
-    started = time.monotonic()
     settings = settings.copy()
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # _HeldLog instead
     # After CrawlerProcess: its logging set-up (dictConfig) closes the handlers before it.
@@ -124,19 +156,28 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
         root.removeHandler(log)
         root.setLevel(root_level)
         log.close()
+    return stats
+
+
+def _verdict(stats: dict[str, Any], archive_path: str, started: float) -> CrawlOutcome:
+    """The run's outcome as the archive recorded it; the refusals as exceptions."""
+    from centrasia_crawler.extensions import JOBDIR_REFUSED_STAT, JOBDIR_STATUS_STAT
+    from centrasia_crawler.jobdir import JobdirRefused
+    from centrasia_crawler.pipelines import REFUSED_STAT
+
     seconds = time.monotonic() - started
     refused = stats.get(REFUSED_STAT)
     if refused and stats.get("finish_reason") == "archive_locked":
         raise LockHeld(refused)
     if stats.get(JOBDIR_REFUSED_STAT):
         raise JobdirRefused(stats[JOBDIR_REFUSED_STAT], int(stats.get(JOBDIR_STATUS_STAT, 1)))
-    if refused:
-        raise (LockHeld if stats.get("finish_reason") == "archive_locked" else OptionError)(refused)
+    if refused:  # the archive cannot be used (a held lock was told above)
+        raise OptionError(refused)
     run_id = stats.get("centrasia/run_id")
     if run_id is None:
         reason = stats.get("finish_reason") or "the crawl did not start (see the log)"
         return CrawlOutcome(None, seconds, [f"no run was recorded: {reason}"])
-    with Archive.open(str(settings.get("CENTRASIA_ARCHIVE_PATH")), readonly=True) as archive:
+    with Archive.open(archive_path, readonly=True) as archive:
         run = archive.run(int(run_id))
     if run is None:
         return CrawlOutcome(None, seconds, ["the run's row is missing from the archive"])

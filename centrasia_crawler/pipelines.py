@@ -13,15 +13,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.utils.asyncio import is_asyncio_available
 
 from centrasia_crawler import signals as our_signals
 from centrasia_crawler.archive import Archive, ArchiveVersionError, BatchResult, RawPage
@@ -40,6 +42,29 @@ REQUIRED_ARTICLE_FIELDS = ("st", "title", "published_at", "body")
 MAX_PENDING_BATCHES = 2
 #: The crawler stat that says, in one line, why the archive could not be used.
 REFUSED_STAT = "centrasia/archive_refused"
+
+T = TypeVar("T")
+
+
+async def waited(future: Future[T]) -> T:
+    """The result of a job handed to the writer thread, awaited: the reactor goes on
+    downloading and parsing while the writer works (``future.result()`` would hold it)."""
+    if is_asyncio_available():  # Scrapy's default reactor, or a plain asyncio loop
+        return await asyncio.wrap_future(future)
+    from twisted.internet import reactor
+    from twisted.internet.defer import Deferred
+
+    settled: Deferred[T] = Deferred()
+
+    def settle(done: Future[T]) -> None:
+        error = done.exception()
+        if error is None:
+            settled.callback(done.result())
+        else:
+            settled.errback(error)
+
+    future.add_done_callback(lambda done: reactor.callFromThread(settle, done))
+    return await settled
 
 
 def missing_fields(item: Any) -> list[str]:
@@ -84,8 +109,12 @@ class ArchivePipeline:
     closed before anything is fetched (reasons ``archive_locked``, ``archive_unusable``;
     the one-line reason in the stat :data:`REFUSED_STAT`).
 
-    Batches are written by one writer thread (SQLite and zlib release the GIL, so the
-    writes overlap with the crawl); at most :data:`MAX_PENDING_BATCHES` wait at once.
+    Batches are written by one writer thread (SQLite and zstd release the GIL, so the
+    writes overlap with the crawl), in the order they were handed over. The pipeline
+    awaits the writer, as Scrapy expects of an asynchronous component, never blocks on
+    it: while a batch is written the reactor keeps downloading. Back-pressure: when more
+    than :data:`MAX_PENDING_BATCHES` batches wait, the next item or page waits (awaits)
+    for the oldest to be written. A batch that failed raises where it is awaited.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -126,7 +155,7 @@ class ArchivePipeline:
         self.stats.set_value(REFUSED_STAT, message)
         raise CloseSpider(reason)
 
-    def open_run(self) -> None:
+    async def open_run(self) -> None:
         """Take the lock, open the archive and record the run (the spider's ``start()``
         sends :data:`~centrasia_crawler.signals.run_starting`); :class:`CloseSpider`
         when that cannot be done."""
@@ -140,46 +169,54 @@ class ArchivePipeline:
             self.refuse("archive_unusable", f"cannot use {self.path}: {exc.strerror or exc}")
         try:
             # Never a silent re-index from a cron job: a changed morphology is reported.
-            self.archive = self.writer.submit(Archive.open, self.path, reindex=False).result()
+            self.archive = await waited(self.writer.submit(Archive.open, self.path, reindex=False))
         except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
             self.lock.release()
             self.refuse("archive_unusable", f"cannot use {self.path} as an archive: {exc}")
         spider = self.crawler.spider
-        self.run_id = self.writer.submit(
-            self.archive.start_run,  # type: ignore[union-attr]
-            getattr(spider, "mode", "unknown"),
-            getattr(spider, "arguments", {}),
-        ).result()
+        self.run_id = await waited(
+            self.writer.submit(
+                self.archive.start_run,  # type: ignore[union-attr]
+                getattr(spider, "mode", "unknown"),
+                getattr(spider, "arguments", {}),
+            )
+        )
         self.stats.set_value("centrasia/run_id", self.run_id)
         self.crawler.signals.send_catch_log(signal=our_signals.archive_opened, run_id=self.run_id)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if self.archive is None:  # not a crawl (scrapy parse --pipelines): nothing to keep
             return item
         if isinstance(item, ArchivedArticleItem):  # read from the archive for a feed
             self.stats.inc_value("centrasia/articles_from_archive")
         elif isinstance(item, ArticleItem):
             self.articles.append(item)
-            self.flush_when_full()
+            self.hand_over_when_full()
+            await self.keep_up()
         return item
 
-    def page_read(self, page: RawPage) -> None:
+    async def page_read(self, page: RawPage) -> None:
+        """Every response the spider read (it sends this with ``send_catch_log_async``,
+        so the wait for a writer that is behind happens here too)."""
         if self.archive is not None:
             self.pages.append(page)
-            self.flush_when_full()
+            self.hand_over_when_full()
+            await self.keep_up()
 
     def listing_read(self, listing: ListingItem) -> None:
+        """A listing's headlines (sent right after the listing's ``page_read``, which
+        waited for the writer if it was behind)."""
         if self.archive is not None:
             self.headlines.extend(listing.headlines)
-            self.flush_when_full()
+            self.hand_over_when_full()
 
     def problem_found(self, problem: ProblemItem) -> None:
         if self.archive is not None:
             self.record_problem(problem.url, problem.reason, problem.kind)
 
-    def flush_when_full(self) -> None:
+    def hand_over_when_full(self) -> None:
         if len(self.articles) + len(self.headlines) + len(self.pages) >= self.batch_size:
-            self.flush()
+            self.hand_over()
 
     def record_problem(self, url: str, reason: str, kind: str) -> None:
         self.problems.append({"url": url, "reason": reason, "kind": kind})
@@ -194,8 +231,8 @@ class ArchivePipeline:
         url = ItemAdapter(item).get("url") or ""
         self.problems.append({"url": url, "reason": str(exception), "kind": "dropped"})
 
-    def flush(self, wait: bool = False) -> None:
-        """Hand the buffered items to the writer; count what finished batches did."""
+    def hand_over(self) -> None:
+        """Hand what is buffered to the writer as one batch (not waiting for it)."""
         if self.archive is not None and (self.articles or self.headlines or self.pages):
             self.pending.append(
                 self.writer.submit(
@@ -208,10 +245,19 @@ class ArchivePipeline:
                 )
             )
             self.articles, self.headlines, self.pages = [], [], []
+
+    async def keep_up(self, everything: bool = False) -> None:
+        """Count the batches written; wait for the oldest while more than
+        :data:`MAX_PENDING_BATCHES` are pending (all of them with ``everything``)."""
         while self.pending and (
-            wait or self.pending[0].done() or len(self.pending) > MAX_PENDING_BATCHES
+            everything or self.pending[0].done() or len(self.pending) > MAX_PENDING_BATCHES
         ):
-            self.count(self.pending.popleft().result())
+            self.count(await waited(self.pending.popleft()))
+
+    async def flush(self) -> None:
+        """Hand over what is buffered and wait until every batch is written."""
+        self.hand_over()
+        await self.keep_up(everything=True)
 
     def stat_counters(self) -> dict[str, int]:
         """The run's counters that Scrapy's stats hold, and those counted here."""
@@ -238,15 +284,15 @@ class ArchivePipeline:
             self.counters[name] += len(sts)
             self.stats.inc_value(f"centrasia/{name}", len(sts))
 
-    def close_spider(self) -> None:
-        self.flush(wait=True)
+    async def close_spider(self) -> None:
+        await self.flush()
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         archive, run_id = self.archive, self.run_id
         if archive is None or run_id is None:  # refused: nothing was opened
             self.writer.shutdown()
             return
-        self.flush(wait=True)
+        await self.flush()
         for name, value in self.stat_counters().items():  # set (Counter.update would add)
             self.counters[name] = value
         failures = assess(
@@ -258,10 +304,12 @@ class ArchivePipeline:
         for failure in failures:
             spider.logger.error("run failed: %s", failure)
         self.stats.set_value("centrasia/outcome", "failed" if failures else "ok")
-        self.writer.submit(
-            archive.finish_run, run_id, reason, self.counters, self.problems, failures
-        ).result()
-        self.writer.submit(archive.close).result()
+        await waited(
+            self.writer.submit(
+                archive.finish_run, run_id, reason, self.counters, self.problems, failures
+            )
+        )
+        await waited(self.writer.submit(archive.close))
         self.writer.shutdown()
         self.archive = None
         self.lock.release()

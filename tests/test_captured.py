@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from centrasia_crawler.doctor import check_pair, pairs
+from centrasia_crawler.fixture_pairs import check_pair, pairs
 
 CAPTURED = Path(__file__).parent / "fixtures" / "captured"
 PAIRS = list(pairs(CAPTURED))

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from centrasia_crawler import settings
-from centrasia_crawler.doctor import MAX_REQUESTS, check_pair, pairs
+from centrasia_crawler.doctor import MAX_REQUESTS
+from centrasia_crawler.fixture_pairs import check_pair, pairs
 from tests.crawling import centrasia
 from tests.replica.content import Site
 from tests.replica.markup import TableMarkup, heading, shown

@@ -324,3 +324,34 @@ def test_a_morphology_change_is_reported_and_left_to_an_upgrade(tmp_path: Path) 
         ).fetchone() == ("old/pymorphy3-dicts-ru 1.0",)
     finally:
         conn.close()
+
+
+def test_the_crawl_log_handler_follows_scrapys_logging_settings(tmp_path: Path) -> None:
+    """Built from the documented settings, as `scrapy crawl` builds its own."""
+    import logging
+
+    from centrasia_crawler.jobs import log_handler, project_settings
+
+    log_file = tmp_path / "crawl.log"
+    to_file = log_handler(
+        project_settings(
+            {
+                "LOG_FILE": str(log_file),
+                "LOG_LEVEL": "WARNING",
+                "LOG_FORMAT": "%(levelname)s|%(name)s|%(message)s",
+                "LOG_SHORT_NAMES": "True",
+            }
+        )
+    )
+    try:
+        assert isinstance(to_file, logging.FileHandler) and to_file.level == logging.WARNING
+        for name, level in (("scrapy.core.engine", logging.ERROR), ("x", logging.INFO)):
+            record = logging.LogRecord(name, level, __file__, 1, "Ошибка %s", ("a",), None)
+            if to_file.filter(record) and record.levelno >= to_file.level:
+                to_file.handle(record)
+    finally:
+        to_file.close()
+    assert log_file.read_text(encoding="utf-8") == "ERROR|scrapy|Ошибка a\n"
+    to_stderr = log_handler(project_settings({}))
+    assert type(to_stderr) is logging.StreamHandler and to_stderr.level == logging.INFO
+    assert isinstance(log_handler(project_settings({"LOG_ENABLED": "False"})), logging.NullHandler)

@@ -13,6 +13,8 @@ import pytest
 
 from centrasia_crawler.archive import Archive, RawPage
 from centrasia_crawler.archive import pages as codec
+from centrasia_crawler.archive.maintenance import NothingToCompact, compact
+from centrasia_crawler.lock import ArchiveLock, LockHeld
 from tests.crawling import centrasia, crawl
 from tests.replica.server import serve
 
@@ -169,3 +171,25 @@ def test_compact_of_an_archive_without_pages_is_one_line(tmp_path: Path) -> None
     done = centrasia("compact", "--archive", str(path))
     assert done.returncode == 1
     assert done.stderr == "centrasia compact: 0 stored pages: too few to train a dictionary on\n"
+
+
+def test_compact_is_a_library_call_under_the_lock(tmp_path: Path) -> None:
+    """What `centrasia compact` prints comes from archive.maintenance, importable."""
+    path = tmp_path / "archive.sqlite"
+    Archive.open(path).close()
+    with pytest.raises(NothingToCompact, match="0 stored pages: too few"):
+        compact(path)
+    every = bodies(100)
+    with Archive.open(path) as store:
+        store.write_batch(pages=[page(n, b) for n, b in enumerate(every)])
+    with ArchiveLock(path), pytest.raises(LockHeld):
+        compact(path)
+    told: list[tuple[int, int]] = []
+    report = compact(path, on_training=lambda samples, pages: told.append((samples, pages)))
+    assert told == [(100, 100)] and report.pages == 100
+    assert report.line().startswith(f"100 pages: {report.bytes_before:,} -> ")
+    with Archive.open(path, readonly=True) as store:
+        assert {e for (e,) in store.conn.execute("SELECT encoding FROM page_bodies")} == {
+            f"zstd:{report.dict_id}"
+        }
+        assert [p.body for p in store.all_pages()] == every

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,7 @@ from centrasia_crawler.items import (
     ProblemItem,
 )
 from centrasia_crawler.middlewares import SkipArchivedMiddleware
-from centrasia_crawler.pipelines import ArchivePipeline, ValidatePipeline
+from centrasia_crawler.pipelines import MAX_PENDING_BATCHES, ArchivePipeline, ValidatePipeline
 from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
 
@@ -69,10 +73,14 @@ def test_incomplete_articles_are_dropped_with_a_counted_reason(
 
 
 def test_archive_pipeline_writes_in_batches_and_records_the_run(tmp_path: Path) -> None:
+    asyncio.run(writes_in_batches_and_records_the_run(tmp_path))
+
+
+async def writes_in_batches_and_records_the_run(tmp_path: Path) -> None:
     crawler = crawler_for(tmp_path)
     pipeline = ArchivePipeline.from_crawler(crawler)
-    crawler.signals.send_catch_log(signal=signals.run_starting)
-    pipeline.process_item(good())
+    await crawler.signals.send_catch_log_async(signal=signals.run_starting)
+    await pipeline.process_item(good())
     with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
         assert reader.table_count("articles") == 0  # buffered: one item, batches of two
     headline = Headline(
@@ -88,14 +96,14 @@ def test_archive_pipeline_writes_in_batches_and_records_the_run(tmp_path: Path) 
             time.sleep(0.01)
         assert reader.table_count("articles") == 1 and reader.table_count("listings") == 1
     page = RawPage("u", 200, {}, b"<html></html>", "t", from_cache=True)
-    crawler.signals.send_catch_log(signal=signals.page_read, page=page)
+    await crawler.signals.send_catch_log_async(signal=signals.page_read, page=page)
     problem = ProblemItem("http://x/newsA.php?st=2", "HTTP 500", "fetch")
     crawler.signals.send_catch_log(signal=signals.problem_found, problem=problem)
     # An article read from the archive for a feed is not written again.
-    pipeline.process_item(ArchivedArticleItem(**{**vars(good()), "st": 7}))
+    await pipeline.process_item(ArchivedArticleItem(**{**vars(good()), "st": 7}))
     pipeline.item_dropped(good(title=None), None, DropItem("article st=1: missing title"))
-    pipeline.close_spider()
-    pipeline.spider_closed(crawler.spider, "finished")
+    await pipeline.close_spider()
+    await pipeline.spider_closed(crawler.spider, "finished")
     with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
         run = reader.last_run()
         assert reader.table_count("pages") == 1 and reader.table_count("articles") == 1
@@ -140,14 +148,87 @@ def test_a_backfill_gets_archived_articles_from_the_archive_once(tmp_path: Path)
 
 def test_nothing_is_opened_until_the_crawl_starts(tmp_path: Path) -> None:
     """Scrapy's tools (shell, fetch, parse, check) never run the spider's start()."""
+    asyncio.run(nothing_is_opened_until_the_crawl_starts(tmp_path))
+
+
+async def nothing_is_opened_until_the_crawl_starts(tmp_path: Path) -> None:
     crawler = crawler_for(tmp_path)
     pipeline = ArchivePipeline.from_crawler(crawler)
     middleware = SkipArchivedMiddleware.from_crawler(crawler)
     request = Request("http://x/newsA.php?st=5", meta={"article_st": 5})
     assert list(middleware.process_spider_output(None, [request])) == [request]
-    assert pipeline.process_item(good()) == good()
+    assert await pipeline.process_item(good()) == good()
     problem = ProblemItem("http://x/", "HTTP 500", "fetch")
     crawler.signals.send_catch_log(signal=signals.problem_found, problem=problem)
-    pipeline.close_spider()
-    pipeline.spider_closed(crawler.spider, "finished")
+    await pipeline.close_spider()
+    await pipeline.spider_closed(crawler.spider, "finished")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_crawl_goes_on_while_the_writer_is_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline awaits its writer thread: an item that must wait for a slow batch
+    (more than MAX_PENDING_BATCHES pending) leaves the event loop free meanwhile, and
+    the batches land in the order they were handed over."""
+    asyncio.run(crawl_goes_on_while_the_writer_is_behind(tmp_path, monkeypatch))
+
+
+async def crawl_goes_on_while_the_writer_is_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crawler = crawler_for(tmp_path)  # batches of two
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    await crawler.signals.send_catch_log_async(signal=signals.run_starting)
+    assert pipeline.archive is not None
+    write, release, written = pipeline.archive.write_batch, threading.Event(), []
+
+    def slow_write(articles: list[Any], *args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=20)  # held until the test lets it go
+        written.append([a.st for a in articles])
+        return write(articles, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.archive, "write_batch", slow_write)
+    held = 2 * (MAX_PENDING_BATCHES + 1) - 1
+    for st in range(1, held + 1):  # the writer can fall this far behind without a wait
+        assert await pipeline.process_item(good(st=st)) == good(st=st)
+    waiting = asyncio.ensure_future(pipeline.process_item(good(st=held + 1)))
+    served = asyncio.Event()
+    asyncio.get_running_loop().call_soon(served.set)  # scheduled after the item's first step
+    await served.wait()
+    assert written == [] and not waiting.done()  # the loop ran while the batch was unwritten
+    release.set()
+    assert await waiting == good(st=held + 1)
+    await pipeline.close_spider()
+    await pipeline.spider_closed(crawler.spider, "finished")
+    assert written == [[2 * n + 1, 2 * n + 2] for n in range(MAX_PENDING_BATCHES + 1)]
+    with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
+        assert reader.table_count("articles") == held + 1
+        run = reader.last_run()
+    assert run is not None and run["new_articles"] == held + 1
+
+
+def test_the_writer_is_awaited_under_a_reactor_without_asyncio() -> None:
+    """With another Twisted reactor (TWISTED_REACTOR set so), the wait is a Deferred
+    fired from the reactor's thread: results and errors come through alike."""
+    script = """
+from concurrent.futures import ThreadPoolExecutor
+from twisted.internet import selectreactor
+selectreactor.install()
+from twisted.internet import defer, task
+from centrasia_crawler.pipelines import waited
+
+async def both():
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        value = await waited(pool.submit(lambda: 42))
+        try:
+            await waited(pool.submit(lambda: 1 / 0))
+        except ZeroDivisionError:
+            print(value, "and the error")
+
+task.react(lambda reactor: defer.Deferred.fromCoroutine(both()))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, "42 and the error\n"), done.stderr

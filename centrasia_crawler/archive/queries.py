@@ -639,15 +639,6 @@ def run_metrics(archive: Archive, now: float | None = None) -> list[tuple[str, s
     ]
 
 
-def metrics_text(metrics: list[tuple[str, str, float]]) -> str:
-    """The Prometheus text exposition format."""
-    lines = []
-    for name, help_text, value in metrics:
-        shown = f"{value:.0f}" if value.is_integer() else repr(value)
-        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {shown}"]
-    return "\n".join(lines) + "\n"
-
-
 def export_rows(
     archive: Archive, filters: Filters | None = None, query: str | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -664,8 +655,3 @@ def export_rows(
         cursor = run_matching(archive, query, f"SELECT {columns} {found} ORDER BY a.st", params)
     for row in cursor:
         yield dict(zip(EXPORT_COLUMNS, row, strict=True))
-
-
-def jsonl_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    for row in rows:
-        yield json.dumps(row, ensure_ascii=False) + "\n"

@@ -80,12 +80,12 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
         centrasia runs --fresh 2 || echo 'no good crawl for two hours'
         centrasia runs --metrics /var/lib/node_exporter/textfile/centrasia.prom
     """
-    from centrasia_crawler.archive.queries import last_ok_run, metrics_text, run_metrics
+    from centrasia_crawler.archive.queries import last_ok_run, run_metrics
     from centrasia_crawler.archive.queries import runs as recent_runs
 
     with open_archive(archive) as store:
         if metrics:
-            _write_atomically(Path(metrics), metrics_text(run_metrics(store)))
+            _write_atomically(Path(metrics), _metrics_text(run_metrics(store)))
         if fresh is not None:
             return _check_fresh(last_ok_run(store), fresh)
         if metrics:
@@ -110,6 +110,15 @@ def _check_fresh(run: dict[str, Any] | None, hours: float) -> int:
         raise Failure(f"{line}: older than {hours:g} hours", EXIT_FAILED)
     click.echo(f"ok: {line}")
     return EXIT_OK
+
+
+def _metrics_text(metrics: list[tuple[str, str, float]]) -> str:
+    """The Prometheus text exposition format, every metric a gauge."""
+    lines = []
+    for name, help_text, value in metrics:
+        shown = f"{value:.0f}" if value.is_integer() else repr(value)
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {shown}"]
+    return "\n".join(lines) + "\n"
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -235,7 +244,7 @@ def doctor(root: str | None, save: str | None, update: bool, delay: float | None
 
 
 def _update_pairs(directory: Path) -> int:
-    from centrasia_crawler.doctor import pairs, update_pair
+    from centrasia_crawler.fixture_pairs import pairs, update_pair
 
     if not directory.is_dir():
         raise Failure(f"no fixture pairs: {directory} is not a directory")
@@ -273,42 +282,28 @@ def compact(archive: str, vacuum: bool) -> int:
     """
     import sqlite3
 
-    from centrasia_crawler.archive import Archive
-    from centrasia_crawler.archive.pages import MIN_SAMPLES, TRAIN_SAMPLES, stored_bytes
-    from centrasia_crawler.archive.pages import compact as compact_pages
-    from centrasia_crawler.archive.store import utc_now
+    from centrasia_crawler.archive.maintenance import NothingToCompact
+    from centrasia_crawler.archive.maintenance import compact as compact_archive
     from centrasia_crawler.cli.common import EXIT_LOCKED
-    from centrasia_crawler.lock import ArchiveLock, LockHeld
+    from centrasia_crawler.lock import LockHeld
 
+    def training(samples: int, pages: int) -> None:
+        click.echo(
+            f"centrasia compact: training a dictionary on the newest {samples:,} of {pages:,}"
+            " pages",
+            err=True,
+        )
+
+    progress = progress_printer("compact", "pages recompressed")
     try:
-        with ArchiveLock(archive), Archive.open(archive) as store:
-            bodies, before, _ = stored_bytes(store.conn)
-            if bodies < MIN_SAMPLES:
-                raise Failure(
-                    f"{bodies} stored pages: too few to train a dictionary on", EXIT_FAILED
-                )
-            click.echo(
-                f"centrasia compact: training a dictionary on the newest"
-                f" {min(bodies, TRAIN_SAMPLES):,} of {bodies:,} pages",
-                err=True,
-            )
-            progress = progress_printer("compact", "pages recompressed")
-            dict_id = compact_pages(store.conn, utc_now(), progress)
-            if dict_id is None:
-                raise Failure(
-                    f"{bodies} stored pages: too alike to train a dictionary on", EXIT_FAILED
-                )
-            bodies, after, dicts = stored_bytes(store.conn)
-            if vacuum:
-                store.conn.execute("VACUUM")
+        report = compact_archive(archive, vacuum=vacuum, on_training=training, progress=progress)
     except LockHeld as exc:
         raise Failure(str(exc), EXIT_LOCKED) from None
+    except NothingToCompact as exc:
+        raise Failure(str(exc), EXIT_FAILED) from None
     except (sqlite3.Error, OSError) as exc:
         raise Failure(f"cannot compact {archive}: {exc}") from None
-    click.echo(
-        f"{bodies:,} pages: {before:,} -> {after:,} bytes stored, dictionary {dict_id}"
-        f" of {dicts:,} bytes ({(after + dicts) / max(before, 1):.0%} of before)"
-    )
+    click.echo(report.line())
     return EXIT_OK
 
 
@@ -378,17 +373,13 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
     """
     import sqlite3
 
-    from centrasia_crawler.archive import Archive
-    from centrasia_crawler.archive.backup import prune as prune_archive
+    from centrasia_crawler.archive.maintenance import prune as prune_archive
     from centrasia_crawler.cli.common import EXIT_LOCKED
-    from centrasia_crawler.lock import ArchiveLock, LockHeld
+    from centrasia_crawler.lock import LockHeld
 
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     try:
-        with ArchiveLock(archive), Archive.open(archive) as store:
-            report = prune_archive(store.conn, cutoff)
-            if vacuum:
-                store.conn.execute("VACUUM")
+        report = prune_archive(archive, cutoff, vacuum=vacuum)
     except LockHeld as exc:
         raise Failure(f"{exc}; not starting", EXIT_LOCKED) from None
     except sqlite3.Error as exc:

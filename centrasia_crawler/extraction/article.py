@@ -172,18 +172,50 @@ def extract_article(page: Page) -> dict[str, Any]:
     if found is None:
         raise NotACentrasiaPage("no 'HH:MM DD.MM.YYYY' time line, so not an article")
     index, shown = found
-    blocks = page.blocks
-    # The line before the time line, unless that is a breadcrumb ("ЦентрАзия |").
-    title = blocks[index - 1].text if index > 0 else ""
+    title = _title(page, index)
+    lines, tail, stated = _body_and_tail(page, index)
+    body = [block.text for block in lines]
+    if not body:
+        raise NotACentrasiaPage("article has a title and a time line but no body text")
+    st = article_st(page.url, page.url) or (article_st(stated) if stated else None)
+    if st is None:
+        st = moscow_to_st(shown)
+    else:
+        shown = parse_shown_time(page.blocks[index].text, near_st=st) or shown
+    result: dict[str, Any] = {
+        "st": st,
+        "url": permalink(st),
+        "title": title,
+        "published_at": shown.isoformat(),
+        "body": "\n\n".join(body),
+        **_after_body(read_tail(tail, st_to_moscow(st).date()), stated),
+    }
+    if shown_time_disagrees(st, shown):
+        result["time_mismatch"] = True
+        result["st_time"] = st_to_moscow(st).isoformat()
+    return result
+
+
+def _title(page: Page, index: int) -> str:
+    """The line before the time line, unless that is a breadcrumb ("ЦентрАзия |"): then
+    the page's own title."""
+    title = page.blocks[index - 1].text if index > 0 else ""
     if not title or title.endswith("|"):
         title = TITLE_PREFIX_RE.sub("", page.title)
     if not title:
         raise NotACentrasiaPage("article has a time line but no title before it")
+    return title
 
+
+def _body_and_tail(page: Page, index: int) -> tuple[list[Block], list[Block], str | None]:
+    """After the time line at ``index``: the body's lines, the source's lines (from the
+    first "Источник" line on, and the date and "По материалам" lines that end the
+    body), and the stated permalink."""
+    blocks = page.blocks
     after = blocks[index + 1 :]
     container = _container(blocks[index], after[0] if after else None)
     lines: list[Block] = []
-    tail: list[Block] = []  # the lines from the first "Источник" line on
+    tail: list[Block] = []
     stated: str | None = None
     for block in after:
         text = block.text
@@ -216,23 +248,14 @@ def extract_article(page: Page) -> dict[str, Any]:
         ):
             break
         tail.insert(0, lines.pop())
-    body = [block.text for block in lines]
-    if not body:
-        raise NotACentrasiaPage("article has a title and a time line but no body text")
+    return lines, tail, stated
 
-    st = article_st(page.url, page.url) or (article_st(stated) if stated else None)
-    if st is None:
-        st = moscow_to_st(shown)
-    else:
-        shown = parse_shown_time(blocks[index].text, near_st=st) or shown
-    at_source = read_tail(tail, st_to_moscow(st).date())
+
+def _after_body(at_source: AtSource, stated: str | None) -> dict[str, Any]:
+    """The article's fields read after its body: from the source's lines (the first
+    source named is ``source``) and the stated permalink."""
     first = at_source.sources[0] if at_source.sources else None
-    result: dict[str, Any] = {
-        "st": st,
-        "url": permalink(st),
-        "title": title,
-        "published_at": shown.isoformat(),
-        "body": "\n\n".join(body),
+    fields: dict[str, Any] = {
         "source": first.name if first else None,
         "source_url": first.url if first else None,
         "original_date": at_source.date.isoformat() if at_source.date else None,
@@ -244,8 +267,5 @@ def extract_article(page: Page) -> dict[str, Any]:
         "original_date_text": at_source.date_text,
     }
     if at_source.unread:
-        result["unread_lines"] = at_source.unread
-    if shown_time_disagrees(st, shown):
-        result["time_mismatch"] = True
-        result["st_time"] = st_to_moscow(st).isoformat()
-    return result
+        fields["unread_lines"] = at_source.unread
+    return fields

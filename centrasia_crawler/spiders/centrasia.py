@@ -137,12 +137,12 @@ class CentrasiaSpider(scrapy.Spider):
         """The crawl's first requests. Only ``scrapy crawl`` (and ``centrasia crawl``,
         Scrapyd) run this: it opens the archive's run first, so Scrapy's tools, which
         bring their own requests, never touch the archive."""
-        opened = self.crawler.signals.send_catch_log(
+        opened = await self.crawler.signals.send_catch_log_async(
             signal=our_signals.run_starting, dont_log=scrapy.exceptions.CloseSpider
         )
         for _, result in opened:
-            if isinstance(result, Failure):
-                result.raiseException()
+            if isinstance(result, BaseException):  # the async sender returns exceptions
+                raise result
         if self.argument_error:
             self.logger.error("bad argument: %s", self.argument_error)
             self.crawler.stats.set_value("centrasia/argument_error", self.argument_error)
@@ -270,7 +270,8 @@ class CentrasiaSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"centrasia/pages/{expected}")
         if page.from_cache:
             self.crawler.stats.inc_value("centrasia/pages_from_cache")
-        self.crawler.signals.send_catch_log(signal=our_signals.page_read, page=page)
+        # Awaited: the archive's writer may be behind, and the crawl waits for it here.
+        await self.crawler.signals.send_catch_log_async(signal=our_signals.page_read, page=page)
         if problem is not None:
             self.crawler.stats.inc_value(f"centrasia/extraction_failed/{expected}")
             self.logger.warning("extraction failed for %s: %s", response.url, problem.reason)
