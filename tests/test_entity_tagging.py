@@ -270,7 +270,7 @@ def test_the_crawl_never_tags_the_whole_archive_by_itself(tmp_path: Path) -> Non
         store.write_batch([article(1, "Мирзиёев в Астане", "")])
         assert tags(store.conn) == {(1, "astana", 1, 1), (1, "mirziyoyev", 1, 1)}
         store.conn.execute("UPDATE archive_meta SET value = 'other' WHERE key = 'entities_version'")
-    with pytest.raises(ArchiveVersionError, match="another gazetteer.*centrasia upgrade"):
+    with pytest.raises(ArchiveVersionError, match=r"another gazetteer.*centrasia upgrade"):
         Archive.open(path, reindex=False)
     with Archive.open(path) as store:  # as centrasia upgrade does
         assert tags(store.conn) == {(1, "astana", 1, 1), (1, "mirziyoyev", 1, 1)}
