@@ -274,3 +274,38 @@ def test_the_crawl_never_tags_the_whole_archive_by_itself(tmp_path: Path) -> Non
         Archive.open(path, reindex=False)
     with Archive.open(path) as store:  # as centrasia upgrade does
         assert tags(store.conn) == {(1, "astana", 1, 1), (1, "mirziyoyev", 1, 1)}
+
+
+def test_at_names_work_in_every_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from centrasia_crawler.cli import main
+
+    path = tmp_path / "a.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch(
+            [
+                article(1, "Встреча в Акмоле", "Акмола принимает гостей из Бишкека.", "1997-05-01"),
+                article(2, "Форум в Нур-Султане", "Столица готова к форуму.", "2020-05-01"),
+                article(3, "Встреча в Бишкеке", "Бишкек принимает гостей.", "2020-06-01"),
+            ]
+        )
+    archive = ["--archive", str(path)]
+    capsys.readouterr()
+    assert main(["kwic", "@Астана", "--json", *archive]) == 0
+    lines = json.loads(capsys.readouterr().out)
+    assert {(line["st"], line["match"]) for line in lines} == {
+        (1, "Акмоле"),
+        (1, "Акмола"),
+        (2, "Нур-Султане"),
+    }
+    assert main(["trend", "@Астана", "--by", "year", "--json", *archive]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sum(r["articles"] for r in rows) == 2
+    assert main(["terms", "@Бишкек", "--json", *archive]) == 0
+    terms = json.loads(capsys.readouterr().out)
+    assert "бишкек" not in {t["term"] for t in terms.get("terms", terms)}  # its own words
+    out = tmp_path / "corpus.jsonl"
+    assert main(["export", "--query", "@Астана", "-o", str(out), *archive]) == 0
+    exported = [json.loads(line)["st"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(exported) == [1, 2]
