@@ -9,9 +9,8 @@ again for headlines the archive lacks. Pages become items exactly as in a crawl
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,17 +71,16 @@ def extract_pages(pages: list[Work]) -> list[Result]:
     return out
 
 
-def _chunks(archive: Archive, size: int) -> Iterator[tuple[list[str], list[Work]]]:
-    urls: list[str] = []
+def _chunks(archive: Archive, size: int) -> Iterator[list[Work]]:
+    """The latest fetch of every article and listing page, ``size`` at a time."""
     work: list[Work] = []
     for page in archive.latest_pages(("article", "listing")):
-        urls.append(page.url)
         work.append((page.kind or "article", page.body, page.url, page.content_type))
         if len(work) == size:
-            yield urls, work
-            urls, work = [], []
+            yield work
+            work = []
     if work:
-        yield urls, work
+        yield work
 
 
 def reparse(
@@ -142,20 +140,9 @@ def reparse(
         elif progress:
             progress(summary.pages, total)
 
-    executor = workers.pool(jobs)
-    if executor is None:
-        for urls, work in _chunks(archive, CHUNK):
-            take(urls, extract_pages(work))
-    else:
-        ahead: deque[tuple[list[str], Future[Any]]] = deque()
-        with executor:
-            for urls, work in _chunks(archive, CHUNK):
-                ahead.append((urls, executor.submit(extract_pages, work)))
-                if len(ahead) > 2 * jobs:
-                    done_urls, future = ahead.popleft()
-                    take(done_urls, future.result())
-            while ahead:
-                done_urls, future = ahead.popleft()
-                take(done_urls, future.result())
+    extracted = workers.ordered_map(extract_pages, _chunks(archive, CHUNK), workers=jobs)
+    with closing(extracted):  # an error here shuts the workers down at once
+        for work, results in extracted:
+            take([url for _, _, url, _ in work], results)
     flush()
     return summary

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from centrasia_crawler.archive.transactions import immediate
+
 #: The tables whose rows a backup's check counts.
 COUNTED: Final = (
     "articles",
@@ -169,8 +171,7 @@ def prune(conn: sqlite3.Connection, older_than: dt.datetime) -> PruneReport:
     cutoff = older_than.astimezone(dt.UTC).isoformat(timespec="seconds")
     report = PruneReport()
     kinds = ",".join("?" * len(PRUNABLE_KINDS))
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn):
         report.pages = conn.execute(
             f"DELETE FROM pages WHERE kind IN ({kinds}) AND fetched_at < ? AND id NOT IN ("
             f" SELECT max(id) FROM pages WHERE kind IN ({kinds}) AND fetched_at < ?"
@@ -193,8 +194,4 @@ def prune(conn: sqlite3.Connection, older_than: dt.datetime) -> PruneReport:
             " AND id NOT IN (SELECT run_id FROM pages WHERE run_id IS NOT NULL)",
             (cutoff,),
         ).rowcount
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return report

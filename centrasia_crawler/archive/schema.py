@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
+from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.normalize.text import fold_yo
 
 __all__ = ["FOLD_SQL", "MIGRATIONS", "SCHEMA_VERSION", "TABLE_DOCS", "fold_yo", "migrate"]
@@ -317,18 +318,12 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
             f"archive schema version {before} is newer than this program's {SCHEMA_VERSION}"
         )
     for version in range(before + 1, upto + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             if schema_version(conn) >= version:  # another process got here first
-                conn.execute("ROLLBACK")
                 continue
             for statement in _statements(MIGRATIONS[version - 1]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version:d}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     return before
 
 

@@ -43,6 +43,7 @@ from centrasia_crawler.archive.schema import (
     migrate,
     schema_version,
 )
+from centrasia_crawler.archive.transactions import immediate
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -300,13 +301,8 @@ class Archive(AnalystMethods):
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it lands, or none of it."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with immediate(self.conn) as conn:
+            yield conn
 
     # Reads --------------------------------------------------------------------------
 
