@@ -100,6 +100,8 @@ class ArchivePipeline:
         self.headlines: list[Headline] = []
         self.pages: list[RawPage] = []
         self.problems: list[dict[str, Any]] = []
+        #: robots.txt's refusals since the last batch: stored with the next one.
+        self.refusals: list[str] = []
         self.counters: Counter[str] = Counter()
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.pending: deque[Future[BatchResult]] = deque()
@@ -183,6 +185,8 @@ class ArchivePipeline:
 
     def record_problem(self, url: str, reason: str, kind: str) -> None:
         self.problems.append({"url": url, "reason": reason, "kind": kind})
+        if kind == "robots":
+            self.refusals.append(url)
         self.stats.inc_value(f"centrasia/problems/{kind}")
         if kind not in ("robots", "rejected"):  # the site's own refusals and mistakes
             self.counters["errors"] += 1
@@ -196,7 +200,9 @@ class ArchivePipeline:
 
     def flush(self, wait: bool = False) -> None:
         """Hand the buffered items to the writer; count what finished batches did."""
-        if self.archive is not None and (self.articles or self.headlines or self.pages):
+        if self.archive is not None and (
+            self.articles or self.headlines or self.pages or self.refusals
+        ):
             self.pending.append(
                 self.writer.submit(
                     self.archive.write_batch,
@@ -205,9 +211,10 @@ class ArchivePipeline:
                     self.pages,
                     self.run_id,
                     run_counters=self.stat_counters(),
+                    refusals=self.refusals,
                 )
             )
-            self.articles, self.headlines, self.pages = [], [], []
+            self.articles, self.headlines, self.pages, self.refusals = [], [], [], []
         while self.pending and (
             wait or self.pending[0].done() or len(self.pending) > MAX_PENDING_BATCHES
         ):

@@ -48,8 +48,8 @@ def test_batches_are_read_only_as_far_as_ahead_needs() -> None:
 
 
 def test_an_error_in_the_caller_shuts_the_pool_down() -> None:
-    with pytest.raises(RuntimeError, match="stop"):
-        with closing(ordered_map(square_and_pid, ([k] for k in range(50)), workers=2)) as results:
-            for _ in results:
-                raise RuntimeError("stop")
+    results = ordered_map(square_and_pid, ([k] for k in range(50)), workers=2)
+    with pytest.raises(RuntimeError, match="stop"), closing(results):
+        for _ in results:
+            raise RuntimeError("stop")
     assert multiprocessing.active_children() == []

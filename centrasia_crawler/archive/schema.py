@@ -297,8 +297,40 @@ ALTER TABLE crawl_runs ADD COLUMN http_errors INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX pages_kind_fetched ON pages (kind, fetched_at);
 """
 
+#: Version 14: each article robots.txt refused, as a row (coverage, stats and the
+#: metrics read it instead of every run's problems). Filled from the runs' problems: an
+#: article whose latest recorded problem was a refusal (as the coverage of version 13
+#: read them). Kept by Archive.write_batch (as a crawl meets them) and finish_run (a
+#: later problem of another kind: robots.txt no longer refuses it).
+V14: Final = """
+CREATE TABLE robots_refusals (
+    st INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    run_id INTEGER,
+    refused_at TEXT NOT NULL
+);
+INSERT INTO robots_refusals (st, url, run_id, refused_at)
+    SELECT st, url, run_id, refused_at FROM (
+        SELECT st, url, kind, run_id, refused_at,
+               row_number() OVER (PARTITION BY st ORDER BY run_id DESC, position DESC) AS n
+        FROM (
+            SELECT CAST(substr(json_extract(p.value, '$.url'),
+                               instr(json_extract(p.value, '$.url'), 'newsA.php?st=') + 13)
+                        AS INTEGER) AS st,
+                   json_extract(p.value, '$.url') AS url,
+                   json_extract(p.value, '$.kind') AS kind,
+                   r.id AS run_id,
+                   coalesce(r.finished_at, r.started_at) AS refused_at,
+                   CAST(p.key AS INTEGER) AS position
+            FROM crawl_runs r, json_each(r.problems) p
+            WHERE instr(json_extract(p.value, '$.url'), 'newsA.php?st=') > 0
+        )
+    )
+    WHERE n = 1 AND kind = 'robots' AND st > 0;
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -454,6 +486,16 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             " longer holds the archive's lock was killed)",
             "retries": "requests retried (Scrapy's retry/count)",
             "http_errors": "answers with an HTTP error status (4xx, 5xx), retried ones too",
+        },
+    ),
+    "robots_refusals": (
+        "Each article the site's robots.txt refused this crawler, as last asked: listed and"
+        " not archived, it is forbidden, not missing (no crawl can fetch it).",
+        {
+            "st": "the article refused",
+            "url": "the address the crawl asked for",
+            "run_id": "the run refused it last (crawl_runs.id; the run may since be pruned)",
+            "refused_at": "when (UTC; for refusals before schema 14, when that run ended)",
         },
     ),
     "morph_terms": (

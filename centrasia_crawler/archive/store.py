@@ -389,6 +389,7 @@ class Archive(AnalystMethods):
         run_id: int | None = None,
         fetched: bool = True,
         run_counters: Mapping[str, int] | None = None,
+        refusals: Iterable[str] = (),
     ) -> BatchResult:
         """Store a batch in one transaction.
 
@@ -404,6 +405,9 @@ class Archive(AnalystMethods):
         the same transaction: what this batch did added to its article counters, the
         others (requests, errors, ...) set as given; a run killed later shows what it
         wrote.
+
+        ``refusals`` are the addresses robots.txt refused since the last batch: each
+        article among them is recorded in ``robots_refusals`` (by ``run_id``).
         """
         # itemadapter imports Scrapy when it is installed: only writers pay for that.
         from itemadapter import ItemAdapter
@@ -423,7 +427,40 @@ class Archive(AnalystMethods):
                 self._write_articles(rows, now, result, fetched)
             if run_id is not None and run_counters is not None:
                 self._count_batch(run_id, result, run_counters)
+            self._refused(refusals, run_id, now)
         return result
+
+    def _refused(self, urls: Iterable[str], run_id: int | None, now: str) -> None:
+        """Record the articles among ``urls`` as refused by robots.txt (their latest
+        refusal)."""
+        from centrasia_crawler.normalize.permalinks import article_st
+
+        rows = [(st, url, run_id, now) for url in urls if (st := article_st(url, url))]
+        self.conn.executemany(
+            "INSERT INTO robots_refusals (st, url, run_id, refused_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (st) DO UPDATE SET url = excluded.url, run_id = excluded.run_id,"
+            " refused_at = excluded.refused_at",
+            rows,
+        )
+
+    def _settle_refusals(self, run_id: int, problems: Sequence[Mapping[str, Any]]) -> None:
+        """After a run, each article's latest problem in it decides: a refusal by
+        robots.txt is recorded, a problem of another kind (it was asked for and not
+        refused) takes an earlier refusal out."""
+        from centrasia_crawler.normalize.permalinks import article_st
+
+        last: dict[int, Mapping[str, Any]] = {}
+        for problem in problems:
+            url = problem.get("url") or ""
+            st = article_st(url, url)  # the crawl may have read a replica or a mirror
+            if st is not None:
+                last[st] = problem
+        refused = [p["url"] for p in last.values() if p.get("kind") == "robots"]
+        self._refused(refused, run_id, utc_now())
+        self.conn.executemany(
+            "DELETE FROM robots_refusals WHERE st = ?",
+            [(st,) for st, p in last.items() if p.get("kind") != "robots"],
+        )
 
     def _count_batch(self, run_id: int, result: BatchResult, counters: Mapping[str, int]) -> None:
         sizes = (len(result.new), len(result.changed), len(result.unchanged))
@@ -576,16 +613,20 @@ class Archive(AnalystMethods):
         problems: Iterable[Mapping[str, Any]] = (),
         failures: Sequence[str] = (),
     ) -> None:
-        """Close a run's row: counters, problems, and the verdict (``failures`` empty: ok)."""
+        """Close a run's row: counters, problems, and the verdict (``failures`` empty: ok);
+        the run's robots.txt refusals settled (see :meth:`_settle_refusals`)."""
+        problems = list(problems)
         values: dict[str, Any] = {name: int(counters.get(name, 0)) for name in RUN_COUNTERS}
         values |= {
             "finished_at": utc_now(),
             "finish_reason": finish_reason,
-            "problems": json.dumps(list(problems), ensure_ascii=False),
+            "problems": json.dumps(problems, ensure_ascii=False),
             "outcome": "failed" if failures else "ok",
             "outcome_reasons": json.dumps(list(failures), ensure_ascii=False),
         }
-        self.db.table("crawl_runs").update(run_id, values)
+        with self.transaction():
+            self.db.table("crawl_runs").update(run_id, values)
+            self._settle_refusals(run_id, problems)
 
     def run(self, run_id: int) -> dict[str, Any] | None:
         record = next(self.db.table("crawl_runs").rows_where("id = ?", [run_id]), None)

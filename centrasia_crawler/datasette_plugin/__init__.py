@@ -80,7 +80,13 @@ FACET_SIZE: Final = 5
 NOTHING: Final = '""'
 
 #: The tables the index page links to after the articles, in order.
-OTHER_TABLES: Final = ("listings", "article_revisions", "crawl_runs", "pages")
+OTHER_TABLES: Final = (
+    "listings",
+    "article_revisions",
+    "crawl_runs",
+    "pages",
+    "robots_refusals",
+)
 
 # --- which databases are archives -------------------------------------------------------
 
