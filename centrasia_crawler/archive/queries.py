@@ -17,7 +17,8 @@ from typing import Any, Final
 from centrasia_crawler.archive import listed
 from centrasia_crawler.archive.schema import fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
-from centrasia_crawler.archive.store import ARTICLE_COLUMNS, Archive
+from centrasia_crawler.archive.store import Archive
+from centrasia_crawler.fields import ARTICLE_COLUMNS
 
 #: Marks around a match in a snippet (plain text; the CLI shows them as [ ]).
 MARK_OPEN: Final = "\x02"

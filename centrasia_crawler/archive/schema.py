@@ -12,6 +12,7 @@ import sqlite3
 from typing import Final
 
 from centrasia_crawler.archive.transactions import immediate
+from centrasia_crawler.fields import ARTICLE
 from centrasia_crawler.normalize.text import fold_yo
 
 __all__ = ["FOLD_SQL", "MIGRATIONS", "SCHEMA_VERSION", "TABLE_DOCS", "fold_yo", "migrate"]
@@ -375,34 +376,7 @@ def _statements(script: str) -> list[str]:
 TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
     "articles": (
         "One row per article: its current version.",
-        {
-            "st": "the site's key: the Unix time of publication",
-            "url": "canonical permalink https://centrasia.org/newsA.php?st=<st>",
-            "title": "headline as on the article page",
-            "attribution": "the name after a trailing ', - ' in the title, else null",
-            "published_at": "time shown on the page, ISO 8601 with the Moscow offset",
-            "published_date": "the date of published_at",
-            "body": "plain text; paragraphs separated by one blank line",
-            "source": "the first source's name on the 'Источник' line, quotes stripped, or null",
-            "source_url": "the first source's address on the 'Источник' line, or null",
-            "original_date": "the date at the source ('10 февраля 2026 г.'), or null when"
-            " there is none or it cannot be the source's (see unread_lines)",
-            "stated_permalink": "the 'Постоянный адрес статьи' address as printed, or null",
-            "time_mismatch": "1 when the shown time and st disagree by a minute or more",
-            "outlet": "the outlet of the first source, as the outlet table names it"
-            " (centrasia_crawler/outlets.toml), else its name; what stats counts by",
-            "source_domain": "the registered domain of source_url ('inosmi.ru'), or null",
-            "sources": "every source on the source lines, in order: JSON list of"
-            " {name, url, domain, outlet}, or null",
-            "source_text": "the source line(s) as printed (one per line), or null",
-            "original_date_text": "the original-date line as printed, or null",
-            "unread_lines": "lines after the body that looked like a date or source line but"
-            " were not read (kept out of the body): JSON list of {line, reason}, or null",
-            "content_hash": "SHA-256 of the content columns",
-            "first_seen_at": "when first stored (UTC)",
-            "last_fetched_at": "when last fetched (UTC)",
-            "revision": "1 for the first version, then 2, 3, ...",
-        },
+        {f.name: f.doc for f in ARTICLE},  # the article's one definition
     ),
     "article_revisions": (
         "Every earlier version of an article whose content changed.",

@@ -44,55 +44,22 @@ from centrasia_crawler.archive.schema import (
     schema_version,
 )
 from centrasia_crawler.archive.transactions import immediate
+from centrasia_crawler.fields import (
+    ADDED_CONTENT,
+    ARTICLE,
+    ARTICLE_COLUMNS,
+    CONTENT_FIELDS,
+    JSON_FIELDS,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-#: The content columns schema 11 added (issue 27): they say again, in more detail, what
-#: the older ones read from the same lines. An article whose older columns are as
-#: stored and whose added ones were never filled (stored before schema 11) has them
-#: filled in place: that is no new revision.
-ADDED_CONTENT: Final = (
-    "outlet",
-    "source_domain",
-    "sources",
-    "source_text",
-    "original_date_text",
-    "unread_lines",
-)
-#: The columns of ``articles`` that make up an article's content (its hash covers them).
-CONTENT_FIELDS: Final = (
-    "title",
-    "published_at",
-    "body",
-    "source",
-    "source_url",
-    "original_date",
-    "stated_permalink",
-    "time_mismatch",
-    *ADDED_CONTENT,
-)
-#: Columns holding JSON (lists in an item, text in a row).
-JSON_FIELDS: Final = ("sources", "unread_lines")
-ARTICLE_COLUMNS: Final = (
-    "st",
-    "url",
-    "title",
-    "attribution",
-    "published_at",
-    "published_date",
-    "body",
-    "source",
-    "source_url",
-    "original_date",
-    "stated_permalink",
-    "time_mismatch",
-    *ADDED_CONTENT,
-    "content_hash",
-    "first_seen_at",
-    "last_fetched_at",
-    "revision",
-)
+# The article's columns come from its one definition (centrasia_crawler.fields). The
+# content columns schema 11 added (ADDED_CONTENT, issue 27) say again, in more detail,
+# what the older ones read from the same lines: an article whose older columns are as
+# stored and whose added ones were never filled (stored before schema 11) has them
+# filled in place, which is no new revision.
 LISTING_COLUMNS: Final = (
     "st",
     "listed_on",
@@ -647,12 +614,14 @@ def _fold(text: str | None) -> str | None:
 
 _COLUMNS: Final = ",".join(ARTICLE_COLUMNS)
 _OLDER_CONTENT: Final = tuple(c for c in CONTENT_FIELDS if c not in ADDED_CONTENT)
+#: What an article item must have.
+_REQUIRED: Final = tuple(f.name for f in ARTICLE if f.item and f.required)
 
 
 def _article_row(article: Mapping[str, Any], now: str) -> dict[str, Any]:
     """An article item as its row (a missing required field is a KeyError)."""
     row = {name: article.get(name) for name in ARTICLE_COLUMNS}
-    for name in ("st", "url", "title", "published_at", "body"):
+    for name in _REQUIRED:
         row[name] = article[name]
     row["st"] = int(article["st"])
     row["time_mismatch"] = int(bool(row["time_mismatch"]))
