@@ -17,7 +17,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from centrasia_crawler import workers
-from centrasia_crawler.archive import Archive, article_digest
+from centrasia_crawler.archive import Archive, BatchResult, article_digest
 from centrasia_crawler.extraction import NotACentrasiaPage, extract_as
 from centrasia_crawler.items import ArticleItem, Headline, article_item, listing_item
 
@@ -37,6 +37,13 @@ class ReparseSummary:
     #: read (each article's are in its unread_lines column).
     unread_lines: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, result: BatchResult) -> None:
+        """Count what a batch written did."""
+        self.new += len(result.new)
+        self.changed += len(result.changed)
+        self.unchanged += len(result.unchanged)
+        self.listings += result.listings
 
     def line(self) -> str:
         return (
@@ -103,11 +110,7 @@ def reparse(
     ).fetchone()[0]
 
     def flush() -> None:
-        result = archive.write_batch(articles, headlines, fetched=False)
-        summary.new += len(result.new)
-        summary.changed += len(result.changed)
-        summary.unchanged += len(result.unchanged)
-        summary.listings += result.listings
+        summary.add(archive.write_batch(articles, headlines, fetched=False))
         articles.clear()
         headlines.clear()
         pending.clear()
