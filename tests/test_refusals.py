@@ -79,8 +79,16 @@ def test_a_refusal_is_a_row_with_the_batch_and_a_finished_run_settles_them(
         # written as the crawl meets them: a run killed now keeps them
         store.write_batch(run_id=run, refusals=[url(ST[0]), url(ST[1]), "https://x.org/a"])
         assert refusals(store) == {ST[0]: run, ST[1]: run}
+        when = "SELECT refused_at FROM robots_refusals WHERE st = ?"
+        met = store.conn.execute(when, (ST[0],)).fetchone()
+        store.conn.execute(
+            "UPDATE robots_refusals SET refused_at = 'earlier' WHERE st = ?", (ST[0],)
+        )
         store.finish_run(run, "finished", {}, [problem(ST[1], "fetch"), problem(ST[2], "robots")])
         assert refusals(store) == {ST[0]: run, ST[2]: run}  # ST[1]'s last problem was a fetch
+        assert met and store.conn.execute(when, (ST[0],)).fetchone() == ("earlier",)  # kept
+        store.write_batch(run_id=run + 1, refusals=[url(ST[0])])  # a later run: its time
+        assert store.conn.execute(when, (ST[0],)).fetchone() != ("earlier",)
         assert listed.totals(store.conn) == {"listed": 4, "missing": 2, "forbidden": 2}
 
 

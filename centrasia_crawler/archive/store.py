@@ -398,15 +398,15 @@ class Archive(AnalystMethods):
         return result
 
     def _refused(self, urls: Iterable[str], run_id: int | None, now: str) -> None:
-        """Record the articles among ``urls`` as refused by robots.txt (their latest
-        refusal)."""
+        """Record the articles among ``urls`` as refused by robots.txt: the row says
+        which run refused it last, and when that run first met the refusal."""
         from centrasia_crawler.normalize.permalinks import article_st
 
         rows = [(st, url, run_id, now) for url in urls if (st := article_st(url, url))]
         self.conn.executemany(
             "INSERT INTO robots_refusals (st, url, run_id, refused_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (st) DO UPDATE SET url = excluded.url, run_id = excluded.run_id,"
-            " refused_at = excluded.refused_at",
+            " refused_at = excluded.refused_at WHERE run_id IS NOT excluded.run_id",
             rows,
         )
 
