@@ -9,11 +9,19 @@ from contextlib import closing
 
 import pytest
 
+from centrasia_crawler import workers
 from centrasia_crawler.workers import ordered_map
 
 
 def square_and_pid(batch: list[int]) -> tuple[list[int], int]:
     return [n * n for n in batch], os.getpid()
+
+
+@pytest.fixture(autouse=True)
+def poolable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread another test left running would make the map run inline (a fork copies
+    locks other threads hold); these workers take none, so the pool is tested here."""
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
 
 
 def test_results_come_in_order_from_the_workers_and_inline() -> None:
