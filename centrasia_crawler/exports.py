@@ -10,14 +10,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.client import responses
 from io import BytesIO
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from centrasia_crawler.archive import RawPage
 from centrasia_crawler.archive.queries import EXPORT_COLUMNS
+from centrasia_crawler.fields import BY_NAME
 
 #: Headers that describe the transfer, not the body as stored (Scrapy decoded it).
 TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
@@ -52,45 +53,58 @@ class ParquetUnavailable(RuntimeError):
 PARQUET_ROW_GROUP = 1_000
 
 
+#: The Parquet type of each kind of article field (:mod:`centrasia_crawler.fields`), by
+#: pyarrow's name: the shown time as a timestamp in Europe/Moscow (the site's clock:
+#: each value keeps its offset, +03:00 or +04:00 in 2011-2014), dates as dates, the
+#: crawler's UTC times as UTC timestamps, integers, a boolean; the rest strings.
+PARQUET_TYPES: Final = {
+    "int": ("int64",),
+    "bool": ("bool_",),
+    "moscow_time": ("timestamp", "s", "Europe/Moscow"),
+    "utc_time": ("timestamp", "s", "UTC"),
+    "day": ("date32",),
+}
+
+
 def parquet_schema() -> Any:
-    """The export's columns, typed: the shown time as a timestamp in Europe/Moscow (the
-    site's clock: each value keeps its offset, +03:00 or +04:00 in 2011-2014), dates as
-    dates, the crawler's UTC times as UTC timestamps, integers, a boolean."""
+    """The export's columns, typed by their kind (:data:`PARQUET_TYPES`); only ``st``
+    is never null."""
     import pyarrow as pa
 
-    types = {
-        "st": pa.int64(),
-        "published_at": pa.timestamp("s", tz="Europe/Moscow"),
-        "published_date": pa.date32(),
-        "original_date": pa.date32(),
-        "time_mismatch": pa.bool_(),
-        "first_seen_at": pa.timestamp("s", tz="UTC"),
-        "last_fetched_at": pa.timestamp("s", tz="UTC"),
-        "revision": pa.int64(),
-    }
+    def typed(kind: str) -> Any:
+        name, *args = PARQUET_TYPES.get(kind, ("string",))
+        return pa.timestamp(args[0], tz=args[1]) if name == "timestamp" else getattr(pa, name)()
+
     return pa.schema(
-        [pa.field(c, types.get(c, pa.string()), nullable=c != "st") for c in EXPORT_COLUMNS]
+        [pa.field(c, typed(BY_NAME[c].kind), nullable=c != "st") for c in EXPORT_COLUMNS]
     )
 
 
+def _instant(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:  # an original date the site wrote only in part
+        return None
+
+
+#: How a stored value of each kind becomes its Parquet value (the others as they are).
+_CONVERT: Final[dict[str, Callable[[Any], Any]]] = {
+    "moscow_time": _instant,
+    "utc_time": _instant,
+    "day": _day,
+    "bool": bool,
+}
+_CONVERTED: Final = tuple(
+    (c, _CONVERT[BY_NAME[c].kind]) for c in EXPORT_COLUMNS if BY_NAME[c].kind in _CONVERT
+)
+
+
 def _typed(row: dict[str, Any]) -> dict[str, Any]:
-    def instant(value: str | None) -> dt.datetime | None:
-        return dt.datetime.fromisoformat(value) if value else None
-
-    def day(value: str | None) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(value) if value else None
-        except ValueError:  # an original date the site wrote only in part
-            return None
-
-    return row | {
-        "published_at": instant(row["published_at"]),
-        "published_date": day(row["published_date"]),
-        "original_date": day(row["original_date"]),
-        "time_mismatch": bool(row["time_mismatch"]),
-        "first_seen_at": instant(row["first_seen_at"]),
-        "last_fetched_at": instant(row["last_fetched_at"]),
-    }
+    return row | {name: convert(row[name]) for name, convert in _CONVERTED}
 
 
 def write_parquet(rows: Iterator[dict[str, Any]], path: str) -> int:

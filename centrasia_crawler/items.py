@@ -18,38 +18,56 @@ way whichever way it came.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from centrasia_crawler.fields import ITEM_FIELDS, JSON_FIELDS
 
 
-@dataclass
-class ArticleItem:
-    """An article: the shape of ``specimen/expected/article_*.json``, and its
-    attribution (extraction reads it from the title, as a headline's)."""
-
-    st: int | None
-    url: str | None
-    title: str | None
-    published_at: str | None
-    body: str | None
-    source: str | None = None
-    source_url: str | None = None
-    original_date: str | None = None
-    stated_permalink: str | None = None
-    time_mismatch: bool = False
-    attribution: str | None = None
-    outlet: str | None = None
-    source_domain: str | None = None
-    sources: list[dict[str, str | None]] | None = None
-    source_text: str | None = None
-    original_date_text: str | None = None
-    unread_lines: list[dict[str, str]] | None = None
+def _article_fields() -> list[tuple[str, Any] | tuple[str, Any, Any]]:
+    """The item's fields from :data:`~centrasia_crawler.fields.ARTICLE`: what an item
+    must have has no default; a flag defaults to False, the rest to None."""
+    return [
+        (f.name, f.python_type())
+        if f.required
+        else (f.name, f.python_type(), False if f.kind == "bool" else None)
+        for f in ITEM_FIELDS
+    ]
 
 
-@dataclass
-class ArchivedArticleItem(ArticleItem):
-    """An article of a backfill's range that the archive already held: read from it,
-    not fetched again, so that a feed holds the whole range. Not written again."""
+if TYPE_CHECKING:  # the fields are made at run time: to a type checker, any attribute
+
+    class ArticleItem:
+        def __init__(self, **fields: Any) -> None: ...
+        def __getattr__(self, name: str) -> Any: ...
+
+    class ArchivedArticleItem(ArticleItem): ...
+
+else:
+    ArticleItem = dataclasses.make_dataclass(
+        "ArticleItem",
+        _article_fields(),
+        kw_only=True,
+        namespace={
+            "__module__": __name__,
+            "__doc__": "An article: the shape of ``specimen/expected/article_*.json``, and its"
+            " attribution (extraction reads it from the title, as a headline's); its fields"
+            " are those of :data:`centrasia_crawler.fields.ARTICLE` that are the item's.",
+        },
+    )
+    ArchivedArticleItem = dataclasses.make_dataclass(
+        "ArchivedArticleItem",
+        [],
+        bases=(ArticleItem,),
+        kw_only=True,
+        namespace={
+            "__module__": __name__,
+            "__doc__": "An article of a backfill's range that the archive already held: read"
+            " from it, not fetched again, so that a feed holds the whole range. Not written"
+            " again.",
+        },
+    )
 
 
 def archived_article_item(row: dict[str, Any]) -> ArchivedArticleItem:
@@ -58,7 +76,7 @@ def archived_article_item(row: dict[str, Any]) -> ArchivedArticleItem:
 
     fields: dict[str, Any] = {name: row.get(name) for name in ARTICLE_FIELDS}
     fields["time_mismatch"] = bool(fields["time_mismatch"])
-    for name in ("sources", "unread_lines"):  # stored as JSON text
+    for name in JSON_FIELDS:  # stored as JSON text
         if isinstance(fields[name], str):
             fields[name] = json.loads(fields[name])
     return ArchivedArticleItem(**fields)
@@ -95,31 +113,21 @@ class ProblemItem:
 
 
 #: The fields of an article item, in their order (a feed's columns).
-ARTICLE_FIELDS: tuple[str, ...] = tuple(ArticleItem.__dataclass_fields__)
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in ITEM_FIELDS)
 
 
 def article_item(data: dict[str, Any]) -> ArticleItem:
     """The item of an extracted article (as :func:`~centrasia_crawler.extraction.extract_as`
-    gives it, with its attribution)."""
-    return ArticleItem(
-        st=data.get("st"),
-        url=data.get("url"),
-        title=data.get("title"),
-        published_at=data.get("published_at"),
-        body=data.get("body"),
-        source=data.get("source"),
-        source_url=data.get("source_url"),
-        original_date=data.get("original_date"),
-        stated_permalink=data.get("stated_permalink"),
-        time_mismatch=bool(data.get("time_mismatch")),
-        attribution=data.get("attribution"),
-        outlet=data.get("outlet"),
-        source_domain=data.get("source_domain"),
-        sources=data.get("sources"),
-        source_text=data.get("source_text"),
-        original_date_text=data.get("original_date_text"),
-        unread_lines=data.get("unread_lines") or None,
-    )
+    gives it, with its attribution): a flag as a bool, an empty list as None."""
+    values: dict[str, Any] = {}
+    for f in ITEM_FIELDS:
+        value = data.get(f.name)
+        if f.kind == "bool":
+            value = bool(value)
+        elif f.kind == "json":
+            value = value or None
+        values[f.name] = value
+    return ArticleItem(**values)
 
 
 def listing_item(listing: dict[str, Any], page_url: str) -> ListingItem:

@@ -129,6 +129,8 @@ class ArchivePipeline:
         self.headlines: list[Headline] = []
         self.pages: list[RawPage] = []
         self.problems: list[dict[str, Any]] = []
+        #: robots.txt's refusals since the last batch: stored with the next one.
+        self.refusals: list[str] = []
         self.counters: Counter[str] = Counter()
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.pending: deque[Future[BatchResult]] = deque()
@@ -220,6 +222,8 @@ class ArchivePipeline:
 
     def record_problem(self, url: str, reason: str, kind: str) -> None:
         self.problems.append({"url": url, "reason": reason, "kind": kind})
+        if kind == "robots":
+            self.refusals.append(url)
         self.stats.inc_value(f"centrasia/problems/{kind}")
         if kind not in ("robots", "rejected"):  # the site's own refusals and mistakes
             self.counters["errors"] += 1
@@ -233,7 +237,9 @@ class ArchivePipeline:
 
     def hand_over(self) -> None:
         """Hand what is buffered to the writer as one batch (not waiting for it)."""
-        if self.archive is not None and (self.articles or self.headlines or self.pages):
+        if self.archive is not None and (
+            self.articles or self.headlines or self.pages or self.refusals
+        ):
             self.pending.append(
                 self.writer.submit(
                     self.archive.write_batch,
@@ -242,9 +248,10 @@ class ArchivePipeline:
                     self.pages,
                     self.run_id,
                     run_counters=self.stat_counters(),
+                    refusals=self.refusals,
                 )
             )
-            self.articles, self.headlines, self.pages = [], [], []
+            self.articles, self.headlines, self.pages, self.refusals = [], [], [], []
 
     async def keep_up(self, everything: bool = False) -> None:
         """Count the batches written; wait for the oldest while more than

@@ -9,16 +9,15 @@ again for headlines the archive lacks. Pages become items exactly as in a crawl
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
 from itemadapter import ItemAdapter
 
 from centrasia_crawler import workers
-from centrasia_crawler.archive import Archive, article_digest
+from centrasia_crawler.archive import Archive, BatchResult, article_digest
 from centrasia_crawler.extraction import NotACentrasiaPage, extract_as
 from centrasia_crawler.items import ArticleItem, Headline, article_item, listing_item
 
@@ -38,6 +37,13 @@ class ReparseSummary:
     #: read (each article's are in its unread_lines column).
     unread_lines: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, result: BatchResult) -> None:
+        """Count what a batch written did."""
+        self.new += len(result.new)
+        self.changed += len(result.changed)
+        self.unchanged += len(result.unchanged)
+        self.listings += result.listings
 
     def line(self) -> str:
         return (
@@ -72,17 +78,16 @@ def extract_pages(pages: list[Work]) -> list[Result]:
     return out
 
 
-def _chunks(archive: Archive, size: int) -> Iterator[tuple[list[str], list[Work]]]:
-    urls: list[str] = []
+def _chunks(archive: Archive, size: int) -> Iterator[list[Work]]:
+    """The latest fetch of every article and listing page, ``size`` at a time."""
     work: list[Work] = []
     for page in archive.latest_pages(("article", "listing")):
-        urls.append(page.url)
         work.append((page.kind or "article", page.body, page.url, page.content_type))
         if len(work) == size:
-            yield urls, work
-            urls, work = [], []
+            yield work
+            work = []
     if work:
-        yield urls, work
+        yield work
 
 
 def reparse(
@@ -105,11 +110,7 @@ def reparse(
     ).fetchone()[0]
 
     def flush() -> None:
-        result = archive.write_batch(articles, headlines, fetched=False)
-        summary.new += len(result.new)
-        summary.changed += len(result.changed)
-        summary.unchanged += len(result.unchanged)
-        summary.listings += result.listings
+        summary.add(archive.write_batch(articles, headlines, fetched=False))
         articles.clear()
         headlines.clear()
         pending.clear()
@@ -142,20 +143,9 @@ def reparse(
         elif progress:
             progress(summary.pages, total)
 
-    executor = workers.pool(jobs)
-    if executor is None:
-        for urls, work in _chunks(archive, CHUNK):
-            take(urls, extract_pages(work))
-    else:
-        ahead: deque[tuple[list[str], Future[Any]]] = deque()
-        with executor:
-            for urls, work in _chunks(archive, CHUNK):
-                ahead.append((urls, executor.submit(extract_pages, work)))
-                if len(ahead) > 2 * jobs:
-                    done_urls, future = ahead.popleft()
-                    take(done_urls, future.result())
-            while ahead:
-                done_urls, future = ahead.popleft()
-                take(done_urls, future.result())
+    extracted = workers.ordered_map(extract_pages, _chunks(archive, CHUNK), workers=jobs)
+    with closing(extracted):  # an error here shuts the workers down at once
+        for work, results in extracted:
+            take([url for _, _, url, _ in work], results)
     flush()
     return summary

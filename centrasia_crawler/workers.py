@@ -1,5 +1,8 @@
 """Worker processes for the CPU-bound parts: indexing words, re-extracting pages.
 
+:func:`ordered_map` is the one way to use them: a function over batches, read a few
+ahead in the workers, the results handed back in order.
+
 Workers are forked, so they need nothing re-imported (a script or notebook that opens
 an archive is not run again in them, as spawned workers would); a process that runs
 other threads (a crawl's reactor and writer) gets no pool and does the work itself,
@@ -12,7 +15,13 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+B = TypeVar("B")
+R = TypeVar("R")
 
 
 def die_with_parent(parent: int) -> None:
@@ -46,3 +55,41 @@ def pool(jobs: int) -> ProcessPoolExecutor | None:
         initializer=die_with_parent,
         initargs=(os.getpid(),),
     )
+
+
+def ordered_map(
+    fn: Callable[[B], R],
+    batches: Iterable[B],
+    *,
+    workers: int = 1,
+    ahead: int | None = None,
+) -> Generator[tuple[B, R], None, None]:
+    """``(batch, fn(batch))`` for each batch, in the batches' order.
+
+    With ``workers`` > 1 (and a pool possible: see :func:`pool`), ``fn`` runs in that
+    many forked workers, up to ``ahead`` batches (default: two per worker) beyond the
+    one being yielded, while the caller works on the results; otherwise it runs here,
+    one batch at a time. ``fn`` must be a module-level function (it is pickled by name).
+    ``batches`` is read lazily, only as far as ``ahead`` needs: a generator may read
+    each batch from the archive between the caller's transactions. The pool is shut
+    down when the map ends, is closed early (``break``) or the caller raises; batches
+    not yet started are cancelled.
+    """
+    executor = pool(workers)
+    if executor is None:
+        for batch in batches:
+            yield batch, fn(batch)
+        return
+    limit = 2 * workers if ahead is None else max(ahead, 1)
+    queued: deque[tuple[B, Future[R]]] = deque()
+    try:
+        for batch in batches:
+            queued.append((batch, executor.submit(fn, batch)))
+            if len(queued) > limit:
+                done, future = queued.popleft()
+                yield done, future.result()
+        while queued:
+            done, future = queued.popleft()
+            yield done, future.result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

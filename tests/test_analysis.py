@@ -187,13 +187,44 @@ def test_coverage_per_day_gaps_and_the_commands_to_fill_them(built: Built, tmp_p
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
 
 
+def test_stats_coverage_and_runs_agree_on_listed_missing_and_forbidden(
+    built: Built, tmp_path: Path
+) -> None:
+    path = tmp_path / "copy.sqlite"
+    shutil.copy(built.archive, path)
+    with Archive.open(path) as store:  # one headline more, never fetched: missing
+        lacking = {"st": 1700000000, "listed_on": "2023-11-14", "listed_at": "22:13"}
+        store.write_batch([], [{**lacking, "title": "т", "page_url": "u"}])
+    figures = json.loads(cli("stats", "--archive", str(path), "--json").stdout)
+    out = tmp_path / "m.prom"
+    assert cli("runs", "--archive", str(path), "--metrics", str(out)).returncode == 0
+    metrics = {
+        line.split()[0]: float(line.split()[1])
+        for line in out.read_text().splitlines()
+        if not line.startswith("#")
+    }
+    with Archive.open(path, readonly=True) as store:
+        days = store.coverage()["days"]
+    listed_days = {m.st: d for d in built.listed_days for m in built.site.by_day[d]}
+    forbidden = set(listed_days) & built.site.disallowed
+    assert forbidden
+    assert sorted(st for d in days for st in d["forbidden"]) == sorted(forbidden)
+    assert [st for d in days for st in d["missing"]] == [1700000000]
+    assert figures["listed_headlines"] == sum(d["listed"] for d in days) == len(listed_days) + 1
+    assert (figures["listed_but_missing"], figures["listed_but_forbidden"]) == (1, len(forbidden))
+    assert metrics["centrasia_listed_but_missing"] == 1
+    assert metrics["centrasia_robots_forbidden"] == len(forbidden)
+
+
 def test_stats(built: Built) -> None:
     done = cli("stats", "--archive", str(built.archive), "--json")
     figures = json.loads(done.stdout)
     archived = built.archived()
     assert figures["articles"] == len(archived)
     assert figures["revisions"] == 1
-    assert figures["listed_but_missing"] == len(built.site.disallowed)
+    # robots.txt's refusals are counted apart, as coverage counts them (issue 22)
+    assert figures["listed_but_missing"] == 0
+    assert figures["listed_but_forbidden"] == len(built.site.disallowed)
     sources = Counter(built.site.article(st)["source"] for st in archived)
     sources.pop(None, None)
     top = {e["name"]: e["articles"] for e in figures["top_sources"]}

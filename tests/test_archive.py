@@ -238,3 +238,31 @@ def test_every_column_is_documented(store: Archive) -> None:
         assert sorted(documented) == sorted(columns), table
         for column in columns:
             assert f"`{column}`" in readme, (table, column)
+
+
+def test_the_article_fields_defined_once_are_the_tables_columns(store: Archive) -> None:
+    import dataclasses
+
+    from centrasia_crawler.fields import ARTICLE, ARTICLE_COLUMNS
+    from centrasia_crawler.items import ArticleItem
+
+    def declared(table: str) -> dict[str, tuple[str, bool, bool]]:
+        rows = store.conn.execute(f"PRAGMA table_info({table})").fetchall()
+        return {name: (kind, bool(notnull), bool(pk)) for _, name, kind, notnull, _, pk in rows}
+
+    defined = {
+        f.name: (f.sql.split()[0], "NOT NULL" in f.sql, "PRIMARY KEY" in f.sql) for f in ARTICLE
+    }
+    assert declared("articles") == defined  # names, types and constraints
+    revisions = declared("article_revisions")
+    assert set(revisions) == {*ARTICLE_COLUMNS, "superseded_at"}
+    assert all(revisions[name][:2] == defined[name][:2] for name in ARTICLE_COLUMNS if name != "st")
+    items = [f.name for f in dataclasses.fields(ArticleItem)]
+    assert items == [f.name for f in ARTICLE if f.item]
+    assert set(ARTICLE_COLUMNS) - set(items) == {
+        "published_date",
+        "content_hash",
+        "first_seen_at",
+        "last_fetched_at",
+        "revision",
+    }

@@ -161,31 +161,10 @@ def _listable(term: str) -> bool:
     )
 
 
-def _varints(blob: bytes) -> list[int]:
-    """SQLite's (and FTS5's) variable-length integers."""
-    out, i = [], 0
-    while i < len(blob):
-        value = 0
-        for k in range(9):
-            byte = blob[i]
-            i += 1
-            if k == 8:
-                value = (value << 8) | byte
-                break
-            value = (value << 7) | (byte & 0x7F)
-            if not byte & 0x80:
-                break
-        out.append(value)
-    return out
-
-
 def archive_tokens(conn: sqlite3.Connection) -> int:
-    """Tokens in the morphological index, title and body: FTS5 keeps the totals (for
-    bm25) in its ``averages`` record, row 1 of its data table."""
-    row = conn.execute("SELECT block FROM articles_morph_data WHERE id = 1").fetchone()
-    if row is None:
-        return 0
-    return sum(_varints(bytes(row[0]))[1:])
+    """Tokens in the morphological index, title and body: the sum of the occurrences
+    the writer keeps with it (``morph_counts``)."""
+    return int(conn.execute("SELECT coalesce(sum(occurrences), 0) FROM morph_counts").fetchone()[0])
 
 
 def own_terms(archive: Archive, query: str) -> Callable[[str], bool]:

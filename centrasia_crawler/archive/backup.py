@@ -10,20 +10,21 @@ half-written or damaged backup is never left under the name asked for.
 :func:`prune` drops what grows without telling anything new: the bodies of index,
 day, calendar and feed pages fetched again and again (the newest fetch of each URL on
 each day is kept, so what a page listed on any day can still be shown), and old runs
-(but those a kept page refers to, and those holding the latest recorded problem of a
-URL: coverage reads robots.txt refusals from them). Article pages are never pruned.
+(but those a kept page refers to; robots.txt refusals have their own table).
+Article pages are never pruned.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+
+from centrasia_crawler.archive.transactions import immediate
 
 #: The tables whose rows a backup's check counts.
 COUNTED: Final = (
@@ -143,34 +144,15 @@ class PruneReport:
         )
 
 
-def _last_word_runs(conn: sqlite3.Connection) -> set[int]:
-    """The runs holding the latest recorded problem of some URL or article: coverage
-    tells robots.txt refusals by the latest problem of each article, so these stay."""
-    from centrasia_crawler.normalize.permalinks import article_st
-
-    latest: dict[object, int] = {}
-    for run_id, problems in conn.execute(
-        "SELECT id, problems FROM crawl_runs WHERE problems != '[]' ORDER BY id"
-    ):
-        for problem in json.loads(problems):
-            url = problem.get("url") or ""
-            latest[url] = run_id
-            st = article_st(url, url)
-            if st is not None:
-                latest[st] = run_id
-    return set(latest.values())
-
-
 def prune(conn: sqlite3.Connection, older_than: dt.datetime) -> PruneReport:
     """Drop, in one transaction, what was fetched or run before ``older_than``: every
     fetch of a listing, feed or calendar page but the newest of its URL on each day
     (UTC), the page bodies nothing refers to any more, and the runs no kept page refers
-    to and that hold no URL's latest recorded problem."""
+    to (robots.txt's refusals are rows of their own: coverage needs no run kept)."""
     cutoff = older_than.astimezone(dt.UTC).isoformat(timespec="seconds")
     report = PruneReport()
     kinds = ",".join("?" * len(PRUNABLE_KINDS))
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn):
         report.pages = conn.execute(
             f"DELETE FROM pages WHERE kind IN ({kinds}) AND fetched_at < ? AND id NOT IN ("
             f" SELECT max(id) FROM pages WHERE kind IN ({kinds}) AND fetched_at < ?"
@@ -181,20 +163,9 @@ def prune(conn: sqlite3.Connection, older_than: dt.datetime) -> PruneReport:
         report.bodies = conn.execute(
             "DELETE FROM page_bodies WHERE digest NOT IN (SELECT digest FROM pages)"
         ).rowcount
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS prune_keep (id INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.prune_keep")
-        conn.executemany(
-            "INSERT OR IGNORE INTO temp.prune_keep VALUES (?)",
-            ((run_id,) for run_id in _last_word_runs(conn)),
-        )
         report.runs = conn.execute(
             "DELETE FROM crawl_runs WHERE started_at < ? AND finished_at IS NOT NULL"
-            " AND id NOT IN (SELECT id FROM temp.prune_keep)"
             " AND id NOT IN (SELECT run_id FROM pages WHERE run_id IS NOT NULL)",
             (cutoff,),
         ).rowcount
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return report

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from centrasia_crawler.archive import listed
 from centrasia_crawler.archive.queries import ELLIPSIS, MARK_CLOSE, MARK_OPEN, RANKING
 
 #: The parameter the queries by search query take (and the search box passes on).
@@ -76,10 +77,9 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
         " WHERE attribution = :attribution ORDER BY st DESC",
     },
     "listed_but_missing": {
-        "title": "Listed on the site but not archived",
-        "sql": "SELECT l.listed_on, l.listed_at, l.st, l.title FROM listings l"
-        " LEFT JOIN articles a ON a.st = l.st WHERE a.st IS NULL"
-        " ORDER BY l.listed_on DESC, l.listed_at DESC",
+        "title": "Listed on the site but not archived (robots.txt's refusals aside)",
+        "sql": f"SELECT l.listed_on, l.listed_at, l.st, l.title {listed.LACKING_FROM}"
+        f" AND NOT {listed.FORBIDDEN} ORDER BY l.listed_on DESC, l.listed_at DESC",
     },
 }
 

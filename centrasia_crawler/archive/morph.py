@@ -19,10 +19,12 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
+from typing import Final
 
 from centrasia_crawler import workers
+from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology
 
 _BATCH: Final = 2000
@@ -137,16 +139,15 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
     Each batch is one transaction that also records how far the index got, so a run
     killed half-way leaves an archive that opens, and the next run carries on. On a
     large archive the words are read in worker processes (one per core, a few batches
-    ahead: :mod:`centrasia_crawler.workers`) while this process writes; each batch is
-    checked against the articles as they are when it is written (a crawl may have added
-    or changed some meanwhile).
+    ahead: :func:`centrasia_crawler.workers.ordered_map`) while this process writes;
+    each batch is checked against the articles as they are when it is written (a crawl
+    may have added or changed some meanwhile).
     """
     version = Morphology.version()
     if _meta(conn, "morph_version") == version:
         return 0
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn):
         if _meta(conn, "morph_building") != version:  # start afresh
             conn.execute("INSERT INTO articles_morph (articles_morph) VALUES ('delete-all')")
             conn.execute("DELETE FROM morph_terms")
@@ -154,15 +155,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
             _set_meta(conn, "morph_version", None)
             _set_meta(conn, "morph_building", version)
             _set_meta(conn, "morph_indexed_upto", "-1")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    upto = _building_upto(conn)
-    left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
-    pool = workers.pool(_workers()) if left > 2 * _BATCH else None
-    done = 0
 
     def report(last: int) -> None:
         if total > _BATCH:
@@ -170,75 +163,77 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
             indexed = row.fetchone()[0]
             say(f"centrasia: indexing words for search: {indexed:,} of {total:,} articles")
 
-    try:
-        while True:
-            written = _next_batches(conn, pool, version, report)
-            if written is None:
-                break
-            done += written
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return done
+    done = 0
+    while True:
+        written, interrupted = _index_pass(conn, report)
+        done += written
+        if not interrupted and _finish(conn, version):
+            return done
 
 
-def _next_batches(
-    conn: sqlite3.Connection, pool: Any, version: str, report: Callable[[int], None]
-) -> int | None:
-    """Index the next batch (with a pool: read a few ahead); the articles written, or
-    None when the index is complete (then marked so)."""
-    upto = _building_upto(conn)
-    ahead = []
-    after = upto
-    for _ in range(2 * _workers() if pool else 1):
+def _batches(conn: sqlite3.Connection, after: int) -> Iterator[list[tuple[int, str, str]]]:
+    """The articles past ``after``, a batch at a time (each read when it is asked for)."""
+    while True:
         rows = conn.execute(
             "SELECT st, title, body FROM articles WHERE st > ? ORDER BY st LIMIT ?",
             (after, _BATCH),
         ).fetchall()
         if not rows:
-            break
+            return
         after = rows[-1][0]
-        ahead.append((rows, pool.submit(index_rows, rows) if pool else None))
-    if not ahead:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if conn.execute(
-                "SELECT 1 FROM articles WHERE st > ? LIMIT 1", (_building_upto(conn),)
-            ).fetchone():
-                conn.execute("ROLLBACK")  # a crawl added articles meanwhile
-                return 0
-            _set_meta(conn, "morph_version", version)
-            _set_meta(conn, "morph_building", None)
-            _set_meta(conn, "morph_indexed_upto", None)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return None
+        yield rows
+
+
+def _index_pass(conn: sqlite3.Connection, report: Callable[[int], None]) -> tuple[int, bool]:
+    """Index the articles past how far the index got, a batch per transaction: the
+    articles written, and whether another process indexed some meanwhile (then the
+    caller starts again from where that one got)."""
+    upto = _building_upto(conn)
+    left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
+    jobs = _workers() if left > 2 * _BATCH else 1
     written = 0
-    for rows, future in ahead:
-        indexed = future.result() if future is not None else index_rows(rows)
-        first, last = rows[0][0], rows[-1][0]
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            upto = _building_upto(conn)
-            if upto >= first:
-                conn.execute("ROLLBACK")  # another process indexed these meanwhile
-                return written
-            read = {st: (title, body) for st, title, body in rows}
-            now = conn.execute(
-                "SELECT st, title, body FROM articles WHERE st > ? AND st <= ?", (upto, last)
-            ).fetchall()
-            stale = [row for row in now if read.get(row[0]) != (row[1], row[2])]
-            if stale:  # added or changed since they were read: index them as they are
-                fresh = {st for st, _, _ in stale}
-                indexed = [i for i in indexed if i[0] not in fresh] + index_rows(stale)
-            _store(conn, indexed)
-            _set_meta(conn, "morph_indexed_upto", str(last))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        written += len(now)
-        report(last)
-    return written
+    results = workers.ordered_map(index_rows, _batches(conn, upto), workers=jobs)
+    with closing(results):  # leaving early shuts the workers down at once
+        for rows, indexed in results:
+            stored = _write_indexed(conn, rows, indexed)
+            if stored is None:
+                return written, True
+            written += stored
+            report(rows[-1][0])
+    return written, False
+
+
+def _write_indexed(
+    conn: sqlite3.Connection, rows: list[tuple[int, str, str]], indexed: Indexed
+) -> int | None:
+    """Store one indexed batch and how far the index got, in one transaction; the
+    articles written, or None when another process indexed these meanwhile."""
+    first, last = rows[0][0], rows[-1][0]
+    with immediate(conn):
+        upto = _building_upto(conn)
+        if upto >= first:
+            return None  # nothing written: the transaction commits nothing
+        read = {st: (title, body) for st, title, body in rows}
+        now = conn.execute(
+            "SELECT st, title, body FROM articles WHERE st > ? AND st <= ?", (upto, last)
+        ).fetchall()
+        stale = [row for row in now if read.get(row[0]) != (row[1], row[2])]
+        if stale:  # added or changed since they were read: index them as they are
+            fresh = {st for st, _, _ in stale}
+            indexed = [i for i in indexed if i[0] not in fresh] + index_rows(stale)
+        _store(conn, indexed)
+        _set_meta(conn, "morph_indexed_upto", str(last))
+    return len(now)
+
+
+def _finish(conn: sqlite3.Connection, version: str) -> bool:
+    """Mark the index complete, unless a crawl added articles past it meanwhile."""
+    with immediate(conn):
+        if conn.execute(
+            "SELECT 1 FROM articles WHERE st > ? LIMIT 1", (_building_upto(conn),)
+        ).fetchone():
+            return False  # nothing written: the transaction commits nothing
+        _set_meta(conn, "morph_version", version)
+        _set_meta(conn, "morph_building", None)
+        _set_meta(conn, "morph_indexed_upto", None)
+    return True

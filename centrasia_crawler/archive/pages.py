@@ -21,6 +21,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any, Final
 
+from centrasia_crawler.archive.transactions import immediate
+
 #: Bodies in the archive when the first dictionary is trained.
 TRAIN_AT: Final = 200
 #: Bodies a dictionary is trained on, at most (the newest).
@@ -182,18 +184,10 @@ def recompress(
         for _, digest, encoding, blob in rows:
             encoded, packed = codec.compress(codec.decompress(encoding, blob), dict_id, LEVEL)
             updates.append((encoded, packed, digest))
-        if not in_transaction:
-            conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn, nested=in_transaction):
             conn.executemany(
                 "UPDATE page_bodies SET encoding = ?, body = ? WHERE digest = ?", updates
             )
-            if not in_transaction:
-                conn.execute("COMMIT")
-        except BaseException:
-            if not in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         done += len(rows)
         if progress:
             progress(done, total)
@@ -217,18 +211,12 @@ def compact(
     transaction per batch), then drop the dictionaries no body uses; the new
     dictionary's id, or None when there are too few bodies to train on."""
     codec = Codec(conn)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn):
         dict_id = train(conn, codec, now)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     if dict_id is None:
         return None
     recompress(conn, codec, dict_id, progress)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn):
         used = {
             int(e.partition(":")[2])
             for (e,) in conn.execute("SELECT DISTINCT encoding FROM page_bodies")
@@ -237,8 +225,4 @@ def compact(
         for (old,) in conn.execute("SELECT id FROM compression_dicts").fetchall():
             if old not in used and old != dict_id:
                 conn.execute("DELETE FROM compression_dicts WHERE id = ?", (old,))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return dict_id

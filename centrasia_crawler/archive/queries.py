@@ -14,9 +14,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from centrasia_crawler.archive import listed
 from centrasia_crawler.archive.schema import fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
-from centrasia_crawler.archive.store import ARTICLE_COLUMNS, Archive
+from centrasia_crawler.archive.store import Archive
+from centrasia_crawler.fields import ARTICLE_COLUMNS
 
 #: Marks around a match in a snippet (plain text; the CLI shows them as [ ]).
 MARK_OPEN: Final = "\x02"
@@ -319,11 +321,13 @@ class Coverage:
 
     @property
     def missing(self) -> int:
-        return sum(len(d.missing) for d in self.days)
+        """The articles listed but missing (each once, whatever the days it was listed)."""
+        return len({st for d in self.days for st in d.missing})
 
     @property
     def forbidden(self) -> list[int]:
-        return [st for d in self.days for st in d.forbidden]
+        """The listed articles robots.txt refused, each once, in order."""
+        return list(dict.fromkeys(st for d in self.days for st in d.forbidden))
 
 
 def coverage(
@@ -346,25 +350,20 @@ def coverage(
         for n in range((last - first).days + 1)
     }
     lo, hi = first.isoformat(), last.isoformat()
-    forbidden = robots_forbidden(archive)
-    for day, listed in conn.execute(
+    for day, heads in conn.execute(
         "SELECT listed_on, count(DISTINCT st) FROM listings WHERE listed_on BETWEEN ? AND ?"
         " GROUP BY listed_on",
         (lo, hi),
     ):
-        days[day].listed = listed
+        days[day].listed = heads
     for day, archived in conn.execute(
         "SELECT published_date, count(*) FROM articles WHERE published_date BETWEEN ? AND ?"
         " GROUP BY published_date",
         (lo, hi),
     ):
         days[day].archived = archived
-    for day, st in conn.execute(
-        "SELECT DISTINCT l.listed_on, l.st FROM listings l LEFT JOIN articles a ON a.st = l.st"
-        " WHERE a.st IS NULL AND l.listed_on BETWEEN ? AND ? ORDER BY l.listed_on, l.st",
-        (lo, hi),
-    ):
-        (days[day].forbidden if st in forbidden else days[day].missing).append(st)
+    for day, st, forbidden in listed.lacking(conn, lo, hi):
+        (days[day].forbidden if forbidden else days[day].missing).append(st)
     for day, revisions in conn.execute(
         "SELECT a.published_date, count(*) FROM article_revisions r JOIN articles a"
         " ON a.st = r.st WHERE a.published_date BETWEEN ? AND ? GROUP BY a.published_date",
@@ -383,45 +382,8 @@ def coverage(
     return Coverage(ordered, never, gaps)
 
 
-def robots_forbidden(archive: Archive) -> set[int]:
-    """The articles whose last recorded fetch problem was robots.txt forbidding them."""
-    from centrasia_crawler.normalize.permalinks import article_st
-
-    last: dict[int, str] = {}
-    for (problems,) in archive.conn.execute(
-        "SELECT problems FROM crawl_runs WHERE problems LIKE '%\"url\"%' ORDER BY id"
-    ):
-        for problem in json.loads(problems):
-            url = problem.get("url") or ""
-            st = article_st(url, url)  # the crawl may have read a replica or a mirror
-            if st is not None:
-                last[st] = problem.get("kind", "")
-    return {st for st, kind in last.items() if kind == "robots"}
-
-
 def _next_day(day: str) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
-
-
-def _missing_sts(conn: sqlite3.Connection) -> set[int]:
-    """The articles the site listed that the archive lacks."""
-    return {
-        st
-        for (st,) in conn.execute(
-            "SELECT DISTINCT l.st FROM listings l LEFT JOIN articles a ON a.st = l.st"
-            " WHERE a.st IS NULL"
-        )
-    }
-
-
-def _listed_but_missing(conn: sqlite3.Connection) -> int:
-    """Articles the site listed that the archive lacks."""
-    return int(
-        conn.execute(
-            "SELECT count(DISTINCT l.st) FROM listings l LEFT JOIN articles a ON a.st = l.st"
-            " WHERE a.st IS NULL"
-        ).fetchone()[0]
-    )
 
 
 def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
@@ -445,13 +407,16 @@ def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
         "SELECT count(*), coalesce(sum(json_array_length(unread_lines)), 0) FROM articles"
         " WHERE unread_lines IS NOT NULL"
     )
+    lacking = listed.totals(conn)
     first = one("SELECT published_at, title, url FROM articles ORDER BY st LIMIT 1")
     last = one("SELECT published_at, title, url FROM articles ORDER BY st DESC LIMIT 1")
     return {
         "articles": one("SELECT count(*) FROM articles")[0],
         "revisions": one("SELECT count(*) FROM article_revisions")[0],
-        "listed_headlines": one("SELECT count(DISTINCT st) FROM listings")[0],
-        "listed_but_missing": _listed_but_missing(conn),
+        "listed_headlines": lacking["listed"],
+        # robots.txt's refusals aside, as coverage and the metrics count them
+        "listed_but_missing": lacking["missing"],
+        "listed_but_forbidden": lacking["forbidden"],
         "pages": one("SELECT count(*) FROM pages")[0],
         "runs": one("SELECT count(*) FROM crawl_runs")[0],
         "days": one("SELECT count(DISTINCT published_date) FROM articles")[0],
@@ -567,8 +532,7 @@ def run_metrics(archive: Archive, now: float | None = None) -> list[tuple[str, s
     now = time.time() if now is None else now
     last = last_finished_run(archive)
     ok = last_ok_run(archive)
-    missing = _missing_sts(archive.conn)
-    forbidden = robots_forbidden(archive) & missing
+    lacking = listed.totals(archive.conn)
     drift = any("layout drift" in r for r in (last or {}).get("outcome_reasons", ()))
 
     def of_last(name: str) -> float:
@@ -629,12 +593,12 @@ def run_metrics(archive: Archive, now: float | None = None) -> list[tuple[str, s
         (
             "centrasia_listed_but_missing",
             "Articles listed on the site's pages but not archived, robots.txt refusals aside.",
-            float(len(missing - forbidden)),
+            float(lacking["missing"]),
         ),
         (
             "centrasia_robots_forbidden",
             "Articles listed but not archived because the site's robots.txt forbids them.",
-            float(len(forbidden)),
+            float(lacking["forbidden"]),
         ),
     ]
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
+from centrasia_crawler.archive.transactions import immediate
+from centrasia_crawler.fields import ARTICLE
 from centrasia_crawler.normalize.text import fold_yo
 
 __all__ = ["FOLD_SQL", "MIGRATIONS", "SCHEMA_VERSION", "TABLE_DOCS", "fold_yo", "migrate"]
@@ -339,8 +341,40 @@ CREATE VIEW article_countries AS
     GROUP BY ae.st, e.country;
 """
 
+#: Version 15: each article robots.txt refused, as a row (coverage, stats and the
+#: metrics read it instead of every run's problems). Filled from the runs' problems: an
+#: article whose latest recorded problem was a refusal (as the coverage of version 14
+#: read them). Kept by Archive.write_batch (as a crawl meets them) and finish_run (a
+#: later problem of another kind: robots.txt no longer refuses it).
+V15: Final = """
+CREATE TABLE robots_refusals (
+    st INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    run_id INTEGER,
+    refused_at TEXT NOT NULL
+);
+INSERT INTO robots_refusals (st, url, run_id, refused_at)
+    SELECT st, url, run_id, refused_at FROM (
+        SELECT st, url, kind, run_id, refused_at,
+               row_number() OVER (PARTITION BY st ORDER BY run_id DESC, position DESC) AS n
+        FROM (
+            SELECT CAST(substr(json_extract(p.value, '$.url'),
+                               instr(json_extract(p.value, '$.url'), 'newsA.php?st=') + 13)
+                        AS INTEGER) AS st,
+                   json_extract(p.value, '$.url') AS url,
+                   json_extract(p.value, '$.kind') AS kind,
+                   r.id AS run_id,
+                   coalesce(r.finished_at, r.started_at) AS refused_at,
+                   CAST(p.key AS INTEGER) AS position
+            FROM crawl_runs r, json_each(r.problems) p
+            WHERE instr(json_extract(p.value, '$.url'), 'newsA.php?st=') > 0
+        )
+    )
+    WHERE n = 1 AND kind = 'robots' AND st > 0;
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -360,18 +394,12 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
             f"archive schema version {before} is newer than this program's {SCHEMA_VERSION}"
         )
     for version in range(before + 1, upto + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             if schema_version(conn) >= version:  # another process got here first
-                conn.execute("ROLLBACK")
                 continue
             for statement in _statements(MIGRATIONS[version - 1]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version:d}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     return before
 
 
@@ -391,34 +419,7 @@ def _statements(script: str) -> list[str]:
 TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
     "articles": (
         "One row per article: its current version.",
-        {
-            "st": "the site's key: the Unix time of publication",
-            "url": "canonical permalink https://centrasia.org/newsA.php?st=<st>",
-            "title": "headline as on the article page",
-            "attribution": "the name after a trailing ', - ' in the title, else null",
-            "published_at": "time shown on the page, ISO 8601 with the Moscow offset",
-            "published_date": "the date of published_at",
-            "body": "plain text; paragraphs separated by one blank line",
-            "source": "the first source's name on the 'Источник' line, quotes stripped, or null",
-            "source_url": "the first source's address on the 'Источник' line, or null",
-            "original_date": "the date at the source ('10 февраля 2026 г.'), or null when"
-            " there is none or it cannot be the source's (see unread_lines)",
-            "stated_permalink": "the 'Постоянный адрес статьи' address as printed, or null",
-            "time_mismatch": "1 when the shown time and st disagree by a minute or more",
-            "outlet": "the outlet of the first source, as the outlet table names it"
-            " (centrasia_crawler/outlets.toml), else its name; what stats counts by",
-            "source_domain": "the registered domain of source_url ('inosmi.ru'), or null",
-            "sources": "every source on the source lines, in order: JSON list of"
-            " {name, url, domain, outlet}, or null",
-            "source_text": "the source line(s) as printed (one per line), or null",
-            "original_date_text": "the original-date line as printed, or null",
-            "unread_lines": "lines after the body that looked like a date or source line but"
-            " were not read (kept out of the body): JSON list of {line, reason}, or null",
-            "content_hash": "SHA-256 of the content columns",
-            "first_seen_at": "when first stored (UTC)",
-            "last_fetched_at": "when last fetched (UTC)",
-            "revision": "1 for the first version, then 2, 3, ...",
-        },
+        {f.name: f.doc for f in ARTICLE},  # the article's one definition
     ),
     "article_revisions": (
         "Every earlier version of an article whose content changed.",
@@ -541,6 +542,16 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "entity_id": "the entity (entities.id)",
             "mentions": "how many times the headline and text name it",
             "in_title": "1 when the headline names it",
+        },
+    ),
+    "robots_refusals": (
+        "Each article the site's robots.txt refused this crawler, as last asked: listed and"
+        " not archived, it is forbidden, not missing (no crawl can fetch it).",
+        {
+            "st": "the article refused",
+            "url": "the address the crawl asked for",
+            "run_id": "the run refused it last (crawl_runs.id; the run may since be pruned)",
+            "refused_at": "when (UTC; for refusals before schema 15, when that run ended)",
         },
     ),
     "morph_terms": (

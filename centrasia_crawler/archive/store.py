@@ -49,55 +49,23 @@ from centrasia_crawler.archive.tagging import (
     tag_articles,
     tags_outdated,
 )
+from centrasia_crawler.archive.transactions import immediate
+from centrasia_crawler.fields import (
+    ADDED_CONTENT,
+    ARTICLE,
+    ARTICLE_COLUMNS,
+    CONTENT_FIELDS,
+    JSON_FIELDS,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-#: The content columns schema 11 added (issue 27): they say again, in more detail, what
-#: the older ones read from the same lines. An article whose older columns are as
-#: stored and whose added ones were never filled (stored before schema 11) has them
-#: filled in place: that is no new revision.
-ADDED_CONTENT: Final = (
-    "outlet",
-    "source_domain",
-    "sources",
-    "source_text",
-    "original_date_text",
-    "unread_lines",
-)
-#: The columns of ``articles`` that make up an article's content (its hash covers them).
-CONTENT_FIELDS: Final = (
-    "title",
-    "published_at",
-    "body",
-    "source",
-    "source_url",
-    "original_date",
-    "stated_permalink",
-    "time_mismatch",
-    *ADDED_CONTENT,
-)
-#: Columns holding JSON (lists in an item, text in a row).
-JSON_FIELDS: Final = ("sources", "unread_lines")
-ARTICLE_COLUMNS: Final = (
-    "st",
-    "url",
-    "title",
-    "attribution",
-    "published_at",
-    "published_date",
-    "body",
-    "source",
-    "source_url",
-    "original_date",
-    "stated_permalink",
-    "time_mismatch",
-    *ADDED_CONTENT,
-    "content_hash",
-    "first_seen_at",
-    "last_fetched_at",
-    "revision",
-)
+# The article's columns come from its one definition (centrasia_crawler.fields). The
+# content columns schema 11 added (ADDED_CONTENT, issue 27) say again, in more detail,
+# what the older ones read from the same lines: an article whose older columns are as
+# stored and whose added ones were never filled (stored before schema 11) has them
+# filled in place, which is no new revision.
 LISTING_COLUMNS: Final = (
     "st",
     "listed_on",
@@ -308,13 +276,8 @@ class Archive(AnalystMethods):
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it lands, or none of it."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with immediate(self.conn) as conn:
+            yield conn
 
     # Reads --------------------------------------------------------------------------
 
@@ -401,6 +364,7 @@ class Archive(AnalystMethods):
         run_id: int | None = None,
         fetched: bool = True,
         run_counters: Mapping[str, int] | None = None,
+        refusals: Iterable[str] = (),
     ) -> BatchResult:
         """Store a batch in one transaction.
 
@@ -416,6 +380,9 @@ class Archive(AnalystMethods):
         the same transaction: what this batch did added to its article counters, the
         others (requests, errors, ...) set as given; a run killed later shows what it
         wrote.
+
+        ``refusals`` are the addresses robots.txt refused since the last batch: each
+        article among them is recorded in ``robots_refusals`` (by ``run_id``).
         """
         # itemadapter imports Scrapy when it is installed: only writers pay for that.
         from itemadapter import ItemAdapter
@@ -435,7 +402,40 @@ class Archive(AnalystMethods):
                 self._write_articles(rows, now, result, fetched)
             if run_id is not None and run_counters is not None:
                 self._count_batch(run_id, result, run_counters)
+            self._refused(refusals, run_id, now)
         return result
+
+    def _refused(self, urls: Iterable[str], run_id: int | None, now: str) -> None:
+        """Record the articles among ``urls`` as refused by robots.txt: the row says
+        which run refused it last, and when that run first met the refusal."""
+        from centrasia_crawler.normalize.permalinks import article_st
+
+        rows = [(st, url, run_id, now) for url in urls if (st := article_st(url, url))]
+        self.conn.executemany(
+            "INSERT INTO robots_refusals (st, url, run_id, refused_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (st) DO UPDATE SET url = excluded.url, run_id = excluded.run_id,"
+            " refused_at = excluded.refused_at WHERE run_id IS NOT excluded.run_id",
+            rows,
+        )
+
+    def _settle_refusals(self, run_id: int, problems: Sequence[Mapping[str, Any]]) -> None:
+        """After a run, each article's latest problem in it decides: a refusal by
+        robots.txt is recorded, a problem of another kind (it was asked for and not
+        refused) takes an earlier refusal out."""
+        from centrasia_crawler.normalize.permalinks import article_st
+
+        last: dict[int, Mapping[str, Any]] = {}
+        for problem in problems:
+            url = problem.get("url") or ""
+            st = article_st(url, url)  # the crawl may have read a replica or a mirror
+            if st is not None:
+                last[st] = problem
+        refused = [p["url"] for p in last.values() if p.get("kind") == "robots"]
+        self._refused(refused, run_id, utc_now())
+        self.conn.executemany(
+            "DELETE FROM robots_refusals WHERE st = ?",
+            [(st,) for st, p in last.items() if p.get("kind") != "robots"],
+        )
 
     def _count_batch(self, run_id: int, result: BatchResult, counters: Mapping[str, int]) -> None:
         sizes = (len(result.new), len(result.changed), len(result.unchanged))
@@ -598,16 +598,20 @@ class Archive(AnalystMethods):
         problems: Iterable[Mapping[str, Any]] = (),
         failures: Sequence[str] = (),
     ) -> None:
-        """Close a run's row: counters, problems, and the verdict (``failures`` empty: ok)."""
+        """Close a run's row: counters, problems, and the verdict (``failures`` empty: ok);
+        the run's robots.txt refusals settled (see :meth:`_settle_refusals`)."""
+        problems = list(problems)
         values: dict[str, Any] = {name: int(counters.get(name, 0)) for name in RUN_COUNTERS}
         values |= {
             "finished_at": utc_now(),
             "finish_reason": finish_reason,
-            "problems": json.dumps(list(problems), ensure_ascii=False),
+            "problems": json.dumps(problems, ensure_ascii=False),
             "outcome": "failed" if failures else "ok",
             "outcome_reasons": json.dumps(list(failures), ensure_ascii=False),
         }
-        self.db.table("crawl_runs").update(run_id, values)
+        with self.transaction():
+            self.db.table("crawl_runs").update(run_id, values)
+            self._settle_refusals(run_id, problems)
 
     def run(self, run_id: int) -> dict[str, Any] | None:
         record = next(self.db.table("crawl_runs").rows_where("id = ?", [run_id]), None)
@@ -628,12 +632,14 @@ def _fold(text: str | None) -> str | None:
 
 _COLUMNS: Final = ",".join(ARTICLE_COLUMNS)
 _OLDER_CONTENT: Final = tuple(c for c in CONTENT_FIELDS if c not in ADDED_CONTENT)
+#: What an article item must have.
+_REQUIRED: Final = tuple(f.name for f in ARTICLE if f.item and f.required)
 
 
 def _article_row(article: Mapping[str, Any], now: str) -> dict[str, Any]:
     """An article item as its row (a missing required field is a KeyError)."""
     row = {name: article.get(name) for name in ARTICLE_COLUMNS}
-    for name in ("st", "url", "title", "published_at", "body"):
+    for name in _REQUIRED:
         row[name] = article[name]
     row["st"] = int(article["st"])
     row["time_mismatch"] = int(bool(row["time_mismatch"]))

@@ -13,11 +13,11 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Final
 
 from centrasia_crawler import workers
+from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.entities.gazetteer import Gazetteer, builtin_text, parse
 from centrasia_crawler.entities.tagger import ALGORITHM, Tagger, year_of
 from centrasia_crawler.normalize.morphology import Morphology
@@ -33,17 +33,6 @@ _VERSION, _BUILDING, _UPTO, _EXTRA = (
 
 Row = tuple[int, str, str, str | None]  # st, title, body, published_date
 TagRow = tuple[int, str, int, int]  # st, entity_id, mentions, in_title
-
-
-@contextmanager
-def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:
@@ -94,7 +83,7 @@ def set_extra_gazetteer(conn: sqlite3.Connection, text: str | None) -> None:
     are then outdated until :func:`build_tags` runs. Checked before it is kept."""
     if text is not None:
         parse([("gazetteer.toml", builtin_text()), ("your gazetteer", text)])
-    with _immediate(conn):
+    with immediate(conn):
         _set_meta(conn, _EXTRA, text)
 
 
@@ -190,14 +179,15 @@ def build_tags(conn: sqlite3.Connection, progress: Callable[[str], None] | None 
 
     Each batch is one transaction that also records how far the tagging got, so a run
     killed half-way leaves an archive that opens, and the next run carries on. Batches
-    are tagged in worker processes a few ahead while this process writes, and checked
-    against the articles as they are when written (a crawl may have changed some).
+    are tagged in worker processes a few ahead while this process writes
+    (:func:`~centrasia_crawler.workers.ordered_map`), and checked against the articles
+    as they are when written (a crawl may have changed some meanwhile).
     """
     current = version(conn)
     if _meta(conn, _VERSION) == current:
         return 0
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
-    with _immediate(conn):
+    with immediate(conn):
         if _meta(conn, _BUILDING) != current:  # start afresh
             _store_gazetteer(conn, gazetteer(conn))
             _set_meta(conn, _VERSION, None)
@@ -205,55 +195,55 @@ def build_tags(conn: sqlite3.Connection, progress: Callable[[str], None] | None 
             _set_meta(conn, _UPTO, "-1")
     extra = _meta(conn, _EXTRA)
     _tagger(extra)  # built before the workers fork, so they share it
-    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    upto = int(_meta(conn, _UPTO) or -1)
-    left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
-    pool = workers.pool(min(workers.cores(), 4)) if left > 2 * _BATCH else None
     done = 0
-    try:
-        while (written := _next_batches(conn, pool, current, extra)) is not None:
+    while True:
+        upto = int(_meta(conn, _UPTO) or -1)
+        left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
+        if not left and _finish(conn, current):
+            return done
+        jobs = min(workers.cores(), 4) if left > 2 * _BATCH else 1
+        tagged = partial(tag_rows, extra=extra)
+        for rows, tags in workers.ordered_map(tagged, _batches(conn, upto), workers=jobs):
+            written = _write_batch(conn, rows, tags, extra)
+            if written is None:
+                break  # another process tagged these meanwhile
             done += written
-            if total > _BATCH and written:
-                say(f"centrasia: tagging entities: {min(done, total):,} of {left:,} articles")
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return done
+            if left > _BATCH:
+                say(f"centrasia: tagging entities: {min(done, left):,} of {left:,} articles")
 
 
-def _next_batches(
-    conn: sqlite3.Connection, pool: Any, current: str, extra: str | None
-) -> int | None:
-    """Tag the next batches; the articles written, or None when all are (then marked)."""
-    after = int(_meta(conn, _UPTO) or -1)
-    ahead = []
-    for _ in range(2 * min(workers.cores(), 4) if pool else 1):
-        rows = _select(conn, "st > ? ORDER BY st LIMIT ?", (after, _BATCH))
-        if not rows:
-            break
+def _batches(conn: sqlite3.Connection, after: int) -> Iterator[list[Row]]:
+    """The articles past ``after``, a batch at a time, read as the map asks for them."""
+    while rows := _select(conn, "st > ? ORDER BY st LIMIT ?", (after, _BATCH)):
         after = rows[-1][0]
-        ahead.append((rows, pool.submit(tag_rows, rows, extra) if pool else None))
-    if not ahead:
-        with _immediate(conn):
-            upto = int(_meta(conn, _UPTO) or -1)
-            if conn.execute("SELECT 1 FROM articles WHERE st > ? LIMIT 1", (upto,)).fetchone():
-                return 0  # a crawl added articles meanwhile
-            _set_meta(conn, _VERSION, current)
-            _set_meta(conn, _BUILDING, None)
-            _set_meta(conn, _UPTO, None)
-        return None
-    written = 0
-    for rows, future in ahead:
-        tags = future.result() if future is not None else tag_rows(rows, extra)
-        first, last = rows[0][0], rows[-1][0]
-        with _immediate(conn):
-            upto = int(_meta(conn, _UPTO) or -1)
-            if upto >= first:
-                return written  # another process tagged these meanwhile
-            now = _select(conn, "st > ? AND st <= ? ORDER BY st", (upto, last))
-            if now != rows:  # added or changed since they were read: tag them as they are
-                tags = tag_rows(now, extra)
-            _write(conn, [row[0] for row in now], tags)
-            _set_meta(conn, _UPTO, str(last))
-        written += len(now)
-    return written
+        yield rows
+
+
+def _write_batch(
+    conn: sqlite3.Connection, rows: list[Row], tags: list[TagRow], extra: str | None
+) -> int | None:
+    """Write one batch's tags and how far the tagging got; the articles written, or
+    None when another process got there first."""
+    first, last = rows[0][0], rows[-1][0]
+    with immediate(conn):
+        upto = int(_meta(conn, _UPTO) or -1)
+        if upto >= first:
+            return None
+        now = _select(conn, "st > ? AND st <= ? ORDER BY st", (upto, last))
+        if now != rows:  # added or changed since they were read: tag them as they are
+            tags = tag_rows(now, extra)
+        _write(conn, [row[0] for row in now], tags)
+        _set_meta(conn, _UPTO, str(last))
+    return len(now)
+
+
+def _finish(conn: sqlite3.Connection, current: str) -> bool:
+    """Mark the tagging complete, unless a crawl added articles meanwhile."""
+    with immediate(conn):
+        upto = int(_meta(conn, _UPTO) or -1)
+        if conn.execute("SELECT 1 FROM articles WHERE st > ? LIMIT 1", (upto,)).fetchone():
+            return False
+        _set_meta(conn, _VERSION, current)
+        _set_meta(conn, _BUILDING, None)
+        _set_meta(conn, _UPTO, None)
+    return True

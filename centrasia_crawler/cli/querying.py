@@ -311,6 +311,7 @@ def stats(archive: str, top: int, as_json: bool) -> int:
         "revisions",
         "listed_headlines",
         "listed_but_missing",
+        "listed_but_forbidden",
         "days",
         "pages",
         "runs",

@@ -89,6 +89,7 @@ OTHER_TABLES: Final = (
     "article_revisions",
     "crawl_runs",
     "pages",
+    "robots_refusals",
 )
 
 # --- which databases are archives -------------------------------------------------------
