@@ -320,6 +320,7 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
         store.conn.execute("DROP INDEX articles_attribution")  # schema 8
         store.conn.execute("DROP VIEW articles_fts_text")  # schema 9
         store.conn.execute("DROP INDEX articles_outlet")  # schema 11
+        store.conn.execute("DROP VIEW tagged_articles")  # schema 15 (reads articles.outlet)
         for table in ("articles", "article_revisions"):
             for column in ADDED_CONTENT:
                 store.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

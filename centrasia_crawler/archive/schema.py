@@ -339,8 +339,27 @@ CREATE VIEW article_countries AS
     GROUP BY ae.st, e.country;
 """
 
+#: Version 15: the articles with their countries and entities as JSON lists, for
+#: Datasette's facets (``?_facet_array=countries``) and filters
+#: (``?countries__arraycontains=KZ``): one row per article, its lists read through
+#: ``article_entities``' primary key.
+V15: Final = """
+CREATE VIEW tagged_articles AS
+    SELECT a.st AS st, a.published_date AS published_date, a.title AS title,
+           coalesce(a.outlet, a.source) AS source,
+           (SELECT json_group_array(country) FROM (
+               SELECT DISTINCT e.country AS country FROM article_entities AS ae
+               JOIN entities AS e ON e.id = ae.entity_id
+               WHERE ae.st = a.st AND e.country IS NOT NULL ORDER BY e.country)) AS countries,
+           (SELECT json_group_array(name) FROM (
+               SELECT e.name AS name FROM article_entities AS ae
+               JOIN entities AS e ON e.id = ae.entity_id
+               WHERE ae.st = a.st ORDER BY ae.mentions DESC, e.name)) AS entities
+    FROM articles AS a;
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -541,6 +560,18 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "entity_id": "the entity (entities.id)",
             "mentions": "how many times the headline and text name it",
             "in_title": "1 when the headline names it",
+        },
+    ),
+    "tagged_articles": (
+        "A view: each article with its countries and entities, to facet and filter by"
+        " them (docs/entities.md).",
+        {
+            "st": "the article (articles.st)",
+            "published_date": "its day",
+            "title": "its headline",
+            "source": "its outlet (else its source), as stats counts by",
+            "countries": "JSON list of the ISO codes of the countries it is about",
+            "entities": "JSON list of the names of the entities it names, most mentioned first",
         },
     ),
     "morph_terms": (

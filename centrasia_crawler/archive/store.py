@@ -47,6 +47,8 @@ from centrasia_crawler.archive.schema import (
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from centrasia_crawler.entities.gazetteer import Gazetteer
+
 #: The content columns schema 11 added (issue 27): they say again, in more detail, what
 #: the older ones read from the same lines. An article whose older columns are as
 #: stored and whose added ones were never filled (stored before schema 11) has them
@@ -428,6 +430,22 @@ class Archive(AnalystMethods):
             if run_id is not None and run_counters is not None:
                 self._count_batch(run_id, result, run_counters)
         return result
+
+    def store_gazetteer(self, gazetteer: Gazetteer) -> None:
+        """Make the archive's entities, their names and posts those of ``gazetteer``
+        (:func:`centrasia_crawler.archive.entities.store_gazetteer`); in the caller's
+        transaction if one is open."""
+        from centrasia_crawler.archive.entities import store_gazetteer
+
+        store_gazetteer(self, gazetteer)
+
+    def write_entities(self, st: int, found: Iterable[tuple[str, int, bool | int]]) -> None:
+        """Replace the entities of article ``st`` by ``found``, ``(entity_id, mentions,
+        in_title)`` each (:func:`centrasia_crawler.archive.entities.write_entities`); in
+        the caller's transaction if one is open (the one that stores the article)."""
+        from centrasia_crawler.archive.entities import write_entities
+
+        write_entities(self, st, found)
 
     def _count_batch(self, run_id: int, result: BatchResult, counters: Mapping[str, int]) -> None:
         sizes = (len(result.new), len(result.changed), len(result.unchanged))

@@ -1,0 +1,372 @@
+"""Who and where the articles are about: the gazetteer's entities in the archive
+(``entities``, ``entity_names``, ``entity_posts``), each article's entities
+(``article_entities``) and countries (the ``article_countries`` view), and the
+researcher's reads over them: ``centrasia entities`` and ``centrasia countries``.
+
+Writes (the tagger's): :func:`store_gazetteer` puts the gazetteer's entities, names and
+posts in the archive; :func:`write_entities` replaces one article's entities. Both join
+the caller's transaction when there is one (an article is tagged in the transaction
+that stores it), else run in their own.
+
+Reads: :func:`entities` ranks the entities of the articles a query matches (the same
+matching as ``search``, ``trend`` and ``terms``) with their lift over the whole
+archive; :func:`countries` counts articles per country per period, complete or not as
+``trend`` says (:func:`~centrasia_crawler.archive.attention.period_frame`);
+:func:`entity` and :func:`entity_trend` are an entity's page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+from centrasia_crawler.archive.queries import Filters, matching, run_matching
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive.store import Archive
+    from centrasia_crawler.entities.gazetteer import Gazetteer
+
+#: The types of entity, as the ``entities`` table spells them.
+TYPES: Final = ("country", "place", "person", "organization")
+#: An entity's row in ``centrasia entities --json``, in order.
+ENTITY_KEYS: Final = ("name", "type", "country", "articles", "mentions", "share", "lift")
+#: A row of ``centrasia countries --json``, in order (``trend``'s, the country for the query).
+COUNTRY_KEYS: Final = ("country", "period", "articles", "total", "share", "complete")
+#: A row of an entity's articles over time, in order.
+ENTITY_TREND_KEYS: Final = ("entity", "period", "articles", "total", "share", "complete")
+
+
+class EntitiesNotTagged(RuntimeError):
+    """The archive's articles have not been tagged with the gazetteer's entities yet."""
+
+
+NOT_TAGGED: Final = (
+    "the archive's articles are not tagged with entities yet: run `centrasia upgrade`"
+)
+
+
+def tagged(conn: sqlite3.Connection) -> bool:
+    """Whether the archive holds the gazetteer's entities (the tagger stores them
+    before it tags the first article)."""
+    return conn.execute("SELECT 1 FROM entities LIMIT 1").fetchone() is not None
+
+
+def _require_tagged(archive: Archive) -> None:
+    if not tagged(archive.conn):
+        raise EntitiesNotTagged(NOT_TAGGED)
+
+
+# --- writes ---------------------------------------------------------------------------
+
+
+@contextmanager
+def _writing(archive: Archive) -> Iterator[sqlite3.Connection]:
+    """The caller's transaction, or one of our own."""
+    if archive.conn.in_transaction:
+        yield archive.conn
+    else:
+        with archive.transaction() as conn:
+            yield conn
+
+
+def store_gazetteer(archive: Archive, gazetteer: Gazetteer) -> None:
+    """Make the archive's ``entities``, ``entity_names`` and ``entity_posts`` those of
+    ``gazetteer``: entities added or brought up to date by id (their articles' rows kept),
+    their names and posts replaced, and entities the gazetteer no longer has deleted with
+    their ``article_entities`` rows."""
+    with _writing(archive) as conn:
+        ids = [e.id for e in gazetteer]
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _gazetteer_ids (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM _gazetteer_ids")
+        conn.executemany("INSERT OR IGNORE INTO _gazetteer_ids VALUES (?)", [(i,) for i in ids])
+        gone = "SELECT id FROM entities WHERE id NOT IN (SELECT id FROM _gazetteer_ids)"
+        for table in ("article_entities", "entity_names", "entity_posts"):
+            conn.execute(f"DELETE FROM {table} WHERE entity_id IN ({gone})")
+        conn.execute(f"DELETE FROM entities WHERE id IN ({gone})")
+        conn.execute("DROP TABLE _gazetteer_ids")
+        conn.executemany(
+            "INSERT INTO entities (id, name, type, country, kind, geonames, description)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+            " type = excluded.type, country = excluded.country, kind = excluded.kind,"
+            " geonames = excluded.geonames, description = excluded.description",
+            [
+                (e.id, e.name, e.type, e.country, e.kind, e.geonames, e.description)
+                for e in gazetteer
+            ],
+        )
+        conn.executemany("DELETE FROM entity_names WHERE entity_id = ?", [(i,) for i in ids])
+        conn.executemany("DELETE FROM entity_posts WHERE entity_id = ?", [(i,) for i in ids])
+        conn.executemany(
+            "INSERT OR IGNORE INTO entity_names (entity_id, name, kind, years) VALUES (?, ?, ?, ?)",
+            [(e.id, n.text, n.kind, n.years or None) for e in gazetteer for n in e.names],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO entity_posts (entity_id, title, years) VALUES (?, ?, ?)",
+            [
+                (e.id, p.title, ", ".join(str(x) for x in p.periods) or None)
+                for e in gazetteer
+                for p in e.posts
+            ],
+        )
+
+
+def write_entities(archive: Archive, st: int, found: Iterable[tuple[str, int, bool | int]]) -> None:
+    """Replace the entities of article ``st`` by ``found``: ``(entity_id, mentions,
+    in_title)`` for each entity it names (an entity given twice: its mentions added,
+    in the title if either says so). Empty ``found``: the article names none."""
+    merged: dict[str, tuple[int, int]] = {}
+    for entity_id, mentions, in_title in found:
+        seen = merged.get(entity_id, (0, 0))
+        merged[entity_id] = (seen[0] + int(mentions), max(seen[1], int(bool(in_title))))
+    with _writing(archive) as conn:
+        conn.execute("DELETE FROM article_entities WHERE st = ?", (st,))
+        conn.executemany(
+            "INSERT INTO article_entities (st, entity_id, mentions, in_title) VALUES (?, ?, ?, ?)",
+            [(st, e, m, t) for e, (m, t) in merged.items()],
+        )
+
+
+# --- reads ----------------------------------------------------------------------------
+
+
+def _matched_sts(archive: Archive, query: str | None, filters: Filters) -> tuple[str, list[Any]]:
+    """A SELECT of the st of the articles ``query`` and ``filters`` match (every article
+    with neither)."""
+    if query is None or not query.strip():
+        where, params = filters.where()
+        return f"SELECT a.st FROM articles a INDEXED BY articles_meta WHERE {where}", params
+    found, params = matching(archive, query, filters, indexed_by="articles_meta")
+    return f"SELECT a.st {found}", params
+
+
+def entities(
+    archive: Archive,
+    query: str | None = None,
+    filters: Filters | None = None,
+    *,
+    type: str | None = None,
+    limit: int | None = 20,
+) -> dict[str, Any]:
+    """The entities most present in the articles matching ``query`` and ``filters``
+    (every article with neither): ``{"matched": N, "entities": [...]}``, each entity
+    with ``articles`` (matching articles naming it), ``mentions`` (their sum), ``share``
+    (articles / N) and ``lift`` (its share against its share of the whole archive), most
+    articles first (then most mentions, then by name). ``type`` keeps one type; ``limit``
+    None: all. Raises :class:`QueryError` on a bad query, :class:`EntitiesNotTagged` on
+    an archive not tagged yet."""
+    if type is not None and type not in TYPES:
+        raise ValueError(f"type: {type!r} is not one of {', '.join(TYPES)}")
+    _require_tagged(archive)
+    filters = filters or Filters()
+    whole = query is None and filters == Filters()
+    sts, params = _matched_sts(archive, query, filters)
+    conn = archive.conn
+    # The matching articles once, then their entities through article_entities' primary
+    # key (st first): a temporary table, not a subquery read twice.
+    sql = (
+        f"WITH matched(st) AS MATERIALIZED ({sts})"
+        " SELECT (SELECT count(*) FROM matched), ae.entity_id, count(*), sum(ae.mentions)"
+        " FROM matched JOIN article_entities ae ON ae.st = matched.st GROUP BY ae.entity_id"
+    )
+    rows = run_matching(archive, query or "", sql, params).fetchall()
+    if rows:
+        matched = int(rows[0][0])
+    else:
+        counted = run_matching(archive, query or "", f"SELECT count(*) FROM ({sts})", params)
+        matched = int(counted.fetchone()[0])
+    found = {entity_id: (n, mentions) for _, entity_id, n, mentions in rows}
+    info = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "SELECT id, name, type, country FROM entities" + (" WHERE type = ?" if type else ""),
+            (type,) if type else (),
+        )
+    }
+    if whole:
+        everywhere = {e: n for e, (n, _) in found.items()}
+        total = matched
+    else:
+        # Per entity, its articles in the whole archive: the (entity_id, st) index alone.
+        everywhere = dict(
+            conn.execute("SELECT entity_id, count(*) FROM article_entities GROUP BY entity_id")
+        )
+        total = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    ranked = sorted(
+        (e for e in found if e in info),
+        key=lambda e: (-found[e][0], -found[e][1], info[e][0], e),
+    )
+    out = []
+    for entity_id in ranked[:limit] if limit is not None else ranked:
+        n, mentions = found[entity_id]
+        name, kind, country = info[entity_id]
+        share = n / matched
+        base = everywhere.get(entity_id, 0) / total if total else 0.0
+        out.append(
+            {
+                "name": name,
+                "type": kind,
+                "country": country,
+                "articles": n,
+                "mentions": int(mentions),
+                "share": round(share, 6),
+                "lift": round(share / base, 3) if base else None,
+            }
+        )
+    return {"matched": matched, "entities": out}
+
+
+def countries(
+    archive: Archive,
+    by: str = "month",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    query: str | None = None,
+    top: int | None = None,
+) -> list[dict[str, Any]]:
+    """Articles per country per period, as ``trend`` counts a query's: one row per
+    country and period (every period of the range, empty ones as 0), the country's
+    articles (an article about several countries counts for each, once), all articles
+    archived in the period, the share and whether the period is complete. Countries
+    with the most articles in the range first (``top``: only that many), then by code;
+    with ``query``, only the articles it matches count."""
+    from centrasia_crawler.archive.attention import period_frame, period_of
+
+    _require_tagged(archive)
+    frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
+    if frame is None:
+        return []
+    sts, params = _matched_sts(archive, query, Filters(since=frame.first, until=frame.last))
+    sql = (
+        f"WITH matched(st) AS MATERIALIZED ({sts})"
+        " SELECT ac.country, a.published_date, count(*) FROM matched"
+        " JOIN article_countries ac ON ac.st = matched.st"
+        " JOIN articles a INDEXED BY articles_meta ON a.st = matched.st"
+        " GROUP BY ac.country, a.published_date"
+    )
+    counts: dict[str, Counter[str]] = {}
+    for country, day, n in run_matching(archive, query or "", sql, params):
+        per = counts.setdefault(country, Counter())
+        per[period_of(dt.date.fromisoformat(day), by)] += n  # type: ignore[arg-type]
+    order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
+    rows = []
+    for country in order[:top] if top else order:
+        for label in frame.labels:
+            total = frame.totals[label]
+            n = counts[country][label]
+            rows.append(
+                {
+                    "country": country,
+                    "period": label,
+                    "articles": n,
+                    "total": total,
+                    "share": round(n / total, 6) if total else None,
+                    "complete": frame.complete[label],
+                }
+            )
+    return rows
+
+
+def find_entity(archive: Archive, key: str) -> str | None:
+    """The id of the entity whose id is ``key``, or one of whose names (as stored) it is."""
+    row = archive.conn.execute("SELECT id FROM entities WHERE id = ?", (key,)).fetchone()
+    if row is None:
+        row = archive.conn.execute(
+            "SELECT entity_id FROM entity_names WHERE fold(name) = fold(?)"
+            " ORDER BY entity_id LIMIT 1",
+            (key,),
+        ).fetchone()
+    return str(row[0]) if row else None
+
+
+def entity(archive: Archive, key: str, *, limit: int = 20) -> dict[str, Any] | None:
+    """An entity (by id, or by one of its names) as its page shows it: ``id name type
+    country kind geonames description``, its ``names`` (``name kind years``) and
+    ``posts`` (``title years``), its ``articles`` and ``mentions`` in the whole archive,
+    its ``first`` and ``last`` article's day, and ``with``: the entities the most of its
+    articles also name (``id name type country articles``). None if there is none."""
+    _require_tagged(archive)
+    entity_id = find_entity(archive, key)
+    if entity_id is None:
+        return None
+    conn = archive.conn
+    keys = ("id", "name", "type", "country", "kind", "geonames", "description")
+    row = conn.execute(f"SELECT {', '.join(keys)} FROM entities WHERE id = ?", (entity_id,))
+    found: dict[str, Any] = dict(zip(keys, row.fetchone(), strict=True))
+    found["names"] = [
+        {"name": n, "kind": k, "years": y}
+        for n, k, y in conn.execute(
+            "SELECT name, kind, years FROM entity_names WHERE entity_id = ?"
+            " ORDER BY coalesce(substr(years, 1, 4), ''), name",
+            (entity_id,),
+        )
+    ]
+    found["posts"] = [
+        {"title": t, "years": y}
+        for t, y in conn.execute(
+            "SELECT title, years FROM entity_posts WHERE entity_id = ? ORDER BY years, title",
+            (entity_id,),
+        )
+    ]
+    n, mentions, first, last = conn.execute(
+        "SELECT count(*), coalesce(sum(ae.mentions), 0), min(a.published_date),"
+        " max(a.published_date) FROM article_entities ae"
+        " JOIN articles a INDEXED BY articles_meta ON a.st = ae.st WHERE ae.entity_id = ?",
+        (entity_id,),
+    ).fetchone()
+    found.update({"articles": n, "mentions": mentions, "first": first, "last": last})
+    found["with"] = [
+        {"id": i, "name": name, "type": kind, "country": country, "articles": count}
+        for i, name, kind, country, count in conn.execute(
+            "SELECT e.id, e.name, e.type, e.country, count(*) AS n"
+            " FROM article_entities mine JOIN article_entities other"
+            " ON other.st = mine.st AND other.entity_id <> mine.entity_id"
+            " JOIN entities e ON e.id = other.entity_id WHERE mine.entity_id = ?"
+            " GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?",
+            (entity_id, limit),
+        )
+    ]
+    return found
+
+
+def entity_trend(
+    archive: Archive,
+    entity_id: str,
+    by: str = "year",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The articles naming the entity per period, as ``trend`` counts a query's:
+    ``entity period articles total share complete`` (``entity``: its name)."""
+    from centrasia_crawler.archive.attention import period_frame, period_of
+
+    _require_tagged(archive)
+    row = archive.conn.execute("SELECT name FROM entities WHERE id = ?", (entity_id,)).fetchone()
+    if row is None:
+        raise KeyError(entity_id)
+    frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
+    if frame is None:
+        return []
+    counts: Counter[str] = Counter()
+    for day, n in archive.conn.execute(
+        "SELECT a.published_date, count(*) FROM article_entities ae"
+        " JOIN articles a INDEXED BY articles_meta ON a.st = ae.st"
+        " WHERE ae.entity_id = ? AND a.published_date BETWEEN ? AND ?"
+        " GROUP BY a.published_date",
+        (entity_id, frame.first.isoformat(), frame.last.isoformat()),
+    ):
+        counts[period_of(dt.date.fromisoformat(day), by)] += n  # type: ignore[arg-type]
+    return [
+        {
+            "entity": row[0],
+            "period": label,
+            "articles": counts[label],
+            "total": frame.totals[label],
+            "share": round(counts[label] / frame.totals[label], 6) if frame.totals[label] else None,
+            "complete": frame.complete[label],
+        }
+        for label in frame.labels
+    ]

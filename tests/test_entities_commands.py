@@ -1,0 +1,238 @@
+"""``centrasia entities`` and ``centrasia countries``, their Archive methods, and the
+entities in Datasette, against the replica's ground truth.
+
+The archive's entities are written here from the generator's record of what each
+article names (``Site.mentions``), through the Archive's own writers (the tagger's):
+the numbers below are counted again from that record, not from the archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from centrasia_crawler.archive import Archive
+from centrasia_crawler.archive.attention import period_of
+from centrasia_crawler.archive.entities import EntitiesNotTagged
+from centrasia_crawler.cli import cli
+from centrasia_crawler.entities.gazetteer import Entity, Gazetteer, Name
+from tests.replica.content import Site
+from tests.replica.gazetteer import ENTITIES
+
+SITE = Site(days=40, per_day=12, last_day=dt.date(2026, 2, 19))
+#: The replica's kinds as the entities table's types (its Latin terms are no entities).
+TYPES = {"country": "country", "city": "place", "place": "place", "person": "person"}
+TYPES["org"] = "organization"
+#: Days whose listing is not read: the periods holding them are incomplete.
+UNLISTED = {dt.date(2026, 1, 20), dt.date(2026, 2, 3)}
+
+
+def code(key: str | None) -> str | None:
+    """The ISO code of a replica country key ("kg" -> "KG")."""
+    return key.upper() if key else None
+
+
+def country_of(key: str) -> str | None:
+    entity = ENTITIES[key]
+    return code(key) if entity.kind == "country" else code(entity.country)
+
+
+def gazetteer() -> Gazetteer:
+    found = []
+    for key, e in ENTITIES.items():
+        if e.kind not in TYPES:
+            continue
+        names = (Name(e.name), Name(e.short)) if e.short and e.short != e.name else (Name(e.name),)
+        found.append(Entity(key, e.name, TYPES[e.kind], country_of(key), names=names))
+    return Gazetteer(found)
+
+
+def truth(st: int) -> dict[str, tuple[int, bool]]:
+    """What article ``st`` names: entity key -> (mentions, in the title)."""
+    m = SITE.mentions(st)
+    assert m is not None
+    counts = Counter(e.key for e in m.phrases if e.key in m.entities)
+    return {
+        key: (counts[key], mention.in_title)
+        for key, mention in m.entities.items()
+        if ENTITIES[key].kind in TYPES
+    }
+
+
+def stored() -> list[int]:
+    return sorted(st for st in SITE.by_st if st not in SITE.disallowed)
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The replica's 480 articles (robots.txt's one aside), listings read on all but two
+    days, and the entities of every article from the ground truth."""
+    path = tmp_path_factory.mktemp("entities") / "archive.sqlite"
+    headlines = [
+        {**h, "listed_on": day.isoformat(), "page_url": "u"}
+        for day in SITE.day_list()
+        if day not in UNLISTED
+        for h in SITE.headlines(day)
+    ]
+    with Archive.open(path) as writer:
+        writer.write_batch([SITE.article(st) for st in stored()], headlines)
+        with writer.transaction():
+            writer.store_gazetteer(gazetteer())
+            for st in stored():
+                writer.write_entities(st, [(k, n, t) for k, (n, t) in truth(st).items()])
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(path: Path) -> Iterator[Archive]:
+    with Archive.open(path, readonly=True) as reader:
+        yield reader
+
+
+def expected_entities(sts: list[int], kind: str | None = None) -> dict[str, tuple[int, int]]:
+    """Entity name -> (articles, mentions) over ``sts``, from the ground truth."""
+    articles: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
+    for st in sts:
+        for key, (n, _) in truth(st).items():
+            if kind is None or TYPES[ENTITIES[key].kind] == kind:
+                articles[ENTITIES[key].name] += 1
+                mentions[ENTITIES[key].name] += n
+    return {name: (articles[name], mentions[name]) for name in articles}
+
+
+def test_entities_of_the_whole_archive_agree_with_the_ground_truth(store: Archive) -> None:
+    found = store.entities(limit=None)
+    assert found["matched"] == len(stored())
+    expected = expected_entities(stored())
+    got = {e["name"]: (e["articles"], e["mentions"]) for e in found["entities"]}
+    assert got == expected
+    assert all(e["lift"] == 1.0 for e in found["entities"])
+    ranks = [(-e["articles"], -e["mentions"]) for e in found["entities"]]
+    assert ranks == sorted(ranks)
+    assert len(store.entities()["entities"]) == 20
+
+
+def test_entities_of_a_query_have_their_share_and_lift(store: Archive) -> None:
+    query = "Жапаров"
+    matched = sorted(r["st"] for r in store.search(query, limit=None))
+    assert 0 < len(matched) < len(stored())
+    found = store.entities(query, limit=None)
+    assert found["matched"] == len(matched)
+    expected = expected_entities(matched)
+    everywhere = expected_entities(stored())
+    assert {e["name"]: (e["articles"], e["mentions"]) for e in found["entities"]} == expected
+    for e in found["entities"]:
+        share = e["articles"] / len(matched)
+        assert e["share"] == round(share, 6)
+        assert e["lift"] == round(share / (everywhere[e["name"]][0] / len(stored())), 3)
+    top = next(e for e in found["entities"] if e["name"] == ENTITIES["japarov"].name)
+    assert top["articles"] == len(matched) and top["share"] == 1.0 and top["lift"] > 1
+    assert found["entities"][0]["articles"] == len(matched)
+    assert list(top) == ["name", "type", "country", "articles", "mentions", "share", "lift"]
+    assert (top["type"], top["country"]) == ("person", "KG")
+
+
+@pytest.mark.parametrize("kind", ["person", "place", "organization", "country"])
+def test_entities_by_type(store: Archive, kind: str) -> None:
+    found = store.entities(type=kind, limit=None)["entities"]
+    assert found and {e["type"] for e in found} == {kind}
+    assert {e["name"]: (e["articles"], e["mentions"]) for e in found} == expected_entities(
+        stored(), kind
+    )
+
+
+def test_entities_within_dates_and_a_source(store: Archive) -> None:
+    since, until = dt.date(2026, 2, 1), dt.date(2026, 2, 10)
+    sts = [st for st in stored() if since <= SITE.by_st[st].day <= until]
+    found = store.entities(since=since, until="2026-02-10", limit=None)
+    assert found["matched"] == len(sts)
+    assert {e["name"]: (e["articles"], e["mentions"]) for e in found["entities"]} == (
+        expected_entities(sts)
+    )
+    source = "Кабар"
+    sts = [st for st in stored() if SITE.article(st)["source"] == source]
+    found = store.entities(source=source, limit=None)
+    assert found["matched"] == len(sts) > 0
+    assert {e["name"]: e["articles"] for e in found["entities"]} == {
+        n: a for n, (a, _) in expected_entities(sts).items()
+    }
+
+
+def expected_countries(by: str) -> dict[tuple[str, str], int]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for st in stored():
+        countries = {country_of(key) for key in truth(st)} - {None}
+        for country in countries:
+            counts[(str(country), period_of(SITE.by_st[st].day, by))] += 1  # type: ignore[arg-type]
+    return counts
+
+
+@pytest.mark.parametrize("by", ["month", "week", "day"])
+def test_countries_per_period_agree_with_the_ground_truth(store: Archive, by: str) -> None:
+    rows = store.countries(by=by)
+    assert all(
+        list(r) == ["country", "period", "articles", "total", "share", "complete"] for r in rows
+    )
+    expected = expected_countries(by)
+    got = {(r["country"], r["period"]): r["articles"] for r in rows if r["articles"]}
+    assert got == expected
+    # Completeness and totals are trend's, period by period.
+    trend = {r["period"]: r for r in store.trend("Казахстан", by=by)}
+    for r in rows:
+        assert (r["total"], r["complete"]) == (
+            trend[r["period"]]["total"],
+            trend[r["period"]]["complete"],
+        )
+    flags = {r["complete"] for r in rows}
+    assert flags == ({False} if by == "month" else {True, False})
+    # Countries with the most articles first.
+    totals = Counter[str]()
+    for r in rows:
+        totals[r["country"]] += r["articles"]
+    order = list(dict.fromkeys(r["country"] for r in rows))
+    assert [totals[c] for c in order] == sorted(totals.values(), reverse=True)
+    assert len({r["country"] for r in store.countries(by=by, top=3)}) == 3
+
+
+def test_countries_of_a_query(store: Archive) -> None:
+    matched = {r["st"] for r in store.search("Жапаров", limit=None)}
+    rows = store.countries(by="year", query="Жапаров")
+    expected: Counter[str] = Counter()
+    for st in matched:
+        for country in {country_of(key) for key in truth(st)} - {None}:
+            expected[str(country)] += 1
+    assert {r["country"]: r["articles"] for r in rows} == expected
+
+
+def test_an_entity_page(store: Archive) -> None:
+    found = store.entity("japarov")
+    assert found is not None and store.entity("Жапаров") == found
+    assert found["name"] == "Садыр Жапаров" and found["country"] == "KG"
+    assert {n["name"] for n in found["names"]} == {"Садыр Жапаров", "Жапаров"}
+    sts = [st for st in stored() if "japarov" in truth(st)]
+    assert found["articles"] == len(sts)
+    together: Counter[str] = Counter()
+    for st in sts:
+        together.update(ENTITIES[k].name for k in truth(st) if k != "japarov")
+    assert all(together[w["name"]] == w["articles"] for w in found["with"])
+    assert [w["articles"] for w in found["with"]] == [n for _, n in together.most_common(20)]
+    years = store.entity_trend("japarov", by="month")
+    assert sum(r["articles"] for r in years) == len(sts)
+    assert store.entity("nobody") is None
+
+
+def test_an_archive_not_tagged_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    with Archive.open(path) as writer:
+        writer.write_batch([SITE.article(st) for st in stored()[:5]])
+    with Archive.open(path, readonly=True) as reader, pytest.raises(EntitiesNotTagged):
+        reader.entities()
+    for args in (["entities"], ["countries"]):
+        done = CliRunner().invoke(cli, [*args, "--archive", str(path)])
+        assert done.exit_code == 1
+        assert "centrasia upgrade" in done.output
