@@ -8,9 +8,11 @@ the numbers below are counted again from that record, not from the archive."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -226,13 +228,97 @@ def test_an_entity_page(store: Archive) -> None:
     assert store.entity("nobody") is None
 
 
-def test_an_archive_not_tagged_says_so(tmp_path: Path) -> None:
+def test_an_archive_not_tagged_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "a.sqlite"
     with Archive.open(path) as writer:
         writer.write_batch([SITE.article(st) for st in stored()[:5]])
     with Archive.open(path, readonly=True) as reader, pytest.raises(EntitiesNotTagged):
         reader.entities()
-    for args in (["entities"], ["countries"]):
-        done = CliRunner().invoke(cli, [*args, "--archive", str(path)])
-        assert done.exit_code == 1
-        assert "centrasia upgrade" in done.output
+    from centrasia_crawler.cli import main
+
+    for command in ("entities", "countries"):
+        assert main([command, "--archive", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "centrasia upgrade" in err
+
+
+def run(*args: str) -> Any:
+    """``centrasia ARGS`` in-process (click's runner)."""
+    done = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return done
+
+
+def test_the_entities_command_json_is_the_api_s(store: Archive, path: Path) -> None:
+    done = run("entities", "Жапаров", "--archive", str(path), "--json", "--limit", "0")
+    assert done.exit_code == 0, done.output
+    found = json.loads(done.output)
+    assert list(found) == ["matched", "entities"]
+    assert found == store.entities("Жапаров", limit=None)
+    keys = ["name", "type", "country", "articles", "mentions", "share", "lift"]
+    assert all(list(e) == keys for e in found["entities"])
+    people = json.loads(
+        run("entities", "--type", "person", "--archive", str(path), "--json").output
+    )
+    assert people["entities"] and {e["type"] for e in people["entities"]} == {"person"}
+    assert len(people["entities"]) == min(20, len(expected_entities(stored(), "person")))
+
+
+def test_the_entities_table_is_aligned(path: Path) -> None:
+    done = run("entities", "--archive", str(path), "--limit", "12", "--since", "2026-02-01")
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    matched = sum(1 for st in stored() if SITE.by_st[st].day >= dt.date(2026, 2, 1))
+    assert lines[0] == f"{matched} articles in the archive"
+    table = lines[1:-1]
+    assert len(table) == 13 and table[0].split() == [
+        "name", "type", "country", "articles", "mentions", "share", "lift",
+    ]  # fmt: skip
+    assert len({len(line) for line in table}) == 1  # every column ends where its head does
+    assert lines[-1].startswith("lift:")
+
+
+def test_a_bad_query_is_one_line_and_exit_2(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from centrasia_crawler.cli import main
+
+    for command in (["entities", "NEAR("], ["countries", "--query", "NEAR("]):
+        assert main([*command, "--archive", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"centrasia {command[0]}: bad search query")
+
+
+def test_the_countries_command(store: Archive, path: Path, tmp_path: Path) -> None:
+    done = run("countries", "--archive", str(path), "--json", "--by", "week", "--top", "0")
+    assert done.exit_code == 0, done.output
+    rows = json.loads(done.output)
+    assert rows == store.countries(by="week")
+    expected = expected_countries("week")
+    assert {(r["country"], r["period"]): r["articles"] for r in rows if r["articles"]} == expected
+    csv_out = run("countries", "--archive", str(path), "--csv", "--by", "year", "--top", "3")
+    lines = csv_out.output.splitlines()
+    assert lines[0] == "country,period,articles,total,share,complete" and len(lines) == 4
+    table = run("countries", "--archive", str(path), "--top", "4", "--by", "week").output
+    head, *body = table.splitlines()
+    top4 = list(dict.fromkeys(r["country"] for r in rows))[:4]
+    assert head.split() == ["period", *top4, "total"]
+    weeks = list(dict.fromkeys(r["period"] for r in rows))
+    assert [line.split()[0] for line in body[: len(weeks)]] == weeks
+    incomplete = {r["period"] for r in rows if not r["complete"]}
+    assert {line.split()[0] for line in body if line.endswith("*")} == incomplete
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "countries.png"
+    done = run("countries", "--archive", str(path), "--top", "3", "--plot", str(plot))
+    assert done.exit_code == 0, done.output
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_countries_plot_draws_a_line_per_country(store: Archive) -> None:
+    pytest.importorskip("matplotlib")
+    from centrasia_crawler.plot import trend_figure
+
+    rows = store.countries(by="week", top=3)
+    figure = trend_figure(rows, "week", key="country", title="articles per country")
+    lines = figure.axes[0].get_lines()
+    codes = list(dict.fromkeys(r["country"] for r in rows))
+    assert [line.get_label() for line in lines] == codes
+    for line, country in zip(lines, codes, strict=True):
+        assert list(line.get_ydata()) == [r["articles"] for r in rows if r["country"] == country]
