@@ -228,6 +228,59 @@ def test_an_entity_page(store: Archive) -> None:
     assert store.entity("nobody") is None
 
 
+def test_a_changed_gazetteer_updates_the_articles_lists(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    sts = [st for st in stored() if "japarov" in truth(st)][:5]
+    with Archive.open(path) as writer:
+        writer.write_batch([SITE.article(st) for st in sts])
+        writer.store_gazetteer(gazetteer())
+        for st in sts:
+            writer.write_entities(st, [(k, n, t) for k, (n, t) in truth(st).items()])
+        lists = "SELECT countries, entities FROM article_tags WHERE st = ?"
+        countries, names = map(json.loads, writer.conn.execute(lists, (sts[0],)).fetchone())
+        assert "KG" in countries and "Садыр Жапаров" in names
+        renamed = gazetteer()
+        entities = [e for e in renamed if e.id not in ("kg", "kenesh", "gknb", "bishkek")]
+        entities = [
+            Entity(e.id, "Жапаров С. Н.", e.type, "XK", names=e.names) if e.id == "japarov" else e
+            for e in entities
+        ]
+        moved = [e for e in entities if e.country == "KG"]
+        writer.store_gazetteer(Gazetteer(entities))
+        for st in sts:
+            countries, names = map(json.loads, writer.conn.execute(lists, (st,)).fetchone())
+            assert "Садыр Жапаров" not in names and "Жапаров С. Н." in names
+            assert "Кыргызстан" not in names and "XK" in countries
+            assert ("KG" in countries) == any(e.name in names for e in moved)
+        assert writer.entity("kg") is None
+        found = writer.entity("japarov")
+        assert found is not None and (found["name"], found["country"]) == ("Жапаров С. Н.", "XK")
+        writer.write_entities(sts[0], [])
+        assert writer.conn.execute(lists, (sts[0],)).fetchone() == ("[]", "[]")
+        assert writer.entities()["matched"] == len(sts)
+
+
+def test_upgrading_an_archive_tagged_before_fills_its_lists(path: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    from centrasia_crawler.archive.schema import MIGRATIONS, _statements
+
+    # The migration that adds the lists, run again on an archive tagged without them.
+    (script,) = [m for m in MIGRATIONS if "CREATE TABLE article_tags" in m]
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(path, copy)
+    conn = sqlite3.connect(copy, isolation_level=None)
+    expected = conn.execute("SELECT * FROM article_tags ORDER BY st").fetchall()
+    conn.execute("DROP VIEW tagged_articles")
+    conn.execute("DROP TABLE article_tags")
+    for statement in _statements(script):
+        conn.execute(statement)
+    assert conn.execute("SELECT * FROM article_tags ORDER BY st").fetchall() == expected
+    conn.close()
+    assert len(expected) == len(stored())
+
+
 def test_an_archive_not_tagged_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "a.sqlite"
     with Archive.open(path) as writer:
@@ -322,3 +375,76 @@ def test_the_countries_plot_draws_a_line_per_country(store: Archive) -> None:
     assert [line.get_label() for line in lines] == codes
     for line, country in zip(lines, codes, strict=True):
         assert list(line.get_ydata()) == [r["articles"] for r in rows if r["country"] == country]
+
+
+# --- Datasette --------------------------------------------------------------------------
+
+
+def datasette_get(path: Path, *urls: str) -> list[Any]:
+    """Plain Datasette's answers to ``urls``, in-process (its own test client)."""
+    import asyncio
+
+    pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
+    from datasette.app import Datasette
+
+    async def run() -> list[Any]:
+        # Facets have 200 ms by default: a busy test machine is no reason to fail.
+        ds = Datasette([str(path)], settings={"facet_time_limit_ms": 20000})
+        return [await ds.client.get(url) for url in urls]
+
+    return asyncio.run(run())
+
+
+def test_datasette_facets_the_articles_by_country_and_entity(path: Path) -> None:
+    (everything, kyrgyz) = datasette_get(
+        path,
+        "/archive/tagged_articles.json?_size=1&_facet_size=max",
+        "/archive/tagged_articles.json?_size=1&countries__arraycontains=KG&_facet_size=max",
+    )
+    assert everything.status_code == 200, everything.text[:500]
+    facets = everything.json()["facet_results"]
+    countries = {f["value"]: f["count"] for f in facets["countries"]["results"]}
+    expected: Counter[str] = Counter()
+    for st in stored():
+        expected.update({str(country_of(k)) for k in truth(st)} - {"None"})
+    assert countries == expected
+    names = {f["value"]: f["count"] for f in facets["entities"]["results"]}
+    assert names == {name: n for name, (n, _) in expected_entities(stored()).items()}
+    assert kyrgyz.json()["filtered_table_rows_count"] == expected["KG"]
+    row = everything.json()["rows"][0]
+    assert json.loads(row[everything.json()["columns"].index("entities")])
+
+
+def test_datasette_entity_page(store: Archive, path: Path) -> None:
+    page, as_json, by_name, unknown, listing = datasette_get(
+        path,
+        "/archive/-/entity/japarov",
+        "/archive/-/entity/japarov.json?by=week",
+        "/archive/-/entity/%D0%96%D0%B0%D0%BF%D0%B0%D1%80%D0%BE%D0%B2",  # Жапаров
+        "/archive/-/entity/nobody",
+        "/archive/who_and_where.json?_shape=array&type=person",
+    )
+    assert page.status_code == 200, page.text[:1000]
+    text = page.text
+    assert "<h1>Садыр Жапаров</h1>" in text and "<svg" in text
+    found = store.entity("japarov")
+    assert found is not None
+    for name in found["names"]:
+        assert f"<td>{name['name']}</td>" in text
+    top = found["with"][0]
+    assert f'/archive/-/entity/{top["id"]}">{top["name"]}</a>' in text
+    assert f"{found['articles']} articles</a> name it" in text
+    data = as_json.json()
+    assert data["entity"] == found and data["by"] == "week"
+    assert sum(r["articles"] for r in data["rows"]) == found["articles"]
+    assert [r["period"] for r in data["rows"]] == [
+        r["period"]
+        for r in store.entity_trend("japarov", by="week", since=found["first"], until=found["last"])
+    ]
+    assert by_name.status_code == 200 and "<h1>Садыр Жапаров</h1>" in by_name.text
+    assert unknown.status_code == 404
+    people = listing.json()
+    assert people and {p["type"] for p in people} == {"person"}
+    assert people[0]["articles"] == max(
+        n for n, _ in expected_entities(stored(), "person").values()
+    )

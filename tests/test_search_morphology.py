@@ -327,7 +327,13 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
         store.conn.execute("ALTER TABLE pages DROP COLUMN from_cache")  # schema 12
         store.conn.execute("DROP INDEX pages_kind_fetched")  # schema 13
         store.conn.execute("DROP VIEW article_countries")  # schema 14
-        for table in ("article_entities", "entity_posts", "entity_names", "entities"):
+        for table in (
+            "article_tags",
+            "article_entities",
+            "entity_posts",
+            "entity_names",
+            "entities",
+        ):
             store.conn.execute(f"DROP TABLE {table}")
         for column in ("pid", "retries", "http_errors"):
             store.conn.execute(f"ALTER TABLE crawl_runs DROP COLUMN {column}")

@@ -4,9 +4,11 @@
 researcher's reads over them: ``centrasia entities`` and ``centrasia countries``.
 
 Writes (the tagger's): :func:`store_gazetteer` puts the gazetteer's entities, names and
-posts in the archive; :func:`write_entities` replaces one article's entities. Both join
-the caller's transaction when there is one (an article is tagged in the transaction
-that stores it), else run in their own.
+posts in the archive; :func:`write_entities` replaces one article's entities (and its
+lists in ``article_tags``, which Datasette's facets read: a tagger writing
+``article_entities`` by other means must keep them too). Both join the caller's
+transaction when there is one (an article is tagged in the transaction that stores it),
+else run in their own.
 
 Reads: :func:`entities` ranks the entities of the articles a query matches (the same
 matching as ``search``, ``trend`` and ``terms``) with their lift over the whole
@@ -20,11 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive.queries import Filters, matching, run_matching
+from centrasia_crawler.archive.schema import TAG_LISTS_SQL
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
@@ -77,17 +80,22 @@ def store_gazetteer(archive: Archive, gazetteer: Gazetteer) -> None:
     """Make the archive's ``entities``, ``entity_names`` and ``entity_posts`` those of
     ``gazetteer``: entities added or brought up to date by id (their articles' rows kept),
     their names and posts replaced, and entities the gazetteer no longer has deleted with
-    their ``article_entities`` rows."""
+    their ``article_entities`` rows; the lists of ``article_tags`` follow for the
+    articles of every entity renamed, moved to another country or deleted."""
     with _writing(archive) as conn:
-        ids = [e.id for e in gazetteer]
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _gazetteer_ids (id TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM _gazetteer_ids")
-        conn.executemany("INSERT OR IGNORE INTO _gazetteer_ids VALUES (?)", [(i,) for i in ids])
-        gone = "SELECT id FROM entities WHERE id NOT IN (SELECT id FROM _gazetteer_ids)"
+        before = {i: (n, c) for i, n, c in conn.execute("SELECT id, name, country FROM entities")}
+        after = {e.id: (e.name, e.country) for e in gazetteer}
+        changed = [i for i, was in before.items() if after.get(i) != was]
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _retag (st INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM _retag")
+        conn.executemany(
+            "INSERT OR IGNORE INTO _retag SELECT st FROM article_entities WHERE entity_id = ?",
+            [(i,) for i in changed],
+        )
+        gone = [(i,) for i in before if i not in after]
         for table in ("article_entities", "entity_names", "entity_posts"):
-            conn.execute(f"DELETE FROM {table} WHERE entity_id IN ({gone})")
-        conn.execute(f"DELETE FROM entities WHERE id IN ({gone})")
-        conn.execute("DROP TABLE _gazetteer_ids")
+            conn.executemany(f"DELETE FROM {table} WHERE entity_id = ?", gone)
+        conn.executemany("DELETE FROM entities WHERE id = ?", gone)
         conn.executemany(
             "INSERT INTO entities (id, name, type, country, kind, geonames, description)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
@@ -98,8 +106,9 @@ def store_gazetteer(archive: Archive, gazetteer: Gazetteer) -> None:
                 for e in gazetteer
             ],
         )
-        conn.executemany("DELETE FROM entity_names WHERE entity_id = ?", [(i,) for i in ids])
-        conn.executemany("DELETE FROM entity_posts WHERE entity_id = ?", [(i,) for i in ids])
+        ids = [(e.id,) for e in gazetteer]
+        conn.executemany("DELETE FROM entity_names WHERE entity_id = ?", ids)
+        conn.executemany("DELETE FROM entity_posts WHERE entity_id = ?", ids)
         conn.executemany(
             "INSERT OR IGNORE INTO entity_names (entity_id, name, kind, years) VALUES (?, ?, ?, ?)",
             [(e.id, n.text, n.kind, n.years or None) for e in gazetteer for n in e.names],
@@ -112,12 +121,25 @@ def store_gazetteer(archive: Archive, gazetteer: Gazetteer) -> None:
                 for p in e.posts
             ],
         )
+        _refresh_tags(conn, "SELECT st FROM _retag")
+        conn.execute("DROP TABLE _retag")
+
+
+def _refresh_tags(conn: sqlite3.Connection, sts: str, params: Sequence[Any] = ()) -> None:
+    """Rewrite the ``article_tags`` row of each article that ``sts`` (a SELECT) gives."""
+    conn.execute(
+        "INSERT OR REPLACE INTO article_tags (st, countries, entities)"
+        f" SELECT a.st, {TAG_LISTS_SQL.format(st='a.st')} FROM articles AS a"
+        f" WHERE a.st IN ({sts})",
+        params,
+    )
 
 
 def write_entities(archive: Archive, st: int, found: Iterable[tuple[str, int, bool | int]]) -> None:
     """Replace the entities of article ``st`` by ``found``: ``(entity_id, mentions,
     in_title)`` for each entity it names (an entity given twice: its mentions added,
-    in the title if either says so). Empty ``found``: the article names none."""
+    in the title if either says so), and its lists in ``article_tags``. Empty
+    ``found``: the article names none (it is tagged all the same)."""
     merged: dict[str, tuple[int, int]] = {}
     for entity_id, mentions, in_title in found:
         seen = merged.get(entity_id, (0, 0))
@@ -128,6 +150,7 @@ def write_entities(archive: Archive, st: int, found: Iterable[tuple[str, int, bo
             "INSERT INTO article_entities (st, entity_id, mentions, in_title) VALUES (?, ?, ?, ?)",
             [(st, e, m, t) for e, (m, t) in merged.items()],
         )
+        _refresh_tags(conn, "?", (st,))
 
 
 # --- reads ----------------------------------------------------------------------------
