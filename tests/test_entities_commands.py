@@ -119,6 +119,38 @@ def test_entities_of_the_whole_archive_agree_with_the_ground_truth(store: Archiv
     assert len(store.entities()["entities"]) == 20
 
 
+@pytest.mark.parametrize("query", ["Талибан", "Жапаров", "Россия OR Китай"])
+def test_entities_of_a_query_agree_with_the_ground_truth(store: Archive, query: str) -> None:
+    """Few matching articles (read by article) and many (read by entity) alike."""
+    matched = sorted(r["st"] for r in store.search(query, limit=None))
+    found = store.entities(query, limit=None)
+    assert found["matched"] == len(matched) > 0
+    got = {e["name"]: (e["articles"], e["mentions"]) for e in found["entities"]}
+    assert got == expected_entities(matched)
+
+
+def test_both_ways_of_reading_are_tried() -> None:
+    fractions = []
+    for query in ("Талибан", "Россия OR Китай"):
+        n = sum(1 for st in stored() if any(ENTITIES[k].name in query.split() for k in truth(st)))
+        fractions.append(n / len(stored()))
+    assert fractions[0] < 0.2 < fractions[1]
+
+
+def test_the_stored_lists_are_the_views_countries(store: Archive) -> None:
+    view: dict[int, list[str]] = {}
+    for st, country in store.conn.execute(
+        "SELECT st, country FROM article_countries ORDER BY st, country"
+    ):
+        view.setdefault(st, []).append(country)
+    stored_lists = {
+        st: json.loads(countries)
+        for st, countries in store.conn.execute("SELECT st, countries FROM article_tags")
+    }
+    assert {st: c for st, c in stored_lists.items() if c} == view
+    assert len(stored_lists) == len(stored())
+
+
 def test_entities_of_a_query_have_their_share_and_lift(store: Archive) -> None:
     query = "Жапаров"
     matched = sorted(r["st"] for r in store.search(query, limit=None))

@@ -20,6 +20,7 @@ archive; :func:`countries` counts articles per country per period, complete or n
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -185,23 +186,32 @@ def entities(
         raise ValueError(f"type: {type!r} is not one of {', '.join(TYPES)}")
     _require_tagged(archive)
     filters = filters or Filters()
-    whole = query is None and filters == Filters()
+    whole = (query is None or not query.strip()) and filters == Filters()
     sts, params = _matched_sts(archive, query, filters)
     conn = archive.conn
-    # The matching articles once, then their entities through article_entities' primary
-    # key (st first): a temporary table, not a subquery read twice.
-    sql = (
-        f"WITH matched(st) AS MATERIALIZED ({sts})"
-        " SELECT (SELECT count(*) FROM matched), ae.entity_id, count(*), sum(ae.mentions)"
-        " FROM matched JOIN article_entities ae ON ae.st = matched.st GROUP BY ae.entity_id"
-    )
-    rows = run_matching(archive, query or "", sql, params).fetchall()
-    if rows:
-        matched = int(rows[0][0])
+    total = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    if whole:
+        matched = total
     else:
         counted = run_matching(archive, query or "", f"SELECT count(*) FROM ({sts})", params)
         matched = int(counted.fetchone()[0])
-    found = {entity_id: (n, mentions) for _, entity_id, n, mentions in rows}
+    # Few matching articles: their entities through article_entities' primary key (st
+    # first), then grouped. Many (a fifth of the archive or more): the (entity_id, st,
+    # mentions) index read in order, each row kept if its article matches, no sort.
+    group = "SELECT ae.entity_id, count(*), sum(ae.mentions)"
+    if whole:
+        sql = f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
+    elif matched * 5 < total:
+        sql = (
+            f"{group} FROM ({sts}) AS matched CROSS JOIN article_entities ae ON ae.st = matched.st"
+        )
+    else:
+        sql = (
+            f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
+            f" WHERE ae.st IN ({sts})"
+        )
+    rows = run_matching(archive, query or "", f"{sql} GROUP BY ae.entity_id", params).fetchall()
+    found = {entity_id: (n, mentions) for entity_id, n, mentions in rows}
     info = {
         row[0]: row[1:]
         for row in conn.execute(
@@ -211,13 +221,11 @@ def entities(
     }
     if whole:
         everywhere = {e: n for e, (n, _) in found.items()}
-        total = matched
     else:
         # Per entity, its articles in the whole archive: the (entity_id, st) index alone.
         everywhere = dict(
             conn.execute("SELECT entity_id, count(*) FROM article_entities GROUP BY entity_id")
         )
-        total = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     ranked = sorted(
         (e for e in found if e in info),
         key=lambda e: (-found[e][0], -found[e][1], info[e][0], e),
@@ -252,7 +260,8 @@ def countries(
 ) -> list[dict[str, Any]]:
     """Articles per country per period, as ``trend`` counts a query's: one row per
     country and period (every period of the range, empty ones as 0), the country's
-    articles (an article about several countries counts for each, once), all articles
+    articles (an article counts once for each of its countries, those of the
+    ``article_countries`` view, as ``article_tags`` keeps them), all articles
     archived in the period, the share and whether the period is complete. Countries
     with the most articles in the range first (``top``: only that many), then by code;
     with ``query``, only the articles it matches count."""
@@ -262,18 +271,28 @@ def countries(
     frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
     if frame is None:
         return []
-    sts, params = _matched_sts(archive, query, Filters(since=frame.first, until=frame.last))
+    # Each article's countries are stored as one list (article_tags: the countries of
+    # article_countries, in order): articles grouped by their list and day, then each
+    # group counted for each of its countries. Faster tenfold than grouping the view.
+    where = "a.published_date BETWEEN ? AND ?"
+    params: list[Any] = [frame.first.isoformat(), frame.last.isoformat()]
+    if query is not None and query.strip():
+        sts, found = _matched_sts(archive, query, Filters(since=frame.first, until=frame.last))
+        where += f" AND t.st IN ({sts})"
+        params += found
     sql = (
-        f"WITH matched(st) AS MATERIALIZED ({sts})"
-        " SELECT ac.country, a.published_date, count(*) FROM matched"
-        " JOIN article_countries ac ON ac.st = matched.st"
-        " JOIN articles a INDEXED BY articles_meta ON a.st = matched.st"
-        " GROUP BY ac.country, a.published_date"
+        "SELECT t.countries, a.published_date, count(*) FROM article_tags t"
+        f" JOIN articles a INDEXED BY articles_meta ON a.st = t.st WHERE {where}"
+        " GROUP BY t.countries, a.published_date"
     )
     counts: dict[str, Counter[str]] = {}
-    for country, day, n in run_matching(archive, query or "", sql, params):
-        per = counts.setdefault(country, Counter())
-        per[period_of(dt.date.fromisoformat(day), by)] += n  # type: ignore[arg-type]
+    lists: dict[str, list[str]] = {}
+    for countries, day, n in run_matching(archive, query or "", sql, params):
+        label = period_of(dt.date.fromisoformat(day), by)  # type: ignore[arg-type]
+        if countries not in lists:
+            lists[countries] = json.loads(countries)
+        for country in lists[countries]:
+            counts.setdefault(country, Counter())[label] += n
     order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
     rows = []
     for country in order[:top] if top else order:
