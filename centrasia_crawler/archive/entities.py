@@ -20,7 +20,6 @@ archive; :func:`countries` counts articles per country per period, complete or n
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -272,27 +271,31 @@ def countries(
     if frame is None:
         return []
     # Each article's countries are stored as one list (article_tags: the countries of
-    # article_countries, in order): articles grouped by their list and day, then each
-    # group counted for each of its countries. Faster tenfold than grouping the view.
+    # article_countries): the articles grouped by their list and day first (a list is
+    # common to many articles), then each group counted for each of its countries.
+    # Faster tenfold than grouping the view.
     where = "a.published_date BETWEEN ? AND ?"
     params: list[Any] = [frame.first.isoformat(), frame.last.isoformat()]
     if query is not None and query.strip():
         sts, found = _matched_sts(archive, query, Filters(since=frame.first, until=frame.last))
         where += f" AND t.st IN ({sts})"
         params += found
+    # A month or a year is a prefix of the day (period_of's labels): grouped in SQL.
+    day = {"month": "substr(a.published_date, 1, 7)", "year": "substr(a.published_date, 1, 4)"}
     sql = (
-        "SELECT t.countries, a.published_date, count(*) FROM article_tags t"
+        "SELECT j.value, g.day, sum(g.n) FROM (SELECT t.countries AS countries,"
+        f" {day.get(by, 'a.published_date')} AS day, count(*) AS n FROM article_tags t"
         f" JOIN articles a INDEXED BY articles_meta ON a.st = t.st WHERE {where}"
-        " GROUP BY t.countries, a.published_date"
+        " GROUP BY 1, 2) AS g, json_each(g.countries) AS j GROUP BY j.value, g.day"
     )
     counts: dict[str, Counter[str]] = {}
-    lists: dict[str, list[str]] = {}
-    for countries, day, n in run_matching(archive, query or "", sql, params):
-        label = period_of(dt.date.fromisoformat(day), by)  # type: ignore[arg-type]
-        if countries not in lists:
-            lists[countries] = json.loads(countries)
-        for country in lists[countries]:
-            counts.setdefault(country, Counter())[label] += n
+    labels: dict[str, str] = {}
+    for country, key, n in run_matching(archive, query or "", sql, params):
+        if country not in counts:
+            counts[country] = Counter()
+        if key not in labels:
+            labels[key] = key if by in day else period_of(dt.date.fromisoformat(key), by)  # type: ignore[arg-type]
+        counts[country][labels[key]] += n
     order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
     rows = []
     for country in order[:top] if top else order:
