@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -447,6 +448,16 @@ def test_datasette_facets_the_articles_by_country_and_entity(path: Path) -> None
     assert json.loads(row[everything.json()["columns"].index("entities")])
 
 
+def test_datasette_lists_the_tagged_articles_with_links(path: Path) -> None:
+    st = stored()[-1]
+    (listing,) = datasette_get(path, f"/archive/tagged_articles?st={st}")
+    assert listing.status_code == 200, listing.text[:1000]
+    for key in truth(st):
+        name = ENTITIES[key].name
+        assert f'/archive/-/entity/{quote(name, safe="")}">{name}</a>' in listing.text
+    assert f'<a href="/archive/articles/{st}">{st}</a>' in listing.text
+
+
 def test_datasette_entity_page(store: Archive, path: Path) -> None:
     page, as_json, by_name, unknown, listing = datasette_get(
         path,
@@ -474,6 +485,9 @@ def test_datasette_entity_page(store: Archive, path: Path) -> None:
         for r in store.entity_trend("japarov", by="week", since=found["first"], until=found["last"])
     ]
     assert by_name.status_code == 200 and "<h1>Садыр Жапаров</h1>" in by_name.text
+    from tests.test_datasette import assert_local_only
+
+    assert_local_only(text)
     assert unknown.status_code == 404
     people = listing.json()
     assert people and {p["type"] for p in people} == {"person"}
