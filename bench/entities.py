@@ -4,9 +4,10 @@ reads) answer on a large archive.
 The archive is built here through the archive's own writers: ``--articles`` short
 articles over 25 years (``Archive.write_batch``, the search indexes included), tagged
 with a gazetteer of 500 made-up entities in 20 countries (``Archive.store_gazetteer``,
-``Archive.write_entities``), 3 to 12 an article, the most frequent named most often
-(Zipf), as news names its region's capitals and presidents. One entity in 20 articles
-is «Жапаров», named in the text too, so a query finds those articles.
+``Archive.write_entities``): each article is about one to three countries (the first
+of the list most often) and names 3 to 12 of their entities, the most known most often
+(Zipf), as news names its region's capitals and presidents. One article in 20 names
+«Жапаров», in its text too, so that a query finds those articles.
 
     .venv/bin/python bench/entities.py /tmp/entities.sqlite --articles 300000
 """
@@ -41,8 +42,14 @@ def gazetteer(n: int = 500) -> Gazetteer:
 
 def build(path: Path, n: int, batch: int = 5000) -> float:
     rng = random.Random(7)
-    ids = [e.id for e in gazetteer()]
-    weights = [1 / (rank + 1) for rank in range(len(ids))]
+    entities = list(gazetteer())
+    by_country: dict[str, list[str]] = {}
+    for e in entities[1:]:
+        by_country.setdefault(e.country or "", []).append(e.id)
+    # The region first: an article is about a country (the first ones most often) and
+    # up to two partners, and names their people, places and bodies, the most known
+    # most often, as news does.
+    country_weights = [1 / (rank + 1) for rank in range(len(COUNTRIES))]
     days = (LAST_DAY - FIRST_DAY).days + 1
     started = time.perf_counter()
     with Archive.open(path) as writer:
@@ -51,7 +58,11 @@ def build(path: Path, n: int, batch: int = 5000) -> float:
             articles, tags = [], {}
             for st in range(start + 1, min(n, start + batch) + 1):
                 day = FIRST_DAY + timedelta(days=(st - 1) * days // n)
-                chosen = set(rng.choices(ids[1:], weights[1:], k=rng.randint(3, 12)))
+                about = set(rng.choices(COUNTRIES, country_weights, k=rng.randint(1, 3)))
+                chosen: set[str] = set()
+                for _ in range(rng.randint(3, 12)):
+                    ids = by_country[rng.choice(sorted(about))]
+                    chosen.add(rng.choices(ids, [1 / (r + 1) for r in range(len(ids))])[0])
                 named = st % 20 == 0
                 if named:
                     chosen.add("japarov")

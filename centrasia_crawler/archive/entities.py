@@ -366,12 +366,13 @@ def entity(archive: Archive, key: str, *, limit: int = 20) -> dict[str, Any] | N
     found["with"] = [
         {"id": i, "name": name, "type": kind, "country": country, "articles": count}
         for i, name, kind, country, count in conn.execute(
-            "SELECT e.id, e.name, e.type, e.country, count(*) AS n"
-            " FROM article_entities mine JOIN article_entities other"
-            " ON other.st = mine.st AND other.entity_id <> mine.entity_id"
-            " JOIN entities e ON e.id = other.entity_id WHERE mine.entity_id = ?"
-            " GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?",
-            (entity_id, limit),
+            # Grouped by id first, the few entities kept then named.
+            "SELECT e.id, e.name, e.type, e.country, w.n FROM (SELECT other.entity_id AS id,"
+            " count(*) AS n FROM article_entities mine JOIN article_entities other"
+            " ON other.st = mine.st WHERE mine.entity_id = ? AND other.entity_id <> ?"
+            " GROUP BY other.entity_id ORDER BY n DESC, other.entity_id LIMIT ?) AS w"
+            " JOIN entities e ON e.id = w.id ORDER BY w.n DESC, e.name",
+            (entity_id, entity_id, limit),
         )
     ]
     return found
