@@ -111,29 +111,37 @@ def _save(fig: Any, path: Path) -> None:
         plt.close(fig)
 
 
-def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> Any:
+def trend_figure(
+    rows: list[dict[str, Any]],
+    by: str,
+    share: bool = False,
+    *,
+    key: str = "query",
+    title: str = "articles matching",
+) -> Any:
     """One line per query (the legend as typed), counts or shares by period, periods
     whose archive is incomplete shaded; a period with no archived article is a gap in
-    the line, not a zero."""
+    the line, not a zero. ``key``: the rows' column that names a line (``country`` for
+    ``countries``' rows), ``title`` what the lines count."""
     plt = _pyplot()
     from matplotlib.dates import date2num
 
     from centrasia_crawler.archive.attention import period_start
 
-    queries = list(dict.fromkeys(r["query"] for r in rows))
+    queries = list(dict.fromkeys(r[key] for r in rows))
     labels = list(dict.fromkeys(r["period"] for r in rows))
     starts = [period_start(label, by) for label in labels]  # type: ignore[arg-type]
     x = [float(date2num(day)) for day in starts]
     fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=100, layout="constrained")
     for query in queries:
-        values = [r for r in rows if r["query"] == query]
+        values = [r for r in rows if r[key] == query]
         y = [
             math.nan if not r["total"] else r["share"] * 100 if share else r["articles"]
             for r in values
         ]
         ax.plot(x, y, marker="o" if len(x) <= 60 else None, markersize=3, label=query)
     ends = [*x[1:], x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)] if x else []
-    incomplete = [r["complete"] for r in rows if r["query"] == queries[0]] if queries else []
+    incomplete = [r["complete"] for r in rows if r[key] == queries[0]] if queries else []
     shaded = False
     for start, end, complete in zip(x, ends, incomplete, strict=True):
         if not complete:
@@ -149,7 +157,7 @@ def trend_figure(rows: list[dict[str, Any]], by: str, share: bool = False) -> An
     _date_axis(ax)
     ax.set_ylabel("share of articles, %" if share else f"articles per {by}")
     ax.set_ylim(bottom=0)
-    fig.suptitle("centrasia.org: articles matching, by " + by)
+    fig.suptitle(f"centrasia.org: {title}, by {by}")
     _legend_outside(fig, ax)
     return fig
 
@@ -184,3 +192,8 @@ def svg(fig: Any) -> str:
 
 def plot_trend(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
     _save(trend_figure(rows, by, share), path)
+
+
+def plot_countries(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
+    """``centrasia countries --plot``: a line per country, as ``trend --plot`` draws."""
+    _save(trend_figure(rows, by, share, key="country", title="articles per country"), path)

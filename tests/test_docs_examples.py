@@ -15,11 +15,28 @@ PROJECT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
+#: The articles' entities of the package's gazetteer, labelled by hand: st ->
+#: (entity id, mentions, in the title).
+TAGS = {
+    2: [("bishkek", 1, False)],
+    4: [("kazakhstan", 2, True)],
+    5: [("astana", 1, False)],
+    8: [("bishkek", 2, True)],
+    10: [("mirziyoyev", 1, True)],
+}
+
+
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from centrasia_crawler.entities.gazetteer import load
+
     path = tmp_path_factory.mktemp("docs") / "archive.sqlite"
     with Archive.open(path) as store:
         store.write_batch([article(*row) for row in ARTICLES])
+        with store.transaction():
+            store.store_gazetteer(load())
+            for st, *_ in ARTICLES:
+                store.write_entities(st, TAGS.get(st, []))
     return path
 
 
@@ -76,6 +93,19 @@ def test_the_api_answers_as_the_commands_do(archive: Path) -> None:
             store.search("Жапаров", since="yesterday")
         with pytest.raises(ValueError, match="by: 'decade' is not one of"):
             store.trend("Жапаров", by="decade")
+        ran = CliRunner().invoke(
+            cli, ["entities", "конституция", "--json", "--archive", str(archive)]
+        )
+        assert ran.exit_code == 0, ran.output
+        assert store.entities("конституция") == json.loads(ran.output)
+        assert store.entities("конституция")["entities"] == [
+            {"name": "Казахстан", "type": "country", "country": "KZ", "articles": 1}
+            | {"mentions": 2, "share": round(1 / 3, 6), "lift": round((1 / 3) / (1 / 10), 3)}
+        ]
+        ran = CliRunner().invoke(
+            cli, ["countries", "--by", "day", "--json", "--archive", str(archive)]
+        )
+        assert store.countries(by="day", top=10) == json.loads(ran.output)
 
 
 def test_the_cli_page_is_the_commands_help() -> None:

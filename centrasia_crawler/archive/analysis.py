@@ -154,6 +154,69 @@ class AnalystMethods:
 
         return attention.terms(self._archive(), query, limit)
 
+    def entities(
+        self,
+        query: str | None = None,
+        *,
+        type: str | None = None,
+        since: Day = None,
+        until: Day = None,
+        source: str | None = None,
+        limit: int | None = 20,
+    ) -> dict[str, Any]:
+        """The people, places, organisations and countries most present in the articles
+        matching ``query`` (the whole archive without one), as ``centrasia entities
+        --json`` gives them: ``{"matched": N, "entities": [{"name", "type", "country",
+        "articles", "mentions", "share", "lift"}]}``, most articles first. ``type``: one
+        of ``country place person organization``; ``limit`` None: all. An archive not
+        tagged yet raises :class:`~centrasia_crawler.archive.entities.EntitiesNotTagged`."""
+        from centrasia_crawler.archive import entities
+
+        filters = self._filters(since, until, source, None)
+        return entities.entities(self._archive(), query, filters, type=type, limit=limit)
+
+    def countries(
+        self,
+        *,
+        by: str = "month",
+        since: Day = None,
+        until: Day = None,
+        query: str | None = None,
+        top: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Articles per country (ISO 3166-1 alpha-2) per period, as ``centrasia
+        countries --json`` gives them: ``country period articles total share complete``,
+        complete as in :meth:`trend`; the countries with the most articles first (``top``:
+        only that many); with ``query``, only the articles it matches."""
+        from centrasia_crawler.archive import attention, entities
+
+        if by not in attention.PERIODS:
+            raise ValueError(f"by: {by!r} is not one of {', '.join(attention.PERIODS)}")
+        return entities.countries(
+            self._archive(), by, as_day(since, "since"), as_day(until, "until"), query, top
+        )
+
+    def entity(self, key: str, *, limit: int = 20) -> dict[str, Any] | None:
+        """An entity, by id or by one of its names: its names (with the years they were
+        in use), posts, articles, mentions, first and last day, and the entities its
+        articles name most (``with``); None if the archive has none such."""
+        from centrasia_crawler.archive import entities
+
+        return entities.entity(self._archive(), key, limit=limit)
+
+    def entity_trend(
+        self, entity_id: str, *, by: str = "year", since: Day = None, until: Day = None
+    ) -> list[dict[str, Any]]:
+        """The articles naming an entity per period, as :meth:`trend` counts a query's:
+        ``entity period articles total share complete``."""
+        from centrasia_crawler.archive import attention, entities
+
+        if by not in attention.PERIODS:
+            raise ValueError(f"by: {by!r} is not one of {', '.join(attention.PERIODS)}")
+        return entities.entity_trend(
+            self._archive(), entity_id, by, as_day(since, "since"), as_day(until, "until")
+        )
+
     def coverage(self, *, since: Day = None, until: Day = None) -> dict[str, Any]:
         """Per day (``days``: ``day listed archived missing forbidden revisions``), the
         days never crawled and the gaps (``start``, ``end``)."""

@@ -23,6 +23,7 @@ import random
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
@@ -88,26 +89,37 @@ def _bounds(
     return (first, last) if first <= last else None
 
 
-def trend(
+@dataclass
+class PeriodFrame:
+    """The periods of a range as ``trend`` reports them: their labels in order, all the
+    articles archived in each, and whether each is complete."""
+
+    first: dt.date
+    last: dt.date
+    labels: list[str]
+    totals: Counter[str]
+    complete: dict[str, bool]
+
+
+def period_frame(
     archive: Archive,
-    queries: Sequence[str],
     by: Period = "month",
     since: dt.date | None = None,
     until: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    """One row per query and period, in order: the matching articles, all articles
-    archived in the period, the share, and whether the period is complete (every day of
-    it within the range, its listing read, no listed article missing). Every period of
-    the range is there, empty ones as 0. Raises :class:`QueryError` on a bad query."""
+) -> PeriodFrame | None:
+    """The one definition of a range's periods and their completeness, for ``trend``,
+    ``countries`` and an entity's articles over time: the range is ``since``..``until``
+    (the archive's first and last day by default); a period is complete when every day
+    of it lies within the range, had its listing read and misses no listed article
+    (robots.txt's refusals aside). None when the range is empty."""
     bounds = _bounds(archive, since, until)
     if bounds is None:
-        return []
+        return None
     first, last = bounds
     lo, hi = first.isoformat(), last.isoformat()
-    conn = archive.conn
     labels = list(dict.fromkeys(period_of(day, by) for day in _days(first, last)))
     totals: Counter[str] = Counter()
-    for day, n in conn.execute(
+    for day, n in archive.conn.execute(
         "SELECT published_date, count(*) FROM articles WHERE published_date BETWEEN ? AND ?"
         " GROUP BY published_date",
         (lo, hi),
@@ -123,6 +135,26 @@ def trend(
         complete[labels[0]] = False
     if period_of(last + dt.timedelta(days=1), by) == labels[-1]:
         complete[labels[-1]] = False
+    return PeriodFrame(first, last, labels, totals, complete)
+
+
+def trend(
+    archive: Archive,
+    queries: Sequence[str],
+    by: Period = "month",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """One row per query and period, in order: the matching articles, all articles
+    archived in the period, the share, and whether the period is complete (every day of
+    it within the range, its listing read, no listed article missing:
+    :func:`period_frame`). Every period of the range is there, empty ones as 0. Raises
+    :class:`QueryError` on a bad query."""
+    frame = period_frame(archive, by, since, until)
+    if frame is None:
+        return []
+    first, last = frame.first, frame.last
+    labels, totals, complete = frame.labels, frame.totals, frame.complete
     rows = []
     for query in queries:
         counts: Counter[str] = Counter()

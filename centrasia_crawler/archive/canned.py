@@ -76,6 +76,17 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
         "sql": "SELECT st, published_at, title, url FROM articles"
         " WHERE attribution = :attribution ORDER BY st DESC",
     },
+    "who_and_where": {
+        "title": "Who and where: the people, places, organisations and countries by articles",
+        "description": "Each links to its page (its names over the years, its articles over"
+        " time, the entities it appears with). The tagged_articles view facets the articles"
+        " by country and entity.",
+        # The (entity_id, st) index alone: mentions would read every row of the table.
+        "sql": "SELECT e.id, e.name, e.type, e.country, count(ae.st) AS articles"
+        " FROM entities e LEFT JOIN article_entities ae INDEXED BY article_entities_entity"
+        " ON ae.entity_id = e.id"
+        " WHERE (:type = '' OR e.type = :type) GROUP BY e.id ORDER BY articles DESC, e.name",
+    },
     "listed_but_missing": {
         "title": "Listed on the site but not archived (robots.txt's refusals aside)",
         "sql": f"SELECT l.listed_on, l.listed_at, l.st, l.title {listed.LACKING_FROM}"

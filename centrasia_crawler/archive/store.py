@@ -61,6 +61,8 @@ from centrasia_crawler.fields import (
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from centrasia_crawler.entities.gazetteer import Gazetteer
+
 # The article's columns come from its one definition (centrasia_crawler.fields). The
 # content columns schema 11 added (ADDED_CONTENT, issue 27) say again, in more detail,
 # what the older ones read from the same lines: an article whose older columns are as
@@ -436,6 +438,24 @@ class Archive(AnalystMethods):
             "DELETE FROM robots_refusals WHERE st = ?",
             [(st,) for st, p in last.items() if p.get("kind") != "robots"],
         )
+
+    def store_gazetteer(self, gazetteer: Gazetteer) -> None:
+        """Make the archive's entities, their names and posts those of ``gazetteer``
+        (:func:`centrasia_crawler.archive.tagging.store_gazetteer`); in the caller's
+        transaction if one is open."""
+        from centrasia_crawler.archive.tagging import store_gazetteer
+
+        with immediate(self.conn, nested=self.conn.in_transaction):
+            store_gazetteer(self.conn, gazetteer)
+
+    def write_entities(self, st: int, found: Iterable[tuple[str, int, bool | int]]) -> None:
+        """Replace the entities of article ``st`` by ``found``, ``(entity_id, mentions,
+        in_title)`` each (:func:`centrasia_crawler.archive.tagging.write_entities`); in
+        the caller's transaction if one is open (the one that stores the article)."""
+        from centrasia_crawler.archive.tagging import write_entities
+
+        with immediate(self.conn, nested=self.conn.in_transaction):
+            write_entities(self.conn, [st], [(st, e, m, t) for e, m, t in found])
 
     def _count_batch(self, run_id: int, result: BatchResult, counters: Mapping[str, int]) -> None:
         sizes = (len(result.new), len(result.changed), len(result.unchanged))

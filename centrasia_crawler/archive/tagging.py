@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache, partial
 from typing import Any, Final
 
 from centrasia_crawler import workers
+from centrasia_crawler.archive.schema import TAG_LISTS_SQL
 from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.entities.gazetteer import Gazetteer, builtin_text, parse
 from centrasia_crawler.entities.tagger import ALGORITHM, Tagger, year_of
@@ -32,7 +33,6 @@ _VERSION, _BUILDING, _UPTO, _EXTRA = (
 )
 
 Row = tuple[int, str, str, str | None]  # st, title, body, published_date
-TagRow = tuple[int, str, int, int]  # st, entity_id, mentions, in_title
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:
@@ -104,29 +104,93 @@ def tags_outdated(conn: sqlite3.Connection) -> str | None:
     return "its entity tags were made with another gazetteer"
 
 
-def _store_gazetteer(conn: sqlite3.Connection, found: Gazetteer) -> None:
-    """Write the gazetteer's entities and names (in the caller's transaction)."""
-    conn.execute("DELETE FROM article_entities")
-    conn.execute("DELETE FROM entity_names")
-    conn.execute("DELETE FROM entity_posts")
-    conn.execute("DELETE FROM entities")
+# --- writing entities and tags (in the caller's transaction) ---------------------------
+
+
+def store_gazetteer(conn: sqlite3.Connection, gazetteer: Gazetteer) -> None:
+    """Make the archive's ``entities``, ``entity_names`` and ``entity_posts`` those of
+    ``gazetteer``: entities added or brought up to date by id (their articles' rows kept),
+    their names and posts replaced, and entities the gazetteer no longer has deleted with
+    their ``article_entities`` rows; the lists of ``article_tags`` follow for the
+    articles of every entity renamed, moved to another country or deleted."""
+    before = {i: (n, c) for i, n, c in conn.execute("SELECT id, name, country FROM entities")}
+    after = {e.id: (e.name, e.country) for e in gazetteer}
+    changed = [i for i, was in before.items() if after.get(i) != was]
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _retag (st INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM _retag")
+    conn.executemany(
+        "INSERT OR IGNORE INTO _retag SELECT st FROM article_entities WHERE entity_id = ?",
+        [(i,) for i in changed],
+    )
+    gone = [(i,) for i in before if i not in after]
+    for table in ("article_entities", "entity_names", "entity_posts"):
+        conn.executemany(f"DELETE FROM {table} WHERE entity_id = ?", gone)
+    conn.executemany("DELETE FROM entities WHERE id = ?", gone)
     conn.executemany(
         "INSERT INTO entities (id, name, type, country, kind, geonames, description)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(e.id, e.name, e.type, e.country, e.kind, e.geonames, e.description) for e in found],
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+        " type = excluded.type, country = excluded.country, kind = excluded.kind,"
+        " geonames = excluded.geonames, description = excluded.description",
+        [(e.id, e.name, e.type, e.country, e.kind, e.geonames, e.description) for e in gazetteer],
     )
+    ids = [(e.id,) for e in gazetteer]
+    conn.executemany("DELETE FROM entity_names WHERE entity_id = ?", ids)
+    conn.executemany("DELETE FROM entity_posts WHERE entity_id = ?", ids)
     conn.executemany(
         "INSERT OR IGNORE INTO entity_names (entity_id, name, kind, years) VALUES (?, ?, ?, ?)",
-        [(e.id, n.text, n.kind, n.years or None) for e in found for n in e.names],
+        [(e.id, n.text, n.kind, n.years or None) for e in gazetteer for n in e.names],
     )
     conn.executemany(
         "INSERT OR IGNORE INTO entity_posts (entity_id, title, years) VALUES (?, ?, ?)",
         [
             (e.id, p.title, ", ".join(str(x) for x in p.periods) or None)
-            for e in found
+            for e in gazetteer
             for p in e.posts
         ],
     )
+    _refresh_tags(conn, "SELECT st FROM _retag")
+    conn.execute("DROP TABLE _retag")
+
+
+def forget_tags(conn: sqlite3.Connection) -> None:
+    """Take every article's entities out (before tagging them all again)."""
+    conn.execute("DELETE FROM article_entities")
+    conn.execute("DELETE FROM article_tags")
+
+
+def _refresh_tags(conn: sqlite3.Connection, sts: str, params: Sequence[Any] = ()) -> None:
+    """Rewrite the ``article_tags`` row of each article that ``sts`` (a SELECT) gives."""
+    conn.execute(
+        "INSERT OR REPLACE INTO article_tags (st, countries, entities)"
+        f" SELECT a.st, {TAG_LISTS_SQL.format(st='a.st')} FROM articles AS a"
+        f" WHERE a.st IN ({sts})",
+        params,
+    )
+
+
+#: One entity an article names: ``(st, entity_id, mentions, in_title)``.
+TagRow = tuple[int, str, int, bool | int]
+
+
+def write_entities(conn: sqlite3.Connection, sts: Sequence[int], tags: Iterable[TagRow]) -> None:
+    """Replace the entities of the articles ``sts`` by ``tags`` (an entity given twice
+    for an article: its mentions added, in the title if either says so), and their
+    lists in ``article_tags``. An article of ``sts`` without tags names none (it is
+    tagged all the same)."""
+    merged: dict[tuple[int, str], tuple[int, int]] = {}
+    for st, entity_id, mentions, in_title in tags:
+        seen = merged.get((st, entity_id), (0, 0))
+        merged[st, entity_id] = (seen[0] + int(mentions), max(seen[1], int(bool(in_title))))
+    conn.executemany("DELETE FROM article_entities WHERE st = ?", [(st,) for st in sts])
+    conn.executemany(
+        "INSERT INTO article_entities (st, entity_id, mentions, in_title) VALUES (?, ?, ?, ?)",
+        [(st, e, m, t) for (st, e), (m, t) in merged.items()],
+    )
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _retag (st INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM _retag")
+    conn.executemany("INSERT OR IGNORE INTO _retag (st) VALUES (?)", [(st,) for st in sts])
+    _refresh_tags(conn, "SELECT st FROM _retag")
+    conn.execute("DELETE FROM _retag")
 
 
 # --- tagging -------------------------------------------------------------------------------
@@ -148,14 +212,6 @@ def _select(conn: sqlite3.Connection, where: str, args: Sequence[Any]) -> list[R
     ).fetchall()
 
 
-def _write(conn: sqlite3.Connection, sts: Sequence[int], tags: Sequence[TagRow]) -> None:
-    conn.executemany("DELETE FROM article_entities WHERE st = ?", [(st,) for st in sts])
-    conn.executemany(
-        "INSERT INTO article_entities (st, entity_id, mentions, in_title) VALUES (?, ?, ?, ?)",
-        tags,
-    )
-
-
 def tag_articles(conn: sqlite3.Connection, sts: Sequence[int]) -> None:
     """Tag these stored articles again (inside the caller's transaction). While the
     archive is being tagged from scratch only those the builder has passed are tagged
@@ -171,7 +227,7 @@ def tag_articles(conn: sqlite3.Connection, sts: Sequence[int]) -> None:
     for start in range(0, len(chosen), 500):
         chunk = chosen[start : start + 500]
         rows += _select(conn, f"st IN ({','.join('?' * len(chunk))})", chunk)
-    _write(conn, chosen, tag_rows(rows, _meta(conn, _EXTRA)))
+    write_entities(conn, chosen, tag_rows(rows, _meta(conn, _EXTRA)))
 
 
 def build_tags(conn: sqlite3.Connection, progress: Callable[[str], None] | None = None) -> int:
@@ -189,7 +245,8 @@ def build_tags(conn: sqlite3.Connection, progress: Callable[[str], None] | None 
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     with immediate(conn):
         if _meta(conn, _BUILDING) != current:  # start afresh
-            _store_gazetteer(conn, gazetteer(conn))
+            forget_tags(conn)
+            store_gazetteer(conn, gazetteer(conn))
             _set_meta(conn, _VERSION, None)
             _set_meta(conn, _BUILDING, current)
             _set_meta(conn, _UPTO, "-1")
@@ -232,7 +289,7 @@ def _write_batch(
         now = _select(conn, "st > ? AND st <= ? ORDER BY st", (upto, last))
         if now != rows:  # added or changed since they were read: tag them as they are
             tags = tag_rows(now, extra)
-        _write(conn, [row[0] for row in now], tags)
+        write_entities(conn, [row[0] for row in now], tags)
         _set_meta(conn, _UPTO, str(last))
     return len(now)
 

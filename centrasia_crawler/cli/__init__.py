@@ -1,7 +1,8 @@
 """The ``centrasia`` command, built with click as sqlite-utils and Datasette build theirs.
 
 One module per group of commands: :mod:`.crawling` (crawl, reparse, extract),
-:mod:`.querying` (search, coverage, stats), :mod:`.exporting` (export, export-warc),
+:mod:`.querying` (search, coverage, stats), :mod:`.entities` (entities, countries),
+:mod:`.exporting` (export, export-warc),
 :mod:`.operating` (serve). Each command imports what it needs when it runs, so the
 analysts' commands never load Scrapy.
 
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 
 import click
 
-from centrasia_crawler.cli import crawling, exporting, operating, querying
+from centrasia_crawler.cli import crawling, entities, exporting, operating, querying
 from centrasia_crawler.cli.common import EXIT_OK, EXIT_USAGE
 
 
@@ -31,7 +32,7 @@ def cli() -> None:
     """
 
 
-for _module in (crawling, querying, exporting, operating):
+for _module in (crawling, querying, entities, exporting, operating):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -23,7 +23,10 @@ are centrasia archives (they have ``morph_terms``) are touched; on them the plug
   explained in words (``extra_template_vars``), not as an SQL error, and its JSON is a
   400 with that sentence (``asgi_wrapper``);
 - the charts, ``/<database>/-/attention``, ``-/coverage``, ``-/sources``
-  (:mod:`~centrasia_crawler.datasette_plugin.charts`, ``register_routes``).
+  (:mod:`~centrasia_crawler.datasette_plugin.charts`, ``register_routes``);
+- who and where: the ``tagged_articles`` view faceted by country and entity (array
+  facets), and an entity's page, ``/<database>/-/entity/<id>`` (its names with their
+  years, its articles over time, the entities it appears with most).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ HIDDEN_TABLES: Final = (
     "page_bodies",
     "articles_fts",
     "articles_morph",
+    "article_tags",
 )
 
 #: The articles table's listing: its columns, in order, and the body's excerpt.
@@ -139,6 +143,17 @@ def table_metadata() -> dict[str, Any]:
             "fts_table": "articles_morph",
             "fts_pk": "st",
             "sort_desc": "st",
+            "label_column": "title",
+        }
+    )
+    # Articles by country and entity: array facets on the view's JSON lists.
+    tables["tagged_articles"].update(
+        {
+            "facets": [{"array": "countries"}, {"array": "entities"}],
+            "facet_size": FACET_SIZE,
+            "sort_desc": "st",
+            "fts_table": "articles_morph",
+            "fts_pk": "st",
             "label_column": "title",
         }
     )
@@ -265,17 +280,47 @@ def marked_html(text: str) -> Markup:
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
 ) -> Any:
-    if table is not None or database not in archive_names(datasette):
+    if database not in archive_names(datasette):
         return None
+    if table == "tagged_articles":
+        return _tagged_cell(datasette, database, column, value)
+    if table is not None:
+        return None
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    if column in ("id", "name") and {"id", "name", "type"} <= keys and value is not None:
+        url = f"{datasette.urls.database(database)}/-/entity/{urllib.parse.quote(row['id'])}"
+        return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
     if column == "snippet" and isinstance(value, str):
         return marked_html(value)
     # An article's st (a query about articles has its date), not a listing's (whose
     # article may not be archived): a link to the article's page.
-    keys = set(row.keys()) if hasattr(row, "keys") else set()
     if column == "st" and isinstance(value, int) and keys & {"published_date", "published_at"}:
         url = datasette.urls.row(database, "articles", str(value))
         return Markup(f'<a href="{escape(url)}">{value}</a>')
     return None
+
+
+def _tagged_cell(datasette: Any, database: str, column: str, value: Any) -> Any:
+    """A cell of ``tagged_articles``: the st links to the article, each entity to its
+    page; the lists are shown as lists, not JSON."""
+    if column == "st" and isinstance(value, int):
+        url = datasette.urls.row(database, "articles", str(value))
+        return Markup(f'<a href="{escape(url)}">{value}</a>')
+    if column not in ("countries", "entities") or not isinstance(value, str):
+        return None
+    try:
+        items = [str(item) for item in json.loads(value)]
+    except (ValueError, TypeError):
+        return None
+    if column == "countries":
+        return ", ".join(items)
+    base = f"{datasette.urls.database(database)}/-/entity/"
+    return Markup(
+        ", ".join(
+            f'<a href="{escape(base + urllib.parse.quote(item, safe=""))}">{escape(item)}</a>'
+            for item in items
+        )
+    )
 
 
 def _listing(request: Any) -> bool:
@@ -432,9 +477,56 @@ async def chart_page(datasette: Any, request: Any) -> Any:
     return Response.html(page, status=status)
 
 
+async def entity_page(datasette: Any, request: Any) -> Any:
+    """``/<database>/-/entity/<id>`` (or a name for the id; ``.json``: the data alone):
+    the entity's names with their years, its posts, its articles over time (a chart as
+    ``-/attention`` draws, per ``?by=``) and the entities it appears with most."""
+    from datasette.utils.asgi import NotFound, Response
+
+    from centrasia_crawler.datasette_plugin import charts
+
+    database = archive_route(datasette, request.url_vars["database"])
+    if database is None:
+        raise NotFound("no such archive")
+    key = urllib.parse.unquote(request.url_vars["entity"])
+    args = {name: request.args.getlist(name) for name in request.args}
+    db = datasette.get_database(database)
+    found = await db.execute_fn(lambda conn: charts.entity_page(conn, str(db.path), key, args))
+    chart = found.chart
+    if found.entity is None and not chart.error:
+        raise NotFound(f"no entity is named {key!r}")
+    status = 400 if chart.error else 200
+    if request.url_vars.get("format") == "json":
+        body = {"ok": not chart.error, "error": chart.error, "entity": found.entity}
+        return Response.json({**body, "by": found.by, "rows": chart.rows}, status=status)
+    svg, unavailable = await charts.render_svg(chart)
+    entity_url = f"{datasette.urls.database(database)}/-/entity/"
+    context = {
+        "database": database,
+        "entity": found.entity,
+        "entity_url": entity_url,
+        "articles_url": datasette.urls.table(database, "tagged_articles"),
+        "fields": chart.fields,
+        "columns": chart.columns,
+        "rows": chart.rows,
+        "svg": svg,
+        "note": unavailable or chart.note,
+        "error": chart.error,
+        "self_url": entity_url + urllib.parse.quote(key, safe=""),
+    }
+    page = await datasette.render_template("centrasia_entity.html", context, request=request)
+    return Response.html(page, status=status)
+
+
 @hookimpl  # type: ignore[untyped-decorator]
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/(?P<database>[^/]+)/-/(?P<chart>\w+)(\.(?P<format>json))?$", chart_page)]
+    return [
+        (r"^/(?P<database>[^/]+)/-/(?P<chart>\w+)(\.(?P<format>json))?$", chart_page),
+        (
+            r"^/(?P<database>[^/]+)/-/entity/(?P<entity>[^/]+?)(\.(?P<format>json))?$",
+            entity_page,
+        ),
+    ]
 
 
 Scope = MutableMapping[str, Any]

@@ -237,3 +237,60 @@ async def render_svg(chart: Chart) -> tuple[Markup | None, str | None]:
         return Markup(await asyncio.to_thread(_svg, chart.draw)), None
     except PlotUnavailable:
         return None, "Charts need matplotlib: pip install 'centrasia-crawler[serve]'."
+
+
+# --- an entity's page -------------------------------------------------------------------
+
+
+@dataclass
+class EntityPage:
+    """What ``/<database>/-/entity/<id>`` shows: the entity (its names, posts and the
+    entities it appears with), its articles per period and their chart."""
+
+    entity: dict[str, Any] | None
+    by: str = "year"
+    chart: Chart = field(default_factory=lambda: Chart([]))
+
+
+def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> EntityPage:
+    """The entity ``key`` (an id, or one of its names) of the archive on ``conn``; its
+    articles per ``by`` (the form's; by default years, or months on an archive of three
+    years or less). An archive not tagged yet, or a bad period, is the chart's error."""
+    from centrasia_crawler.archive.entities import EntitiesNotTagged
+
+    archive = Archive(conn, path)
+    by = _one(args, "by")
+    page = EntityPage(None)
+    page.chart.fields = [
+        {"name": "by", "label": "by", "type": "select", "value": by, "options": PERIODS}
+    ]
+    try:
+        if by and by not in PERIODS:
+            raise ChartError(f"by: one of {', '.join(PERIODS)}, not {by!r}")
+        page.entity = archive.entity(key)
+    except (ChartError, EntitiesNotTagged) as exc:
+        page.chart.error = str(exc)
+        return page
+    if page.entity is None:
+        return page
+    first, last = page.entity["first"], page.entity["last"]
+    if not by:
+        span = (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days if first else 0
+        by = "year" if span > 3 * 366 else "month"
+    page.by = page.chart.fields[0]["value"] = by
+    if not first:
+        page.chart.note = "No archived article names it."
+        return page
+    rows = archive.entity_trend(page.entity["id"], by=by, since=first, until=last)
+    page.chart.columns = ["period", "articles", "total", "share", "complete"]
+    page.chart.rows = rows
+    page.chart.note = "Periods shaded grey are incomplete: a day of theirs was never read or"
+    page.chart.note += " misses listed articles, so a low count there may only mean not crawled."
+
+    def draw() -> Any:
+        from centrasia_crawler.plot import trend_figure
+
+        return trend_figure(rows, by, key="entity", title=f"articles naming {rows[0]['entity']}")
+
+    page.chart.draw = draw
+    return page

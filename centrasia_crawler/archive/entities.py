@@ -1,0 +1,323 @@
+"""Who and where the articles are about: the gazetteer's entities in the archive
+(``entities``, ``entity_names``, ``entity_posts``), each article's entities
+(``article_entities``) and countries (the ``article_countries`` view), and the
+researcher's reads over them: ``centrasia entities`` and ``centrasia countries``.
+
+The writes are the tagger's (:mod:`centrasia_crawler.archive.tagging`).
+
+Reads: :func:`entities` ranks the entities of the articles a query matches (the same
+matching as ``search``, ``trend`` and ``terms``) with their lift over the whole
+archive; :func:`countries` counts articles per country per period, complete or not as
+``trend`` says (:func:`~centrasia_crawler.archive.attention.period_frame`);
+:func:`entity` and :func:`entity_trend` are an entity's page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Final
+
+from centrasia_crawler.archive.queries import Filters, matching, run_matching
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive.store import Archive
+
+#: The types of entity, as the ``entities`` table spells them.
+TYPES: Final = ("country", "place", "person", "organization")
+#: An entity's row in ``centrasia entities --json``, in order.
+ENTITY_KEYS: Final = ("name", "type", "country", "articles", "mentions", "share", "lift")
+#: A row of ``centrasia countries --json``, in order (``trend``'s, the country for the query).
+COUNTRY_KEYS: Final = ("country", "period", "articles", "total", "share", "complete")
+#: A row of an entity's articles over time, in order.
+ENTITY_TREND_KEYS: Final = ("entity", "period", "articles", "total", "share", "complete")
+
+
+class EntitiesNotTagged(RuntimeError):
+    """The archive's articles have not been tagged with the gazetteer's entities yet."""
+
+
+NOT_TAGGED: Final = (
+    "the archive's articles are not tagged with entities yet: run `centrasia upgrade`"
+)
+
+
+def tagged(conn: sqlite3.Connection) -> bool:
+    """Whether the archive's articles are tagged: it holds the gazetteer's entities
+    (the tagger stores them before it tags the first article) and no tagging from
+    scratch is under way (:mod:`centrasia_crawler.archive.tagging`)."""
+    if conn.execute("SELECT 1 FROM entities LIMIT 1").fetchone() is None:
+        return False
+    building = "SELECT 1 FROM archive_meta WHERE key = 'entities_building'"
+    return conn.execute(building).fetchone() is None
+
+
+def _require_tagged(archive: Archive) -> None:
+    if not tagged(archive.conn):
+        raise EntitiesNotTagged(NOT_TAGGED)
+
+
+# --- reads ----------------------------------------------------------------------------
+
+
+def _matched_sts(archive: Archive, query: str | None, filters: Filters) -> tuple[str, list[Any]]:
+    """A SELECT of the st of the articles ``query`` and ``filters`` match (every article
+    with neither)."""
+    if query is None or not query.strip():
+        where, params = filters.where()
+        return f"SELECT a.st FROM articles a INDEXED BY articles_meta WHERE {where}", params
+    found, params = matching(archive, query, filters, indexed_by="articles_meta")
+    return f"SELECT a.st {found}", params
+
+
+def entities(
+    archive: Archive,
+    query: str | None = None,
+    filters: Filters | None = None,
+    *,
+    type: str | None = None,
+    limit: int | None = 20,
+) -> dict[str, Any]:
+    """The entities most present in the articles matching ``query`` and ``filters``
+    (every article with neither): ``{"matched": N, "entities": [...]}``, each entity
+    with ``articles`` (matching articles naming it), ``mentions`` (their sum), ``share``
+    (articles / N) and ``lift`` (its share against its share of the whole archive), most
+    articles first (then most mentions, then by name). ``type`` keeps one type; ``limit``
+    None: all. Raises :class:`QueryError` on a bad query, :class:`EntitiesNotTagged` on
+    an archive not tagged yet."""
+    if type is not None and type not in TYPES:
+        raise ValueError(f"type: {type!r} is not one of {', '.join(TYPES)}")
+    _require_tagged(archive)
+    filters = filters or Filters()
+    whole = (query is None or not query.strip()) and filters == Filters()
+    sts, params = _matched_sts(archive, query, filters)
+    conn = archive.conn
+    total = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    if whole:
+        matched = total
+    else:
+        counted = run_matching(archive, query or "", f"SELECT count(*) FROM ({sts})", params)
+        matched = int(counted.fetchone()[0])
+    # Few matching articles: their entities through article_entities' primary key (st
+    # first), then grouped. Many (a fifth of the archive or more): the (entity_id, st,
+    # mentions) index read in order, each row kept if its article matches, no sort.
+    group = "SELECT ae.entity_id, count(*), sum(ae.mentions)"
+    if whole:
+        sql = f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
+    elif matched * 5 < total:
+        sql = (
+            f"{group} FROM ({sts}) AS matched CROSS JOIN article_entities ae ON ae.st = matched.st"
+        )
+    else:
+        sql = (
+            f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
+            f" WHERE ae.st IN ({sts})"
+        )
+    rows = run_matching(archive, query or "", f"{sql} GROUP BY ae.entity_id", params).fetchall()
+    found = {entity_id: (n, mentions) for entity_id, n, mentions in rows}
+    info = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "SELECT id, name, type, country FROM entities" + (" WHERE type = ?" if type else ""),
+            (type,) if type else (),
+        )
+    }
+    if whole:
+        everywhere = {e: n for e, (n, _) in found.items()}
+    else:
+        # Per entity, its articles in the whole archive: the (entity_id, st) index alone.
+        everywhere = dict(
+            conn.execute("SELECT entity_id, count(*) FROM article_entities GROUP BY entity_id")
+        )
+    ranked = sorted(
+        (e for e in found if e in info),
+        key=lambda e: (-found[e][0], -found[e][1], info[e][0], e),
+    )
+    out = []
+    for entity_id in ranked[:limit] if limit is not None else ranked:
+        n, mentions = found[entity_id]
+        name, kind, country = info[entity_id]
+        share = n / matched
+        base = everywhere.get(entity_id, 0) / total if total else 0.0
+        out.append(
+            {
+                "name": name,
+                "type": kind,
+                "country": country,
+                "articles": n,
+                "mentions": int(mentions),
+                "share": round(share, 6),
+                "lift": round(share / base, 3) if base else None,
+            }
+        )
+    return {"matched": matched, "entities": out}
+
+
+def countries(
+    archive: Archive,
+    by: str = "month",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    query: str | None = None,
+    top: int | None = None,
+) -> list[dict[str, Any]]:
+    """Articles per country per period, as ``trend`` counts a query's: one row per
+    country and period (every period of the range, empty ones as 0), the country's
+    articles (an article counts once for each of its countries, those of the
+    ``article_countries`` view, as ``article_tags`` keeps them), all articles
+    archived in the period, the share and whether the period is complete. Countries
+    with the most articles in the range first (``top``: only that many), then by code;
+    with ``query``, only the articles it matches count."""
+    from centrasia_crawler.archive.attention import period_frame, period_of
+
+    _require_tagged(archive)
+    frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
+    if frame is None:
+        return []
+    # Each article's countries are stored as one list (article_tags: the countries of
+    # article_countries): the articles grouped by their list and day first (a list is
+    # common to many articles), then each group counted for each of its countries.
+    # Faster tenfold than grouping the view.
+    where = "a.published_date BETWEEN ? AND ?"
+    params: list[Any] = [frame.first.isoformat(), frame.last.isoformat()]
+    if query is not None and query.strip():
+        sts, found = _matched_sts(archive, query, Filters(since=frame.first, until=frame.last))
+        where += f" AND t.st IN ({sts})"
+        params += found
+    # A month or a year is a prefix of the day (period_of's labels): grouped in SQL.
+    day = {"month": "substr(a.published_date, 1, 7)", "year": "substr(a.published_date, 1, 4)"}
+    sql = (
+        "SELECT j.value, g.day, sum(g.n) FROM (SELECT t.countries AS countries,"
+        f" {day.get(by, 'a.published_date')} AS day, count(*) AS n FROM article_tags t"
+        f" JOIN articles a INDEXED BY articles_meta ON a.st = t.st WHERE {where}"
+        " GROUP BY 1, 2) AS g, json_each(g.countries) AS j GROUP BY j.value, g.day"
+    )
+    counts: dict[str, Counter[str]] = {}
+    labels: dict[str, str] = {}
+    for country, key, n in run_matching(archive, query or "", sql, params):
+        if country not in counts:
+            counts[country] = Counter()
+        if key not in labels:
+            labels[key] = key if by in day else period_of(dt.date.fromisoformat(key), by)  # type: ignore[arg-type]
+        counts[country][labels[key]] += n
+    order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
+    rows = []
+    for country in order[:top] if top else order:
+        for label in frame.labels:
+            total = frame.totals[label]
+            n = counts[country][label]
+            rows.append(
+                {
+                    "country": country,
+                    "period": label,
+                    "articles": n,
+                    "total": total,
+                    "share": round(n / total, 6) if total else None,
+                    "complete": frame.complete[label],
+                }
+            )
+    return rows
+
+
+def find_entity(archive: Archive, key: str) -> str | None:
+    """The id of the entity whose id is ``key``, or one of whose names (as stored) it is."""
+    row = archive.conn.execute("SELECT id FROM entities WHERE id = ?", (key,)).fetchone()
+    if row is None:
+        row = archive.conn.execute(
+            "SELECT entity_id FROM entity_names WHERE fold(name) = fold(?)"
+            " ORDER BY entity_id LIMIT 1",
+            (key,),
+        ).fetchone()
+    return str(row[0]) if row else None
+
+
+def entity(archive: Archive, key: str, *, limit: int = 20) -> dict[str, Any] | None:
+    """An entity (by id, or by one of its names) as its page shows it: ``id name type
+    country kind geonames description``, its ``names`` (``name kind years``) and
+    ``posts`` (``title years``), its ``articles`` and ``mentions`` in the whole archive,
+    its ``first`` and ``last`` article's day, and ``with``: the entities the most of its
+    articles also name (``id name type country articles``). None if there is none."""
+    _require_tagged(archive)
+    entity_id = find_entity(archive, key)
+    if entity_id is None:
+        return None
+    conn = archive.conn
+    keys = ("id", "name", "type", "country", "kind", "geonames", "description")
+    row = conn.execute(f"SELECT {', '.join(keys)} FROM entities WHERE id = ?", (entity_id,))
+    found: dict[str, Any] = dict(zip(keys, row.fetchone(), strict=True))
+    found["names"] = [
+        {"name": n, "kind": k, "years": y}
+        for n, k, y in conn.execute(
+            "SELECT name, kind, years FROM entity_names WHERE entity_id = ?"
+            " ORDER BY coalesce(substr(years, 1, 4), ''), name",
+            (entity_id,),
+        )
+    ]
+    found["posts"] = [
+        {"title": t, "years": y}
+        for t, y in conn.execute(
+            "SELECT title, years FROM entity_posts WHERE entity_id = ? ORDER BY years, title",
+            (entity_id,),
+        )
+    ]
+    n, mentions, first, last = conn.execute(
+        "SELECT count(*), coalesce(sum(ae.mentions), 0), min(a.published_date),"
+        " max(a.published_date) FROM article_entities ae"
+        " JOIN articles a INDEXED BY articles_meta ON a.st = ae.st WHERE ae.entity_id = ?",
+        (entity_id,),
+    ).fetchone()
+    found.update({"articles": n, "mentions": mentions, "first": first, "last": last})
+    found["with"] = [
+        {"id": i, "name": name, "type": kind, "country": country, "articles": count}
+        for i, name, kind, country, count in conn.execute(
+            # Grouped by id first, the few entities kept then named.
+            "SELECT e.id, e.name, e.type, e.country, w.n FROM (SELECT other.entity_id AS id,"
+            " count(*) AS n FROM article_entities mine JOIN article_entities other"
+            " ON other.st = mine.st WHERE mine.entity_id = ? AND other.entity_id <> ?"
+            " GROUP BY other.entity_id ORDER BY n DESC, other.entity_id LIMIT ?) AS w"
+            " JOIN entities e ON e.id = w.id ORDER BY w.n DESC, e.name",
+            (entity_id, entity_id, limit),
+        )
+    ]
+    return found
+
+
+def entity_trend(
+    archive: Archive,
+    entity_id: str,
+    by: str = "year",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The articles naming the entity per period, as ``trend`` counts a query's:
+    ``entity period articles total share complete`` (``entity``: its name)."""
+    from centrasia_crawler.archive.attention import period_frame, period_of
+
+    _require_tagged(archive)
+    row = archive.conn.execute("SELECT name FROM entities WHERE id = ?", (entity_id,)).fetchone()
+    if row is None:
+        raise KeyError(entity_id)
+    frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
+    if frame is None:
+        return []
+    counts: Counter[str] = Counter()
+    for day, n in archive.conn.execute(
+        "SELECT a.published_date, count(*) FROM article_entities ae"
+        " JOIN articles a INDEXED BY articles_meta ON a.st = ae.st"
+        " WHERE ae.entity_id = ? AND a.published_date BETWEEN ? AND ?"
+        " GROUP BY a.published_date",
+        (entity_id, frame.first.isoformat(), frame.last.isoformat()),
+    ):
+        counts[period_of(dt.date.fromisoformat(day), by)] += n  # type: ignore[arg-type]
+    return [
+        {
+            "entity": row[0],
+            "period": label,
+            "articles": counts[label],
+            "total": frame.totals[label],
+            "share": round(counts[label] / frame.totals[label], 6) if frame.totals[label] else None,
+            "complete": frame.complete[label],
+        }
+        for label in frame.labels
+    ]

@@ -1,0 +1,235 @@
+"""Who and where: ``entities`` (the people, places, organisations and countries most
+present in a query's articles) and ``countries`` (articles per country per period).
+Read-only; thin over :mod:`centrasia_crawler.archive.entities`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from centrasia_crawler.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Failure,
+    json_option,
+    open_archive,
+    range_options,
+)
+
+#: What lift is, in one sentence.
+LIFT_MEANING = (
+    "lift: the entity's share of these articles over its share of the whole archive"
+    " (2: named twice as often as usual)"
+)
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["person", "place", "organization", "country"]),
+    help="Only entities of this type.",
+)
+@range_options
+@click.option("--source", help="Only articles from this source.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Entities listed (0: all of them).",
+)
+@json_option
+def entities(
+    query: str | None,
+    kind: str | None,
+    since: Any,
+    until: Any,
+    archive: str,
+    source: str | None,
+    limit: int,
+    as_json: bool,
+) -> int:
+    """The people, places, organisations and countries most present in the articles
+    matching QUERY (without one, the whole archive): the matching articles naming each,
+    its mentions in them, its share of them, and its lift over the whole archive.
+
+    Queries read as in 'centrasia search'. An entity is found under every name it had
+    (Акмола, Астана and Нур-Султан are one place); 'centrasia upgrade' tags an archive
+    stored before entities.
+
+    Examples:
+
+    \b
+        centrasia entities '"новая конституция"' --type person
+        centrasia entities Газпром --since 2025-01-01 --limit 10
+        centrasia entities --type country --json
+    """
+    from centrasia_crawler.archive.entities import EntitiesNotTagged
+    from centrasia_crawler.archive.entities import entities as archive_entities
+    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.search_query import QueryError
+
+    filters = Filters(since=since, until=until, source=source)
+    with open_archive(archive) as store:
+        try:
+            found = archive_entities(store, query, filters, type=kind, limit=limit or None)
+        except QueryError as exc:
+            raise Failure(str(exc)) from None
+        except EntitiesNotTagged as exc:
+            raise Failure(str(exc), EXIT_FAILED) from None
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    click.echo(_entities_table(found, query))
+    return EXIT_OK
+
+
+def _entities_table(found: dict[str, Any], query: str | None) -> str:
+    matched, rows = found["matched"], found["entities"]
+    what = f"match {query!r}" if query else "in the archive"
+    lines = [f"{matched} article{'s' if matched != 1 else ''} {what}"]
+    if not rows:
+        lines.append("no entity is named in them")
+        return "\n".join(lines)
+    width = max(len("name"), *(len(r["name"]) for r in rows))
+    lines.append(
+        f"{'name':<{width}}  {'type':<12}  {'country':<7}  {'articles':>8}  {'mentions':>8}"
+        f"  {'share':>7}  {'lift':>7}"
+    )
+    for r in rows:
+        lift = f"{r['lift']:.2f}" if r["lift"] is not None else "-"
+        lines.append(
+            f"{r['name']:<{width}}  {r['type']:<12}  {r['country'] or '':<7}"
+            f"  {r['articles']:8d}  {r['mentions']:8d}  {r['share']:7.1%}  {lift:>7}"
+        )
+    lines.append(LIFT_MEANING)
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option(
+    "--by",
+    type=click.Choice(["day", "week", "month", "year"]),
+    default="month",
+    show_default=True,
+    help="The period (weeks are ISO 8601: 2026-W07).",
+)
+@range_options
+@click.option("--query", help="Only the articles this query matches (as in 'centrasia search').")
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="The countries with the most articles in the range (0: all of them).",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of rows.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with the same columns.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    metavar="FILE.png|FILE.svg",
+    help="Draw one line per country; incomplete periods shaded (matplotlib).",
+)
+@click.option("--share", is_flag=True, help="Plot the share of all articles, not counts.")
+def countries(
+    by: str,
+    since: Any,
+    until: Any,
+    archive: str,
+    query: str | None,
+    top: int,
+    as_json: bool,
+    as_csv: bool,
+    plot: str | None,
+    share: bool,
+) -> int:
+    """How many articles are about each country per period, against all archived
+    articles. An article is about the countries of the entities it names (a capital, a
+    president, a parliament count for their country), each once.
+
+    Countries are ISO 3166-1 codes (KZ, KG, UZ, TJ, TM, AF, RU, CN, ...). A period is
+    complete as in 'centrasia trend': '*' marks the others, so a low count there may
+    only mean not crawled.
+
+    Examples:
+
+    \b
+        centrasia countries --since 2020-01-01 --by year
+        centrasia countries --by week --top 6 --plot countries.png
+        centrasia countries --query Газ --csv > gas-countries.csv
+    """
+    from centrasia_crawler.archive.entities import COUNTRY_KEYS, EntitiesNotTagged
+    from centrasia_crawler.archive.entities import countries as archive_countries
+    from centrasia_crawler.archive.search_query import QueryError
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    with open_archive(archive) as store:
+        try:
+            rows = archive_countries(store, by, since, until, query, top or None)
+        except QueryError as exc:
+            raise Failure(str(exc)) from None
+        except EntitiesNotTagged as exc:
+            raise Failure(str(exc), EXIT_FAILED) from None
+    if plot:
+        if not rows:
+            raise Failure("nothing to plot: no article about a country in that range")
+        from centrasia_crawler.plot import PlotUnavailable, plot_countries
+
+        try:
+            plot_countries(rows, by, Path(plot), share)
+        except PlotUnavailable as exc:
+            raise Failure(str(exc)) from None
+        except (OSError, ValueError) as exc:
+            raise Failure(f"cannot write {plot}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif as_csv:
+        import csv
+        import sys
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=COUNTRY_KEYS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        click.echo(_countries_table(rows))
+        if plot:
+            click.echo(f"plot written to {plot}")
+    return EXIT_OK
+
+
+def _countries_table(rows: list[dict[str, Any]]) -> str:
+    """A row per period, a column per country: its articles (and their share)."""
+    if not rows:
+        return "no article about a country in that range"
+    by_period: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        by_period.setdefault(r["period"], {})[r["country"]] = r
+    codes = list(dict.fromkeys(r["country"] for r in rows))
+    width = max(len("period"), *(len(p) for p in by_period))
+    cells = {
+        (p, c): f"{r['articles']} ({r['share']:.0%})" if r["share"] is not None else "0"
+        for p, found in by_period.items()
+        for c, r in found.items()
+    }
+    columns = {c: max(len(c), *(len(cells[(p, c)]) for p in by_period)) for c in codes}
+    lines = ["period".ljust(width) + "".join(f"  {c:>{columns[c]}}" for c in codes) + "    total"]
+    for period, found in by_period.items():
+        first = found[codes[0]]
+        flag = "" if first["complete"] else "  *"
+        line = period.ljust(width) + "".join(f"  {cells[(period, c)]:>{columns[c]}}" for c in codes)
+        lines.append(line + f"  {first['total']:7d}{flag}")
+    if any(not r["complete"] for r in rows):
+        lines.append(
+            "* the archive is incomplete for this period (days not crawled or articles missing)"
+        )
+    return "\n".join(lines)
+
+
+COMMANDS = (entities, countries)
