@@ -55,7 +55,10 @@ def test_reads_refuse_an_older_archive_untouched_until_it_is_upgraded(
 
     assert main(["upgrade", "--archive", str(path)]) == 0
     out, _ = capsys.readouterr()
-    assert out == f"{path}: schema 4 -> {SCHEMA_VERSION}, {len(ARTICLES)} articles re-indexed\n"
+    assert out == (
+        f"{path}: schema 4 -> {SCHEMA_VERSION}, {len(ARTICLES)} articles re-indexed,"
+        f" {len(ARTICLES)} tagged with entities\n"
+    )
     assert main(["upgrade", "--archive", str(path)]) == 0
     assert capsys.readouterr()[0] == f"{path}: up to date (schema {SCHEMA_VERSION})\n"
     with Archive.open(path, readonly=True) as store:
