@@ -54,7 +54,7 @@ def entity_bytes(path: Path) -> int:
     try:
         row = conn.execute(
             "SELECT sum(pgsize) FROM dbstat WHERE name IN ('entities', 'entity_names',"
-            " 'entity_posts', 'article_entities', 'article_entities_entity')"
+            " 'entity_posts', 'article_entities', 'article_entities_entity', 'article_tags')"
             " OR name LIKE 'sqlite_autoindex_entit%'"
             " OR name LIKE 'sqlite_autoindex_article_entities%'"
         ).fetchone()
@@ -65,9 +65,10 @@ def entity_bytes(path: Path) -> int:
 
 def tagging(path: Path) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'article_entities'").fetchone():
-        conn.execute("DELETE FROM article_entities")
-        conn.execute("DELETE FROM archive_meta WHERE key LIKE 'entities_%'")
+    for table in ("article_entities", "article_tags"):
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
+            conn.execute(f"DELETE FROM {table}")
+    conn.execute("DELETE FROM archive_meta WHERE key LIKE 'entities_%'")
     conn.close()
     before = path.stat().st_size - entity_bytes(path)
     started = time.perf_counter()
