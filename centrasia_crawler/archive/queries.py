@@ -521,8 +521,50 @@ def _utc(stamp: str) -> float:
     return dt.datetime.fromisoformat(stamp).timestamp()
 
 
+#: The node_exporter textfile metrics: name and help, in order (values: run_metrics).
+RUN_METRICS: Final = (
+    ("centrasia_run_in_progress", "1 while a crawl run holds the archive's lock, else 0."),
+    (
+        "centrasia_last_ok_run_timestamp_seconds",
+        "End of the newest crawl run whose outcome was ok (0: none).",
+    ),
+    (
+        "centrasia_last_ok_run_age_seconds",
+        "Seconds since the newest ok crawl run ended (-1: none ever did).",
+    ),
+    (
+        "centrasia_last_run_ok",
+        "1 if the newest crawl run that ended was ok, else 0 (runs going on do not count).",
+    ),
+    (
+        "centrasia_last_run_layout_drift",
+        "1 if the newest crawl run that ended failed on layout drift, else 0.",
+    ),
+    ("centrasia_last_run_timestamp_seconds", "End of the newest crawl run that ended (0: none)."),
+    ("centrasia_last_run_errors", "Errors of the newest crawl run that ended."),
+    ("centrasia_last_run_retries", "Requests the newest crawl run that ended retried."),
+    (
+        "centrasia_last_run_http_errors",
+        "HTTP error answers (4xx, 5xx, retried ones too) of the newest crawl run that ended.",
+    ),
+    (
+        "centrasia_last_run_new_articles",
+        "Articles the newest crawl run that ended stored for the first time.",
+    ),
+    ("centrasia_articles", "Articles in the archive."),
+    (
+        "centrasia_listed_but_missing",
+        "Articles listed on the site's pages but not archived, robots.txt refusals aside.",
+    ),
+    (
+        "centrasia_robots_forbidden",
+        "Articles listed but not archived because the site's robots.txt forbids them.",
+    ),
+)
+
+
 def run_metrics(archive: Archive, now: float | None = None) -> list[tuple[str, str, float]]:
-    """The node_exporter textfile metrics: ``(name, help, value)``.
+    """The node_exporter textfile metrics: ``(name, help, value)``, as :data:`RUN_METRICS`.
 
     The last run's figures are those of the newest run that *ended*: a backfill going
     on for hours is ``centrasia_run_in_progress``, not a failure.
@@ -538,69 +580,24 @@ def run_metrics(archive: Archive, now: float | None = None) -> list[tuple[str, s
     def of_last(name: str) -> float:
         return float(last[name]) if last else 0.0
 
-    return [
-        (
-            "centrasia_run_in_progress",
-            "1 while a crawl run holds the archive's lock, else 0.",
-            1.0 if run_in_progress(archive) else 0.0,
+    values = {
+        "centrasia_run_in_progress": 1.0 if run_in_progress(archive) else 0.0,
+        "centrasia_last_ok_run_timestamp_seconds": _utc(ok["finished_at"]) if ok else 0.0,
+        "centrasia_last_ok_run_age_seconds": (
+            float(round(now - _utc(ok["finished_at"]))) if ok else -1.0
         ),
-        (
-            "centrasia_last_ok_run_timestamp_seconds",
-            "End of the newest crawl run whose outcome was ok (0: none).",
-            _utc(ok["finished_at"]) if ok else 0.0,
-        ),
-        (
-            "centrasia_last_ok_run_age_seconds",
-            "Seconds since the newest ok crawl run ended (-1: none ever did).",
-            float(round(now - _utc(ok["finished_at"]))) if ok else -1.0,
-        ),
-        (
-            "centrasia_last_run_ok",
-            "1 if the newest crawl run that ended was ok, else 0 (runs going on do not count).",
-            1.0 if last and last["outcome"] == "ok" else 0.0,
-        ),
-        (
-            "centrasia_last_run_layout_drift",
-            "1 if the newest crawl run that ended failed on layout drift, else 0.",
-            1.0 if drift else 0.0,
-        ),
-        (
-            "centrasia_last_run_timestamp_seconds",
-            "End of the newest crawl run that ended (0: none).",
-            _utc(last["finished_at"]) if last else 0.0,
-        ),
-        (
-            "centrasia_last_run_errors",
-            "Errors of the newest crawl run that ended.",
-            of_last("errors"),
-        ),
-        (
-            "centrasia_last_run_retries",
-            "Requests the newest crawl run that ended retried.",
-            of_last("retries"),
-        ),
-        (
-            "centrasia_last_run_http_errors",
-            "HTTP error answers (4xx, 5xx, retried ones too) of the newest crawl run that ended.",
-            of_last("http_errors"),
-        ),
-        (
-            "centrasia_last_run_new_articles",
-            "Articles the newest crawl run that ended stored for the first time.",
-            of_last("new_articles"),
-        ),
-        ("centrasia_articles", "Articles in the archive.", float(archive.table_count("articles"))),
-        (
-            "centrasia_listed_but_missing",
-            "Articles listed on the site's pages but not archived, robots.txt refusals aside.",
-            float(lacking["missing"]),
-        ),
-        (
-            "centrasia_robots_forbidden",
-            "Articles listed but not archived because the site's robots.txt forbids them.",
-            float(lacking["forbidden"]),
-        ),
-    ]
+        "centrasia_last_run_ok": 1.0 if last and last["outcome"] == "ok" else 0.0,
+        "centrasia_last_run_layout_drift": 1.0 if drift else 0.0,
+        "centrasia_last_run_timestamp_seconds": _utc(last["finished_at"]) if last else 0.0,
+        "centrasia_last_run_errors": of_last("errors"),
+        "centrasia_last_run_retries": of_last("retries"),
+        "centrasia_last_run_http_errors": of_last("http_errors"),
+        "centrasia_last_run_new_articles": of_last("new_articles"),
+        "centrasia_articles": float(archive.table_count("articles")),
+        "centrasia_listed_but_missing": float(lacking["missing"]),
+        "centrasia_robots_forbidden": float(lacking["forbidden"]),
+    }
+    return [(name, text, values[name]) for name, text in RUN_METRICS]
 
 
 def export_rows(
