@@ -99,23 +99,7 @@ def entities(
     else:
         counted = run_matching(archive, query or "", f"SELECT count(*) FROM ({sts})", params)
         matched = int(counted.fetchone()[0])
-    # Few matching articles: their entities through article_entities' primary key (st
-    # first), then grouped. Many (a fifth of the archive or more): the (entity_id, st,
-    # mentions) index read in order, each row kept if its article matches, no sort.
-    group = "SELECT ae.entity_id, count(*), sum(ae.mentions)"
-    if whole:
-        sql = f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
-    elif matched * 5 < total:
-        sql = (
-            f"{group} FROM ({sts}) AS matched CROSS JOIN article_entities ae ON ae.st = matched.st"
-        )
-    else:
-        sql = (
-            f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
-            f" WHERE ae.st IN ({sts})"
-        )
-    rows = run_matching(archive, query or "", f"{sql} GROUP BY ae.entity_id", params).fetchall()
-    found = {entity_id: (n, mentions) for entity_id, n, mentions in rows}
+    found = _entity_counts(archive, query, (sts, params), matched, total, whole)
     info = {
         row[0]: row[1:]
         for row in conn.execute(
@@ -140,18 +124,40 @@ def entities(
         name, kind, country = info[entity_id]
         share = n / matched
         base = everywhere.get(entity_id, 0) / total if total else 0.0
-        out.append(
-            {
-                "name": name,
-                "type": kind,
-                "country": country,
-                "articles": n,
-                "mentions": int(mentions),
-                "share": round(share, 6),
-                "lift": round(share / base, 3) if base else None,
-            }
-        )
+        lift = round(share / base, 3) if base else None
+        row = (name, kind, country, n, int(mentions), round(share, 6), lift)
+        out.append(dict(zip(ENTITY_KEYS, row, strict=True)))
     return {"matched": matched, "entities": out}
+
+
+def _entity_counts(
+    archive: Archive,
+    query: str | None,
+    matching_sts: tuple[str, list[Any]],
+    matched: int,
+    total: int,
+    whole: bool,
+) -> dict[str, tuple[int, int]]:
+    """Per entity, the matching articles naming it and their mentions.
+
+    Few matching articles: their entities through article_entities' primary key (st
+    first), then grouped. Many (a fifth of the archive or more): the (entity_id, st,
+    mentions) index read in order, each row kept if its article matches, no sort."""
+    sts, params = matching_sts
+    group = "SELECT ae.entity_id, count(*), sum(ae.mentions)"
+    if whole:
+        sql = f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
+    elif matched * 5 < total:
+        sql = (
+            f"{group} FROM ({sts}) AS matched CROSS JOIN article_entities ae ON ae.st = matched.st"
+        )
+    else:
+        sql = (
+            f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
+            f" WHERE ae.st IN ({sts})"
+        )
+    rows = run_matching(archive, query or "", f"{sql} GROUP BY ae.entity_id", params).fetchall()
+    return {entity_id: (n, mentions) for entity_id, n, mentions in rows}
 
 
 def countries(
@@ -169,23 +175,42 @@ def countries(
     archived in the period, the share and whether the period is complete. Countries
     with the most articles in the range first (``top``: only that many), then by code;
     with ``query``, only the articles it matches count."""
-    from centrasia_crawler.archive.attention import period_frame, period_of
+    from centrasia_crawler.archive.attention import period_frame
 
     _require_tagged(archive)
     frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
     if frame is None:
         return []
-    # Each article's countries are stored as one list (article_tags: the countries of
-    # article_countries): the articles grouped by their list and day first (a list is
-    # common to many articles), then each group counted for each of its countries.
-    # Faster tenfold than grouping the view.
+    counts = _country_counts(archive, by, frame.first, frame.last, query)
+    order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
+    rows = []
+    for country in order[:top] if top else order:
+        for label in frame.labels:
+            total = frame.totals[label]
+            n = counts[country][label]
+            share = round(n / total, 6) if total else None
+            row = (country, label, n, total, share, frame.complete[label])
+            rows.append(dict(zip(COUNTRY_KEYS, row, strict=True)))
+    return rows
+
+
+def _country_counts(
+    archive: Archive, by: str, first: dt.date, last: dt.date, query: str | None
+) -> dict[str, Counter[str]]:
+    """Per country, its articles by period label.
+
+    Each article's countries are stored as one list (article_tags: the countries of
+    article_countries): the articles are grouped by their list and day first (a list is
+    common to many articles), then each group counted for each of its countries; a
+    month or a year is a prefix of the day (period_of's labels), grouped in SQL."""
+    from centrasia_crawler.archive.attention import period_of
+
     where = "a.published_date BETWEEN ? AND ?"
-    params: list[Any] = [frame.first.isoformat(), frame.last.isoformat()]
+    params: list[Any] = [first.isoformat(), last.isoformat()]
     if query is not None and query.strip():
-        sts, found = _matched_sts(archive, query, Filters(since=frame.first, until=frame.last))
+        sts, found = _matched_sts(archive, query, Filters(since=first, until=last))
         where += f" AND t.st IN ({sts})"
         params += found
-    # A month or a year is a prefix of the day (period_of's labels): grouped in SQL.
     day = {"month": "substr(a.published_date, 1, 7)", "year": "substr(a.published_date, 1, 4)"}
     sql = (
         "SELECT j.value, g.day, sum(g.n) FROM (SELECT t.countries AS countries,"
@@ -196,28 +221,10 @@ def countries(
     counts: dict[str, Counter[str]] = {}
     labels: dict[str, str] = {}
     for country, key, n in run_matching(archive, query or "", sql, params):
-        if country not in counts:
-            counts[country] = Counter()
         if key not in labels:
             labels[key] = key if by in day else period_of(dt.date.fromisoformat(key), by)  # type: ignore[arg-type]
-        counts[country][labels[key]] += n
-    order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
-    rows = []
-    for country in order[:top] if top else order:
-        for label in frame.labels:
-            total = frame.totals[label]
-            n = counts[country][label]
-            rows.append(
-                {
-                    "country": country,
-                    "period": label,
-                    "articles": n,
-                    "total": total,
-                    "share": round(n / total, 6) if total else None,
-                    "complete": frame.complete[label],
-                }
-            )
-    return rows
+        counts.setdefault(country, Counter())[labels[key]] += n
+    return counts
 
 
 def find_entity(archive: Archive, key: str) -> str | None:
