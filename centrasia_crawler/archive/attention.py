@@ -225,6 +225,48 @@ def _top(counter: Counter[str], limit: int) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
+def _focus_terms(conn: sqlite3.Connection, sts: list[int]) -> Counter[str]:
+    """The index terms of these articles, counted."""
+    morph = morphology()
+    focus: Counter[str] = Counter()
+    for start in range(0, len(sts), 500):
+        chunk = sts[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for title, body in conn.execute(
+            f"SELECT title, body FROM articles WHERE st IN ({marks})", chunk
+        ):
+            focus.update(morph.index_text(title).split())
+            focus.update(morph.index_text(body).split())
+    return focus
+
+
+def _scored(
+    conn: sqlite3.Connection, focus: Counter[str], candidates: list[str]
+) -> list[tuple[float, str, int]]:
+    """``(z, term, count)`` for each candidate: the log-odds ratio with an informative
+    Dirichlet prior (Monroe et al. 2008) of its count in the focus against the archive."""
+    n_focus = sum(focus.values())
+    n_all = max(archive_tokens(conn), n_focus)
+    background = dict(
+        conn.execute(
+            "SELECT term, occurrences FROM morph_counts"
+            " WHERE term IN (SELECT value FROM json_each(?))",
+            (json.dumps(candidates, ensure_ascii=False),),
+        ).fetchall()
+    )
+    scored = []
+    for term in candidates:
+        count = focus[term]
+        total = max(background.get(term, 0), count)
+        alpha = PRIOR * total / n_all
+        delta = math.log((count + alpha) / (n_focus + PRIOR - count - alpha)) - math.log(
+            (total + alpha) / (n_all + PRIOR - total - alpha)
+        )
+        z = delta / math.sqrt(1 / (count + alpha) + 1 / (total + alpha))
+        scored.append((z, term, count))
+    return scored
+
+
 def terms(
     archive: Archive, query: str, limit: int = 30, sample: int = SAMPLE, seed: int = 0
 ) -> dict[str, Any]:
@@ -249,37 +291,10 @@ def terms(
         if name is not None:
             attributions[name] += 1
     read = sorted(random.Random(seed).sample(sts, sample)) if len(sts) > sample else sts
-    morph = morphology()
-    focus: Counter[str] = Counter()
-    for start in range(0, len(read), 500):
-        chunk = read[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for title, body in conn.execute(
-            f"SELECT title, body FROM articles WHERE st IN ({marks})", chunk
-        ):
-            focus.update(morph.index_text(title).split())
-            focus.update(morph.index_text(body).split())
-    n_focus = sum(focus.values())
-    n_all = max(archive_tokens(conn), n_focus)
+    focus = _focus_terms(conn, read)
     own = own_terms(archive, query)
     candidates = [t for t, n in focus.items() if n >= MIN_COUNT and _listable(t) and not own(t)]
-    background = dict(
-        conn.execute(
-            "SELECT term, occurrences FROM morph_counts"
-            " WHERE term IN (SELECT value FROM json_each(?))",
-            (json.dumps(candidates, ensure_ascii=False),),
-        ).fetchall()
-    )
-    scored = []
-    for term in candidates:
-        count = focus[term]
-        total = max(background.get(term, 0), count)
-        alpha = PRIOR * total / n_all
-        delta = math.log((count + alpha) / (n_focus + PRIOR - count - alpha)) - math.log(
-            (total + alpha) / (n_all + PRIOR - total - alpha)
-        )
-        z = delta / math.sqrt(1 / (count + alpha) + 1 / (total + alpha))
-        scored.append((z, term, count))
+    scored = _scored(conn, focus, candidates)
     scored.sort(key=lambda item: (-item[0], item[1]))
     return {
         "matched": len(sts),
