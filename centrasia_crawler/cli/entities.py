@@ -178,16 +178,7 @@ def countries(
         except EntitiesNotTagged as exc:
             raise Failure(str(exc), EXIT_FAILED) from None
     if plot:
-        if not rows:
-            raise Failure("nothing to plot: no article about a country in that range")
-        from centrasia_crawler.plot import PlotUnavailable, plot_countries
-
-        try:
-            plot_countries(rows, by, Path(plot), share)
-        except PlotUnavailable as exc:
-            raise Failure(str(exc)) from None
-        except (OSError, ValueError) as exc:
-            raise Failure(f"cannot write {plot}: {exc}") from None
+        _plot(rows, by, plot, share)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     elif as_csv:
@@ -202,6 +193,20 @@ def countries(
         if plot:
             click.echo(f"plot written to {plot}")
     return EXIT_OK
+
+
+def _plot(rows: list[dict[str, Any]], by: str, plot: str, share: bool) -> None:
+    """Draw the countries' rows to ``plot`` (a PNG, SVG or PDF), or fail in one line."""
+    if not rows:
+        raise Failure("nothing to plot: no article about a country in that range")
+    from centrasia_crawler.plot import PlotUnavailable, plot_countries
+
+    try:
+        plot_countries(rows, by, Path(plot), share)
+    except PlotUnavailable as exc:
+        raise Failure(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise Failure(f"cannot write {plot}: {exc}") from None
 
 
 def _countries_table(rows: list[dict[str, Any]]) -> str:
