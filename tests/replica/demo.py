@@ -46,6 +46,7 @@ def hints(archive: Path) -> list[tuple[str, list[str]]]:
     shown = archive.relative_to(PROJECT) if archive.is_relative_to(PROJECT) else archive
     where = ["--archive", str(shown)]
     plot = shown.with_name(f"{shown.stem}-trend.png")
+    countries = shown.with_name(f"{shown.stem}-countries.png")
     return [
         (
             "search by any form of a word («в Казахстане», «Казахстана»)",
@@ -64,6 +65,15 @@ def hints(archive: Path) -> list[tuple[str, list[str]]]:
             ["trend", "референдум", "газ", "--by", "day", "--plot", str(plot), *where],
         ),
         ("the words that characterise the referendum's articles", ["terms", "референдум", *where]),
+        (
+            "an entity under every name (Акмола, Астана, Нур-Султан)",
+            ["search", "@Астана", "--limit", "3", *where],
+        ),
+        ("who and where the referendum's articles name most", ["entities", "референдум", *where]),
+        (
+            f"articles per country per week; chart in {countries}",
+            ["countries", "--by", "week", "--top", "6", "--plot", str(countries), *where],
+        ),
         ("per day: listed, archived, missing, gaps", ["coverage", *where]),
         ("totals, top sources and attributions", ["stats", *where]),
         ("the crawl runs and their outcome", ["runs", *where]),
@@ -84,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         site_days = replica.site.day_list()
+        if archive.exists():  # a demo of an older version: upgraded, as an operator would
+            upgrade = [sys.executable, "-m", "centrasia_crawler.cli", "upgrade"]
+            print("$ centrasia upgrade --archive", archive, flush=True)
+            if subprocess.run([*upgrade, "--archive", str(archive)], check=False).returncode:
+                return 1
         for args in ([], ["--since", str(site_days[-1]), "--until", str(site_days[0])]):
             command = [
                 sys.executable,
