@@ -269,7 +269,7 @@ def test_a_changed_gazetteer_updates_the_articles_lists(tmp_path: Path) -> None:
         writer.store_gazetteer(gazetteer())
         for st in sts:
             writer.write_entities(st, [(k, n, t) for k, (n, t) in truth(st).items()])
-        lists = "SELECT countries, entities FROM article_tags WHERE st = ?"
+        lists = "SELECT countries, entities FROM tagged_articles WHERE st = ?"
         countries, names = map(json.loads, writer.conn.execute(lists, (sts[0],)).fetchone())
         assert "KG" in countries and "Садыр Жапаров" in names
         renamed = gazetteer()

@@ -373,39 +373,41 @@ INSERT INTO robots_refusals (st, url, run_id, refused_at)
     WHERE n = 1 AND kind = 'robots' AND st > 0;
 """
 
-#: An article's countries and entities as JSON lists (``st`` its st): what
+#: An article's countries as a JSON list of ISO codes (``st`` its st): what
 #: ``article_tags`` stores, kept by :func:`centrasia_crawler.archive.tagging.write_entities`.
-TAG_LISTS_SQL: Final = """
+COUNTRY_LIST_SQL: Final = """
     (SELECT json_group_array(country) FROM (
         SELECT DISTINCT e.country AS country FROM article_entities AS ae
         JOIN entities AS e ON e.id = ae.entity_id
-        WHERE ae.st = {st} AND e.country IS NOT NULL ORDER BY e.country)),
+        WHERE ae.st = {st} AND e.country IS NOT NULL ORDER BY e.country))"""
+#: An article's entities as a JSON list of names, most mentioned first.
+ENTITY_LIST_SQL: Final = """
     (SELECT json_group_array(name) FROM (
         SELECT e.name AS name FROM article_entities AS ae
         JOIN entities AS e ON e.id = ae.entity_id
         WHERE ae.st = {st} ORDER BY ae.mentions DESC, e.name))"""
 
-#: Version 16: each tagged article's countries and entities as JSON lists, stored (a
-#: view computing them costs 15 µs an article: seconds on every page of a large
-#: archive), and the view ``tagged_articles`` that Datasette facets
-#: (``?_facet_array=countries``) and filters (``?countries__arraycontains=KZ``);
-#: ``article_entities_entity`` covers ``mentions`` too, so that ``centrasia entities``
-#: sums an entity's mentions from the index alone.
+#: Version 16: each tagged article's countries as a JSON list, stored (``countries``
+#: groups the articles by it; computed, it costs microseconds an article, seconds over
+#: a large archive), and the view ``tagged_articles`` that Datasette facets
+#: (``?_facet_array=countries``) and filters (``?countries__arraycontains=KZ``), with
+#: the article's entities computed for the rows shown (stored, their names would grow a
+#: large archive by 6%); ``article_entities_entity`` covers ``mentions`` too, so that
+#: ``centrasia entities`` sums an entity's mentions from the index alone.
 V16: Final = f"""
 DROP INDEX article_entities_entity;
 CREATE INDEX article_entities_entity ON article_entities (entity_id, st, mentions);
 CREATE TABLE article_tags (
     st INTEGER PRIMARY KEY REFERENCES articles (st) ON DELETE CASCADE,
-    countries TEXT NOT NULL,
-    entities TEXT NOT NULL
+    countries TEXT NOT NULL
 );
-INSERT INTO article_tags (st, countries, entities)
-    SELECT a.st, {TAG_LISTS_SQL.format(st="a.st")}
+INSERT INTO article_tags (st, countries)
+    SELECT a.st, {COUNTRY_LIST_SQL.format(st="a.st")}
     FROM articles AS a WHERE a.st IN (SELECT st FROM article_entities);
 CREATE VIEW tagged_articles AS
     SELECT a.st AS st, a.published_date AS published_date, a.title AS title,
            coalesce(a.outlet, a.source) AS source, t.countries AS countries,
-           t.entities AS entities
+           {ENTITY_LIST_SQL.format(st="a.st")} AS entities
     FROM article_tags AS t JOIN articles AS a ON a.st = t.st;
 """
 
@@ -591,12 +593,11 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
         },
     ),
     "article_tags": (
-        "Each tagged article's countries and entities as lists, kept with"
-        " article_entities (for tagged_articles).",
+        "Each tagged article's countries as a list, kept with article_entities (for"
+        " tagged_articles and centrasia countries).",
         {
             "st": "the article (articles.st)",
             "countries": "JSON list of the ISO codes of the countries it is about",
-            "entities": "JSON list of the names of the entities it names, most mentioned first",
         },
     ),
     "tagged_articles": (

@@ -17,7 +17,7 @@ from functools import lru_cache, partial
 from typing import Any, Final
 
 from centrasia_crawler import workers
-from centrasia_crawler.archive.schema import TAG_LISTS_SQL
+from centrasia_crawler.archive.schema import COUNTRY_LIST_SQL
 from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.entities.gazetteer import Gazetteer, builtin_text, parse
 from centrasia_crawler.entities.tagger import ALGORITHM, Tagger, year_of
@@ -161,8 +161,8 @@ def forget_tags(conn: sqlite3.Connection) -> None:
 def _refresh_tags(conn: sqlite3.Connection, sts: str, params: Sequence[Any] = ()) -> None:
     """Rewrite the ``article_tags`` row of each article that ``sts`` (a SELECT) gives."""
     conn.execute(
-        "INSERT OR REPLACE INTO article_tags (st, countries, entities)"
-        f" SELECT a.st, {TAG_LISTS_SQL.format(st='a.st')} FROM articles AS a"
+        "INSERT OR REPLACE INTO article_tags (st, countries)"
+        f" SELECT a.st, {COUNTRY_LIST_SQL.format(st='a.st')} FROM articles AS a"
         f" WHERE a.st IN ({sts})",
         params,
     )
