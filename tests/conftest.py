@@ -44,6 +44,21 @@ def specimen_page(request: pytest.FixtureRequest) -> Path:
     return request.param  # type: ignore[no-any-return]
 
 
+# --- the fast lane ----------------------------------------------------------------
+
+#: Module fixtures that build their archive by crawling the replica (``scrapy crawl`` in
+#: a child process, several times): every test that uses one is ``slow``, so
+#: ``make test-fast`` skips it and ``make test`` runs it.
+CRAWLING_FIXTURES = frozenset({"built", "world"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m "not slow"`` deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if CRAWLING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 # --- no test leaves a process running ------------------------------------------------
 
 #: prctl(2): orphaned descendants are re-parented to this process, not to init, so a

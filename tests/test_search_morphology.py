@@ -287,6 +287,7 @@ def many(n: int) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.slow  # 9,000 articles indexed twice, the second time on forked workers
 def test_a_rebuild_on_worker_processes_equals_the_index_written_with_the_articles(
     tmp_path: Path,
 ) -> None:
