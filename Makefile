@@ -1,6 +1,8 @@
 # The two commands a newcomer types: `make crawl` and `make test`.
+# Another Python beside the default: `make test-fast PYTHON=python3.13` (its own venv,
+# .venv-python3.13, so both lanes coexist; VENV=... names another).
 PYTHON ?= python3
-VENV := .venv
+VENV ?= $(if $(filter python3,$(notdir $(PYTHON))),.venv,.venv-$(notdir $(PYTHON)))
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
@@ -54,4 +56,4 @@ bench-history: $(STAMP)
 	$(BIN)/python bench/reparse.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-* .mypy_cache .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ import ctypes
 import json
 import os
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -69,6 +70,7 @@ PR_SET_CHILD_SUBREAPER = 36
 def pytest_configure(config: pytest.Config) -> None:
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    datasette_closes_its_probes()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -122,3 +124,59 @@ def no_process_left_behind() -> Iterator[None]:
             os.kill(pid, signal.SIGKILL)
     if left:
         pytest.fail("the test left processes running: " + "; ".join(left.values()), False)
+
+
+# --- Datasette in-process, every connection closed ------------------------------------
+
+
+def datasette(paths: list[Path], **options: Any) -> Any:
+    """Plain Datasette on ``paths`` for a test's in-process client, as
+    ``Datasette(paths, **options)`` with one change: ``num_sql_threads`` 0, so its SQL
+    runs on one read and one write connection per database, which
+    :func:`close_datasette` closes (its worker threads' connections cannot be)."""
+    from datasette.app import Datasette
+
+    settings = {"num_sql_threads": 0, **options.pop("settings", {})}
+    return Datasette([str(p) for p in paths], settings=settings, **options)
+
+
+def close_datasette(ds: Any) -> None:
+    """Closes every connection ``ds`` (from :func:`datasette`) opened."""
+    for db in ds.databases.values():
+        opened = [db._read_connection, db._write_connection, *db._all_file_connections]
+        for conn in {id(c): c for c in opened if c is not None}.values():
+            conn.close()
+
+
+def datasette_closes_its_probes() -> None:
+    """Datasette 0.65 opens an in-memory connection to ask SQLite's version and whether it
+    has JSON (at import, and for each table page's facets) and never closes it; Python
+    3.13 warns of each. Its two probes are replaced by ones that close their connection,
+    as Datasette's own fix does (simonw/datasette#2615, not in a 0.65 release). Run
+    before anything imports datasette.filters or datasette.facets, which bind the probe."""
+    try:
+        import datasette.utils
+        import datasette.utils.sqlite
+    except ImportError:
+        return
+    original = datasette.utils.detect_json1
+    if getattr(original, "closes_its_connection", False):
+        return
+
+    def detect_json1(conn: sqlite3.Connection | None = None) -> bool:
+        if conn is not None:
+            return bool(original(conn))
+        with contextlib.closing(sqlite3.connect(":memory:")) as own:
+            return bool(original(own))
+
+    def sqlite_version() -> tuple[int, ...]:
+        with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+            version = conn.execute("select sqlite_version()").fetchone()[0]
+        return tuple(int(part) for part in version.split("."))
+
+    detect_json1.closes_its_connection = True  # type: ignore[attr-defined]
+    datasette.utils.detect_json1 = detect_json1
+    datasette.utils.sqlite._sqlite_version = sqlite_version
+    for name in ("datasette.filters", "datasette.facets"):
+        if name in sys.modules:
+            sys.modules[name].detect_json1 = detect_json1  # type: ignore[attr-defined]

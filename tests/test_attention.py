@@ -278,11 +278,14 @@ def datasette_json(path: Path, url: str) -> Any:
     pytest.importorskip("datasette")
     import asyncio
 
-    from datasette.app import Datasette
+    from tests.conftest import close_datasette, datasette
 
     async def get() -> Any:
-        ds = Datasette([str(path)])
-        response = await ds.client.get(url)
+        ds = datasette([path])
+        try:
+            response = await ds.client.get(url)
+        finally:
+            close_datasette(ds)
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -112,15 +112,18 @@ def timed(call: Any) -> tuple[Any, float]:
 async def datasette_pages(path: Path, urls: list[str]) -> list[tuple[int, str, float]]:
     """Plain Datasette on the archive, in-process: each page's status, text and time
     (Datasette started first, so only the page is timed)."""
-    from datasette.app import Datasette
+    from tests.conftest import close_datasette, datasette
 
-    ds = Datasette([str(path)])
-    await ds.invoke_startup()
-    found = []
-    for url in urls:
-        started = time.monotonic()
-        response = await ds.client.get(url)
-        found.append((response.status_code, response.text, time.monotonic() - started))
+    ds = datasette([path])
+    try:
+        await ds.invoke_startup()
+        found = []
+        for url in urls:
+            started = time.monotonic()
+            response = await ds.client.get(url)
+            found.append((response.status_code, response.text, time.monotonic() - started))
+    finally:
+        close_datasette(ds)
     return found
 
 
