@@ -29,10 +29,11 @@ test: $(STAMP)
 	$(BIN)/cog -I docs --check docs/cli.md
 	$(BIN)/pytest
 
-# The same checks without the crawls, kills, Scrapyd and the browser (pytest -m slow).
+# The same checks without the crawls, kills, Scrapyd and the browser (pytest -m slow),
+# on two workers, each taking whole test files.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n 2 --dist loadfile
 
 # docs/cli.md from the commands' --help (make test checks it is current).
 docs: $(STAMP)
