@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import signal
@@ -146,7 +147,28 @@ def datasette(paths: list[Path], **options: Any) -> Any:
     from datasette.app import Datasette
 
     settings = {"num_sql_threads": 0, **options.pop("settings", {})}
-    return Datasette([str(p) for p in paths], settings=settings, **options)
+    ds = Datasette([str(p) for p in paths], settings=settings, **options)
+    ds.jinja_env.bytecode_cache = compiled_templates()  # no test compiles them again
+    return ds
+
+
+@functools.cache
+def compiled_templates() -> Any:
+    """A Jinja bytecode cache in memory: Datasette's templates compiled once per run."""
+    import jinja2
+
+    class CompiledTemplates(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.compiled: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: Any) -> None:
+            if bucket.key in self.compiled:
+                bucket.bytecode_from_string(self.compiled[bucket.key])
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    return CompiledTemplates()
 
 
 def close_datasette(ds: Any) -> None:
