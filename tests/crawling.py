@@ -57,8 +57,10 @@ def crawl(
 
 
 #: Commands that run in a child process even from ``centrasia()``: a crawl starts
-#: Twisted's reactor, which cannot be restarted in one process.
-IN_A_CHILD = frozenset({"crawl"})
+#: Twisted's reactor, which cannot be restarted in one process; reparse forks its
+#: workers only in a process with no other thread (a test run has some: a replica's
+#: server, pytest-xdist's), so its tests of ``--jobs`` need a process of their own.
+IN_A_CHILD = frozenset({"crawl", "reparse"})
 
 
 def centrasia(
