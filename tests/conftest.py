@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -44,6 +46,21 @@ def specimen_page(request: pytest.FixtureRequest) -> Path:
     return request.param  # type: ignore[no-any-return]
 
 
+# --- the fast lane ----------------------------------------------------------------
+
+#: Module fixtures that build their archive by crawling the replica (``scrapy crawl`` in
+#: a child process, several times): every test that uses one is ``slow``, so
+#: ``make test-fast`` skips it and ``make test`` runs it.
+CRAWLING_FIXTURES = frozenset({"built", "world"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m "not slow"`` deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if CRAWLING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 # --- no test leaves a process running ------------------------------------------------
 
 #: prctl(2): orphaned descendants are re-parented to this process, not to init, so a
@@ -54,6 +71,7 @@ PR_SET_CHILD_SUBREAPER = 36
 def pytest_configure(config: pytest.Config) -> None:
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    datasette_closes_its_probes()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -71,19 +89,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def running_children() -> dict[int, str]:
-    """This process's children that still run (not zombies): pid -> command line."""
+    """This process's children that still run (not zombies): pid -> command line. Reads
+    each process's stat, and the command line of this process's children only (a scan
+    runs twice per test)."""
     found = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
             continue
         try:
-            stat = Path(entry.path, "stat").read_text()
-            command = Path(entry.path, "cmdline").read_bytes()
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
         except OSError:
             continue
-        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
-        if int(ppid) == os.getpid() and state != "Z":
-            found[int(entry.name)] = command.replace(b"\0", b" ").decode(errors="replace")
+        state, ppid = stat[stat.rindex(b")") + 2 :].split()[:2]
+        if int(ppid) != me or state == b"Z":
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                command = f.read()
+        except OSError:
+            continue
+        found[int(name)] = command.replace(b"\0", b" ").decode(errors="replace")
     return found
 
 
@@ -107,3 +134,80 @@ def no_process_left_behind() -> Iterator[None]:
             os.kill(pid, signal.SIGKILL)
     if left:
         pytest.fail("the test left processes running: " + "; ".join(left.values()), False)
+
+
+# --- Datasette in-process, every connection closed ------------------------------------
+
+
+def datasette(paths: list[Path], **options: Any) -> Any:
+    """Plain Datasette on ``paths`` for a test's in-process client, as
+    ``Datasette(paths, **options)`` with one change: ``num_sql_threads`` 0, so its SQL
+    runs on one read and one write connection per database, which
+    :func:`close_datasette` closes (its worker threads' connections cannot be)."""
+    from datasette.app import Datasette
+
+    settings = {"num_sql_threads": 0, **options.pop("settings", {})}
+    ds = Datasette([str(p) for p in paths], settings=settings, **options)
+    ds.jinja_env.bytecode_cache = compiled_templates()  # no test compiles them again
+    return ds
+
+
+@functools.cache
+def compiled_templates() -> Any:
+    """A Jinja bytecode cache in memory: Datasette's templates compiled once per run."""
+    import jinja2
+
+    class CompiledTemplates(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.compiled: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: Any) -> None:
+            if bucket.key in self.compiled:
+                bucket.bytecode_from_string(self.compiled[bucket.key])
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    return CompiledTemplates()
+
+
+def close_datasette(ds: Any) -> None:
+    """Closes every connection ``ds`` (from :func:`datasette`) opened."""
+    for db in ds.databases.values():
+        opened = [db._read_connection, db._write_connection, *db._all_file_connections]
+        for conn in {id(c): c for c in opened if c is not None}.values():
+            conn.close()
+
+
+def datasette_closes_its_probes() -> None:
+    """Datasette 0.65 opens an in-memory connection to ask SQLite's version and whether it
+    has JSON (at import, and for each table page's facets) and never closes it; Python
+    3.13 warns of each. Its two probes are replaced by ones that close their connection,
+    as Datasette's own fix does (simonw/datasette#2615, not in a 0.65 release). Run
+    before anything imports datasette.filters or datasette.facets, which bind the probe."""
+    try:
+        import datasette.utils
+        import datasette.utils.sqlite
+    except ImportError:
+        return
+    original = datasette.utils.detect_json1
+    if getattr(original, "closes_its_connection", False):
+        return
+
+    def detect_json1(conn: sqlite3.Connection | None = None) -> bool:
+        if conn is not None:
+            return bool(original(conn))
+        with contextlib.closing(sqlite3.connect(":memory:")) as own:
+            return bool(original(own))
+
+    def sqlite_version() -> tuple[int, ...]:
+        with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+            version = conn.execute("select sqlite_version()").fetchone()[0]
+        return tuple(int(part) for part in version.split("."))
+
+    detect_json1.closes_its_connection = True  # type: ignore[attr-defined]
+    datasette.utils.detect_json1 = detect_json1
+    datasette.utils.sqlite._sqlite_version = sqlite_version
+    for name in ("datasette.filters", "datasette.facets"):
+        if name in sys.modules:
+            sys.modules[name].detect_json1 = detect_json1  # type: ignore[attr-defined]

@@ -56,10 +56,48 @@ def crawl(
     return done
 
 
+#: Commands that run in a child process even from ``centrasia()``: a crawl starts
+#: Twisted's reactor, which cannot be restarted in one process; reparse forks its
+#: workers only in a process with no other thread (a test run has some: a replica's
+#: server, pytest-xdist's), so its tests of ``--jobs`` need a process of their own.
+IN_A_CHILD = frozenset({"crawl", "reparse"})
+
+
 def centrasia(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None, stdin: bytes = b""
+) -> subprocess.CompletedProcess[str]:
+    """The ``centrasia`` command as a user (or cron: empty standard input) runs it: in
+    this process through its ``main`` (click's runner swaps stdin, stdout and stderr),
+    so a test does not pay an interpreter's and pymorphy3's start-up per command. A
+    crawl, or a call that gives a whole environment, runs in a child
+    (``centrasia_process``)."""
+    if env is not None or (args and args[0] in IN_A_CHILD):
+        assert not stdin, "a child process gets no standard input"
+        return centrasia_process(*args, timeout=timeout, env=env)
+    from click.testing import CliRunner
+
+    from centrasia_crawler.cli import main
+
+    with CliRunner().isolation(input=stdin) as streams:
+        try:
+            status = main(list(args))
+        except SystemExit as exc:  # as the interpreter would exit
+            status = exc.code if isinstance(exc.code, int) else 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        err = streams[1]  # None with click 8.1 when the streams are mixed
+        stdout, stderr = streams[0].getvalue(), err.getvalue() if err is not None else b""
+    return subprocess.CompletedProcess(
+        ["centrasia", *args], status, stdout.decode(), stderr.decode(errors="replace")
+    )
+
+
+def centrasia_process(
     *args: str, timeout: float = 300, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The ``centrasia`` command as a user (or cron: no standard input) runs it."""
+    """``python -m centrasia_crawler.cli ARGS`` in a child process, no standard input: for
+    the tests of what only a process shows (exit status of the interpreter, signals,
+    what a command imports) and for crawls."""
     return subprocess.run(
         [sys.executable, "-m", "centrasia_crawler.cli", *args],
         cwd=PROJECT,

@@ -143,7 +143,8 @@ def evaluate(search: object, per_word: int = 6, mode: str = "morph") -> Score:
     form_of = {st: fold(body.split()[1].rstrip(".")) for st, _, body in rows}
     score = Score()
     for w in words(per_word):
-        relevant = {st for st, form in form_of.items() if form in {fold(f) for f in w.forms}}
+        folded = {fold(f) for f in w.forms}
+        relevant = {st for st, form in form_of.items() if form in folded}
         queries = [w.forms[0], *reversed(w.forms[1:])] if mode != "prefix" else [w.word[:4] + "*"]
         searched = 0
         for query in queries:

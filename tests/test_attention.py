@@ -133,19 +133,15 @@ def test_trend_counts_equal_the_ground_truth(world: World, by: str) -> None:
 
 def test_a_zero_on_a_crawled_day_is_complete(world: World) -> None:
     """A day read in full with no match: 0, complete (the site wrote nothing of it)."""
-    rows = trend(Archive.open(world.archive, readonly=True), ["плотина"], "day")
+    with Archive.open(world.archive, readonly=True) as store:
+        rows = trend(store, ["плотина"], "day")
     zero_complete = [r for r in rows if r["articles"] == 0 and r["complete"]]
     assert zero_complete and all(r["total"] > 0 for r in zero_complete)
 
 
 def test_weeks_are_iso_8601(world: World) -> None:
-    rows = trend(
-        Archive.open(world.archive, readonly=True),
-        ["нефть"],
-        "week",
-        dt.date(2025, 12, 28),
-        dt.date(2026, 1, 5),
-    )
+    with Archive.open(world.archive, readonly=True) as store:
+        rows = trend(store, ["нефть"], "week", dt.date(2025, 12, 28), dt.date(2026, 1, 5))
     assert [r["period"] for r in rows] == ["2025-W52", "2026-W01", "2026-W02"]
 
 
@@ -175,8 +171,8 @@ def test_the_plot_draws_the_counts(world: World, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     from centrasia_crawler.plot import trend_figure
 
-    store = Archive.open(world.archive, readonly=True)
-    rows = trend(store, ["нефть", "плотина"], "week")
+    with Archive.open(world.archive, readonly=True) as store:
+        rows = trend(store, ["нефть", "плотина"], "week")
     figure = trend_figure(rows, "week")
     lines = figure.axes[0].get_lines()
     assert [line.get_label() for line in lines] == ["нефть", "плотина"]
@@ -216,12 +212,12 @@ def test_terms_finds_the_seeded_word_and_neither_stop_words_nor_the_query(world:
 
 
 def test_terms_reads_a_sample_of_a_large_result(world: World) -> None:
-    store = Archive.open(world.archive, readonly=True)
-    full = terms(store, "нефть")
-    sampled = terms(store, "нефть", sample=10)
-    assert full["matched"] == sampled["matched"] > 10
-    assert (full["sample"], sampled["sample"]) == (full["matched"], 10)
-    assert sampled == terms(store, "нефть", sample=10)  # the same sample each time
+    with Archive.open(world.archive, readonly=True) as store:
+        full = terms(store, "нефть")
+        sampled = terms(store, "нефть", sample=10)
+        assert full["matched"] == sampled["matched"] > 10
+        assert (full["sample"], sampled["sample"]) == (full["matched"], 10)
+        assert sampled == terms(store, "нефть", sample=10)  # the same sample each time
 
 
 def test_parquet_reads_back_to_the_jsonl_rows(world: World, tmp_path: Path) -> None:
@@ -282,11 +278,14 @@ def datasette_json(path: Path, url: str) -> Any:
     pytest.importorskip("datasette")
     import asyncio
 
-    from datasette.app import Datasette
+    from tests.conftest import close_datasette, datasette
 
     async def get() -> Any:
-        ds = Datasette([str(path)])
-        response = await ds.client.get(url)
+        ds = datasette([path])
+        try:
+            response = await ds.client.get(url)
+        finally:
+            close_datasette(ds)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -295,8 +294,8 @@ def datasette_json(path: Path, url: str) -> Any:
 
 def test_datasette_trend_by_month_and_top_sources_for(world: World) -> None:
     rows = datasette_json(world.archive, "/archive/trend_by_month.json?q=плотины&_shape=array")
-    store = Archive.open(world.archive, readonly=True)
-    expected = trend(store, ["плотина"], "month")  # the archive's months
+    with Archive.open(world.archive, readonly=True) as store:
+        expected = trend(store, ["плотина"], "month")  # the archive's months
     assert [(r["month"], r["articles"], r["total"]) for r in rows] == [
         (e["period"], e["articles"], e["total"]) for e in expected
     ]
@@ -325,7 +324,8 @@ def test_datasette_articles_per_day_is_complete_past_1000_days(tmp_path: Path) -
 def test_an_event_rises_and_falls(world: World) -> None:
     """The replica's referendum: articles on it around its peak, none far from it."""
     (event,) = [e for e in world.site.newsroom.events if e.kind == "referendum"]
-    rows = trend(Archive.open(world.archive, readonly=True), ["референдум"], "day")
+    with Archive.open(world.archive, readonly=True) as store:
+        rows = trend(store, ["референдум"], "day")
     by_day = {dt.date.fromisoformat(r["period"]): r["articles"] for r in rows}
     near = sum(n for d, n in by_day.items() if abs((d - event.peak).days) <= 2)
     far = [n for d, n in by_day.items() if abs((d - event.peak).days) > 12]

@@ -14,18 +14,14 @@ from click.testing import CliRunner
 
 from centrasia_crawler.cli import cli, main
 from tests.conftest import SPECIMEN, expected
+from tests.crawling import centrasia
 
 ARTICLE = SPECIMEN / "article_1771493400.html"
 
 
-def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "centrasia_crawler.cli", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    """The command in this process (tests.crawling.centrasia)."""
+    return centrasia(*args, stdin=stdin)
 
 
 def test_extract_reads_standard_input() -> None:
@@ -52,10 +48,26 @@ def test_extract_reads_standard_input() -> None:
 def test_bad_input_exits_2_with_one_line(stdin: bytes, reason: str) -> None:
     done = run("extract", "-", stdin=stdin)
     assert done.returncode == 2
-    assert done.stdout == b""
-    err = done.stderr.decode()
+    assert done.stdout == ""
+    err = done.stderr
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("centrasia extract: -: not a centrasia page: ") and reason in err
+
+
+@pytest.mark.slow
+def test_the_interpreter_exits_2_with_one_line_on_bad_input() -> None:
+    """The same as a real process: the console script's exit status, stderr's one line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "centrasia_crawler.cli", "extract", "-"],
+        input=b"<html><body><h1>Example Domain</h1></body></html>",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == b""
+    err = done.stderr.decode()
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("centrasia extract: -: not a centrasia page: no sign of centrasia.org")
 
 
 def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,6 +93,7 @@ def test_every_command_has_help_with_an_example() -> None:
         assert command.help, name
 
 
+@pytest.mark.slow  # a fresh interpreter: what the command alone imports
 def test_an_analysts_command_loads_neither_scrapy_nor_twisted(tmp_path: Path) -> None:
     from centrasia_crawler.archive import Archive
 

@@ -18,10 +18,10 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.canned import CANNED_QUERIES
 from centrasia_crawler.archive.queries import search
 from centrasia_crawler.archive.schema import TABLE_DOCS
+from tests.conftest import close_datasette
+from tests.conftest import datasette as open_datasette
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
-
-from datasette.app import Datasette
 
 from centrasia_crawler.datasette_plugin import (
     EXCERPT,
@@ -77,8 +77,11 @@ def get(path: Path, *urls: str, **datasette: Any) -> list[Any]:
     """The responses of plain Datasette (``Datasette([path])``) to ``urls``."""
 
     async def run() -> list[Any]:
-        ds = Datasette([str(path)], **datasette)
-        return [await ds.client.get(url) for url in urls]
+        ds = open_datasette([path], **datasette)
+        try:
+            return [await ds.client.get(url) for url in urls]
+        finally:
+            close_datasette(ds)
 
     return asyncio.run(run())
 

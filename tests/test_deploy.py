@@ -69,7 +69,7 @@ def test_scrapyd_deploys_and_runs_a_crawl_of_the_replica(tmp_path: Path) -> None
     shutil.copytree(
         PROJECT,
         project,
-        ignore=shutil.ignore_patterns(".venv", ".git", "data", "build", "*.egg-info", "*cache*"),
+        ignore=shutil.ignore_patterns(".venv*", ".git", "data", "build", "*.egg-info", "*cache*"),
     )
     daemon = subprocess.Popen(
         [str(bin_dir / "scrapyd")], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

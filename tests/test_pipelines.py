@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from scrapy import Request
+from scrapy import signals as scrapy_signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
@@ -126,6 +127,8 @@ def test_skip_middleware_drops_archived_articles_but_not_refreshes(tmp_path: Pat
     refresh = Request(known.url, meta={"article_st": 1771493400, "refresh": True})
     other = Request("http://x/")
     out = list(middleware.process_spider_output(None, [known, unknown, refresh, other]))
+    crawler.signals.send_catch_log(signal=scrapy_signals.spider_closed)  # closes its reader
+    assert middleware.archive is None
     assert out == [unknown, refresh, other]
     assert crawler.stats.get_value("centrasia/skipped_archived") == 1
 
@@ -141,6 +144,7 @@ def test_a_backfill_gets_archived_articles_from_the_archive_once(tmp_path: Path)
     known = Request("http://x/newsA.php?st=1771493400", meta={"article_st": 1771493400})
     unknown = Request("http://x/newsA.php?st=5", meta={"article_st": 5})
     out = list(middleware.process_spider_output(None, [known, unknown, known, unknown]))
+    crawler.signals.send_catch_log(signal=scrapy_signals.spider_closed)  # closes its reader
     assert out[1:] == [unknown]
     assert isinstance(out[0], ArchivedArticleItem)
     assert vars(out[0]) == vars(good()) | {"time_mismatch": False}

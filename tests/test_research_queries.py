@@ -11,6 +11,8 @@ names, ё/е, Latin and digits. The same queries run through ``count``, ``kwic``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
 
 import pytest
 
@@ -20,6 +22,17 @@ from tests.replica.content import Mentions, Site
 
 Truth = Callable[[Mentions], bool]
 SITE = Site(days=40, per_day=12, last_day=Site.last_day)
+
+
+@cache
+def mentions_of(st: int) -> Mentions | None:
+    """The generator's record for ``st``, made once (each query reads all of them)."""
+    return SITE.mentions(st)
+
+
+@cache
+def article_of(st: int) -> dict[str, Any]:
+    return SITE.article(st)
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +81,10 @@ def number(digits: str) -> Truth:
 
 def _positions(st: int, key: str, column: str) -> list[int]:
     """Where the entity's name ends (its last word: a surname) in a column's tokens."""
-    text = SITE.article(st)[column]
+    text = article_of(st)[column]
     words = TOKEN_RE.findall(text)
     found = []
-    for form in SITE.mentions(st).entities[key].forms:  # type: ignore[union-attr]
+    for form in mentions_of(st).entities[key].forms:  # type: ignore[union-attr]
         parts = TOKEN_RE.findall(form)
         for i in range(len(words) - len(parts) + 1):
             if words[i : i + len(parts)] == parts:
@@ -164,7 +177,7 @@ QUERIES: list[tuple[str, Truth]] = [
 def truth(query: Truth) -> set[int]:
     found = set()
     for st in SITE.by_st:
-        mentions = SITE.mentions(st)
+        mentions = mentions_of(st)
         if mentions is not None and query(mentions):
             found.add(st)
     return found

@@ -4,7 +4,8 @@ kept with the articles and rebuilt on upgrade, and sqlite-utils finding it."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,27 +36,30 @@ def inflected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def finder(path: Path) -> Any:
-    store = Archive.open(path, readonly=True)
+@contextmanager
+def finder(path: Path) -> Iterator[Any]:
+    with Archive.open(path, readonly=True) as store:
 
-    def find(query: str, mode: str = "morph") -> set[int]:
-        found = search(store, query, limit=100_000, exact=mode != "morph")
-        return {r["st"] for r in found}
+        def find(query: str, mode: str = "morph") -> set[int]:
+            found = search(store, query, limit=100_000, exact=mode != "morph")
+            return {r["st"] for r in found}
 
-    return find
+        yield find
 
 
 def test_any_form_finds_every_form_of_the_inflection_set(inflected: Path) -> None:
     """303 words (nouns of every declension, indeclinables, adjectives, verbs, surnames,
     Central Asian places), six forms each, each word searched by two of its forms."""
-    score = evaluate(finder(inflected))
+    with finder(inflected) as find:
+        score = evaluate(find)
     assert score.relevant > 3000
     assert score.recall >= 0.99, score
     assert score.precision >= 0.97, score
 
 
 def test_exact_search_finds_only_the_form_typed(inflected: Path) -> None:
-    score = evaluate(finder(inflected), mode="exact")
+    with finder(inflected) as find:
+        score = evaluate(find, mode="exact")
     assert score.precision == 1.0 and score.recall < 0.5, score
 
 
@@ -287,6 +291,7 @@ def many(n: int) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.slow  # 9,000 articles indexed twice, the second time on forked workers
 def test_a_rebuild_on_worker_processes_equals_the_index_written_with_the_articles(
     tmp_path: Path,
 ) -> None:

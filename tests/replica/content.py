@@ -102,6 +102,9 @@ class Site:
     #: Articles whose whole content is given (the specimen's real ones), by st.
     real: dict[int, dict[str, Any]] = field(default_factory=dict)
     real_attribution: dict[int, str | None] = field(default_factory=dict)
+    _bodies: dict[tuple[int, tuple[int, int]], tuple[str, list[Emission]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.newsroom = Newsroom(
@@ -259,7 +262,15 @@ class Site:
         return article
 
     def _body(self, st: int) -> tuple[str, list[Emission]]:
-        return self.newsroom.body(self._plan(st), self._rng(st), self.body_paragraphs)
+        """The generated body and the names it wrote: made once per article and length
+        (the generator is deterministic; the server and the tests ask again and again)."""
+        key = (st, self.body_paragraphs)
+        if key not in self._bodies:
+            self._bodies[key] = self.newsroom.body(
+                self._plan(st), self._rng(st), self.body_paragraphs
+            )
+        body, emitted = self._bodies[key]
+        return body, list(emitted)
 
     def mentions(self, st: int) -> Mentions | None:
         """The ground truth of what the generated article ``st`` names, as the site

@@ -206,6 +206,8 @@ class Replica:
             self._server = None
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
+        """Answers a request; each is logged before its answer goes out, so a client that
+        has its answer (a command run in the test's own process) finds it in the log."""
         parts = urlsplit(h.path)
         full = parts.path + (f"?{parts.query}" if parts.query else "")
         fault = self.fault_for(full)
@@ -219,26 +221,26 @@ class Replica:
             return
         if fault in ("error", "down"):
             status = 503 if fault == "error" else 500
-            self._send(h, status, "text/plain", b"unavailable\n")
             self._log(full, status, fault, agent)
+            self._send(h, status, "text/plain", b"unavailable\n")
             return
         if fault in ("redirect", "away"):
             host = "www.centrasia.ru" if fault == "redirect" else "elsewhere.example"
+            self._log(full, 301 if fault == "redirect" else 302, fault, agent)
             h.send_response(301 if fault == "redirect" else 302)
             h.send_header("Location", f"http://{host}{full}")
             h.send_header("Content-Length", "0")
             h.end_headers()
-            self._log(full, 301 if fault == "redirect" else 302, fault, agent)
             return
         if full in self.overrides:
             status, headers, raw = self.overrides[full]
+            self._log(full, status, fault, agent)
             h.send_response(status)
             for name, value in headers.items():
                 h.send_header(name, value)
             h.send_header("Content-Length", str(len(raw)))
             h.end_headers()
             h.wfile.write(raw)
-            self._log(full, status, fault, agent)
             return
         if fault == "slow":
             time.sleep(self.faults.slow_seconds)
@@ -252,8 +254,8 @@ class Replica:
         else:
             answer = self.page(parts.path, parse_qs(parts.query))
             if answer is None:
-                self._send(h, 404, "text/plain", b"not found\n")
                 self._log(full, 404, fault, agent)
+                self._send(h, 404, "text/plain", b"not found\n")
                 return
             status, content_type, text = answer
             plain = content_type.startswith("text/plain")
@@ -263,14 +265,14 @@ class Replica:
             h.send_header("Content-Type", content_type)
             h.send_header("Content-Length", str(len(body)))
             h.end_headers()
+            self._log(full, status, fault, agent)
             h.wfile.write(body[: len(body) // 2])
             h.wfile.flush()
             h.close_connection = True
             h.connection.shutdown(2)
-            self._log(full, status, fault, agent)
             return
-        self._send(h, status, content_type, body)
         self._log(full, status, fault, agent)
+        self._send(h, status, content_type, body)
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, content_type: str, body: bytes) -> None:
         h.send_response(status)
