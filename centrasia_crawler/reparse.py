@@ -105,9 +105,7 @@ def reparse(
     articles: list[ArticleItem] = []
     headlines: list[Headline] = []
     pending: dict[int, str] = {}  # st: content hash, of the articles in the batch
-    total = archive.conn.execute(
-        "SELECT count(DISTINCT url) FROM pages WHERE kind IN ('article', 'listing')"
-    ).fetchone()[0]
+    total = archive.page_urls(("article", "listing"))
 
     def flush() -> None:
         summary.add(archive.write_batch(articles, headlines, fetched=False))

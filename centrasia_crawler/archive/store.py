@@ -287,6 +287,10 @@ class Archive(AnalystMethods):
 
     # Reads --------------------------------------------------------------------------
 
+    def index_ready(self) -> bool:
+        """Whether every article is in the search index (not while it is rebuilt)."""
+        return index_ready(self.conn)
+
     def has_article(self, st: int) -> bool:
         row = self.conn.execute("SELECT 1 FROM articles WHERE st = ?", (st,)).fetchone()
         return row is not None
@@ -340,6 +344,12 @@ class Archive(AnalystMethods):
         )
         for row in cursor:
             yield self._raw_page(row)
+
+    def page_urls(self, kinds: Sequence[str] = ("article", "listing")) -> int:
+        """How many URLs of these kinds have a stored page (what latest_pages yields)."""
+        marks = ",".join("?" * len(kinds))
+        sql = f"SELECT count(DISTINCT url) FROM pages WHERE kind IN ({marks})"
+        return int(self.conn.execute(sql, list(kinds)).fetchone()[0])
 
     def all_pages(self) -> Iterator[RawPage]:
         """Every stored fetch, oldest first (streamed)."""

@@ -88,7 +88,6 @@ def search(
         centrasia search 'title:(Жапаров OR Ташиев)' --count
         centrasia search '"редкоземельные металлы"' --source ИноСМИ --exact
     """
-    from centrasia_crawler.archive.morph import index_ready
     from centrasia_crawler.archive.queries import Filters, count
     from centrasia_crawler.archive.queries import search as search_archive
     from centrasia_crawler.archive.search_query import QueryError
@@ -97,7 +96,7 @@ def search(
         raise click.UsageError("--count counts every form: give --count or --exact, not both")
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
     with open_archive(archive) as store:
-        if not exact and not index_ready(store.conn):
+        if not exact and not store.index_ready():
             click.echo(
                 "centrasia search: the search index is still being built; results are partial",
                 err=True,
