@@ -199,7 +199,9 @@ class AnalystMethods:
     def entity(self, key: str, *, limit: int = 20) -> dict[str, Any] | None:
         """An entity, by id or by one of its names: its names (with the years they were
         in use), posts, articles, mentions, first and last day, and the entities its
-        articles name most (``with``); None if the archive has none such."""
+        articles name most (``with``); None if the archive has none such. A name
+        several entities share (``Бердымухамедов``) raises
+        :class:`~centrasia_crawler.archive.entities.AmbiguousEntity` naming them."""
         from centrasia_crawler.archive import entities
 
         return entities.entity(self._archive(), key, limit=limit)

@@ -227,16 +227,25 @@ def _country_counts(
     return counts
 
 
+class AmbiguousEntity(LookupError):
+    """A name several entities share; the message (one line) names them."""
+
+
 def find_entity(archive: Archive, key: str) -> str | None:
-    """The id of the entity whose id is ``key``, or one of whose names (as stored) it is."""
+    """The id of the entity whose id is ``key``, or the one of whose names (as stored)
+    it is; None if none. A name several entities share raises :class:`AmbiguousEntity`."""
     row = archive.conn.execute("SELECT id FROM entities WHERE id = ?", (key,)).fetchone()
-    if row is None:
-        row = archive.conn.execute(
-            "SELECT entity_id FROM entity_names WHERE fold(name) = fold(?)"
-            " ORDER BY entity_id LIMIT 1",
-            (key,),
-        ).fetchone()
-    return str(row[0]) if row else None
+    if row is not None:
+        return str(row[0])
+    found = archive.conn.execute(
+        "SELECT DISTINCT e.id, e.name FROM entity_names n JOIN entities e ON e.id = n.entity_id"
+        " WHERE fold(n.name) = fold(?) ORDER BY e.id",
+        (key,),
+    ).fetchall()
+    if len(found) > 1:
+        which = ", ".join(f"{name} ({ident})" for ident, name in found)
+        raise AmbiguousEntity(f"{key!r} names {len(found)} entities: say which, {which}")
+    return str(found[0][0]) if found else None
 
 
 def entity(archive: Archive, key: str, *, limit: int = 20) -> dict[str, Any] | None:
@@ -297,14 +306,18 @@ def entity_trend(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """The articles naming the entity per period, as ``trend`` counts a query's:
-    ``entity period articles total share complete`` (``entity``: its name)."""
+    """The articles naming the entity (its id, or one of its names) per period, as
+    ``trend`` counts a query's: ``entity period articles total share complete``
+    (``entity``: its name). An unknown name raises LookupError, a shared one
+    :class:`AmbiguousEntity`."""
     from centrasia_crawler.archive.attention import period_frame, period_of
 
     _require_tagged(archive)
+    ident = find_entity(archive, entity_id)
+    if ident is None:
+        raise LookupError(f"no entity is named {entity_id!r}")
+    entity_id = ident
     row = archive.conn.execute("SELECT name FROM entities WHERE id = ?", (entity_id,)).fetchone()
-    if row is None:
-        raise KeyError(entity_id)
     frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
     if frame is None:
         return []

@@ -488,7 +488,9 @@ async def entity_page(datasette: Any, request: Any) -> Any:
     database = archive_route(datasette, request.url_vars["database"])
     if database is None:
         raise NotFound("no such archive")
-    key = urllib.parse.unquote(request.url_vars["entity"])
+    from datasette.utils import tilde_decode
+
+    key = tilde_decode(urllib.parse.unquote(request.url_vars["entity"]))
     args = {name: request.args.getlist(name) for name in request.args}
     db = datasette.get_database(database)
     found = await db.execute_fn(lambda conn: charts.entity_page(conn, str(db.path), key, args))

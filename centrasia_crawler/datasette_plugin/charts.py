@@ -254,9 +254,10 @@ class EntityPage:
 
 def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> EntityPage:
     """The entity ``key`` (an id, or one of its names) of the archive on ``conn``; its
-    articles per ``by`` (the form's; by default years, or months on an archive of three
-    years or less). An archive not tagged yet, or a bad period, is the chart's error."""
-    from centrasia_crawler.archive.entities import EntitiesNotTagged
+    articles per ``by`` (the form's; by default years, months on an archive of three
+    years or less, weeks on one of six months or less). An archive not tagged yet, a
+    name several entities share, or a bad period, is the chart's error."""
+    from centrasia_crawler.archive.entities import AmbiguousEntity, EntitiesNotTagged
 
     archive = Archive(conn, path)
     by = _one(args, "by")
@@ -268,7 +269,7 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
         if by and by not in PERIODS:
             raise ChartError(f"by: one of {', '.join(PERIODS)}, not {by!r}")
         page.entity = archive.entity(key)
-    except (ChartError, EntitiesNotTagged) as exc:
+    except (ChartError, EntitiesNotTagged, AmbiguousEntity) as exc:
         page.chart.error = str(exc)
         return page
     if page.entity is None:
@@ -276,7 +277,7 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
     first, last = page.entity["first"], page.entity["last"]
     if not by:
         span = (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days if first else 0
-        by = "year" if span > 3 * 366 else "month"
+        by = "year" if span > 3 * 366 else "month" if span > 183 else "week"
     page.by = page.chart.fields[0]["value"] = by
     if not first:
         page.chart.note = "No archived article names it."
