@@ -339,3 +339,42 @@ def test_a_shared_name_is_never_taken_for_one_entity_by_the_api_or_datasette(
         (unknown,) = get(path, unknown.headers["location"])
     assert shared.status_code == 400 and "Сердар Бердымухамедов" in shared.text
     assert unknown.status_code == 404 and "Астна" in unknown.text
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ('id = "tash2"\nname = "Ташкент"\ntype = "place"\ncountry = "UZ"\n', "share the name"),
+        ('id = "x"\nname = "Икс"\ntype = "person"\nnmaes = ["Икс"]\n', "unknown key nmaes"),
+        ('id = "x"\nname = "Икс"\ntype = "person"\ncountry = "XX"\n', "country 'XX'"),
+        (
+            'id = "x"\nname = "Икс"\ntype = "person"\n'
+            'names = [{ name = "Икс", years = "2030-2020" }]\n',
+            "end before",
+        ),
+        (
+            'id = "x"\nname = "Икс"\ntype = "person"\n\n'
+            '[[entity]]\nid = "x"\nname = "Игрек"\ntype = "person"\n',
+            "twice",
+        ),
+        (None, "no [[entity]]"),
+    ],
+)
+def test_a_researchers_gazetteer_is_checked_before_it_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str | None, problem: str
+) -> None:
+    from centrasia_crawler.cli import main
+
+    path = tmp_path / "a.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(1, "Мирзиёев в Ташкенте", "")])
+    mine = tmp_path / "mine.toml"
+    mine.write_text("" if entry is None else f"[[entity]]\n{entry}", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["upgrade", "--gazetteer", str(mine), "--archive", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert problem in error and len(error.splitlines()) == 1, error
+    if "share" not in problem and "country" not in problem:
+        assert "mine.toml" in error  # the file is named
+    with Archive.open(path, readonly=True) as store:  # nothing kept, nothing re-tagged
+        assert tags(store.conn) == {(1, "mirziyoyev", 1, 1), (1, "tashkent", 1, 1)}

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from centrasia_crawler.entities import gazetteer as gz
-from centrasia_crawler.entities.build_gazetteer import HAND, OUT, SECTIONS, conflicts, section
+from centrasia_crawler.entities.build_gazetteer import HAND, OUT, SECTIONS, section
+from centrasia_crawler.entities.gazetteer import conflicts
 
 #: ISO 3166-1 alpha-2 codes, for machines without pycountry (the ``gazetteer`` extra).
 ISO_ALPHA2 = frozenset(
@@ -71,7 +72,8 @@ def test_shared_names_follow_the_rule(g: gz.Gazetteer) -> None:
         [
             ("a", '[[entity]]\nid = "a"\nname = "Ош"\ntype = "place"\n'),
             ("b", '[[entity]]\nid = "b"\nname = "Ош"\ntype = "place"\n'),
-        ]
+        ],
+        strict_after=2,  # both trusted: a researcher's file would be refused outright
     )
     assert conflicts(twins) == ["a and b share the name 'ош' without years"]
 

@@ -709,11 +709,13 @@ def upgrade(
     *,
     gazetteer: str | None = None,
     drop_gazetteer: bool = False,
+    gazetteer_source: str = "your gazetteer",
 ) -> dict[str, int]:
     """Bring the archive at ``path`` up to this version (the schema, the search index,
     the entity tags); the caller holds its lock. ``gazetteer`` (a gazetteer file's text)
     is kept in the archive as its own additions to the package's gazetteer, and
-    ``drop_gazetteer`` drops them; the articles are then tagged again. Returns
+    ``drop_gazetteer`` drops them; the articles are then tagged again (a file that
+    cannot be used raises GazetteerError naming ``gazetteer_source``). Returns
     ``schema_before``, ``schema_after``, the articles ``reindexed`` and ``tagged``. Each
     step is a transaction of its own, so a killed upgrade leaves an archive the next one
     finishes."""
@@ -721,7 +723,7 @@ def upgrade(
     try:
         before = migrate(conn)
         if gazetteer is not None or drop_gazetteer:
-            set_extra_gazetteer(conn, gazetteer)
+            set_extra_gazetteer(conn, gazetteer, gazetteer_source)
         reindexed = build_index(conn, progress)
         tagged = build_tags(conn, progress)
         after = schema_version(conn)

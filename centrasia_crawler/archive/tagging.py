@@ -78,11 +78,14 @@ def version(conn: sqlite3.Connection) -> str:
     return f"{ALGORITHM}/{gazetteer(conn).version}/{Morphology.version()}"
 
 
-def set_extra_gazetteer(conn: sqlite3.Connection, text: str | None) -> None:
+def set_extra_gazetteer(
+    conn: sqlite3.Connection, text: str | None, source: str = "your gazetteer"
+) -> None:
     """Keep a researcher's own gazetteer file in the archive (None: drop it); the tags
-    are then outdated until :func:`build_tags` runs. Checked before it is kept."""
+    are then outdated until :func:`build_tags` runs. Checked before it is kept (errors
+    name ``source``)."""
     if text is not None:
-        parse([("gazetteer.toml", builtin_text()), ("your gazetteer", text)])
+        parse([("gazetteer.toml", builtin_text()), (source, text)])
     with immediate(conn):
         _set_meta(conn, _EXTRA, text)
 

@@ -431,7 +431,13 @@ def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
     own = gazetteer.read_text(encoding="utf-8") if gazetteer is not None else None
     try:
         with ArchiveLock(archive):
-            done = upgrade_archive(archive, say, gazetteer=own, drop_gazetteer=no_gazetteer)
+            done = upgrade_archive(
+                archive,
+                say,
+                gazetteer=own,
+                drop_gazetteer=no_gazetteer,
+                gazetteer_source=str(gazetteer),
+            )
     except LockHeld as exc:
         raise Failure(str(exc), EXIT_LOCKED) from None
     except GazetteerError as exc:

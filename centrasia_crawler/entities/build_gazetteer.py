@@ -28,7 +28,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from centrasia_crawler.entities.gazetteer import Gazetteer, GazetteerError, name_key, parse
+from centrasia_crawler.entities.gazetteer import (
+    GazetteerError,
+    conflicts,
+    parse,
+)
 
 HERE: Final = Path(__file__).parent
 HAND: Final = HERE / "gazetteer_hand.toml"
@@ -73,34 +77,6 @@ def section(entry: Mapping[str, Any]) -> str:
     if entry.get("kind") in ("city", "capital"):
         return "cities"
     return "other places"
-
-
-def conflicts(gazetteer: Gazetteer) -> list[str]:
-    """Names shared by two entities against the rule: a shared name is allowed when at
-    least one of the two carries the years it was in use, or when both are organisations
-    of different countries (the tagger decides by the article's country)."""
-    by_key: dict[str, list[tuple[Any, Any]]] = {}
-    for entity in gazetteer:
-        for name in entity.names:
-            by_key.setdefault(name_key(name.text), []).append((entity, name))
-    problems = []
-    for key, pairs in sorted(by_key.items()):
-        for i, (a, a_name) in enumerate(pairs):
-            for b, b_name in pairs[i + 1 :]:
-                if a.id == b.id:
-                    problems.append(f"{a.id} lists the name {key!r} twice")
-                    continue
-                if a_name.periods or b_name.periods:
-                    continue
-                if (
-                    a.type == b.type == "organization"
-                    and a.country
-                    and b.country
-                    and a.country != b.country
-                ):
-                    continue
-                problems.append(f"{a.id} and {b.id} share the name {key!r} without years")
-    return problems
 
 
 def _cyrillic(names: Iterable[str]) -> list[str]:

@@ -107,6 +107,8 @@ def _periods(value: object, where: str) -> tuple[Period, ...]:
             raise GazetteerError(f"{where}: cannot read years {part.strip()!r}")
         since = int(found[1]) if found[1] else None
         until = int(found[3]) if found[3] else (None if found[2] else since)
+        if since is not None and until is not None and until < since:
+            raise GazetteerError(f"{where}: years {part.strip()!r} end before they begin")
         out.append(Period(since, until))
     return tuple(out)
 
@@ -234,16 +236,97 @@ def load(extra: Sequence[Path] = ()) -> Gazetteer:
     return parse(texts)
 
 
-def parse(texts: Sequence[tuple[str, str]]) -> Gazetteer:
-    """Gazetteer files as ``(source, text)`` pairs, in order."""
+#: The keys an entry may have (``docs/entities.md``).
+KEYS: Final = frozenset(
+    {"id", "name", "type", "country", "geonames", "kind", "description", "names", "posts"}
+)
+
+
+def parse(texts: Sequence[tuple[str, str]], *, strict_after: int = 1) -> Gazetteer:
+    """Gazetteer files as ``(source, text)`` pairs, in order. The files from
+    ``strict_after`` on (a researcher's own) are checked harder: no unknown key, no id
+    twice, a country code the gazetteer has, at least one entry, and no name shared
+    against the rule (:func:`conflicts`)."""
     entities: list[Entity] = []
-    for source, text in texts:
+    for n, (source, text) in enumerate(texts):
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise GazetteerError(f"{source}: not TOML: {exc}") from exc
         raw = data.get("entity", [])
-        if not isinstance(raw, list):
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
             raise GazetteerError(f"{source}: entries are [[entity]] tables")
+        if n >= strict_after:
+            _check_file(source, raw)
         entities.extend(_entity(item, source) for item in raw)
-    return Gazetteer(entities, [text for _, text in texts])
+    found = Gazetteer(entities, [text for _, text in texts])
+    if len(texts) > strict_after:
+        _check_against(found, texts[strict_after:])
+    return found
+
+
+def _check_file(source: str, raw: list[dict[str, object]]) -> None:
+    if not raw:
+        raise GazetteerError(f"{source}: no [[entity]] in it")
+    seen: set[object] = set()
+    for item in raw:
+        where = f"{source}: entity {item.get('id')!r}"
+        unknown = sorted(set(item) - KEYS)
+        if unknown:
+            known = ", ".join(sorted(KEYS))
+            raise GazetteerError(f"{where}: unknown key {', '.join(unknown)} (keys: {known})")
+        if item.get("id") in seen:
+            raise GazetteerError(f"{where}: the id is given twice")
+        seen.add(item.get("id"))
+
+
+def _check_against(found: Gazetteer, texts: Sequence[tuple[str, str]]) -> None:
+    """A researcher's entries against the whole gazetteer: countries it has, and names
+    shared only as the rule allows."""
+    theirs = {ident for _, text in texts for ident in _ids(text)}
+    countries = {e.country for e in found if e.type == "country"} | {"EU"}
+    for ident in sorted(theirs):
+        entity = found.entities[ident]
+        if entity.country and entity.country not in countries:
+            raise GazetteerError(
+                f"entity {ident!r}: country {entity.country!r} is the code of no country in"
+                " the gazetteer (add the country as an entity of type country)"
+            )
+    for a, b, problem in _conflicts(found):
+        if a in theirs or b in theirs:
+            raise GazetteerError(f"{problem}: give the years one of them was in use, or drop it")
+
+
+def _ids(text: str) -> list[str]:
+    return [str(item.get("id")) for item in tomllib.loads(text).get("entity", [])]
+
+
+def conflicts(gazetteer: Gazetteer) -> list[str]:
+    """Names shared by two entities against the rule: a shared name is allowed when at
+    least one of the two carries the years it was in use, or when both are organisations
+    of different countries (the tagger decides by the article's country)."""
+    return [problem for _, _, problem in _conflicts(gazetteer)]
+
+
+def _conflicts(gazetteer: Gazetteer) -> list[tuple[str, str, str]]:
+    by_key: dict[str, list[tuple[Entity, Name]]] = {}
+    for entity in gazetteer:
+        for name in entity.names:
+            by_key.setdefault(name_key(name.text), []).append((entity, name))
+    problems = []
+    for key, pairs in sorted(by_key.items()):
+        for i, (a, a_name) in enumerate(pairs):
+            for b, b_name in pairs[i + 1 :]:
+                if a.id == b.id:
+                    problems.append((a.id, b.id, f"{a.id} lists the name {key!r} twice"))
+                elif not (a_name.periods or b_name.periods) and not _other_countries(a, b):
+                    problem = f"{a.id} and {b.id} share the name {key!r} without years"
+                    problems.append((a.id, b.id, problem))
+    return problems
+
+
+def _other_countries(a: Entity, b: Entity) -> bool:
+    """Organisations of two countries (the article's country decides between them)."""
+    return bool(
+        a.type == b.type == "organization" and a.country and b.country and a.country != b.country
+    )
