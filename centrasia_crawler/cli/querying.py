@@ -78,7 +78,8 @@ def search(
     One form of a word finds every form ('Казахстан' finds 'в Казахстане'), a phrase
     whatever the case of its words; --exact finds only the forms typed. Words side by
     side must all occur; "a phrase" or «a phrase», OR, NOT, NEAR(a b, 10), prefix*,
-    title:word and parentheses combine freely. Case and ё/е do not matter.
+    title:word and parentheses combine freely. Case and ё/е do not matter. @Name
+    stands for every name of a gazetteer entity (@Астана: Акмола, Астана, Нур-Султан).
 
     Examples:
 
@@ -86,6 +87,7 @@ def search(
         centrasia search 'Садыр Жапаров' --since 2026-01-01
         centrasia search '"Центральная Азия" NOT Китай' --json
         centrasia search 'title:(Жапаров OR Ташиев)' --count
+        centrasia search '@"Касым-Жомарт Токаев" газ'
         centrasia search '"редкоземельные металлы"' --source ИноСМИ --exact
     """
     from centrasia_crawler.archive.queries import Filters, count
