@@ -41,7 +41,17 @@ def test_the_demo_crawls_real_headlines_and_its_hints_all_work(tmp_path: Path) -
         assert row.fetchone() == (real["title"], real["body"], real["source"]), real["st"]
     hints = [line.strip() for line in done.stdout.splitlines() if "bin/centrasia " in line]
     commands = {shlex.split(line)[1] for line in hints}
-    assert commands == {"search", "trend", "terms", "coverage", "stats", "runs", "serve"}
+    assert commands == {
+        "search",
+        "trend",
+        "terms",
+        "entities",
+        "countries",
+        "coverage",
+        "stats",
+        "runs",
+        "serve",
+    }
     for line in hints:
         args = shlex.split(line)[1:]
         if args[0] == "serve":
