@@ -28,7 +28,7 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
         "title": "Search articles: any form of a word, case and ё/е do not matter",
         "description": "Best matches first, ranked as centrasia search ranks them (a title"
         ' match counts ten body matches). Words, "phrases", prefix*, OR, NOT, NEAR(a b),'
-        ' title:word, and @Name for every name of a person, place or organisation'
+        " title:word, and @Name for every name of a person, place or organisation"
         ' (@Астана, @"Касым-Жомарт Токаев"). At most 100 rows: centrasia search --count'
         " counts them all.",
         "hide_sql": True,

@@ -19,6 +19,7 @@ import sqlite3
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
+from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.queries import Filters, matching, run_matching
 
 if TYPE_CHECKING:
@@ -49,8 +50,7 @@ def tagged(conn: sqlite3.Connection) -> bool:
     scratch is under way (:mod:`centrasia_crawler.archive.tagging`)."""
     if conn.execute("SELECT 1 FROM entities LIMIT 1").fetchone() is None:
         return False
-    building = "SELECT 1 FROM archive_meta WHERE key = 'entities_building'"
-    return conn.execute(building).fetchone() is None
+    return meta.get(conn, "entities_building") is None
 
 
 def _require_tagged(archive: Archive) -> None:

@@ -24,6 +24,7 @@ from contextlib import closing
 from typing import Final
 
 from centrasia_crawler import workers
+from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology
 
@@ -33,21 +34,9 @@ _BATCH: Final = 2000
 # --- keeping the index ----------------------------------------------------------------
 
 
-def _meta(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM archive_meta WHERE key = ?", (key,)).fetchone()
-    return None if row is None else str(row[0])
-
-
-def _set_meta(conn: sqlite3.Connection, key: str, value: str | None) -> None:
-    if value is None:
-        conn.execute("DELETE FROM archive_meta WHERE key = ?", (key,))
-    else:
-        conn.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (key, value))
-
-
 def index_ready(conn: sqlite3.Connection) -> bool:
     """Whether every article is in the morphological index (of today's morphology)."""
-    return _meta(conn, "morph_version") == Morphology.version()
+    return meta.get(conn, "morph_version") == Morphology.version()
 
 
 def index_outdated(conn: sqlite3.Connection) -> str | None:
@@ -55,11 +44,11 @@ def index_outdated(conn: sqlite3.Connection) -> str | None:
     or its dictionary changed, or a rebuild was left half-way), or None: an empty
     archive, or an index of today's morphology, needs nothing."""
     version = Morphology.version()
-    built = _meta(conn, "morph_version")
+    built = meta.get(conn, "morph_version")
     if built == version or conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
         return None
     articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    if built is None and _meta(conn, "morph_building"):
+    if built is None and meta.get(conn, "morph_building"):
         return f"its search index is being rebuilt for {version} ({articles:,} articles)"
     return f"its search index was built with {built}, this install has {version}"
 
@@ -71,7 +60,7 @@ def indexed_upto(conn: sqlite3.Connection) -> int | None:
 
 def _building_upto(conn: sqlite3.Connection) -> int:
     """How far the index being built got (-1: not started)."""
-    return int(_meta(conn, "morph_indexed_upto") or -1)
+    return int(meta.get(conn, "morph_indexed_upto") or -1)
 
 
 def _vocabulary(terms: Iterable[str]) -> list[tuple[str, str]]:
@@ -144,17 +133,17 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
     may have added or changed some meanwhile).
     """
     version = Morphology.version()
-    if _meta(conn, "morph_version") == version:
+    if meta.get(conn, "morph_version") == version:
         return 0
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     with immediate(conn):
-        if _meta(conn, "morph_building") != version:  # start afresh
+        if meta.get(conn, "morph_building") != version:  # start afresh
             conn.execute("INSERT INTO articles_morph (articles_morph) VALUES ('delete-all')")
             conn.execute("DELETE FROM morph_terms")
             conn.execute("DELETE FROM morph_counts")
-            _set_meta(conn, "morph_version", None)
-            _set_meta(conn, "morph_building", version)
-            _set_meta(conn, "morph_indexed_upto", "-1")
+            meta.put(conn, "morph_version", None)
+            meta.put(conn, "morph_building", version)
+            meta.put(conn, "morph_indexed_upto", "-1")
     total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
     def report(last: int) -> None:
@@ -222,7 +211,7 @@ def _write_indexed(
             fresh = {st for st, _, _ in stale}
             indexed = [i for i in indexed if i[0] not in fresh] + index_rows(stale)
         _store(conn, indexed)
-        _set_meta(conn, "morph_indexed_upto", str(last))
+        meta.put(conn, "morph_indexed_upto", str(last))
     return len(now)
 
 
@@ -233,7 +222,7 @@ def _finish(conn: sqlite3.Connection, version: str) -> bool:
             "SELECT 1 FROM articles WHERE st > ? LIMIT 1", (_building_upto(conn),)
         ).fetchone():
             return False  # nothing written: the transaction commits nothing
-        _set_meta(conn, "morph_version", version)
-        _set_meta(conn, "morph_building", None)
-        _set_meta(conn, "morph_indexed_upto", None)
+        meta.put(conn, "morph_version", version)
+        meta.put(conn, "morph_building", None)
+        meta.put(conn, "morph_indexed_upto", None)
     return True

@@ -17,6 +17,7 @@ from functools import lru_cache, partial
 from typing import Any, Final
 
 from centrasia_crawler import workers
+from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.schema import COUNTRY_LIST_SQL
 from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.entities.gazetteer import Gazetteer, builtin_text, parse
@@ -33,18 +34,6 @@ _VERSION, _BUILDING, _UPTO, _EXTRA = (
 )
 
 Row = tuple[int, str, str, str | None]  # st, title, body, published_date
-
-
-def _meta(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM archive_meta WHERE key = ?", (key,)).fetchone()
-    return None if row is None else str(row[0])
-
-
-def _set_meta(conn: sqlite3.Connection, key: str, value: str | None) -> None:
-    if value is None:
-        conn.execute("DELETE FROM archive_meta WHERE key = ?", (key,))
-    else:
-        conn.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (key, value))
 
 
 # --- the archive's gazetteer ---------------------------------------------------------------
@@ -65,12 +54,12 @@ def _tagger(extra: str | None) -> Tagger:
 
 def tagger(conn: sqlite3.Connection) -> Tagger:
     """The tagger of this archive's gazetteer (the package's and its own extra file)."""
-    return _tagger(_meta(conn, _EXTRA))
+    return _tagger(meta.get(conn, _EXTRA))
 
 
 def gazetteer(conn: sqlite3.Connection) -> Gazetteer:
     """This archive's gazetteer: the package's, and its own extra file."""
-    return _gazetteer(_meta(conn, _EXTRA))
+    return _gazetteer(meta.get(conn, _EXTRA))
 
 
 def version(conn: sqlite3.Connection) -> str:
@@ -87,20 +76,20 @@ def set_extra_gazetteer(
     if text is not None:
         parse([("gazetteer.toml", builtin_text()), (source, text)])
     with immediate(conn):
-        _set_meta(conn, _EXTRA, text)
+        meta.put(conn, _EXTRA, text)
 
 
 def tags_ready(conn: sqlite3.Connection) -> bool:
     """Whether every article is tagged with today's gazetteer."""
-    return _meta(conn, _VERSION) == version(conn)
+    return meta.get(conn, _VERSION) == version(conn)
 
 
 def tags_outdated(conn: sqlite3.Connection) -> str | None:
     """Why the articles need tagging again, or None."""
-    built = _meta(conn, _VERSION)
+    built = meta.get(conn, _VERSION)
     if built == version(conn) or conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
         return None
-    if built is None and _meta(conn, _BUILDING):
+    if built is None and meta.get(conn, _BUILDING):
         return "its articles are being tagged with entities"
     if built is None:
         return "its articles are not tagged with entities yet"
@@ -222,15 +211,15 @@ def tag_articles(conn: sqlite3.Connection, sts: Sequence[int]) -> None:
     if not sts:
         return
     ready = tags_ready(conn)
-    if not ready and _meta(conn, _BUILDING) != version(conn):
+    if not ready and meta.get(conn, _BUILDING) != version(conn):
         return
-    upto = None if ready else int(_meta(conn, _UPTO) or -1)
+    upto = None if ready else int(meta.get(conn, _UPTO) or -1)
     chosen = [st for st in sts if upto is None or st <= upto]
     rows: list[Row] = []
     for start in range(0, len(chosen), 500):
         chunk = chosen[start : start + 500]
         rows += _select(conn, f"st IN ({','.join('?' * len(chunk))})", chunk)
-    write_entities(conn, chosen, tag_rows(rows, _meta(conn, _EXTRA)))
+    write_entities(conn, chosen, tag_rows(rows, meta.get(conn, _EXTRA)))
 
 
 def build_tags(conn: sqlite3.Connection, progress: Callable[[str], None] | None = None) -> int:
@@ -243,21 +232,21 @@ def build_tags(conn: sqlite3.Connection, progress: Callable[[str], None] | None 
     as they are when written (a crawl may have changed some meanwhile).
     """
     current = version(conn)
-    if _meta(conn, _VERSION) == current:
+    if meta.get(conn, _VERSION) == current:
         return 0
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     with immediate(conn):
-        if _meta(conn, _BUILDING) != current:  # start afresh
+        if meta.get(conn, _BUILDING) != current:  # start afresh
             forget_tags(conn)
             store_gazetteer(conn, gazetteer(conn))
-            _set_meta(conn, _VERSION, None)
-            _set_meta(conn, _BUILDING, current)
-            _set_meta(conn, _UPTO, "-1")
-    extra = _meta(conn, _EXTRA)
+            meta.put(conn, _VERSION, None)
+            meta.put(conn, _BUILDING, current)
+            meta.put(conn, _UPTO, "-1")
+    extra = meta.get(conn, _EXTRA)
     _tagger(extra)  # built before the workers fork, so they share it
     done = 0
     while True:
-        upto = int(_meta(conn, _UPTO) or -1)
+        upto = int(meta.get(conn, _UPTO) or -1)
         left = conn.execute("SELECT count(*) FROM articles WHERE st > ?", (upto,)).fetchone()[0]
         if not left and _finish(conn, current):
             return done
@@ -286,24 +275,24 @@ def _write_batch(
     None when another process got there first."""
     first, last = rows[0][0], rows[-1][0]
     with immediate(conn):
-        upto = int(_meta(conn, _UPTO) or -1)
+        upto = int(meta.get(conn, _UPTO) or -1)
         if upto >= first:
             return None
         now = _select(conn, "st > ? AND st <= ? ORDER BY st", (upto, last))
         if now != rows:  # added or changed since they were read: tag them as they are
             tags = tag_rows(now, extra)
         write_entities(conn, [row[0] for row in now], tags)
-        _set_meta(conn, _UPTO, str(last))
+        meta.put(conn, _UPTO, str(last))
     return len(now)
 
 
 def _finish(conn: sqlite3.Connection, current: str) -> bool:
     """Mark the tagging complete, unless a crawl added articles meanwhile."""
     with immediate(conn):
-        upto = int(_meta(conn, _UPTO) or -1)
+        upto = int(meta.get(conn, _UPTO) or -1)
         if conn.execute("SELECT 1 FROM articles WHERE st > ? LIMIT 1", (upto,)).fetchone():
             return False
-        _set_meta(conn, _VERSION, current)
-        _set_meta(conn, _BUILDING, None)
-        _set_meta(conn, _UPTO, None)
+        meta.put(conn, _VERSION, current)
+        meta.put(conn, _BUILDING, None)
+        meta.put(conn, _UPTO, None)
     return True
