@@ -196,4 +196,4 @@ def plot_trend(rows: list[dict[str, Any]], by: str, path: Path, share: bool = Fa
 
 def plot_countries(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
     """``centrasia countries --plot``: a line per country, as ``trend --plot`` draws."""
-    _save(trend_figure(rows, by, share, key="country", title="articles per country"), path)
+    _save(trend_figure(rows, by, share, key="name", title="articles per country"), path)

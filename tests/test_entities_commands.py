@@ -211,7 +211,8 @@ def expected_countries(by: str) -> dict[tuple[str, str], int]:
 def test_countries_per_period_agree_with_the_ground_truth(store: Archive, by: str) -> None:
     rows = store.countries(by=by)
     assert all(
-        list(r) == ["country", "period", "articles", "total", "share", "complete"] for r in rows
+        list(r) == ["country", "name", "period", "articles", "total", "share", "complete"]
+        for r in rows
     )
     expected = expected_countries(by)
     got = {(r["country"], r["period"]): r["articles"] for r in rows if r["articles"]}
@@ -391,10 +392,10 @@ def test_the_countries_command(store: Archive, path: Path, tmp_path: Path) -> No
     assert {(r["country"], r["period"]): r["articles"] for r in rows if r["articles"]} == expected
     csv_out = run("countries", "--archive", str(path), "--csv", "--by", "year", "--top", "3")
     lines = csv_out.output.splitlines()
-    assert lines[0] == "country,period,articles,total,share,complete" and len(lines) == 4
+    assert lines[0] == "country,name,period,articles,total,share,complete" and len(lines) == 4
     table = run("countries", "--archive", str(path), "--top", "4", "--by", "week").output
     head, *body = table.splitlines()
-    top4 = list(dict.fromkeys(r["country"] for r in rows))[:4]
+    top4 = list(dict.fromkeys(r["name"] for r in rows))[:4]
     assert head.split() == ["period", *top4, "total"]
     weeks = list(dict.fromkeys(r["period"] for r in rows))
     assert [line.split()[0] for line in body[: len(weeks)]] == weeks

@@ -30,7 +30,7 @@ TYPES: Final = ("country", "place", "person", "organization")
 #: An entity's row in ``centrasia entities --json``, in order.
 ENTITY_KEYS: Final = ("name", "type", "country", "articles", "mentions", "share", "lift")
 #: A row of ``centrasia countries --json``, in order (``trend``'s, the country for the query).
-COUNTRY_KEYS: Final = ("country", "period", "articles", "total", "share", "complete")
+COUNTRY_KEYS: Final = ("country", "name", "period", "articles", "total", "share", "complete")
 #: A row of an entity's articles over time, in order.
 ENTITY_TREND_KEYS: Final = ("entity", "period", "articles", "total", "share", "complete")
 
@@ -169,12 +169,12 @@ def countries(
     top: int | None = None,
 ) -> list[dict[str, Any]]:
     """Articles per country per period, as ``trend`` counts a query's: one row per
-    country and period (every period of the range, empty ones as 0), the country's
-    articles (an article counts once for each of its countries, those of the
-    ``article_countries`` view, as ``article_tags`` keeps them), all articles
-    archived in the period, the share and whether the period is complete. Countries
-    with the most articles in the range first (``top``: only that many), then by code;
-    with ``query``, only the articles it matches count."""
+    country (its ISO code and its name) and period (every period of the range, empty
+    ones as 0), the country's articles (an article counts once for each of its
+    countries, those of the ``article_countries`` view, as ``article_tags`` keeps
+    them), all articles archived in the period, the share and whether the period is
+    complete. Countries with the most articles in the range first (``top``: only that
+    many), then by code; with ``query``, only the articles it matches count."""
     from centrasia_crawler.archive.attention import period_frame
 
     _require_tagged(archive)
@@ -182,6 +182,7 @@ def countries(
     if frame is None:
         return []
     counts = _country_counts(archive, by, frame.first, frame.last, query)
+    names = dict(archive.conn.execute("SELECT country, name FROM entities WHERE type = 'country'"))
     order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
     rows = []
     for country in order[:top] if top else order:
@@ -189,7 +190,8 @@ def countries(
             total = frame.totals[label]
             n = counts[country][label]
             share = round(n / total, 6) if total else None
-            row = (country, label, n, total, share, frame.complete[label])
+            name = names.get(country, country)
+            row = (country, name, label, n, total, share, frame.complete[label])
             rows.append(dict(zip(COUNTRY_KEYS, row, strict=True)))
     return rows
 

@@ -215,8 +215,8 @@ def _countries_table(rows: list[dict[str, Any]]) -> str:
         return "no article about a country in that range"
     by_period: dict[str, dict[str, dict[str, Any]]] = {}
     for r in rows:
-        by_period.setdefault(r["period"], {})[r["country"]] = r
-    codes = list(dict.fromkeys(r["country"] for r in rows))
+        by_period.setdefault(r["period"], {})[r["name"]] = r
+    codes = list(dict.fromkeys(r["name"] for r in rows))
     width = max(len("period"), *(len(p) for p in by_period))
     cells = {
         (p, c): f"{r['articles']} ({r['share']:.0%})" if r["share"] is not None else "0"
