@@ -215,7 +215,9 @@ class Gazetteer:
         if found:
             choices = ", ".join(f'@"{e.name}"' for e in found)
             raise LookupError(f"@{text} names {len(found)} entities: say which, {choices}")
-        close = difflib.get_close_matches(name_key(text), list(self._by_name), n=5, cutoff=0.6)
+        keys = list(self._by_name)
+        close = difflib.get_close_matches(name_key(text), keys, n=5, cutoff=0.75)
+        close = close or difflib.get_close_matches(name_key(text), keys, n=3, cutoff=0.6)
         hint = f"; closest: {', '.join(self._spelling[k] for k in close)}" if close else ""
         raise LookupError(f"no entity is named {text!r}{hint}")
 
