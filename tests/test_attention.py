@@ -330,3 +330,24 @@ def test_an_event_rises_and_falls(world: World) -> None:
     near = sum(n for d, n in by_day.items() if abs((d - event.peak).days) <= 2)
     far = [n for d, n in by_day.items() if abs((d - event.peak).days) > 12]
     assert near >= 3 and far and set(far) == {0}, by_day
+
+
+def test_terms_lists_a_word_once_whether_its_forms_are_ambiguous_or_not(tmp_path: Path) -> None:
+    """«выборы», «выборов» may be forms of «выбор» or of «выборы» (one index term for
+    both), «выбора» only of «выбор»: terms lists «выбор» once, with all of them."""
+
+    def article(st: int, body: str) -> dict[str, Any]:
+        url = f"https://centrasia.org/newsA.php?st={st}"
+        day = f"2026-02-{1 + st % 20:02d}T12:00:00+03:00"
+        return {"st": st, "url": url, "title": f"Новость {st}", "published_at": day, "body": body}
+
+    focus = "Референдум прошел. Выборы назначены, выборов ждут, выбора нет, выбор сделан."
+    other = "Погода в горах хорошая. Урожай собран вовремя, цены на рынке стабильны."
+    with Archive.open(tmp_path / "a.sqlite") as store:
+        store.write_batch(
+            [article(st, focus) for st in range(1, 11)]
+            + [article(st, other) for st in range(11, 61)]
+        )
+        found = {t["term"]: t["count"] for t in terms(store, "референдум")["terms"]}
+    assert found.get("выбор") == 40  # 2 ambiguous forms and 2 plain ones, in 10 articles
+    assert not [t for t in found if "выбор" in t and t != "выбор"]

@@ -240,6 +240,59 @@ def _focus_terms(conn: sqlite3.Connection, sts: list[int]) -> Counter[str]:
     return focus
 
 
+def _counts(conn: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
+    """Each term's occurrences in the whole archive (``morph_counts``)."""
+    return dict(
+        conn.execute(
+            "SELECT term, occurrences FROM morph_counts"
+            " WHERE term IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(terms)), ensure_ascii=False),),
+        ).fetchall()
+    )
+
+
+def _canonical(conn: sqlite3.Connection, terms: Iterable[str]) -> dict[str, str]:
+    """Each ambiguous term (a form of several lemmas: «выбор/выборы») as the one of its
+    lemmas the archive holds most often unambiguously («выбор»), so that a word is
+    listed once; a term none of whose lemmas stands alone in the archive stays itself."""
+    joined = [t for t in terms if JOIN in t]
+    alone = _counts(conn, (lemma for t in joined for lemma in t.split(JOIN)))
+    out = {}
+    for term in joined:
+        best = max(term.split(JOIN), key=lambda lemma: (alone.get(lemma, 0), lemma))
+        if alone.get(best, 0) > 0:
+            out[term] = best
+    return out
+
+
+def _merged(counts: Counter[str], canonical: dict[str, str]) -> Counter[str]:
+    merged: Counter[str] = Counter()
+    for term, n in counts.items():
+        merged[canonical.get(term, term)] += n
+    return merged
+
+
+def _background(conn: sqlite3.Connection, candidates: list[str]) -> dict[str, int]:
+    """Each candidate's occurrences in the whole archive, the ambiguous terms that
+    :func:`_canonical` gives to it included."""
+    counts = _counts(conn, candidates)
+    marks = json.dumps(sorted(c for c in candidates if JOIN not in c), ensure_ascii=False)
+    joined = [
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT term FROM morph_terms WHERE lemma IN (SELECT value FROM json_each(?))",
+            (marks,),
+        )
+    ]
+    canonical = _canonical(conn, joined)
+    wanted = set(candidates)
+    for term, n in _counts(conn, joined).items():
+        lemma = canonical.get(term)
+        if lemma in wanted:
+            counts[lemma] = counts.get(lemma, 0) + n
+    return counts
+
+
 def _scored(
     conn: sqlite3.Connection, focus: Counter[str], candidates: list[str]
 ) -> list[tuple[float, str, int]]:
@@ -247,13 +300,7 @@ def _scored(
     Dirichlet prior (Monroe et al. 2008) of its count in the focus against the archive."""
     n_focus = sum(focus.values())
     n_all = max(archive_tokens(conn), n_focus)
-    background = dict(
-        conn.execute(
-            "SELECT term, occurrences FROM morph_counts"
-            " WHERE term IN (SELECT value FROM json_each(?))",
-            (json.dumps(candidates, ensure_ascii=False),),
-        ).fetchall()
-    )
+    background = _background(conn, candidates)
     scored = []
     for term in candidates:
         count = focus[term]
@@ -291,7 +338,8 @@ def terms(
         if name is not None:
             attributions[name] += 1
     read = sorted(random.Random(seed).sample(sts, sample)) if len(sts) > sample else sts
-    focus = _focus_terms(conn, read)
+    raw = _focus_terms(conn, read)
+    focus = _merged(raw, _canonical(conn, raw))
     own = own_terms(archive, query)
     candidates = [t for t, n in focus.items() if n >= MIN_COUNT and _listable(t) and not own(t)]
     scored = _scored(conn, focus, candidates)
