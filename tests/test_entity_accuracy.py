@@ -16,6 +16,7 @@ from __future__ import annotations
 import tomllib
 from collections import Counter
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def tagger() -> Tagger:
     return Tagger(load())
 
 
+@cache
 def replica_cases() -> list[Case]:
     cases = []
     for st in sorted(SITE.by_st):
@@ -50,6 +52,7 @@ def replica_cases() -> list[Case]:
     return cases
 
 
+@cache
 def hand_cases() -> list[Case]:
     data = tomllib.loads(LABELLED.read_text(encoding="utf-8"))
     return [

@@ -159,6 +159,7 @@ def test_every_entity_is_in_its_section_in_order() -> None:
     assert set(order) == set(range(len(SECTIONS)))
 
 
+@pytest.mark.slow  # the builder's libraries: the optional gazetteer extra
 def test_the_built_file_is_current() -> None:
     """gazetteer.toml is what the builder makes of gazetteer_hand.toml (with the
     ``gazetteer`` extra installed): nobody edited the output by hand."""
@@ -280,6 +281,7 @@ def _without(hand: str, ident: str) -> str:
     return hand[:start] + hand[end + 1 :]
 
 
+@pytest.mark.slow  # the builder's libraries: the optional gazetteer extra
 @pytest.mark.parametrize(
     ("edit", "problem"),
     [
