@@ -481,6 +481,7 @@ async def entity_page(datasette: Any, request: Any) -> Any:
     """``/<database>/-/entity/<id>`` (or a name for the id; ``.json``: the data alone):
     the entity's names with their years, its posts, its articles over time (a chart as
     ``-/attention`` draws, per ``?by=``) and the entities it appears with most."""
+    from datasette.utils import tilde_decode
     from datasette.utils.asgi import NotFound, Response
 
     from centrasia_crawler.datasette_plugin import charts
@@ -488,8 +489,6 @@ async def entity_page(datasette: Any, request: Any) -> Any:
     database = archive_route(datasette, request.url_vars["database"])
     if database is None:
         raise NotFound("no such archive")
-    from datasette.utils import tilde_decode
-
     key = tilde_decode(urllib.parse.unquote(request.url_vars["entity"]))
     args = {name: request.args.getlist(name) for name in request.args}
     db = datasette.get_database(database)
