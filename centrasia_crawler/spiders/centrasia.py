@@ -136,7 +136,14 @@ class CentrasiaSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         """The crawl's first requests. Only ``scrapy crawl`` (and ``centrasia crawl``,
         Scrapyd) run this: it opens the archive's run first, so Scrapy's tools, which
-        bring their own requests, never touch the archive."""
+        bring their own requests, never touch the archive.
+
+        Until the run is open the engine is paused: a resumed JOBDIR's queued requests
+        would otherwise be fetched meanwhile (Scrapy sends them alongside ``start()``),
+        their items dropped for want of an archive, or fetched and lost to the next
+        resume when the archive is refused (locked by another run)."""
+        engine = self.crawler.engine
+        engine.pause()  # a refused run stays paused: it closes having fetched nothing
         opened = await self.crawler.signals.send_catch_log_async(
             signal=our_signals.run_starting, dont_log=scrapy.exceptions.CloseSpider
         )
@@ -147,6 +154,7 @@ class CentrasiaSpider(scrapy.Spider):
             self.logger.error("bad argument: %s", self.argument_error)
             self.crawler.stats.set_value("centrasia/argument_error", self.argument_error)
             raise scrapy.exceptions.CloseSpider("bad_arguments")
+        engine.unpause()
         self.logger.info("%s", self.describe())
         if self.refresh_days:
             since_st = int(time.time()) - self.refresh_days * 86400
