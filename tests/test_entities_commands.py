@@ -181,6 +181,21 @@ def test_entities_by_type(store: Archive, kind: str) -> None:
     )
 
 
+@pytest.mark.parametrize("query", ["Талибан", "Россия OR Китай"])
+@pytest.mark.parametrize("kind", ["person", "country"])
+def test_entities_of_a_query_by_type(store: Archive, query: str, kind: str) -> None:
+    """The type is read with the counts (few matching articles and many alike), and
+    the first few have the lift they have in the whole list."""
+    matched = sorted(r["st"] for r in store.search(query, limit=None))
+    found = store.entities(query, type=kind, limit=None)
+    assert found["matched"] == len(matched)
+    got = {e["name"]: (e["articles"], e["mentions"]) for e in found["entities"]}
+    assert got and got == expected_entities(matched, kind)
+    everything = store.entities(query, limit=None)["entities"]
+    assert found["entities"] == [e for e in everything if e["type"] == kind]
+    assert store.entities(query, type=kind, limit=3)["entities"] == found["entities"][:3]
+
+
 def test_entities_within_dates_and_a_source(store: Archive) -> None:
     since, until = dt.date(2026, 2, 1), dt.date(2026, 2, 10)
     sts = [st for st in stored() if since <= SITE.by_st[st].day <= until]

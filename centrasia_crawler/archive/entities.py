@@ -99,7 +99,7 @@ def entities(
     else:
         counted = run_matching(archive, query or "", f"SELECT count(*) FROM ({sts})", params)
         matched = int(counted.fetchone()[0])
-    found = _entity_counts(archive, query, (sts, params), matched, total, whole)
+    found = _entity_counts(archive, query, (sts, params), matched, total, whole, type)
     info = {
         row[0]: row[1:]
         for row in conn.execute(
@@ -107,19 +107,26 @@ def entities(
             (type,) if type else (),
         )
     }
-    if whole:
-        everywhere = {e: n for e, (n, _) in found.items()}
-    else:
-        # Per entity, its articles in the whole archive: the (entity_id, st) index alone.
-        everywhere = dict(
-            conn.execute("SELECT entity_id, count(*) FROM article_entities GROUP BY entity_id")
-        )
     ranked = sorted(
         (e for e in found if e in info),
         key=lambda e: (-found[e][0], -found[e][1], info[e][0], e),
     )
+    listed = ranked[:limit] if limit is not None else ranked
+    if whole:
+        everywhere = {e: n for e, (n, _) in found.items()}
+    else:
+        # The listed entities' articles in the whole archive, each a range of the
+        # (entity_id, st) index: not the whole index grouped for twenty rows.
+        everywhere = {
+            e: conn.execute(
+                "SELECT count(*) FROM article_entities INDEXED BY article_entities_entity"
+                " WHERE entity_id = ?",
+                (e,),
+            ).fetchone()[0]
+            for e in listed
+        }
     out = []
-    for entity_id in ranked[:limit] if limit is not None else ranked:
+    for entity_id in listed:
         n, mentions = found[entity_id]
         name, kind, country = info[entity_id]
         share = n / matched
@@ -137,25 +144,36 @@ def _entity_counts(
     matched: int,
     total: int,
     whole: bool,
+    type: str | None = None,
 ) -> dict[str, tuple[int, int]]:
-    """Per entity, the matching articles naming it and their mentions.
+    """Per entity (of ``type``, when given), the matching articles naming it and their
+    mentions.
 
     Few matching articles: their entities through article_entities' primary key (st
     first), then grouped. Many (a fifth of the archive or more): the (entity_id, st,
-    mentions) index read in order, each row kept if its article matches, no sort."""
+    mentions) index read in order, each row kept if its article matches, no sort; with
+    ``type``, only that type's ranges of it."""
     sts, params = matching_sts
     group = "SELECT ae.entity_id, count(*), sum(ae.mentions)"
+    of_type, type_params = "", []
+    if type is not None:
+        of_type, type_params = "ae.entity_id IN (SELECT id FROM entities WHERE type = ?)", [type]
     if whole:
         sql = f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
+        sql += f" WHERE {of_type}" if of_type else ""
+        params = type_params
     elif matched * 5 < total:
         sql = (
             f"{group} FROM ({sts}) AS matched CROSS JOIN article_entities ae ON ae.st = matched.st"
         )
+        sql += f" WHERE {of_type}" if of_type else ""
+        params = [*params, *type_params]
     else:
         sql = (
             f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
-            f" WHERE ae.st IN ({sts})"
+            f" WHERE {of_type + ' AND ' if of_type else ''}+ae.st IN ({sts})"
         )
+        params = [*type_params, *params]
     rows = run_matching(archive, query or "", f"{sql} GROUP BY ae.entity_id", params).fetchall()
     return {entity_id: (n, mentions) for entity_id, n, mentions in rows}
 
