@@ -155,6 +155,42 @@ def test_search_by_entity_finds_every_name(
     assert "closest: Астана" in error and len(error.splitlines()) == 1, error
 
 
+def test_the_archive_keeps_the_whole_gazetteer_it_was_tagged_with(tmp_path: Path) -> None:
+    """``@Name`` is read from the archive's tables (not the TOML files): they hold every
+    entity with all its names, kinds, years and posts."""
+    from centrasia_crawler.archive.entities import stored_gazetteer
+    from centrasia_crawler.archive.search_query import QueryTranslator
+
+    with Archive.open(tmp_path / "a.sqlite") as store:
+        store.write_batch([article(1, "Встреча в Акмоле", "Акмола принимает гостей.")])
+        kept = stored_gazetteer(store.conn)
+        assert kept is not None
+        files = load()
+        assert len(kept) == len(files)
+        for entity in files:
+            got = kept[entity.id]
+            plain = (entity.name, entity.type, entity.country, entity.kind, entity.geonames)
+            assert (got.name, got.type, got.country, got.kind, got.geonames) == plain
+            assert got.description == entity.description
+            assert sorted(got.names, key=repr) == sorted(set(entity.names), key=repr)
+            assert sorted(got.posts, key=repr) == sorted(set(entity.posts), key=repr)
+        translator = QueryTranslator(store.conn)
+        assert translator.entity_names("Астана", "@Астана") == [
+            "Акмола",
+            "Акмолинск",
+            "Астана",
+            "Нур-Султан",
+            "Целиноград",
+        ]
+        # A name the archive's gazetteer lacks is unknown, whatever the files say.
+        store.conn.execute("DELETE FROM entity_names WHERE name = 'Целиноград'")
+        assert "Целиноград" not in QueryTranslator(store.conn).entity_names("Астана", "q")
+        for table in ("article_entities", "entity_names", "entity_posts", "entities"):
+            store.conn.execute(f"DELETE FROM {table}")
+        assert stored_gazetteer(store.conn) is None  # none stored: the package's files
+        assert "Целиноград" in QueryTranslator(store.conn).entity_names("Астана", "q")
+
+
 def many(n: int) -> list[dict[str, Any]]:
     lines = (
         "Мирзиёев прилетел в Бишкек.",

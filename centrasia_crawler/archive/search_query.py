@@ -420,10 +420,12 @@ class QueryTranslator:
 
     def entity_names(self, text: str, query: str) -> list[str]:
         """The names ``@text`` stands for: its entity's, but those another shares."""
+        from centrasia_crawler.archive.entities import stored_gazetteer
         from centrasia_crawler.archive.tagging import gazetteer
         from centrasia_crawler.entities.gazetteer import name_key
 
-        found = gazetteer(self.conn)
+        # The archive's own (what its tags were made with), else the package's files.
+        found = stored_gazetteer(self.conn) or gazetteer(self.conn)
         try:
             entity = found.find(text)
         except LookupError as exc:

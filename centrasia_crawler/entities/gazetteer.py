@@ -92,6 +92,12 @@ class Entity:
     posts: tuple[Post, ...] = field(default=())
 
 
+def read_years(text: str | None) -> tuple[Period, ...]:
+    """Years as :attr:`Name.years` writes them, read back: ``"1998-2019, 2022-"`` -> two
+    periods (the archive keeps them so)."""
+    return _periods(text, "years")
+
+
 def _periods(value: object, where: str) -> tuple[Period, ...]:
     """``"1998-2019, 2022-"`` -> two periods."""
     if value is None:
