@@ -39,9 +39,12 @@ def _date_axis(ax: Any) -> None:
 
     locator = AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
-    # Day ticks name their month («08 Jan»): a bare «08» reads as the offset's month.
+    # Day ticks name their month («08 Jan»): a bare «08» reads as the offset's month,
+    # and the offset under the axis is then the year alone («2026», not «2026-Feb»).
     formats = ["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"]
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, formats=formats))
+    offsets = ["", "%Y", "%Y", "%Y", "%d %b %Y", "%d %b %Y %H:%M"]
+    formatter = ConciseDateFormatter(locator, formats=formats, offset_formats=offsets)
+    ax.xaxis.set_major_formatter(formatter)
 
 
 def _legend_outside(fig: Any, ax: Any) -> None:

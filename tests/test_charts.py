@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,6 +96,8 @@ def test_legends_sit_outside_the_data_and_dates_never_collide(close: list[Any], 
         title = fig._suptitle.get_window_extent(renderer)
         offset = ax.xaxis.get_offset_text().get_window_extent(renderer)
         assert not _overlaps([legend_box, title, offset, *labels])
+        # Under the axis, the year alone: never a month («2020-Feb») the ticks contradict.
+        assert re.fullmatch(r"(\d{4})?", ax.xaxis.get_offset_text().get_text())
 
 
 def test_periods_the_archive_only_partly_covers_are_incomplete(tmp_path: Any) -> None:
