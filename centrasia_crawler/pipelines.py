@@ -198,18 +198,14 @@ class ArchivePipeline:
         return item
 
     async def page_read(self, page: RawPage) -> None:
-        """Every response the spider read. Handed over without waiting: a wait here
-        would suspend the spider's callback between a page and its item, and a crawl
-        closing meanwhile (CLOSESPIDER_PAGECOUNT) lost that item while the page's
-        request counted as done (the next run of the job never asked again). The wait
-        for a writer that is behind is the item's, in :meth:`process_item`."""
+        """Every response the spider read, buffered for the next batch without waiting:
+        the wait for a writer that is behind is in one place, :meth:`process_item`."""
         if self.archive is not None:
             self.pages.append(page)
             self.hand_over_when_full()
 
     def listing_read(self, listing: ListingItem) -> None:
-        """A listing's headlines (sent right after the listing's ``page_read``, which
-        waited for the writer if it was behind)."""
+        """A listing's headlines (sent right after the listing's ``page_read``)."""
         if self.archive is not None:
             self.headlines.extend(listing.headlines)
             self.hand_over_when_full()

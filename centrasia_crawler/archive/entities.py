@@ -254,8 +254,8 @@ class AmbiguousEntity(LookupError):
 
 def stored_gazetteer(conn: sqlite3.Connection) -> Gazetteer | None:
     """The gazetteer the archive's articles were tagged with, as its ``entities``,
-    ``entity_names`` and ``entity_posts`` keep it (a few milliseconds; the TOML files
-    take a quarter of a second to read); None before any is stored."""
+    ``entity_names`` and ``entity_posts`` keep it (far cheaper than parsing the TOML
+    files again); None before any is stored."""
     from centrasia_crawler.entities.gazetteer import Entity, Gazetteer, Name, Post, read_years
 
     names: dict[str, list[Name]] = {}
