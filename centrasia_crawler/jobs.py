@@ -69,7 +69,32 @@ def log_handler(settings: Any) -> logging.Handler:
     handler.setLevel(settings.get("LOG_LEVEL"))
     if settings.getbool("LOG_SHORT_NAMES"):
         handler.addFilter(_short_names)
+    if handler.level > logging.INFO:  # not --verbose: a network error is its one line
+        handler.addFilter(NetworkErrorsInOneLine(settings.getlist("RETRY_EXCEPTIONS")))
     return handler
+
+
+class NetworkErrorsInOneLine(logging.Filter):
+    """A record of a network error (one of Scrapy's ``RETRY_EXCEPTIONS``: DNS, refused,
+    timeout, connection lost) loses its traceback: Scrapy's robots.txt middleware logs
+    a page of Twisted's internals for a site that cannot be reached, where the error's
+    one line says it all (kept, added to the message if it lacks it)."""
+
+    def __init__(self, kinds: list[Any]) -> None:
+        from scrapy.utils.misc import load_object
+
+        super().__init__()
+        self.kinds = tuple(load_object(k) if isinstance(k, str) else k for k in kinds)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and isinstance(error, self.kinds):
+            message = record.getMessage()
+            if str(error) not in message:
+                message = f"{message} ({type(error).__name__}: {error})"
+            record.msg, record.args = message, None
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def _short_names(record: logging.LogRecord) -> bool:

@@ -18,6 +18,7 @@ import pytest
 from centrasia_crawler.archive import Archive, content_hash
 from centrasia_crawler.health import Thresholds, assess
 from tests.crawling import FAST, PROJECT, centrasia
+from tests.test_analysis import free_port
 from tests.replica.markup import DriftMarkup
 from tests.replica.server import Faults, serve
 
@@ -60,6 +61,22 @@ def test_a_site_answering_500_exits_1_naming_the_failures(tmp_path: Path) -> Non
     assert "the index was not read" in done.stderr
     run = runs(tmp_path / "a.sqlite")[0]
     assert run["outcome"] == "failed" and "HTTP 500" in run["outcome_reasons"]
+
+
+@pytest.mark.slow
+def test_a_site_that_cannot_be_reached_is_told_in_lines_not_tracebacks(tmp_path: Path) -> None:
+    """Scrapy's robots.txt middleware logs a page of Twisted's internals for a refused
+    connection; the crawl says it in one line (the traceback stays for --verbose)."""
+    root = f"http://127.0.0.1:{free_port()}/"
+    quiet = ["-s", "RETRY_TIMES=0", "-s", "LOG_LEVEL=WARNING"]  # as without --verbose
+    done = centrasia(*crawl_args(root, tmp_path / "a.sqlite"), *quiet)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    refused = [line for line in done.stderr.splitlines() if "robotstxt" in line]
+    assert refused and all("Connection" in line or "refused" in line for line in refused)
+    assert "the index was not read" in done.stderr
+    verbose = centrasia(*crawl_args(root, tmp_path / "b.sqlite"), "-s", "RETRY_TIMES=0", "-v")
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr
 
 
 @pytest.mark.slow
