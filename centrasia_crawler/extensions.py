@@ -28,6 +28,8 @@ logger = logging.getLogger("centrasia.progress")
 #: The crawler stat that says, in one line, why the JOBDIR was refused (and its status).
 JOBDIR_REFUSED_STAT = "centrasia/jobdir_refused"
 JOBDIR_STATUS_STAT = "centrasia/jobdir_refused_status"
+#: The crawler stat naming the JOBDIR when this run carries on where its last one stopped.
+JOBDIR_RESUMED_STAT = "centrasia/jobdir_resumed"
 
 
 def progress_line(stats: dict[str, Any], elapsed: float) -> str:
@@ -121,6 +123,8 @@ class JobGuard:
         if job.cleared:
             log.warning("%s", job.cleared)
             crawler.stats.set_value("centrasia/jobdir_cleared", job.cleared)
+        if job.resumed:
+            crawler.stats.set_value(JOBDIR_RESUMED_STAT, str(path))
         guard = cls(crawler, job, None)
         # After the spider closed: Scrapy has written its queue and the spider's state.
         crawler.signals.connect(guard.stopped, signal=signals.engine_stopped)

@@ -56,6 +56,8 @@ class Job:
     fd: int
     #: One line when the JOBDIR was left by a killed run and was cleared, else None.
     cleared: str | None = None
+    #: Whether this run carries on where the job's last run stopped cleanly.
+    resumed: bool = False
 
     def release(self) -> None:
         """The run stopped cleanly: remove the mark and let go of it."""
@@ -138,7 +140,8 @@ def take(path: str | Path, arguments: dict[str, str]) -> Job:
             ) from None
         record = path / RECORD
         wanted = dict(sorted(arguments.items()))
-        if record.exists():
+        existed = record.exists()
+        if existed:
             try:
                 stored = json.loads(record.read_text(encoding="utf-8"))["arguments"]
             except (ValueError, KeyError, TypeError, OSError):
@@ -167,4 +170,4 @@ def take(path: str | Path, arguments: dict[str, str]) -> Job:
     except BaseException:
         os.close(fd)
         raise
-    return Job(path, fd, cleared)
+    return Job(path, fd, cleared, resumed=existed and cleared is None)

@@ -25,6 +25,10 @@ class CrawlOutcome:
     run: dict[str, Any] | None
     seconds: float
     failures: list[str] = field(default_factory=list)
+    #: The JOBDIR of a run that carried on where the job's last run stopped.
+    resumed: str | None = None
+    #: The JOBDIR, when the run had one.
+    jobdir: str | None = None
 
     def summary(self) -> str:
         run = self.run or {}
@@ -37,7 +41,19 @@ class CrawlOutcome:
             f" {run.get('requests', 0)} requests"
             + (f" ({run['retries']} retries)" if run.get("retries") else "")
             + f", {self.seconds:.1f} s"
+            + (f"; resumed the job in {self.resumed}" if self.resumed else "")
         )
+
+    def next_step(self) -> str | None:
+        """What to do about a run of a JOBDIR that stopped before the end (Ctrl-C, a
+        time limit): run it again. None otherwise."""
+        reason = (self.run or {}).get("finish_reason")
+        if self.jobdir and reason not in (None, "finished"):
+            return (
+                f"the job in {self.jobdir} keeps its place ({reason}):"
+                " run the same command again to carry on"
+            )
+        return None
 
 
 def project_settings(overrides: dict[str, str]) -> Any:
@@ -141,9 +157,14 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
     the JOBDIR cannot be used :class:`~centrasia_crawler.jobdir.JobdirRefused`: in
     each case nothing was fetched, and only that one reason is told.
     """
+    from centrasia_crawler.extensions import JOBDIR_RESUMED_STAT
+
     started = time.monotonic()
     stats = _crawl(settings, spider_args)
-    return _verdict(stats, str(settings.get("CENTRASIA_ARCHIVE_PATH")), started)
+    outcome = _verdict(stats, str(settings.get("CENTRASIA_ARCHIVE_PATH")), started)
+    outcome.resumed = stats.get(JOBDIR_RESUMED_STAT)
+    outcome.jobdir = settings.get("JOBDIR") or None
+    return outcome
 
 
 def _crawl(settings: Any, spider_args: dict[str, str]) -> dict[str, Any]:

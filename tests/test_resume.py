@@ -120,6 +120,10 @@ def test_a_backfill_over_a_time_limit_resumes_and_exits_0(
         stopped = centrasia(*args, "-s", "CLOSESPIDER_PAGECOUNT=20")
         assert stopped.returncode == 1
         assert "did not finish (finish reason: closespider_pagecount)" in stopped.stderr
+        assert f"the job in {jobdir} keeps its place (closespider_pagecount): run the same" in (
+            stopped.stderr
+        )
+        assert "resumed" not in stopped.stdout
         if locked_between:
             before = len(replica.log)
             with ArchiveLock(str(archive)):
@@ -129,6 +133,8 @@ def test_a_backfill_over_a_time_limit_resumes_and_exits_0(
             assert [r.path for r in replica.log[before:]] == []  # not even robots.txt
         done = centrasia(*args)
         assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.strip().endswith(f"; resumed the job in {jobdir}")
+        assert "keeps its place" not in done.stderr
         assert fetched_once(replica)
     assert_archive_is_ground_truth(archive, site, site.in_range(days[-1], days[0]))
 

@@ -127,6 +127,8 @@ def crawl(
     click.echo(outcome.summary())
     for failure in outcome.failures:
         click.echo(f"centrasia crawl: failed: {failure}", err=True)
+    if (step := outcome.next_step()) is not None:
+        click.echo(f"centrasia crawl: {step}", err=True)
     return EXIT_FAILED if outcome.failures else EXIT_OK
 
 
