@@ -134,5 +134,11 @@ class JobGuard:
         raise CloseSpider("jobdir_refused")
 
     def stopped(self) -> None:
-        if self.job is not None:
+        from centrasia_crawler.pipelines import REFUSED_STAT
+
+        if self.job is None:
+            return
+        if self.crawler.stats.get_value(REFUSED_STAT):  # the archive refused the run
+            self.job.forget()
+        else:
             self.job.release()

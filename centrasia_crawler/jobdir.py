@@ -58,6 +58,15 @@ class Job:
     cleared: str | None = None
     #: Whether this run carries on where the job's last run stopped cleanly.
     resumed: bool = False
+    #: Whether this run made the JOBDIR (it did not exist before).
+    created: bool = False
+
+    def forget(self) -> None:
+        """The run was refused before it began: let go of the JOBDIR, and remove it when
+        this run made it (nothing of the job was done)."""
+        self.release()
+        if self.created:
+            shutil.rmtree(self.path, ignore_errors=True)
 
     def release(self) -> None:
         """The run stopped cleanly: remove the mark and let go of it."""
@@ -125,6 +134,7 @@ def take(path: str | Path, arguments: dict[str, str]) -> Job:
     holds a crawl of other arguments, or when Scrapy's files cannot be read (1).
     """
     path = Path(path)
+    created = not path.exists()
     try:
         path.mkdir(parents=True, exist_ok=True)
         fd = os.open(path / MARKER, os.O_RDWR | os.O_CREAT, 0o644)
@@ -170,4 +180,4 @@ def take(path: str | Path, arguments: dict[str, str]) -> Job:
     except BaseException:
         os.close(fd)
         raise
-    return Job(path, fd, cleared, resumed=existed and cleared is None)
+    return Job(path, fd, cleared, resumed=existed and cleared is None, created=created)

@@ -154,9 +154,12 @@ def test_a_held_lock_exits_75_at_once_touching_nothing(tmp_path: Path) -> None:
             done = centrasia(*crawl_args(replica.root, archive))
             elapsed = time.monotonic() - started
             reparse = centrasia("reparse", "--archive", str(archive))
+            job = tmp_path / "job"  # a backfill's new JOBDIR is not left behind either
+            backfill = centrasia(*crawl_args(replica.root, archive, "-s", f"JOBDIR={job}"))
         finally:
             os.close(fd)
         assert done.returncode == 75 and reparse.returncode == 75
+        assert backfill.returncode == 75 and not job.exists()
         assert "locked" in done.stderr and done.stderr.count("\n") == 1
         assert replica.log == []
         assert archive.stat().st_mtime_ns == mtime
