@@ -150,6 +150,27 @@ def test_the_index_page_shows_the_articles_then_the_queries(archive: Path) -> No
         assert f"/archive/{name}" not in text
 
 
+def test_the_database_page_shows_the_archives_entries_above_the_sql_box(
+    archive: Path, tmp_path: Path
+) -> None:
+    """The index page's heading links to the database page: there too the articles, the
+    search box and the charts come first, then Datasette's own page (with the canned
+    queries, listed once)."""
+    text = page(archive, "/archive")
+    articles = text.index('href="/archive/articles"')
+    search_box = text.index('action="/archive/search"')
+    charts = text.index('href="/archive/-/attention"')
+    queries = [text.index(f'href="/archive/{name}"') for name in CANNED_QUERIES]
+    assert articles < search_box < charts < text.index('<form class="sql"') < min(queries)
+    assert all(text.count(f'href="/archive/{name}"') == 1 for name in CANNED_QUERIES)
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    conn.close()
+    (response,) = get(other, "/other")
+    assert response.status_code == 200 and "Search the articles" not in response.text
+
+
 def rows_of(text: str) -> list[list[str]]:
     """The table rows of a page: each cell's text, tags taken out."""
     body = text[text.index("<tbody>") : text.index("</tbody>")]
