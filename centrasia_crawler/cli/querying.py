@@ -317,7 +317,8 @@ def stats(archive: str, top: int, as_json: bool) -> int:
         "pages",
         "runs",
     ):
-        click.echo(f"{name.replace('_', ' ')}: {figures[name]}")
+        label = "days with articles" if name == "days" else name.replace("_", " ")
+        click.echo(f"{label}: {figures[name]}")
     click.echo(
         f"date or source lines not read: {figures['unread_lines']}"
         f" (in {figures['articles_with_unread_lines']} articles)"
