@@ -380,13 +380,16 @@ def test_the_entities_table_is_aligned(path: Path) -> None:
     assert done.exit_code == 0, done.output
     lines = done.output.splitlines()
     matched = sum(1 for st in stored() if SITE.by_st[st].day >= dt.date(2026, 2, 1))
-    assert lines[0] == f"{matched} articles in the archive"
+    assert lines[0] == f"{matched} articles in the archive from 2026-02-01"
     table = lines[1:-1]
     assert len(table) == 13 and table[0].split() == [
         "name", "type", "country", "articles", "mentions", "share", "lift",
     ]  # fmt: skip
     assert len({len(line) for line in table}) == 1  # every column ends where its head does
     assert lines[-1].startswith("lift:")
+    whole = run("entities", "--archive", str(path), "--limit", "3").output.splitlines()
+    assert whole[0] == f"{len(stored())} articles in the archive"
+    assert whole[1].split()[-1] == "share" and not any(line.startswith("lift") for line in whole)
 
 
 def test_a_bad_query_is_one_line_and_exit_2(path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -85,13 +85,19 @@ def entities(
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
         return EXIT_OK
-    click.echo(_entities_table(found, query))
+    whole = not (query and query.strip()) and filters == Filters()
+    what = f"match {query!r}" if query else "in the archive"
+    within = [f"from {since}" if since else "", f"to {until}" if until else ""]
+    within.append(f"from source {source!r}" if source else "")
+    what = " ".join([what, *(w for w in within if w)])
+    click.echo(_entities_table(found, what, lift=not whole))
     return EXIT_OK
 
 
-def _entities_table(found: dict[str, Any], query: str | None) -> str:
+def _entities_table(found: dict[str, Any], what: str, lift: bool = True) -> str:
+    """The table of ``centrasia entities`` for the articles ``what`` says; without
+    ``lift`` (the whole archive, where every lift is 1) its column is left out."""
     matched, rows = found["matched"], found["entities"]
-    what = f"match {query!r}" if query else "in the archive"
     lines = [f"{matched} article{'s' if matched != 1 else ''} {what}"]
     if not rows:
         lines.append("no entity is named in them")
@@ -99,15 +105,17 @@ def _entities_table(found: dict[str, Any], query: str | None) -> str:
     width = max(len("name"), *(len(r["name"]) for r in rows))
     lines.append(
         f"{'name':<{width}}  {'type':<12}  {'country':<7}  {'articles':>8}  {'mentions':>8}"
-        f"  {'share':>7}  {'lift':>7}"
+        f"  {'share':>7}" + (f"  {'lift':>7}" if lift else "")
     )
     for r in rows:
-        lift = f"{r['lift']:.2f}" if r["lift"] is not None else "-"
+        shown = f"{r['lift']:.2f}" if r["lift"] is not None else "-"
         lines.append(
             f"{r['name']:<{width}}  {r['type']:<12}  {r['country'] or '':<7}"
-            f"  {r['articles']:8d}  {r['mentions']:8d}  {r['share']:7.1%}  {lift:>7}"
+            f"  {r['articles']:8d}  {r['mentions']:8d}  {r['share']:7.1%}"
+            + (f"  {shown:>7}" if lift else "")
         )
-    lines.append(LIFT_MEANING)
+    if lift:
+        lines.append(LIFT_MEANING)
     return "\n".join(lines)
 
 
