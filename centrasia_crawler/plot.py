@@ -41,9 +41,13 @@ def _date_axis(ax: Any) -> None:
     ax.xaxis.set_major_locator(locator)
     # Day ticks name their month («08 Jan»): a bare «08» reads as the offset's month,
     # and the offset under the axis is then the year alone («2026», not «2026-Feb»).
+    # The first of a month among day ticks too («01 Feb», not a bare «Feb» between days).
     formats = ["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"]
+    zeros = ["", "%Y", "%d %b", "%d %b", "%H:%M", "%H:%M"]
     offsets = ["", "%Y", "%Y", "%Y", "%d %b %Y", "%d %b %Y %H:%M"]
-    formatter = ConciseDateFormatter(locator, formats=formats, offset_formats=offsets)
+    formatter = ConciseDateFormatter(
+        locator, formats=formats, zero_formats=zeros, offset_formats=offsets
+    )
     ax.xaxis.set_major_formatter(formatter)
 
 
@@ -120,12 +124,13 @@ def trend_figure(
     share: bool = False,
     *,
     key: str = "query",
-    title: str = "articles matching",
+    title: str | None = None,
 ) -> Any:
     """One line per query (the legend as typed), counts or shares by period, periods
     whose archive is incomplete shaded; a period with no archived article is a gap in
     the line, not a zero. ``key``: the rows' column that names a line (``country`` for
-    ``countries``' rows), ``title`` what the lines count."""
+    ``countries``' rows), ``title`` what the lines count (by default the query's
+    articles, or each query's)."""
     plt = _pyplot()
     from matplotlib.dates import date2num
 
@@ -160,6 +165,12 @@ def trend_figure(
     _date_axis(ax)
     ax.set_ylabel("share of articles, %" if share else f"articles per {by}")
     ax.set_ylim(bottom=0)
+    if title is None:
+        title = (
+            f"articles matching «{queries[0]}»"
+            if len(queries) == 1
+            else ("articles matching each query")
+        )
     fig.suptitle(f"centrasia.org: {title}, by {by}")
     _legend_outside(fig, ax)
     return fig

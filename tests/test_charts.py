@@ -56,6 +56,24 @@ def test_a_period_without_articles_is_a_gap_in_the_line(close: list[Any], share:
     assert drawn[4:] == ([99.0] * 3 if share else [990] * 3)
 
 
+def test_the_title_names_the_query_and_day_ticks_name_their_month(close: list[Any]) -> None:
+    one = trend_figure(year_rows(), "year")
+    rows = [r | {"query": "Токаев"} for r in year_rows()] + year_rows()
+    two = trend_figure(rows, "year")
+    weeks = [
+        {"query": "Жапаров", "period": f"2026-W0{n}", "articles": n, "total": 9, "share": 0.1,
+         "complete": True}
+        for n in (5, 6)
+    ]  # fmt: skip
+    days = trend_figure(weeks, "week")
+    close.extend([one, two, days])
+    assert one._suptitle.get_text() == "centrasia.org: articles matching «Казахстан», by year"
+    assert two._suptitle.get_text() == "centrasia.org: articles matching each query, by year"
+    days.canvas.draw()
+    ticks = [t.get_text() for t in days.axes[0].get_xticklabels() if t.get_text()]
+    assert "01 Feb" in ticks and all(re.fullmatch(r"\d\d [A-Z][a-z]{2}", t) for t in ticks), ticks
+
+
 def test_never_crawled_days_are_gaps_in_the_listed_line(close: list[Any]) -> None:
     first = dt.date(2026, 1, 1)
     days = [
