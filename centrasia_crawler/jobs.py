@@ -87,7 +87,17 @@ def log_handler(settings: Any) -> logging.Handler:
         handler.addFilter(_short_names)
     if handler.level > logging.INFO:  # not --verbose: a network error is its one line
         handler.addFilter(NetworkErrorsInOneLine(settings.getlist("RETRY_EXCEPTIONS")))
+        if not filename:  # on the terminal, the verdict is the command's own lines
+            handler.addFilter(_not_the_verdict)
     return handler
+
+
+def _not_the_verdict(record: logging.LogRecord) -> bool:
+    """The pipeline's ``run failed:`` records, which ``centrasia crawl`` prints itself
+    (``centrasia crawl: failed: ...``): once on the terminal, not twice."""
+    from centrasia_crawler.pipelines import VERDICT
+
+    return not getattr(record, VERDICT, False)
 
 
 class NetworkErrorsInOneLine(logging.Filter):

@@ -42,6 +42,9 @@ REQUIRED_ARTICLE_FIELDS = ("st", "title", "published_at", "body")
 MAX_PENDING_BATCHES = 2
 #: The crawler stat that says, in one line, why the archive could not be used.
 REFUSED_STAT = "centrasia/archive_refused"
+#: Marks the log records of the run's verdict (``run failed: ...``), which
+#: ``centrasia crawl`` prints in its own lines.
+VERDICT = "centrasia_verdict"
 
 T = TypeVar("T")
 
@@ -307,7 +310,7 @@ class ArchivePipeline:
             Thresholds.from_settings(self.crawler.settings),
         )
         for failure in failures:
-            spider.logger.error("run failed: %s", failure)
+            spider.logger.error("run failed: %s", failure, extra={VERDICT: True})
         self.stats.set_value("centrasia/outcome", "failed" if failures else "ok")
         await waited(
             self.writer.submit(

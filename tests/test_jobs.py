@@ -64,7 +64,7 @@ def test_a_site_answering_500_exits_1_naming_the_failures(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_a_site_that_cannot_be_reached_is_told_in_lines_not_tracebacks(tmp_path: Path) -> None:
+def test_a_site_that_cannot_be_reached_is_told_in_lines_each_once(tmp_path: Path) -> None:
     """Scrapy's robots.txt middleware logs a page of Twisted's internals for a refused
     connection; the crawl says it in one line (the traceback stays for --verbose)."""
     root = f"http://127.0.0.1:{free_port()}/"
@@ -74,9 +74,12 @@ def test_a_site_that_cannot_be_reached_is_told_in_lines_not_tracebacks(tmp_path:
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     refused = [line for line in done.stderr.splitlines() if "robotstxt" in line]
     assert refused and all("Connection" in line or "refused" in line for line in refused)
-    assert "the index was not read" in done.stderr
+    # Each reason once: the command's line, not the log's `run failed:` line as well.
+    assert "centrasia crawl: failed: the index was not read" in done.stderr
+    assert "run failed:" not in done.stderr
     verbose = centrasia(*crawl_args(root, tmp_path / "b.sqlite"), "-s", "RETRY_TIMES=0", "-v")
     assert verbose.returncode == 1 and "Traceback" in verbose.stderr
+    assert "run failed: the index was not read" in verbose.stderr  # the whole log
 
 
 @pytest.mark.slow
