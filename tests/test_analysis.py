@@ -141,6 +141,17 @@ def test_bad_query_syntax_is_one_line(built: Built, query: str) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command", [["coverage"], ["trend", "Казахстан"], ["countries"]])
+def test_a_plot_that_cannot_be_written_is_one_line(
+    built: Built, tmp_path: Path, command: list[str]
+) -> None:
+    png = tmp_path / "no such folder" / "chart.png"
+    done = cli(*command, "--archive", str(built.archive), "--plot", str(png))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"centrasia {command[0]}: cannot write {png}: ")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
 def test_coverage_per_day_gaps_and_the_commands_to_fill_them(built: Built, tmp_path: Path) -> None:
     png = tmp_path / "coverage.png"
     done = cli("coverage", "--archive", str(built.archive), "--plot", str(png))

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlite3
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -79,6 +80,19 @@ def range_options(function: F) -> F:
 
 def json_option(function: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")(function)
+
+
+def write_plot(plot: str, draw: Callable[[Path], None]) -> None:
+    """``draw`` a chart to the file ``plot`` (PNG, SVG or PDF, by its extension), or a
+    :class:`Failure` in one line: matplotlib is missing, or the file cannot be written."""
+    from centrasia_crawler.plot import PlotUnavailable
+
+    try:
+        draw(Path(plot))
+    except PlotUnavailable as exc:
+        raise Failure(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise Failure(f"cannot write {plot}: {exc}") from None
 
 
 def open_archive(path: str) -> Any:

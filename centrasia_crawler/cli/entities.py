@@ -5,7 +5,6 @@ Read-only; thin over :mod:`centrasia_crawler.archive.entities`."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
@@ -17,6 +16,7 @@ from centrasia_crawler.cli.common import (
     json_option,
     open_archive,
     range_options,
+    write_plot,
 )
 
 #: What lift is, in one sentence.
@@ -207,14 +207,9 @@ def _plot(rows: list[dict[str, Any]], by: str, plot: str, share: bool) -> None:
     """Draw the countries' rows to ``plot`` (a PNG, SVG or PDF), or fail in one line."""
     if not rows:
         raise Failure("nothing to plot: no article about a country in that range")
-    from centrasia_crawler.plot import PlotUnavailable, plot_countries
+    from centrasia_crawler.plot import plot_countries
 
-    try:
-        plot_countries(rows, by, Path(plot), share)
-    except PlotUnavailable as exc:
-        raise Failure(str(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise Failure(f"cannot write {plot}: {exc}") from None
+    write_plot(plot, lambda path: plot_countries(rows, by, path, share))
 
 
 def _countries_table(rows: list[dict[str, Any]]) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -17,6 +16,7 @@ from centrasia_crawler.cli.common import (
     json_option,
     open_archive,
     range_options,
+    write_plot,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -271,12 +271,9 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     for start, end in cover.gaps:
         click.echo(f"gap {start} .. {end}: centrasia crawl --since {start} --until {end}")
     if plot:
-        from centrasia_crawler.plot import PlotUnavailable, plot_coverage
+        from centrasia_crawler.plot import plot_coverage
 
-        try:
-            plot_coverage(cover, Path(plot))
-        except PlotUnavailable as exc:
-            raise Failure(str(exc)) from None
+        write_plot(plot, lambda path: plot_coverage(cover, path))
         click.echo(f"plot written to {plot}")
     return EXIT_OK
 
@@ -391,14 +388,9 @@ def trend(
     if plot:
         if not rows:
             raise Failure("nothing to plot: the archive has no articles in that range")
-        from centrasia_crawler.plot import PlotUnavailable, plot_trend
+        from centrasia_crawler.plot import plot_trend
 
-        try:
-            plot_trend(rows, by, Path(plot), share)
-        except PlotUnavailable as exc:
-            raise Failure(str(exc)) from None
-        except (OSError, ValueError) as exc:
-            raise Failure(f"cannot write {plot}: {exc}") from None
+        write_plot(plot, lambda path: plot_trend(rows, by, path, share))
     if as_json:
         _print_json(rows)
     elif as_csv:
