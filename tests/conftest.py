@@ -95,23 +95,22 @@ def running_children() -> dict[int, str]:
     found = {}
     me = os.getpid()
     for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
+        if not name.isdigit() or (stat := _proc(name, "stat")) is None:
             continue
         state, ppid = stat[stat.rindex(b")") + 2 :].split()[:2]
-        if int(ppid) != me or state == b"Z":
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                command = f.read()
-        except OSError:
+        if int(ppid) != me or state == b"Z" or (command := _proc(name, "cmdline")) is None:
             continue
         found[int(name)] = command.replace(b"\0", b" ").decode(errors="replace")
     return found
+
+
+def _proc(pid: str, what: str) -> bytes | None:
+    """/proc/PID/WHAT, or None when the process has gone meanwhile."""
+    try:
+        with open(f"/proc/{pid}/{what}", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 @pytest.fixture(autouse=True)
