@@ -33,16 +33,20 @@ raises :class:`QueryError`, whose message is one line naming the problem.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from centrasia_crawler.normalize.morphology import JOIN, morphology, tokens
 from centrasia_crawler.normalize.stopwords import function_words
 from centrasia_crawler.normalize.text import fold_yo
+
+if TYPE_CHECKING:
+    from centrasia_crawler.entities.gazetteer import Gazetteer
 
 #: The longest query taken.
 MAX_QUERY: Final = 1000
@@ -418,14 +422,20 @@ class QueryTranslator:
             return Column(node.columns, self.expand(node.node, query))
         return node
 
-    def entity_names(self, text: str, query: str) -> list[str]:
-        """The names ``@text`` stands for: its entity's, but those another shares."""
+    @functools.cached_property
+    def gazetteer(self) -> Gazetteer:
+        """The archive's own (what its tags were made with), else the package's files:
+        read once for all the ``@Name``s of a query."""
         from centrasia_crawler.archive.entities import stored_gazetteer
         from centrasia_crawler.archive.tagging import gazetteer
+
+        return stored_gazetteer(self.conn) or gazetteer(self.conn)
+
+    def entity_names(self, text: str, query: str) -> list[str]:
+        """The names ``@text`` stands for: its entity's, but those another shares."""
         from centrasia_crawler.entities.gazetteer import name_key
 
-        # The archive's own (what its tags were made with), else the package's files.
-        found = stored_gazetteer(self.conn) or gazetteer(self.conn)
+        found = self.gazetteer
         try:
             entity = found.find(text)
         except LookupError as exc:
