@@ -19,6 +19,7 @@ from typing import IO, Any, Final
 from centrasia_crawler.archive import RawPage
 from centrasia_crawler.archive.queries import EXPORT_COLUMNS
 from centrasia_crawler.fields import BY_NAME
+from centrasia_crawler.normalize.site_clock import MOSCOW
 
 #: Headers that describe the transfer, not the body as stored (Scrapy decoded it).
 TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
@@ -54,13 +55,13 @@ PARQUET_ROW_GROUP = 1_000
 
 
 #: The Parquet type of each kind of article field (:mod:`centrasia_crawler.fields`), by
-#: pyarrow's name: the shown time as a timestamp in Europe/Moscow (the site's clock:
+#: pyarrow's name: the shown time as a timestamp in Moscow time (the site's clock:
 #: each value keeps its offset, +03:00 or +04:00 in 2011-2014), dates as dates, the
 #: crawler's UTC times as UTC timestamps, integers, a boolean; the rest strings.
 PARQUET_TYPES: Final = {
     "int": ("int64",),
     "bool": ("bool_",),
-    "moscow_time": ("timestamp", "s", "Europe/Moscow"),
+    "moscow_time": ("timestamp", "s", MOSCOW.key),
     "utc_time": ("timestamp", "s", "UTC"),
     "day": ("date32",),
 }

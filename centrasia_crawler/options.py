@@ -95,9 +95,9 @@ def parse_days(name: str, value: str | int | None) -> int | None:
 
 def site_today() -> dt.date:
     """Today on the site's calendar (Moscow)."""
-    from zoneinfo import ZoneInfo
+    from centrasia_crawler.normalize.site_clock import MOSCOW
 
-    return dt.datetime.now(ZoneInfo("Europe/Moscow")).date()
+    return dt.datetime.now(MOSCOW).date()
 
 
 def check_range(

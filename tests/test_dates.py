@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from centrasia_crawler.normalize.dates import (
+from centrasia_crawler.normalize.site_clock import (
     MONTH_FORMS,
     DateParseError,
     moscow_to_st,

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.store import ADDED_CONTENT, CONTENT_FIELDS
 from centrasia_crawler.extraction import extract
-from centrasia_crawler.normalize.dates import SHOWN_TIME_RE, parse_day_heading, read_source_date
+from centrasia_crawler.normalize.site_clock import SHOWN_TIME_RE, parse_day_heading
+from centrasia_crawler.normalize.source_dates import read_source_date
 from centrasia_crawler.normalize.source_line import PERMALINK_LINE_RE, SOURCE_LINE_RE
 from centrasia_crawler.normalize.text import clean_text
 from centrasia_crawler.site import END_OF_ARTICLE_LINES

@@ -9,12 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from centrasia_crawler.normalize.dates import (
-    MONTH_FORMS,
+from centrasia_crawler.normalize.site_clock import MONTH_FORMS, parse_date_line, parse_russian_date
+from centrasia_crawler.normalize.source_dates import (
     TWO_DIGIT_PIVOT,
     looks_like_date_line,
-    parse_date_line,
-    parse_russian_date,
     parse_source_date,
     read_source_date,
 )

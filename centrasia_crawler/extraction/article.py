@@ -23,15 +23,15 @@ from typing import Any, Final
 
 from centrasia_crawler.extraction.blocks import Block, Page
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
-from centrasia_crawler.normalize.dates import (
+from centrasia_crawler.normalize.permalinks import article_st, permalink
+from centrasia_crawler.normalize.site_clock import (
     DateParseError,
     moscow_to_st,
     parse_shown_time,
-    read_source_date,
     shown_time_disagrees,
     st_to_moscow,
 )
-from centrasia_crawler.normalize.permalinks import article_st, permalink
+from centrasia_crawler.normalize.source_dates import read_source_date
 from centrasia_crawler.normalize.source_line import (
     SOURCE_LINE_RE,
     Source,

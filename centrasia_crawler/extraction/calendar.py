@@ -12,8 +12,8 @@ from typing import Any
 from centrasia_crawler.extraction.blocks import Page
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
 from centrasia_crawler.extraction.listing import link_date
-from centrasia_crawler.normalize.dates import parse_month_heading
 from centrasia_crawler.normalize.permalinks import article_st
+from centrasia_crawler.normalize.site_clock import parse_month_heading
 
 
 def extract_calendar(page: Page) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from typing import Any, Final
 from lxml import etree
 
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
-from centrasia_crawler.normalize.dates import st_to_moscow, to_moscow
 from centrasia_crawler.normalize.permalinks import article_st, permalink
+from centrasia_crawler.normalize.site_clock import st_to_moscow, to_moscow
 from centrasia_crawler.normalize.text import clean_text
 
 _XML_DECL_RE: Final = re.compile(r"^\s*<\?xml[^>]*\?>")

@@ -14,7 +14,9 @@ from typing import Any, Final
 
 from centrasia_crawler.extraction.blocks import Link, Page
 from centrasia_crawler.extraction.errors import NotACentrasiaPage
-from centrasia_crawler.normalize.dates import (
+from centrasia_crawler.normalize.headline import attribution
+from centrasia_crawler.normalize.permalinks import article_st, permalink
+from centrasia_crawler.normalize.site_clock import (
     DateParseError,
     clock_of_day,
     parse_date_line,
@@ -22,8 +24,6 @@ from centrasia_crawler.normalize.dates import (
     parse_leading_time,
     parse_numeric_date,
 )
-from centrasia_crawler.normalize.headline import attribution
-from centrasia_crawler.normalize.permalinks import article_st, permalink
 from centrasia_crawler.site import ARCHIVE_LINK_TEXT, ARTICLE_PATH
 
 PREV_MARKS: Final = ("«", "‹", "←", "◄", "<", "назад", "пред")

@@ -24,13 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from centrasia_crawler.normalize.dates import read_source_date
 from centrasia_crawler.normalize.outlets import (
     QUOTES,
     host_of,
     outlet_for,
     registered_domain,
 )
+from centrasia_crawler.normalize.source_dates import read_source_date
 from centrasia_crawler.normalize.text import clean_text
 from centrasia_crawler.site import LABEL_SEPARATORS, PERMALINK_LABEL, SOURCE_LABEL
 
