@@ -1,19 +1,30 @@
 """The original date at the source: the date line an outlet printed under its article.
 
 The line is whatever that outlet printed: ``10 февраля 2026 г.``, ``10.02.26``,
-``2026-02-10``, ``February 10, 2026``, ``Вторник, 10 фев 2026, 14:35 МСК``. It is read
-by a small grammar (the shapes a date takes: numbers first, ISO year first, words), with
-month and weekday names looked up in dateutil's parserinfo tables (Russian and English);
-numbers are never left to dateutil, whose day-first rule misreads ISO dates. A line that
-looks like a date but is not read is reported as such, never taken for body text. The
-site's own dates and times are read by :mod:`centrasia_crawler.normalize.site_clock`.
+``2026-02-10``, ``February 10, 2026``, ``Вторник, 10 фев 2026, 14:35 МСК``,
+``Fri, 09 Sep 2005 13:51:39 +0000``. It is read in two steps:
+
+1. A small grammar (the shapes a date takes: numbers first, ISO year first, words), with
+   month and weekday names looked up in dateutil's parserinfo tables (Russian and
+   English); numbers are never left to dateutil, whose day-first rule misreads ISO
+   dates. This reads the common forms, fast.
+2. A line the grammar does not read, but that is made of nothing but a date's words and
+   numbers (:func:`looks_like_date_line`), goes to dateparser, in Russian and English,
+   day first, with the day, the month and the year all required and no relative dates.
+   Its answer is taken only when the day and the year it gives are printed on the line.
+
+A date is the day the outlet printed, in the zone it printed it in (``23:51 -0700``
+stays on its day). A line that looks like a date but is not read is reported as such,
+never taken for body text. The site's own dates and times are read by
+:mod:`centrasia_crawler.normalize.site_clock`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from dateutil import parser as dateutil_parser
 
@@ -24,11 +35,26 @@ from centrasia_crawler.normalize.site_clock import (
     calendar_date,
 )
 
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
+
 ENGLISH_MONTH_FORMS: Final = tuple(
     tuple(f.lower() for f in forms) for forms in dateutil_parser.parserinfo.MONTHS
 )
 ENGLISH_WEEKDAY_FORMS: Final = tuple(
     tuple(f.lower() for f in forms) for forms in dateutil_parser.parserinfo.WEEKDAYS
+)
+
+
+#: Weekday forms outlets print besides the site's: ``Пнд``, ``Срд``, ``Tues``, ``Thurs``.
+EXTRA_WEEKDAY_FORMS: Final = (
+    ("пнд",),
+    ("втр", "tues"),
+    ("срд", "weds"),
+    ("чтв", "thur", "thurs"),
+    ("птн",),
+    ("сбт",),
+    ("вск",),
 )
 
 
@@ -38,7 +64,12 @@ class SourceDateParserInfo(dateutil_parser.parserinfo):
     def __init__(self) -> None:
         # parserinfo builds its look-up tables from these attributes in __init__.
         months = [(*ru, *en) for ru, en in zip(MONTH_FORMS, ENGLISH_MONTH_FORMS, strict=True)]
-        weekdays = [(*ru, *en) for ru, en in zip(WEEKDAY_FORMS, ENGLISH_WEEKDAY_FORMS, strict=True)]
+        weekdays = [
+            (*ru, *extra, *en)
+            for ru, extra, en in zip(
+                WEEKDAY_FORMS, EXTRA_WEEKDAY_FORMS, ENGLISH_WEEKDAY_FORMS, strict=True
+            )
+        ]
         self.MONTHS = months  # type: ignore[assignment]
         self.WEEKDAYS = weekdays  # type: ignore[assignment]
         super().__init__(dayfirst=True, yearfirst=False)
@@ -59,14 +90,14 @@ _ZONE: Final = (
 _TIME: Final = r"(?:\d{1,2}:\d{2}(?::\d{2})?|(?<=в )\d{1,2}\.\d{2})(?:\s*(?:am|pm))?"
 #: A time after the date: ``, 14:35``, `` в 14:35``, `` | 14:35 МСК``, ``T14:35:00+03:00``.
 _TIME_AFTER_RE: Final = re.compile(
-    rf"(?:\s*[,|/;•·—–-]\s*|\s+|t)(?:в\s+)?{_TIME}(?:\.\d+)?(?:\s*{_ZONE}|z)?\s*$"
+    rf"(?:\s*[,|/;•·—–-]\s*|\s+|t)(?:в\s+)?{_TIME}(?:\.\d+)?(?:\s*{_ZONE}|\s*[+\-−]\d{{4}}|z)?\s*$"
 )
 #: A time before the date: ``14:35, 10 февраля 2026``.
 _TIME_BEFORE_RE: Final = re.compile(rf"^(?:в\s+)?{_TIME}(?:\s*{_ZONE})?(?:\s*[,|/;•·—–-]\s*|\s+)")
 _ZONE_AFTER_RE: Final = re.compile(rf"\s*{_ZONE}\s*$")
 _WORD_AT_START_RE: Final = re.compile(r"^([a-zа-я]+)\.?\s*,?\s*")
 _WORD_AT_END_RE: Final = re.compile(r"\s*[,(]\s*([a-zа-я]+)\.?\)?$")
-_YEAR_WORD_RE: Final = re.compile(r"(?<=\d)\s*(?:г\.?|гг\.?|года?|year)$")
+_YEAR_WORD_RE: Final = re.compile(r"(?<=\d)\s*(?:г\.?|гг\.?|год[ау]?|year)$")
 _ORDINAL: Final = r"(?:-?(?:го|е|ое|st|nd|rd|th))?"
 _NUMERIC_RE: Final = re.compile(r"^(\d{1,2})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})$")
 _ISO_RE: Final = re.compile(r"^(\d{4})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d{1,2})$")
@@ -77,10 +108,12 @@ _MONTH_DAY_YEAR_RE: Final = re.compile(
     rf"^([a-zа-я]+)\.?\s*(\d{{1,2}}){_ORDINAL}\s*(?:,\s*|\s+)'?(\d{{4}}|\d{{2}})$"
 )
 _YEAR_DAY_MONTH_RE: Final = re.compile(r"^(\d{4})\s*,?\s+(\d{1,2})\s+([a-zа-я]+)\.?$")
-#: The words a date line may hold besides month and weekday names.
+#: The words a date line may hold besides month and weekday names: ``г.``, ``года``,
+#: ``в``, ordinals, ``at``, ``a.m.``, ``10h11``, and time zones.
 _DATE_WORDS: Final = frozenset(
-    "г гг год года в t z am pm st nd rd th е го ое мск msk gmt utc мсв ast алматы астаны"
-    " бишкека ташкента душанбе".split()
+    "г гг год года году в t z am pm a p m h at noon midnight year st nd rd th е го ое"
+    " мск msk мсв алматы астаны бишкека ташкента душанбе gmt utc ut ast est edt cst cdt"
+    " mst mdt pst pdt cet cest eet eest wet west bst ist jst aest aedt".split()
 )
 #: A numeric date's shape: ``d.m.yy(yy)`` or ``yyyy-m-d``, day 1-31, month 1-12 (31.02
 #: is a date line, if no date; 0.0.0 or 1.2.3 is none).
@@ -182,12 +215,69 @@ def parse_source_date(text: str) -> dt.date | None:
     return None
 
 
+#: dateparser's languages: Russian and English. Ukrainian, Kazakh and Kyrgyz add no
+#: date line dateparser's own Russian and English cases miss (docs/benchmarks.md).
+DATEPARSER_LANGUAGES: Final = ("ru", "en")
+#: dateparser's settings: day first, a day, a month and a year all printed, absolute
+#: dates only (no ``вчера``, no Unix time), the zone printed kept (no conversion).
+DATEPARSER_SETTINGS: Final[dict[str, Any]] = {
+    "DATE_ORDER": "DMY",
+    "PREFER_LOCALE_DATE_ORDER": False,
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "STRICT_PARSING": True,
+    "PARSERS": ["absolute-time"],
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
+
+
+@functools.cache
+def _dateparser() -> DateDataParser:
+    # Imported here: dateparser takes a while to load, and most lines never need it.
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=list(DATEPARSER_LANGUAGES), settings=DATEPARSER_SETTINGS)
+
+
+def _printed(date: dt.date, folded: str) -> bool:
+    """True when ``date``'s day and year are numbers printed on the line (a day may
+    carry an ordinal: ``9th``, ``1-го``; a year may be two digits)."""
+    numbers = re.findall(r"\d+", folded)
+    day = str(date.day)
+    years = {str(date.year), f"{date.year % 100:02d}"}
+    return any(n.lstrip("0") == day for n in numbers) and any(n in years for n in numbers)
+
+
+def read_with_dateparser(text: str) -> dt.date | None:
+    """The date dateparser reads in ``text`` (:data:`DATEPARSER_SETTINGS`), or None when it
+    reads none, or one whose day and year are not printed in ``text``.
+
+    >>> read_with_dateparser("Пнд, 07 янв. 2019 г. 12:15")
+    datetime.date(2019, 1, 7)
+    >>> read_with_dateparser("вчера") is None, read_with_dateparser("Февраль 2026") is None
+    (True, True)
+    """
+    folded = _folded(text)
+    try:
+        found = _dateparser().get_date_data(folded).date_obj
+    except (ValueError, OverflowError):
+        return None
+    if found is None:
+        return None
+    date: dt.date = found.date()
+    return date if _printed(date, folded) else None
+
+
 def read_source_date(text: str) -> tuple[dt.date | None, str | None] | None:
     """An original-date line read: ``(date, None)``; ``(None, why)`` for a line that looks
     like a date but is not read; None for a line that is no date line.
 
+    The grammar (:func:`parse_source_date`) reads the line first; dateparser
+    (:func:`read_with_dateparser`) only a date line the grammar does not read.
+
     >>> read_source_date("10 февраля 2026 г.")
     (datetime.date(2026, 2, 10), None)
+    >>> read_source_date("2:21 p.m., December 11, 2014")
+    (datetime.date(2014, 12, 11), None)
     >>> read_source_date("31.02.2026")
     (None, "impossible date '31.02.2026': day is out of range for month")
     >>> read_source_date("Итоги года") is None
@@ -199,6 +289,9 @@ def read_source_date(text: str) -> tuple[dt.date | None, str | None] | None:
         return None, str(exc)
     if date is not None:
         return date, None
-    if looks_like_date_line(text):
-        return None, "a date line in no known form"
-    return None
+    if not looks_like_date_line(text):
+        return None
+    date = read_with_dateparser(text)
+    if date is not None:
+        return date, None
+    return None, "a date line in no known form"
