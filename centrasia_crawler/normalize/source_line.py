@@ -145,6 +145,39 @@ def _read_part(part: str, links: Sequence[tuple[str, str]], only: bool) -> Sourc
     return _source(printed, None)
 
 
+def _labelled(text: str, loose: bool) -> re.Match[str] | None:
+    """The label of a source line and what follows it, or None; ``Источник`` without a
+    separator only when ``loose``."""
+    m = SOURCE_LINE_RE.match(text)
+    if m is None or (m["label"] and not m["sep"] and not loose):
+        return None
+    return m
+
+
+def _starts_a_sentence(label: re.Match[str], rest: str) -> bool:
+    """True when a label begins a sentence, not a source line: ``По материалам
+    расследования ...!``, ``Источники сообщают, что ...`` (a label without a separator)."""
+    if label["sep"] and not label["based"]:
+        return False  # "Источник - ...", "Источник: ..."
+    if not rest or len(rest) > BASED_ON_MAX or rest.endswith(("!", "?", "…")):
+        return True
+    return bool(label["label"]) and (len(rest) > LOOSE_MAX or rest.endswith("."))
+
+
+def _split_date(rest: str) -> tuple[str, tuple[str, ...]]:
+    """The sources of ``rest``, and the date printed after them if any (``Фергана,
+    10 февраля 2026 г., 14:35``)."""
+    for comma in re.finditer(r",\s+", rest):
+        if read_source_date(rest[comma.end() :]) is not None:
+            return rest[: comma.start()], (rest[comma.end() :],)
+    return rest, ()
+
+
+def _parts(rest: str) -> list[str]:
+    """The sources named in ``rest``, one string each, as printed."""
+    return [p for p in _SPLIT_RE.split(rest) if strip_quotes(p)] if rest else []
+
+
 def read_source_line(
     text: str, links: Sequence[tuple[str, str]] = (), *, loose: bool = False
 ) -> SourceLine | None:
@@ -160,26 +193,18 @@ def read_source_line(
     >>> [(s.name, s.domain) for s in line.sources]
     [('ИноСМИ', 'inosmi.ru'), ('РИА Новости', 'ria.ru')]
     """
-    m = SOURCE_LINE_RE.match(text)
-    if m is None or (m["label"] and not m["sep"] and not loose):
+    m = _labelled(text, loose)
+    if m is None:
         return None
     rest = clean_text(m["name"])
-    label = clean_text(m["label"] or m["based"])
-    if (m["based"] or not m["sep"]) and (
-        not rest or len(rest) > BASED_ON_MAX or rest.endswith(("!", "?", "…"))
-    ):
-        return None  # a sentence starting "По материалам ..."
-    if m["label"] and not m["sep"] and (len(rest) > LOOSE_MAX or rest.endswith(".")):
-        return None  # "Источники сообщают, что ..."
-    dates: tuple[str, ...] = ()
-    for comma in re.finditer(r",\s+", rest):  # "Фергана, 10 февраля 2026 г., 14:35"
-        if read_source_date(rest[comma.end() :]) is not None:
-            rest, dates = rest[: comma.start()], (rest[comma.end() :],)
-            break
-    parts = [p for p in _SPLIT_RE.split(rest) if strip_quotes(p)] if rest else []
+    if _starts_a_sentence(m, rest):
+        return None
+    rest, dates = _split_date(rest)
+    parts = _parts(rest)
     if (m["based"] or not m["sep"]) and not all(_names_something(p) for p in parts):
         return None  # "По материалам расследования журналистов, ..."
-    sources = [_read_part(p, links, only=len(parts) == 1) for p in parts]
+    sources = (_read_part(p, links, only=len(parts) == 1) for p in parts)
+    label = clean_text(m["label"] or m["based"])
     return SourceLine(label, tuple(s for s in sources if s is not None), dates)
 
 
