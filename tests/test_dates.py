@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from centrasia_crawler.normalize import site_clock
 from centrasia_crawler.normalize.site_clock import (
     MONTH_FORMS,
     DateParseError,
@@ -188,3 +190,14 @@ def test_a_line_that_is_only_a_date(text: str, date: dt.date | None) -> None:
 )
 def test_calendar_month_headings(text: str, month: tuple[int, int] | None) -> None:
     assert parse_month_heading(text) == month
+
+
+def test_the_sites_time_zone_is_named_in_one_place() -> None:
+    package = Path(site_clock.__file__).parent.parent
+    naming = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "Europe/Moscow" in path.read_text(encoding="utf-8")
+    )
+    assert naming == ["normalize/site_clock.py"]
+    assert site_clock.MOSCOW.key == "Europe/Moscow"

@@ -502,3 +502,15 @@ def test_reparse_reads_the_date_lines_an_older_reader_left_null(
             assert row["original_date_text"] == line
             assert not row["unread_lines"] or json.loads(row["unread_lines"]) == []
         assert reparse(store).changed == 0
+
+
+@pytest.mark.parametrize(
+    "line", ["Wed Aug 05 12:00:00 2026", "14 декабря в 2026 году", "2:21 p.m., March 11, 2026"]
+)
+def test_a_date_dateparser_reads_after_the_articles_publication_is_refused(line: str) -> None:
+    page = SPECIMEN_PAGE.replace(SPECIMEN_DATE_LINE, f"{line}<br><br>\n").encode("cp1251")
+    data = extract(page, f"https://centrasia.org/newsA.php?st={ST}").data
+    assert read_source_date(line)[0] > D(2026, 2, 20)  # type: ignore[index, operator]
+    assert data["original_date"] is None and data["original_date_text"] == line
+    (unread,) = data["unread_lines"]
+    assert unread["line"] == line and "after the article's 2026-02-19" in unread["reason"]
