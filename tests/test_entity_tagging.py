@@ -158,8 +158,8 @@ def test_search_by_entity_finds_every_name(
 def test_the_archive_keeps_the_whole_gazetteer_it_was_tagged_with(tmp_path: Path) -> None:
     """``@Name`` is read from the archive's tables (not the TOML files): they hold every
     entity with all its names, kinds, years and posts."""
-    from centrasia_crawler.archive.entities import stored_gazetteer
     from centrasia_crawler.archive.search_query import QueryTranslator
+    from centrasia_crawler.archive.tagging import stored_gazetteer
 
     with Archive.open(tmp_path / "a.sqlite") as store:
         store.write_batch([article(1, "Встреча в Акмоле", "Акмола принимает гостей.")])

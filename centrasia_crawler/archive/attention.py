@@ -24,13 +24,15 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
 from centrasia_crawler.archive.search_query import QueryTranslator, phrases
-from centrasia_crawler.archive.store import Archive
 from centrasia_crawler.normalize.morphology import JOIN, morphology
 from centrasia_crawler.normalize.stopwords import stop_words
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive.store import Archive
 
 Period = Literal["day", "week", "month", "year"]
 PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month", "year")

@@ -24,7 +24,6 @@ from centrasia_crawler.archive.queries import Filters, matching, run_matching
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
-    from centrasia_crawler.entities.gazetteer import Gazetteer
 
 #: The types of entity, as the ``entities`` table spells them.
 TYPES: Final = ("country", "place", "person", "organization")
@@ -250,39 +249,6 @@ def _country_counts(
 
 class AmbiguousEntity(LookupError):
     """A name several entities share; the message (one line) names them."""
-
-
-def stored_gazetteer(conn: sqlite3.Connection) -> Gazetteer | None:
-    """The gazetteer the archive's articles were tagged with, as its ``entities``,
-    ``entity_names`` and ``entity_posts`` keep it (far cheaper than parsing the TOML
-    files again); None before any is stored."""
-    from centrasia_crawler.entities.gazetteer import Entity, Gazetteer, Name, Post, read_years
-
-    names: dict[str, list[Name]] = {}
-    for entity_id, name, kind, years in conn.execute(
-        "SELECT entity_id, name, kind, years FROM entity_names"
-    ):
-        names.setdefault(entity_id, []).append(Name(name, kind, read_years(years)))
-    posts: dict[str, list[Post]] = {}
-    for entity_id, title, years in conn.execute("SELECT entity_id, title, years FROM entity_posts"):
-        posts.setdefault(entity_id, []).append(Post(title, read_years(years)))
-    found = [
-        Entity(
-            id=ident,
-            name=name,
-            type=kind,
-            country=country,
-            geonames=geonames,
-            kind=sort,
-            description=description,
-            names=tuple(names.get(ident, ())),
-            posts=tuple(posts.get(ident, ())),
-        )
-        for ident, name, kind, country, geonames, sort, description in conn.execute(
-            "SELECT id, name, type, country, geonames, kind, description FROM entities"
-        )
-    ]
-    return Gazetteer(found) if found else None
 
 
 def find_entity(archive: Archive, key: str) -> str | None:
