@@ -213,3 +213,24 @@ def test_an_import_against_the_layers_fails_the_check(
     assert "0 broken" not in done.stdout
     if broken == ACYCLIC:
         assert cycles(import_graph(copy)), "the ast graph misses the cycle lint-imports found"
+
+
+def test_no_test_module_imports_another_or_conftest() -> None:
+    """Tests share tests/helpers.py; a test module imported by another would run its
+    tests twice over, and conftest.py is pytest's to load."""
+    tests = ROOT / "tests"
+    offending = []
+    for path in sorted(tests.glob("*.py")):
+        here = path.name.removesuffix(".py")
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif node.level:
+                names = [f"tests.{node.module or alias.name}" for alias in node.names]
+            else:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                module = name.split(".")[1] if name.startswith("tests.") else ""
+                if module != here and (module.startswith("test_") or module == "conftest"):
+                    offending.append(f"{path.name}:{node.lineno} imports {name}")
+    assert not offending, "\n".join(offending)
