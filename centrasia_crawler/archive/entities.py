@@ -31,8 +31,6 @@ TYPES: Final = ("country", "place", "person", "organization")
 ENTITY_KEYS: Final = ("name", "type", "country", "articles", "mentions", "share", "lift")
 #: A row of ``centrasia countries --json``, in order (``trend``'s, the country for the query).
 COUNTRY_KEYS: Final = ("country", "name", "period", "articles", "total", "share", "complete")
-#: A row of an entity's articles over time, in order.
-ENTITY_TREND_KEYS: Final = ("entity", "period", "articles", "total", "share", "complete")
 
 
 class EntitiesNotTagged(RuntimeError):

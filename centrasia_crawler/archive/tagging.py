@@ -60,11 +60,6 @@ def _tagger(extra: str | None) -> Tagger:
     return Tagger(_gazetteer(extra))
 
 
-def tagger(conn: sqlite3.Connection) -> Tagger:
-    """The tagger of this archive's gazetteer (the package's and its own extra file)."""
-    return _tagger(meta.get(conn, _EXTRA))
-
-
 def gazetteer(conn: sqlite3.Connection) -> Gazetteer:
     """This archive's gazetteer: the package's, and its own extra file."""
     return _gazetteer(meta.get(conn, _EXTRA))
