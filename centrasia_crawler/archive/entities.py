@@ -20,6 +20,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import meta
+from centrasia_crawler.archive.attention import PERIOD_KEYS, period_frame, period_of
 from centrasia_crawler.archive.queries import Filters, matching, run_matching
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ TYPES: Final = ("country", "place", "person", "organization")
 #: An entity's row in ``centrasia entities --json``, in order.
 ENTITY_KEYS: Final = ("name", "type", "country", "articles", "mentions", "share", "lift")
 #: A row of ``centrasia countries --json``, in order (``trend``'s, the country for the query).
-COUNTRY_KEYS: Final = ("country", "name", "period", "articles", "total", "share", "complete")
+COUNTRY_KEYS: Final = ("country", "name", *PERIOD_KEYS)
 
 
 class EntitiesNotTagged(RuntimeError):
@@ -191,8 +192,6 @@ def countries(
     them), all articles archived in the period, the share and whether the period is
     complete. Countries with the most articles in the range first (``top``: only that
     many), then by code; with ``query``, only the articles it matches count."""
-    from centrasia_crawler.archive.attention import period_frame
-
     _require_tagged(archive)
     frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
     if frame is None:
@@ -202,13 +201,11 @@ def countries(
     order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
     rows = []
     for country in order[:top] if top else order:
+        name = names.get(country, country)
         for label in frame.labels:
-            total = frame.totals[label]
-            n = counts[country][label]
-            share = round(n / total, 6) if total else None
-            name = names.get(country, country)
-            row = (country, name, label, n, total, share, frame.complete[label])
-            rows.append(dict(zip(COUNTRY_KEYS, row, strict=True)))
+            rows.append(
+                {"country": country, "name": name, **frame.row(label, counts[country][label])}
+            )
     return rows
 
 
@@ -221,8 +218,6 @@ def _country_counts(
     article_countries): the articles are grouped by their list and day first (a list is
     common to many articles), then each group counted for each of its countries; a
     month or a year is a prefix of the day (period_of's labels), grouped in SQL."""
-    from centrasia_crawler.archive.attention import period_of
-
     where = "a.published_date BETWEEN ? AND ?"
     params: list[Any] = [first.isoformat(), last.isoformat()]
     if query is not None and query.strip():
@@ -328,8 +323,6 @@ def entity_trend(
     ``trend`` counts a query's: ``entity period articles total share complete``
     (``entity``: its name). An unknown name raises LookupError, a shared one
     :class:`AmbiguousEntity`."""
-    from centrasia_crawler.archive.attention import period_frame, period_of
-
     _require_tagged(archive)
     ident = find_entity(archive, entity_id)
     if ident is None:
@@ -348,14 +341,4 @@ def entity_trend(
         (entity_id, frame.first.isoformat(), frame.last.isoformat()),
     ):
         counts[period_of(dt.date.fromisoformat(day), by)] += n  # type: ignore[arg-type]
-    return [
-        {
-            "entity": row[0],
-            "period": label,
-            "articles": counts[label],
-            "total": frame.totals[label],
-            "share": round(counts[label] / frame.totals[label], 6) if frame.totals[label] else None,
-            "complete": frame.complete[label],
-        }
-        for label in frame.labels
-    ]
+    return [{"entity": row[0], **frame.row(label, counts[label])} for label in frame.labels]
