@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
+from centrasia_crawler.archive.schema import OUTLET_SQL
 from centrasia_crawler.archive.search_query import QueryTranslator, phrases
 from centrasia_crawler.normalize.morphology import JOIN, morphology
 from centrasia_crawler.normalize.stopwords import stop_words
@@ -325,7 +326,7 @@ def terms(
     # One pass over the matches, through articles_meta, which holds these columns beside
     # st: read from the table, the source lies past the body's overflow pages.
     found_sql, params = matching(archive, query, indexed_by="articles_meta")
-    columns = "a.st, a.published_date, coalesce(a.outlet, a.source), a.attribution"
+    columns = f"a.st, a.published_date, {OUTLET_SQL.format('a.')}, a.attribution"
     sts: list[int] = []
     sources: Counter[str] = Counter()
     attributions: Counter[str] = Counter()
