@@ -1,11 +1,11 @@
-"""Shared fixtures: the specimen pages and their expected data."""
+"""pytest's hooks and shared fixtures: the specimen pages, the fast lane's marks, no
+process left behind, Datasette's probes closed. What tests import lives in
+tests/helpers.py."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import functools
-import json
 import os
 import signal
 import sqlite3
@@ -13,32 +13,10 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SPECIMEN = FIXTURES / "specimen"
-
-
-def specimen_pages() -> list[Path]:
-    """Every saved page that has an expected JSON beside it."""
-    return sorted(
-        p
-        for p in SPECIMEN.iterdir()
-        if p.is_file() and (SPECIMEN / "expected" / f"{p.stem}.json").exists()
-    )
-
-
-def expected(name: str) -> dict[str, Any]:
-    return json.loads((SPECIMEN / "expected" / f"{name}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def url_for(page: Path) -> str:
-    """The address a specimen page was fetched from."""
-    if page.stem.startswith("article_"):
-        return f"https://centrasia.org/newsA.php?st={page.stem.removeprefix('article_')}"
-    return "https://centrasia.org/"
+from tests.helpers import running_children, specimen_pages
 
 
 @pytest.fixture(params=specimen_pages(), ids=lambda p: p.name)
@@ -88,31 +66,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             return
 
 
-def running_children() -> dict[int, str]:
-    """This process's children that still run (not zombies): pid -> command line. Reads
-    each process's stat, and the command line of this process's children only (a scan
-    runs twice per test)."""
-    found = {}
-    me = os.getpid()
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or (stat := _proc(name, "stat")) is None:
-            continue
-        state, ppid = stat[stat.rindex(b")") + 2 :].split()[:2]
-        if int(ppid) != me or state == b"Z" or (command := _proc(name, "cmdline")) is None:
-            continue
-        found[int(name)] = command.replace(b"\0", b" ").decode(errors="replace")
-    return found
-
-
-def _proc(pid: str, what: str) -> bytes | None:
-    """/proc/PID/WHAT, or None when the process has gone meanwhile."""
-    try:
-        with open(f"/proc/{pid}/{what}", "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 @pytest.fixture(autouse=True)
 def no_process_left_behind() -> Iterator[None]:
     """Fails a test after which a process it started (or one of theirs) still runs;
@@ -135,47 +88,7 @@ def no_process_left_behind() -> Iterator[None]:
         pytest.fail("the test left processes running: " + "; ".join(left.values()), False)
 
 
-# --- Datasette in-process, every connection closed ------------------------------------
-
-
-def datasette(paths: list[Path], **options: Any) -> Any:
-    """Plain Datasette on ``paths`` for a test's in-process client, as
-    ``Datasette(paths, **options)`` with one change: ``num_sql_threads`` 0, so its SQL
-    runs on one read and one write connection per database, which
-    :func:`close_datasette` closes (its worker threads' connections cannot be)."""
-    from datasette.app import Datasette
-
-    settings = {"num_sql_threads": 0, **options.pop("settings", {})}
-    ds = Datasette([str(p) for p in paths], settings=settings, **options)
-    ds.jinja_env.bytecode_cache = compiled_templates()  # no test compiles them again
-    return ds
-
-
-@functools.cache
-def compiled_templates() -> Any:
-    """A Jinja bytecode cache in memory: Datasette's templates compiled once per run."""
-    import jinja2
-
-    class CompiledTemplates(jinja2.BytecodeCache):
-        def __init__(self) -> None:
-            self.compiled: dict[str, bytes] = {}
-
-        def load_bytecode(self, bucket: Any) -> None:
-            if bucket.key in self.compiled:
-                bucket.bytecode_from_string(self.compiled[bucket.key])
-
-        def dump_bytecode(self, bucket: Any) -> None:
-            self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-    return CompiledTemplates()
-
-
-def close_datasette(ds: Any) -> None:
-    """Closes every connection ``ds`` (from :func:`datasette`) opened."""
-    for db in ds.databases.values():
-        opened = [db._read_connection, db._write_connection, *db._all_file_connections]
-        for conn in {id(c): c for c in opened if c is not None}.values():
-            conn.close()
+# --- Datasette's connections closed ---------------------------------------------------
 
 
 def datasette_closes_its_probes() -> None:

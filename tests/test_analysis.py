@@ -28,6 +28,7 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.queries import EXPORT_COLUMNS, export_rows
 from centrasia_crawler.exports import write_jsonl
 from tests.crawling import PROJECT, centrasia, crawl
+from tests.helpers import free_port
 from tests.replica.content import MOSCOW, Site
 from tests.replica.server import serve
 
@@ -353,12 +354,6 @@ def test_warc_export_passes_warcio_check(built: Built, tmp_path: Path) -> None:
     assert responses == pages
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
     pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
@@ -490,7 +485,7 @@ def test_stopping_serve_stops_datasette(built: Built, tmp_path: Path, stop: str)
     Datasette, its child, stops with it, the port is free; no file was ever written (the
     plugin carries the configuration)."""
     pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
-    from tests.conftest import running_children
+    from tests.helpers import running_children
 
     port = free_port()
     tmp = tmp_path / "tmp"

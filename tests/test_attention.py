@@ -278,7 +278,7 @@ def datasette_json(path: Path, url: str) -> Any:
     pytest.importorskip("datasette")
     import asyncio
 
-    from tests.conftest import close_datasette, datasette
+    from tests.helpers import close_datasette, datasette
 
     async def get() -> Any:
         ds = datasette([path])

@@ -18,8 +18,8 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.backup import BackupError, backup, dated_name, prune
 from centrasia_crawler.archive.queries import coverage
 from tests.crawling import FAST, PROJECT, centrasia, crawl
+from tests.helpers import assert_archive_is_ground_truth
 from tests.replica.server import Faults, serve
-from tests.test_crawl import assert_archive_is_ground_truth
 
 CONTENT = "SELECT st, title, body, published_at, source, revision, content_hash FROM articles"
 

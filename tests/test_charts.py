@@ -124,7 +124,7 @@ def test_periods_the_archive_only_partly_covers_are_incomplete(tmp_path: Any) ->
     archive and the last one ends after it, so both are incomplete, as a month is."""
     from centrasia_crawler.archive import Archive
     from centrasia_crawler.items import Headline
-    from tests.test_search_query import ARTICLES, article
+    from tests.helpers import ARTICLES, article
 
     with Archive.open(tmp_path / "a.sqlite") as store:
         rows = [article(*row) for row in ARTICLES]

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from centrasia_crawler.cli import cli, main
-from tests.conftest import SPECIMEN, expected
 from tests.crawling import centrasia
+from tests.helpers import SPECIMEN, expected
 
 ARTICLE = SPECIMEN / "article_1771493400.html"
 

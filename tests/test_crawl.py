@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import json
 import shutil
-import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,43 +14,12 @@ import pytest
 
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.extraction import extract
-from tests.conftest import expected
 from tests.crawling import crawl
-from tests.replica.content import MOSCOW, Site
+from tests.helpers import assert_archive_is_ground_truth, rows
+from tests.replica.content import MOSCOW
 from tests.replica.server import Faults, Replica, serve
 
 pytestmark = pytest.mark.slow  # every test runs `scrapy crawl` against the replica
-
-#: The fields extraction gives an article: the specimen's expected JSON says which.
-ARTICLE_FIELDS = tuple(expected("article_1771493400"))
-
-
-def rows(path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
-
-def assert_archive_is_ground_truth(path: Path, site: Site, sts: list[int]) -> None:
-    archived = {r["st"]: r for r in rows(path, "SELECT * FROM articles")}
-    assert sorted(archived) == sts
-    for st in sts:
-        truth, row = site.article(st), archived[st]
-        for name in ARTICLE_FIELDS:
-            if name in truth:
-                assert row[name] == truth[name], (st, name)
-        # The replica's sources are outlets the outlet table names as printed, at
-        # example.org addresses.
-        assert row["outlet"] == truth["source"], st
-        assert row["source_domain"] == ("example.org" if truth["source_url"] else None), st
-        assert row["unread_lines"] is None, st
-        assert row["time_mismatch"] == int(truth.get("time_mismatch", False)), st
-        assert row["attribution"] == site.attribution(st), st
-        assert row["published_date"] == truth["published_at"][:10]
-        assert row["revision"] == 1
 
 
 @pytest.fixture(params=["table", "div"])

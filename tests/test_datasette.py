@@ -3,14 +3,12 @@ test client (no server, no port, nothing left running)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import html
 import re
 import sqlite3
 import urllib.parse
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,8 +16,7 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.canned import CANNED_QUERIES
 from centrasia_crawler.archive.queries import search
 from centrasia_crawler.archive.schema import TABLE_DOCS
-from tests.conftest import close_datasette
-from tests.conftest import datasette as open_datasette
+from tests.helpers import assert_local_only, get, rows_of
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
 
@@ -71,19 +68,6 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Archive.open(path) as store:
         store.write_batch(rows)
     return path
-
-
-def get(path: Path, *urls: str, **datasette: Any) -> list[Any]:
-    """The responses of plain Datasette (``Datasette([path])``) to ``urls``."""
-
-    async def run() -> list[Any]:
-        ds = open_datasette([path], **datasette)
-        try:
-            return [await ds.client.get(url) for url in urls]
-        finally:
-            close_datasette(ds)
-
-    return asyncio.run(run())
 
 
 def page(path: Path, url: str) -> str:
@@ -169,18 +153,6 @@ def test_the_database_page_shows_the_archives_entries_above_the_sql_box(
     conn.close()
     (response,) = get(other, "/other")
     assert response.status_code == 200 and "Search the articles" not in response.text
-
-
-def rows_of(text: str) -> list[list[str]]:
-    """The table rows of a page: each cell's text, tags taken out."""
-    body = text[text.index("<tbody>") : text.index("</tbody>")]
-    return [
-        [
-            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
-            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        ]
-        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    ]
 
 
 def headers_of(text: str) -> list[str]:
@@ -302,16 +274,6 @@ def test_trend_by_month_without_a_query_gives_the_totals(archive: Path) -> None:
 
 
 # --- charts -----------------------------------------------------------------------------
-
-
-def assert_local_only(text: str) -> None:
-    """Nothing the page loads comes from outside the machine: no script, style, image or
-    font from another host (the footer's link to datasette.io is a link, not a load)."""
-    assert not re.search(r'<script[^>]*src="(?!/)', text)
-    for attribute in re.findall(r'(?:src|href)="([^"]*)"', text):
-        assert not attribute.startswith(("http", "//")) or attribute == "https://datasette.io/"
-    assert "@font-face" not in text and "@import" not in text
-    assert not re.search(r"url\((?!#)", text)
 
 
 def test_the_attention_chart_draws_two_queries(archive: Path) -> None:

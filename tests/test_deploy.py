@@ -6,7 +6,6 @@ import importlib.util
 import json
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,17 +18,12 @@ from typing import Any
 import pytest
 
 from tests.crawling import FAST, PROJECT
+from tests.helpers import free_port
 from tests.replica.server import serve
 
 pytestmark = pytest.mark.slow  # a real Scrapyd
 
 UNITS = PROJECT / "deploy" / "systemd"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def call(url: str, data: list[tuple[str, str]] | None = None) -> dict[str, Any]:

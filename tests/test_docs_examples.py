@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from centrasia_crawler.archive import Archive
-from tests.test_search_query import ARTICLES, article
+from tests.helpers import ARTICLES, article
 
 PROJECT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)

@@ -18,10 +18,10 @@ from centrasia_crawler import settings
 from centrasia_crawler.doctor import MAX_REQUESTS
 from centrasia_crawler.fixture_pairs import check_pair, pairs
 from tests.crawling import centrasia
+from tests.helpers import free_port
 from tests.replica.content import Site
 from tests.replica.markup import TableMarkup, heading, shown
 from tests.replica.server import Faults, Replica, serve
-from tests.test_analysis import free_port
 
 
 def doctor(root: str, *args: str) -> Any:

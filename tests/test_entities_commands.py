@@ -514,7 +514,7 @@ def test_datasette_entity_page(store: Archive, path: Path) -> None:
         for r in store.entity_trend("japarov", by="week", since=found["first"], until=found["last"])
     ]
     assert by_name.status_code == 200 and "<h1>Садыр Жапаров</h1>" in by_name.text
-    from tests.test_datasette import assert_local_only
+    from tests.helpers import assert_local_only
 
     assert_local_only(text)
     assert unknown.status_code == 404

@@ -158,8 +158,8 @@ def test_search_by_entity_finds_every_name(
 def test_the_archive_keeps_the_whole_gazetteer_it_was_tagged_with(tmp_path: Path) -> None:
     """``@Name`` is read from the archive's tables (not the TOML files): they hold every
     entity with all its names, kinds, years and posts."""
-    from centrasia_crawler.archive.entities import stored_gazetteer
     from centrasia_crawler.archive.search_query import QueryTranslator
+    from centrasia_crawler.archive.tagging import stored_gazetteer
 
     with Archive.open(tmp_path / "a.sqlite") as store:
         store.write_batch([article(1, "Встреча в Акмоле", "Акмола принимает гостей.")])
@@ -282,7 +282,7 @@ def test_a_researchers_own_gazetteer_is_kept_in_the_archive_and_tags_it(
 
 
 def test_datasettes_search_takes_at_names(tmp_path: Path) -> None:
-    from tests.test_datasette import get, rows_of
+    from tests.helpers import get, rows_of
 
     path = tmp_path / "a.sqlite"
     with Archive.open(path) as store:
@@ -351,7 +351,7 @@ def test_a_shared_name_is_never_taken_for_one_entity_by_the_api_or_datasette(
     tmp_path: Path,
 ) -> None:
     from centrasia_crawler.archive.entities import AmbiguousEntity
-    from tests.test_datasette import get
+    from tests.helpers import get
 
     path = tmp_path / "a.sqlite"
     with Archive.open(path) as store:

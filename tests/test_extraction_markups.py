@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from centrasia_crawler.extraction import NotACentrasiaPage, extract
-from tests.conftest import expected
+from tests.helpers import expected
 from tests.replica.markup import ArticleStyle, DivMarkup, Markup, TableMarkup
 
 ROOT = "https://centrasia.org/"

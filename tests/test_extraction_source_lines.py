@@ -15,7 +15,7 @@ from centrasia_crawler.archive.queries import stats
 from centrasia_crawler.archive.store import RawPage
 from centrasia_crawler.extraction import extract
 from centrasia_crawler.reparse import reparse
-from tests.conftest import SPECIMEN, expected
+from tests.helpers import SPECIMEN, expected
 
 ST = 1771493400  # published 2026-02-19 12:30 Moscow time
 URL = f"https://centrasia.org/newsA.php?st={ST}"

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from centrasia_crawler.extraction import NotACentrasiaPage, extract
-from tests.conftest import expected, specimen_pages, url_for
+from tests.helpers import expected, specimen_pages, url_for
 
 KINDS = {
     "article": "article",

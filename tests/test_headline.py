@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from centrasia_crawler.normalize.headline import attribution
-from tests.conftest import expected
+from tests.helpers import expected
 
 
 @pytest.mark.parametrize(

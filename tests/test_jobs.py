@@ -18,9 +18,9 @@ import pytest
 from centrasia_crawler.archive import Archive, content_hash
 from centrasia_crawler.health import Thresholds, assess
 from tests.crawling import FAST, PROJECT, centrasia
+from tests.helpers import free_port
 from tests.replica.markup import DriftMarkup
 from tests.replica.server import Faults, serve
-from tests.test_analysis import free_port
 
 
 def crawl_args(root: str, archive: Path, *extra: str) -> list[str]:

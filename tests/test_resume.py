@@ -23,8 +23,8 @@ import pytest
 
 from centrasia_crawler.lock import ArchiveLock
 from tests.crawling import FAST, PROJECT, centrasia
+from tests.helpers import assert_archive_is_ground_truth, rows
 from tests.replica.server import Faults, Replica, serve
-from tests.test_crawl import assert_archive_is_ground_truth, rows
 
 pytestmark = pytest.mark.slow  # crawls of the replica, stopped and killed
 

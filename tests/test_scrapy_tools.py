@@ -23,8 +23,8 @@ from centrasia_crawler.extraction import extract_response
 from centrasia_crawler.lock import ArchiveLock
 from centrasia_crawler.options import ARCHIVE_ENV
 from centrasia_crawler.spiders.centrasia import CentrasiaSpider, fetched_at
-from tests.conftest import SPECIMEN, expected
 from tests.crawling import FAST, PROJECT, crawl
+from tests.helpers import SPECIMEN, expected
 from tests.replica.server import Replica, serve
 
 ARTICLE_FIELDS = tuple(expected("article_1771493400"))

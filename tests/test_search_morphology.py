@@ -4,7 +4,7 @@ kept with the articles and rebuilt on upgrade, and sqlite-utils finding it."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.queries import search
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.store import ADDED_CONTENT
+from tests.helpers import schema_4_archive
 from tests.inflection import article_texts, evaluate
 
 
@@ -185,25 +186,6 @@ def test_sqlite_utils_rebuild_fts_leaves_the_morphological_index_alone(
     store.conn.execute(vocabulary)
     terms = {t for (t,) in store.conn.execute("SELECT term FROM temp.v")}
     assert "бишкек" in terms and "бишкеке" not in terms  # lemmas still, not words
-
-
-def schema_4_archive(path: Path, rows: Iterable[tuple[int, str, str]]) -> Path:
-    """An archive of schema 4 (before the morphological index) holding ``(st, title,
-    body)`` articles."""
-    from centrasia_crawler.archive.schema import migrate
-
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=4)
-    for st, title, body in rows:
-        conn.execute(
-            "INSERT INTO articles (st, url, title, published_at, published_date, body,"
-            " content_hash, first_seen_at, last_fetched_at, revision)"
-            " VALUES (?, 'u', ?, '2026-02-19T12:00:00+03:00', '2026-02-19', ?, 'h',"
-            " 't', 't', 1)",
-            (st, title, body),
-        )
-    conn.close()
-    return path
 
 
 def test_an_older_archive_upgrades_and_searches_by_every_form(tmp_path: Path) -> None:

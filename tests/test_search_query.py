@@ -13,7 +13,6 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,38 +22,7 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.queries import count, export_rows, kwic, search
 from centrasia_crawler.archive.search_query import QueryError, parse_query, translate
 from centrasia_crawler.cli import main
-
-ARTICLES = [
-    (
-        1,
-        "Садыр Жапаров подписал указ",
-        "Президент Садыр Жапаров подписал указ о новой конституции.",
-    ),
-    (2, "Встреча с Жапаровым", "Камчыбек Ташиев встретился с Садыром Жапаровым в Бишкеке."),
-    (3, "Ташиев в Оше", "Глава ГКНБ Камчыбек Ташиев посетил Ош."),
-    (4, "Новая конституция Казахстана", "Референдум о новой конституции прошёл в Казахстане."),
-    (5, "Токаев в Астане", "Касым-Жомарт Токаев провёл совещание в Нур-Султане в 2019 году."),
-    (6, "Рейтинг SCImago", "Университеты Узбекистана вошли в рейтинг SCImago в 2026 году."),
-    (7, "Цены на сталь", "Цены на сталь выросли на 5%, а рынки стали спокойнее."),
-    (8, "Ёлка в Бишкеке", "В Бишкеке нарядили ёлку. «Новогодняя ёлка» стоит на площади."),
-    (
-        9,
-        "Газ для Узбекистана",
-        "Россия поставит газ в Узбекистан. Новая конституция не обсуждалась.",
-    ),
-    (10, "Жапаров и Мирзиёев", "Садыр Жапаров и Шавкат Мирзиёев обсудили границу и воду."),
-]
-
-
-def article(st_: int, title: str, body: str) -> dict[str, Any]:
-    return {
-        "st": st_,
-        "url": f"https://centrasia.org/newsA.php?st={st_}",
-        "title": title,
-        "published_at": f"2026-02-{10 + st_:02d}T12:00:00+03:00",
-        "body": body,
-        "source": "ИноСМИ" if st_ % 2 else "24.kg",
-    }
+from tests.helpers import ARTICLES, article
 
 
 @pytest.fixture(scope="module")

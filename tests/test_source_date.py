@@ -26,7 +26,7 @@ from centrasia_crawler.normalize.source_dates import (
     read_source_date,
 )
 from centrasia_crawler.reparse import reparse
-from tests.conftest import SPECIMEN
+from tests.helpers import SPECIMEN
 
 D = dt.date
 ENGLISH = (

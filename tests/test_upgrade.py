@@ -17,8 +17,7 @@ import pytest
 from centrasia_crawler.archive import Archive, ArchiveNeedsUpgrade
 from centrasia_crawler.archive.schema import SCHEMA_VERSION
 from centrasia_crawler.cli import main
-from tests.test_search_morphology import schema_4_archive
-from tests.test_search_query import ARTICLES, article
+from tests.helpers import ARTICLES, article, schema_4_archive
 
 READS = [
     ["search", "Садыр Жапаров"],
@@ -115,7 +114,7 @@ def timed(call: Any) -> tuple[Any, float]:
 async def datasette_pages(path: Path, urls: list[str]) -> list[tuple[int, str, float]]:
     """Plain Datasette on the archive, in-process: each page's status, text and time
     (Datasette started first, so only the page is timed)."""
-    from tests.conftest import close_datasette, datasette
+    from tests.helpers import close_datasette, datasette
 
     ds = datasette([path])
     try:

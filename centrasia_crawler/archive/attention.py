@@ -24,13 +24,16 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
+from centrasia_crawler.archive.schema import OUTLET_SQL
 from centrasia_crawler.archive.search_query import QueryTranslator, phrases
-from centrasia_crawler.archive.store import Archive
 from centrasia_crawler.normalize.morphology import JOIN, morphology
 from centrasia_crawler.normalize.stopwords import stop_words
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive.store import Archive
 
 Period = Literal["day", "week", "month", "year"]
 PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month", "year")
@@ -41,7 +44,11 @@ SAMPLE: Final = 1000
 PRIOR: Final = 1000.0
 #: A lemma must occur this many times in the articles read to be listed.
 MIN_COUNT: Final = 3
-TREND_KEYS: Final = ("query", "period", "articles", "total", "share", "complete")
+#: A period's counts in a row of ``trend``, ``countries`` and an entity's articles over
+#: time, in order, after the keys of what is counted (:meth:`PeriodFrame.row`).
+PERIOD_KEYS: Final = ("period", "articles", "total", "share", "complete")
+#: A row of ``centrasia trend --json``, in order.
+TREND_KEYS: Final = ("query", *PERIOD_KEYS)
 
 
 def period_of(day: dt.date, by: Period) -> str:
@@ -100,6 +107,15 @@ class PeriodFrame:
     totals: Counter[str]
     complete: dict[str, bool]
 
+    def row(self, label: str, articles: int) -> dict[str, Any]:
+        """A period's counts, keyed by :data:`PERIOD_KEYS`: the ``articles`` counted in
+        it, all archived in it, their share (None where none is archived), and whether
+        the period is complete."""
+        total = self.totals[label]
+        share = round(articles / total, 6) if total else None
+        values = (label, articles, total, share, self.complete[label])
+        return dict(zip(PERIOD_KEYS, values, strict=True))
+
 
 def period_frame(
     archive: Archive,
@@ -153,31 +169,18 @@ def trend(
     frame = period_frame(archive, by, since, until)
     if frame is None:
         return []
-    first, last = frame.first, frame.last
-    labels, totals, complete = frame.labels, frame.totals, frame.complete
     rows = []
     for query in queries:
         counts: Counter[str] = Counter()
-        # The covering index of the columns read beside st: 4x faster than the rows.
+        # Read through the covering index of the columns beside st, not the rows.
         found_sql, params = matching(
-            archive, query, Filters(since=first, until=last), indexed_by="articles_meta"
+            archive, query, Filters(since=frame.first, until=frame.last), indexed_by="articles_meta"
         )
         sql = f"SELECT a.published_date, count(*) {found_sql} GROUP BY a.published_date"
         found = run_matching(archive, query, sql, params).fetchall()
         for day, n in found:
             counts[period_of(dt.date.fromisoformat(day), by)] += n
-        for label in labels:
-            total = totals[label]
-            rows.append(
-                {
-                    "query": query,
-                    "period": label,
-                    "articles": counts[label],
-                    "total": total,
-                    "share": round(counts[label] / total, 6) if total else None,
-                    "complete": complete[label],
-                }
-            )
+        rows += [{"query": query, **frame.row(label, counts[label])} for label in frame.labels]
     return rows
 
 
@@ -323,7 +326,7 @@ def terms(
     # One pass over the matches, through articles_meta, which holds these columns beside
     # st: read from the table, the source lies past the body's overflow pages.
     found_sql, params = matching(archive, query, indexed_by="articles_meta")
-    columns = "a.st, a.published_date, coalesce(a.outlet, a.source), a.attribution"
+    columns = f"a.st, a.published_date, {OUTLET_SQL.format('a.')}, a.attribution"
     sts: list[int] = []
     sources: Counter[str] = Counter()
     attributions: Counter[str] = Counter()

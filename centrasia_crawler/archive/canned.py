@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from centrasia_crawler.archive import listed
 from centrasia_crawler.archive.queries import ELLIPSIS, MARK_CLOSE, MARK_OPEN, RANKING
+from centrasia_crawler.archive.schema import OUTLET_SQL
 
 #: The parameter the queries by search query take (and the search box passes on).
 QUERY_PARAMETER: Final = "q"
@@ -54,8 +55,7 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
     },
     "top_sources_for": {
         "title": "Top sources of the articles matching a query",
-        # By outlet (rows stored before schema 11 have none until centrasia reparse).
-        "sql": "SELECT coalesce(a.outlet, a.source) AS source, count(*) AS articles"
+        "sql": f"SELECT {OUTLET_SQL.format('a.')} AS source, count(*) AS articles"
         " FROM articles_morph"
         " JOIN articles a INDEXED BY articles_meta ON a.st = articles_morph.rowid"
         " WHERE articles_morph MATCH morph_query(:q) AND a.source IS NOT NULL"
@@ -68,7 +68,7 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
     },
     "top_sources": {
         "title": "Top sources",
-        "sql": "SELECT coalesce(outlet, source) AS source, count(*) AS articles FROM articles"
+        "sql": f"SELECT {OUTLET_SQL.format('')} AS source, count(*) AS articles FROM articles"
         " WHERE source IS NOT NULL GROUP BY 1 ORDER BY articles DESC LIMIT 50",
     },
     "attribution_articles": {

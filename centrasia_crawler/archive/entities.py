@@ -20,20 +20,18 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import meta
+from centrasia_crawler.archive.attention import PERIOD_KEYS, period_frame, period_of
 from centrasia_crawler.archive.queries import Filters, matching, run_matching
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
-    from centrasia_crawler.entities.gazetteer import Gazetteer
 
 #: The types of entity, as the ``entities`` table spells them.
 TYPES: Final = ("country", "place", "person", "organization")
 #: An entity's row in ``centrasia entities --json``, in order.
 ENTITY_KEYS: Final = ("name", "type", "country", "articles", "mentions", "share", "lift")
 #: A row of ``centrasia countries --json``, in order (``trend``'s, the country for the query).
-COUNTRY_KEYS: Final = ("country", "name", "period", "articles", "total", "share", "complete")
-#: A row of an entity's articles over time, in order.
-ENTITY_TREND_KEYS: Final = ("entity", "period", "articles", "total", "share", "complete")
+COUNTRY_KEYS: Final = ("country", "name", *PERIOD_KEYS)
 
 
 class EntitiesNotTagged(RuntimeError):
@@ -194,8 +192,6 @@ def countries(
     them), all articles archived in the period, the share and whether the period is
     complete. Countries with the most articles in the range first (``top``: only that
     many), then by code; with ``query``, only the articles it matches count."""
-    from centrasia_crawler.archive.attention import period_frame
-
     _require_tagged(archive)
     frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
     if frame is None:
@@ -205,13 +201,11 @@ def countries(
     order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
     rows = []
     for country in order[:top] if top else order:
+        name = names.get(country, country)
         for label in frame.labels:
-            total = frame.totals[label]
-            n = counts[country][label]
-            share = round(n / total, 6) if total else None
-            name = names.get(country, country)
-            row = (country, name, label, n, total, share, frame.complete[label])
-            rows.append(dict(zip(COUNTRY_KEYS, row, strict=True)))
+            rows.append(
+                {"country": country, "name": name, **frame.row(label, counts[country][label])}
+            )
     return rows
 
 
@@ -224,8 +218,6 @@ def _country_counts(
     article_countries): the articles are grouped by their list and day first (a list is
     common to many articles), then each group counted for each of its countries; a
     month or a year is a prefix of the day (period_of's labels), grouped in SQL."""
-    from centrasia_crawler.archive.attention import period_of
-
     where = "a.published_date BETWEEN ? AND ?"
     params: list[Any] = [first.isoformat(), last.isoformat()]
     if query is not None and query.strip():
@@ -250,39 +242,6 @@ def _country_counts(
 
 class AmbiguousEntity(LookupError):
     """A name several entities share; the message (one line) names them."""
-
-
-def stored_gazetteer(conn: sqlite3.Connection) -> Gazetteer | None:
-    """The gazetteer the archive's articles were tagged with, as its ``entities``,
-    ``entity_names`` and ``entity_posts`` keep it (far cheaper than parsing the TOML
-    files again); None before any is stored."""
-    from centrasia_crawler.entities.gazetteer import Entity, Gazetteer, Name, Post, read_years
-
-    names: dict[str, list[Name]] = {}
-    for entity_id, name, kind, years in conn.execute(
-        "SELECT entity_id, name, kind, years FROM entity_names"
-    ):
-        names.setdefault(entity_id, []).append(Name(name, kind, read_years(years)))
-    posts: dict[str, list[Post]] = {}
-    for entity_id, title, years in conn.execute("SELECT entity_id, title, years FROM entity_posts"):
-        posts.setdefault(entity_id, []).append(Post(title, read_years(years)))
-    found = [
-        Entity(
-            id=ident,
-            name=name,
-            type=kind,
-            country=country,
-            geonames=geonames,
-            kind=sort,
-            description=description,
-            names=tuple(names.get(ident, ())),
-            posts=tuple(posts.get(ident, ())),
-        )
-        for ident, name, kind, country, geonames, sort, description in conn.execute(
-            "SELECT id, name, type, country, geonames, kind, description FROM entities"
-        )
-    ]
-    return Gazetteer(found) if found else None
 
 
 def find_entity(archive: Archive, key: str) -> str | None:
@@ -364,8 +323,6 @@ def entity_trend(
     ``trend`` counts a query's: ``entity period articles total share complete``
     (``entity``: its name). An unknown name raises LookupError, a shared one
     :class:`AmbiguousEntity`."""
-    from centrasia_crawler.archive.attention import period_frame, period_of
-
     _require_tagged(archive)
     ident = find_entity(archive, entity_id)
     if ident is None:
@@ -384,14 +341,4 @@ def entity_trend(
         (entity_id, frame.first.isoformat(), frame.last.isoformat()),
     ):
         counts[period_of(dt.date.fromisoformat(day), by)] += n  # type: ignore[arg-type]
-    return [
-        {
-            "entity": row[0],
-            "period": label,
-            "articles": counts[label],
-            "total": frame.totals[label],
-            "share": round(counts[label] / frame.totals[label], 6) if frame.totals[label] else None,
-            "complete": frame.complete[label],
-        }
-        for label in frame.labels
-    ]
+    return [{"entity": row[0], **frame.row(label, counts[label])} for label in frame.labels]

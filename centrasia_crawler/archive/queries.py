@@ -12,13 +12,15 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import listed
 from centrasia_crawler.archive.schema import fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
-from centrasia_crawler.archive.store import Archive
 from centrasia_crawler.fields import ARTICLE_COLUMNS
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive.store import Archive
 
 #: Marks around a match in a snippet (plain text; the CLI shows them as [ ]).
 MARK_OPEN: Final = "\x02"

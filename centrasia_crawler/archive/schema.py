@@ -15,11 +15,23 @@ from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.fields import ARTICLE
 from centrasia_crawler.normalize.text import fold_yo
 
-__all__ = ["FOLD_SQL", "MIGRATIONS", "SCHEMA_VERSION", "TABLE_DOCS", "fold_yo", "migrate"]
+__all__ = [
+    "FOLD_SQL",
+    "MIGRATIONS",
+    "OUTLET_SQL",
+    "SCHEMA_VERSION",
+    "TABLE_DOCS",
+    "fold_yo",
+    "migrate",
+]
 
 #: Folds text for full-text search as :func:`fold_yo` does, in SQL: ё -> е (SQLite's
 #: unicode61 folds case, not ё).
 FOLD_SQL: Final = "replace(replace({}, 'ё', 'е'), 'Ё', 'Е')"
+#: The outlet an article is counted under, in SQL: its ``outlet``, else its ``source``
+#: as printed (rows stored before schema 11 have no outlet until ``centrasia reparse``).
+#: ``{0}`` is the table's alias and a dot (``OUTLET_SQL.format("a.")``), or nothing.
+OUTLET_SQL: Final = "coalesce({0}outlet, {0}source)"
 
 
 def _fts_triggers() -> str:

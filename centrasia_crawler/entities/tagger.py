@@ -240,26 +240,38 @@ def _resolve(hits: Iterable[_Hit], year: int | None) -> list[Tag]:
     settled: list[tuple[Entity, bool]] = []
     undecided: list[tuple[list[Entity], bool]] = []
     for hit in hits:
-        owners = [entity for entity, _ in hit.pattern.owners]
-        if len(owners) > 1:
-            in_use = [entity for entity, name in hit.pattern.owners if name.in_use(year)]
-            owners = in_use or owners
+        owners = _in_use(hit.pattern, year)
         if len(owners) == 1:
             settled.append((owners[0], hit.in_title))
         else:
             undecided.append((owners, hit.in_title))
-    if undecided:
-        named = {entity.id for entity, _ in settled}
-        countries = {entity.country for entity, _ in settled if entity.country}
-        for owners, in_title in undecided:
-            chosen = [e for e in owners if e.id in named] or [
-                e for e in owners if e.country is not None and e.country in countries
-            ]
-            if len(chosen) == 1:
-                settled.append((chosen[0], in_title))
+    named = {entity.id for entity, _ in settled}
+    countries = {entity.country for entity, _ in settled if entity.country}
+    for owners, in_title in undecided:
+        chosen = _by_context(owners, named, countries)
+        if chosen is not None:
+            settled.append((chosen, in_title))
     mentions = Counter(entity.id for entity, _ in settled)
     titled = {entity.id for entity, in_title in settled if in_title}
     return [Tag(entity_id, n, entity_id in titled) for entity_id, n in mentions.items()]
+
+
+def _in_use(pattern: _Pattern, year: int | None) -> list[Entity]:
+    """The owners of a name; of a shared one, those that used it in ``year`` (rule 1),
+    unless none did."""
+    owners = [entity for entity, _ in pattern.owners]
+    if len(owners) == 1:
+        return owners
+    return [entity for entity, name in pattern.owners if name.in_use(year)] or owners
+
+
+def _by_context(owners: Sequence[Entity], named: set[str], countries: set[str]) -> Entity | None:
+    """The one of a shared name's owners the article otherwise names (rule 2), else the
+    one of a country it names (rule 3); None when neither rule picks exactly one."""
+    chosen = [e for e in owners if e.id in named] or [
+        e for e in owners if e.country is not None and e.country in countries
+    ]
+    return chosen[0] if len(chosen) == 1 else None
 
 
 def year_of(date: str | None) -> int | None:

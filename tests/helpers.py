@@ -1,0 +1,253 @@
+"""What the tests share: where the fixtures lie, builders of articles and archives,
+Datasette in-process, and small tools (a free port, the rows of a query, this run's
+child processes). Test modules import from here, from tests/crawling.py and from
+tests/replica/, never from each other or from conftest.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import json
+import os
+import re
+import socket
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.replica.content import Site
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SPECIMEN = FIXTURES / "specimen"
+
+
+def specimen_pages() -> list[Path]:
+    """Every saved page that has an expected JSON beside it."""
+    return sorted(
+        p
+        for p in SPECIMEN.iterdir()
+        if p.is_file() and (SPECIMEN / "expected" / f"{p.stem}.json").exists()
+    )
+
+
+def expected(name: str) -> dict[str, Any]:
+    """What extraction gives for the specimen page ``name`` (its expected JSON)."""
+    return json.loads((SPECIMEN / "expected" / f"{name}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def url_for(page: Path) -> str:
+    """The address a specimen page was fetched from."""
+    if page.stem.startswith("article_"):
+        return f"https://centrasia.org/newsA.php?st={page.stem.removeprefix('article_')}"
+    return "https://centrasia.org/"
+
+
+# --- articles and archives ---------------------------------------------------------
+
+
+#: Ten short articles that the search tests query, ``(st, title, body)``; the
+#: expected results are read off these texts.
+ARTICLES = [
+    (
+        1,
+        "Садыр Жапаров подписал указ",
+        "Президент Садыр Жапаров подписал указ о новой конституции.",
+    ),
+    (2, "Встреча с Жапаровым", "Камчыбек Ташиев встретился с Садыром Жапаровым в Бишкеке."),
+    (3, "Ташиев в Оше", "Глава ГКНБ Камчыбек Ташиев посетил Ош."),
+    (4, "Новая конституция Казахстана", "Референдум о новой конституции прошёл в Казахстане."),
+    (5, "Токаев в Астане", "Касым-Жомарт Токаев провёл совещание в Нур-Султане в 2019 году."),
+    (6, "Рейтинг SCImago", "Университеты Узбекистана вошли в рейтинг SCImago в 2026 году."),
+    (7, "Цены на сталь", "Цены на сталь выросли на 5%, а рынки стали спокойнее."),
+    (8, "Ёлка в Бишкеке", "В Бишкеке нарядили ёлку. «Новогодняя ёлка» стоит на площади."),
+    (
+        9,
+        "Газ для Узбекистана",
+        "Россия поставит газ в Узбекистан. Новая конституция не обсуждалась.",
+    ),
+    (10, "Жапаров и Мирзиёев", "Садыр Жапаров и Шавкат Мирзиёев обсудили границу и воду."),
+]
+
+
+def article(st_: int, title: str, body: str) -> dict[str, Any]:
+    """An article item for :meth:`Archive.write_batch`: published on 2026-02-(10+st) at
+    noon, from ИноСМИ (odd st) or 24.kg (even)."""
+    return {
+        "st": st_,
+        "url": f"https://centrasia.org/newsA.php?st={st_}",
+        "title": title,
+        "published_at": f"2026-02-{10 + st_:02d}T12:00:00+03:00",
+        "body": body,
+        "source": "ИноСМИ" if st_ % 2 else "24.kg",
+    }
+
+
+def schema_4_archive(path: Path, rows: Iterable[tuple[int, str, str]]) -> Path:
+    """An archive of schema 4 (before the morphological index) holding ``(st, title,
+    body)`` articles."""
+    from centrasia_crawler.archive.schema import migrate
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=4)
+    for st, title, body in rows:
+        conn.execute(
+            "INSERT INTO articles (st, url, title, published_at, published_date, body,"
+            " content_hash, first_seen_at, last_fetched_at, revision)"
+            " VALUES (?, 'u', ?, '2026-02-19T12:00:00+03:00', '2026-02-19', ?, 'h',"
+            " 't', 't', 1)",
+            (st, title, body),
+        )
+    conn.close()
+    return path
+
+
+def rows(path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """The rows ``sql`` reads from the SQLite file at ``path``, as dicts."""
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+#: The fields extraction gives an article: the specimen's expected JSON says which.
+ARTICLE_FIELDS = tuple(expected("article_1771493400"))
+
+
+def assert_archive_is_ground_truth(path: Path, site: Site, sts: list[int]) -> None:
+    """The archive at ``path`` holds exactly the replica's articles ``sts``, each as the
+    replica wrote it."""
+    archived = {r["st"]: r for r in rows(path, "SELECT * FROM articles")}
+    assert sorted(archived) == sts
+    for st in sts:
+        truth, row = site.article(st), archived[st]
+        for name in ARTICLE_FIELDS:
+            if name in truth:
+                assert row[name] == truth[name], (st, name)
+        # The replica's sources are outlets the outlet table names as printed, at
+        # example.org addresses.
+        assert row["outlet"] == truth["source"], st
+        assert row["source_domain"] == ("example.org" if truth["source_url"] else None), st
+        assert row["unread_lines"] is None, st
+        assert row["time_mismatch"] == int(truth.get("time_mismatch", False)), st
+        assert row["attribution"] == site.attribution(st), st
+        assert row["published_date"] == truth["published_at"][:10]
+        assert row["revision"] == 1
+
+
+# --- Datasette in-process, every connection closed ------------------------------------
+
+
+def datasette(paths: list[Path], **options: Any) -> Any:
+    """Plain Datasette on ``paths`` for a test's in-process client, as
+    ``Datasette(paths, **options)`` with one change: ``num_sql_threads`` 0, so its SQL
+    runs on one read and one write connection per database, which
+    :func:`close_datasette` closes (its worker threads' connections cannot be)."""
+    from datasette.app import Datasette
+
+    settings = {"num_sql_threads": 0, **options.pop("settings", {})}
+    ds = Datasette([str(p) for p in paths], settings=settings, **options)
+    ds.jinja_env.bytecode_cache = compiled_templates()  # no test compiles them again
+    return ds
+
+
+@functools.cache
+def compiled_templates() -> Any:
+    """A Jinja bytecode cache in memory: Datasette's templates compiled once per run."""
+    import jinja2
+
+    class CompiledTemplates(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.compiled: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: Any) -> None:
+            if bucket.key in self.compiled:
+                bucket.bytecode_from_string(self.compiled[bucket.key])
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    return CompiledTemplates()
+
+
+def close_datasette(ds: Any) -> None:
+    """Closes every connection ``ds`` (from :func:`datasette`) opened."""
+    for db in ds.databases.values():
+        opened = [db._read_connection, db._write_connection, *db._all_file_connections]
+        for conn in {id(c): c for c in opened if c is not None}.values():
+            conn.close()
+
+
+def get(path: Path, *urls: str, **options: Any) -> list[Any]:
+    """The responses of plain Datasette (``Datasette([path], **options)``) to ``urls``."""
+
+    async def run() -> list[Any]:
+        ds = datasette([path], **options)
+        try:
+            return [await ds.client.get(url) for url in urls]
+        finally:
+            close_datasette(ds)
+
+    return asyncio.run(run())
+
+
+def rows_of(text: str) -> list[list[str]]:
+    """The table rows of a page: each cell's text, tags taken out."""
+    body = text[text.index("<tbody>") : text.index("</tbody>")]
+    return [
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def assert_local_only(text: str) -> None:
+    """Nothing the page loads comes from outside the machine: no script, style, image or
+    font from another host (the footer's link to datasette.io is a link, not a load)."""
+    assert not re.search(r'<script[^>]*src="(?!/)', text)
+    for attribute in re.findall(r'(?:src|href)="([^"]*)"', text):
+        assert not attribute.startswith(("http", "//")) or attribute == "https://datasette.io/"
+    assert "@font-face" not in text and "@import" not in text
+    assert not re.search(r"url\((?!#)", text)
+
+
+# --- processes and ports -----------------------------------------------------------
+
+
+def running_children() -> dict[int, str]:
+    """This process's children that still run (not zombies): pid -> command line. Reads
+    each process's stat, and the command line of this process's children only (a scan
+    runs twice per test)."""
+    found = {}
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or (stat := _proc(name, "stat")) is None:
+            continue
+        state, ppid = stat[stat.rindex(b")") + 2 :].split()[:2]
+        if int(ppid) != me or state == b"Z" or (command := _proc(name, "cmdline")) is None:
+            continue
+        found[int(name)] = command.replace(b"\0", b" ").decode(errors="replace")
+    return found
+
+
+def _proc(pid: str, what: str) -> bytes | None:
+    """/proc/PID/WHAT, or None when the process has gone meanwhile."""
+    try:
+        with open(f"/proc/{pid}/{what}", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
