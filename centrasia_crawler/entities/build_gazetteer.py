@@ -41,7 +41,17 @@ OUT: Final = HERE / "gazetteer.toml"
 SIX: Final = ("AF", "KZ", "KG", "TJ", "TM", "UZ")
 MIN_POPULATION: Final = 50_000
 #: The keys an entry keeps in gazetteer.toml, in this order (``iso`` is the builder's).
-KEYS: Final = ("id", "name", "type", "kind", "country", "geonames", "description", "posts")
+KEYS: Final = (
+    "id",
+    "name",
+    "type",
+    "kind",
+    "country",
+    "geonames",
+    "description",
+    "source",
+    "posts",
+)
 SECTIONS: Final = ("countries", "regions", "cities", "other places", "people", "organizations")
 
 HEADER: Final = """\
@@ -53,7 +63,8 @@ HEADER: Final = """\
 # a country (ISO 3166-1 alpha-2; "EU" for the European Union) and its names. A name is
 # text, or { name = "...", years = "1998-2019, 2022-", kind = "epithet" }: the years it
 # was in use (they decide only between entities that share the name), and its kind
-# (name, epithet, abbreviation: an abbreviation is matched in capitals only).
+# (name, epithet, abbreviation: an abbreviation is matched in capitals only). An entity
+# whose names have years says where they come from: source = "...".
 # Names are written in the nominative; the tagger finds every case of them.
 # Places have a kind (region, capital, city, ...), and a GeoNames id where known.
 """
@@ -132,6 +143,9 @@ def merge(hand: Mapping[str, Any]) -> list[dict[str, Any]]:
                     entry["description"] = (
                         f"население {city['population']:,}".replace(",", " ") + " (GeoNames)"
                     )
+        dated = [n for n in entry.get("names", []) if isinstance(n, dict) and "years" in n]
+        if dated and not str(entry.get("source", "")).strip():
+            problems.append(f"{ident}: names with years need a source (where the years come from)")
         iso = entry.pop("iso", None)
         if iso is not None:
             sub = subdivisions.get(code=iso)
