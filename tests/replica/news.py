@@ -27,7 +27,15 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from tests.replica.gazetteer import CAPITAL, CASES, ENTITIES, LEADER, PARLIAMENT, PREMIER, Entity
-from tests.replica.topics import EVENTS, GENERIC, GENERIC_SUBHEADS, OPENERS, TOPICS, Topic
+from tests.replica.topics import (
+    EVENTS,
+    FIGURES,
+    GENERIC,
+    GENERIC_SUBHEADS,
+    OPENERS,
+    TOPICS,
+    Topic,
+)
 
 TOPIC_BY_KEY = {t.key: t for t in TOPICS}
 
@@ -127,6 +135,7 @@ class Choice:
 @dataclass(frozen=True)
 class Number:
     kind: str  # pct, num, bn, year, cold
+    fact: str = ""  # topics.FIGURES' key: one value an article, wherever it is written
 
 
 Part = str | Slot | Agree | Choice | Number
@@ -154,7 +163,10 @@ class Template:
             slot, agree, choice = m.groups()
             if slot is not None:
                 if slot.startswith("#"):
-                    parts.append(Number(slot[1:]))
+                    kind, _, fact = slot[1:].partition(":")
+                    if fact and (fact not in FIGURES or FIGURES[fact][0] != kind):
+                        raise ValueError(f"template {text!r}: no {kind} figure {fact!r}")
+                    parts.append(Number(kind, fact))
                 else:
                     role, case, mode = [*slot.split(":"), "nomn", ""][:3]
                     if case not in CASES:
@@ -207,6 +219,10 @@ class Plan:
     country: str
     partner: str
     roles: dict[str, str]  # role -> entity key
+    #: The article's own: its figures (``topics.FIGURES``) are drawn from it, so the
+    #: headline and the body give a fact the same value.
+    seed: int = 0
+    year: int = 2026  # the article's year: the years it names are to come
 
 
 def _merged(kind: str) -> Topic:
@@ -293,7 +309,7 @@ class Newsroom:
             if of in table:
                 roles[role] = table[of]
         event = kind if kind in EVENTS else None
-        return Plan(topic.key, event, country, partner, roles)
+        return Plan(topic.key, event, country, partner, roles, rng.getrandbits(32), day.year)
 
     # Writing ---------------------------------------------------------------------------
 
@@ -448,7 +464,7 @@ class Writer:
                 options = part.options  # type: ignore[union-attr]
                 out.append(options[min(_GENDERS.index(gender), len(options) - 1)])
             else:
-                out.append(self.number(part.kind))  # type: ignore[union-attr]
+                out.append(self.number(part.kind, part.fact))  # type: ignore[union-attr]
         return "".join(out)
 
     def slot(self, key: str, case: str, mode: str) -> str:
@@ -479,7 +495,11 @@ class Writer:
         head, _, tail = entity.role.partition(" ")
         return f"{inflect_word(head, case)} {self.render(Template.of(tail))}".strip()
 
-    def number(self, kind: str) -> str:
+    def number(self, kind: str, fact: str = "") -> str:
+        if fact:
+            text = figure(self.plan.seed, self.plan.year, fact)
+            self.emitted.append(Emission("#", text, "", self.title))
+            return text
         r = self.rng.random
         if kind == "pct":
             if r() < 0.5:
@@ -501,3 +521,22 @@ class Writer:
 
 _COUNTS = tuple(n for n in range(5, 100) if n % 10 in (0, 5, 6, 7, 8, 9) or 11 <= n <= 14)
 _COLD = tuple(n for n in _COUNTS if 15 <= n <= 35)
+
+
+@functools.cache
+def figure(seed: int, year: int, fact: str) -> str:
+    """The value of ``fact`` (``topics.FIGURES``) in the article of ``seed``, written as
+    its kind is: a percentage (``12%``, ``12,5%``), a count whose noun takes the genitive
+    plural (``48``), billions (``1,7``), a year (from ``year`` on), degrees of frost."""
+    kind, low, high = FIGURES[fact]
+    rng = random.Random(f"{seed}:{fact}")
+    if kind == "pct":
+        whole = rng.randint(int(low), int(high) - 1)
+        return f"{whole},{rng.randint(1, 9)}%" if rng.random() < 0.5 else f"{whole}%"
+    if kind == "bn":
+        tenths = rng.randint(int(low * 10), int(high * 10))
+        return f"{tenths // 10},{tenths % 10}" if tenths % 10 else str(tenths // 10)
+    if kind == "year":
+        return str(year + rng.randint(int(low), int(high)))
+    counts = [n for n in _COUNTS if low <= n <= high]
+    return str(rng.choice(counts))
