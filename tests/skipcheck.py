@@ -3,13 +3,13 @@ unless ``tests/skips.toml`` allows it: a skip nobody reads is a check that canno
 Outside CI, skips are reported as pytest always reports them.
 
 ``tests/skips.toml`` holds ``[[allow]]`` tables, each with ``why`` and ``test`` (a node
-id; its parametrized cases too), ``reason`` (a regular expression searched in the skip's
-reason), or both (both must match).
+id; its parametrized cases too; a module's path for a module skipped whole), ``reason``
+(a regular expression searched in the skip's reason), or both (both must match).
 
-With ``CI_SUMMARY=FILE`` as well, the run writes one line to FILE: the Python version,
+With ``CI_SUMMARY=FILE`` (in CI or not), the run writes one line to FILE: the Python version,
 how many passed and failed, and the skipped tests by name (``.ci/run`` prints it).
 
-``tests/conftest.py`` imports the hook; a pytester run loads them with
+``tests/conftest.py`` imports the hook; a pytester run loads the module with
 ``-p tests.skipcheck``.
 """
 
@@ -70,7 +70,7 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def _reason(report: pytest.TestReport) -> str:
+def _reason(report: pytest.TestReport | pytest.CollectReport) -> str:
     longrepr: Any = report.longrepr
     text = str(longrepr[2]) if isinstance(longrepr, tuple | list) else str(longrepr)
     return text.removeprefix("Skipped: ")
@@ -99,6 +99,12 @@ class SkipCheck:
         self.failed = 0
         self.skipped: dict[str, str] = {}  # node id -> reason
         self.unexpected: dict[str, str] = {}
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A whole module skipped as it is collected (``pytest.importorskip`` at its
+        top): its node id is the module's."""
+        if report.skipped:
+            self.skipped[report.nodeid] = _reason(report)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.skipped and not hasattr(report, "wasxfail"):

@@ -112,6 +112,31 @@ def test_a_reason_pattern_that_does_not_match_allows_nothing(
     )
 
 
+def test_a_module_skipped_whole_is_named_too(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pytest.importorskip`` at a module's top skips it as it is collected."""
+    project.makepyfile(
+        test_optional='import pytest\n\npytest.importorskip("no_such_module_here")\n\n'
+        "def test_it():\n    pass\n"
+    )
+    allow(
+        project,
+        '[[allow]]\ntest = "test_things.py::test_captured"\nwhy = "x"\n\n'
+        '[[allow]]\nreason = "frobnicate"\nwhy = "y"\n',
+    )
+    result = run(project, monkeypatch, "1")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["test_optional.py: could not import 'no_such_module_here'*"])
+    allow(
+        project,
+        '[[allow]]\ntest = "test_things.py::test_captured"\nwhy = "x"\n\n'
+        '[[allow]]\nreason = "frobnicate"\nwhy = "y"\n\n'
+        '[[allow]]\ntest = "test_optional.py"\nwhy = "z"\n',
+    )
+    assert run(project, monkeypatch, "1").ret == pytest.ExitCode.OK
+
+
 def test_outside_ci_skips_are_reported_as_always(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
