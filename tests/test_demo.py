@@ -3,6 +3,7 @@ real headlines, and generated ones that say they are generated, with figures tha
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shlex
@@ -181,3 +182,37 @@ def test_the_figures_of_one_fact_agree_within_each_generated_article(which: str)
     # Not vacuous: facts stated twice in one article (the headline and the body, or two
     # sentences) are checked in many articles.
     assert sum(stated_twice.values()) >= 10, stated_twice
+
+
+#: What only a referendum held can have (results), and only one to come can (a call).
+HELD = re.compile(
+    r"прош[её]л референдум|[Ии]тоги референдума|[Яя]вка[^.]* составила"
+    r"|проголосовали \d+(?:,\d)?%|проголосовал на избирательном участке|нарушений на референдуме"
+)
+CALLED = re.compile(r"призвал прийти на референдум|назначили референдум")
+
+
+@pytest.mark.parametrize("which", ["demo", "seed 3"])
+def test_the_referendum_is_called_before_its_day_and_counted_after(which: str) -> None:
+    """The replica's referendum is held 24 days before the site's last day
+    (docs/replica-news.md). In the generated articles of the four days before it no
+    result is reported; in those of its day and the ten after, nobody calls it."""
+    site = demo_site()[0] if which == "demo" else Site(days=60, per_day=30, seed=3)
+    day = site.last_day - dt.timedelta(days=24)
+    seen = Counter[str]()
+    for st in sorted(site.by_st):
+        truth = site.mentions(st)
+        published = site.by_st[st].day
+        if truth is None or not -4 <= (published - day).days <= 10:
+            continue
+        article = site.article(st)
+        text = f"{article['title']}\n{article['body']}"
+        if "референдум" not in text:
+            continue
+        if published < day:
+            assert not HELD.search(text), (st, published, text)
+            seen["before"] += 1
+        else:
+            assert not CALLED.search(text), (st, published, text)
+            seen["after"] += 1
+    assert seen["before"] >= 3 and seen["after"] >= 3, seen

@@ -148,11 +148,16 @@ class Template:
     only: str | None  # the country it is limited to
     plain: str | None  # the text, when it has no slot at all
     lower: bool  # starts with a common word, which an opener puts in lower case
+    #: "before" or "after" its event's day (``<< `` or ``>> `` in front), or None: any day.
+    phase: str | None = None
 
     @classmethod
     @functools.cache
     def of(cls, text: str) -> Template:
         only = None
+        phase = {"<< ": "before", ">> ": "after"}.get(text[:3])
+        if phase:
+            text = text[3:]
         if text.startswith("?"):
             only, text = text[1:].split(" ", 1)
         parts: list[Part] = []
@@ -193,7 +198,7 @@ class Template:
         plain = parts[0] if len(parts) == 1 and isinstance(parts[0], str) else None
         head = parts[0].split(" ", 1)[0] if parts and isinstance(parts[0], str) else ""
         lower = head[:1].isupper() and not head[1:2].isupper()
-        return cls(tuple(parts), roles, only, plain, lower)
+        return cls(tuple(parts), roles, only, plain, lower, phase)
 
 
 # Plans and events ----------------------------------------------------------------------
@@ -223,6 +228,9 @@ class Plan:
     #: headline and the body give a fact the same value.
     seed: int = 0
     year: int = 2026  # the article's year: the years it names are to come
+    #: Whether the article is written before its event's day or on or after it (the
+    #: referendum is called, then held); None without an event.
+    phase: str | None = None
 
 
 def _merged(kind: str) -> Topic:
@@ -309,7 +317,15 @@ class Newsroom:
             if of in table:
                 roles[role] = table[of]
         event = kind if kind in EVENTS else None
-        return Plan(topic.key, event, country, partner, roles, rng.getrandbits(32), day.year)
+        phase = None
+        if event is not None:
+            peak = min(
+                (e.peak for e in self.events if e.kind == kind and e.country == country),
+                key=lambda p: abs((p - day).days),
+            )
+            phase = "before" if day < peak else "after"
+        seed = rng.getrandbits(32)
+        return Plan(topic.key, event, country, partner, roles, seed, day.year, phase)
 
     # Writing ---------------------------------------------------------------------------
 
@@ -414,7 +430,9 @@ class _Deck:
 
 
 @functools.cache
-def _usable_for(kind: str, part: str, roles: frozenset[str], country: str) -> list[Template]:
+def _usable_for(
+    kind: str, part: str, roles: frozenset[str], country: str, phase: str | None
+) -> list[Template]:
     topic = _merged(kind)
     texts = {
         "headlines": topic.headlines,
@@ -423,11 +441,17 @@ def _usable_for(kind: str, part: str, roles: frozenset[str], country: str) -> li
         "subheads": topic.subheads + GENERIC_SUBHEADS,
     }[part]
     templates = [Template.of(t) for t in texts]
-    return [t for t in templates if t.roles <= roles and t.only in (None, country)]
+    return [
+        t
+        for t in templates
+        if t.roles <= roles and t.only in (None, country) and t.phase in (None, phase or t.phase)
+    ]
 
 
 def _usable(plan: Plan, part: str) -> list[Template]:
-    return _usable_for(plan.event or plan.topic, part, frozenset(plan.roles), plan.country)
+    return _usable_for(
+        plan.event or plan.topic, part, frozenset(plan.roles), plan.country, plan.phase
+    )
 
 
 class Writer:

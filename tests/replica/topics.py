@@ -18,6 +18,8 @@ Template syntax:
   body alike, within the fact's plausible range. Two templates that state the same fact
   name it alike («явка составила {#pct:turnout}»).
 - A template starting with ``?kg `` is used only when the article's country is ``kg``.
+- A template starting with ``<< `` is used only before its event's day, ``>> `` only on
+  or after it (an article of the topic without an event may use either).
 
 Names never appear as plain text here: only through slots, so the generator knows every
 occurrence (``news.Emission``). The words of the search tests' own seeded articles
@@ -161,7 +163,7 @@ TOPICS: tuple[Topic, ...] = (
             "{L:nomn:role} подписал указ о проведении выборов.",
             "Депутаты {PARL:gent} приняли поправки в избирательный кодекс в третьем чтении.",
             "Центризбирком (страны|республики) уже утвердил форму бюллетеня.",
-            "Явка, по предварительным данным, составила {#pct:turnout}.",
+            ">> Явка, по предварительным данным, составила {#pct:turnout}.",
             "Оппозиция требует допустить к выборам независимых наблюдателей.",
             "Поправки в конституцию расширяют полномочия президента.",
             "Новая редакция основного закона, по словам юристов, меняет баланс ветвей власти.",
@@ -445,20 +447,20 @@ EVENTS: dict[str, Topic] = {
         countries=("kg",),
         partners=("ru", "kz", "uz"),
         headlines=(
-            "Референдум по новой конституции: {C} (голосует|проголосовал)",
-            "{L:nomn:short} призвал прийти на референдум",
-            "Итоги референдума в {C:loct}: новая конституция принята",
-            "Референдум в {C:loct}: явка составила {#pct:turnout}",
+            ">> Референдум по новой конституции: {C} (голосует|проголосовал)",
+            "<< {L:nomn:short} призвал прийти на референдум",
+            ">> Итоги референдума в {C:loct}: новая конституция принята",
+            ">> Референдум в {C:loct}: явка составила {#pct:turnout}",
         ),
         sentences=(
-            "В {C:loct} прошёл референдум по новой конституции.",
+            ">> В {C:loct} прошёл референдум по новой конституции.",
             "На референдум вынесен проект новой конституции.",
-            "Явка на референдуме составила {#pct:turnout}.",
-            "За новую конституцию проголосовали {#pct:yes_vote} участников референдума.",
-            "{L:nomn:role} проголосовал на избирательном участке в {CAP:loct}.",
+            ">> Явка на референдуме составила {#pct:turnout}.",
+            ">> За новую конституцию проголосовали {#pct:yes_vote} участников референдума.",
+            ">> {L:nomn:role} проголосовал на избирательном участке в {CAP:loct}.",
             "{@tashiev:nomn:role} назвал референдум выбором народа.",
-            "Депутаты {@kenesh:gent} назначили референдум на воскресенье.",
-            "Наблюдатели не зафиксировали серьёзных нарушений на референдуме.",
+            "<< Депутаты {@kenesh:gent} назначили референдум на воскресенье.",
+            ">> Наблюдатели не зафиксировали серьёзных нарушений на референдуме.",
         ),
     ),
     "gas_crisis": Topic(
