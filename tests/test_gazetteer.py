@@ -13,6 +13,7 @@ import pytest
 from centrasia_crawler.entities import gazetteer as gz
 from centrasia_crawler.entities.build_gazetteer import HAND, OUT, SECTIONS, section
 from centrasia_crawler.entities.gazetteer import conflicts
+from centrasia_crawler.entities.tagger import Tagger
 
 #: ISO 3166-1 alpha-2 codes, for machines without pycountry (the ``gazetteer`` extra).
 ISO_ALPHA2 = frozenset(
@@ -32,6 +33,11 @@ SIX = ("AF", "KZ", "KG", "TJ", "TM", "UZ")
 @pytest.fixture(scope="module")
 def g() -> gz.Gazetteer:
     return gz.load()
+
+
+@pytest.fixture(scope="module")
+def tagger(g: gz.Gazetteer) -> Tagger:
+    return Tagger(g)
 
 
 def ids(found: list[gz.Entity]) -> list[str]:
@@ -140,6 +146,83 @@ def test_renamings_load_with_their_years(g: gz.Gazetteer) -> None:
     assert g.find("Оскемен").id == "ust-kamenogorsk"
 
 
+#: The renamings as the sources cited in each entity's ``source`` give them.
+CORRECTED = [
+    ("balykchy", "город Рыбачье", "-1989"),
+    ("balykchy", "город Иссык-Куль", "1989-1993"),
+    ("balykchy", "Балыкчы", "1993-"),
+    ("dushanbe", "Дюшамбе", "-1929"),
+    ("dushanbe", "Сталинабад", "1929-1961"),
+    ("taraz", "Аулие-Ата", "-1936"),
+    ("taraz", "город Мирзоян", "1936-1938"),
+    ("taraz", "Джамбул", "1938-1993"),
+    ("kyzylorda", "Ак-Мечеть", "-1853, 1922-1925"),
+    ("kyzylorda", "Перовск", "1853-1922"),
+    ("kyzylorda", "Кзыл-Орда", "1925-1997"),
+    # One speaker: Шакиев until he took the name Тургунбек уулу on 13 January 2025.
+    ("turgunbek-uulu", "Нурланбек Шакиев", "-2025"),
+    ("turgunbek-uulu", "Нурланбек Тургунбек уулу", "2025-"),
+]
+
+
+@pytest.mark.parametrize(("entity", "name", "years"), CORRECTED)
+def test_corrected_renamings_carry_their_years(
+    g: gz.Gazetteer, entity: str, name: str, years: str
+) -> None:
+    assert g.find(name).id == entity
+    assert {n.text: n for n in g[entity].names}[name].years == years
+
+
+def test_the_speakers_of_the_jogorku_kenesh(g: gz.Gazetteer) -> None:
+    """Торага: Мамытов 2020-2022, Шакиев (Тургунбек уулу since 2025) from October 2022
+    to February 2026, then Маматалиев."""
+    speaker = "Торага Жогорку Кенеша"
+    held = {
+        e.id: [str(p) for post in e.posts if post.title == speaker for p in post.periods]
+        for e in g
+        if any(post.title == speaker for post in e.posts)
+    }
+    assert held["mamytov"] == ["2020-2022"]
+    assert held["turgunbek-uulu"] == ["2022-2026"]
+    assert held["mamataliev"] == ["2026-"]
+
+
+@pytest.mark.parametrize(
+    ("title", "year", "entity", "not_entity"),
+    [
+        ("Рыбаки города Рыбачье вышли в озеро", 1985, "balykchy", "lake-issyk-kul"),
+        ("В городе Иссык-Куль открылся порт", 1991, "balykchy", "lake-issyk-kul"),
+        ("Отдых на Иссык-Куле", 1991, "lake-issyk-kul", "balykchy"),
+        ("Поезд прибыл в Балыкчы", 2020, "balykchy", None),
+        ("Первый поезд прибыл в Дюшамбе", 1927, "dushanbe", None),
+        ("В городе Мирзояне построили завод", 1937, "taraz", None),
+        # The Armenian foreign minister is no name of Тараз: only «город Мирзоян» is.
+        ("Арарат Мирзоян встретился с послом", 2023, None, "taraz"),
+        ("Крепость Ак-Мечеть взята", 1853, "kyzylorda", None),
+        ("Съезд советов в Ак-Мечети", 1924, "kyzylorda", None),
+        ("Из Перовска в Ташкент", 1900, "kyzylorda", None),
+        ("Торага Нурланбек Шакиев провел сессию", 2023, "turgunbek-uulu", None),
+        ("Шакиев подписал закон", 2024, "turgunbek-uulu", None),
+        ("Тургунбек уулу сложил полномочия", 2026, "turgunbek-uulu", None),
+    ],
+)
+def test_the_tagger_finds_the_corrected_names(
+    tagger: Tagger, title: str, year: int, entity: str | None, not_entity: str | None
+) -> None:
+    found = {t.entity_id for t in tagger.tag(title, "", year)}
+    if entity is not None:
+        assert entity in found, found
+    if not_entity is not None:
+        assert not_entity not in found, found
+
+
+def test_every_entity_with_dated_names_cites_a_source(g: gz.Gazetteer) -> None:
+    dated = [e for e in g if any(n.periods for n in e.names)]
+    assert len(dated) >= 80
+    assert [e.id for e in dated if not (e.source and e.source.strip())] == []
+    assert "24.kg" in (g["turgunbek-uulu"].source or "")
+
+
 def test_leaders_under_all_their_names(g: gz.Gazetteer) -> None:
     rahmon = {n.text: n for n in g["rahmon"].names}
     assert rahmon["Рахмонов"].years == "1992-2007" and rahmon["Рахмон"].years == "2007-"
@@ -176,10 +259,11 @@ def test_a_researchers_file_adds_and_replaces(tmp_path: Path, g: gz.Gazetteer) -
         '[[entity]]\nid = "osh"\nname = "Ош"\ntype = "place"\nkind = "city"\ncountry = "KG"\n'
         'names = ["Ош", "Южная столица"]\n\n'
         '[[entity]]\nid = "aitmatov"\nname = "Чингиз Айтматов"\ntype = "person"\n'
-        'country = "KG"\nnames = ["Айтматов"]\n',
+        'country = "KG"\nnames = ["Айтматов"]\nsource = "ru.wikipedia.org, «Айтматов»"\n',
         encoding="utf-8",
     )
     extended = gz.load([mine])
+    assert extended["aitmatov"].source == "ru.wikipedia.org, «Айтматов»"
     assert len(extended) == len(g) + 1
     assert extended.find("Айтматов").name == "Чингиз Айтматов"
     assert extended.find("Южная столица").id == "osh"
@@ -195,6 +279,7 @@ def test_a_researchers_file_adds_and_replaces(tmp_path: Path, g: gz.Gazetteer) -
         ('[[entity]]\nid = "x"\nname = "x"\ntype = "city"\n', "type must be one of"),
         ('[[entity]]\nid = "x"\nname = "x"\ntype = "place"\ncountry = "kz"\n', "ISO 3166-1"),
         ('[[entity]]\nid = "x"\nname = "x"\ntype = "place"\nnames = [1]\n', "a name is text"),
+        ('[[entity]]\nid = "x"\nname = "x"\ntype = "place"\nsource = 1\n', "source must be text"),
         (
             '[[entity]]\nid = "x"\nname = "x"\ntype = "place"\n'
             'names = [{ name = "y", years = "1990s" }]\n',
@@ -281,6 +366,15 @@ def _without(hand: str, ident: str) -> str:
     return hand[:start] + hand[end + 1 :]
 
 
+def _without_source(hand: str, ident: str) -> str:
+    """The hand file's text with the entity ``ident``'s source note taken out."""
+    start = hand.index(f'[[entity]]\nid = "{ident}"\n')
+    at = hand.index("\nsource = ", start)
+    end = hand.index("\n", at + 1)
+    assert at < hand.find("\n[[entity]]", start + 1)
+    return hand[:at] + hand[end:]
+
+
 @pytest.mark.slow  # the builder's libraries: the optional gazetteer extra
 @pytest.mark.parametrize(
     ("edit", "problem"),
@@ -302,6 +396,10 @@ def _without(hand: str, ident: str) -> str:
         (
             lambda h: h.replace('"Ашхабад", "Ашгабат"]', '"Ашхабад", "Ашгабат", "Ош"]'),
             "osh and ashgabat share the name 'ош' without years",
+        ),
+        (
+            lambda h: _without_source(h, "balykchy"),
+            "balykchy: names with years need a source",
         ),
     ],
 )

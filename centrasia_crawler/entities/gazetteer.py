@@ -89,6 +89,8 @@ class Entity:
     kind: str | None = None  # places: region, city, capital, river...; organizations too
     description: str | None = None
     names: tuple[Name, ...] = ()
+    #: Where the years of its names come from (a short note: the sources to check).
+    source: str | None = None
     posts: tuple[Post, ...] = field(default=())
 
 
@@ -158,6 +160,9 @@ def _entity(raw: dict[str, object], source: str) -> Entity:
     geonames = raw.get("geonames")
     if geonames is not None and not isinstance(geonames, int):
         raise GazetteerError(f"{where}: geonames must be a number")
+    note = raw.get("source")
+    if note is not None and not isinstance(note, str):
+        raise GazetteerError(f"{where}: source must be text")
     return Entity(
         id=ident,
         name=name.strip(),
@@ -168,6 +173,7 @@ def _entity(raw: dict[str, object], source: str) -> Entity:
         description=raw.get("description") if isinstance(raw.get("description"), str) else None,  # type: ignore[arg-type]
         names=tuple(names),
         posts=tuple(posts),
+        source=note,
     )
 
 
@@ -246,7 +252,7 @@ def load(extra: Sequence[Path] = ()) -> Gazetteer:
 
 #: The keys an entry may have (``docs/entities.md``).
 KEYS: Final = frozenset(
-    {"id", "name", "type", "country", "geonames", "kind", "description", "names", "posts"}
+    {"id", "name", "type", "country", "geonames", "kind", "description", "source", "names", "posts"}
 )
 
 

@@ -30,6 +30,9 @@ CANONICAL = "https://centrasia.org/newsA.php?st={}"
 
 NAMES = AUTHORS  # who opinion headlines are attributed to
 SOURCES = ("ИноСМИ", "Азия-Плюс", "Эксперт.ru", "24.kg", "Кабар", "Trend")
+#: The source line of every generated article once real ones are beside it
+#: (``Site.use_real_days``): the archive's ``source`` says what is not the site's.
+GENERATED = "Генератор демо-архива (не статья centrasia.org)"
 
 
 @dataclass
@@ -102,6 +105,9 @@ class Site:
     #: Articles whose whole content is given (the specimen's real ones), by st.
     real: dict[int, dict[str, Any]] = field(default_factory=dict)
     real_attribution: dict[int, str | None] = field(default_factory=dict)
+    #: Generated articles say so (``GENERATED`` as their source) and name no outlet or
+    #: author in their headlines: set by ``use_real_days``.
+    marked: bool = False
     _bodies: dict[tuple[int, tuple[int, int]], tuple[str, list[Emission]]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -129,26 +135,29 @@ class Site:
             self.ghosts.add(last[4].st)
 
     def use_real_days(self, days: list[dict[str, Any]], articles: list[dict[str, Any]]) -> None:
-        """Give the site's days that ``days`` lists (an index's extraction) their real
-        headlines, and ``articles`` (extractions of real pages) their real content; the
-        other articles of those days keep generated bodies under their real titles."""
-        for listed in days:
-            day = dt.date.fromisoformat(listed["date"])
-            if day not in self.by_day:
-                continue
-            for meta in self.by_day.pop(day):
-                del self.by_st[meta.st]
-            metas = [ArticleMeta(h["st"], day, i) for i, h in enumerate(listed["headlines"])]
-            self.by_day[day] = metas
-            for meta, headline in zip(metas, listed["headlines"], strict=True):
-                self.by_st[meta.st] = meta
-                self.edits.setdefault(meta.st, {})["title"] = headline["title"]
-                self.real_attribution[meta.st] = headline.get("attribution")
+        """Put ``articles`` (extractions of the site's real pages) on the days ``days``
+        (an index's extraction) lists, under their real headlines. A real headline whose
+        article is not among ``articles`` is not used: those days keep their generated
+        articles, under generated headlines. From then on every generated article is
+        marked as such (``marked``)."""
+        self.marked = True
+        headlines = {h["st"]: h for listed in days for h in listed["headlines"]}
         for article in articles:
-            if article["st"] in self.by_st:
-                self.real[article["st"]] = dict(article)
+            st = article["st"]
+            day = dt.datetime.fromtimestamp(st, MOSCOW).date()
+            if st not in headlines or day not in self.by_day:
+                continue
+            self.real[st] = dict(article)
+            self.edits.setdefault(st, {})["title"] = headlines[st]["title"]
+            self.real_attribution[st] = headlines[st].get("attribution")
+            metas = [m for m in self.by_day[day] if m.st != st]
+            metas.append(ArticleMeta(st, day, 0))
+            metas.sort(key=lambda m: m.st, reverse=True)
+            self.by_day[day] = [ArticleMeta(m.st, day, i) for i, m in enumerate(metas)]
+            for meta in self.by_day[day]:
+                self.by_st[meta.st] = meta
         # robots.txt still forbids one article of the last day: one with no real content.
-        self.disallowed = {st for st in self.disallowed if st in self.by_st}
+        self.disallowed = {st for st in self.disallowed if st in self.by_st and st not in self.real}
         plain = [m.st for m in self.by_day[self.last_day][2:] if m.st not in self.real]
         if not self.disallowed and plain:
             self.disallowed.add(plain[0])
@@ -197,12 +206,14 @@ class Site:
         plan = self._plan(st)
         rng = self._rng(st, "title")
         outlet = rng.choice(OUTLETS)
+        if self.marked:  # no outlet or author is given words they did not write
+            outlet = ""
         if rng.random() < 0.1:  # a dash without the comma: no attribution
             text, emitted = self.newsroom.identification(plan, rng)
             return f"{outlet} {text}".strip(), None, emitted
         text, emitted = self.newsroom.headline(plan, rng)
         title = f"{outlet} {text}".strip()
-        if rng.random() < 0.15:
+        if rng.random() < 0.15 and not self.marked:
             name = rng.choice(NAMES)
             if name == ENTITIES["lavrov"].name:
                 emitted = [*emitted, Emission("lavrov", name, "nomn", True)]
@@ -237,6 +248,8 @@ class Site:
         kind = meta.index % 6
         source = None if kind == 0 else SOURCES[meta.index % len(SOURCES)]
         source_url = f"https://example.org/news/{st}" if kind in (1, 3) else None
+        if self.marked:
+            source, source_url = GENERATED, None
         if kind == 4:
             stated = f"http://www.centrasia.ru/newsA.php?st={st}"
         elif kind == 5:

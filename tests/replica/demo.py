@@ -1,10 +1,11 @@
 """`make demo`: start the replica, crawl it into data/demo.sqlite, show what landed.
 
 For a newcomer on a machine without internet access: the whole job, offline. The
-replica's newest days carry the site's real headlines (from the specimen index in
-``tests/fixtures/specimen/``) and its real articles where the specimen has them; the
-other articles are generated news (``tests/replica/news.py``) whose topics rise and
-fall with events.
+site's real articles that the specimen in ``tests/fixtures/specimen/`` holds are served
+under their real headlines; the other articles are generated news
+(``tests/replica/news.py``) whose topics rise and fall with events, under generated
+headlines, each with the source line ``content.GENERATED`` so the archive says it is
+not the site's (``Site.use_real_days``).
 
     python -m tests.replica.demo [--archive FILE]
 """
@@ -19,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.replica.content import GENERATED
 from tests.replica.server import serve
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -88,9 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     days, articles = specimen()
     with serve(days=DAYS, per_day=PER_DAY, markup="table", last_day=LAST_DAY) as replica:
         replica.site.use_real_days(days, articles)
+        real = len(replica.site.real)
         print(
-            f"replica of centrasia.org at {replica.root}: {DAYS} days, the newest"
-            f" {len(days)} with the site's real headlines, {len(articles)} real articles",
+            f"replica of centrasia.org at {replica.root}: {DAYS} days; {real} of the site's"
+            f" real articles, the others generated (their source: {GENERATED})",
             flush=True,
         )
         site_days = replica.site.day_list()

@@ -27,7 +27,15 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from tests.replica.gazetteer import CAPITAL, CASES, ENTITIES, LEADER, PARLIAMENT, PREMIER, Entity
-from tests.replica.topics import EVENTS, GENERIC, GENERIC_SUBHEADS, OPENERS, TOPICS, Topic
+from tests.replica.topics import (
+    EVENTS,
+    FIGURES,
+    GENERIC,
+    GENERIC_SUBHEADS,
+    OPENERS,
+    TOPICS,
+    Topic,
+)
 
 TOPIC_BY_KEY = {t.key: t for t in TOPICS}
 
@@ -127,6 +135,7 @@ class Choice:
 @dataclass(frozen=True)
 class Number:
     kind: str  # pct, num, bn, year, cold
+    fact: str = ""  # topics.FIGURES' key: one value an article, wherever it is written
 
 
 Part = str | Slot | Agree | Choice | Number
@@ -139,11 +148,16 @@ class Template:
     only: str | None  # the country it is limited to
     plain: str | None  # the text, when it has no slot at all
     lower: bool  # starts with a common word, which an opener puts in lower case
+    #: "before" or "after" its event's day (``<< `` or ``>> `` in front), or None: any day.
+    phase: str | None = None
 
     @classmethod
     @functools.cache
     def of(cls, text: str) -> Template:
         only = None
+        phase = {"<< ": "before", ">> ": "after"}.get(text[:3])
+        if phase:
+            text = text[3:]
         if text.startswith("?"):
             only, text = text[1:].split(" ", 1)
         parts: list[Part] = []
@@ -154,7 +168,10 @@ class Template:
             slot, agree, choice = m.groups()
             if slot is not None:
                 if slot.startswith("#"):
-                    parts.append(Number(slot[1:]))
+                    kind, _, fact = slot[1:].partition(":")
+                    if fact and (fact not in FIGURES or FIGURES[fact][0] != kind):
+                        raise ValueError(f"template {text!r}: no {kind} figure {fact!r}")
+                    parts.append(Number(kind, fact))
                 else:
                     role, case, mode = [*slot.split(":"), "nomn", ""][:3]
                     if case not in CASES:
@@ -181,7 +198,7 @@ class Template:
         plain = parts[0] if len(parts) == 1 and isinstance(parts[0], str) else None
         head = parts[0].split(" ", 1)[0] if parts and isinstance(parts[0], str) else ""
         lower = head[:1].isupper() and not head[1:2].isupper()
-        return cls(tuple(parts), roles, only, plain, lower)
+        return cls(tuple(parts), roles, only, plain, lower, phase)
 
 
 # Plans and events ----------------------------------------------------------------------
@@ -207,6 +224,13 @@ class Plan:
     country: str
     partner: str
     roles: dict[str, str]  # role -> entity key
+    #: The article's own: its figures (``topics.FIGURES``) are drawn from it, so the
+    #: headline and the body give a fact the same value.
+    seed: int = 0
+    year: int = 2026  # the article's year: the years it names are to come
+    #: Whether the article is written before its event's day or on or after it (the
+    #: referendum is called, then held); None without an event.
+    phase: str | None = None
 
 
 def _merged(kind: str) -> Topic:
@@ -293,7 +317,15 @@ class Newsroom:
             if of in table:
                 roles[role] = table[of]
         event = kind if kind in EVENTS else None
-        return Plan(topic.key, event, country, partner, roles)
+        phase = None
+        if event is not None:
+            peak = min(
+                (e.peak for e in self.events if e.kind == kind and e.country == country),
+                key=lambda p: abs((p - day).days),
+            )
+            phase = "before" if day < peak else "after"
+        seed = rng.getrandbits(32)
+        return Plan(topic.key, event, country, partner, roles, seed, day.year, phase)
 
     # Writing ---------------------------------------------------------------------------
 
@@ -398,7 +430,9 @@ class _Deck:
 
 
 @functools.cache
-def _usable_for(kind: str, part: str, roles: frozenset[str], country: str) -> list[Template]:
+def _usable_for(
+    kind: str, part: str, roles: frozenset[str], country: str, phase: str | None
+) -> list[Template]:
     topic = _merged(kind)
     texts = {
         "headlines": topic.headlines,
@@ -407,11 +441,17 @@ def _usable_for(kind: str, part: str, roles: frozenset[str], country: str) -> li
         "subheads": topic.subheads + GENERIC_SUBHEADS,
     }[part]
     templates = [Template.of(t) for t in texts]
-    return [t for t in templates if t.roles <= roles and t.only in (None, country)]
+    return [
+        t
+        for t in templates
+        if t.roles <= roles and t.only in (None, country) and t.phase in (None, phase or t.phase)
+    ]
 
 
 def _usable(plan: Plan, part: str) -> list[Template]:
-    return _usable_for(plan.event or plan.topic, part, frozenset(plan.roles), plan.country)
+    return _usable_for(
+        plan.event or plan.topic, part, frozenset(plan.roles), plan.country, plan.phase
+    )
 
 
 class Writer:
@@ -448,7 +488,7 @@ class Writer:
                 options = part.options  # type: ignore[union-attr]
                 out.append(options[min(_GENDERS.index(gender), len(options) - 1)])
             else:
-                out.append(self.number(part.kind))  # type: ignore[union-attr]
+                out.append(self.number(part.kind, part.fact))  # type: ignore[union-attr]
         return "".join(out)
 
     def slot(self, key: str, case: str, mode: str) -> str:
@@ -479,7 +519,11 @@ class Writer:
         head, _, tail = entity.role.partition(" ")
         return f"{inflect_word(head, case)} {self.render(Template.of(tail))}".strip()
 
-    def number(self, kind: str) -> str:
+    def number(self, kind: str, fact: str = "") -> str:
+        if fact:
+            text = figure(self.plan.seed, self.plan.year, fact)
+            self.emitted.append(Emission("#", text, "", self.title))
+            return text
         r = self.rng.random
         if kind == "pct":
             if r() < 0.5:
@@ -501,3 +545,22 @@ class Writer:
 
 _COUNTS = tuple(n for n in range(5, 100) if n % 10 in (0, 5, 6, 7, 8, 9) or 11 <= n <= 14)
 _COLD = tuple(n for n in _COUNTS if 15 <= n <= 35)
+
+
+@functools.cache
+def figure(seed: int, year: int, fact: str) -> str:
+    """The value of ``fact`` (``topics.FIGURES``) in the article of ``seed``, written as
+    its kind is: a percentage (``12%``, ``12,5%``), a count whose noun takes the genitive
+    plural (``48``), billions (``1,7``), a year (from ``year`` on), degrees of frost."""
+    kind, low, high = FIGURES[fact]
+    rng = random.Random(f"{seed}:{fact}")
+    if kind == "pct":
+        whole = rng.randint(int(low), int(high) - 1)
+        return f"{whole},{rng.randint(1, 9)}%" if rng.random() < 0.5 else f"{whole}%"
+    if kind == "bn":
+        tenths = rng.randint(int(low * 10), int(high * 10))
+        return f"{tenths // 10},{tenths % 10}" if tenths % 10 else str(tenths // 10)
+    if kind == "year":
+        return str(year + rng.randint(int(low), int(high)))
+    counts = [n for n in _COUNTS if low <= n <= high]
+    return str(rng.choice(counts))
