@@ -149,6 +149,12 @@ METRICS = (
     "centrasia_articles",
     "centrasia_listed_but_missing",
     "centrasia_robots_forbidden",
+    "centrasia_archive_size_bytes",
+    "centrasia_archive_free_bytes",
+    "centrasia_archive_readable",
+    "centrasia_check_ok",
+    "centrasia_check_timestamp_seconds",
+    "centrasia_last_backup_timestamp_seconds",
 )
 
 

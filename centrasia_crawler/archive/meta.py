@@ -1,9 +1,15 @@
 """``archive_meta``: the archive's own state, a value per key (which morphology built the
-search index, which gazetteer tagged the articles, how far a rebuild got)."""
+search index, which gazetteer tagged the articles, how far a rebuild got, when it was
+last backed up, its identity)."""
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Final
+
+#: When the last backup of this archive was made (UTC, ISO 8601): ``centrasia backup``
+#: records it, ``runs --metrics`` tells it.
+BACKUP_AT: Final = "backup_at"
 
 
 def get(conn: sqlite3.Connection, key: str) -> str | None:

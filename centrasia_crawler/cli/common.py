@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,27 @@ EXIT_USAGE = 2  # a usage error, or input that is not a centrasia page
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock; try again later
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: What every command says when it meets a damaged archive (SQLite's "database disk
+#: image is malformed", "file is not a database").
+DAMAGED = (
+    "the archive is damaged: run `centrasia check`; restore from a backup (docs/operations.md)"
+)
+
+
+def damaged(error: BaseException) -> bool:
+    """Whether ``error`` comes of a damaged archive, however a command wrapped it (the
+    cause or context of a one-line error is kept)."""
+    from centrasia_crawler.archive.integrity import is_damage
+
+    return is_damage(error)
+
+
+def command_path(group: click.Group, argv: Sequence[str] | None) -> str:
+    """``centrasia COMMAND`` for the command ``argv`` names (``centrasia`` when none)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    name = next((a for a in args if not a.startswith("-")), None)
+    return f"centrasia {name}" if name in group.commands else "centrasia"
 
 
 def progress_printer(command: str, what: str, every: float = 5.0) -> Callable[[int, int], None]:
