@@ -186,3 +186,19 @@ def test_full_check_finds_an_article_out_of_step_with_its_index(
     assert "exact-form index is out of step" in problems
     done = centrasia("check", "--full", "--archive", str(path))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+def test_metrics_of_a_damaged_archive_say_so_and_the_command_fails(
+    damaged: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "centrasia.prom"
+    done = centrasia("runs", "--metrics", str(out), "--archive", str(damaged))
+    assert done.returncode == 2 and done.stderr == f"centrasia runs: {DAMAGED}\n"
+    values = {
+        line.split()[0]: float(line.split()[1])
+        for line in out.read_text().splitlines()
+        if not line.startswith("#")
+    }
+    assert values["centrasia_archive_readable"] == 0
+    assert values["centrasia_archive_size_bytes"] == damaged.stat().st_size
+    assert "centrasia_last_run_ok" not in values  # nothing read from it is told

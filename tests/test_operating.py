@@ -242,3 +242,21 @@ def test_the_example_alert_rules_parse_and_name_only_metrics_we_write() -> None:
         assert rule["expr"].count("(") == rule["expr"].count(")"), name
         for metric in re.findall(r"\bcentrasia_[a-z_]+", rule["expr"]):
             assert metric in METRICS, (name, metric)
+
+
+def test_metrics_tell_the_last_backup_and_the_last_check(archive: Path, tmp_path: Path) -> None:
+    import time
+
+    out = tmp_path / "m.prom"
+    before = metric_values(archive, out)
+    assert before["centrasia_last_backup_timestamp_seconds"] == 0
+    assert before["centrasia_check_ok"] == -1 and before["centrasia_check_timestamp_seconds"] == 0
+    started = time.time()
+    (tmp_path / "backups").mkdir()
+    done = centrasia("backup", str(tmp_path / "backups"), "--archive", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert centrasia("check", "--archive", str(archive)).returncode == 0
+    after = metric_values(archive, out)
+    assert started - 1 <= after["centrasia_last_backup_timestamp_seconds"] <= time.time()
+    assert started - 1 <= after["centrasia_check_timestamp_seconds"] <= time.time()
+    assert after["centrasia_check_ok"] == 1

@@ -62,7 +62,7 @@ def serve(archive: str, host: str, port: int) -> int:
     "--metrics",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="Write node_exporter textfile metrics to FILE (atomically), print nothing.",
+    help="Write node_exporter textfile metrics to FILE (atomically, mode 0644), print nothing.",
 )
 def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: str | None) -> int:
     """The recent crawl runs, newest first: mode, start, duration, requests, retries,
@@ -72,14 +72,17 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
 
     --fresh is the check a monitoring system runs (Nagios, systemd OnFailure=, cron
     MAILTO): one line, exit 1 when the last run that ended ok is older than HOURS or
-    there is none. --metrics writes the Prometheus node_exporter textfile format.
+    there is none. --metrics writes the Prometheus node_exporter textfile format
+    (the runs, the archive's size and free space, its last check and backup), readable
+    by all whatever the umask; an archive too damaged to read still gets a file saying
+    so (centrasia_archive_readable 0), and exit 2.
 
     Examples:
 
     \b
         centrasia runs --limit 5
         centrasia runs --fresh 2 || echo 'no good crawl for two hours'
-        centrasia runs --metrics /var/lib/node_exporter/textfile/centrasia.prom
+        centrasia runs --metrics /var/lib/prometheus/node-exporter/centrasia.prom
     """
     from centrasia_crawler.archive.queries import last_ok_run
     from centrasia_crawler.archive.queries import runs as recent_runs
