@@ -232,3 +232,14 @@ def test_the_archive_is_checked_daily_and_whole_before_the_monthly_upkeep() -> N
     upkeep = rendered["centrasia-maintain.service"]
     order = ("centrasia check --full", "centrasia prune", "centrasia compact")
     assert [upkeep.index(c) for c in order] == sorted(upkeep.index(c) for c in order)
+
+
+def test_a_stopped_crawl_is_no_failure_of_its_unit() -> None:
+    """``systemctl stop`` sends SIGTERM; the crawl then exits 143 (tests/test_resume.py),
+    which the crawling units count as success: no OnFailure= alert."""
+    rendered = render_units()
+    for name in ("centrasia-backfill@.service", "centrasia-crawl.service"):
+        statuses = re.search(r"^SuccessExitStatus=(.*)$", rendered[name], re.M)
+        assert statuses is not None and "143" in statuses[1].split(), name
+    alert = rendered["centrasia-alert@.service"]
+    assert re.findall(r"^ExecStart=(\S+)", alert, re.M) == ["/usr/bin/logger"]

@@ -125,10 +125,13 @@ def backup(
             dst.close()
         os.replace(partial, target)
     except (sqlite3.Error, OSError) as exc:
-        raise BackupError(f"cannot back up {source} to {target}: {exc}") from None
+        raise BackupError(
+            f"cannot back up {source} to {target}: {_why(exc, source, target)}"
+        ) from None
     finally:
         src.close()
-        partial.unlink(missing_ok=True)
+        for leftover in (partial, *(Path(f"{partial}{s}") for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)  # a full disk leaves the copy's journal too
     recorded = _record_backup(source, when)
     removed: list[Path] = []
     if directory and keep is not None:
@@ -138,6 +141,23 @@ def backup(
             old.unlink()
             removed.append(old)
     return BackupReport(target, expected, target.stat().st_size, removed, recorded)
+
+
+def _why(error: Exception, source: Path, target: Path) -> str:
+    """What stopped the copy: the disk full (SQLite may say only "disk I/O error" when
+    the copy's own journal found no room), or the error as it came."""
+    try:
+        fs = os.statvfs(target.parent)
+        needed = source.stat().st_size
+    except OSError:
+        return str(error)
+    free = fs.f_bavail * fs.f_frsize
+    if free < needed:
+        return (
+            f"the disk is full ({free:,} bytes free there, the archive is {needed:,}; {error});"
+            " the partial copy was removed"
+        )
+    return str(error)
 
 
 def _record_backup(source: Path, when: dt.datetime) -> str | None:

@@ -21,7 +21,14 @@ from collections.abc import Sequence
 import click
 
 from centrasia_crawler.cli import crawling, entities, exporting, operating, querying
-from centrasia_crawler.cli.common import DAMAGED, EXIT_OK, EXIT_USAGE, command_path, damaged
+from centrasia_crawler.cli.common import (
+    DAMAGED,
+    EXIT_OK,
+    EXIT_USAGE,
+    command_path,
+    damaged,
+    error_line,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,15 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "centrasia"
         if damaged(exc):
-            click.echo(f"{where}: {DAMAGED}", err=True)
+            error_line(f"{where}: {DAMAGED}")
             return EXIT_USAGE
         message = " ".join(exc.format_message().split())
-        click.echo(f"{where}: {message}", err=True)
+        error_line(f"{where}: {message}")
         return exc.exit_code
     except sqlite3.DatabaseError as exc:
         if not damaged(exc):
             raise
-        click.echo(f"{command_path(cli, argv)}: {DAMAGED}", err=True)
+        error_line(f"{command_path(cli, argv)}: {DAMAGED}")
         return EXIT_USAGE
     except (KeyboardInterrupt, click.Abort):
         click.echo("centrasia: interrupted", err=True)

@@ -4,6 +4,7 @@ several commands take, and opening the archive for reading."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 import sys
 import time
@@ -35,6 +36,13 @@ def damaged(error: BaseException) -> bool:
     from centrasia_crawler.archive.integrity import is_damage
 
     return is_damage(error)
+
+
+def error_line(line: str) -> None:
+    """A command's one-line error on stderr; in systemd's journal, at priority error."""
+    from centrasia_crawler.journal import prefixed, to_journal
+
+    click.echo(prefixed(line, logging.ERROR) if to_journal() else line, err=True)
 
 
 def command_path(group: click.Group, argv: Sequence[str] | None) -> str:

@@ -416,6 +416,8 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
         raise Failure(f"{exc}; not starting", EXIT_LOCKED) from None
     except sqlite3.Error as exc:
         raise Failure(f"cannot prune {archive}: {exc}") from None
+    except OSError as exc:  # the lock file cannot be made: a read-only directory
+        raise Failure(f"cannot prune {archive}: {exc.strerror or exc}") from None
     click.echo(f"centrasia prune: {report.line()}")
     return EXIT_OK
 
