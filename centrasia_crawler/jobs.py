@@ -12,9 +12,11 @@ import logging.handlers
 import math
 import os
 import signal
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 from centrasia_crawler.archive import Archive
@@ -227,12 +229,58 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
 
     started = time.monotonic()
     stopped_by: list[int] = []
-    stats = _crawl(settings, spider_args, stopped_by)
-    outcome = _verdict(stats, str(settings.get("CENTRASIA_ARCHIVE_PATH")), started)
+    archive = str(settings.get("CENTRASIA_ARCHIVE_PATH"))
+    job = settings.get("JOBDIR") or None
+    note = _bind_jobdir(str(job), archive, spider_args) if job else None
+    stats = _crawl(settings, spider_args, stopped_by, note)
+    outcome = _verdict(stats, archive, started)
     outcome.resumed = stats.get(JOBDIR_RESUMED_STAT)
-    outcome.jobdir = settings.get("JOBDIR") or None
+    outcome.jobdir = job
     outcome.stopped_by = stopped_by[0] if stopped_by else None
+    if job and outcome.run is not None:
+        _record_jobdir(str(job), archive, spider_args)
     return outcome
+
+
+def _holdings(archive: str, spider_args: dict[str, str], create: bool) -> Any:
+    """What the archive holds of the crawl's range (:class:`~.jobdir.Holdings`), or
+    None when there is no archive (with an identity) there."""
+    from centrasia_crawler.archive import meta
+    from centrasia_crawler.jobdir import Holdings
+
+    since, until = spider_args.get("since"), spider_args.get("until")
+    found = meta.holdings(archive, since, until, create=create)
+    return None if found is None else Holdings(*found)
+
+
+def _bind_jobdir(job: str, archive: str, spider_args: dict[str, str]) -> str | None:
+    """Start the JOBDIR afresh when it was filled into another archive, or into this
+    one before it was restored from an older backup (:func:`~.jobdir.check_archive`);
+    the one-line note saying so, or None."""
+    from centrasia_crawler.jobdir import check_archive
+
+    try:
+        holdings = _holdings(archive, spider_args, create=True)
+    except sqlite3.Error:
+        return None  # the crawl's own opening of the archive says what is wrong with it
+    return check_archive(job, archive, holdings)
+
+
+def _record_jobdir(job: str, archive: str, spider_args: dict[str, str]) -> None:
+    """Note in the JOBDIR the archive it filled, and what of the range it holds now."""
+    from centrasia_crawler.jobdir import record_archive
+
+    try:
+        holdings = _holdings(archive, spider_args, create=True)
+        if holdings is not None and Path(job).is_dir():
+            record_archive(job, holdings, spider_args.get("since"), spider_args.get("until"))
+    except (sqlite3.Error, OSError) as exc:
+        logging.getLogger("centrasia.jobdir").warning(
+            "JOBDIR %s: cannot note the archive it filled (%s); a restore from a backup"
+            " will not be noticed by it",
+            job,
+            exc,
+        )
 
 
 #: The signals that ask a crawl to stop gracefully (Scrapy's shutdown handlers).
@@ -256,11 +304,15 @@ def _note_stop_signals(stopped_by: list[int]) -> None:
 
 
 def _crawl(
-    settings: Any, spider_args: dict[str, str], stopped_by: list[int] | None = None
+    settings: Any,
+    spider_args: dict[str, str],
+    stopped_by: list[int] | None = None,
+    note: str | None = None,
 ) -> dict[str, Any]:
     """Run the spider to the end in this process, its log held back until the run is
     recorded (dropped when the archive or the JOBDIR refused it); the crawl's stats.
-    The signal that stops it, if one does, is appended to ``stopped_by``."""
+    The signal that stops it, if one does, is appended to ``stopped_by``; ``note``, a
+    line about the JOBDIR, is logged as a warning first."""
     from scrapy.crawler import CrawlerProcess
 
     from centrasia_crawler import signals as our_signals
@@ -277,6 +329,8 @@ def _crawl(
     root_level = root.level
     root.setLevel(logging.NOTSET)  # as Scrapy's own root handler does: the handler filters
     root.addHandler(log)
+    if note:
+        logging.getLogger("centrasia.jobdir").warning("%s", note)
     stats: dict[str, Any] = {}
     try:
         crawler = process.create_crawler(CentrasiaSpider)

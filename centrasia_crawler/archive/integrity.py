@@ -32,7 +32,12 @@ SQLITE_NOTADB: Final = 26
 #: What the errors of a damaged file say, when they carry no result code. The last is
 #: Python's, reading a text that is no UTF-8: the archive stores only what Python
 #: wrote, so such text is bytes overwritten.
-DAMAGE_SIGNS: Final = ("malformed", "file is not a database", "Could not decode to UTF-8")
+DAMAGE_SIGNS: Final = (
+    "database disk image is malformed",
+    "malformed database schema",
+    "file is not a database",
+    "Could not decode to UTF-8",
+)
 #: How many of SQLite's own findings a check reports (it counts them all up to this).
 FINDINGS: Final = 100
 

@@ -31,11 +31,13 @@ DAMAGED = (
 
 
 def damaged(error: BaseException) -> bool:
-    """Whether ``error`` comes of a damaged archive, however a command wrapped it (the
-    cause or context of a one-line error is kept)."""
-    from centrasia_crawler.archive.integrity import is_damage
+    """Whether ``error`` comes of a damaged archive, however a command wrapped it: the
+    cause or context of a one-line error is kept, and a reason passed on as text (the
+    crawl's refusal, from its own process's pipeline) still says SQLite's words."""
+    from centrasia_crawler.archive.integrity import DAMAGE_SIGNS, is_damage
 
-    return is_damage(error)
+    said = error.format_message() if isinstance(error, click.ClickException) else ""
+    return any(sign in said for sign in DAMAGE_SIGNS) or is_damage(error)
 
 
 def error_line(line: str) -> None:
