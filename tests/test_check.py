@@ -160,9 +160,12 @@ def test_a_file_that_is_no_database_is_damaged_too(tmp_path: Path) -> None:
     path = tmp_path / "archive.sqlite"
     path.write_bytes(random.Random(1).randbytes(64 * 1024))
     assert not check(path).ok
-    for command in (["check"], ["stats"], ["runs"]):
+    crawl = ["crawl", "--root", "http://127.0.0.1:9/"]  # refused before any request
+    for command in (["check"], ["stats"], ["runs"], ["upgrade"], crawl):
         done = centrasia(*command, "--archive", str(path))
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        if command[0] != "check":
+            assert done.stderr == f"centrasia {command[0]}: {DAMAGED}\n"
 
 
 def test_full_check_finds_an_article_out_of_step_with_its_index(
