@@ -62,6 +62,7 @@ def test_prune_on_a_read_only_file_system_is_one_line(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow  # a crawl's process
 def test_an_archive_in_a_missing_directory_is_named_as_missing(tmp_path: Path) -> None:
     with tmpfs(tmp_path / "ro") as mounted:
         read_only(mounted)  # the directory cannot be made: as /var/lib for the service user
@@ -84,6 +85,7 @@ def big_archive(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # 3 MB written twice
 @pytest.mark.parametrize("room", [-1_000_000, 28 * 1024], ids=["copy", "its-journal"])
 def test_a_backup_to_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path, room: int) -> None:
     """The disk fills during the copy, or just after it (the copy fits, its write-ahead
@@ -108,11 +110,21 @@ def test_a_backup_to_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path, 
         ("DOWNLOAD_TIMEOUT=nan", "-s DOWNLOAD_TIMEOUT='nan': not a finite number"),
     ],
 )
-def test_a_bad_setting_value_is_one_line_exit_2(tmp_path: Path, setting: str, said: str) -> None:
+def test_a_bad_setting_value_is_refused_before_scrapy_reads_it(setting: str, said: str) -> None:
+    from centrasia_crawler.jobs import project_settings
+    from centrasia_crawler.options import OptionError
+
+    name, _, value = setting.partition("=")
+    with pytest.raises(OptionError) as refused:
+        project_settings({name: value})
+    assert str(refused.value).startswith(said)
+
+
+def test_a_bad_setting_value_is_one_line_exit_2(tmp_path: Path) -> None:
     archive = tmp_path / "archive.sqlite"
-    done = centrasia("crawl", "-s", setting, "--archive", str(archive))
+    done = centrasia("crawl", "-s", "DOWNLOAD_DELAY=abc", "--archive", str(archive))
     assert done.returncode == 2
-    assert one_line(done).startswith(f"centrasia crawl: {said}")
+    assert one_line(done).startswith("centrasia crawl: -s DOWNLOAD_DELAY='abc': not a number")
     assert not archive.exists()
 
 
@@ -139,6 +151,7 @@ def stored_bytes(path: Path) -> tuple[int, list[str]]:
     return int(total), encodings
 
 
+@pytest.mark.slow  # two compactions at zstd's level 19
 def test_compact_keeps_the_old_dictionary_when_a_new_one_would_grow_the_archive(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
