@@ -504,8 +504,8 @@ def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
     help="integrity_check (indexes against their tables) and the archive's own invariants.",
 )
 def check(archive: str, full: bool) -> int:
-    """Is the archive sound? PRAGMA quick_check: every b-tree of the file, read once
-    (seconds per GB). --full: PRAGMA integrity_check, then the archive's invariants:
+    """Is the archive sound? PRAGMA quick_check: every b-tree of the file, read once.
+    --full: PRAGMA integrity_check, then the archive's invariants:
     the full-text indexes consistent and in step with the articles, each article's
     revisions chained, every article with its raw page and every page with its body.
 
