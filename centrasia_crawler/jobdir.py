@@ -15,6 +15,13 @@ finds a mark nobody holds knows the last one was killed: it clears Scrapy's file
 on. The JOBDIR also records what it is a crawl of (``centrasia-job.json``): a JOBDIR
 reused for another range, or whose Scrapy state cannot be read, is refused in one
 line naming it and what to do.
+
+A JOBDIR belongs to one archive (``centrasia-archive.json``): the archive's identity
+(a UUID in its ``archive_meta``) and how many articles and listings of the range it
+held when the last run stopped cleanly. Its Scrapy files say what was fetched, not
+what the archive still holds: used against another archive, or against one restored
+from a backup that lacks what the JOBDIR says it fetched, it is started afresh
+(:func:`check_archive`), with a one-line note.
 """
 
 from __future__ import annotations
@@ -26,12 +33,14 @@ import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 #: Present while a run uses the JOBDIR; holds ``pid N``; removed when it stops cleanly.
 MARKER: Final = "centrasia.running"
 #: What the JOBDIR is a crawl of: the spider and its arguments.
 RECORD: Final = "centrasia-job.json"
+#: The archive the JOBDIR's fetches went into, and what of the range it held.
+ARCHIVE_RECORD: Final = "centrasia-archive.json"
 #: Scrapy's own files in a JOBDIR.
 SCRAPY_FILES: Final = ("requests.seen", "requests.queue", "spider.state")
 #: Exit statuses of a refusal: cannot be resumed (1), in use by another run (75).
@@ -180,4 +189,87 @@ def take(path: str | Path, arguments: dict[str, str]) -> Job:
     except BaseException:
         os.close(fd)
         raise
-    return Job(path, fd, cleared, resumed=existed and cleared is None, created=created)
+    scrapy_files = any((path / name).exists() for name in SCRAPY_FILES)
+    return Job(
+        path, fd, cleared, resumed=existed and cleared is None and scrapy_files, created=created
+    )
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What an archive holds of a JOBDIR's range: its identity, articles, listings."""
+
+    archive_id: str
+    articles: int
+    listings: int
+
+
+def _recorded(path: Path) -> dict[str, Any] | None:
+    try:
+        found = json.loads((path / ARCHIVE_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def check_archive(path: str | Path, archive: str, holdings: Holdings | None) -> str | None:
+    """Start the job in the JOBDIR at ``path`` afresh when its fetches went into
+    another archive than ``archive`` (``holdings`` None: no archive there), or when
+    that archive holds fewer of its range's articles or listings than when its last run
+    stopped cleanly (restored from an older backup); the one-line note saying so, or
+    None when the JOBDIR can be resumed as it is (or holds no record, or is in use)."""
+    path = Path(path)
+    if not (path / ARCHIVE_RECORD).exists():
+        return None
+    if not any((path / name).exists() for name in SCRAPY_FILES):
+        return None
+    stored = _recorded(path) or {}
+    if holdings is None or stored.get("archive_id") != holdings.archive_id:
+        reason = f"its requests went into another archive than {archive}"
+    elif holdings.articles < int(stored.get("articles", 0)) or holdings.listings < int(
+        stored.get("listings", 0)
+    ):
+        reason = (
+            f"{archive} lacks what it says it fetched ({holdings.articles:,} of"
+            f" {int(stored.get('articles', 0)):,} articles, {holdings.listings:,} of"
+            f" {int(stored.get('listings', 0)):,} listings of its range: restored from a"
+            " backup?)"
+        )
+    else:
+        return None
+    try:
+        fd = os.open(path / MARKER, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None  # take() says why the JOBDIR cannot be used
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # in use: take() refuses it
+        _clear_scrapy_state(path)
+        (path / ARCHIVE_RECORD).unlink(missing_ok=True)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+    return (
+        f"JOBDIR {path}: {reason}; starting it afresh: the range is walked again, archived"
+        " articles are not fetched again"
+    )
+
+
+def record_archive(
+    path: str | Path, holdings: Holdings, since: str | None, until: str | None
+) -> None:
+    """Note in the JOBDIR at ``path`` the archive its fetches went into and what of
+    the range (``since`` to ``until``) it holds now (replaced at once)."""
+    path = Path(path)
+    record = {
+        "archive_id": holdings.archive_id,
+        "articles": holdings.articles,
+        "listings": holdings.listings,
+        "since": since,
+        "until": until,
+    }
+    partial = path / f".{ARCHIVE_RECORD}.{os.getpid()}.tmp"
+    partial.write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, path / ARCHIVE_RECORD)

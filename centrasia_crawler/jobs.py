@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import math
 import os
+import signal
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
 from centrasia_crawler.archive import Archive
+from centrasia_crawler.journal import JournalFormatter, to_journal
 from centrasia_crawler.lock import LockHeld
 from centrasia_crawler.options import OptionError
 
@@ -29,6 +34,19 @@ class CrawlOutcome:
     resumed: str | None = None
     #: The JOBDIR, when the run had one.
     jobdir: str | None = None
+    #: The signal that asked the run to stop (SIGTERM: ``systemctl stop``), if one did.
+    stopped_by: int | None = None
+
+    def exit_status(self) -> int:
+        """0 ok; 128 + the signal when the run's only failure is that a signal stopped
+        it (143: SIGTERM, as ``systemctl stop`` sends; 130: Ctrl-C): a stop asked for
+        is no failure of the crawl, and a JOBDIR keeps its place; 1 otherwise."""
+        if not self.failures:
+            return 0
+        reason = (self.run or {}).get("finish_reason")
+        if self.stopped_by is not None and reason == "shutdown" and len(self.failures) == 1:
+            return 128 + self.stopped_by
+        return 1
 
     def summary(self) -> str:
         run = self.run or {}
@@ -57,19 +75,54 @@ class CrawlOutcome:
 
 
 def project_settings(overrides: dict[str, str]) -> Any:
-    """The project's Scrapy settings with command-line overrides (wherever we run from)."""
+    """The project's Scrapy settings with command-line overrides (wherever we run from);
+    :class:`OptionError` when an override is no value of its setting's kind
+    (:func:`check_override`)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "centrasia_crawler.settings")
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
+    for name, value in overrides.items():
+        check_override(name, value, settings.get(name))
     settings.setdict(overrides, priority="cmdline")
     return settings
+
+
+def check_override(name: str, value: str, default: Any) -> None:
+    """An :class:`OptionError` when ``-s NAME=VALUE`` is not a value of the kind the
+    setting's default is (a truth value, a number), as Scrapy would find out later, in a
+    traceback.
+
+    >>> check_override("DOWNLOAD_DELAY", "0.5", 0)
+    >>> check_override("DOWNLOAD_DELAY", "abc", 0)
+    Traceback (most recent call last):
+    ...
+    centrasia_crawler.options.OptionError: -s DOWNLOAD_DELAY='abc': not a number (the default is 0)
+    >>> check_override("COOKIES_ENABLED", "yes", False)
+    Traceback (most recent call last):
+    ...
+    centrasia_crawler.options.OptionError: -s COOKIES_ENABLED='yes': not True or False
+    """
+    if isinstance(default, bool):
+        if value not in ("0", "1", "True", "False", "true", "false"):
+            raise OptionError(f"-s {name}={value!r}: not True or False")
+    elif isinstance(default, (int, float)):
+        try:
+            number = float(value)
+        except ValueError:
+            raise OptionError(
+                f"-s {name}={value!r}: not a number (the default is {default})"
+            ) from None
+        if not math.isfinite(number):
+            raise OptionError(f"-s {name}={value!r}: not a finite number")
 
 
 def log_handler(settings: Any) -> logging.Handler:
     """The handler `scrapy crawl` installs, from Scrapy's documented logging settings:
     LOG_FILE (with LOG_FILE_APPEND, LOG_ENCODING), else standard error when LOG_ENABLED,
-    else nothing; LOG_FORMAT, LOG_DATEFORMAT, LOG_LEVEL and LOG_SHORT_NAMES."""
+    else nothing; LOG_FORMAT, LOG_DATEFORMAT, LOG_LEVEL and LOG_SHORT_NAMES. When
+    standard error is systemd's journal, each line has its priority in front and no
+    timestamp of its own (:mod:`centrasia_crawler.journal`)."""
     handler: logging.Handler
     filename = settings.get("LOG_FILE")
     if filename:
@@ -79,9 +132,14 @@ def log_handler(settings: Any) -> logging.Handler:
         handler = logging.StreamHandler()
     else:
         handler = logging.NullHandler()
-    handler.setFormatter(
-        logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"))
-    )
+    if not filename and to_journal():  # the journal: priorities, its own timestamps
+        handler.setFormatter(
+            JournalFormatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"))
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"))
+        )
     handler.setLevel(settings.get("LOG_LEVEL"))
     if settings.getbool("LOG_SHORT_NAMES"):
         handler.addFilter(_short_names)
@@ -170,16 +228,91 @@ def run_crawl(settings: Any, spider_args: dict[str, str]) -> CrawlOutcome:
     from centrasia_crawler.extensions import JOBDIR_RESUMED_STAT
 
     started = time.monotonic()
-    stats = _crawl(settings, spider_args)
-    outcome = _verdict(stats, str(settings.get("CENTRASIA_ARCHIVE_PATH")), started)
+    stopped_by: list[int] = []
+    archive = str(settings.get("CENTRASIA_ARCHIVE_PATH"))
+    job = settings.get("JOBDIR") or None
+    note = _bind_jobdir(str(job), archive, spider_args) if job else None
+    stats = _crawl(settings, spider_args, stopped_by, note)
+    outcome = _verdict(stats, archive, started)
     outcome.resumed = stats.get(JOBDIR_RESUMED_STAT)
-    outcome.jobdir = settings.get("JOBDIR") or None
+    outcome.jobdir = job
+    outcome.stopped_by = stopped_by[0] if stopped_by else None
+    if job and outcome.run is not None:
+        _record_jobdir(str(job), archive, spider_args)
     return outcome
 
 
-def _crawl(settings: Any, spider_args: dict[str, str]) -> dict[str, Any]:
+def _holdings(archive: str, spider_args: dict[str, str], create: bool) -> Any:
+    """What the archive holds of the crawl's range (:class:`~.jobdir.Holdings`), or
+    None when there is no archive (with an identity) there."""
+    from centrasia_crawler.archive import meta
+    from centrasia_crawler.jobdir import Holdings
+
+    since, until = spider_args.get("since"), spider_args.get("until")
+    found = meta.holdings(archive, since, until, create=create)
+    return None if found is None else Holdings(*found)
+
+
+def _bind_jobdir(job: str, archive: str, spider_args: dict[str, str]) -> str | None:
+    """Start the JOBDIR afresh when it was filled into another archive, or into this
+    one before it was restored from an older backup (:func:`~.jobdir.check_archive`);
+    the one-line note saying so, or None."""
+    from centrasia_crawler.jobdir import check_archive
+
+    try:
+        holdings = _holdings(archive, spider_args, create=True)
+    except sqlite3.Error:
+        return None  # the crawl's own opening of the archive says what is wrong with it
+    return check_archive(job, archive, holdings)
+
+
+def _record_jobdir(job: str, archive: str, spider_args: dict[str, str]) -> None:
+    """Note in the JOBDIR the archive it filled, and what of the range it holds now."""
+    from centrasia_crawler.jobdir import record_archive
+
+    try:
+        holdings = _holdings(archive, spider_args, create=True)
+        if holdings is not None and Path(job).is_dir():
+            record_archive(job, holdings, spider_args.get("since"), spider_args.get("until"))
+    except (sqlite3.Error, OSError) as exc:
+        logging.getLogger("centrasia.jobdir").warning(
+            "JOBDIR %s: cannot note the archive it filled (%s); a restore from a backup"
+            " will not be noticed by it",
+            job,
+            exc,
+        )
+
+
+#: The signals that ask a crawl to stop gracefully (Scrapy's shutdown handlers).
+STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
+
+
+def _note_stop_signals(stopped_by: list[int]) -> None:
+    """Wrap the handlers Scrapy installed for SIGTERM and SIGINT so that the first
+    signal received is noted in ``stopped_by``; Scrapy's handling goes on as before."""
+    for signum in STOP_SIGNALS:
+        installed = signal.getsignal(signum)
+        if not callable(installed):
+            continue
+
+        def noted(number: int, frame: Any, installed: Any = installed) -> None:
+            if not stopped_by:
+                stopped_by.append(number)
+            installed(number, frame)
+
+        signal.signal(signum, noted)
+
+
+def _crawl(
+    settings: Any,
+    spider_args: dict[str, str],
+    stopped_by: list[int] | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
     """Run the spider to the end in this process, its log held back until the run is
-    recorded (dropped when the archive or the JOBDIR refused it); the crawl's stats."""
+    recorded (dropped when the archive or the JOBDIR refused it); the crawl's stats.
+    The signal that stops it, if one does, is appended to ``stopped_by``; ``note``, a
+    line about the JOBDIR, is logged as a warning first."""
     from scrapy.crawler import CrawlerProcess
 
     from centrasia_crawler import signals as our_signals
@@ -196,12 +329,24 @@ def _crawl(settings: Any, spider_args: dict[str, str]) -> dict[str, Any]:
     root_level = root.level
     root.setLevel(logging.NOTSET)  # as Scrapy's own root handler does: the handler filters
     root.addHandler(log)
+    if note:
+        logging.getLogger("centrasia.jobdir").warning("%s", note)
     stats: dict[str, Any] = {}
     try:
         crawler = process.create_crawler(CentrasiaSpider)
         # The log goes out once the run is recorded (not when a refusal is all it says).
         crawler.signals.connect(log.pass_on, signal=our_signals.archive_opened)
         process.crawl(crawler, **spider_args)
+        if stopped_by is not None:
+            from twisted.internet import reactor
+
+            # Scrapy installs its handlers once the reactor has started: wrap them then.
+            reactor.callWhenRunning(
+                reactor.callLater,
+                0,
+                _note_stop_signals,
+                stopped_by,
+            )
         process.start()
         assert crawler.stats is not None
         stats = crawler.stats.get_stats()

@@ -28,7 +28,17 @@ class ArchiveLock:
     def acquire(self) -> None:
         """Take the lock, or raise :class:`LockHeld` at once (``OSError`` when the lock
         file cannot be made)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        missing = not self.path.parent.exists()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if not missing:
+                raise
+            raise OSError(
+                exc.errno,
+                f"its directory {self.path.parent} does not exist (and cannot be made:"
+                f" {exc.strerror})",
+            ) from None
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

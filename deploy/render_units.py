@@ -21,8 +21,10 @@ PREFIX = "/opt/centrasia"
 STATE = "/var/lib/centrasia"
 #: Where backups go.
 BACKUPS = "/var/backups/centrasia"
-#: node_exporter's textfile collector directory.
-TEXTFILE = "/var/lib/node_exporter/textfile_collector"
+#: node_exporter's textfile collector directory: Debian's and Ubuntu's
+#: prometheus-node-exporter package reads this one (upstream's node_exporter reads
+#: what its --collector.textfile.directory names: render with --textfile DIR).
+TEXTFILE = "/var/lib/prometheus/node-exporter"
 
 #: What every service runs with: a dedicated user, nothing writable but the state (and
 #: what the unit adds), no privileges, no devices, no kernel knobs, only the network
@@ -36,7 +38,7 @@ StateDirectory=centrasia
 StateDirectoryMode=0750
 WorkingDirectory={state}
 Environment=CENTRASIA_ARCHIVE={state}/archive.sqlite
-UMask=0027
+UMask={umask}
 NoNewPrivileges=yes
 CapabilityBoundingSet=
 AmbientCapabilities=
@@ -70,9 +72,13 @@ SystemCallErrorNumber=EPERM
 HEADER = "# Rendered by deploy/render_units.py from one template; edit that, not this file.\n"
 
 
-def service(description: str, body: str, unit: str = "", **paths: str) -> str:
+def service(description: str, body: str, unit: str = "", umask: str = "0027", **paths: str) -> str:
+    """A service: its [Unit] lines, its own [Service] lines, then the shared block (with
+    its ``umask``: a unit never sets UMask= itself, the block's would win)."""
     unit_section = f"[Unit]\nDescription={description}\n{unit}"
-    return f"{HEADER}{unit_section}\n[Service]\n{body}Nice=10\n{HARDENING}".format(**paths)
+    return f"{HEADER}{unit_section}\n[Service]\n{body}Nice=10\n{HARDENING}".format(
+        umask=umask, **paths
+    )
 
 
 def timer(description: str, schedule: str) -> str:
@@ -97,8 +103,9 @@ def units(
             "centrasia.org archival crawl (incremental)",
             "Type=oneshot\n"
             f"ExecStart={centrasia} crawl\n"
-            "# 75 (EX_TEMPFAIL): another run held the archive's lock; not a failure.\n"
-            "SuccessExitStatus=75\n"
+            "# 75 (EX_TEMPFAIL): another run held the archive's lock; 143: stopped by\n"
+            "# SIGTERM (systemctl stop, a shutdown) with nothing else wrong. Not failures.\n"
+            "SuccessExitStatus=75 143\n"
             "TimeoutStartSec=50min\n"
             "TimeoutStopSec=5min\n",
             NETWORK + ALERT,
@@ -119,6 +126,8 @@ def units(
             "Type=exec\n"
             f"ExecStart={centrasia} crawl --since %i-01-01 --until %i-12-31"
             f" -s JOBDIR={state}/job-%i\n"
+            "# 143: stopped by SIGTERM (systemctl stop), its JOBDIR keeping its place.\n"
+            "SuccessExitStatus=143\n"
             "RestartForceExitStatus=75\n"
             "RestartSec=2min\n"
             "TimeoutStopSec=5min\n",
@@ -133,7 +142,7 @@ def units(
             "centrasia.org refresh: the last 3 days' articles fetched again (edits kept)",
             "Type=oneshot\n"
             f"ExecStart={centrasia} crawl --refresh 3\n"
-            "SuccessExitStatus=75\n"
+            "SuccessExitStatus=75 143\n"
             "TimeoutStartSec=3h\n"
             "TimeoutStopSec=5min\n",
             NETWORK + ALERT,
@@ -144,10 +153,13 @@ def units(
             "OnCalendar=*-*-* 04:20\nPersistent=true\n",
         ),
         "centrasia-maintain.service": service(
-            "centrasia.org archive upkeep: prune what is older than 90 days, recompress",
-            # Both take the archive's lock; at half past, the hourly run is long done
-            # (75, the lock held by a backfill: skipped this month, said in the journal).
+            "centrasia.org archive upkeep: check it whole, prune what is older than 90"
+            " days, recompress",
+            # Prune and compact take the archive's lock; at half past, the hourly run is
+            # long done (75, the lock held by a backfill: skipped this month, said in the
+            # journal). A damaged archive (exit 2) stops the upkeep there, and alerts.
             "Type=oneshot\n"
+            f"ExecStart={centrasia} check --full\n"
             f"ExecStart={centrasia} prune --older-than 90\n"
             f"ExecStart={centrasia} compact\n"
             "SuccessExitStatus=75\n"
@@ -171,9 +183,13 @@ def units(
         ),
         "centrasia-metrics.service": service(
             "centrasia.org archive metrics for node_exporter",
+            # node_exporter (another user) reads the file: it is written 0644 whatever
+            # the umask. A missing directory fails the unit at once (no "-" before the
+            # path: systemd cannot make it writable), and that alerts.
             f"Type=oneshot\nExecStart={centrasia} runs --metrics {textfile}/centrasia.prom\n"
-            f"ReadWritePaths=-{textfile}\n"
-            "# node_exporter (another user) reads the file.\nUMask=0022\n",
+            f"ReadWritePaths={textfile}\n",
+            ALERT,
+            umask="0022",
             **paths,
         ),
         "centrasia-metrics.timer": timer(
@@ -187,13 +203,26 @@ def units(
             ALERT,
             **paths,
         ),
+        "centrasia-check.service": service(
+            "Is the centrasia.org archive sound? (PRAGMA quick_check)",
+            f"Type=oneshot\nExecStart={centrasia} check\n",
+            ALERT,
+            **paths,
+        ),
+        "centrasia-check.timer": timer(
+            "Daily check of the centrasia.org archive",
+            "OnCalendar=*-*-* 02:50\nPersistent=true\n",
+        ),
         "centrasia-backup.timer": timer(
             "Daily backup of the centrasia.org archive",
             "OnCalendar=*-*-* 03:30\nRandomizedDelaySec=10min\nPersistent=true\n",
         ),
         "centrasia-alert@.service": service(
             "Tell that %i failed",
-            # One critical line in the journal; replace with mail, a webhook, ...
+            # One critical line in the journal, through logger only: the shared hardening
+            # (no setgid, no privileges, ProtectSystem=strict) leaves sendmail unable to
+            # queue mail, so have the journal's reader (journalctl -p crit, a log shipper,
+            # Prometheus on the metrics) alert, rather than mail from here.
             'Type=oneshot\nExecStart=/usr/bin/logger -p daemon.crit -t centrasia "%i failed:'
             ' journalctl -u %i"\n',
             **paths,

@@ -197,3 +197,43 @@ def test_the_production_constraints_pin_every_dependency() -> None:
     assert set(needed) <= set(pinned), set(needed) - set(pinned)
     assert {"scrapy", "pymorphy3-dicts-ru", "lxml"} <= set(pinned)
     assert not {"pytest", "hypothesis", "datasette", "mypy"} & set(pinned)  # no test extras
+
+
+def test_each_unit_sets_its_umask_once_and_the_metrics_one_is_readable_by_all() -> None:
+    rendered = render_units()
+    for name, text in rendered.items():
+        if name.endswith(".service"):
+            assert text.count("UMask=") == 1, name
+    metrics = rendered["centrasia-metrics.service"]
+    assert "UMask=0022" in metrics
+    # Debian's prometheus-node-exporter reads this directory; a missing one fails the
+    # unit (no "-": systemd cannot make it writable), and the failure alerts.
+    assert "ReadWritePaths=/var/lib/prometheus/node-exporter\n" in metrics
+    assert "--metrics /var/lib/prometheus/node-exporter/centrasia.prom" in metrics
+    assert "OnFailure=centrasia-alert@%n.service" in metrics
+    upstream = render_units(textfile="/var/lib/node_exporter/textfile_collector")
+    assert (
+        "ReadWritePaths=/var/lib/node_exporter/textfile_collector\n"
+        in upstream["centrasia-metrics.service"]
+    )
+
+
+def test_the_archive_is_checked_daily_and_whole_before_the_monthly_upkeep() -> None:
+    rendered = render_units()
+    assert "ExecStart=/opt/centrasia/bin/centrasia check\n" in rendered["centrasia-check.service"]
+    assert "OnFailure=" in rendered["centrasia-check.service"]
+    assert "OnCalendar=*-*-* " in rendered["centrasia-check.timer"]
+    upkeep = rendered["centrasia-maintain.service"]
+    order = ("centrasia check --full", "centrasia prune", "centrasia compact")
+    assert [upkeep.index(c) for c in order] == sorted(upkeep.index(c) for c in order)
+
+
+def test_a_stopped_crawl_is_no_failure_of_its_unit() -> None:
+    """``systemctl stop`` sends SIGTERM; the crawl then exits 143 (tests/test_resume.py),
+    which the crawling units count as success: no OnFailure= alert."""
+    rendered = render_units()
+    for name in ("centrasia-backfill@.service", "centrasia-crawl.service"):
+        statuses = re.search(r"^SuccessExitStatus=(.*)$", rendered[name], re.M)
+        assert statuses is not None and "143" in statuses[1].split(), name
+    alert = rendered["centrasia-alert@.service"]
+    assert re.findall(r"^ExecStart=(\S+)", alert, re.M) == ["/usr/bin/logger"]

@@ -149,6 +149,12 @@ METRICS = (
     "centrasia_articles",
     "centrasia_listed_but_missing",
     "centrasia_robots_forbidden",
+    "centrasia_archive_size_bytes",
+    "centrasia_archive_free_bytes",
+    "centrasia_archive_readable",
+    "centrasia_check_ok",
+    "centrasia_check_timestamp_seconds",
+    "centrasia_last_backup_timestamp_seconds",
 )
 
 
@@ -228,7 +234,17 @@ def test_the_example_alert_rules_parse_and_name_only_metrics_we_write() -> None:
     document = yaml.safe_load(rules_file.read_text(encoding="utf-8"))
     (group,) = document["groups"]
     rules = {rule["alert"]: rule for rule in group["rules"]}
-    assert {"CentrasiaArchiveStale", "CentrasiaLastRunFailed", "CentrasiaLayoutDrift"} <= set(rules)
+    assert {
+        "CentrasiaArchiveStale",
+        "CentrasiaLastRunFailed",
+        "CentrasiaLayoutDrift",
+        "CentrasiaMetricsUnreadable",
+        "CentrasiaMetricsAbsent",
+        "CentrasiaArchiveDamaged",
+        "CentrasiaBackupOld",
+        "CentrasiaDiskLow",
+        "CentrasiaArticlesMissing",
+    } <= set(rules)
     for name, rule in rules.items():
         assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}, name
         assert rule["labels"]["severity"] in {"info", "warning", "critical"}, name
@@ -236,3 +252,49 @@ def test_the_example_alert_rules_parse_and_name_only_metrics_we_write() -> None:
         assert rule["expr"].count("(") == rule["expr"].count(")"), name
         for metric in re.findall(r"\bcentrasia_[a-z_]+", rule["expr"]):
             assert metric in METRICS, (name, metric)
+
+
+def test_metrics_tell_the_last_backup_and_the_last_check(archive: Path, tmp_path: Path) -> None:
+    import time
+
+    out = tmp_path / "m.prom"
+    before = metric_values(archive, out)
+    assert before["centrasia_last_backup_timestamp_seconds"] == 0
+    assert before["centrasia_check_ok"] == -1 and before["centrasia_check_timestamp_seconds"] == 0
+    started = time.time()
+    (tmp_path / "backups").mkdir()
+    done = centrasia("backup", str(tmp_path / "backups"), "--archive", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert centrasia("check", "--archive", str(archive)).returncode == 0
+    after = metric_values(archive, out)
+    assert started - 1 <= after["centrasia_last_backup_timestamp_seconds"] <= time.time()
+    assert started - 1 <= after["centrasia_check_timestamp_seconds"] <= time.time()
+    assert after["centrasia_check_ok"] == 1
+
+
+@pytest.mark.slow
+def test_promtool_makes_each_alert_fire_on_its_fault_and_only_there() -> None:
+    """``promtool test rules``: each alert fires on the series of its fault (instance
+    "bad") and stays silent on a healthy one; every alert of the rules is exercised."""
+    import re
+    import shutil
+    import subprocess
+
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (apt-get install prometheus gives it)")
+    rules = Path(__file__).resolve().parent.parent / "deploy/prometheus"
+    tests = (rules / "centrasia.rules.test.yml").read_text(encoding="utf-8")
+    alerts = re.findall(r"- alert: (\w+)", (rules / "centrasia.rules.yml").read_text())
+    exercised = set(re.findall(r"alertname: (\w+)", tests))
+    assert set(alerts) == exercised, set(alerts) ^ exercised
+    done = subprocess.run(
+        [promtool, "test", "rules", "centrasia.rules.test.yml"],
+        cwd=rules,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "SUCCESS" in done.stdout

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.transactions import immediate
 
 #: The tables whose rows a backup's check counts.
@@ -49,12 +50,19 @@ class BackupReport:
     counts: dict[str, int]
     size: int
     removed: list[Path] = field(default_factory=list)
+    #: Why the backup's time could not be noted in the archive (None: it was).
+    unrecorded: str | None = None
 
     def line(self) -> str:
         counts = ", ".join(f"{n:,} {table}" for table, n in self.counts.items())
         line = f"{self.path}: {self.size / 1e6:,.1f} MB, integrity ok, {counts}"
         if self.removed:
             line += f"; {len(self.removed)} older copies removed"
+        if self.unrecorded:
+            line += (
+                f"; its time is not noted in the archive ({self.unrecorded}):"
+                " centrasia_last_backup_timestamp_seconds stays as it was"
+            )
         return line
 
 
@@ -117,10 +125,14 @@ def backup(
             dst.close()
         os.replace(partial, target)
     except (sqlite3.Error, OSError) as exc:
-        raise BackupError(f"cannot back up {source} to {target}: {exc}") from None
+        raise BackupError(
+            f"cannot back up {source} to {target}: {_why(exc, source, target)}"
+        ) from None
     finally:
         src.close()
-        partial.unlink(missing_ok=True)
+        for leftover in (partial, *(Path(f"{partial}{s}") for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)  # a full disk leaves the copy's journal too
+    recorded = _record_backup(source, when)
     removed: list[Path] = []
     if directory and keep is not None:
         pattern = f"{source.stem}-????????T??????Z{source.suffix or '.sqlite'}"
@@ -128,7 +140,42 @@ def backup(
         for old in copies[keep:]:
             old.unlink()
             removed.append(old)
-    return BackupReport(target, expected, target.stat().st_size, removed)
+    return BackupReport(target, expected, target.stat().st_size, removed, recorded)
+
+
+def _why(error: Exception, source: Path, target: Path) -> str:
+    """What stopped the copy: the disk full (SQLite may say only "disk I/O error" when
+    the copy's own journal found no room), or the error as it came."""
+    try:
+        fs = os.statvfs(target.parent)
+        needed = source.stat().st_size
+    except OSError:
+        return str(error)
+    free = fs.f_bavail * fs.f_frsize
+    if free < needed:
+        return (
+            f"the disk is full ({free:,} bytes free there, the archive is {needed:,}; {error});"
+            " the partial copy was removed"
+        )
+    return str(error)
+
+
+def _record_backup(source: Path, when: dt.datetime) -> str | None:
+    """Note the backup's time in the archive (``runs --metrics`` tells it, an alert
+    watches its age); None when done, else why it could not be noted."""
+    try:
+        conn = sqlite3.connect(source, isolation_level=None)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        conn.execute("PRAGMA busy_timeout = 30000")
+        with immediate(conn):
+            meta.put(conn, meta.BACKUP_AT, when.isoformat(timespec="seconds"))
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    return None
 
 
 @dataclass

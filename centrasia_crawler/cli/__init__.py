@@ -8,18 +8,27 @@ analysts' commands never load Scrapy.
 
 Exit status: 0 on success; 1 when a crawl ran but failed its checks; 2 for a usage
 error or input that is not a centrasia page; 75 when another run holds the archive's
-lock. Errors are one line on stderr: ``centrasia COMMAND: message``.
+lock. Errors are one line on stderr: ``centrasia COMMAND: message``; whatever the
+command, a damaged archive is the one line :data:`~.common.DAMAGED`, exit 2.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 import click
 
 from centrasia_crawler.cli import crawling, entities, exporting, operating, querying
-from centrasia_crawler.cli.common import EXIT_OK, EXIT_USAGE
+from centrasia_crawler.cli.common import (
+    DAMAGED,
+    EXIT_OK,
+    EXIT_USAGE,
+    command_path,
+    damaged,
+    error_line,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,9 +56,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "centrasia"
+        if damaged(exc):
+            error_line(f"{where}: {DAMAGED}")
+            return EXIT_USAGE
         message = " ".join(exc.format_message().split())
-        click.echo(f"{where}: {message}", err=True)
+        error_line(f"{where}: {message}")
         return exc.exit_code
+    except sqlite3.DatabaseError as exc:
+        if not damaged(exc):
+            raise
+        error_line(f"{command_path(cli, argv)}: {DAMAGED}")
+        return EXIT_USAGE
     except (KeyboardInterrupt, click.Abort):
         click.echo("centrasia: interrupted", err=True)
         return 130

@@ -4,9 +4,11 @@ several commands take, and opening the archive for reading."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +22,36 @@ EXIT_USAGE = 2  # a usage error, or input that is not a centrasia page
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock; try again later
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: What every command says when it meets a damaged archive (SQLite's "database disk
+#: image is malformed", "file is not a database").
+DAMAGED = (
+    "the archive is damaged: run `centrasia check`; restore from a backup (docs/operations.md)"
+)
+
+
+def damaged(error: BaseException) -> bool:
+    """Whether ``error`` comes of a damaged archive, however a command wrapped it: the
+    cause or context of a one-line error is kept, and a reason passed on as text (the
+    crawl's refusal, from its own process's pipeline) still says SQLite's words."""
+    from centrasia_crawler.archive.integrity import DAMAGE_SIGNS, is_damage
+
+    said = error.format_message() if isinstance(error, click.ClickException) else ""
+    return any(sign in said for sign in DAMAGE_SIGNS) or is_damage(error)
+
+
+def error_line(line: str) -> None:
+    """A command's one-line error on stderr; in systemd's journal, at priority error."""
+    from centrasia_crawler.journal import prefixed, to_journal
+
+    click.echo(prefixed(line, logging.ERROR) if to_journal() else line, err=True)
+
+
+def command_path(group: click.Group, argv: Sequence[str] | None) -> str:
+    """``centrasia COMMAND`` for the command ``argv`` names (``centrasia`` when none)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    name = next((a for a in args if not a.startswith("-")), None)
+    return f"centrasia {name}" if name in group.commands else "centrasia"
 
 
 def progress_printer(command: str, what: str, every: float = 5.0) -> Callable[[int, int], None]:

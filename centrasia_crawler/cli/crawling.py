@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 from centrasia_crawler.cli.common import (
-    EXIT_FAILED,
     EXIT_LOCKED,
     EXIT_OK,
     EXIT_USAGE,
@@ -83,7 +82,7 @@ def crawl(
     no headlines on the index, too many unreadable article pages, a backfill range
     holding no day of the site's calendar) or its JOBDIR cannot be resumed; 2 usage
     error (a range in the future too); 75 another run holds the archive's lock (or the
-    JOBDIR).
+    JOBDIR); 143 (130) stopped by SIGTERM (Ctrl-C) with nothing else wrong.
 
     It prints warnings, errors and one summary line; --verbose (or -s LOG_LEVEL=INFO)
     gives Scrapy's full log. A backfill with -s JOBDIR=DIR can be stopped any way
@@ -129,7 +128,7 @@ def crawl(
         click.echo(f"centrasia crawl: failed: {failure}", err=True)
     if (step := outcome.next_step()) is not None:
         click.echo(f"centrasia crawl: {step}", err=True)
-    return EXIT_FAILED if outcome.failures else EXIT_OK
+    return outcome.exit_status()
 
 
 @click.command()

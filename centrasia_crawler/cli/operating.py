@@ -17,6 +17,7 @@ from centrasia_crawler.cli.common import (
     EXIT_OK,
     Failure,
     archive_option,
+    damaged,
     json_option,
     open_archive,
     progress_printer,
@@ -61,7 +62,7 @@ def serve(archive: str, host: str, port: int) -> int:
     "--metrics",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="Write node_exporter textfile metrics to FILE (atomically), print nothing.",
+    help="Write node_exporter textfile metrics to FILE (atomically, mode 0644), print nothing.",
 )
 def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: str | None) -> int:
     """The recent crawl runs, newest first: mode, start, duration, requests, retries,
@@ -71,25 +72,28 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
 
     --fresh is the check a monitoring system runs (Nagios, systemd OnFailure=, cron
     MAILTO): one line, exit 1 when the last run that ended ok is older than HOURS or
-    there is none. --metrics writes the Prometheus node_exporter textfile format.
+    there is none. --metrics writes the Prometheus node_exporter textfile format
+    (the runs, the archive's size and free space, its last check and backup), readable
+    by all whatever the umask; an archive too damaged to read still gets a file saying
+    so (centrasia_archive_readable 0), and exit 2.
 
     Examples:
 
     \b
         centrasia runs --limit 5
         centrasia runs --fresh 2 || echo 'no good crawl for two hours'
-        centrasia runs --metrics /var/lib/node_exporter/textfile/centrasia.prom
+        centrasia runs --metrics /var/lib/prometheus/node-exporter/centrasia.prom
     """
-    from centrasia_crawler.archive.queries import last_ok_run, run_metrics
+    from centrasia_crawler.archive.queries import last_ok_run
     from centrasia_crawler.archive.queries import runs as recent_runs
 
+    if metrics:
+        _write_metrics(archive, Path(metrics))
+        if fresh is None:
+            return EXIT_OK
     with open_archive(archive) as store:
-        if metrics:
-            _write_atomically(Path(metrics), _metrics_text(run_metrics(store)))
         if fresh is not None:
             return _check_fresh(last_ok_run(store), fresh)
-        if metrics:
-            return EXIT_OK
         found = recent_runs(store, limit)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
@@ -121,11 +125,39 @@ def _metrics_text(metrics: list[tuple[str, str, float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _write_metrics(archive: str, path: Path) -> None:
+    """The runs' and the storage's metrics to ``path``. An archive too damaged to read
+    still gets a file (its size, the free space, ``centrasia_archive_readable 0``), so
+    that the alerts see it, and then the damage is raised as it was met."""
+    import sqlite3
+
+    from centrasia_crawler.archive.integrity import storage_metrics
+    from centrasia_crawler.archive.queries import run_metrics
+
+    try:
+        with open_archive(archive) as store:
+            found = run_metrics(store) + storage_metrics(archive, store.conn)
+    except (Failure, sqlite3.DatabaseError) as exc:
+        if damaged(exc) and Path(archive).exists():
+            _write_atomically(path, _metrics_text(storage_metrics(archive, None)))
+        raise
+    _write_atomically(path, _metrics_text(found))
+
+
+#: The mode of the metrics file, whatever the umask: node_exporter, another user, reads it.
+METRICS_MODE = 0o644
+
+
 def _write_atomically(path: Path, text: str) -> None:
-    """Write beside ``path`` then rename, so a reader never sees half a file."""
+    """Write beside ``path`` then rename, so a reader never sees half a file; the file
+    is left readable by all (:data:`METRICS_MODE`), as node_exporter's textfile
+    collector needs."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        partial.write_text(text, encoding="utf-8")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, METRICS_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fd, METRICS_MODE)  # the umask took bits off at creation
+            fh.write(text)
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -384,6 +416,8 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
         raise Failure(f"{exc}; not starting", EXIT_LOCKED) from None
     except sqlite3.Error as exc:
         raise Failure(f"cannot prune {archive}: {exc}") from None
+    except OSError as exc:  # the lock file cannot be made: a read-only directory
+        raise Failure(f"cannot prune {archive}: {exc.strerror or exc}") from None
     click.echo(f"centrasia prune: {report.line()}")
     return EXIT_OK
 
@@ -406,7 +440,7 @@ def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
     tags (every article tagged again when the gazetteer changed): minutes on a large
     archive, with progress. Safe to stop and run again: it carries on. Takes the
     archive's lock, so no crawl runs meanwhile; read commands refuse an archive that
-    needs it.
+    needs it. A damaged archive (PRAGMA quick_check, run first) is refused, untouched.
 
     Example:
 
@@ -417,6 +451,7 @@ def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
     import sqlite3
 
     from centrasia_crawler.archive import ArchiveVersionError
+    from centrasia_crawler.archive.integrity import refuse_damaged
     from centrasia_crawler.archive.store import upgrade as upgrade_archive
     from centrasia_crawler.cli.common import EXIT_LOCKED
     from centrasia_crawler.entities.gazetteer import GazetteerError
@@ -431,6 +466,8 @@ def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
     own = gazetteer.read_text(encoding="utf-8") if gazetteer is not None else None
     try:
         with ArchiveLock(archive):
+            if Path(archive).exists():  # never rewrite a damaged archive
+                refuse_damaged(archive)
             done = upgrade_archive(
                 archive,
                 say,
@@ -459,4 +496,42 @@ def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
     return EXIT_OK
 
 
-COMMANDS = (doctor, serve, runs, compact, backup, prune, upgrade)
+@click.command()
+@archive_option()
+@click.option(
+    "--full",
+    is_flag=True,
+    help="integrity_check (indexes against their tables) and the archive's own invariants.",
+)
+def check(archive: str, full: bool) -> int:
+    """Is the archive sound? PRAGMA quick_check: every b-tree of the file, read once.
+    --full: PRAGMA integrity_check, then the archive's invariants:
+    the full-text indexes consistent and in step with the articles, each article's
+    revisions chained, every article with its raw page and every page with its body.
+
+    Prints one line; exit 0 when sound, 2 when damaged (then restore from a backup:
+    docs/operations.md). The result is kept beside the archive (ARCHIVE.check), for
+    'runs --metrics'. It reads while a crawl writes; --full briefly takes the write
+    lock between two of the crawl's batches.
+
+    Examples:
+
+    \b
+        centrasia check
+        centrasia check --full
+    """
+    import sqlite3
+
+    from centrasia_crawler.archive.integrity import check as check_archive
+
+    try:
+        report = check_archive(archive, full=full)
+    except (sqlite3.Error, OSError) as exc:
+        raise Failure(f"cannot check {archive}: {exc}") from None
+    if not report.ok:
+        raise Failure(report.line())
+    click.echo(f"centrasia check: {report.line()}")
+    return EXIT_OK
+
+
+COMMANDS = (doctor, serve, runs, compact, backup, prune, upgrade, check)
