@@ -108,3 +108,12 @@ def centrasia_process(
         env=env,
         check=False,
     )
+
+
+def backfill_args(replica: Replica, archive: Path, jobdir: Path, *extra: str) -> list[str]:
+    days = replica.site.day_list()
+    args = ["crawl", "--root", replica.root, "--archive", str(archive)]
+    args += ["--since", str(days[-1]), "--until", str(days[0]), "-s", f"JOBDIR={jobdir}"]
+    for name, value in (FAST | {"CONCURRENT_REQUESTS": "2", "CENTRASIA_BATCH_SIZE": "10"}).items():
+        args += ["-s", f"{name}={value}"]
+    return [*args, *extra]

@@ -18,6 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from centrasia_crawler.items import ArticleItem, article_item
+from centrasia_crawler.normalize.headline import attribution
+
 if TYPE_CHECKING:
     from tests.replica.content import Site
 
@@ -251,3 +254,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def crawled_article(st: int = 1771493400, **changes: Any) -> ArticleItem:
+    """An article item, made from extracted data as the crawl makes it."""
+    base = {
+        "st": st,
+        "url": f"https://centrasia.org/newsA.php?st={st}",
+        "title": "Ёлка в Бишкеке, - Сергей Лавров",
+        "published_at": "2026-02-19T12:30:00+03:00",
+        "body": "Жители столицы нарядили ёлку.\n\nЕё видно издалека.",
+        "source": "ИноСМИ",
+        "source_url": None,
+        "original_date": None,
+        "stated_permalink": None,
+        "time_mismatch": False,
+    }
+    data = base | changes
+    return article_item(data | {"attribution": attribution(data["title"])})  # as extraction

@@ -10,26 +10,8 @@ import pytest
 
 from centrasia_crawler.archive import SCHEMA_VERSION, Archive, ArchiveVersionError, RawPage, fold_yo
 from centrasia_crawler.archive.schema import migrate, schema_version
-from centrasia_crawler.items import ArticleItem, article_item
-from centrasia_crawler.normalize.headline import attribution
-
-
-def article(st: int = 1771493400, **changes: Any) -> ArticleItem:
-    """An article item, made from extracted data as the crawl makes it."""
-    base = {
-        "st": st,
-        "url": f"https://centrasia.org/newsA.php?st={st}",
-        "title": "Ёлка в Бишкеке, - Сергей Лавров",
-        "published_at": "2026-02-19T12:30:00+03:00",
-        "body": "Жители столицы нарядили ёлку.\n\nЕё видно издалека.",
-        "source": "ИноСМИ",
-        "source_url": None,
-        "original_date": None,
-        "stated_permalink": None,
-        "time_mismatch": False,
-    }
-    data = base | changes
-    return article_item(data | {"attribution": attribution(data["title"])})  # as extraction
+from centrasia_crawler.items import ArticleItem
+from tests.helpers import crawled_article as article
 
 
 @pytest.fixture
@@ -244,7 +226,6 @@ def test_the_article_fields_defined_once_are_the_tables_columns(store: Archive) 
     import dataclasses
 
     from centrasia_crawler.fields import ARTICLE, ARTICLE_COLUMNS
-    from centrasia_crawler.items import ArticleItem
 
     def declared(table: str) -> dict[str, tuple[str, bool, bool]]:
         rows = store.conn.execute(f"PRAGMA table_info({table})").fetchall()

@@ -16,7 +16,7 @@ from centrasia_crawler.archive import Archive, RawPage
 from centrasia_crawler.archive.integrity import check, last_check
 from centrasia_crawler.cli.common import DAMAGED
 from tests.crawling import centrasia
-from tests.test_archive import article
+from tests.helpers import crawled_article as article
 
 WORDS = "Бишкек Алматы Ташкент Душанбе Ашхабад парламент выборы президент газ нефть".split()
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from centrasia_crawler.jobdir import ARCHIVE_RECORD, Holdings, check_archive
-from tests.crawling import centrasia
+from tests.crawling import backfill_args, centrasia
+from tests.helpers import assert_archive_is_ground_truth, rows
 from tests.replica.server import serve
-from tests.test_crawl import assert_archive_is_ground_truth, rows
-from tests.test_resume import backfill_args
 
 pytestmark = pytest.mark.slow  # crawls of the replica
 

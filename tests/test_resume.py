@@ -22,22 +22,13 @@ from pathlib import Path
 import pytest
 
 from centrasia_crawler.lock import ArchiveLock
-from tests.crawling import FAST, PROJECT, centrasia
+from tests.crawling import FAST, PROJECT, backfill_args, centrasia
 from tests.helpers import assert_archive_is_ground_truth, rows
 from tests.replica.server import Faults, Replica, serve
 
 pytestmark = pytest.mark.slow  # crawls of the replica, stopped and killed
 
 SLOW = Faults(latency=0.03)
-
-
-def backfill_args(replica: Replica, archive: Path, jobdir: Path, *extra: str) -> list[str]:
-    days = replica.site.day_list()
-    args = ["crawl", "--root", replica.root, "--archive", str(archive)]
-    args += ["--since", str(days[-1]), "--until", str(days[0]), "-s", f"JOBDIR={jobdir}"]
-    for name, value in (FAST | {"CONCURRENT_REQUESTS": "2", "CENTRASIA_BATCH_SIZE": "10"}).items():
-        args += ["-s", f"{name}={value}"]
-    return [*args, *extra]
 
 
 def stop_after(replica: Replica, args: list[str], requests: int, signum: int) -> int:
