@@ -107,7 +107,17 @@ QUERIES = [
     ("title:Жапаров", {1, 2, 10}),
     ("title:(Ташиев OR Токаев)", {3, 5}),
     ("title:Жапаров body:Мирзиёев", {10}),
-    ("-title:Бишкек", {2, 8}),  # in the body
+    ("body:Бишкек", {2, 8}),
+    ("Бишкек -title:Бишкек", {2}),  # the headline lacks it
+    ("Жапаров -Ташиев", {1, 10}),
+    ("Жапаров -Ташиев -Мирзиёев", {1}),
+    ('конституция -"новая конституция"', set()),
+    ("Жапаров -(Ташиев OR Мирзиёев)", {1}),
+    ("жапаров or ташиев", {1, 2, 3, 10}),
+    ("жапаров not ташиев", {1, 10}),
+    ("жапаров near мирзиёев", {10}),
+    ("near(Жапаров указ)", {1}),
+    ("Жапаров и Ташиев", {2}),  # the stop word is left out
     ("{title body}:ёлка", {8}),
     # hyphens, ё/е, Latin, digits, punctuation a researcher types
     ("Касым-Жомарт Токаев", {5}),
@@ -156,7 +166,11 @@ def test_unquoted_words_with_several_readings_are_joined_by_and(store: Archive) 
         ("NEAR(, 3)", "NEAR takes words"),
         ("{title subject}:Жапаров", "unknown column 'subject'"),
         ("title:body:Жапаров", "leave no column"),
-        ("и в на", "only stop words"),
+        ("-Жапаров", "exclusions (-word) alone"),
+        ("-title:Жапаров", "exclusions (-word) alone"),
+        ("Жапаров OR -Ташиев", "exclusions (-word) alone"),
+        ("Жапаров NOT -Ташиев", "NOT and - say the same"),
+        ("(" * 300 + "Жапаров" + ")" * 300, "nested 300 deep; at most 32"),
         ("— … !", "no word to search for"),
         ("", "no word to search for"),
         ("ж" * 10_000, "at most 1,000"),
@@ -216,7 +230,13 @@ def test_every_query_of_the_grammar_runs(store: Archive, query: str) -> None:
         assert "\n" not in message and "fts5" not in message, message
         assert any(
             why in message
-            for why in ("only stop words", "leave no column", "too many readings", "NOT needs")
+            for why in (
+                "leave no column",
+                "too many readings",
+                "NOT needs",
+                "exclusions",
+                "NOT and -",
+            )
         ), message
 
 
