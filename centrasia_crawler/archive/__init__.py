@@ -3,6 +3,7 @@
 from centrasia_crawler.archive.schema import SCHEMA_VERSION, ArchiveVersionError, fold_yo
 from centrasia_crawler.archive.store import (
     Archive,
+    ArchiveClosed,
     ArchiveNeedsUpgrade,
     BatchResult,
     RawPage,
@@ -14,6 +15,7 @@ from centrasia_crawler.archive.store import (
 __all__ = [
     "SCHEMA_VERSION",
     "Archive",
+    "ArchiveClosed",
     "ArchiveNeedsUpgrade",
     "ArchiveVersionError",
     "BatchResult",

@@ -99,12 +99,14 @@ class AnalystMethods:
         until: Day = None,
         source: str | None = None,
         attribution: str | None = None,
+        exact: bool = False,
     ) -> int:
-        """How many articles match ``query`` (``centrasia search --count``)."""
+        """How many articles match ``query`` (``centrasia search --count``);
+        ``exact``: in the forms as typed."""
         from centrasia_crawler.archive import queries
 
         filters = self._filters(since, until, source, attribution)
-        return queries.count(self._archive(), query, filters)
+        return queries.count(self._archive(), query, filters, exact=exact)
 
     def kwic(
         self,
@@ -115,13 +117,14 @@ class AnalystMethods:
         source: str | None = None,
         attribution: str | None = None,
         width: int = 40,
+        exact: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Concordance lines, streamed (``centrasia kwic --json``): ``date st column
-        left match right url``."""
+        left match right url``; ``exact``: only the forms as typed."""
         from centrasia_crawler.archive import queries
 
         filters = self._filters(since, until, source, attribution)
-        return queries.kwic(self._archive(), query, filters, width=width)
+        return queries.kwic(self._archive(), query, filters, width=width, exact=exact)
 
     def trend(
         self,

@@ -651,13 +651,16 @@ class QueryTranslator:
         raise _error(query, f"no entity is named {text!r}; the closest names: {hint}")
 
     def entity_names(self, text: str, query: str) -> list[str]:
-        """The names ``@text`` stands for: its entity's, but those another shares."""
+        """The names ``@text`` stands for: its entity's, but those another shares, and
+        those that hold another of them (where «Садыр Жапаров» is, «Жапаров» is)."""
         from centrasia_crawler.entities.gazetteer import name_key
 
         entity = self.entity(text, query)
         found = self.gazetteer
         names = [n.text for n in entity.names if len(found.named(n.text)) == 1]
-        return sorted({name_key(n): n for n in names}.values()) or [entity.name]
+        unique = sorted({name_key(n): n for n in names}.values()) or [entity.name]
+        words = {n: tuple(fold(w) for w in tokens(n)) for n in unique}
+        return [n for n in unique if not any(_holds(words[n], words[m]) for m in unique)]
 
     def parse(self, query: str) -> Node:
         """The tree of ``query``, its ``@Name``s expanded."""
@@ -737,6 +740,14 @@ class QueryTranslator:
         distance = "" if near.distance is None else f", {near.distance}"
         where = _filter(columns)
         return _any([f"{where}NEAR({' '.join(combo)}{distance})" for combo in combos])
+
+
+def _holds(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    """Whether ``shorter`` is a run of words of ``longer``, and shorter."""
+    size = len(shorter)
+    return 0 < size < len(longer) and any(
+        longer[i : i + size] == shorter for i in range(len(longer) - size + 1)
+    )
 
 
 def translate(conn: sqlite3.Connection, query: str) -> str:

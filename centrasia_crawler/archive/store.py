@@ -152,6 +152,25 @@ class ArchiveNeedsUpgrade(RuntimeError):
     """The archive must be upgraded (``centrasia upgrade``) before it can be read."""
 
 
+class ArchiveClosed(sqlite3.ProgrammingError):
+    """An :class:`Archive`, or a result streamed from it, used after it was closed."""
+
+    def __init__(self) -> None:
+        super().__init__("the archive was closed when its with block ended")
+
+
+class _ClosedConnection:
+    """A closed archive's connection: whatever is asked of it raises ArchiveClosed."""
+
+    in_transaction = False
+
+    def close(self) -> None:
+        """Closing twice is no error."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise ArchiveClosed
+
+
 def _open_for_reading(path: str) -> sqlite3.Connection:
     """A read-only connection to an up-to-date archive (see :meth:`Archive.open`)."""
     if not Path(path).is_file():
@@ -267,11 +286,14 @@ class Archive(AnalystMethods):
         """Close; a writer first moves the write-ahead log into the file itself, so the
         archive is one file again (a copy of it holds everything) even while read-only
         connections, which cannot do that when they close, are still open."""
+        if isinstance(self.conn, _ClosedConnection):
+            return
         if self.writable and not self.conn.in_transaction:
             # Busy (a reader mid-read): the log stays, and still reads.
             with suppress(sqlite3.OperationalError):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
+        self.conn = _ClosedConnection()  # type: ignore[assignment]
 
     def __enter__(self) -> Archive:
         return self
