@@ -448,6 +448,15 @@ def test_a_refused_query_reads_the_same_everywhere(
         assert response.status_code == 400 and problem in response.text.replace("&#39;", "'")
 
 
+@pytest.mark.parametrize("query", ["Жапаров", "Токаевым", "Казахстан -Узбекистан", "Китаю"])
+def test_datasette_ranks_as_the_command_line(store: Archive, served: Any, query: str) -> None:
+    q = urllib.parse.quote(query)
+    response = _get(served, f"/archive/search.json?q={q}&_shape=array")
+    assert response.status_code == 200
+    ranked = [r["st"] for r in store.search(query, limit=100)]
+    assert [row["st"] for row in response.json()] == ranked
+
+
 def test_filters_that_cannot_match_say_so(
     archive_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

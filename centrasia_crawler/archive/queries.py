@@ -143,17 +143,7 @@ def search(
     """
     if exact:
         return _search_exact(archive, query, filters, limit)
-    translator = QueryTranslator(archive.conn)
-    match = translator.translate(query)
-    try:
-        in_title = translator.translate(query, frozenset({"title"}))
-    except QueryError:  # the query searches the body only: no headline can match it
-        in_title = None
-    groups = (
-        [match]
-        if in_title is None
-        else [f"({match}) AND ({in_title})", f"({match}) NOT ({in_title})"]
-    )
+    groups = QueryTranslator(archive.conn).ranked_groups(query)
     where, params = (filters or Filters()).where()
     sql = f"""
         SELECT a.st, a.published_at, a.title, a.source, a.attribution, a.url,

@@ -678,6 +678,17 @@ class QueryTranslator:
             raise _error(query, "no word to search for")
         return written
 
+    def ranked_groups(self, query: str) -> list[str]:
+        """``query`` as the FTS5 queries of the groups a ranked search lists in turn: the
+        articles whose headline alone matches it, then the others that match (one
+        group, all of them, when the query searches the body only)."""
+        match = self.translate(query)
+        try:
+            in_title = self.translate(query, frozenset({"title"}))
+        except QueryError:  # its column filters leave the headline out
+            return [match]
+        return [f"({match}) AND ({in_title})", f"({match}) NOT ({in_title})"]
+
     def _write(self, node: Node, columns: frozenset[str] | None, query: str) -> str | None:
         if isinstance(node, Phrase):
             return self._phrase(node, columns)

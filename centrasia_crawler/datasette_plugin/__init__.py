@@ -11,7 +11,8 @@ are centrasia archives (they have ``morph_terms``) are touched; on them the plug
   canned queries of :mod:`centrasia_crawler.archive.canned`;
 - the settings (:data:`SETTINGS`, at ``startup``), each where Datasette's default was
   left as it was (a ``--setting`` to another value wins);
-- ``morph_query(text)``, the SQL function the canned queries search with, also as
+- ``morph_query(text)``, the SQL function the canned queries search with (and
+  ``morph_group(text, n)``, a ranked search's groups: headline matches, then the rest), also as
   ``escape_fts(text)``, which Datasette's own table search calls (``prepare_connection``);
 - the index page: the articles first, a search box, the charts, the canned queries, the
   other tables (``templates/index.html``); the articles table as a listing of date, title, source,
@@ -245,7 +246,23 @@ def register(conn: sqlite3.Connection) -> None:
         except QueryError:
             return NOTHING
 
+    def morph_group(text: str | None, group: int) -> str:
+        """The FTS5 query of one group of a ranked search (``ranked_groups``): 0, the
+        headlines that match; 1, the body-only matches."""
+        if not (text or "").strip():
+            return NOTHING
+        if not translator:
+            translator.append(QueryTranslator(conn))
+        try:
+            groups = translator[0].ranked_groups(text or "")
+        except QueryError:
+            return NOTHING
+        if len(groups) == 1:  # one group: all of it second
+            groups = [NOTHING, groups[0]]
+        return groups[group] if group in (0, 1) else NOTHING
+
     conn.create_function("morph_query", 1, morph_query)
+    conn.create_function("morph_group", 2, morph_group)
     conn.create_function("escape_fts", 1, morph_query)
 
 
