@@ -543,6 +543,10 @@ def _any(alternatives: list[str]) -> str:
     return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
 
 
+#: A gazetteer's names (hashed) -> its names with their words' lemmas (one kept).
+_NAME_READINGS: dict[int, list[tuple[Entity, str, tuple[frozenset[str], ...]]]] = {}
+
+
 class QueryTranslator:
     """Writes queries in the terms of ``articles_morph``, looking each word up once."""
 
@@ -550,6 +554,8 @@ class QueryTranslator:
         self.conn = conn
         self.morph = morphology()
         self._terms: dict[str, list[str]] = {}
+        #: How the queries translated were read where that is not what they say.
+        self.notes: list[str] = []
 
     def terms(self, word: str) -> list[str]:
         """Every term of the index a query word may stand for."""
@@ -611,12 +617,14 @@ class QueryTranslator:
 
     @functools.cached_property
     def _name_readings(self) -> list[tuple[Entity, str, tuple[frozenset[str], ...]]]:
-        """Every name of the gazetteer with the lemmas each of its words may be."""
-        return [
-            (entity, name.text, self._readings(name.text))
-            for entity in self.gazetteer
-            for name in entity.names
-        ]
+        """Every name of the gazetteer with the lemmas each of its words may be (read
+        once per gazetteer in a process)."""
+        names = tuple((entity, name.text) for entity in self.gazetteer for name in entity.names)
+        key = hash(tuple((entity.id, name) for entity, name in names))
+        if key not in _NAME_READINGS:
+            _NAME_READINGS.clear()
+            _NAME_READINGS[key] = [(e, name, self._readings(name)) for e, name in names]
+        return _NAME_READINGS[key]
 
     def _readings(self, text: str) -> tuple[frozenset[str], ...]:
         return tuple(self.morph.lemmas(w, query=True) | {fold(w)} for w in tokens(text))
@@ -722,6 +730,10 @@ class QueryTranslator:
         choices = self.choices(phrase)
         where = _filter(columns)
         if len(choices) > 1 and math.prod(len(c) for c in choices) > MAX_PHRASE_FORMS:
+            self.notes.append(
+                f'the phrase "{phrase.text}" has too many readings to search as a phrase:'
+                " searched as its words, all of them, anywhere in the article"
+            )
             alone = [_any([where + _quote(t) for t in choice]) for choice in choices]
             return "(" + " AND ".join(alone) + ")"
         return _any(
@@ -759,6 +771,15 @@ def _holds(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     return 0 < size < len(longer) and any(
         longer[i : i + size] == shorter for i in range(len(longer) - size + 1)
     )
+
+
+def notes(conn: sqlite3.Connection, query: str) -> list[str]:
+    """How ``query`` is read where that is not what it says, one line each: lower-case
+    operators, stop words left out, phrases searched as their words; raises
+    :class:`QueryError` as :func:`translate` does."""
+    translator = QueryTranslator(conn)
+    translator.translate(query)
+    return query_notes(query) + list(dict.fromkeys(translator.notes))
 
 
 def translate(conn: sqlite3.Connection, query: str) -> str:

@@ -39,14 +39,15 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
-def say_notes(command: str, queries: Iterable[str]) -> None:
+def say_notes(command: str, queries: Iterable[str], store: Any) -> None:
     """How each query was read, where that is not what it says: a line each on stderr
     (a query that cannot be read says so when it runs)."""
-    from centrasia_crawler.archive.search_query import QueryError, query_notes
+    from centrasia_crawler.archive.search_query import QueryError
+    from centrasia_crawler.archive.search_query import notes as query_notes
 
     for query in queries:
         try:
-            notes = query_notes(query)
+            notes = query_notes(store.conn, query)
         except QueryError:
             continue
         for note in notes:
@@ -136,9 +137,9 @@ def search(
 
     check_range(since, until)
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
-    if not exact:
-        say_notes("search", [query])
     with open_archive(archive) as store:
+        if not exact:
+            say_notes("search", [query], store)
         if not exact and not store.index_ready():
             click.echo(
                 "centrasia search: the search index is still being built; results are partial",
@@ -233,9 +234,9 @@ def kwic(
         raise click.UsageError("give --json or --csv, not both")
     check_range(since, until)
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
-    if not exact:
-        say_notes("kwic", [query])
     with open_archive(archive) as store:
+        if not exact:
+            say_notes("kwic", [query], store)
         try:
             found = archive_kwic(store, query, filters, width=width, exact=exact)
             lines = itertools.islice(found, limit)
@@ -433,8 +434,8 @@ def trend(
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     check_range(since, until)
-    say_notes("trend", queries)
     with open_archive(archive) as store:
+        say_notes("trend", queries, store)
         try:
             rows = archive_trend(store, queries, by, since, until)  # type: ignore[arg-type]
         except QueryError as exc:
@@ -516,8 +517,8 @@ def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
     from centrasia_crawler.archive.attention import terms as archive_terms
     from centrasia_crawler.archive.search_query import QueryError
 
-    say_notes("terms", [query])
     with open_archive(archive) as store:
+        say_notes("terms", [query], store)
         try:
             found = archive_terms(store, query, limit)
         except QueryError as exc:
