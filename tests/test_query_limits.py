@@ -24,11 +24,10 @@ from centrasia_crawler.archive.search_query import (
     MAX_QUERY,
     QueryError,
     QueryTranslator,
-    notes,
     parse_query,
 )
 from centrasia_crawler.cli import main
-from centrasia_crawler.normalize.morphology import JOIN, morphology
+from centrasia_crawler.normalize.morphology import JOIN
 from tests.conftest import close_datasette
 from tests.conftest import datasette as open_datasette
 
@@ -225,65 +224,76 @@ def _matches(conn: sqlite3.Connection, fts: str) -> set[int]:
     return {row[0] for row in rows}
 
 
-#: Query words and their lemmas as the morphology reads them (one reading, or several).
-WORDS = ["Казахстан", "стали", "мира", "новая", "конституция"]
+class Readings:
+    """A morphology whose words have the readings a test gives them."""
+
+    def __init__(self, readings: dict[str, list[str]]) -> None:
+        self.readings = readings
+
+    def lemmas(self, token: str, *, query: bool = False) -> frozenset[str]:
+        return frozenset(self.readings[token.lower()])
+
+
+#: Query words: letters only, as a word of the index is.
+WORDS = ["альфа", "бета", "гамма"]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     forms=st.lists(st.integers(1, 500), min_size=1, max_size=3),
-    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
+    ambiguity=st.lists(st.integers(1, 20), min_size=3, max_size=3),
+    size=st.integers(1, 3),
     seed=st.randoms(use_true_random=False),
 )
 def test_a_lemma_with_any_number_of_forms_is_searched_as_a_scan_finds_it(
-    forms: list[int], words: list[str], seed: Any
+    forms: list[int], ambiguity: list[int], size: int, seed: Any
 ) -> None:
-    morph = morphology()
-    readings = {w: sorted(morph.lemmas(w, query=True)) for w in words}
-    # every lemma of the query's words gets between 1 and 500 forms in the index, each
-    # a term it shares with another lemma (as an ambiguous form's term is)
+    words = WORDS[:size]
+    # each word has 1 to 20 readings (lemmas); each lemma has 1 to 500 forms in the
+    # index (at most 500 a word), each a term it shares with another lemma, as an
+    # ambiguous form's term is
+    readings = {w: [f"{w}{k}" for k in range(ambiguity[n])] for n, w in enumerate(words)}
     vocabulary: list[tuple[str, str]] = []
     terms_of: dict[str, list[str]] = {}
-    for k, lemma in enumerate(sorted({lemma for ls in readings.values() for lemma in ls})):
-        terms = [f"{lemma}{JOIN}форма{n}" for n in range(forms[k % len(forms)])]
+    for n, lemma in enumerate(sorted(lemma for ls in readings.values() for lemma in ls)):
+        word = lemma.rstrip("0123456789")
+        count = max(1, forms[n % len(forms)] // len(readings[word]))
+        terms = [f"{lemma}{JOIN}форма{k}" for k in range(count)]
         terms_of[lemma] = [lemma, *terms]
-        vocabulary += [(lemma, t) for t in terms] + [(f"форма{n}", t) for n, t in enumerate(terms)]
+        vocabulary += [(lemma, t) for t in terms] + [(f"форма{k}", t) for k, t in enumerate(terms)]
     pool = [t for ts in terms_of.values() for t in ts] + ["шум", "другое"]
     documents = [[seed.choice(pool) for _ in range(seed.randint(1, 12))] for _ in range(60)]
     with closing(_index(documents, vocabulary)) as conn:
         translator = QueryTranslator(conn)
-        for query in (words[0], " ".join(words), '"' + " ".join(words) + '"'):
+        translator.morph = Readings(readings)  # type: ignore[assignment]
+
+        def has(doc: list[str], word: str) -> bool:
+            wanted = {t for lemma in readings[word] for t in terms_of[lemma]}
+            return any(t in wanted for t in doc)
+
+        def in_a_row(doc: list[str]) -> bool:
+            return any(
+                all(has([doc[i + j]], w) for j, w in enumerate(words))
+                for i in range(len(doc) - len(words) + 1)
+            )
+
+        def all_words(doc: list[str]) -> bool:
+            return all(has(doc, w) for w in words)
+
+        sizes = [len({t for lm in readings[w] for t in terms_of[lm]}) for w in words]
+        phrase = '"' + " ".join(words) + '"'
+        for query, truth in ((" ".join(words), all_words), (phrase, in_a_row)):
+            translator.notes.clear()
             started = time.monotonic()
             fts = translator.translate(query)
             assert time.monotonic() - started < 1.0
-            found = _matches(conn, fts)  # runs: within FTS5's and SQLite's limits
-
-            def has(doc: list[str], word: str) -> bool:
-                wanted = {t for lemma in readings[word] for t in terms_of[lemma]}
-                return any(t in wanted for t in doc)
-
-            if query.startswith('"') and len(words) > 1:
-                sizes = [len({t for lm in readings[w] for t in terms_of[lm]}) for w in words]
-                if _product(sizes) <= 64:  # a phrase: the words in a row
-
-                    def truth(doc: list[str]) -> bool:
-                        return any(
-                            all(has([doc[i + j]], w) for j, w in enumerate(words))
-                            for i in range(len(doc) - len(words) + 1)
-                        )
-                else:  # too many readings for a phrase: each word, all of them, said so
-                    said = notes(conn, query)
-                    assert any("too many readings to search as a phrase" in n for n in said)
-
-                    def truth(doc: list[str]) -> bool:
-                        return all(has(doc, w) for w in words)
-            else:
-
-                def truth(doc: list[str], typed: str = query) -> bool:
-                    return all(has(doc, w) for w in typed.strip('"').split())
-
+            found = _matches(conn, fts)  # it runs: within FTS5's and SQLite's limits
+            if query == phrase and len(words) > 1 and _product(sizes) > 64:
+                # too many readings for a phrase: its words, all of them, and said so
+                assert any("too many readings" in n for n in translator.notes)
+                truth = all_words
             expected = {n + 1 for n, doc in enumerate(documents) if truth(doc)}
-            assert found == expected, (query, forms)
+            assert found == expected, (query, forms, ambiguity)
 
 
 def _product(sizes: list[int]) -> int:
