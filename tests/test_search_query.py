@@ -75,7 +75,17 @@ QUERIES = [
     ("title:Жапаров", {1, 2, 10}),
     ("title:(Ташиев OR Токаев)", {3, 5}),
     ("title:Жапаров body:Мирзиёев", {10}),
-    ("-title:Бишкек", {2, 8}),  # in the body
+    ("body:Бишкек", {2, 8}),
+    ("Бишкек -title:Бишкек", {2}),  # the headline lacks it
+    ("Жапаров -Ташиев", {1, 10}),
+    ("Жапаров -Ташиев -Мирзиёев", {1}),
+    ('конституция -"новая конституция"', set()),
+    ("Жапаров -(Ташиев OR Мирзиёев)", {1}),
+    ("жапаров or ташиев", {1, 2, 3, 10}),
+    ("жапаров not ташиев", {1, 10}),
+    ("жапаров near мирзиёев", {10}),
+    ("near(Жапаров указ)", {1}),
+    ("Жапаров и Ташиев", {2}),  # the stop word is left out
     ("{title body}:ёлка", {8}),
     # hyphens, ё/е, Latin, digits, punctuation a researcher types
     ("Касым-Жомарт Токаев", {5}),
@@ -124,7 +134,11 @@ def test_unquoted_words_with_several_readings_are_joined_by_and(store: Archive) 
         ("NEAR(, 3)", "NEAR takes words"),
         ("{title subject}:Жапаров", "unknown column 'subject'"),
         ("title:body:Жапаров", "leave no column"),
-        ("и в на", "only stop words"),
+        ("-Жапаров", "exclusions (-word) alone"),
+        ("-title:Жапаров", "exclusions (-word) alone"),
+        ("Жапаров OR -Ташиев", "exclusions (-word) alone"),
+        ("Жапаров NOT -Ташиев", "NOT and - say the same"),
+        ("(" * 300 + "Жапаров" + ")" * 300, "nested 300 deep; at most 32"),
         ("— … !", "no word to search for"),
         ("", "no word to search for"),
         ("ж" * 10_000, "at most 1,000"),
@@ -184,7 +198,13 @@ def test_every_query_of_the_grammar_runs(store: Archive, query: str) -> None:
         assert "\n" not in message and "fts5" not in message, message
         assert any(
             why in message
-            for why in ("only stop words", "leave no column", "too many readings", "NOT needs")
+            for why in (
+                "leave no column",
+                "too many readings",
+                "NOT needs",
+                "exclusions",
+                "NOT and -",
+            )
         ), message
 
 
@@ -330,3 +350,104 @@ def test_export_takes_its_format_from_the_file_name(
     )
     assert status == 2 and "--format csv but -o" in err and err.count("\n") == 1
     assert not (tmp_path / "x.parquet").exists()
+
+
+# --- what the command line says about a query and its filters ---------------------------
+
+
+def test_lower_case_operators_and_stop_words_are_said_on_stderr(
+    archive_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ("--archive", str(archive_path))
+    status, out, err = centrasia(capsys, "search", "жапаров or ташиев", "--count", *where)
+    assert (status, out) == (0, "4\n")
+    assert err == (
+        "centrasia search: note: read 'or' as OR: an operator between words"
+        " (Russian text has no such word)\n"
+    )
+    status, out, err = centrasia(capsys, "search", "Жапаров и Ташиев", "--count", *where)
+    assert (status, out) == (0, "1\n")
+    assert err.count("\n") == 1 and "left out the stop words 'и'" in err
+    status, out, err = centrasia(capsys, "search", "Жапаров", "--count", *where)
+    assert (status, out, err) == (0, "3\n", "")
+
+
+def test_filters_that_cannot_match_are_one_line(
+    archive_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ("--archive", str(archive_path))
+    for command in ("search", "kwic"):
+        status, out, err = centrasia(
+            capsys, command, "Жапаров", "--since", "2026-02-10", "--until", "2026-01-01", *where
+        )
+        assert (status, out) == (2, "")
+        assert err == (
+            f"centrasia {command}: --since 2026-02-10 is after --until 2026-01-01:"
+            " no day is in between\n"
+        )
+        status, out, err = centrasia(capsys, command, "Жапаров", "--source", "Ино СМИ", *where)
+        assert (status, out) == (2, "")
+        assert err == (
+            f"centrasia {command}: --source 'Ино СМИ' names no article in the archive;"
+            " the closest: ИноСМИ, 24.kg\n"
+        )
+    status, out, _ = centrasia(capsys, "search", "Ташиев", "--source", "иносми", *where)
+    assert status == 0  # a source that names articles, none matching: no error
+    status, _, err = centrasia(capsys, "search", "Жапаров", "--attribution", "Иванов", *where)
+    assert status == 2 and "--attribution 'Иванов' names no article" in err
+
+
+def test_exact_tells_the_total_and_kwic_takes_it(
+    archive_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ("--archive", str(archive_path))
+    status, out, err = centrasia(capsys, "search", "Жапаров", "--exact", "--limit", "1", *where)
+    assert status == 0 and err == "1 of 2 results\n"  # «Жапаровым» is another form
+    status, out, _ = centrasia(capsys, "search", "Жапаров", "--exact", "--count", *where)
+    assert out == "2\n"
+    status, out, err = centrasia(capsys, "kwic", "ёлка", "--exact", "--csv", *where)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["st"], r["column"], r["match"]) for r in rows] == [
+        ("8", "title", "Ёлка"),
+        ("8", "body", "ёлка"),
+    ]  # fmt: skip; «ёлку» is another form, and the article's ё is kept
+    status, out, _ = centrasia(capsys, "kwic", "ёлка", "--csv", *where)
+    assert len(list(csv.DictReader(io.StringIO(out)))) == 3
+
+
+def test_headlines_come_first(store: Archive) -> None:
+    # Бишкек: in the headline of 8 only; in the body of 2 and 8
+    assert [r["st"] for r in search(store, "Бишкеке", limit=None)] == [8, 2]
+    assert [r["st"] for r in search(store, "бишкек", limit=1)] == [8]
+    for query in ("Жапаров", "Жапаровым", "жапарова"):
+        ranked = [r["st"] for r in search(store, query, limit=None)]
+        assert set(ranked[:3]) == {1, 2, 10}  # all three name him in the headline
+        assert ranked == [r["st"] for r in search(store, "Жапаров", limit=None)]
+
+
+def test_an_archive_used_after_its_with_block_says_so(archive_path: Path) -> None:
+    from centrasia_crawler.archive import ArchiveClosed
+
+    with Archive.open(archive_path, readonly=True) as opened:
+        lines = opened.kwic("Ташиев")
+        rows = opened.articles("Ташиев")
+    for late in (lambda: opened.count("Ташиев"), lambda: list(lines), lambda: list(rows)):
+        with pytest.raises(ArchiveClosed, match=r"^the archive was closed when its with block"):
+            late()
+    opened.close()  # closing again is no error
+
+
+def test_entities_under_any_form(store: Archive) -> None:
+    import sqlite3 as sql
+
+    assert found(store, "@Нур-Султане") == found(store, "@Астана") == {5}
+    assert found(store, "@Жапарову") == found(store, "@Жапаров") == {1, 2, 10}
+    assert found(store, "NEAR(@Жапаров @Мирзиёев, 3)") == {10}
+    assert found(store, "Жапаров -@Мирзиёев") == {1, 2}
+    with pytest.raises(QueryError) as caught:
+        search(store, "@Астна")
+    assert str(caught.value) == (
+        "bad search query '@Астна': no entity is named 'Астна';"
+        " the closest names: Астана, Палестина, Эйр Астана"
+    )
+    assert isinstance(caught.value, ValueError) and not isinstance(caught.value, sql.Error)

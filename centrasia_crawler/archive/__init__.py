@@ -1,5 +1,6 @@
 """The SQLite archive: the only code that speaks SQL."""
 
+from centrasia_crawler.archive.closed import ArchiveClosed
 from centrasia_crawler.archive.schema import SCHEMA_VERSION, ArchiveVersionError, fold_yo
 from centrasia_crawler.archive.store import (
     Archive,
@@ -14,6 +15,7 @@ from centrasia_crawler.archive.store import (
 __all__ = [
     "SCHEMA_VERSION",
     "Archive",
+    "ArchiveClosed",
     "ArchiveNeedsUpgrade",
     "ArchiveVersionError",
     "BatchResult",

@@ -102,11 +102,13 @@ def count(
     until: Day = None,
     source: str | None = None,
     attribution: str | None = None,
+    exact: bool = False,
 ) -> int:
     """:meth:`Archive.count <centrasia_crawler.archive.Archive.count>`."""
     from centrasia_crawler.archive import queries
 
-    return queries.count(archive, query, _filters(since, until, source, attribution))
+    filters = _filters(since, until, source, attribution)
+    return queries.count(archive, query, filters, exact=exact)
 
 
 def kwic(
@@ -118,12 +120,13 @@ def kwic(
     source: str | None = None,
     attribution: str | None = None,
     width: int = 40,
+    exact: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """:meth:`Archive.kwic <centrasia_crawler.archive.Archive.kwic>`."""
     from centrasia_crawler.archive import queries
 
     filters = _filters(since, until, source, attribution)
-    return queries.kwic(archive, query, filters, width=width)
+    return queries.kwic(archive, query, filters, width=width, exact=exact)
 
 
 def trend(

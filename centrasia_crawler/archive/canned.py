@@ -3,7 +3,9 @@
 The package's Datasette plugin (:mod:`centrasia_crawler.datasette_plugin`) offers them on
 every archive it serves. ``morph_query(text)`` is the plugin's SQL function: the query
 language of ``centrasia search`` (:mod:`centrasia_crawler.archive.search_query`) written
-as an FTS5 query over ``articles_morph``; an empty query finds nothing (so every canned
+as an FTS5 query over ``articles_morph`` (``morph_group(text, n)``: the two groups of
+a ranked search, the headlines that match, then the body-only matches); an empty
+query finds nothing (so every canned
 query opens, with its form, before a word is typed). Snippets mark their matches with
 :data:`~centrasia_crawler.archive.queries.MARK_OPEN` and ``MARK_CLOSE`` (the characters
 2 and 3), which the plugin shows as HTML ``<mark>``: the text itself is always escaped.
@@ -33,12 +35,19 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
         ' (@Астана, @"Касым-Жомарт Токаев"). At most 100 rows: centrasia search --count'
         " counts them all.",
         "hide_sql": True,
-        "sql": "SELECT a.st, a.published_date, a.title, a.source, a.attribution,"
-        f" snippet(articles_morph, -1, {_MARKS}, 12) AS snippet"
-        " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
-        " WHERE articles_morph MATCH morph_query(:q)"
-        f" AND articles_morph.rank MATCH '{RANKING}'"
-        " ORDER BY articles_morph.rank LIMIT 100",
+        # The headlines that match first, then the body-only matches, each by rank.
+        "sql": "SELECT st, published_date, title, source, attribution, snippet FROM ("
+        + " UNION ALL ".join(
+            "SELECT * FROM (SELECT a.st, a.published_date, a.title, a.source,"
+            f" a.attribution, snippet(articles_morph, -1, {_MARKS}, 12) AS snippet,"
+            f" {group} AS grouped, articles_morph.rank AS ranked"
+            " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
+            f" WHERE articles_morph MATCH morph_group(:q, {group})"
+            f" AND articles_morph.rank MATCH '{RANKING}'"
+            " ORDER BY articles_morph.rank LIMIT 100)"
+            for group in (0, 1)
+        )
+        + ") ORDER BY grouped, ranked LIMIT 100",
     },
     "trend_by_month": {
         "title": "Articles matching a query, by month, and their share of all articles",

@@ -10,11 +10,12 @@ import datetime as dt
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import listed
+from centrasia_crawler.archive.closed import ArchiveClosed, _ClosedConnection
 from centrasia_crawler.archive.schema import fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.fields import ARTICLE_COLUMNS
@@ -132,36 +133,55 @@ def search(
     *,
     exact: bool = False,
 ) -> list[dict[str, Any]]:
-    """Articles matching a query (words, "phrases", prefix*, OR, NOT, NEAR, title:),
-    best first; ``limit`` None: all of them.
+    """Articles matching a query (words, "phrases", prefix*, OR, NOT, -word, NEAR,
+    title:, body:), best first; ``limit`` None: all of them.
 
     A word finds every form of it (``Казахстан`` finds «в Казахстане», a phrase
     «Центральной Азии» for ``"Центральная Азия"``); ``exact`` finds the forms as typed.
-    Case and ё/е do not matter. Each result has the article's date, title, source,
-    attribution, url, rank, and a snippet of the title or body (whichever matched
-    best) with the matches marked as the article spells them.
+    Case and ё/е do not matter. The articles whose headline alone matches the query come
+    first, then those that match only with their body; each group by bm25 (a title
+    match counting :data:`TITLE_WEIGHT` body matches). Each result has the article's
+    date, title, source, attribution, url, rank, and a snippet of the title or body
+    (whichever matched best) with the matches marked as the article spells them.
     """
     if exact:
         return _search_exact(archive, query, filters, limit)
-    found, params = matching(archive, query, filters)
+    groups = QueryTranslator(archive.conn).ranked_groups(query)
+    where, params = (filters or Filters()).where()
     sql = f"""
         SELECT a.st, a.published_at, a.title, a.source, a.attribution, a.url,
                snippet(articles_morph, -1, ?, ?, ?, 12) AS best_snippet,
                articles_morph.rank
-        {found} AND articles_morph.rank MATCH ?
+        FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid
+        WHERE articles_morph MATCH ? AND {where} AND articles_morph.rank MATCH ?
         ORDER BY articles_morph.rank LIMIT ?"""
-    rows = run_matching(
-        archive,
-        query,
-        sql,
-        [MARK_OPEN, MARK_CLOSE, ELLIPSIS, *params, RANKING, -1 if limit is None else limit],
-    ).fetchall()
     keys = ("st", "published_at", "title", "source", "attribution", "url", "snippet", "rank")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    found: list[dict[str, Any]] = []
+    for group in groups:
+        left = -1 if limit is None else limit - len(found)
+        if left == 0:
+            break
+        marks = [MARK_OPEN, MARK_CLOSE, ELLIPSIS]
+        cursor = run_matching(archive, query, sql, [*marks, group, *params, RANKING, left])
+        found += [dict(zip(keys, row, strict=True)) for row in cursor]
+    return found
 
 
-def count(archive: Archive, query: str, filters: Filters | None = None) -> int:
-    """How many articles match ``query`` (and ``filters``)."""
+def count(
+    archive: Archive, query: str, filters: Filters | None = None, *, exact: bool = False
+) -> int:
+    """How many articles match ``query`` (and ``filters``); ``exact``: in the forms as
+    typed, as :func:`search` with ``exact`` finds them."""
+    if exact:
+        where, params = (filters or Filters()).where()
+        sql = (
+            "SELECT count(*) FROM articles_fts f JOIN articles a ON a.st = f.rowid"
+            f" WHERE articles_fts MATCH ? AND {where}"
+        )
+        try:
+            return int(archive.conn.execute(sql, [fold_yo(query), *params]).fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            raise QueryError(f"bad search query {query!r}: {exc}") from None
     if filters is None or filters == Filters():  # the index alone knows: no join
         match = QueryTranslator(archive.conn).translate(query)
         sql = "SELECT count(*) FROM articles_morph WHERE articles_morph MATCH ?"
@@ -195,18 +215,34 @@ def kwic(
     filters: Filters | None = None,
     *,
     width: int = 40,
+    exact: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every match of ``query`` in the articles it matches, oldest article first, as a
     concordance line: ``left`` and ``right`` context (``width`` characters each, white
     space made single spaces), the ``match`` as the article spells it (a phrase whole),
-    and the article's ``st``, ``date``, ``column`` (title or body) and ``url``. Streamed."""
-    found, params = matching(archive, query, filters)
-    sql = (
-        "SELECT a.st, a.published_date, a.url, highlight(articles_morph, 0, ?, ?),"
-        f" highlight(articles_morph, 1, ?, ?) {found} ORDER BY a.st"
-    )
+    and the article's ``st``, ``date``, ``column`` (title or body) and ``url``;
+    ``exact``: only the forms as typed. Streamed."""
+    if exact:
+        where, params = (filters or Filters()).where()
+        sql = (
+            "SELECT a.st, a.published_date, a.url, highlight(articles_fts, 0, ?, ?),"
+            " highlight(articles_fts, 1, ?, ?), a.title, a.body"
+            " FROM articles_fts f JOIN articles a ON a.st = f.rowid"
+            f" WHERE articles_fts MATCH ? AND {where} ORDER BY a.st"
+        )
+        params = [fold_yo(query), *params]
+    else:
+        found, params = matching(archive, query, filters)
+        sql = (
+            "SELECT a.st, a.published_date, a.url, highlight(articles_morph, 0, ?, ?),"
+            f" highlight(articles_morph, 1, ?, ?), NULL, NULL {found} ORDER BY a.st"
+        )
     marks = [MARK_OPEN, MARK_CLOSE] * 2
-    for st, day, url, title, body in run_matching(archive, query, sql, [*marks, *params]):
+    rows = streamed(archive, run_matching(archive, query, sql, [*marks, *params]))
+    for st, day, url, title, body, title_as_written, body_as_written in rows:
+        if exact:  # the exact index reads the text with ё folded: marks back on the text
+            title = _marked_as_written(title, title_as_written)
+            body = _marked_as_written(body, body_as_written)
         for column, text in (("title", title), ("body", body)):
             for left, match, right in concordance(text or "", width):
                 yield {
@@ -218,6 +254,47 @@ def kwic(
                     "right": right,
                     "url": url,
                 }
+
+
+def _marked_as_written(marked: str | None, text: str | None) -> str | None:
+    """A text highlighted in its folded letters (one letter for one), in its own."""
+    if marked is None or text is None:
+        return marked
+    out, position = [], 0
+    for ch in marked:
+        if ch in (MARK_OPEN, MARK_CLOSE):
+            out.append(ch)
+        else:
+            out.append(text[position] if position < len(text) else ch)
+            position += 1
+    return "".join(out)
+
+
+def names_no_article(archive: Archive, column: str, value: str) -> list[str] | None:
+    """None if some article has ``value`` as its ``column`` (``source``, which also
+    answers to the outlet's name, or ``attribution``), compared as :class:`Filters`
+    compares; else the three names of that column closest to it."""
+    import difflib
+
+    if column == "source":
+        sql = "SELECT 1 FROM articles WHERE fold(source) = fold(?) OR fold(outlet) = fold(?)"
+        names_sql = (
+            "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL"
+            " UNION SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL"
+        )
+        params: list[str] = [value, value]
+    elif column == "attribution":
+        sql = "SELECT 1 FROM articles WHERE fold(attribution) = fold(?)"
+        names_sql = "SELECT DISTINCT attribution FROM articles WHERE attribution IS NOT NULL"
+        params = [value]
+    else:
+        raise ValueError(f"column: {column!r} is not source or attribution")
+    if archive.conn.execute(sql + " LIMIT 1", params).fetchone() is not None:
+        return None
+    names = [row[0] for row in archive.conn.execute(names_sql)]
+    by_key = {fold_yo(name.lower()): name for name in names}
+    close = difflib.get_close_matches(fold_yo(value.lower()), list(by_key), n=3, cutoff=0.0)
+    return [by_key[key] for key in close]
 
 
 def concordance(marked: str, width: int) -> Iterator[tuple[str, str, str]]:
@@ -616,5 +693,21 @@ def export_rows(
     else:
         found, params = matching(archive, query, filters)
         cursor = run_matching(archive, query, f"SELECT {columns} {found} ORDER BY a.st", params)
-    for row in cursor:
+    for row in streamed(archive, cursor):
         yield dict(zip(EXPORT_COLUMNS, row, strict=True))
+
+
+def streamed(archive: Archive, cursor: Iterable[Any]) -> Iterator[Any]:
+    """The rows of ``cursor``; :class:`~centrasia_crawler.archive.closed.ArchiveClosed`
+    if the archive is closed before they are all read."""
+    iterator = iter(cursor)
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except sqlite3.ProgrammingError:
+            if isinstance(archive.conn, _ClosedConnection):
+                raise ArchiveClosed from None
+            raise
+        yield row

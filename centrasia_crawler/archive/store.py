@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import analysis
 from centrasia_crawler.archive import pages as pages_codec
+from centrasia_crawler.archive.closed import _ClosedConnection
 from centrasia_crawler.archive.morph import (
     build_index,
     index_articles,
@@ -269,11 +270,14 @@ class Archive:
         """Close; a writer first moves the write-ahead log into the file itself, so the
         archive is one file again (a copy of it holds everything) even while read-only
         connections, which cannot do that when they close, are still open."""
+        if isinstance(self.conn, _ClosedConnection):
+            return
         if self.writable and not self.conn.in_transaction:
             # Busy (a reader mid-read): the log stays, and still reads.
             with suppress(sqlite3.OperationalError):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
+        self.conn = _ClosedConnection()  # type: ignore[assignment]
 
     def __enter__(self) -> Archive:
         return self
@@ -395,10 +399,18 @@ class Archive:
         until: Day = None,
         source: str | None = None,
         attribution: str | None = None,
+        exact: bool = False,
     ) -> int:
-        """How many articles match ``query`` (``centrasia search --count``)."""
+        """How many articles match ``query`` (``centrasia search --count``);
+        ``exact``: in the forms as typed."""
         return analysis.count(
-            self, query, since=since, until=until, source=source, attribution=attribution
+            self,
+            query,
+            since=since,
+            until=until,
+            source=source,
+            attribution=attribution,
+            exact=exact,
         )
 
     def kwic(
@@ -410,9 +422,10 @@ class Archive:
         source: str | None = None,
         attribution: str | None = None,
         width: int = 40,
+        exact: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Concordance lines, streamed (``centrasia kwic --json``): ``date st column
-        left match right url``."""
+        left match right url``; ``exact``: only the forms as typed."""
         return analysis.kwic(
             self,
             query,
@@ -421,6 +434,7 @@ class Archive:
             source=source,
             attribution=attribution,
             width=width,
+            exact=exact,
         )
 
     def trend(

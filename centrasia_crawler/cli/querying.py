@@ -39,6 +39,44 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
+def say_notes(command: str, queries: Iterable[str], store: Any) -> None:
+    """How each query was read, where that is not what it says: a line each on stderr
+    (a query that cannot be read says so when it runs)."""
+    from centrasia_crawler.archive.search_query import QueryError
+    from centrasia_crawler.archive.search_query import notes as query_notes
+
+    for query in queries:
+        try:
+            notes = query_notes(store.conn, query)
+        except QueryError:
+            continue
+        for note in notes:
+            click.echo(f"centrasia {command}: note: {note}", err=True)
+
+
+def check_range(since: Any, until: Any) -> None:
+    """A range that holds no day is a usage error, not an empty answer."""
+    if since and until and since > until:
+        raise Failure(f"--since {since} is after --until {until}: no day is in between")
+
+
+def check_names(store: Any, source: str | None, attribution: str | None) -> None:
+    """A ``--source`` or ``--attribution`` that names no article is a usage error with
+    the three closest names (asked only when nothing matched)."""
+    from centrasia_crawler.archive.queries import names_no_article
+
+    for option, column, value in (
+        ("--source", "source", source),
+        ("--attribution", "attribution", attribution),
+    ):
+        if value is None:
+            continue
+        close = names_no_article(store, column, value)
+        if close is not None:
+            hint = f"; the closest: {', '.join(close)}" if close else ""
+            raise Failure(f"{option} {value!r} names no article in the archive{hint}")
+
+
 def filter_options(function: F) -> F:
     """``--since``, ``--until``, ``--archive``, ``--source`` and ``--attribution``."""
     function = click.option("--attribution", help="Only headlines attributed to this name.")(
@@ -77,9 +115,12 @@ def search(
 
     One form of a word finds every form ('Казахстан' finds 'в Казахстане'), a phrase
     whatever the case of its words; --exact finds only the forms typed. Words side by
-    side must all occur; "a phrase" or «a phrase», OR, NOT, NEAR(a b, 10), prefix*,
-    title:word and parentheses combine freely. Case and ё/е do not matter. @Name
-    stands for every name of a gazetteer entity (@Астана: Акмола, Астана, Нур-Султан).
+    side must all occur; "a phrase" or «a phrase», OR, NOT, -word (without it),
+    NEAR(a b, 10), prefix*, title:word (in the headline), -title:word (not in the
+    headline), body:word and parentheses combine freely. Case and ё/е do not matter.
+    @Name, in any form, stands for every name of a gazetteer entity (@Астане: Акмола,
+    Астана, Нур-Султан). Articles whose headline matches come first. A query that
+    begins with '-' goes after '--'.
 
     Examples:
 
@@ -94,10 +135,11 @@ def search(
     from centrasia_crawler.archive.queries import search as search_archive
     from centrasia_crawler.archive.search_query import QueryError
 
-    if exact and count_only:
-        raise click.UsageError("--count counts every form: give --count or --exact, not both")
+    check_range(since, until)
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
     with open_archive(archive) as store:
+        if not exact:
+            say_notes("search", [query], store)
         if not exact and not store.index_ready():
             click.echo(
                 "centrasia search: the search index is still being built; results are partial",
@@ -105,16 +147,18 @@ def search(
             )
         try:
             if count_only:
-                total = count(store, query, filters)
+                total = count(store, query, filters, exact=exact)
             else:
                 results = search_archive(store, query, filters, limit or None, exact=exact)
                 total = (
                     len(results)
-                    if exact or len(results) < limit or not limit
-                    else count(store, query, filters)
+                    if len(results) < limit or not limit
+                    else count(store, query, filters, exact=exact)
                 )
         except QueryError as exc:
             raise Failure(str(exc)) from None
+        if not total:
+            check_names(store, source, attribution)
     if count_only:
         if as_json:
             _print_json({"query": query, "articles": total})
@@ -152,6 +196,7 @@ def _print_results(results: list[dict[str, Any]], total: int, as_json: bool) -> 
     help="Characters of context on either side.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many lines.")
+@click.option("--exact", is_flag=True, help="Only the forms as typed, not every form of a word.")
 @click.option(
     "--csv", "as_csv", is_flag=True, help="CSV: date, st, column, left, match, right, url."
 )
@@ -165,6 +210,7 @@ def kwic(
     attribution: str | None,
     width: int,
     limit: int | None,
+    exact: bool,
     as_csv: bool,
     as_json: bool,
 ) -> int:
@@ -186,13 +232,19 @@ def kwic(
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
+    check_range(since, until)
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
     with open_archive(archive) as store:
+        if not exact:
+            say_notes("kwic", [query], store)
         try:
-            lines = itertools.islice(archive_kwic(store, query, filters, width=width), limit)
+            found = archive_kwic(store, query, filters, width=width, exact=exact)
+            lines = itertools.islice(found, limit)
             shown = _write_kwic(lines, width, "csv" if as_csv else "json" if as_json else "text")
         except QueryError as exc:
             raise Failure(str(exc)) from None
+        if not shown:
+            check_names(store, source, attribution)
     click.echo(f"{shown} line{'s' if shown != 1 else ''}", err=True)
     return EXIT_OK
 
@@ -248,6 +300,7 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     """
     from centrasia_crawler.archive.queries import coverage as archive_coverage
 
+    check_range(since, until)
     with open_archive(archive) as store:
         cover = archive_coverage(store, since, until)
     click.echo("day         listed  archived  missing  forbidden  revisions")
@@ -380,7 +433,9 @@ def trend(
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
+    check_range(since, until)
     with open_archive(archive) as store:
+        say_notes("trend", queries, store)
         try:
             rows = archive_trend(store, queries, by, since, until)  # type: ignore[arg-type]
         except QueryError as exc:
@@ -463,6 +518,7 @@ def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
     from centrasia_crawler.archive.search_query import QueryError
 
     with open_archive(archive) as store:
+        say_notes("terms", [query], store)
         try:
             found = archive_terms(store, query, limit)
         except QueryError as exc:

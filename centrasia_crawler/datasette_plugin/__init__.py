@@ -11,17 +11,19 @@ are centrasia archives (they have ``morph_terms``) are touched; on them the plug
   canned queries of :mod:`centrasia_crawler.archive.canned`;
 - the settings (:data:`SETTINGS`, at ``startup``), each where Datasette's default was
   left as it was (a ``--setting`` to another value wins);
-- ``morph_query(text)``, the SQL function the canned queries search with, and
-  ``escape_fts(text)``, which Datasette's own search box calls (``prepare_connection``);
+- ``morph_query(text)``, the SQL function the canned queries search with (and
+  ``morph_group(text, n)``, a ranked search's groups: headline matches, then the rest), also as
+  ``escape_fts(text)``, which Datasette's own table search calls (``prepare_connection``);
 - the index page: the articles first, a search box, the charts, the canned queries, the
   other tables (``templates/index.html``); the articles table as a listing of date, title, source,
   attribution and the body's first :data:`EXCERPT` characters, its column descriptions
   folded away (``templates/_table.html``); the full text stays on the row page;
 - the articles table's search box ranked by relevance: a search without filters is sent
   on to the canned ``search`` query (``asgi_wrapper``), best match first, with snippets
-  whose matches are ``<mark>``-ed (``render_cell``); a query that cannot be searched is
-  explained in words (``extra_template_vars``), not as an SQL error, and its JSON is a
-  400 with that sentence (``asgi_wrapper``);
+  whose matches are ``<mark>``-ed (``render_cell``); a query that cannot be searched
+  (in a table's ``_search``, the search box, a canned query) is answered 400 with the
+  one line ``centrasia search`` says (``asgi_wrapper``; a canned query's page shows it
+  above its form, ``extra_template_vars``), never run leniently and never a 500;
 - the charts, ``/<database>/-/attention``, ``-/coverage``, ``-/sources``
   (:mod:`~centrasia_crawler.datasette_plugin.charts`, ``register_routes``);
 - who and where: the ``tagged_articles`` view faceted by country and entity (array
@@ -40,7 +42,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final
 
 from datasette import hookimpl
-from datasette.utils import escape_fts
 from markupsafe import Markup, escape
 
 from centrasia_crawler.archive.canned import CANNED_QUERIES, IS_ARCHIVE_SQL, QUERY_PARAMETER
@@ -237,24 +238,32 @@ def register(conn: sqlite3.Connection) -> None:
 
     # Neither function raises: Datasette prints the traceback of an SQL function's
     # exception, and SQLite reports it as «user-defined function raised exception».
-    # A query that cannot be searched finds nothing; the page says why
-    # (extra_template_vars), and a JSON request is answered 400 (asgi_wrapper).
+    # A query that cannot be searched finds nothing; the request was answered 400 with
+    # why (asgi_wrapper), before any SQL ran.
     def morph_query(text: str | None) -> str:
         try:
             return translate(text or "") if (text or "").strip() else NOTHING
         except QueryError:
             return NOTHING
 
-    def search_box(text: str | None) -> str:
+    def morph_group(text: str | None, group: int) -> str:
+        """The FTS5 query of one group of a ranked search (``ranked_groups``): 0, the
+        headlines that match; 1, the body-only matches."""
         if not (text or "").strip():
             return NOTHING
+        if not translator:
+            translator.append(QueryTranslator(conn))
         try:
-            return translate(text or "")
-        except QueryError:  # what Datasette does with a query it cannot read
-            return morph_query(escape_fts(text or ""))
+            groups = translator[0].ranked_groups(text or "")
+        except QueryError:
+            return NOTHING
+        if len(groups) == 1:  # one group: all of it second
+            groups = [NOTHING, groups[0]]
+        return groups[group] if group in (0, 1) else NOTHING
 
     conn.create_function("morph_query", 1, morph_query)
-    conn.create_function("escape_fts", 1, search_box)
+    conn.create_function("morph_group", 2, morph_group)
+    conn.create_function("escape_fts", 1, morph_query)
 
 
 # trylast: after Datasette's own escape_fts is registered, so that ours is the one used.
@@ -417,11 +426,11 @@ def archive_route(datasette: Any, route: str) -> str | None:
     return name if name in archive_names(datasette) else None
 
 
-async def json_query_problem(datasette: Any, path: str, query_string: str) -> str | None:
-    """For a canned query's JSON (``/db/name.json?q=``): why its search query cannot be
-    searched; None if it can, or the request is another."""
+async def canned_query_problem(datasette: Any, path: str, query_string: str) -> str | None:
+    """For a canned query (``/db/name?q=``, or its ``.json``): why its search query
+    cannot be searched; None if it can, or the request is another."""
     parts = path.strip("/").split("/")
-    if len(parts) != 2 or not parts[1].endswith(".json"):
+    if len(parts) != 2:
         return None
     database = archive_route(datasette, parts[0])
     if database is None:
@@ -429,6 +438,69 @@ async def json_query_problem(datasette: Any, path: str, query_string: str) -> st
     args = urllib.parse.parse_qs(query_string, keep_blank_values=True)
     text = " ".join(args.get(QUERY_PARAMETER, []))
     return await query_problem(datasette, database, parts[1].removesuffix(".json"), text)
+
+
+def search_arguments(query_string: str) -> list[str]:
+    """The table search queries of a request: ``_search`` and ``_search_<column>``."""
+    args = urllib.parse.parse_qs(query_string, keep_blank_values=True)
+    return [
+        value
+        for key, values in args.items()
+        if key == "_search" or key.startswith("_search_")
+        for value in values
+        if value.strip()
+    ]
+
+
+async def table_search_problem(datasette: Any, path: str, query_string: str) -> str | None:
+    """For an archive's table page (HTML or JSON) searched with ``_search``: why its
+    search query cannot be searched, in one line (as ``centrasia search`` says it);
+    None if it can, or the request is another."""
+    parts = path.strip("/").split("/")
+    if len(parts) != 2 or parts[1].startswith("-"):
+        return None
+    searches = search_arguments(query_string)
+    if not searches:
+        return None
+    database = archive_route(datasette, parts[0])
+    if database is None:
+        return None
+
+    def translate(conn: sqlite3.Connection) -> str | None:
+        translator = QueryTranslator(conn)
+        for text in searches:
+            try:
+                translator.translate(text)
+            except QueryError as exc:
+                return str(exc)
+        return None
+
+    result: str | None = await datasette.get_database(database).execute_fn(translate)
+    return result
+
+
+async def _refuse(datasette: Any, send: Any, problem: str, as_json: bool) -> None:
+    """A search that cannot run, answered 400 with its one-line reason."""
+    if as_json:
+        body = json.dumps({"ok": False, "error": problem}, ensure_ascii=False).encode()
+        kind = b"application/json; charset=utf-8"
+    else:
+        context = {"error": problem, "status": 400, "title": "This search cannot run"}
+        await datasette.invoke_startup()  # done once; this may be the first request
+        body = (await datasette.render_template("error.html", context)).encode()
+        kind = b"text/html; charset=utf-8"
+    await _respond(send, 400, body, [(b"content-type", kind)])
+
+
+def _with_status(send: Any, status: int) -> Any:
+    """``send`` with the response's status replaced by ``status``."""
+
+    async def sending(message: dict[str, Any]) -> None:
+        if message.get("type") == "http.response.start":
+            message = {**message, "status": status}
+        await send(message)
+
+    return sending
 
 
 async def _respond(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
@@ -544,12 +616,18 @@ def asgi_wrapper(datasette: Any) -> Callable[[ASGI], ASGI]:
                 if target is not None:
                     await _respond(send, 302, b"", [(b"location", target.encode())])
                     return
-                problem = await json_query_problem(datasette, scope["path"], query)
+                path = scope["path"]
+                as_json = path.endswith(".json")
+                problem = await table_search_problem(datasette, path, query)
                 if problem is not None:
-                    body = json.dumps({"ok": False, "error": problem}, ensure_ascii=False)
-                    json_type = (b"content-type", b"application/json; charset=utf-8")
-                    await _respond(send, 400, body.encode(), [json_type])
+                    await _refuse(datasette, send, problem, as_json)
                     return
+                problem = await canned_query_problem(datasette, path, query)
+                if problem is not None and as_json:
+                    await _refuse(datasette, send, problem, as_json)
+                    return
+                if problem is not None:  # the page shows why (extra_template_vars)
+                    send = _with_status(send, 400)
             await app(scope, receive, send)
 
         return search_box
