@@ -7,7 +7,10 @@ phrases, ``NEAR``, bm25 and snippets work as on the text, and snippets show the 
 as the article spells them. ``morph_terms`` lists, for each term made of several lemmas,
 the lemmas it stands for; a query word becomes every term that shares a lemma with it
 (:mod:`centrasia_crawler.archive.search_query`).
-``morph_counts`` keeps each term's occurrences in the archive (for ``centrasia terms``).
+``morph_counts`` keeps each term's occurrences in the archive (for ``centrasia terms``),
+and ``morph_forms`` each written form's, with its term: a prefix query is matched
+against the forms as written (:func:`prefix_terms`), since a term need not begin with
+the letters of its form (``ташиевым`` is ``ташиевǀташиевым``, ``был`` is ``быть``).
 
 The index is written with the article, in the same transaction. It depends on the
 morphology's version: when that changes, the next writable open re-indexes every
@@ -16,6 +19,7 @@ article, a batch per transaction, resuming where a killed run stopped.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from collections import Counter
@@ -27,6 +31,7 @@ from centrasia_crawler import workers
 from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology
+from centrasia_crawler.normalize.text import fold_yo
 
 _BATCH: Final = 2000
 
@@ -67,36 +72,60 @@ def _vocabulary(terms: Iterable[str]) -> list[tuple[str, str]]:
     return [(lemma, term) for term in terms if JOIN in term for lemma in term.split(JOIN)]
 
 
-Indexed = list[tuple[int, str, str]]
+#: ``(st, title, body, forms)``: an article's title and body in index terms, and each
+#: ``(form, term)`` of its words with its occurrences.
+Indexed = list[tuple[int, str, str, dict[tuple[str, str], int]]]
 
 
 def index_rows(rows: Sequence[tuple[int, str, str]]) -> Indexed:
     """``(st, title, body)`` as the index reads them (pure: runs in worker processes)."""
     morph = morphology()
-    return [(st, morph.index_text(title), morph.index_text(body)) for st, title, body in rows]
+    out: Indexed = []
+    for st, title, body in rows:
+        title_words, body_words = morph.index_words(title), morph.index_words(body)
+        forms = Counter(
+            (form, term) for term, form in (*title_words, *body_words) if form is not None
+        )
+        out.append(
+            (
+                st,
+                " ".join([term for term, _ in title_words]),
+                " ".join([term for term, _ in body_words]),
+                dict(forms),
+            )
+        )
+    return out
 
 
 def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) -> None:
     """Write (or take out) indexed articles: the FTS rows, the vocabulary of ambiguous
-    terms, and each term's occurrences in ``morph_counts``."""
+    terms, each term's occurrences in ``morph_counts`` and each form's in
+    ``morph_forms``."""
     if not indexed:
         return
     counts: Counter[str] = Counter()
-    for _, title, body in indexed:
+    forms: Counter[tuple[str, str]] = Counter()
+    for _, title, body, written in indexed:
         counts.update(title.split())
         counts.update(body.split())
+        forms.update(written)
+    rows = [(st, title, body) for st, title, body, _ in indexed]
     if delete:
         conn.executemany(
             "INSERT INTO articles_morph (articles_morph, rowid, title, body)"
             " VALUES ('delete', ?, ?, ?)",
-            indexed,
+            rows,
         )
         conn.executemany(
             "UPDATE morph_counts SET occurrences = occurrences - ? WHERE term = ?",
             [(n, term) for term, n in counts.items()],
         )
+        conn.executemany(
+            "UPDATE morph_forms SET occurrences = occurrences - ? WHERE form = ? AND term = ?",
+            [(n, form, term) for (form, term), n in forms.items()],
+        )
         return
-    conn.executemany("INSERT INTO articles_morph (rowid, title, body) VALUES (?, ?, ?)", indexed)
+    conn.executemany("INSERT INTO articles_morph (rowid, title, body) VALUES (?, ?, ?)", rows)
     conn.executemany(
         "INSERT OR IGNORE INTO morph_terms (lemma, term) VALUES (?, ?)", _vocabulary(counts)
     )
@@ -104,6 +133,11 @@ def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) 
         "INSERT INTO morph_counts (term, occurrences) VALUES (?, ?) ON CONFLICT (term)"
         " DO UPDATE SET occurrences = occurrences + excluded.occurrences",
         counts.items(),
+    )
+    conn.executemany(
+        "INSERT INTO morph_forms (form, term, occurrences) VALUES (?, ?, ?)"
+        " ON CONFLICT (form, term) DO UPDATE SET occurrences = occurrences + excluded.occurrences",
+        [(form, term, n) for (form, term), n in forms.items()],
     )
 
 
@@ -141,6 +175,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
             conn.execute("INSERT INTO articles_morph (articles_morph) VALUES ('delete-all')")
             conn.execute("DELETE FROM morph_terms")
             conn.execute("DELETE FROM morph_counts")
+            conn.execute("DELETE FROM morph_forms")
             meta.put(conn, "morph_version", None)
             meta.put(conn, "morph_building", version)
             meta.put(conn, "morph_indexed_upto", "-1")
@@ -226,3 +261,39 @@ def _finish(conn: sqlite3.Connection, version: str) -> bool:
         meta.put(conn, "morph_building", None)
         meta.put(conn, "morph_indexed_upto", None)
     return True
+
+
+# --- prefixes ---------------------------------------------------------------------------
+
+
+def prefix_bounds(prefix: str) -> tuple[str, str]:
+    """The range of forms that start with ``prefix`` (already folded), for ``>= AND <``."""
+    return prefix, prefix + "\U0010ffff"
+
+
+def prefix_terms(conn: sqlite3.Connection, prefix: str, limit: int) -> tuple[list[str], list[str]]:
+    """The terms of the forms the archive writes beginning with ``prefix`` (any case, ё
+    as е), at most ``limit`` + 1 of them; and those of them that other forms not
+    beginning so share: searched, such a term would also find the articles that only
+    have those other forms (``стан*`` would find ``стал`` through ``стать``)."""
+    low, high = prefix_bounds(fold_yo(prefix.lower()))
+    terms = [
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT term FROM morph_forms"
+            " WHERE form >= ? AND form < ? AND occurrences > 0 LIMIT ?",
+            (low, high, limit + 1),
+        )
+    ]
+    if len(terms) > limit:
+        return terms, []
+    shared = [
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT term FROM morph_forms"
+            " WHERE term IN (SELECT value FROM json_each(?)) AND occurrences > 0"
+            " AND NOT (form >= ? AND form < ?)",
+            (json.dumps(terms, ensure_ascii=False), low, high),
+        )
+    ]
+    return sorted(terms), sorted(shared)

@@ -41,7 +41,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from centrasia_crawler.normalize.morphology import JOIN, morphology, tokens
+from centrasia_crawler.normalize.morphology import (
+    DECIMAL,
+    JOIN,
+    morphology,
+    number,
+    surface,
+    tokens,
+)
 from centrasia_crawler.normalize.stopwords import function_words
 from centrasia_crawler.normalize.text import fold_yo
 
@@ -55,6 +62,14 @@ MAX_QUERY: Final = 1000
 MAX_PHRASE_FORMS: Final = 64
 #: The columns of the index, in its order.
 COLUMNS: Final = ("title", "body")
+#: The most index terms one prefix may stand for (``по*`` stands for tens of thousands
+#: in a large archive): beyond, it is refused, and more letters are asked for.
+MAX_PREFIX_TERMS: Final = 3000
+#: The shortest prefix taken.
+MIN_PREFIX: Final = 2
+#: A term no index holds (``ǁ`` is a letter no form or term has): what a prefix that no
+#: written form begins with stands for.
+NOWHERE: Final = "ǁ"
 
 #: Opening quote -> its closing quote.
 _QUOTES: Final = {'"': '"', "«": "»", "„": "“", "“": "”"}
@@ -172,9 +187,7 @@ def _lex(query: str) -> list[_Token]:
                 out.append(_Token("columns", columns=columns))
                 i = found.end()
                 continue
-            j = i
-            while j < n and query[j] not in _BREAK:
-                j += 1
+            j = _word_end(query, i)
             word = query[i:j]
             if word in ("AND", "OR", "NOT"):
                 out.append(_Token("op", word))
@@ -184,6 +197,18 @@ def _lex(query: str) -> list[_Token]:
                 out.append(_Token("word", word))
             i = j
     return out
+
+
+def _word_end(query: str, start: int) -> int:
+    """Where the bare word at ``start`` ends: at a break, but a comma between digits is
+    a decimal's (``1,6``, ``8,5%``), as the index reads it."""
+    j, n = start, len(query)
+    while j < n and (
+        query[j] not in _BREAK
+        or (query[j] == "," and query[j - 1 : j].isdigit() and query[j + 1 : j + 2].isdigit())
+    ):
+        j += 1
+    return j
 
 
 def _quoted(query: str, start: int) -> tuple[str, int]:
@@ -354,6 +379,16 @@ def phrases(node: Node, *, positive: bool = True) -> Iterator[Phrase]:
 # --- writing it in the index's terms ------------------------------------------------------
 
 
+def _quoted_prefix(phrase: Phrase) -> bool:
+    """A quoted phrase whose last word ends in ``*`` inside the quotes (``"Садыр Жап*"``)."""
+    return phrase.text.rstrip().endswith("*")
+
+
+def _typed(phrase: Phrase) -> str:
+    """A prefix phrase as it was typed, for a message."""
+    return phrase.text if _quoted_prefix(phrase) else f"{phrase.text}*"
+
+
 def _quote(term: str) -> str:
     """A term as an FTS5 string; a prefix keeps its ``*`` outside the quotes."""
     if term.endswith("*"):
@@ -396,13 +431,58 @@ class QueryTranslator:
         return self._terms[key]
 
     def choices(self, phrase: Phrase) -> list[list[str]]:
-        """For each word of a phrase, the terms it may be (a prefix: its letters and
-        ``*``, matched against the terms' first letters)."""
+        """For each token of a phrase as the index holds it, the terms it may be: a
+        word's (:meth:`terms`), a decimal's placeholder after a decimal, and for a
+        prefix, the terms of every form the archive writes beginning with it
+        (:meth:`prefix_choice`)."""
         words = phrase.words()
-        found = [self.terms(w) for w in (words[:-1] if phrase.prefix else words)]
-        if phrase.prefix and words:
-            found.append([fold(words[-1]) + "*"])
+        prefix = phrase.prefix or _quoted_prefix(phrase)
+        found: list[list[str]] = []
+        for word in words[:-1] if prefix else words:
+            found.append(self.terms(word))
+            if (read := number(word)) is not None and read[1]:
+                found.append([DECIMAL])
+        if prefix and words:
+            found.append(self.prefix_choice(phrase, words[-1]))
+            combinations = 1
+            for choice in found:
+                combinations *= len(choice)
+            if len(found) > 1 and combinations > MAX_PHRASE_FORMS:
+                raise _error(
+                    _typed(phrase),
+                    f"the phrase stands for {combinations:,} sequences of the archive's"
+                    f" words, at most {MAX_PHRASE_FORMS}: give more letters",
+                )
         return found
+
+    def prefix_choice(self, phrase: Phrase, word: str) -> list[str]:
+        """The index terms of every form the archive writes beginning with ``word``
+        (its case and ё aside): exactly the articles a scan of the text would find.
+        A prefix the index cannot answer so (too short, standing for too many words,
+        or running into endings the index keeps as one term) is a :class:`QueryError`."""
+        from centrasia_crawler.archive.morph import prefix_terms
+
+        prefix = surface(word)
+        query = _typed(phrase)
+        if len(prefix) < MIN_PREFIX:
+            raise _error(query, f"a prefix needs at least {MIN_PREFIX} letters: {prefix}*")
+        found, shared = prefix_terms(self.conn, prefix, MAX_PREFIX_TERMS)
+        if len(found) > MAX_PREFIX_TERMS:
+            raise _error(
+                query,
+                f"{prefix}* begins over {MAX_PREFIX_TERMS:,} different words of the archive:"
+                " give more letters",
+            )
+        if shared:
+            lemmas = sorted({lemma for term in shared for lemma in term.split(JOIN)})
+            listed = ", ".join(lemmas[:3]) + (", ..." if len(lemmas) > 3 else "")
+            raise _error(
+                query,
+                f"the index keeps the forms of {listed} as one, so it cannot tell the forms"
+                f" beginning {prefix}* from the others: search the word for all its forms,"
+                " or give fewer letters",
+            )
+        return found or [NOWHERE]
 
     def forms(self, phrase: Phrase) -> list[str]:
         """The FTS5 phrases (``"a" + "b"``) a phrase of the query may be."""
@@ -488,7 +568,7 @@ class QueryTranslator:
         if not words:
             return None
         forms = self.forms(phrase)
-        if len(forms) > MAX_PHRASE_FORMS:  # too ambiguous for a phrase: its words, all
+        if len(forms) > MAX_PHRASE_FORMS and len(words) > 1:  # too ambiguous: its words, all
             last = len(words) - 1
             alone = [Phrase(w, phrase.prefix and k == last) for k, w in enumerate(words)]
             return "(" + " AND ".join(str(self._phrase(p, columns)) for p in alone) + ")"
