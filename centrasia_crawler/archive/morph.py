@@ -25,15 +25,25 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from typing import Final
 
 from centrasia_crawler import workers
 from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.transactions import immediate
-from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology
+from centrasia_crawler.normalize.morphology import (
+    DECIMAL,
+    JOIN,
+    PERCENT,
+    TOKEN_RE,
+    Morphology,
+    morphology,
+)
 from centrasia_crawler.normalize.text import fold_yo
 
 _BATCH: Final = 2000
+#: The letters the index's terms are built with, which no written form has.
+_MARKS: Final = frozenset((JOIN, DECIMAL, PERCENT))
 
 
 # --- keeping the index ----------------------------------------------------------------
@@ -266,27 +276,57 @@ def _finish(conn: sqlite3.Connection, version: str) -> bool:
 # --- prefixes ---------------------------------------------------------------------------
 
 
+def _plain_token(prefix: str) -> bool:
+    """Whether FTS5 reads ``prefix`` as the start of one token of letters and digits,
+    none of them the index's own marks (``1,6`` is two tokens, ``1ǂ6`` an index term)."""
+    return TOKEN_RE.fullmatch(prefix) is not None and not (set(prefix) & _MARKS)
+
+
 def prefix_bounds(prefix: str) -> tuple[str, str]:
     """The range of forms that start with ``prefix`` (already folded), for ``>= AND <``."""
     return prefix, prefix + "\U0010ffff"
 
 
-def prefix_terms(conn: sqlite3.Connection, prefix: str, limit: int) -> tuple[list[str], list[str]]:
-    """The terms of the forms the archive writes beginning with ``prefix`` (any case, ё
-    as е), at most ``limit`` + 1 of them; and those of them that other forms not
-    beginning so share: searched, such a term would also find the articles that only
-    have those other forms (``стан*`` would find ``стал`` through ``стать``)."""
+@dataclass
+class Prefix:
+    """What a prefix stands for in the index: with ``native``, every term that begins
+    with its letters (FTS5's own prefix query, exact when every form of those terms
+    begins so too), and ``terms``, the terms of the forms beginning with it that are
+    not among those (all of them without ``native``); ``shared``: those of ``terms``
+    that forms not beginning so share too (searched, such a term would also find the
+    articles that only have those: ``стан*`` would find ``стал`` through ``стать``).
+    More than the limit asked for: ``terms`` is cut there, one past it."""
+
+    native: bool
+    terms: list[str]
+    shared: list[str]
+
+
+def prefix_terms(conn: sqlite3.Connection, prefix: str, limit: int) -> Prefix:
+    """The index terms that stand for the forms the archive writes beginning with
+    ``prefix`` (any case, ё as е): see :class:`Prefix`."""
     low, high = prefix_bounds(fold_yo(prefix.lower()))
+    spilled = (
+        not _plain_token(low)
+        or conn.execute(  # a term beginning so that some form not beginning so has
+            "SELECT 1 FROM morph_forms WHERE term >= ? AND term < ? AND occurrences > 0"
+            " AND NOT (form >= ? AND form < ?) LIMIT 1",
+            (low, high, low, high),
+        ).fetchone()
+        is not None
+    )
+    native = not spilled
+    outside = " AND NOT (term >= ? AND term < ?)" if native else ""
     terms = [
         row[0]
         for row in conn.execute(
             "SELECT DISTINCT term FROM morph_forms"
-            " WHERE form >= ? AND form < ? AND occurrences > 0 LIMIT ?",
-            (low, high, limit + 1),
+            f" WHERE form >= ? AND form < ? AND occurrences > 0{outside} LIMIT ?",
+            (low, high, *((low, high) if native else ()), limit + 1),
         )
     ]
     if len(terms) > limit:
-        return terms, []
+        return Prefix(native, terms, [])
     shared = [
         row[0]
         for row in conn.execute(
@@ -296,4 +336,4 @@ def prefix_terms(conn: sqlite3.Connection, prefix: str, limit: int) -> tuple[lis
             (json.dumps(terms, ensure_ascii=False), low, high),
         )
     ]
-    return sorted(terms), sorted(shared)
+    return Prefix(native, sorted(terms), sorted(shared))

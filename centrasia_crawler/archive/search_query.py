@@ -62,9 +62,10 @@ MAX_QUERY: Final = 1000
 MAX_PHRASE_FORMS: Final = 64
 #: The columns of the index, in its order.
 COLUMNS: Final = ("title", "body")
-#: The most index terms one prefix may stand for (``по*`` stands for tens of thousands
-#: in a large archive): beyond, it is refused, and more letters are asked for.
-MAX_PREFIX_TERMS: Final = 3000
+#: The most index terms one prefix may be written as, besides FTS5's own prefix query
+#: (each is a phrase of the FTS5 query, and a few hundred take seconds on a large
+#: archive): beyond, it is refused, and more letters are asked for.
+MAX_PREFIX_TERMS: Final = 200
 #: The shortest prefix taken.
 MIN_PREFIX: Final = 2
 #: A term no index holds (``ǁ`` is a letter no form or term has): what a prefix that no
@@ -466,23 +467,24 @@ class QueryTranslator:
         query = _typed(phrase)
         if len(prefix) < MIN_PREFIX:
             raise _error(query, f"a prefix needs at least {MIN_PREFIX} letters: {prefix}*")
-        found, shared = prefix_terms(self.conn, prefix, MAX_PREFIX_TERMS)
-        if len(found) > MAX_PREFIX_TERMS:
+        found = prefix_terms(self.conn, prefix, MAX_PREFIX_TERMS)
+        if len(found.terms) > MAX_PREFIX_TERMS:
             raise _error(
                 query,
                 f"{prefix}* begins over {MAX_PREFIX_TERMS:,} different words of the archive:"
                 " give more letters",
             )
-        if shared:
-            lemmas = sorted({lemma for term in shared for lemma in term.split(JOIN)})
+        if found.shared:
+            lemmas = sorted({lemma for term in found.shared for lemma in term.split(JOIN)})
             listed = ", ".join(lemmas[:3]) + (", ..." if len(lemmas) > 3 else "")
             raise _error(
                 query,
-                f"the index keeps the forms of {listed} as one, so it cannot tell the forms"
-                f" beginning {prefix}* from the others: search the word for all its forms,"
+                f"the index keeps the forms of {listed} as one term, so it cannot tell those"
+                f" beginning {prefix}* from the rest: --exact searches the forms as written,"
                 " or give fewer letters",
             )
-        return found or [NOWHERE]
+        terms = ([prefix + "*"] if found.native else []) + found.terms
+        return terms or [NOWHERE]
 
     def forms(self, phrase: Phrase) -> list[str]:
         """The FTS5 phrases (``"a" + "b"``) a phrase of the query may be."""
