@@ -6,9 +6,9 @@ alone cannot say which one the text means (``стали``: of ``сталь`` or 
 A word the dictionary does not know keeps its own form, no guessed lemma. A capitalised
 one of the surname kind (``-ов/-ев/-ин``: ``Ташиевым``, ``Мирзиёеву``, ``Жапарова``)
 also gets its stem by the surname endings (``ташиев``); any other gets its Snowball
-stem (PyStemmer: ``кенеша`` -> ``кенеш``), unless that stem is a word the dictionary
-knows, which would join it to that word's forms (``Плано`` -> ``план``, ``Домье`` ->
-``дом``).
+stem (PyStemmer: ``кенеша`` -> ``кенеш``) and its stem without a noun's case ending
+(``Арала`` -> ``арал``), each unless it is a word the dictionary knows, which would
+join it to that word's forms (``Плано`` -> ``план``, ``Домье`` -> ``дом``).
 
 Numbers are read as written: a decimal (``1,6``, ``1.6``) is one word, and a
 percentage (``20%``, ``20 %``, ``8,5%``) is the figure and its own form ``20ǃ``, so
@@ -67,8 +67,16 @@ _CYRILLIC_RE: Final = re.compile("[а-яё]")
 _NOT_CYRILLIC_RE: Final = re.compile("[^а-яё]")
 #: A surname's stem and one of its endings (after ё -> е): Жапаров|ым, Путин|а.
 _SURNAME_RE: Final = re.compile(r"^([а-я]{2,}(?:ов|ев|ин|ын))(?:а|у|ым|ом|е|ой|ы|ых|ыми|ую)?$")
-#: The shortest Snowball stem an unknown word is given (shorter ones join unrelated words).
+#: The shortest stem an unknown word is given (shorter ones join unrelated words).
 _MIN_STEM: Final = 3
+#: The parts of speech a guess for an unknown word is taken from.
+_NOMINAL: Final = frozenset(("NOUN", "ADJF"))
+#: A noun's or adjective's case ending (the shortest stem first, so the longest ending):
+#: Snowball also takes verb endings off, which a name does not have (``Арала`` -> ``ара``).
+_NOUN_END_RE: Final = re.compile(
+    r"^(.{3,}?)(?:ами|ями|ого|его|ому|ему|ыми|ими|ой|ей|ом|ем|ам|ям|ах|ях|ую|юю|ая|яя"
+    r"|ое|ее|ые|ие|ых|их|ым|им|а|я|у|ю|е|ы|и)$"
+)
 #: Index terms kept by token: a 20-year archive has over a million distinct tokens, and
 #: the cache is emptied when full (its frequent tokens come back within a few pages).
 _TERM_CACHE: Final = 400_000
@@ -92,6 +100,12 @@ def number(token: str) -> tuple[str, bool, bool] | None:
         return None
     figure = found[1] if found[2] is None else found[1] + DECIMAL + found[2]
     return figure, found[2] is not None, bool(found[3])
+
+
+def _noun_stem(word: str) -> str:
+    """``word`` without a noun's or adjective's case ending (``арала`` -> ``арал``)."""
+    found = _NOUN_END_RE.match(word)
+    return found[1] if found else word
 
 
 def surface(token: str) -> str:
@@ -156,10 +170,16 @@ class Morphology:
         if surname:
             lemmas.add(surname[1])
         else:
-            stem = self._stem(word)
-            if len(stem) >= _MIN_STEM and not self._dictionary_lemmas(stem):
-                lemmas.add(stem)
+            for stem in (self._stem(word), _noun_stem(word), self._guess(word)):
+                if len(stem) >= _MIN_STEM and not self._dictionary_lemmas(stem):
+                    lemmas.add(stem)
         return lemmas
+
+    def _guess(self, word: str) -> str:
+        """pymorphy3's likeliest normal form for a word its dictionary lacks, read as a
+        noun or an adjective (what a name is), else the word itself."""
+        nominal = [p for p in self.analyser.parse(word) if p.tag.POS in _NOMINAL]
+        return max(nominal, key=lambda p: p.score).normal_form if nominal else word
 
     def _dictionary_lemmas(self, word: str) -> set[str]:
         """The normal forms the dictionary gives a word it knows, read straight from it:
