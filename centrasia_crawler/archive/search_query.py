@@ -202,13 +202,16 @@ def _lex(query: str) -> list[_Token]:
 
 def _word_end(query: str, start: int) -> int:
     """Where the bare word at ``start`` ends: at a break, but a comma between digits is
-    a decimal's (``1,6``, ``8,5%``), as the index reads it."""
+    a decimal's (``1,6``, ``8,5%``), and a number's percent sign after a space is its
+    own (``20 %``), as the index reads them."""
     j, n = start, len(query)
     while j < n and (
         query[j] not in _BREAK
         or (query[j] == "," and query[j - 1 : j].isdigit() and query[j + 1 : j + 2].isdigit())
     ):
         j += 1
+    if j > start and query[j - 1].isdigit() and query[j : j + 2] == " %":
+        j += 2
     return j
 
 
