@@ -222,7 +222,7 @@ def test_an_archive_of_the_earlier_morphology_is_reindexed_by_upgrade(tmp_path: 
         store.write_batch([article(k, date(2026, 3, 1), t, b) for k, (t, b) in enumerate(WRITTEN)])
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("UPDATE archive_meta SET value = '1/old' WHERE key = 'morph_version'")
-    conn.execute("DELETE FROM morph_forms")
+    conn.execute("DELETE FROM articles_morph_forms")
     conn.close()
     done = upgrade(path, progress=lambda line: None)
     assert done["reindexed"] == len(WRITTEN)

@@ -8,7 +8,7 @@ as the article spells them. ``morph_terms`` lists, for each term made of several
 the lemmas it stands for; a query word becomes every term that shares a lemma with it
 (:mod:`centrasia_crawler.archive.search_query`).
 ``morph_counts`` keeps each term's occurrences in the archive (for ``centrasia terms``),
-and ``morph_forms`` each written form's, with its term: a prefix query is matched
+and ``articles_morph_forms`` each written form's, with its term: a prefix query is matched
 against the forms as written (:func:`prefix_terms`), since a term need not begin with
 the letters of its form (``ташиевым`` is ``ташиевǀташиевым``, ``был`` is ``быть``).
 
@@ -82,44 +82,44 @@ def _vocabulary(terms: Iterable[str]) -> list[tuple[str, str]]:
     return [(lemma, term) for term in terms if JOIN in term for lemma in term.split(JOIN)]
 
 
-#: ``(st, title, body, forms)``: an article's title and body in index terms, and each
-#: ``(form, term)`` of its words with its occurrences.
-Indexed = list[tuple[int, str, str, dict[tuple[str, str], int]]]
+@dataclass
+class Indexed:
+    """Articles as the index reads them: ``(st, title, body)`` in index terms, and
+    each ``(form, term)`` of their words with its occurrences in them all."""
+
+    rows: list[tuple[int, str, str]]
+    forms: dict[tuple[str, str], int]
 
 
 def index_rows(rows: Sequence[tuple[int, str, str]]) -> Indexed:
     """``(st, title, body)`` as the index reads them (pure: runs in worker processes)."""
     morph = morphology()
-    out: Indexed = []
+    out = []
+    words: Counter[str] = Counter()
     for st, title, body in rows:
-        title_words, body_words = morph.index_words(title), morph.index_words(body)
-        forms = Counter(
-            (form, term) for term, form in (*title_words, *body_words) if form is not None
-        )
-        out.append(
-            (
-                st,
-                " ".join([term for term, _ in title_words]),
-                " ".join([term for term, _ in body_words]),
-                dict(forms),
-            )
-        )
-    return out
+        title_terms, title_words = morph.index(title)
+        body_terms, body_words = morph.index(body)
+        words.update(title_words)
+        words.update(body_words)
+        out.append((st, title_terms, body_terms))
+    forms: dict[tuple[str, str], int] = {}
+    for word, n in words.items():  # once a word, not once an article
+        key = morph.written(word)
+        forms[key] = forms.get(key, 0) + n
+    return Indexed(out, forms)
 
 
 def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) -> None:
     """Write (or take out) indexed articles: the FTS rows, the vocabulary of ambiguous
     terms, each term's occurrences in ``morph_counts`` and each form's in
-    ``morph_forms``."""
-    if not indexed:
+    ``articles_morph_forms``."""
+    if not indexed.rows:
         return
     counts: Counter[str] = Counter()
-    forms: Counter[tuple[str, str]] = Counter()
-    for _, title, body, written in indexed:
+    for _, title, body in indexed.rows:
         counts.update(title.split())
         counts.update(body.split())
-        forms.update(written)
-    rows = [(st, title, body) for st, title, body, _ in indexed]
+    rows, forms = indexed.rows, indexed.forms
     if delete:
         conn.executemany(
             "INSERT INTO articles_morph (articles_morph, rowid, title, body)"
@@ -131,7 +131,8 @@ def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) 
             [(n, term) for term, n in counts.items()],
         )
         conn.executemany(
-            "UPDATE morph_forms SET occurrences = occurrences - ? WHERE form = ? AND term = ?",
+            "UPDATE articles_morph_forms SET occurrences = occurrences - ?"
+            " WHERE form = ? AND term = ?",
             [(n, form, term) for (form, term), n in forms.items()],
         )
         return
@@ -145,7 +146,7 @@ def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) 
         counts.items(),
     )
     conn.executemany(
-        "INSERT INTO morph_forms (form, term, occurrences) VALUES (?, ?, ?)"
+        "INSERT INTO articles_morph_forms (form, term, occurrences) VALUES (?, ?, ?)"
         " ON CONFLICT (form, term) DO UPDATE SET occurrences = occurrences + excluded.occurrences",
         [(form, term, n) for (form, term), n in forms.items()],
     )
@@ -185,7 +186,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
             conn.execute("INSERT INTO articles_morph (articles_morph) VALUES ('delete-all')")
             conn.execute("DELETE FROM morph_terms")
             conn.execute("DELETE FROM morph_counts")
-            conn.execute("DELETE FROM morph_forms")
+            conn.execute("DELETE FROM articles_morph_forms")
             meta.put(conn, "morph_version", None)
             meta.put(conn, "morph_building", version)
             meta.put(conn, "morph_indexed_upto", "-1")
@@ -253,8 +254,7 @@ def _write_indexed(
         ).fetchall()
         stale = [row for row in now if read.get(row[0]) != (row[1], row[2])]
         if stale:  # added or changed since they were read: index them as they are
-            fresh = {st for st, _, _ in stale}
-            indexed = [i for i in indexed if i[0] not in fresh] + index_rows(stale)
+            indexed = index_rows(now)
         _store(conn, indexed)
         meta.put(conn, "morph_indexed_upto", str(last))
     return len(now)
@@ -309,7 +309,7 @@ def prefix_terms(conn: sqlite3.Connection, prefix: str, limit: int) -> Prefix:
     spilled = (
         not _plain_token(low)
         or conn.execute(  # a term beginning so that some form not beginning so has
-            "SELECT 1 FROM morph_forms WHERE term >= ? AND term < ? AND occurrences > 0"
+            "SELECT 1 FROM articles_morph_forms WHERE term >= ? AND term < ? AND occurrences > 0"
             " AND NOT (form >= ? AND form < ?) LIMIT 1",
             (low, high, low, high),
         ).fetchone()
@@ -320,7 +320,7 @@ def prefix_terms(conn: sqlite3.Connection, prefix: str, limit: int) -> Prefix:
     terms = [
         row[0]
         for row in conn.execute(
-            "SELECT DISTINCT term FROM morph_forms"
+            "SELECT DISTINCT term FROM articles_morph_forms"
             f" WHERE form >= ? AND form < ? AND occurrences > 0{outside} LIMIT ?",
             (low, high, *((low, high) if native else ()), limit + 1),
         )
@@ -330,7 +330,7 @@ def prefix_terms(conn: sqlite3.Connection, prefix: str, limit: int) -> Prefix:
     shared = [
         row[0]
         for row in conn.execute(
-            "SELECT DISTINCT term FROM morph_forms"
+            "SELECT DISTINCT term FROM articles_morph_forms"
             " WHERE term IN (SELECT value FROM json_each(?)) AND occurrences > 0"
             " AND NOT (form >= ? AND form < ?)",
             (json.dumps(terms, ensure_ascii=False), low, high),

@@ -415,13 +415,13 @@ CREATE VIEW tagged_articles AS
 #: that a prefix (``Жапаров*``) is matched against what the articles spell, not against
 #: the terms (filled by centrasia_crawler.archive.morph when the index is rebuilt).
 V17: Final = """
-CREATE TABLE morph_forms (
+CREATE TABLE articles_morph_forms (
     form TEXT NOT NULL,
     term TEXT NOT NULL,
     occurrences INTEGER NOT NULL,
     PRIMARY KEY (form, term)
 ) WITHOUT ROWID;
-CREATE INDEX morph_forms_term ON morph_forms (term, form, occurrences);
+CREATE INDEX articles_morph_forms_term ON articles_morph_forms (term, form, occurrences);
 """
 
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
@@ -628,7 +628,7 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "entities": "JSON list of the names of the entities it names, most mentioned first",
         },
     ),
-    "morph_forms": (
+    "articles_morph_forms": (
         "Every form the articles write a word in, with its search term: a prefix"
         " (Жапаров*) is matched against the forms; kept with the morphological index.",
         {

@@ -138,7 +138,8 @@ class Morphology:
         # Cached by form: a parse is slow next to a look-up, and text repeats its words.
         self._analyse = lru_cache(maxsize=50_000)(self._analyse_uncached)
         self._terms: dict[str, str] = {}
-        self._words: dict[str, tuple[tuple[str, str | None], ...]] = {}
+        self._indexed: dict[str, str] = {}
+        self._written: dict[str, tuple[str, str]] = {}
 
     @staticmethod
     @lru_cache(maxsize=1)
@@ -217,30 +218,36 @@ class Morphology:
             self._terms[token] = term
         return term
 
-    def index_words(self, text: str) -> list[tuple[str, str | None]]:
-        """``(term, form)`` for each token of ``text`` as the index holds it, in order:
-        the form as :func:`surface` writes it, None for a decimal's placeholder."""
-        words = self._words
-        out: list[tuple[str, str | None]] = []
-        for token in WORD_RE.findall(text):
-            entries = words.get(token)
-            if entries is None:
-                entries = self._entries(token)
-            out.extend(entries)
-        return out
+    def index(self, text: str) -> tuple[str, list[str]]:
+        """``text`` as the index reads it (one term per token, in order, a decimal's
+        followed by :data:`DECIMAL`), and its words."""
+        words = WORD_RE.findall(text)
+        indexed = self._indexed
+        return " ".join([indexed.get(w) or self._index_of(w) for w in words]), words
 
-    def _entries(self, token: str) -> tuple[tuple[str, str | None], ...]:
-        read = number(token) if token[:1].isdigit() else None
-        entry: tuple[str, str | None] = (self.term(token), surface(token))
-        entries = (entry, (DECIMAL, None)) if read is not None and read[1] else (entry,)
-        if len(self._words) >= _TERM_CACHE:
-            self._words.clear()
-        self._words[token] = entries
-        return entries
+    def _index_of(self, word: str) -> str:
+        term = self.term(word)
+        read = number(word) if word[:1].isdigit() else None
+        indexed = f"{term} {DECIMAL}" if read is not None and read[1] else term
+        if len(self._indexed) >= _TERM_CACHE:
+            self._indexed.clear()
+        self._indexed[word] = indexed
+        return indexed
+
+    def written(self, word: str) -> tuple[str, str]:
+        """``(form, term)`` of a word of text: how it is written (:func:`surface`) and
+        its index term."""
+        found = self._written.get(word)
+        if found is None:
+            found = (surface(word), self.term(word))
+            if len(self._written) >= _TERM_CACHE:
+                self._written.clear()
+            self._written[word] = found
+        return found
 
     def index_text(self, text: str) -> str:
         """``text`` as the index reads it: one term per token, in order."""
-        return " ".join([term for term, _ in self.index_words(text)])
+        return self.index(text)[0]
 
 
 @lru_cache(maxsize=1)
