@@ -124,6 +124,33 @@ def test_a_prefix_of_one_letter_is_refused_in_one_line(archive: Archive, query: 
     assert "\n" not in str(exc.value)
 
 
+def test_a_prefix_into_one_term_s_endings_is_refused_and_exact_finds_it(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """``конституция*``: the index holds «конституция» and «конституции» as one term,
+    so no query of it finds only the first; the refusal says so and points to
+    ``--exact``, which finds what the scan finds."""
+    truth = scanned(archive, starting("конституция"))
+    other = scanned(archive, starting("конституци")) - truth
+    assert truth and other  # the forms it cannot tell apart are both in the archive
+    with pytest.raises(QueryError, match=r"конституция.* as one term.*--exact") as exc:
+        count(archive, "конституция*")
+    assert "\n" not in str(exc.value)
+    assert {r["st"] for r in search(archive, "конституция*", limit=None, exact=True)} == truth
+
+
+def test_the_command_line_refuses_a_one_letter_prefix_with_exit_2(
+    archive: Archive, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from centrasia_crawler.cli import main
+
+    assert main(["search", "--count", "--archive", archive.path, "Ташиев*"]) == 0
+    assert capsys.readouterr().out.strip() == str(len(scanned(archive, starting("ташиев"))))
+    assert main(["search", "--count", "--archive", archive.path, "Ш*"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a prefix needs at least 2 letters" in err
+
+
 REFUSED = re.compile(
     r"^bad search query '[^']+': (the index keeps the forms of .* as one term|.* over 200 )"
 )
