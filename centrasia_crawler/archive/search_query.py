@@ -63,8 +63,8 @@ MAX_PHRASE_FORMS: Final = 64
 #: The columns of the index, in its order.
 COLUMNS: Final = ("title", "body")
 #: The most index terms one prefix may be written as, besides FTS5's own prefix query
-#: (each is a phrase of the FTS5 query, and a few hundred take seconds on a large
-#: archive): beyond, it is refused, and more letters are asked for.
+#: (each is a phrase of its own in the FTS5 query, with its own doclist to read and
+#: rank): beyond, it is refused, and more letters are asked for.
 MAX_PREFIX_TERMS: Final = 200
 #: The shortest prefix taken.
 MIN_PREFIX: Final = 2

@@ -3,12 +3,13 @@
 A form is read by pymorphy3 with its Russian dictionary; every lemma the dictionary
 gives for it is kept (as Manticore's ``lemmatize_ru_all`` keeps them), since a form
 alone cannot say which one the text means (``стали``: of ``сталь`` or of ``стать``).
-A word the dictionary does not know keeps its own form, no guessed lemma. A capitalised
-one of the surname kind (``-ов/-ев/-ин``: ``Ташиевым``, ``Мирзиёеву``, ``Жапарова``)
-also gets its stem by the surname endings (``ташиев``); any other gets its Snowball
-stem (PyStemmer: ``кенеша`` -> ``кенеш``) and its stem without a noun's case ending
-(``Арала`` -> ``арал``), each unless it is a word the dictionary knows, which would
-join it to that word's forms (``Плано`` -> ``план``, ``Домье`` -> ``дом``).
+A word the dictionary does not know keeps its own form as a lemma. A capitalised one
+of the surname kind (``-ов/-ев/-ин``: ``Ташиевым``, ``Мирзиёеву``, ``Жапарова``) also
+gets its stem by the surname endings (``ташиев``); any other gets its Snowball stem
+(PyStemmer: ``кенеша`` -> ``кенеш``), its stem without a noun's case ending (``Арала``
+-> ``арал``) and pymorphy3's likeliest reading of it as a noun or an adjective, each
+unless it is a word the dictionary knows, which would join it to that word's forms
+(``Плано`` -> ``план``, ``Домье`` -> ``дом``).
 
 Numbers are read as written: a decimal (``1,6``, ``1.6``) is one word, and a
 percentage (``20%``, ``20 %``, ``8,5%``) is the figure and its own form ``20ǃ``, so
