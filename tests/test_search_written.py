@@ -238,6 +238,15 @@ def test_an_unknown_word_keeps_its_own_form(archive: Archive) -> None:
     assert kenesh and not [t for t in kenesh if "кенешить" in t or "кенеший" in t], kenesh
 
 
+def test_terms_lists_an_unknown_word_once(archive: Archive) -> None:
+    """``centrasia terms``: «Кенеш», «Кенеша», «Кенешем» are one word, not a lemma
+    guessed for each form (``кенешить``, ``кенеший``)."""
+    from centrasia_crawler.archive import attention
+
+    listed = [row["term"] for row in attention.terms(archive, "закон", 500)["terms"]]
+    assert [t for t in listed if "кенеш" in t] == ["кенеш"], listed
+
+
 # --- upgrading -----------------------------------------------------------------------------
 
 
