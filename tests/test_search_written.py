@@ -247,6 +247,22 @@ def test_terms_lists_an_unknown_word_once(archive: Archive) -> None:
     assert [t for t in listed if "кенеш" in t] == ["кенеш"], listed
 
 
+def test_a_revised_article_is_found_by_the_forms_it_has_now(tmp_path: Path) -> None:
+    """The written forms are counted out with the text a revision replaces: while
+    «поста» and «пост» are both written, ``поста*`` cannot be told from ``пост`` (one
+    term); once the revision takes «поста» out, it finds what the scan finds: none."""
+    day = date(2026, 3, 1)
+    with Archive.open(tmp_path / "a.sqlite") as store:
+        store.write_batch([article(1, day, "Охрана", "Сменили охрану поста.")])
+        assert found(store, "поста*") == {1}
+        store.write_batch([article(2, day, "Пост", "Великий пост начался.")])
+        with pytest.raises(QueryError, match="as one term"):
+            found(store, "поста*")
+        store.write_batch([article(1, day, "Охрана", "Сменили охрану у ворот.")])  # revised
+        assert found(store, "поста*") == set() == scanned(store, starting("поста"))
+        assert found(store, "пост*") == {2} == found(store, "пост")
+
+
 # --- upgrading -----------------------------------------------------------------------------
 
 
