@@ -325,6 +325,7 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
         for column in ("pid", "retries", "http_errors"):
             store.conn.execute(f"ALTER TABLE crawl_runs DROP COLUMN {column}")
         store.conn.execute("DROP TABLE robots_refusals")  # schema 14
+        store.conn.execute("DROP TABLE articles_morph_forms")  # schema 17
         store.conn.execute("PRAGMA user_version = 6")
     with Archive.open(path) as store:
         assert vocabulary(store.conn) == (expected, expected)

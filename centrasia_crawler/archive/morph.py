@@ -7,7 +7,10 @@ phrases, ``NEAR``, bm25 and snippets work as on the text, and snippets show the 
 as the article spells them. ``morph_terms`` lists, for each term made of several lemmas,
 the lemmas it stands for; a query word becomes every term that shares a lemma with it
 (:mod:`centrasia_crawler.archive.search_query`).
-``morph_counts`` keeps each term's occurrences in the archive (for ``centrasia terms``).
+``morph_counts`` keeps each term's occurrences in the archive (for ``centrasia terms``),
+and ``articles_morph_forms`` each written form's, with its term: a prefix query is matched
+against the forms as written (:func:`prefix_terms`), since a term need not begin with
+the letters of its form (``ташиевым`` is ``ташиевǀташиевым``, ``был`` is ``быть``).
 
 The index is written with the article, in the same transaction. It depends on the
 morphology's version: when that changes, the next writable open re-indexes every
@@ -16,19 +19,31 @@ article, a batch per transaction, resuming where a killed run stopped.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from typing import Final
 
 from centrasia_crawler import workers
 from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.transactions import immediate
-from centrasia_crawler.normalize.morphology import JOIN, Morphology, morphology
+from centrasia_crawler.normalize.morphology import (
+    DECIMAL,
+    JOIN,
+    PERCENT,
+    TOKEN_RE,
+    Morphology,
+    morphology,
+)
+from centrasia_crawler.normalize.text import fold_yo
 
 _BATCH: Final = 2000
+#: The letters the index's terms are built with, which no written form has.
+_MARKS: Final = frozenset((JOIN, DECIMAL, PERCENT))
 
 
 # --- keeping the index ----------------------------------------------------------------
@@ -67,36 +82,61 @@ def _vocabulary(terms: Iterable[str]) -> list[tuple[str, str]]:
     return [(lemma, term) for term in terms if JOIN in term for lemma in term.split(JOIN)]
 
 
-Indexed = list[tuple[int, str, str]]
+@dataclass
+class Indexed:
+    """Articles as the index reads them: ``(st, title, body)`` in index terms, and
+    each ``(form, term)`` of their words with its occurrences in them all."""
+
+    rows: list[tuple[int, str, str]]
+    forms: dict[tuple[str, str], int]
 
 
 def index_rows(rows: Sequence[tuple[int, str, str]]) -> Indexed:
     """``(st, title, body)`` as the index reads them (pure: runs in worker processes)."""
     morph = morphology()
-    return [(st, morph.index_text(title), morph.index_text(body)) for st, title, body in rows]
+    out = []
+    words: Counter[str] = Counter()
+    for st, title, body in rows:
+        title_terms, title_words = morph.index(title)
+        body_terms, body_words = morph.index(body)
+        words.update(title_words)
+        words.update(body_words)
+        out.append((st, title_terms, body_terms))
+    forms: dict[tuple[str, str], int] = {}
+    for word, n in words.items():  # once a word, not once an article
+        key = morph.written(word)
+        forms[key] = forms.get(key, 0) + n
+    return Indexed(out, forms)
 
 
 def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) -> None:
     """Write (or take out) indexed articles: the FTS rows, the vocabulary of ambiguous
-    terms, and each term's occurrences in ``morph_counts``."""
-    if not indexed:
+    terms, each term's occurrences in ``morph_counts`` and each form's in
+    ``articles_morph_forms``."""
+    if not indexed.rows:
         return
     counts: Counter[str] = Counter()
-    for _, title, body in indexed:
+    for _, title, body in indexed.rows:
         counts.update(title.split())
         counts.update(body.split())
+    rows, forms = indexed.rows, indexed.forms
     if delete:
         conn.executemany(
             "INSERT INTO articles_morph (articles_morph, rowid, title, body)"
             " VALUES ('delete', ?, ?, ?)",
-            indexed,
+            rows,
         )
         conn.executemany(
             "UPDATE morph_counts SET occurrences = occurrences - ? WHERE term = ?",
             [(n, term) for term, n in counts.items()],
         )
+        conn.executemany(
+            "UPDATE articles_morph_forms SET occurrences = occurrences - ?"
+            " WHERE form = ? AND term = ?",
+            [(n, form, term) for (form, term), n in forms.items()],
+        )
         return
-    conn.executemany("INSERT INTO articles_morph (rowid, title, body) VALUES (?, ?, ?)", indexed)
+    conn.executemany("INSERT INTO articles_morph (rowid, title, body) VALUES (?, ?, ?)", rows)
     conn.executemany(
         "INSERT OR IGNORE INTO morph_terms (lemma, term) VALUES (?, ?)", _vocabulary(counts)
     )
@@ -104,6 +144,11 @@ def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) 
         "INSERT INTO morph_counts (term, occurrences) VALUES (?, ?) ON CONFLICT (term)"
         " DO UPDATE SET occurrences = occurrences + excluded.occurrences",
         counts.items(),
+    )
+    conn.executemany(
+        "INSERT INTO articles_morph_forms (form, term, occurrences) VALUES (?, ?, ?)"
+        " ON CONFLICT (form, term) DO UPDATE SET occurrences = occurrences + excluded.occurrences",
+        [(form, term, n) for (form, term), n in forms.items()],
     )
 
 
@@ -141,6 +186,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
             conn.execute("INSERT INTO articles_morph (articles_morph) VALUES ('delete-all')")
             conn.execute("DELETE FROM morph_terms")
             conn.execute("DELETE FROM morph_counts")
+            conn.execute("DELETE FROM articles_morph_forms")
             meta.put(conn, "morph_version", None)
             meta.put(conn, "morph_building", version)
             meta.put(conn, "morph_indexed_upto", "-1")
@@ -208,8 +254,7 @@ def _write_indexed(
         ).fetchall()
         stale = [row for row in now if read.get(row[0]) != (row[1], row[2])]
         if stale:  # added or changed since they were read: index them as they are
-            fresh = {st for st, _, _ in stale}
-            indexed = [i for i in indexed if i[0] not in fresh] + index_rows(stale)
+            indexed = index_rows(now)
         _store(conn, indexed)
         meta.put(conn, "morph_indexed_upto", str(last))
     return len(now)
@@ -226,3 +271,69 @@ def _finish(conn: sqlite3.Connection, version: str) -> bool:
         meta.put(conn, "morph_building", None)
         meta.put(conn, "morph_indexed_upto", None)
     return True
+
+
+# --- prefixes ---------------------------------------------------------------------------
+
+
+def _plain_token(prefix: str) -> bool:
+    """Whether FTS5 reads ``prefix`` as the start of one token of letters and digits,
+    none of them the index's own marks (``1,6`` is two tokens, ``1ǂ6`` an index term)."""
+    return TOKEN_RE.fullmatch(prefix) is not None and not (set(prefix) & _MARKS)
+
+
+def prefix_bounds(prefix: str) -> tuple[str, str]:
+    """The range of forms that start with ``prefix`` (already folded), for ``>= AND <``."""
+    return prefix, prefix + "\U0010ffff"
+
+
+@dataclass
+class Prefix:
+    """What a prefix stands for in the index: with ``native``, every term that begins
+    with its letters (FTS5's own prefix query, exact when every form of those terms
+    begins so too), and ``terms``, the terms of the forms beginning with it that are
+    not among those (all of them without ``native``); ``shared``: those of ``terms``
+    that forms not beginning so share too (searched, such a term would also find the
+    articles that only have those: ``стан*`` would find ``стал`` through ``стать``).
+    More than the limit asked for: ``terms`` is cut there, one past it."""
+
+    native: bool
+    terms: list[str]
+    shared: list[str]
+
+
+def prefix_terms(conn: sqlite3.Connection, prefix: str, limit: int) -> Prefix:
+    """The index terms that stand for the forms the archive writes beginning with
+    ``prefix`` (any case, ё as е): see :class:`Prefix`."""
+    low, high = prefix_bounds(fold_yo(prefix.lower()))
+    spilled = (
+        not _plain_token(low)
+        or conn.execute(  # a term beginning so that some form not beginning so has
+            "SELECT 1 FROM articles_morph_forms WHERE term >= ? AND term < ? AND occurrences > 0"
+            " AND NOT (form >= ? AND form < ?) LIMIT 1",
+            (low, high, low, high),
+        ).fetchone()
+        is not None
+    )
+    native = not spilled
+    outside = " AND NOT (term >= ? AND term < ?)" if native else ""
+    terms = [
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT term FROM articles_morph_forms"
+            f" WHERE form >= ? AND form < ? AND occurrences > 0{outside} LIMIT ?",
+            (low, high, *((low, high) if native else ()), limit + 1),
+        )
+    ]
+    if len(terms) > limit:
+        return Prefix(native, terms, [])
+    shared = [
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT term FROM articles_morph_forms"
+            " WHERE term IN (SELECT value FROM json_each(?)) AND occurrences > 0"
+            " AND NOT (form >= ? AND form < ?)",
+            (json.dumps(terms, ensure_ascii=False), low, high),
+        )
+    ]
+    return Prefix(native, sorted(terms), sorted(shared))

@@ -423,8 +423,24 @@ CREATE VIEW tagged_articles AS
     FROM article_tags AS t JOIN articles AS a ON a.st = t.st;
 """
 
+#: Version 17: every written form of the morphological index's words, with its term, so
+#: that a prefix (``Жапаров*``) is matched against what the articles spell, not against
+#: the terms (filled by centrasia_crawler.archive.morph when the index is rebuilt).
+V17: Final = """
+CREATE TABLE articles_morph_forms (
+    form TEXT NOT NULL,
+    term TEXT NOT NULL,
+    occurrences INTEGER NOT NULL,
+    PRIMARY KEY (form, term)
+) WITHOUT ROWID;
+CREATE INDEX articles_morph_forms_term ON articles_morph_forms (term, form, occurrences);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16)
+MIGRATIONS: Final = (
+    *(V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16),
+    V17,
+)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -622,6 +638,15 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "source": "its outlet (else its source), as stats counts by",
             "countries": "JSON list of the ISO codes of the countries it is about",
             "entities": "JSON list of the names of the entities it names, most mentioned first",
+        },
+    ),
+    "articles_morph_forms": (
+        "Every form the articles write a word in, with its search term: a prefix"
+        " (Жапаров*) is matched against the forms; kept with the morphological index.",
+        {
+            "form": "the word as written, lower case, ё written е ('жапаровым'; '20%')",
+            "term": "its term in articles_morph ('жапаровǀжапаровым')",
+            "occurrences": "its occurrences in the archive (titles and bodies)",
         },
     ),
     "morph_terms": (

@@ -43,7 +43,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from centrasia_crawler.normalize.morphology import JOIN, morphology, tokens
+from centrasia_crawler.normalize.morphology import (
+    DECIMAL,
+    JOIN,
+    morphology,
+    number,
+    surface,
+    tokens,
+)
 from centrasia_crawler.normalize.stopwords import function_words
 from centrasia_crawler.normalize.text import fold_yo
 
@@ -63,6 +70,15 @@ MAX_DEPTH: Final = 32
 MAX_NEAR_FORMS: Final = 256
 #: The columns of the index, in its order.
 COLUMNS: Final = ("title", "body")
+#: The most index terms one prefix may be written as, besides FTS5's own prefix query
+#: (each is a phrase of its own in the FTS5 query, with its own doclist to read and
+#: rank): beyond, it is refused, and more letters are asked for.
+MAX_PREFIX_TERMS: Final = 200
+#: The shortest prefix taken.
+MIN_PREFIX: Final = 2
+#: A term no index holds (``ǁ`` is a letter no form or term has): what a prefix that no
+#: written form begins with stands for.
+NOWHERE: Final = "ǁ"
 
 #: Opening quote -> its closing quote.
 _QUOTES: Final = {'"': '"', "«": "»", "„": "“", "“": "”"}
@@ -206,9 +222,7 @@ def _lex(query: str) -> list[_Token]:
                 out.append(_Token("columns", columns=_column_set(query, [found[1]])))
                 i = found.end()
                 continue
-            j = i
-            while j < n and query[j] not in _BREAK:
-                j += 1
+            j = _word_end(query, i)
             word = query[i:j]
             if word in ("AND", "OR", "NOT"):
                 out.append(_Token("op", word))
@@ -237,6 +251,21 @@ def _operators(found: list[_Token]) -> list[str]:
                 typed.append(token.text)
             found[k] = _Token("op", token.text.upper())
     return typed
+
+
+def _word_end(query: str, start: int) -> int:
+    """Where the bare word at ``start`` ends: at a break, but a comma between digits is
+    a decimal's (``1,6``, ``8,5%``), and a number's percent sign after a space is its
+    own (``20 %``), as the index reads them."""
+    j, n = start, len(query)
+    while j < n and (
+        query[j] not in _BREAK
+        or (query[j] == "," and query[j - 1 : j].isdigit() and query[j + 1 : j + 2].isdigit())
+    ):
+        j += 1
+    if j > start and query[j - 1].isdigit() and query[j : j + 2] == " %":
+        j += 2
+    return j
 
 
 def _quoted(query: str, start: int) -> tuple[str, int]:
@@ -525,6 +554,16 @@ def phrases(node: Node, *, positive: bool = True) -> Iterator[Phrase]:
 # --- writing it in the index's terms ------------------------------------------------------
 
 
+def _quoted_prefix(phrase: Phrase) -> bool:
+    """A quoted phrase whose last word ends in ``*`` inside the quotes (``"Садыр Жап*"``)."""
+    return phrase.text.rstrip().endswith("*")
+
+
+def _typed(phrase: Phrase) -> str:
+    """A prefix phrase as it was typed, for a message."""
+    return phrase.text if _quoted_prefix(phrase) else f"{phrase.text}*"
+
+
 def _quote(term: str) -> str:
     """A term as an FTS5 string; a prefix keeps its ``*`` outside the quotes."""
     if term.endswith("*"):
@@ -573,13 +612,59 @@ class QueryTranslator:
         return self._terms[key]
 
     def choices(self, phrase: Phrase) -> list[list[str]]:
-        """For each word of a phrase, the terms it may be (a prefix: its letters and
-        ``*``, matched against the terms' first letters)."""
+        """For each token of a phrase as the index holds it, the terms it may be: a
+        word's (:meth:`terms`), a decimal's placeholder after a decimal, and for a
+        prefix, the terms of every form the archive writes beginning with it
+        (:meth:`prefix_choice`)."""
         words = phrase.words()
-        found = [self.terms(w) for w in (words[:-1] if phrase.prefix else words)]
-        if phrase.prefix and words:
-            found.append([fold(words[-1]) + "*"])
+        prefix = phrase.prefix or _quoted_prefix(phrase)
+        found: list[list[str]] = []
+        for word in words[:-1] if prefix else words:
+            found.append(self.terms(word))
+            if (read := number(word)) is not None and read[1]:
+                found.append([DECIMAL])
+        if prefix and words:
+            found.append(self.prefix_choice(phrase, words[-1]))
+            combinations = 1
+            for choice in found:
+                combinations *= len(choice)
+            if len(found) > 1 and combinations > MAX_PHRASE_FORMS:
+                raise _error(
+                    _typed(phrase),
+                    f"the phrase stands for {combinations:,} sequences of the archive's"
+                    f" words, at most {MAX_PHRASE_FORMS}: give more letters",
+                )
         return found
+
+    def prefix_choice(self, phrase: Phrase, word: str) -> list[str]:
+        """The index terms of every form the archive writes beginning with ``word``
+        (its case and ё aside): exactly the articles a scan of the text would find.
+        A prefix the index cannot answer so (too short, standing for too many words,
+        or running into endings the index keeps as one term) is a :class:`QueryError`."""
+        from centrasia_crawler.archive.morph import prefix_terms
+
+        prefix = surface(word)
+        query = _typed(phrase)
+        if len(prefix) < MIN_PREFIX:
+            raise _error(query, f"a prefix needs at least {MIN_PREFIX} letters: {word}*")
+        found = prefix_terms(self.conn, prefix, MAX_PREFIX_TERMS)
+        if len(found.terms) > MAX_PREFIX_TERMS:
+            raise _error(
+                query,
+                f"{word}* begins over {MAX_PREFIX_TERMS:,} different words of the archive:"
+                " give more letters",
+            )
+        if found.shared:
+            lemmas = sorted({lemma for term in found.shared for lemma in term.split(JOIN)})
+            listed = ", ".join(lemmas[:3]) + (", ..." if len(lemmas) > 3 else "")
+            raise _error(
+                query,
+                f"the index keeps the forms of {listed} as one term, so it cannot tell those"
+                f" beginning {prefix}* from the rest: --exact searches the forms as written,"
+                " or give fewer letters",
+            )
+        terms = ([prefix + "*"] if found.native else []) + found.terms
+        return terms or [NOWHERE]
 
     def forms(self, phrase: Phrase) -> list[str]:
         """The FTS5 phrases (``"a" + "b"``) a phrase of the query may be."""
