@@ -147,13 +147,16 @@ def assert_archive_is_ground_truth(path: Path, site: Site, sts: list[int]) -> No
 
 
 def datasette(paths: list[Path], **options: Any) -> Any:
-    """Plain Datasette on ``paths`` for a test's in-process client, as
-    ``Datasette(paths, **options)`` with one change: ``num_sql_threads`` 0, so its SQL
-    runs on one read and one write connection per database, which
-    :func:`close_datasette` closes (its worker threads' connections cannot be)."""
+    """Datasette on ``paths`` for a test's in-process client, as ``centrasia serve``
+    starts it (its :data:`~centrasia_crawler.serve.SETTINGS`, which ``settings`` may
+    override), with one change: ``num_sql_threads`` 0, so its SQL runs on one read and
+    one write connection per database, which :func:`close_datasette` closes (its worker
+    threads' connections cannot be)."""
     from datasette.app import Datasette
 
-    settings = {"num_sql_threads": 0, **options.pop("settings", {})}
+    from centrasia_crawler.serve import SETTINGS
+
+    settings = {**SETTINGS, "num_sql_threads": 0, **options.pop("settings", {})}
     ds = Datasette([str(p) for p in paths], settings=settings, **options)
     ds.jinja_env.bytecode_cache = compiled_templates()  # no test compiles them again
     return ds

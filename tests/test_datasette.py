@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import sqlite3
 import urllib.parse
@@ -20,12 +21,9 @@ from tests.helpers import assert_local_only, get, rows_of
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
 
-from centrasia_crawler.datasette_plugin import (
-    EXCERPT,
-    HIDDEN_TABLES,
-    OTHER_TABLES,
-    SETTINGS,
-)
+from centrasia_crawler.datasette_plugin.metadata import HIDDEN_TABLES, OTHER_TABLES
+from centrasia_crawler.datasette_plugin.pages import EXCERPT
+from centrasia_crawler.serve import SETTINGS, datasette_command
 
 FIRST_DAY = dt.date(2025, 3, 1)
 LONG_BODY = "Президент Садыр Жапаров провёл встречу с депутатами в Бишкеке. " * 20
@@ -92,6 +90,18 @@ def test_plain_datasette_has_the_descriptions_queries_and_settings(archive: Path
     assert {k: settings.json()[k] for k in SETTINGS} == SETTINGS
 
 
+def test_centrasia_serve_gives_datasette_its_settings(archive: Path) -> None:
+    """Through Datasette's own command line: parsed by it, they are the settings."""
+    from click.testing import CliRunner
+    from datasette.cli import cli
+
+    command = datasette_command(archive, "127.0.0.1", 8001)
+    arguments = command[command.index("serve") :]
+    result = CliRunner().invoke(cli, [*arguments, "--get", "/-/settings.json"])
+    assert result.exit_code == 0, result.output
+    assert {k: json.loads(result.output)[k] for k in SETTINGS} == SETTINGS
+
+
 def test_internal_tables_are_hidden(archive: Path) -> None:
     (response,) = get(archive, "/archive.json")
     tables = {t["name"]: t["hidden"] for t in response.json()["tables"]}
@@ -117,7 +127,7 @@ def test_another_database_is_left_as_datasette_shows_it(tmp_path: Path) -> None:
         other, "/-/metadata.json", "/-/settings.json", "/", "/other/t"
     )
     assert meta.json() == {}
-    assert settings.json()["default_page_size"] == 100  # Datasette's default
+    assert settings.json()["default_page_size"] == SETTINGS["default_page_size"]
     assert "Search the articles" not in index.text and '<a href="/other/t"' in index.text
     assert "x" * 1000 in table.text
 
@@ -237,6 +247,36 @@ def test_a_search_with_a_filter_stays_in_the_table(archive: Path) -> None:
     text = page(archive, url)
     rows = rows_of(text)
     assert rows and {r[3] for r in rows} == {"Азия-Плюс"}
+
+
+def test_a_table_search_is_translated_and_datasettes_escape_fts_left_alone(
+    archive: Path,
+) -> None:
+    """The table search finds word forms (``Жапарова`` finds «Жапаров»: Datasette's own
+    quoting would not), keeps the typed query in its box, on its next page and in a
+    column's search, while ``escape_fts`` stays Datasette's."""
+    from datasette.utils import escape_fts
+
+    filtered = f"source__exact={quoted('Кабар')}"
+    typed = quoted("Жапарова")
+    first, column, sql = get(
+        archive,
+        f"/archive/articles.json?_search={typed}&{filtered}&_size=2&_shape=objects",
+        f"/archive/articles.json?_search_title={typed}&_shape=objects",
+        f"/archive.json?sql={quoted('select escape_fts(:q) as e')}&q={quoted('a* b')}&_shape=array",
+    )
+    kabar = [st_of(FIRST_DAY + dt.timedelta(days=n)) for n in range(DAYS) if n % 3 == 0]
+    assert TEXTS[0][2] == "Кабар" and len(kabar) > 2
+    assert first.json()["filtered_table_rows_count"] == len(kabar)
+    assert [r["st"] for r in first.json()["rows"]] == sorted(kabar, reverse=True)[:2]
+    next_url = urllib.parse.urlsplit(first.json()["next_url"])
+    (nxt,) = get(archive, f"{next_url.path}?{next_url.query}")
+    assert [r["st"] for r in nxt.json()["rows"]] == sorted(kabar, reverse=True)[2:4]
+    titled = {n for n in range(DAYS) if "Жапаров" in TEXTS[n % len(TEXTS)][0]}
+    assert column.json()["filtered_table_rows_count"] == len(titled)
+    assert sql.json() == [{"e": escape_fts("a* b")}]
+    (box,) = get(archive, f"/archive/articles?_search={typed}&{filtered}")
+    assert 'name="_search" value="Жапарова"' in box.text
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,210 @@
+"""The archive's pages in Datasette: its cells, its templates' variables, the chart pages
+and an entity's page.
+
+- the index page: the articles first, a search box, the charts, the canned queries, the
+  other tables (``templates/index.html``); the articles table as a listing of date,
+  title, source, attribution and the body's first :data:`EXCERPT` characters, its column
+  descriptions folded away (``templates/_table.html``); the full text stays on the row
+  page;
+- a search's snippets with their matches ``<mark>``-ed (:func:`render_cell`);
+- the charts, ``/<database>/-/attention``, ``-/coverage``, ``-/sources``
+  (:mod:`~centrasia_crawler.datasette_plugin.charts`);
+- who and where: the ``tagged_articles`` view faceted by country and entity (array
+  facets), and an entity's page, ``/<database>/-/entity/<id>`` (its names with their
+  years, its articles over time, the entities it appears with most).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from markupsafe import Markup, escape
+
+from centrasia_crawler.archive.canned import CANNED_QUERIES, QUERY_PARAMETER
+from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
+from centrasia_crawler.datasette_plugin import charts
+from centrasia_crawler.datasette_plugin.metadata import OTHER_TABLES, archive_names, archive_route
+from centrasia_crawler.datasette_plugin.search import query_problem
+
+#: The articles table's listing: its columns, in order, and the body's excerpt.
+LISTING_COLUMNS: Final = ("st", "published_at", "title", "source", "attribution", "body")
+EXCERPT: Final = 300
+
+
+def marked_html(text: str) -> Markup:
+    """A snippet as HTML: its text escaped, its matches in ``<mark>``.
+
+    >>> str(marked_html("a \\x02<b>\\x03 c"))
+    'a <mark>&lt;b&gt;</mark> c'
+    """
+    html = str(escape(text)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+    return Markup(html)
+
+
+def article_url(datasette: Any, database: str, st: int) -> str:
+    """Where an article is shown."""
+    return str(datasette.urls.row(database, "articles", str(st)))
+
+
+def entity_link(datasette: Any, database: str, key: str, text: str) -> Markup:
+    url = f"{datasette.urls.database(database)}/-/entity/{urllib.parse.quote(key, safe='')}"
+    return Markup(f'<a href="{escape(url)}">{escape(text)}</a>')
+
+
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Any:
+    """A cell of an archive's page: links to articles and entities, marked snippets."""
+    if database not in archive_names(datasette):
+        return None
+    if table == "tagged_articles":
+        return _tagged_cell(datasette, database, column, value)
+    if table is not None:
+        return None
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    if column in ("id", "name") and {"id", "name", "type"} <= keys and value is not None:
+        return entity_link(datasette, database, row["id"], value)
+    if column == "snippet" and isinstance(value, str):
+        return marked_html(value)
+    # An article's st (a query about articles has its date), not a listing's (whose
+    # article may not be archived): a link to the article's page.
+    if column == "st" and isinstance(value, int) and keys & {"published_date", "published_at"}:
+        return Markup(f'<a href="{escape(article_url(datasette, database, value))}">{value}</a>')
+    return None
+
+
+def _tagged_cell(datasette: Any, database: str, column: str, value: Any) -> Any:
+    """A cell of ``tagged_articles``: the st links to the article, each entity to its
+    page; the lists are shown as lists, not JSON."""
+    if column == "st" and isinstance(value, int):
+        return Markup(f'<a href="{escape(article_url(datasette, database, value))}">{value}</a>')
+    if column not in ("countries", "entities") or not isinstance(value, str):
+        return None
+    try:
+        items = [str(item) for item in json.loads(value)]
+    except (ValueError, TypeError):
+        return None
+    if column == "countries":
+        return ", ".join(items)
+    return Markup(", ".join(entity_link(datasette, database, item, item) for item in items))
+
+
+def _listing(request: Any) -> bool:
+    """Whether the articles table page shows the listing (no columns chosen by hand)."""
+    return request is not None and not any(k in request.args for k in ("_col", "_nocol"))
+
+
+def template_variables(
+    template: str, database: str | None, table: str | None, request: Any, datasette: Any
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """``extra_template_vars``: what the package's templates show."""
+
+    async def variables() -> dict[str, Any]:
+        archives = archive_names(datasette)
+        found: dict[str, Any] = {
+            "centrasia_archives": archives,
+            "centrasia_charts": charts.CHARTS,
+            "centrasia_queries": CANNED_QUERIES,
+            "centrasia_other_tables": OTHER_TABLES,
+        }
+        if database not in archives:
+            return found
+        if template == "table.html" and table == "articles" and _listing(request):
+            found["centrasia_listing"] = {"columns": LISTING_COLUMNS, "excerpt": EXCERPT}
+        if template == "query.html" and request is not None:
+            name = request.url_vars.get("table") or ""
+            text = request.args.get(QUERY_PARAMETER) or ""
+            problem = await query_problem(datasette, database, name, text)
+            if problem:
+                found["error"] = problem
+        return found
+
+    return variables
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+async def chart_page(datasette: Any, request: Any) -> Any:
+    """``/<database>/-/<chart>`` (``.json``: the numbers alone)."""
+    from datasette.utils.asgi import NotFound, Response
+
+    database = archive_route(datasette, request.url_vars["database"])
+    name = request.url_vars["chart"]
+    if database is None or name not in charts.CHARTS:
+        raise NotFound("no such chart")
+    args = {key: request.args.getlist(key) for key in request.args}
+    db = datasette.get_database(database)
+    chart = await db.execute_fn(lambda conn: charts.build(conn, str(db.path), name, args))
+    status = 400 if chart.error else 200
+    if request.url_vars.get("format") == "json":
+        found = {"ok": not chart.error, "error": chart.error, "rows": chart.rows}
+        return Response.json(found, status=status)
+    svg, unavailable = await charts.render_svg(chart)
+    query = request.query_string
+    context = {
+        "database": database,
+        "chart_name": name,
+        "title": charts.CHARTS[name],
+        "charts": charts.CHARTS,
+        "fields": chart.fields,
+        "columns": chart.columns,
+        "rows": chart.rows,
+        "svg": svg,
+        "note": unavailable or chart.note,
+        "error": chart.error,
+        "json_url": f"{datasette.urls.database(database)}/-/{name}.json"
+        + (f"?{query}" if query else ""),
+    }
+    page = await datasette.render_template("centrasia_chart.html", context, request=request)
+    return Response.html(page, status=status)
+
+
+async def entity_page(datasette: Any, request: Any) -> Any:
+    """``/<database>/-/entity/<id>`` (or a name for the id; ``.json``: the data alone):
+    the entity's names with their years, its posts, its articles over time (a chart as
+    ``-/attention`` draws, per ``?by=``) and the entities it appears with most."""
+    from datasette.utils import tilde_decode
+    from datasette.utils.asgi import NotFound, Response
+
+    database = archive_route(datasette, request.url_vars["database"])
+    if database is None:
+        raise NotFound("no such archive")
+    key = tilde_decode(urllib.parse.unquote(request.url_vars["entity"]))
+    args = {name: request.args.getlist(name) for name in request.args}
+    db = datasette.get_database(database)
+    found = await db.execute_fn(lambda conn: charts.entity_page(conn, str(db.path), key, args))
+    chart = found.chart
+    if found.entity is None and not chart.error:
+        raise NotFound(f"no entity is named {key!r}")
+    status = 400 if chart.error else 200
+    if request.url_vars.get("format") == "json":
+        body = {"ok": not chart.error, "error": chart.error, "entity": found.entity}
+        return Response.json({**body, "by": found.by, "rows": chart.rows}, status=status)
+    svg, unavailable = await charts.render_svg(chart)
+    entity_url = f"{datasette.urls.database(database)}/-/entity/"
+    context = {
+        "database": database,
+        "entity": found.entity,
+        "entity_url": entity_url,
+        "articles_url": datasette.urls.table(database, "tagged_articles"),
+        "fields": chart.fields,
+        "columns": chart.columns,
+        "rows": chart.rows,
+        "svg": svg,
+        "note": unavailable or chart.note,
+        "error": chart.error,
+        "self_url": entity_url + urllib.parse.quote(key, safe=""),
+    }
+    page = await datasette.render_template("centrasia_entity.html", context, request=request)
+    return Response.html(page, status=status)
+
+
+#: The pages' routes (``register_routes``).
+ROUTES: Final = (
+    (r"^/(?P<database>[^/]+)/-/(?P<chart>\w+)(\.(?P<format>json))?$", chart_page),
+    (r"^/(?P<database>[^/]+)/-/entity/(?P<entity>[^/]+?)(\.(?P<format>json))?$", entity_page),
+)
