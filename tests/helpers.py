@@ -92,10 +92,16 @@ def article(st_: int, title: str, body: str) -> dict[str, Any]:
 def schema_4_archive(path: Path, rows: Iterable[tuple[int, str, str]]) -> Path:
     """An archive of schema 4 (before the morphological index) holding ``(st, title,
     body)`` articles."""
+    return older_archive(path, rows, 4)
+
+
+def older_archive(path: Path, rows: Iterable[tuple[int, str, str]], version: int) -> Path:
+    """An archive of schema ``version`` (4 or later) holding ``(st, title, body)``
+    articles, written as the schema's columns of version 4 allow."""
     from centrasia_crawler.archive.schema import migrate
 
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=4)
+    migrate(conn, upto=version)
     for st, title, body in rows:
         conn.execute(
             "INSERT INTO articles (st, url, title, published_at, published_date, body,"

@@ -414,3 +414,46 @@ def test_an_article_in_a_query_links_to_its_page(archive: Path) -> None:
     text = page(archive, f"/archive/attribution_articles?attribution={quoted('Иван Петров')}")
     third = st_of(FIRST_DAY + dt.timedelta(days=2))
     assert f'<a href="/archive/articles/{third}">{third}</a>' in text
+
+
+# --- an archive an older version wrote ------------------------------------------------
+
+
+def test_an_archive_one_schema_behind_answers_every_page_with_the_upgrade_hint(
+    tmp_path: Path,
+) -> None:
+    """Every page of it is 200 with what to run (never a 404, a 500 or an older
+    schema's numbers); once upgraded, the same pages are the archive's."""
+    from centrasia_crawler.archive.schema import SCHEMA_VERSION
+    from centrasia_crawler.archive.store import upgrade
+    from tests.helpers import ARTICLES, older_archive
+
+    path = older_archive(tmp_path / "archive.sqlite", ARTICLES, SCHEMA_VERSION - 1)
+    st = ARTICLES[0][0]
+    urls = [
+        "/",
+        "/archive",
+        "/archive/articles",
+        f"/archive/articles/{st}",
+        f"/archive/articles?_search={quoted('Жапаров')}",
+        f"/archive/articles?_search={quoted('Жапаров')}&_facet=outlet",
+        f"/archive/search?q={quoted('Жапаров')}",
+        f"/archive/-/attention?q={quoted('Жапаров')}",
+        "/archive/-/coverage",
+        f"/archive/-/sources?q={quoted('Жапаров')}",
+        f"/archive/-/entity/{quoted('Жапаров')}",
+        "/archive/tagged_articles",
+    ]
+    hint = f"run `centrasia upgrade --archive {path}`"
+    for url, response in zip(urls, get(path, *urls), strict=True):
+        assert response.status_code == 200, (url, response.text[:1000])
+        text = html.unescape(response.text)
+        assert hint in text, (url, text[:2000])
+        assert f"schema version {SCHEMA_VERSION - 1}" in text, url
+    (as_json,) = get(path, "/archive/articles.json")
+    assert as_json.status_code == 400 and hint in as_json.json()["error"]
+
+    upgrade(path)
+    for url, response in zip(urls, get(path, *urls), strict=True):
+        assert response.status_code in (200, 302), url
+        assert "centrasia upgrade" not in html.unescape(response.text), url

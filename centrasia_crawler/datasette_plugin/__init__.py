@@ -62,4 +62,4 @@ def register_routes() -> list[tuple[str, Any]]:
 
 @hookimpl  # type: ignore[untyped-decorator]
 def asgi_wrapper(datasette: Any) -> Callable[[search.ASGI], search.ASGI]:
-    return lambda app: search.wrap(datasette, app)
+    return lambda app: pages.upgrade_guard(datasette, search.wrap(datasette, app))

@@ -192,11 +192,13 @@ BUILDERS: Final[
 
 def build(conn: sqlite3.Connection, path: str, name: str, args: Args) -> Chart:
     """The chart ``name`` of the archive on ``conn`` for the form's ``args``; a problem
-    with them (a bad query, date or period) is the chart's ``error``, in one line."""
+    with them (a bad query, date or period) is the chart's ``error``, in one line. An
+    archive that needs upgrading raises
+    :class:`~centrasia_crawler.archive.ArchiveNeedsUpgrade`."""
     fields, fill = BUILDERS[name]
     chart = Chart(fields(args))
     try:
-        fill(Archive(conn, path), args, chart)
+        fill(Archive.reading(conn, path), args, chart)
     except (ChartError, QueryError) as exc:
         chart.rows, chart.draw, chart.note, chart.error = [], None, "", str(exc)
     return chart
@@ -259,7 +261,7 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
     name several entities share, or a bad period, is the chart's error."""
     from centrasia_crawler.archive.entities import AmbiguousEntity, EntitiesNotTagged
 
-    archive = Archive(conn, path)
+    archive = Archive.reading(conn, path)
     by = _one(args, "by")
     page = EntityPage(None)
     page.chart.fields = [

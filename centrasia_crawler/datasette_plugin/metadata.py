@@ -17,8 +17,9 @@ import sqlite3
 import urllib.parse
 from typing import Any, Final
 
+from centrasia_crawler.archive import Archive, ArchiveNeedsUpgrade
 from centrasia_crawler.archive.canned import CANNED_QUERIES, IS_ARCHIVE_SQL
-from centrasia_crawler.archive.schema import TABLE_DOCS
+from centrasia_crawler.archive.schema import TABLE_DOCS, ArchiveVersionError
 
 #: Tables a researcher never needs; Datasette hides the FTS tables' shadow tables (and
 #: every table whose name starts with a hidden one's) itself.
@@ -87,6 +88,36 @@ def archive_route(datasette: Any, route: str) -> str | None:
     except KeyError:
         return None
     return name if name in archive_names(datasette) else None
+
+
+def readable_problem(conn: sqlite3.Connection, path: str) -> str | None:
+    """Why the archive at ``path`` cannot be read by this version (its schema is older
+    or newer, or its search index another morphology's), in one line that says what to
+    do; None if it can."""
+    try:
+        Archive.reading(conn, path)
+    except (ArchiveNeedsUpgrade, ArchiveVersionError) as exc:
+        return str(exc)
+    return None
+
+
+async def upgrade_problem(datasette: Any, name: str) -> str | None:
+    """:func:`readable_problem` of the archive ``name`` that ``datasette`` serves, asked
+    on each request (an upgrade while Datasette runs is seen at once)."""
+    db = datasette.get_database(name)
+    path = str(db.path)
+    found: str | None = await db.execute_fn(lambda conn: readable_problem(conn, path))
+    return found
+
+
+async def upgrade_problems(datasette: Any) -> dict[str, str]:
+    """Each archive ``datasette`` serves that needs upgrading: why."""
+    found: dict[str, str] = {}
+    for name in archive_names(datasette):
+        problem = await upgrade_problem(datasette, name)
+        if problem is not None:
+            found[name] = problem
+    return found
 
 
 # --- the metadata -----------------------------------------------------------------------

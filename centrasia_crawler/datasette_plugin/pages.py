@@ -23,11 +23,18 @@ from typing import Any, Final
 
 from markupsafe import Markup, escape
 
+from centrasia_crawler.archive import ArchiveNeedsUpgrade
 from centrasia_crawler.archive.canned import CANNED_QUERIES, QUERY_PARAMETER
 from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
 from centrasia_crawler.datasette_plugin import charts
-from centrasia_crawler.datasette_plugin.metadata import OTHER_TABLES, archive_names, archive_route
-from centrasia_crawler.datasette_plugin.search import query_problem
+from centrasia_crawler.datasette_plugin.metadata import (
+    OTHER_TABLES,
+    archive_names,
+    archive_route,
+    upgrade_problem,
+    upgrade_problems,
+)
+from centrasia_crawler.datasette_plugin.search import ASGI, Scope, query_problem, respond
 
 #: The articles table's listing: its columns, in order, and the body's excerpt.
 LISTING_COLUMNS: Final = ("st", "published_at", "title", "source", "attribution", "body")
@@ -110,6 +117,8 @@ def template_variables(
             "centrasia_queries": CANNED_QUERIES,
             "centrasia_other_tables": OTHER_TABLES,
         }
+        if template == "index.html":
+            found["centrasia_outdated"] = await upgrade_problems(datasette)
         if database not in archives:
             return found
         if template == "table.html" and table == "articles" and _listing(request):
@@ -125,6 +134,43 @@ def template_variables(
     return variables
 
 
+# --- an archive that needs upgrading ---------------------------------------------------
+
+
+async def upgrade_page(datasette: Any, database: str, problem: str) -> Any:
+    """The page every address of an archive that needs upgrading answers, 200: what to
+    run, never a page whose numbers an older schema would make wrong."""
+    from datasette.utils.asgi import Response
+
+    await datasette.invoke_startup()  # done once; this may be the first request
+    context = {"database": database, "problem": problem}
+    return Response.html(await datasette.render_template("centrasia_upgrade.html", context))
+
+
+def upgrade_guard(datasette: Any, app: ASGI) -> ASGI:
+    """``app`` with every address under an archive that needs upgrading (``/db``,
+    ``/db/table``, ``/db/-/attention``, ...) answered by :func:`upgrade_page` (``.json``:
+    ``{"ok": false, "error": ...}``, 400)."""
+
+    async def guarded(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            route = scope["path"].strip("/").split("/")[0].removesuffix(".json")
+            database = archive_route(datasette, route) if route and route != "-" else None
+            problem = await upgrade_problem(datasette, database) if database else None
+            if database is not None and problem is not None:
+                if scope["path"].endswith(".json"):
+                    body = json.dumps({"ok": False, "error": problem}, ensure_ascii=False)
+                    kind = b"application/json; charset=utf-8"
+                    await respond(send, 400, body.encode(), [(b"content-type", kind)])
+                    return
+                response = await upgrade_page(datasette, database, problem)
+                await response.asgi_send(send)
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
 # --- charts -----------------------------------------------------------------------------
 
 
@@ -138,7 +184,10 @@ async def chart_page(datasette: Any, request: Any) -> Any:
         raise NotFound("no such chart")
     args = {key: request.args.getlist(key) for key in request.args}
     db = datasette.get_database(database)
-    chart = await db.execute_fn(lambda conn: charts.build(conn, str(db.path), name, args))
+    try:
+        chart = await db.execute_fn(lambda conn: charts.build(conn, str(db.path), name, args))
+    except ArchiveNeedsUpgrade as exc:
+        return await upgrade_page(datasette, database, str(exc))
     status = 400 if chart.error else 200
     if request.url_vars.get("format") == "json":
         found = {"ok": not chart.error, "error": chart.error, "rows": chart.rows}
@@ -176,7 +225,10 @@ async def entity_page(datasette: Any, request: Any) -> Any:
     key = tilde_decode(urllib.parse.unquote(request.url_vars["entity"]))
     args = {name: request.args.getlist(name) for name in request.args}
     db = datasette.get_database(database)
-    found = await db.execute_fn(lambda conn: charts.entity_page(conn, str(db.path), key, args))
+    try:
+        found = await db.execute_fn(lambda conn: charts.entity_page(conn, str(db.path), key, args))
+    except ArchiveNeedsUpgrade as exc:
+        return await upgrade_page(datasette, database, str(exc))
     chart = found.chart
     if found.entity is None and not chart.error:
         raise NotFound(f"no entity is named {key!r}")
