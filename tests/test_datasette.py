@@ -457,3 +457,108 @@ def test_an_archive_one_schema_behind_answers_every_page_with_the_upgrade_hint(
     for url, response in zip(urls, get(path, *urls), strict=True):
         assert response.status_code in (200, 302), url
         assert "centrasia upgrade" not in html.unescape(response.text), url
+
+
+# --- unknown names, snippets and links --------------------------------------------------
+
+
+def closest_in(error: str) -> list[str]:
+    """The names a search's one-line error offers (``...; the closest names: A, B, C``)."""
+    return error.split("the closest names: ", 1)[1].split(", ")
+
+
+def test_an_unknown_entity_page_links_the_three_closest_names(archive: Path) -> None:
+    """The page names the same three the search's error does, each a link to a page of
+    the entity of that name; the JSON says so too."""
+    unknown = quoted("Астна")
+    page_, as_json, searched = get(
+        archive,
+        f"/archive/-/entity/{unknown}",
+        f"/archive/-/entity/{unknown}.json",
+        f"/archive/search.json?q=%40{unknown}",
+    )
+    said = searched.json()["error"]
+    names = closest_in(said)
+    assert len(names) == 3 and page_.status_code == 404
+    text = html.unescape(page_.text)
+    assert said in text  # the search's own line
+    shown = re.search(r'class="centrasia-closest">(.*?)</p>', text, re.S)
+    assert shown is not None, text[:3000]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', shown.group(1))
+    assert [name for _, name in links] == names
+    assert [(c["name"]) for c in as_json.json()["closest"]] == names
+    assert as_json.status_code == 404 and as_json.json()["error"] == said
+    for (url, name), entity in zip(links, get(archive, *[u for u, _ in links]), strict=True):
+        assert entity.status_code == 200, url
+        data = get(archive, f"{url}.json")[0].json()["entity"]
+        assert name in {n["name"] for n in data["names"]}, (url, name)
+
+
+def test_an_entity_named_in_another_form_is_its_page(archive: Path) -> None:
+    (page_,) = get(archive, f"/archive/-/entity/{quoted('Бишкеке')}")
+    assert page_.status_code == 200 and "<h1>Бишкек</h1>" in page_.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/archive/articles?_search=%40{q}&_facet=outlet",
+        "/archive/articles?_search=%40{q}&_facet=outlet&source__exact=Кабар",
+        "/archive/tagged_articles?_search=%40{q}&_facet_array=countries",
+        "/archive/tagged_articles.json?_search=%40{q}&_facet_array=countries",
+    ],
+)
+def test_an_unknown_entity_searched_with_a_facet_says_the_closest_names(
+    archive: Path, url: str
+) -> None:
+    (searched,) = get(archive, f"/archive/search.json?q=%40{quoted('Астна')}")
+    said = searched.json()["error"]
+    (response,) = get(archive, url.format(q=quoted("Астна")))
+    if response.status_code == 302:  # the ranked search, which says it
+        (response,) = get(archive, response.headers["location"])
+    assert response.status_code == 400
+    assert said in html.unescape(response.text) and len(closest_in(said)) == 3
+
+
+def test_a_table_search_shows_marked_snippets_and_linked_titles(archive: Path) -> None:
+    """Within a filter: each row's snippet is a stretch of its article's own text with
+    a form of the word marked; each title links to its article's page."""
+    stored = {r["st"]: r for r in rows_of_archive(archive, "SELECT st, title, body FROM articles")}
+    filtered = f"source__exact={quoted('Азия-Плюс')}"
+    (response,) = get(archive, f"/archive/articles?_search={quoted('Жапарову')}&{filtered}")
+    text = response.text
+    cells = re.findall(r'<td class="col-body[^"]*centrasia-snippet">(.*?)</td>', text, re.S)
+    titles = re.findall(r'<td class="col-title[^"]*"><a href="([^"]+)">([^<]+)</a></td>', text)
+    expected = [st for st, r in stored.items() if r["title"] == TEXTS[1][0]]
+    assert len(cells) == len(titles) == len(expected) > 0
+    for cell, (url, title) in zip(cells, titles, strict=True):
+        st = int(url.rsplit("/", 1)[1])
+        assert st in expected and html.unescape(title) == stored[st]["title"]
+        marked = re.findall(r"<mark>(.*?)</mark>", cell)
+        assert marked and all(re.fullmatch(r"Жапаров\w*", m) for m in marked), cell
+        plain = html.unescape(re.sub(r"</?mark>", "", cell)).strip("…")
+        assert plain in stored[st]["title"] or plain in stored[st]["body"], cell
+    (article_page,) = get(archive, titles[0][0])
+    assert article_page.status_code == 200 and stored[expected[0]]["title"] in html.unescape(
+        article_page.text
+    )
+
+
+def test_search_results_link_their_titles_to_the_articles(archive: Path) -> None:
+    from centrasia_crawler.datasette_plugin.pages import ARTICLE_PATH
+
+    before, after = ARTICLE_PATH.split("{st}")
+    link = re.escape("/archive" + before) + r"(\d+)" + re.escape(after)
+    (response,) = get(archive, f"/archive/search?q={quoted('Жапаров')}")
+    titles = re.findall(rf'<td class="col-title"><a href="{link}">([^<]+)</a>', response.text)
+    assert titles
+    stored = {
+        r["st"]: r["title"] for r in rows_of_archive(archive, "SELECT st, title FROM articles")
+    }
+    assert all(stored[int(st)] == html.unescape(title) for st, title in titles)
+
+
+def rows_of_archive(path: Path, sql: str) -> list[dict[str, object]]:
+    from tests.helpers import rows
+
+    return rows(path, sql)

@@ -123,3 +123,15 @@ def table_search_clause(parameter: str, column: str | None = None) -> str:
     return (
         f"st IN (SELECT rowid FROM articles_morph WHERE {target} MATCH morph_query(:{parameter}))"
     )
+
+
+def snippets_sql(count: int) -> str:
+    """The snippets (``st``, ``snippet``, its matches between ``MARK_OPEN`` and
+    ``MARK_CLOSE``, as the ``search`` query gives them) of ``count`` articles whose sts
+    are bound to ``:st0`` ... and which match the search query bound to ``:q``."""
+    sts = ", ".join(f":st{n:d}" for n in range(count))
+    return (
+        f"SELECT rowid AS st, snippet(articles_morph, -1, {_MARKS}, 12) AS snippet"
+        f" FROM articles_morph WHERE articles_morph MATCH morph_query(:{QUERY_PARAMETER})"
+        f" AND rowid IN ({sts})"
+    )

@@ -24,7 +24,7 @@ from typing import Any, Final
 from markupsafe import Markup, escape
 
 from centrasia_crawler.archive import ArchiveNeedsUpgrade
-from centrasia_crawler.archive.canned import CANNED_QUERIES, QUERY_PARAMETER
+from centrasia_crawler.archive.canned import CANNED_QUERIES, QUERY_PARAMETER, snippets_sql
 from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
 from centrasia_crawler.datasette_plugin import charts
 from centrasia_crawler.datasette_plugin.metadata import (
@@ -35,10 +35,15 @@ from centrasia_crawler.datasette_plugin.metadata import (
     upgrade_problems,
 )
 from centrasia_crawler.datasette_plugin.search import ASGI, Scope, query_problem, respond
+from centrasia_crawler.datasette_plugin.search import PARAMETER as SEARCH_PARAMETER
 
 #: The articles table's listing: its columns, in order, and the body's excerpt.
 LISTING_COLUMNS: Final = ("st", "published_at", "title", "source", "attribution", "body")
 EXCERPT: Final = 300
+
+#: Where an article is shown, after its database's address: its row of the articles
+#: table (a page of the article alone would be ``/-/article/{st}``).
+ARTICLE_PATH: Final = "/articles/{st}"
 
 
 def marked_html(text: str) -> Markup:
@@ -52,8 +57,12 @@ def marked_html(text: str) -> Markup:
 
 
 def article_url(datasette: Any, database: str, st: int) -> str:
-    """Where an article is shown."""
-    return str(datasette.urls.row(database, "articles", str(st)))
+    """Where an article is shown (:data:`ARTICLE_PATH`)."""
+    return str(datasette.urls.database(database)) + ARTICLE_PATH.format(st=int(st))
+
+
+def article_link(datasette: Any, database: str, st: int, text: Any) -> Markup:
+    return Markup(f'<a href="{escape(article_url(datasette, database, st))}">{escape(text)}</a>')
 
 
 def entity_link(datasette: Any, database: str, key: str, text: str) -> Markup:
@@ -67,11 +76,14 @@ def render_cell(
     """A cell of an archive's page: links to articles and entities, marked snippets."""
     if database not in archive_names(datasette):
         return None
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    # A title beside its article's st (a table's, a search's): a link to the article.
+    if column == "title" and "st" in keys and isinstance(row["st"], int) and value:
+        return article_link(datasette, database, row["st"], value)
     if table == "tagged_articles":
         return _tagged_cell(datasette, database, column, value)
     if table is not None:
         return None
-    keys = set(row.keys()) if hasattr(row, "keys") else set()
     if column in ("id", "name") and {"id", "name", "type"} <= keys and value is not None:
         return entity_link(datasette, database, row["id"], value)
     if column == "snippet" and isinstance(value, str):
@@ -123,6 +135,9 @@ def template_variables(
             return found
         if template == "table.html" and table == "articles" and _listing(request):
             found["centrasia_listing"] = {"columns": LISTING_COLUMNS, "excerpt": EXCERPT}
+            text = searched_text(request)
+            if text:
+                found["centrasia_snippets"] = lambda rows: snippets(datasette, database, text, rows)
         if template == "query.html" and request is not None:
             name = request.url_vars.get("table") or ""
             text = request.args.get(QUERY_PARAMETER) or ""
@@ -132,6 +147,29 @@ def template_variables(
         return found
 
     return variables
+
+
+def searched_text(request: Any) -> str:
+    """The search query of a table search, as typed (the search of its ``_search``)."""
+    return str(request.args.get(SEARCH_PARAMETER) or "").strip()
+
+
+async def snippets(datasette: Any, database: str, text: str, rows: Any) -> dict[str, Markup]:
+    """The snippets of a table page's ``rows`` (Datasette's ``display_rows``, whose st
+    is the text of a link) for the search ``text``: its matches marked, as the ranked
+    search shows them, by the st's text."""
+    sts = [
+        int(cell["raw"])
+        for row in rows
+        for cell in row
+        if cell["column"] == "st" and str(cell["raw"]).isdigit()
+    ]
+    if not sts:
+        return {}
+    params: dict[str, Any] = {f"st{n}": st for n, st in enumerate(sts)}
+    params[QUERY_PARAMETER] = text
+    result = await datasette.get_database(database).execute(snippets_sql(len(sts)), params)
+    return {str(st): marked_html(snippet) for st, snippet in result.rows}
 
 
 # --- an archive that needs upgrading ---------------------------------------------------
@@ -230,11 +268,12 @@ async def entity_page(datasette: Any, request: Any) -> Any:
     except ArchiveNeedsUpgrade as exc:
         return await upgrade_page(datasette, database, str(exc))
     chart = found.chart
-    if found.entity is None and not chart.error:
-        raise NotFound(f"no entity is named {key!r}")
-    status = 400 if chart.error else 200
+    status = 400 if chart.error else 404 if found.entity is None else 200
     if request.url_vars.get("format") == "json":
-        body = {"ok": not chart.error, "error": chart.error, "entity": found.entity}
+        error = chart.error or found.unknown
+        body = {"ok": not error, "error": error, "entity": found.entity}
+        closest = [{"id": ident, "name": name} for ident, name in found.closest]
+        body |= {"closest": closest} if found.unknown else {}
         return Response.json({**body, "by": found.by, "rows": chart.rows}, status=status)
     svg, unavailable = await charts.render_svg(chart)
     entity_url = f"{datasette.urls.database(database)}/-/entity/"
@@ -249,6 +288,8 @@ async def entity_page(datasette: Any, request: Any) -> Any:
         "svg": svg,
         "note": unavailable or chart.note,
         "error": chart.error,
+        "unknown": found.unknown,
+        "closest": found.closest,
         "self_url": entity_url + urllib.parse.quote(key, safe=""),
     }
     page = await datasette.render_template("centrasia_entity.html", context, request=request)
