@@ -52,7 +52,9 @@ PAGES = {
 async def measure(path: Path) -> None:
     from datasette.app import Datasette
 
-    ds = Datasette([str(path)])  # the package's plugin configures it, as centrasia serve
+    from centrasia_crawler.serve import SETTINGS
+
+    ds = Datasette([str(path)], settings=SETTINGS)  # as centrasia serve starts it
     await ds.invoke_startup()
     for label, url in PAGES.items():
         times, notes = [], ""

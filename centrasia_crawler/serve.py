@@ -15,10 +15,36 @@ import sys
 from pathlib import Path
 from typing import Final
 
+#: The settings Datasette is started with (``--setting``; Datasette has no public way for
+#: a plugin to set them, so plain ``datasette archive.sqlite`` needs them given): pages of
+#: 50 rows; a query may run 3 s; a canned query returns up to 20,000 rows (articles_per_day
+#: has a row per day: 25 years are over 9,000); no suggested facets (a probe of every
+#: column on each table page, bodies included: a second of a 300,000-article table page
+#: went there).
+SETTINGS: Final = {
+    "default_page_size": 50,
+    "sql_time_limit_ms": 3000,
+    "max_returned_rows": 20000,
+    "suggest_facets": False,
+}
+
+
+def setting_arguments() -> list[str]:
+    """:data:`SETTINGS` as Datasette's command-line arguments."""
+    return [
+        part
+        for name, value in SETTINGS.items()
+        for part in (
+            "--setting",
+            name,
+            str(value).lower() if isinstance(value, bool) else str(value),
+        )
+    ]
+
 
 def datasette_command(archive: Path, host: str, port: int) -> list[str]:
     datasette = [sys.executable, "-m", "datasette", "serve", str(archive)]
-    return [*datasette, "--host", host, "--port", str(port)]
+    return [*datasette, "--host", host, "--port", str(port), *setting_arguments()]
 
 
 def serve(archive: Path, host: str, port: int) -> int:

@@ -92,10 +92,16 @@ def article(st_: int, title: str, body: str) -> dict[str, Any]:
 def schema_4_archive(path: Path, rows: Iterable[tuple[int, str, str]]) -> Path:
     """An archive of schema 4 (before the morphological index) holding ``(st, title,
     body)`` articles."""
+    return older_archive(path, rows, 4)
+
+
+def older_archive(path: Path, rows: Iterable[tuple[int, str, str]], version: int) -> Path:
+    """An archive of schema ``version`` (4 or later) holding ``(st, title, body)``
+    articles, written as the schema's columns of version 4 allow."""
     from centrasia_crawler.archive.schema import migrate
 
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=4)
+    migrate(conn, upto=version)
     for st, title, body in rows:
         conn.execute(
             "INSERT INTO articles (st, url, title, published_at, published_date, body,"
@@ -147,13 +153,16 @@ def assert_archive_is_ground_truth(path: Path, site: Site, sts: list[int]) -> No
 
 
 def datasette(paths: list[Path], **options: Any) -> Any:
-    """Plain Datasette on ``paths`` for a test's in-process client, as
-    ``Datasette(paths, **options)`` with one change: ``num_sql_threads`` 0, so its SQL
-    runs on one read and one write connection per database, which
-    :func:`close_datasette` closes (its worker threads' connections cannot be)."""
+    """Datasette on ``paths`` for a test's in-process client, as ``centrasia serve``
+    starts it (its :data:`~centrasia_crawler.serve.SETTINGS`, which ``settings`` may
+    override), with one change: ``num_sql_threads`` 0, so its SQL runs on one read and
+    one write connection per database, which :func:`close_datasette` closes (its worker
+    threads' connections cannot be)."""
     from datasette.app import Datasette
 
-    settings = {"num_sql_threads": 0, **options.pop("settings", {})}
+    from centrasia_crawler.serve import SETTINGS
+
+    settings = {**SETTINGS, "num_sql_threads": 0, **options.pop("settings", {})}
     ds = Datasette([str(p) for p in paths], settings=settings, **options)
     ds.jinja_env.bytecode_cache = compiled_templates()  # no test compiles them again
     return ds

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import sqlite3
 import urllib.parse
@@ -20,12 +21,9 @@ from tests.helpers import assert_local_only, get, rows_of
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
 
-from centrasia_crawler.datasette_plugin import (
-    EXCERPT,
-    HIDDEN_TABLES,
-    OTHER_TABLES,
-    SETTINGS,
-)
+from centrasia_crawler.datasette_plugin.metadata import HIDDEN_TABLES, OTHER_TABLES
+from centrasia_crawler.datasette_plugin.pages import EXCERPT
+from centrasia_crawler.serve import SETTINGS, datasette_command
 
 FIRST_DAY = dt.date(2025, 3, 1)
 LONG_BODY = "Президент Садыр Жапаров провёл встречу с депутатами в Бишкеке. " * 20
@@ -92,6 +90,18 @@ def test_plain_datasette_has_the_descriptions_queries_and_settings(archive: Path
     assert {k: settings.json()[k] for k in SETTINGS} == SETTINGS
 
 
+def test_centrasia_serve_gives_datasette_its_settings(archive: Path) -> None:
+    """Through Datasette's own command line: parsed by it, they are the settings."""
+    from click.testing import CliRunner
+    from datasette.cli import cli
+
+    command = datasette_command(archive, "127.0.0.1", 8001)
+    arguments = command[command.index("serve") :]
+    result = CliRunner().invoke(cli, [*arguments, "--get", "/-/settings.json"])
+    assert result.exit_code == 0, result.output
+    assert {k: json.loads(result.output)[k] for k in SETTINGS} == SETTINGS
+
+
 def test_internal_tables_are_hidden(archive: Path) -> None:
     (response,) = get(archive, "/archive.json")
     tables = {t["name"]: t["hidden"] for t in response.json()["tables"]}
@@ -117,7 +127,7 @@ def test_another_database_is_left_as_datasette_shows_it(tmp_path: Path) -> None:
         other, "/-/metadata.json", "/-/settings.json", "/", "/other/t"
     )
     assert meta.json() == {}
-    assert settings.json()["default_page_size"] == 100  # Datasette's default
+    assert settings.json()["default_page_size"] == SETTINGS["default_page_size"]
     assert "Search the articles" not in index.text and '<a href="/other/t"' in index.text
     assert "x" * 1000 in table.text
 
@@ -237,6 +247,36 @@ def test_a_search_with_a_filter_stays_in_the_table(archive: Path) -> None:
     text = page(archive, url)
     rows = rows_of(text)
     assert rows and {r[3] for r in rows} == {"Азия-Плюс"}
+
+
+def test_a_table_search_is_translated_and_datasettes_escape_fts_left_alone(
+    archive: Path,
+) -> None:
+    """The table search finds word forms (``Жапарова`` finds «Жапаров»: Datasette's own
+    quoting would not), keeps the typed query in its box, on its next page and in a
+    column's search, while ``escape_fts`` stays Datasette's."""
+    from datasette.utils import escape_fts
+
+    filtered = f"source__exact={quoted('Кабар')}"
+    typed = quoted("Жапарова")
+    first, column, sql = get(
+        archive,
+        f"/archive/articles.json?_search={typed}&{filtered}&_size=2&_shape=objects",
+        f"/archive/articles.json?_search_title={typed}&_shape=objects",
+        f"/archive.json?sql={quoted('select escape_fts(:q) as e')}&q={quoted('a* b')}&_shape=array",
+    )
+    kabar = [st_of(FIRST_DAY + dt.timedelta(days=n)) for n in range(DAYS) if n % 3 == 0]
+    assert TEXTS[0][2] == "Кабар" and len(kabar) > 2
+    assert first.json()["filtered_table_rows_count"] == len(kabar)
+    assert [r["st"] for r in first.json()["rows"]] == sorted(kabar, reverse=True)[:2]
+    next_url = urllib.parse.urlsplit(first.json()["next_url"])
+    (nxt,) = get(archive, f"{next_url.path}?{next_url.query}")
+    assert [r["st"] for r in nxt.json()["rows"]] == sorted(kabar, reverse=True)[2:4]
+    titled = {n for n in range(DAYS) if "Жапаров" in TEXTS[n % len(TEXTS)][0]}
+    assert column.json()["filtered_table_rows_count"] == len(titled)
+    assert sql.json() == [{"e": escape_fts("a* b")}]
+    (box,) = get(archive, f"/archive/articles?_search={typed}&{filtered}")
+    assert 'name="_search" value="Жапарова"' in box.text
 
 
 @pytest.mark.parametrize(
@@ -374,3 +414,151 @@ def test_an_article_in_a_query_links_to_its_page(archive: Path) -> None:
     text = page(archive, f"/archive/attribution_articles?attribution={quoted('Иван Петров')}")
     third = st_of(FIRST_DAY + dt.timedelta(days=2))
     assert f'<a href="/archive/articles/{third}">{third}</a>' in text
+
+
+# --- an archive an older version wrote ------------------------------------------------
+
+
+def test_an_archive_one_schema_behind_answers_every_page_with_the_upgrade_hint(
+    tmp_path: Path,
+) -> None:
+    """Every page of it is 200 with what to run (never a 404, a 500 or an older
+    schema's numbers); once upgraded, the same pages are the archive's."""
+    from centrasia_crawler.archive.schema import SCHEMA_VERSION
+    from centrasia_crawler.archive.store import upgrade
+    from tests.helpers import ARTICLES, older_archive
+
+    path = older_archive(tmp_path / "archive.sqlite", ARTICLES, SCHEMA_VERSION - 1)
+    st = ARTICLES[0][0]
+    urls = [
+        "/",
+        "/archive",
+        "/archive/articles",
+        f"/archive/articles/{st}",
+        f"/archive/articles?_search={quoted('Жапаров')}",
+        f"/archive/articles?_search={quoted('Жапаров')}&_facet=outlet",
+        f"/archive/search?q={quoted('Жапаров')}",
+        f"/archive/-/attention?q={quoted('Жапаров')}",
+        "/archive/-/coverage",
+        f"/archive/-/sources?q={quoted('Жапаров')}",
+        f"/archive/-/entity/{quoted('Жапаров')}",
+        "/archive/tagged_articles",
+    ]
+    hint = f"run `centrasia upgrade --archive {path}`"
+    for url, response in zip(urls, get(path, *urls), strict=True):
+        assert response.status_code == 200, (url, response.text[:1000])
+        text = html.unescape(response.text)
+        assert hint in text, (url, text[:2000])
+        assert f"schema version {SCHEMA_VERSION - 1}" in text, url
+    (as_json,) = get(path, "/archive/articles.json")
+    assert as_json.status_code == 400 and hint in as_json.json()["error"]
+
+    upgrade(path)
+    for url, response in zip(urls, get(path, *urls), strict=True):
+        assert response.status_code in (200, 302), url
+        assert "centrasia upgrade" not in html.unescape(response.text), url
+
+
+# --- unknown names, snippets and links --------------------------------------------------
+
+
+def closest_in(error: str) -> list[str]:
+    """The names a search's one-line error offers (``...; the closest names: A, B, C``)."""
+    return error.split("the closest names: ", 1)[1].split(", ")
+
+
+def test_an_unknown_entity_page_links_the_three_closest_names(archive: Path) -> None:
+    """The page names the same three the search's error does, each a link to a page of
+    the entity of that name; the JSON says so too."""
+    unknown = quoted("Астна")
+    page_, as_json, searched = get(
+        archive,
+        f"/archive/-/entity/{unknown}",
+        f"/archive/-/entity/{unknown}.json",
+        f"/archive/search.json?q=%40{unknown}",
+    )
+    said = searched.json()["error"]
+    names = closest_in(said)
+    assert len(names) == 3 and page_.status_code == 404
+    text = html.unescape(page_.text)
+    assert said in text  # the search's own line
+    shown = re.search(r'class="centrasia-closest">(.*?)</p>', text, re.S)
+    assert shown is not None, text[:3000]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', shown.group(1))
+    assert [name for _, name in links] == names
+    assert [(c["name"]) for c in as_json.json()["closest"]] == names
+    assert as_json.status_code == 404 and as_json.json()["error"] == said
+    for (url, name), entity in zip(links, get(archive, *[u for u, _ in links]), strict=True):
+        assert entity.status_code == 200, url
+        data = get(archive, f"{url}.json")[0].json()["entity"]
+        assert name in {n["name"] for n in data["names"]}, (url, name)
+
+
+def test_an_entity_named_in_another_form_is_its_page(archive: Path) -> None:
+    (page_,) = get(archive, f"/archive/-/entity/{quoted('Бишкеке')}")
+    assert page_.status_code == 200 and "<h1>Бишкек</h1>" in page_.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/archive/articles?_search=%40{q}&_facet=outlet",
+        "/archive/articles?_search=%40{q}&_facet=outlet&source__exact=Кабар",
+        "/archive/tagged_articles?_search=%40{q}&_facet_array=countries",
+        "/archive/tagged_articles.json?_search=%40{q}&_facet_array=countries",
+    ],
+)
+def test_an_unknown_entity_searched_with_a_facet_says_the_closest_names(
+    archive: Path, url: str
+) -> None:
+    (searched,) = get(archive, f"/archive/search.json?q=%40{quoted('Астна')}")
+    said = searched.json()["error"]
+    (response,) = get(archive, url.format(q=quoted("Астна")))
+    if response.status_code == 302:  # the ranked search, which says it
+        (response,) = get(archive, response.headers["location"])
+    assert response.status_code == 400
+    assert said in html.unescape(response.text) and len(closest_in(said)) == 3
+
+
+def test_a_table_search_shows_marked_snippets_and_linked_titles(archive: Path) -> None:
+    """Within a filter: each row's snippet is a stretch of its article's own text with
+    a form of the word marked; each title links to its article's page."""
+    stored = {r["st"]: r for r in rows_of_archive(archive, "SELECT st, title, body FROM articles")}
+    filtered = f"source__exact={quoted('Азия-Плюс')}"
+    (response,) = get(archive, f"/archive/articles?_search={quoted('Жапарову')}&{filtered}")
+    text = response.text
+    cells = re.findall(r'<td class="col-body[^"]*centrasia-snippet">(.*?)</td>', text, re.S)
+    titles = re.findall(r'<td class="col-title[^"]*"><a href="([^"]+)">([^<]+)</a></td>', text)
+    expected = [st for st, r in stored.items() if r["title"] == TEXTS[1][0]]
+    assert len(cells) == len(titles) == len(expected) > 0
+    for cell, (url, title) in zip(cells, titles, strict=True):
+        st = int(url.rsplit("/", 1)[1])
+        assert st in expected and html.unescape(title) == stored[st]["title"]
+        marked = re.findall(r"<mark>(.*?)</mark>", cell)
+        assert marked and all(re.fullmatch(r"Жапаров\w*", m) for m in marked), cell
+        plain = html.unescape(re.sub(r"</?mark>", "", cell)).strip("…")
+        assert plain in stored[st]["title"] or plain in stored[st]["body"], cell
+    (article_page,) = get(archive, titles[0][0])
+    assert article_page.status_code == 200 and stored[expected[0]]["title"] in html.unescape(
+        article_page.text
+    )
+
+
+def test_search_results_link_their_titles_to_the_articles(archive: Path) -> None:
+    from centrasia_crawler.datasette_plugin.pages import ARTICLE_PATH
+
+    before, after = ARTICLE_PATH.split("{st}")
+    link = re.escape("/archive" + before) + r"(\d+)" + re.escape(after)
+    (response,) = get(archive, f"/archive/search?q={quoted('Жапаров')}")
+    titles = re.findall(rf'<td class="col-title"><a href="{link}">([^<]+)</a>', response.text)
+    assert titles
+    stored = {
+        r["st"]: r["title"] for r in rows_of_archive(archive, "SELECT st, title FROM articles")
+    }
+    assert all(stored[int(st)] == html.unescape(title) for st, title in titles)
+
+
+def rows_of_archive(path: Path, sql: str) -> list[dict[str, object]]:
+    from tests.helpers import rows
+
+    return rows(path, sql)

@@ -107,3 +107,31 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
 
 #: Whether a database is an archive: it has the morphological index's vocabulary.
 IS_ARCHIVE_SQL: Final = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'morph_terms'"
+
+#: The columns of ``articles_morph`` a table search may be limited to (``_search_title``).
+SEARCH_COLUMNS: Final = ("title", "body")
+
+
+def table_search_clause(parameter: str, column: str | None = None) -> str:
+    """The WHERE clause of a table search of the articles (or of a view with their ``st``)
+    whose query, in the language of ``centrasia search``, is bound to ``:parameter``:
+    ``morph_query`` translates it, as in the canned queries; ``column`` limits it to one
+    of :data:`SEARCH_COLUMNS`."""
+    if column is not None and column not in SEARCH_COLUMNS:
+        raise ValueError(f"no searched column {column!r}")
+    target = column or "articles_morph"
+    return (
+        f"st IN (SELECT rowid FROM articles_morph WHERE {target} MATCH morph_query(:{parameter}))"
+    )
+
+
+def snippets_sql(count: int) -> str:
+    """The snippets (``st``, ``snippet``, its matches between ``MARK_OPEN`` and
+    ``MARK_CLOSE``, as the ``search`` query gives them) of ``count`` articles whose sts
+    are bound to ``:st0`` ... and which match the search query bound to ``:q``."""
+    sts = ", ".join(f":st{n:d}" for n in range(count))
+    return (
+        f"SELECT rowid AS st, snippet(articles_morph, -1, {_MARKS}, 12) AS snippet"
+        f" FROM articles_morph WHERE articles_morph MATCH morph_query(:{QUERY_PARAMETER})"
+        f" AND rowid IN ({sts})"
+    )

@@ -164,26 +164,34 @@ def _open_for_reading(path: str) -> sqlite3.Connection:
     try:
         # WAL readers never wait for a writer; this covers a checkpoint's brief moments.
         conn.execute("PRAGMA busy_timeout = 5000")
-        version = schema_version(conn)
-        if version > SCHEMA_VERSION:
-            raise ArchiveVersionError(
-                f"{path}: archive schema version {version} is newer than this program's"
-                f" {SCHEMA_VERSION}; upgrade centrasia-crawler"
-            )
-        if version < SCHEMA_VERSION or not index_ready(conn):
-            what = (
-                f"schema version {version}, this program's {SCHEMA_VERSION}"
-                if version < SCHEMA_VERSION
-                else "its search index was built by another version of the morphology"
-            )
-            raise ArchiveNeedsUpgrade(
-                f"{path}: {what}; run `centrasia upgrade --archive {path}` (it may take"
-                " minutes on a large archive), then read it again"
-            )
+        check_readable(conn, path)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def check_readable(conn: sqlite3.Connection, path: str) -> None:
+    """Raise :class:`ArchiveNeedsUpgrade` if the archive at ``path`` (on ``conn``) is of
+    an older schema or its search index of another morphology, and
+    :class:`~centrasia_crawler.archive.schema.ArchiveVersionError` if it is newer than
+    this program; each says, in one line, what to do."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise ArchiveVersionError(
+            f"{path}: archive schema version {version} is newer than this program's"
+            f" {SCHEMA_VERSION}; upgrade centrasia-crawler"
+        )
+    if version < SCHEMA_VERSION or not index_ready(conn):
+        what = (
+            f"schema version {version}, this program's {SCHEMA_VERSION}"
+            if version < SCHEMA_VERSION
+            else "its search index was built by another version of the morphology"
+        )
+        raise ArchiveNeedsUpgrade(
+            f"{path}: {what}; run `centrasia upgrade --archive {path}` (it may take"
+            " minutes on a large archive), then read it again"
+        )
 
 
 def _open_for_writing(path: str) -> sqlite3.Connection:
@@ -214,6 +222,13 @@ class Archive:
         self.path = path
         self.writable = writable
         self._codec: pages_codec.Codec | None = None
+
+    @classmethod
+    def reading(cls, conn: sqlite3.Connection, path: str) -> Archive:
+        """The archive at ``path`` read through ``conn``, a connection another program
+        opened (Datasette's), once :func:`check_readable` found it up to date."""
+        check_readable(conn, path)
+        return cls(conn, path)
 
     @cached_property
     def db(self) -> sqlite_utils.Database:

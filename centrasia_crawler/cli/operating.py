@@ -31,8 +31,9 @@ from centrasia_crawler.cli.common import (
 def serve(archive: str, host: str, port: int) -> int:
     """Serve the archive read-only with Datasette: the articles newest first, search
     ranked as 'centrasia search' with highlighted snippets, canned queries, and charts
-    (attention, coverage, sources). Plain 'datasette ARCHIVE' is the same: the
-    package's Datasette plugin carries it all (docs/datasette.md).
+    (attention, coverage, sources). Plain 'datasette ARCHIVE' shows the same (the
+    package's Datasette plugin carries it), with Datasette's default settings unless
+    given the ones serve passes: page size, time limit, rows (docs/datasette.md).
 
     Example:
 

@@ -192,11 +192,13 @@ BUILDERS: Final[
 
 def build(conn: sqlite3.Connection, path: str, name: str, args: Args) -> Chart:
     """The chart ``name`` of the archive on ``conn`` for the form's ``args``; a problem
-    with them (a bad query, date or period) is the chart's ``error``, in one line."""
+    with them (a bad query, date or period) is the chart's ``error``, in one line. An
+    archive that needs upgrading raises
+    :class:`~centrasia_crawler.archive.ArchiveNeedsUpgrade`."""
     fields, fill = BUILDERS[name]
     chart = Chart(fields(args))
     try:
-        fill(Archive(conn, path), args, chart)
+        fill(Archive.reading(conn, path), args, chart)
     except (ChartError, QueryError) as exc:
         chart.rows, chart.draw, chart.note, chart.error = [], None, "", str(exc)
     return chart
@@ -250,16 +252,21 @@ class EntityPage:
     entity: dict[str, Any] | None
     by: str = "year"
     chart: Chart = field(default_factory=lambda: Chart([]))
+    #: For a name no entity has: why, in one line, and the closest names (id, name).
+    unknown: str | None = None
+    closest: list[tuple[str, str]] = field(default_factory=list)
 
 
 def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> EntityPage:
     """The entity ``key`` (an id, or one of its names) of the archive on ``conn``; its
     articles per ``by`` (the form's; by default years, months on an archive of three
-    years or less, weeks on one of six months or less). An archive not tagged yet, a
-    name several entities share, or a bad period, is the chart's error."""
+    years or less, weeks on one of six months or less). A name in another form
+    (``Астане``) is the entity ``@Астане`` names in a search; a name no entity has is
+    ``unknown``, with the ``closest`` names. An archive not tagged yet, a name several
+    entities share, or a bad period, is the chart's error."""
     from centrasia_crawler.archive.entities import AmbiguousEntity, EntitiesNotTagged
 
-    archive = Archive(conn, path)
+    archive = Archive.reading(conn, path)
     by = _one(args, "by")
     page = EntityPage(None)
     page.chart.fields = [
@@ -269,6 +276,8 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
         if by and by not in PERIODS:
             raise ChartError(f"by: one of {', '.join(PERIODS)}, not {by!r}")
         page.entity = archive.entity(key)
+        if page.entity is None:
+            page.entity = _entity_named(archive, conn, key, page)
     except (ChartError, EntitiesNotTagged, AmbiguousEntity) as exc:
         page.chart.error = str(exc)
         return page
@@ -295,3 +304,26 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
 
     page.chart.draw = draw
     return page
+
+
+def _entity_named(
+    archive: Archive, conn: sqlite3.Connection, key: str, page: EntityPage
+) -> dict[str, Any] | None:
+    """The entity that ``@key`` names in a search (a name in any of its forms); None,
+    with the page's ``unknown`` (what the search says of ``@key``) and ``closest`` set,
+    if there is none."""
+    from centrasia_crawler.archive.entities import closest_names
+    from centrasia_crawler.archive.search_query import QueryTranslator
+
+    translator = QueryTranslator(conn)
+    try:
+        named = translator.entity(key, f"@{key}")
+    except QueryError as exc:
+        page.unknown = str(exc)
+        page.closest = closest_names(translator.gazetteer, key)
+        return None
+    found = archive.entity(named.id)
+    if found is None:
+        page.unknown = f"no entity is named {key!r} in this archive"
+        page.closest = closest_names(translator.gazetteer, key)
+    return found

@@ -1,0 +1,193 @@
+"""Which databases are archives, and Datasette's metadata for them.
+
+Only databases that are centrasia archives (they have ``morph_terms``) are touched; for
+them :func:`metadata` describes every table and column from ``TABLE_DOCS``, hides the
+internal tables, lists the articles newest first with facets on source, date and
+attribution, searched through ``articles_morph`` (set explicitly: Datasette's own
+detection finds the exact-form ``articles_fts``), and adds the canned queries of
+:mod:`centrasia_crawler.archive.canned`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import sqlite3
+import urllib.parse
+from typing import Any, Final
+
+from centrasia_crawler.archive import Archive, ArchiveNeedsUpgrade
+from centrasia_crawler.archive.canned import CANNED_QUERIES, IS_ARCHIVE_SQL
+from centrasia_crawler.archive.schema import TABLE_DOCS, ArchiveVersionError
+
+#: Tables a researcher never needs; Datasette hides the FTS tables' shadow tables (and
+#: every table whose name starts with a hidden one's) itself.
+HIDDEN_TABLES: Final = (
+    "morph_terms",
+    "morph_counts",
+    "archive_meta",
+    "compression_dicts",
+    "page_bodies",
+    "articles_fts",
+    "articles_morph",
+    "article_tags",
+)
+
+#: Values each facet of the articles table shows (Datasette's 30 fill the first screen).
+FACET_SIZE: Final = 5
+
+#: The tables the index page links to after the articles, in order.
+OTHER_TABLES: Final = (
+    "entities",
+    "article_entities",
+    "entity_names",
+    "entity_posts",
+    "listings",
+    "article_revisions",
+    "crawl_runs",
+    "pages",
+    "robots_refusals",
+)
+
+#: The tables whose ``_search`` is the archive's query language (:mod:`.search`).
+SEARCHED_TABLES: Final = ("articles", "tagged_articles")
+
+# --- which databases are archives -------------------------------------------------------
+
+_is_archive: dict[str, bool] = {}
+
+
+def is_archive_file(path: str) -> bool:
+    """Whether the SQLite file at ``path`` is a centrasia archive (asked once per path)."""
+    if path not in _is_archive:
+        try:
+            conn = sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True)
+            try:
+                _is_archive[path] = conn.execute(IS_ARCHIVE_SQL).fetchone() is not None
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            _is_archive[path] = False
+    return _is_archive[path]
+
+
+def archive_names(datasette: Any) -> list[str]:
+    """The names of the databases ``datasette`` serves that are archives."""
+    return [
+        name
+        for name, db in datasette.databases.items()
+        if getattr(db, "path", None) and is_archive_file(str(db.path))
+    ]
+
+
+def archive_route(datasette: Any, route: str) -> str | None:
+    """The name of the archive served at ``/route``; None if it is no archive."""
+    try:
+        name = str(datasette.get_database(route=route).name)
+    except KeyError:
+        return None
+    return name if name in archive_names(datasette) else None
+
+
+def readable_problem(conn: sqlite3.Connection, path: str) -> str | None:
+    """Why the archive at ``path`` cannot be read by this version (its schema is older
+    or newer, or its search index another morphology's), in one line that says what to
+    do; None if it can."""
+    try:
+        Archive.reading(conn, path)
+    except (ArchiveNeedsUpgrade, ArchiveVersionError) as exc:
+        return str(exc)
+    return None
+
+
+async def upgrade_problem(datasette: Any, name: str) -> str | None:
+    """:func:`readable_problem` of the archive ``name`` that ``datasette`` serves, asked
+    on each request (an upgrade while Datasette runs is seen at once)."""
+    db = datasette.get_database(name)
+    path = str(db.path)
+    found: str | None = await db.execute_fn(lambda conn: readable_problem(conn, path))
+    return found
+
+
+async def upgrade_problems(datasette: Any) -> dict[str, str]:
+    """Each archive ``datasette`` serves that needs upgrading: why."""
+    found: dict[str, str] = {}
+    for name in archive_names(datasette):
+        problem = await upgrade_problem(datasette, name)
+        if problem is not None:
+            found[name] = problem
+    return found
+
+
+# --- the metadata -----------------------------------------------------------------------
+
+
+def table_metadata() -> dict[str, Any]:
+    """The tables' metadata: descriptions, hidden tables, the articles' search and facets."""
+    tables: dict[str, Any] = {}
+    for table, (description, columns) in TABLE_DOCS.items():
+        tables[table] = {"description": description, "columns": dict(columns)}
+    tables["article_revisions"]["columns"] = {
+        **TABLE_DOCS["articles"][1],
+        **TABLE_DOCS["article_revisions"][1],
+    }
+    tables["articles"].update(
+        {
+            "facets": ["outlet", "published_date", "attribution"],
+            "facet_size": FACET_SIZE,
+            "fts_table": "articles_morph",
+            "fts_pk": "st",
+            "sort_desc": "st",
+            "label_column": "title",
+        }
+    )
+    # Articles by country and entity: array facets on the view's JSON lists.
+    tables["tagged_articles"].update(
+        {
+            "facets": [{"array": "countries"}, {"array": "entities"}],
+            "facet_size": FACET_SIZE,
+            "sort_desc": "st",
+            "fts_table": "articles_morph",
+            "fts_pk": "st",
+            "label_column": "title",
+        }
+    )
+    for table in HIDDEN_TABLES:
+        tables.setdefault(table, {})["hidden"] = True
+    # A view cannot be hidden: say what it is for.
+    tables["articles_fts_text"] = {
+        "description": "The text the exact-form index (articles_fts) reads, ё folded to е: "
+        "an internal view; query the articles table instead."
+    }
+    return tables
+
+
+def metadata(databases: list[str]) -> dict[str, Any]:
+    """Datasette's metadata for the archives named ``databases`` (a new dict each time:
+    Datasette merges other metadata into what it is given)."""
+    if not databases:
+        return {}
+    tables = table_metadata()
+    return {
+        "title": "centrasia.org archive",
+        "description": "Articles of centrasia.org (ЦентрАзия), archived by centrasia-crawler. "
+        "Search finds every form of a word (Казахстан: «в Казахстане»), whatever its case "
+        "and ё/е, best matches first.",
+        "databases": {
+            name: {"tables": copy.deepcopy(tables), "queries": copy.deepcopy(CANNED_QUERIES)}
+            for name in databases
+        },
+    }
+
+
+@functools.cache
+def _metadata_json(databases: tuple[str, ...]) -> str:
+    return json.dumps(metadata(list(databases)))
+
+
+def metadata_for(datasette: Any) -> dict[str, Any]:
+    """The metadata of the archives ``datasette`` serves: a new copy each time (Datasette
+    asks for it many times a page and merges into what it gets), from JSON made once."""
+    found: dict[str, Any] = json.loads(_metadata_json(tuple(archive_names(datasette))))
+    return found

@@ -1,0 +1,303 @@
+"""The archive's pages in Datasette: its cells, its templates' variables, the chart pages
+and an entity's page.
+
+- the index page: the articles first, a search box, the charts, the canned queries, the
+  other tables (``templates/index.html``); the articles table as a listing of date,
+  title, source, attribution and the body's first :data:`EXCERPT` characters, its column
+  descriptions folded away (``templates/_table.html``); the full text stays on the row
+  page;
+- a search's snippets with their matches ``<mark>``-ed (:func:`render_cell`);
+- the charts, ``/<database>/-/attention``, ``-/coverage``, ``-/sources``
+  (:mod:`~centrasia_crawler.datasette_plugin.charts`);
+- who and where: the ``tagged_articles`` view faceted by country and entity (array
+  facets), and an entity's page, ``/<database>/-/entity/<id>`` (its names with their
+  years, its articles over time, the entities it appears with most).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from markupsafe import Markup, escape
+
+from centrasia_crawler.archive import ArchiveNeedsUpgrade
+from centrasia_crawler.archive.canned import CANNED_QUERIES, QUERY_PARAMETER, snippets_sql
+from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
+from centrasia_crawler.datasette_plugin import charts
+from centrasia_crawler.datasette_plugin.metadata import (
+    OTHER_TABLES,
+    archive_names,
+    archive_route,
+    upgrade_problem,
+    upgrade_problems,
+)
+from centrasia_crawler.datasette_plugin.search import ASGI, Scope, query_problem, respond
+from centrasia_crawler.datasette_plugin.search import PARAMETER as SEARCH_PARAMETER
+
+#: The articles table's listing: its columns, in order, and the body's excerpt.
+LISTING_COLUMNS: Final = ("st", "published_at", "title", "source", "attribution", "body")
+EXCERPT: Final = 300
+
+#: Where an article is shown, after its database's address: its row of the articles
+#: table (a page of the article alone would be ``/-/article/{st}``).
+ARTICLE_PATH: Final = "/articles/{st}"
+
+
+def marked_html(text: str) -> Markup:
+    """A snippet as HTML: its text escaped, its matches in ``<mark>``.
+
+    >>> str(marked_html("a \\x02<b>\\x03 c"))
+    'a <mark>&lt;b&gt;</mark> c'
+    """
+    html = str(escape(text)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+    return Markup(html)
+
+
+def article_url(datasette: Any, database: str, st: int) -> str:
+    """Where an article is shown (:data:`ARTICLE_PATH`)."""
+    return str(datasette.urls.database(database)) + ARTICLE_PATH.format(st=int(st))
+
+
+def article_link(datasette: Any, database: str, st: int, text: Any) -> Markup:
+    return Markup(f'<a href="{escape(article_url(datasette, database, st))}">{escape(text)}</a>')
+
+
+def entity_link(datasette: Any, database: str, key: str, text: str) -> Markup:
+    url = f"{datasette.urls.database(database)}/-/entity/{urllib.parse.quote(key, safe='')}"
+    return Markup(f'<a href="{escape(url)}">{escape(text)}</a>')
+
+
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Any:
+    """A cell of an archive's page: links to articles and entities, marked snippets."""
+    if database not in archive_names(datasette):
+        return None
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    # A title beside its article's st (a table's, a search's): a link to the article.
+    if column == "title" and "st" in keys and isinstance(row["st"], int) and value:
+        return article_link(datasette, database, row["st"], value)
+    if table == "tagged_articles":
+        return _tagged_cell(datasette, database, column, value)
+    if table is not None:
+        return None
+    if column in ("id", "name") and {"id", "name", "type"} <= keys and value is not None:
+        return entity_link(datasette, database, row["id"], value)
+    if column == "snippet" and isinstance(value, str):
+        return marked_html(value)
+    # An article's st (a query about articles has its date), not a listing's (whose
+    # article may not be archived): a link to the article's page.
+    if column == "st" and isinstance(value, int) and keys & {"published_date", "published_at"}:
+        return Markup(f'<a href="{escape(article_url(datasette, database, value))}">{value}</a>')
+    return None
+
+
+def _tagged_cell(datasette: Any, database: str, column: str, value: Any) -> Any:
+    """A cell of ``tagged_articles``: the st links to the article, each entity to its
+    page; the lists are shown as lists, not JSON."""
+    if column == "st" and isinstance(value, int):
+        return Markup(f'<a href="{escape(article_url(datasette, database, value))}">{value}</a>')
+    if column not in ("countries", "entities") or not isinstance(value, str):
+        return None
+    try:
+        items = [str(item) for item in json.loads(value)]
+    except (ValueError, TypeError):
+        return None
+    if column == "countries":
+        return ", ".join(items)
+    return Markup(", ".join(entity_link(datasette, database, item, item) for item in items))
+
+
+def _listing(request: Any) -> bool:
+    """Whether the articles table page shows the listing (no columns chosen by hand)."""
+    return request is not None and not any(k in request.args for k in ("_col", "_nocol"))
+
+
+def template_variables(
+    template: str, database: str | None, table: str | None, request: Any, datasette: Any
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """``extra_template_vars``: what the package's templates show."""
+
+    async def variables() -> dict[str, Any]:
+        archives = archive_names(datasette)
+        found: dict[str, Any] = {
+            "centrasia_archives": archives,
+            "centrasia_charts": charts.CHARTS,
+            "centrasia_queries": CANNED_QUERIES,
+            "centrasia_other_tables": OTHER_TABLES,
+        }
+        if template == "index.html":
+            found["centrasia_outdated"] = await upgrade_problems(datasette)
+        if database not in archives:
+            return found
+        if template == "table.html" and table == "articles" and _listing(request):
+            found["centrasia_listing"] = {"columns": LISTING_COLUMNS, "excerpt": EXCERPT}
+            text = searched_text(request)
+            if text:
+                found["centrasia_snippets"] = lambda rows: snippets(datasette, database, text, rows)
+        if template == "query.html" and request is not None:
+            name = request.url_vars.get("table") or ""
+            text = request.args.get(QUERY_PARAMETER) or ""
+            problem = await query_problem(datasette, database, name, text)
+            if problem:
+                found["error"] = problem
+        return found
+
+    return variables
+
+
+def searched_text(request: Any) -> str:
+    """The search query of a table search, as typed (the search of its ``_search``)."""
+    return str(request.args.get(SEARCH_PARAMETER) or "").strip()
+
+
+async def snippets(datasette: Any, database: str, text: str, rows: Any) -> dict[str, Markup]:
+    """The snippets of a table page's ``rows`` (Datasette's ``display_rows``, whose st
+    is the text of a link) for the search ``text``: its matches marked, as the ranked
+    search shows them, by the st's text."""
+    sts = [
+        int(cell["raw"])
+        for row in rows
+        for cell in row
+        if cell["column"] == "st" and str(cell["raw"]).isdigit()
+    ]
+    if not sts:
+        return {}
+    params: dict[str, Any] = {f"st{n}": st for n, st in enumerate(sts)}
+    params[QUERY_PARAMETER] = text
+    result = await datasette.get_database(database).execute(snippets_sql(len(sts)), params)
+    return {str(st): marked_html(snippet) for st, snippet in result.rows}
+
+
+# --- an archive that needs upgrading ---------------------------------------------------
+
+
+async def upgrade_page(datasette: Any, database: str, problem: str) -> Any:
+    """The page every address of an archive that needs upgrading answers, 200: what to
+    run, never a page whose numbers an older schema would make wrong."""
+    from datasette.utils.asgi import Response
+
+    await datasette.invoke_startup()  # done once; this may be the first request
+    context = {"database": database, "problem": problem}
+    return Response.html(await datasette.render_template("centrasia_upgrade.html", context))
+
+
+def upgrade_guard(datasette: Any, app: ASGI) -> ASGI:
+    """``app`` with every address under an archive that needs upgrading (``/db``,
+    ``/db/table``, ``/db/-/attention``, ...) answered by :func:`upgrade_page` (``.json``:
+    ``{"ok": false, "error": ...}``, 400)."""
+
+    async def guarded(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            route = scope["path"].strip("/").split("/")[0].removesuffix(".json")
+            database = archive_route(datasette, route) if route and route != "-" else None
+            problem = await upgrade_problem(datasette, database) if database else None
+            if database is not None and problem is not None:
+                if scope["path"].endswith(".json"):
+                    body = json.dumps({"ok": False, "error": problem}, ensure_ascii=False)
+                    kind = b"application/json; charset=utf-8"
+                    await respond(send, 400, body.encode(), [(b"content-type", kind)])
+                    return
+                response = await upgrade_page(datasette, database, problem)
+                await response.asgi_send(send)
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+async def chart_page(datasette: Any, request: Any) -> Any:
+    """``/<database>/-/<chart>`` (``.json``: the numbers alone)."""
+    from datasette.utils.asgi import NotFound, Response
+
+    database = archive_route(datasette, request.url_vars["database"])
+    name = request.url_vars["chart"]
+    if database is None or name not in charts.CHARTS:
+        raise NotFound("no such chart")
+    args = {key: request.args.getlist(key) for key in request.args}
+    db = datasette.get_database(database)
+    try:
+        chart = await db.execute_fn(lambda conn: charts.build(conn, str(db.path), name, args))
+    except ArchiveNeedsUpgrade as exc:
+        return await upgrade_page(datasette, database, str(exc))
+    status = 400 if chart.error else 200
+    if request.url_vars.get("format") == "json":
+        found = {"ok": not chart.error, "error": chart.error, "rows": chart.rows}
+        return Response.json(found, status=status)
+    svg, unavailable = await charts.render_svg(chart)
+    query = request.query_string
+    context = {
+        "database": database,
+        "chart_name": name,
+        "title": charts.CHARTS[name],
+        "charts": charts.CHARTS,
+        "fields": chart.fields,
+        "columns": chart.columns,
+        "rows": chart.rows,
+        "svg": svg,
+        "note": unavailable or chart.note,
+        "error": chart.error,
+        "json_url": f"{datasette.urls.database(database)}/-/{name}.json"
+        + (f"?{query}" if query else ""),
+    }
+    page = await datasette.render_template("centrasia_chart.html", context, request=request)
+    return Response.html(page, status=status)
+
+
+async def entity_page(datasette: Any, request: Any) -> Any:
+    """``/<database>/-/entity/<id>`` (or a name for the id; ``.json``: the data alone):
+    the entity's names with their years, its posts, its articles over time (a chart as
+    ``-/attention`` draws, per ``?by=``) and the entities it appears with most."""
+    from datasette.utils import tilde_decode
+    from datasette.utils.asgi import NotFound, Response
+
+    database = archive_route(datasette, request.url_vars["database"])
+    if database is None:
+        raise NotFound("no such archive")
+    key = tilde_decode(urllib.parse.unquote(request.url_vars["entity"]))
+    args = {name: request.args.getlist(name) for name in request.args}
+    db = datasette.get_database(database)
+    try:
+        found = await db.execute_fn(lambda conn: charts.entity_page(conn, str(db.path), key, args))
+    except ArchiveNeedsUpgrade as exc:
+        return await upgrade_page(datasette, database, str(exc))
+    chart = found.chart
+    status = 400 if chart.error else 404 if found.entity is None else 200
+    if request.url_vars.get("format") == "json":
+        error = chart.error or found.unknown
+        body = {"ok": not error, "error": error, "entity": found.entity}
+        closest = [{"id": ident, "name": name} for ident, name in found.closest]
+        body |= {"closest": closest} if found.unknown else {}
+        return Response.json({**body, "by": found.by, "rows": chart.rows}, status=status)
+    svg, unavailable = await charts.render_svg(chart)
+    entity_url = f"{datasette.urls.database(database)}/-/entity/"
+    context = {
+        "database": database,
+        "entity": found.entity,
+        "entity_url": entity_url,
+        "articles_url": datasette.urls.table(database, "tagged_articles"),
+        "fields": chart.fields,
+        "columns": chart.columns,
+        "rows": chart.rows,
+        "svg": svg,
+        "note": unavailable or chart.note,
+        "error": chart.error,
+        "unknown": found.unknown,
+        "closest": found.closest,
+        "self_url": entity_url + urllib.parse.quote(key, safe=""),
+    }
+    page = await datasette.render_template("centrasia_entity.html", context, request=request)
+    return Response.html(page, status=status)
+
+
+#: The pages' routes (``register_routes``).
+ROUTES: Final = (
+    (r"^/(?P<database>[^/]+)/-/(?P<chart>\w+)(\.(?P<format>json))?$", chart_page),
+    (r"^/(?P<database>[^/]+)/-/entity/(?P<entity>[^/]+?)(\.(?P<format>json))?$", entity_page),
+)
