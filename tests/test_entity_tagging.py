@@ -152,7 +152,7 @@ def test_search_by_entity_finds_every_name(
     assert capsys.readouterr().out.strip().startswith("4")
     assert main(["search", "@Астна", "--archive", str(path)]) == 2
     error = capsys.readouterr().err.strip()
-    assert "closest: Астана" in error and len(error.splitlines()) == 1, error
+    assert "the closest names: Астана" in error and len(error.splitlines()) == 1, error
 
 
 def test_the_archive_keeps_the_whole_gazetteer_it_was_tagged_with(tmp_path: Path) -> None:

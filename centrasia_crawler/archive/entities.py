@@ -25,7 +25,6 @@ from centrasia_crawler.archive.queries import Filters, matching, run_matching
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
-    from centrasia_crawler.entities.gazetteer import Gazetteer
 
 #: The types of entity, as the ``entities`` table spells them.
 TYPES: Final = ("country", "place", "person", "organization")
@@ -239,19 +238,6 @@ def _country_counts(
             labels[key] = key if by in day else period_of(dt.date.fromisoformat(key), by)  # type: ignore[arg-type]
         counts.setdefault(country, Counter())[labels[key]] += n
     return counts
-
-
-def closest_names(gazetteer: Gazetteer, text: str, n: int = 3) -> list[tuple[str, str]]:
-    """The ``n`` names of ``gazetteer`` closest to ``text`` (``difflib``, names compared
-    as :func:`~centrasia_crawler.entities.gazetteer.name_key` folds them), best first,
-    each as ``(entity id, name)``: what a page offers for a name no entity has."""
-    import difflib
-
-    from centrasia_crawler.entities.gazetteer import name_key
-
-    spelling = {name_key(name.text): (e.id, name.text) for e in gazetteer for name in e.names}
-    close = difflib.get_close_matches(name_key(text), list(spelling), n=n, cutoff=0.0)
-    return [spelling[key] for key in close]
 
 
 class AmbiguousEntity(LookupError):

@@ -33,7 +33,6 @@ raises :class:`QueryError`, whose message is one line naming the problem.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import itertools
 import math
@@ -717,7 +716,7 @@ class QueryTranslator:
         """The entity ``@text`` names: by one of its names as written, else by a name
         whose words ``text``'s words are forms of (``@Астане``, ``@Жапарову``); a
         one-line :class:`QueryError` naming the three closest names otherwise."""
-        from centrasia_crawler.entities.gazetteer import name_key
+        from centrasia_crawler.entities.gazetteer import closest_names
 
         found = self.gazetteer
         if found.named(text):
@@ -737,9 +736,7 @@ class QueryTranslator:
         if matches:
             choices = ", ".join(f'@"{e.name}"' for e in matches.values())
             raise _error(query, f"@{text} names {len(matches)} entities: say which, {choices}")
-        spelling = {name_key(name): name for _, name, _ in self._name_readings}
-        close = difflib.get_close_matches(name_key(text), list(spelling), n=3, cutoff=0.0)
-        hint = ", ".join(spelling[k] for k in close)
+        hint = ", ".join(name for _, name in closest_names(found, text))
         raise _error(query, f"no entity is named {text!r}; the closest names: {hint}")
 
     def entity_names(self, text: str, query: str) -> list[str]:

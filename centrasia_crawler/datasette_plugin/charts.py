@@ -312,8 +312,8 @@ def _entity_named(
     """The entity that ``@key`` names in a search (a name in any of its forms); None,
     with the page's ``unknown`` (what the search says of ``@key``) and ``closest`` set,
     if there is none."""
-    from centrasia_crawler.archive.entities import closest_names
     from centrasia_crawler.archive.search_query import QueryTranslator
+    from centrasia_crawler.entities.gazetteer import closest_names
 
     translator = QueryTranslator(conn)
     try:

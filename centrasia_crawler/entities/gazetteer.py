@@ -344,3 +344,12 @@ def _other_countries(a: Entity, b: Entity) -> bool:
     return bool(
         a.type == b.type == "organization" and a.country and b.country and a.country != b.country
     )
+
+
+def closest_names(gazetteer: Gazetteer, text: str, n: int = 3) -> list[tuple[str, str]]:
+    """The ``n`` names of ``gazetteer`` closest to ``text`` (``difflib``, names compared
+    as :func:`name_key` folds them), best first, each as ``(entity id, name)``: what a
+    query's error and a page offer for a name no entity has."""
+    spelling = {name_key(name.text): (e.id, name.text) for e in gazetteer for name in e.names}
+    close = difflib.get_close_matches(name_key(text), list(spelling), n=n, cutoff=0.0)
+    return [spelling[key] for key in close]
