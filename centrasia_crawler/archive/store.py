@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import analysis
+from centrasia_crawler.archive import analysis, corpus, network
 from centrasia_crawler.archive import pages as pages_codec
 from centrasia_crawler.archive.morph import (
     build_index,
@@ -515,6 +515,23 @@ class Archive:
         """Every article (oldest first), or those ``query`` matches, streamed with the
         columns of ``centrasia export``."""
         return analysis.articles(self, query, since=since, until=until, source=source)
+
+    # Corpus tools ---------------------------------------------------------------------
+
+    def collocates(self, query: str, **options: Any) -> dict[str, Any]:
+        """The lemmas near ``query``'s matches with logDice and log-likelihood
+        (``centrasia collocates --json``): :func:`~centrasia_crawler.archive.corpus.collocates`."""
+        return corpus.collocates(self, query, **options)
+
+    def words(self, query: str | None = None, **options: Any) -> dict[str, Any]:
+        """A frequency list of words or n-grams (``centrasia words --json``):
+        :func:`~centrasia_crawler.archive.corpus.words`."""
+        return corpus.words(self, query, **options)
+
+    def network(self, query: str, **options: Any) -> dict[str, Any]:
+        """The entities named together in ``query``'s articles (``centrasia network``):
+        :func:`~centrasia_crawler.archive.network.edges`."""
+        return network.edges(self, query, **options)
 
     # Writes -------------------------------------------------------------------------
 
