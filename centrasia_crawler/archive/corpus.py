@@ -21,16 +21,19 @@ With ``by``, each period gets its own ``f(x)``, ``f(xy)`` and ``W``; ``f(y)`` an
 stay the whole archive's (the index keeps no count per period).
 
 **Samples.** On a result of more than ``sample`` articles, a random sample of that many
-is read (fixed seed) and the counts read in it are scaled by matched / read, as an
+is read (fixed seed) and the counts read in it are scaled by matched / read (a
+co-frequency at most the lemma's total), as an
 estimate: ``matched`` and ``sample`` in the result say so. ``sample`` 0 reads them all.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
+import json
 import math
 import random
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
 
 #: Articles read at most on a larger result (0: all).
-SAMPLE: Final = 2000
+SAMPLE: Final = 1000
 #: The longest n-gram ``words`` counts.
 MAX_NGRAM: Final = 3
 #: A list's default length.
@@ -126,31 +129,52 @@ def _chunks(sts: Sequence[int]) -> Iterator[list[int]]:
 
 
 def _nodes_and_windows(marked: str, window: int) -> tuple[int, list[str]]:
-    """The nodes of a highlighted text, and the tokens in their windows (each once)."""
+    """The nodes of a highlighted text, and the tokens in their windows (each once).
+
+    Only the text around each node is cut into tokens: an article is long and its
+    nodes few.
+    """
     from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
     from centrasia_crawler.normalize.morphology import TOKEN_RE
 
-    pattern = f"{MARK_OPEN}|{MARK_CLOSE}|{TOKEN_RE.pattern}"
-    tokens: list[str] = []
-    inside: list[bool] = []
-    spans: list[tuple[int, int]] = []  # first and last token of each node
-    opened: int | None = None
-    for found in re.finditer(pattern, marked):
-        piece = found[0]
-        if piece == MARK_OPEN:
-            opened = len(tokens)
-        elif piece == MARK_CLOSE:
-            if opened is not None and len(tokens) > opened:
-                spans.append((opened, len(tokens) - 1))
-            opened = None
-        else:
-            tokens.append(piece)
-            inside.append(opened is not None)
-    near: set[int] = set()
-    for first, last in spans:
-        near.update(range(max(0, first - window), first))
-        near.update(range(last + 1, min(len(tokens), last + 1 + window)))
-    return len(spans), [tokens[i] for i in sorted(near) if not inside[i]]
+    spans: list[tuple[int, int]] = []  # where each node's marks stand in ``marked``
+    opened = marked.find(MARK_OPEN)
+    while opened >= 0:
+        closed = marked.find(MARK_CLOSE, opened)
+        if closed < 0:
+            break
+        if TOKEN_RE.search(marked, opened, closed):
+            spans.append((opened, closed))
+        opened = marked.find(MARK_OPEN, closed)
+    if not spans:
+        return 0, []
+    opens = [o for o, _ in spans]
+
+    def inside(at: int) -> bool:
+        k = bisect.bisect_right(opens, at) - 1
+        return k >= 0 and at < spans[k][1]
+
+    near: dict[int, str] = {}
+    for opened, closed in spans:
+        reach = 16 * window + 32
+        while True:  # the ``window`` tokens before the node
+            start = max(0, opened - reach)
+            before = list(TOKEN_RE.finditer(marked, start, opened))
+            if len(before) > window or start == 0:
+                break
+            reach *= 4
+        for found in before[-window:]:
+            near[found.start()] = found[0]
+        reach = 16 * window + 32
+        while True:  # and after it
+            end = min(len(marked), closed + 1 + reach)
+            after = list(itertools.islice(TOKEN_RE.finditer(marked, closed + 1, end), window + 1))
+            if len(after) > window or end == len(marked):
+                break
+            reach *= 4
+        for found in after[:window]:
+            near[found.start()] = found[0]
+    return len(spans), [token for at, token in near.items() if not inside(at)]
 
 
 class _Tally:
@@ -200,26 +224,31 @@ def collocates(
     morph = morphology()
     tallies: dict[str, _Tally] = {}
     translated = _translated(archive, query)
-    for chunk in _chunks([st for st, _ in read]):
-        marks = ",".join("?" * len(chunk))
-        sql = (
-            "SELECT rowid, highlight(articles_morph, 0, ?, ?), highlight(articles_morph, 1, ?, ?)"
-            f" FROM articles_morph WHERE articles_morph MATCH ? AND rowid IN ({marks})"
-        )
-        for st, title, body in archive.conn.execute(
-            sql, [MARK_OPEN, MARK_CLOSE, MARK_OPEN, MARK_CLOSE, translated, *chunk]
-        ):
-            day = day_of.get(st)
-            label = ""
-            if period is not None:
-                label = period_of(dt.date.fromisoformat(day), period) if day else "undated"
-            tally = tallies.setdefault(label, _Tally())
-            tally.articles += 1
-            for text in (title, body):
-                spans, near = _nodes_and_windows(text or "", window)
-                tally.nodes += spans
-                tally.window += len(near)
-                tally.cofreq.update(morph.term(token) for token in near)
+    # One pass over the matches, highlighting only the articles read: asked for a few
+    # rowids at a time, FTS5 would evaluate the query again for each.
+    wanted = "rowid IN (SELECT value FROM json_each(?))"
+    sql = (
+        f"SELECT rowid, CASE WHEN {wanted} THEN highlight(articles_morph, 0, ?, ?) END,"
+        f" CASE WHEN {wanted} THEN highlight(articles_morph, 1, ?, ?) END"
+        " FROM articles_morph WHERE articles_morph MATCH ?"
+    )
+    sts = json.dumps(sorted(day_of))
+    for st, title, body in archive.conn.execute(
+        sql, [sts, MARK_OPEN, MARK_CLOSE, sts, MARK_OPEN, MARK_CLOSE, translated]
+    ):
+        if st not in day_of:
+            continue
+        day = day_of[st]
+        label = ""
+        if period is not None:
+            label = period_of(dt.date.fromisoformat(day), period) if day else "undated"
+        tally = tallies.setdefault(label, _Tally())
+        tally.articles += 1
+        for text in (title, body):
+            spans, near = _nodes_and_windows(text or "", window)
+            tally.nodes += spans
+            tally.window += len(near)
+            tally.cofreq.update(morph.term(token) for token in near)
     total_tokens = archive_tokens(archive.conn)
     candidates = {
         term
@@ -236,8 +265,8 @@ def collocates(
         for term, n in tally.cofreq.items():
             if term not in candidates or n < min_count:
                 continue
-            cofreq = n * scale
             counted = totals.get(term, 0)
+            cofreq = min(n * scale, float(counted)) if scale != 1 else float(n)
             total = max(float(counted), cofreq)
             ll = log_likelihood(
                 cofreq,

@@ -26,7 +26,7 @@ def _sample_option(function: Any) -> Any:
     return click.option(
         "--sample",
         type=click.IntRange(min=0),
-        default=2000,
+        default=1000,
         show_default=True,
         help="On more matching articles, read a random sample of this many (0: all).",
     )(function)
