@@ -61,72 +61,74 @@ def edges(
         node, where, extra = "e.id", "e.type = ?", [KINDS[kind]]
     else:
         node, where, extra = "e.id", "1", []
-    sql = f"""
-        WITH m AS MATERIALIZED (
-            SELECT a.st AS st, a.published_date AS day
-            FROM articles a WHERE a.st IN ({sts})
-        ),
-        t AS MATERIALIZED (
-            SELECT DISTINCT ae.st AS st, {node} AS node
-            FROM m JOIN article_entities ae ON ae.st = m.st
-            JOIN entities e ON e.id = ae.entity_id
-            WHERE {where}
-        )
-        SELECT x.node, y.node, count(*) AS weight, min(m.day), max(m.day)
-        FROM t AS x JOIN t AS y ON y.st = x.st AND y.node > x.node
-        JOIN m ON m.st = x.st
-        GROUP BY x.node, y.node HAVING count(*) >= ?"""
-    found = run_matching(archive, query, sql, [*params, *extra, min_weight]).fetchall()
-    found.sort(key=lambda row: (-row[2], row[0], row[1]))
-    matched = run_matching(archive, query, f"SELECT count(*) FROM ({sts})", params)
-    named = {n for row in found for n in row[:2]}
+    # Each matching article is a bit, in the order of its day: a node is the set of
+    # bits of the articles naming it, an edge's weight the bits two nodes share, its
+    # first and last day those of the lowest and highest of them.
+    found = run_matching(
+        archive,
+        query,
+        f"SELECT a.st, a.published_date FROM articles a WHERE a.st IN ({sts})",
+        params,
+    ).fetchall()
+    found.sort(key=lambda row: (row[1] or "", row[0]))
+    bit = {st: i for i, (st, _) in enumerate(found)}
+    days = [day for _, day in found]
+    named: dict[str, set[int]] = {}
+    sql = (
+        f"SELECT ae.st, {node} FROM article_entities ae JOIN entities e ON e.id = ae.entity_id"
+        f" WHERE ae.st IN ({sts}) AND {where}"
+    )
+    for st, key in run_matching(archive, query, sql, [*params, *extra]):
+        named.setdefault(key, set()).add(bit[st])
+    masks = {key: _mask(bits, len(found)) for key, bits in named.items() if len(bits) >= min_weight}
+    keys = sorted(masks)
+    edges = []
+    for i, a in enumerate(keys):
+        mask = masks[a]
+        for b in keys[i + 1 :]:
+            both = mask & masks[b]
+            weight = both.bit_count()
+            if weight >= min_weight:
+                first = days[(both & -both).bit_length() - 1]
+                edges.append((a, b, weight, first, days[both.bit_length() - 1]))
+    edges.sort(key=lambda row: (-row[2], row[0], row[1]))
+    joined = {n for row in edges for n in row[:2]}
     return {
-        "matched": int(matched.fetchone()[0]),
-        "nodes": _nodes(archive, query, (sts, params), node, where, extra, named, kind),
-        "edges": [dict(zip(EDGE_COLUMNS, row, strict=True)) for row in found],
+        "matched": len(found),
+        "nodes": _nodes(archive, {n: len(named[n]) for n in joined}, kind),
+        "edges": [dict(zip(EDGE_COLUMNS, row, strict=True)) for row in edges],
     }
 
 
-def _nodes(
-    archive: Archive,
-    query: str,
-    matched: tuple[str, list[Any]],
-    node: str,
-    where: str,
-    extra: list[Any],
-    named: set[str],
-    kind: str | None,
-) -> list[dict[str, Any]]:
-    """The nodes ``named``: their label, type, and matching articles naming them."""
-    from centrasia_crawler.archive.queries import run_matching
+def _mask(bits: set[int], size: int) -> int:
+    """The set of ``bits`` as an integer."""
+    buffer = bytearray((size + 7) // 8)
+    for i in bits:
+        buffer[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buffer, "little")
 
-    if not named:
-        return []
-    sts, params = matched
-    sql = f"""
-        SELECT {node}, count(DISTINCT ae.st)
-        FROM article_entities ae JOIN entities e ON e.id = ae.entity_id
-        WHERE ae.st IN ({sts}) AND {where} GROUP BY 1"""
-    articles = dict(run_matching(archive, query, sql, [*params, *extra]).fetchall())
+
+def _nodes(archive: Archive, articles: dict[str, int], kind: str | None) -> list[dict[str, Any]]:
+    """The nodes: their label, type, and the matching articles naming them."""
     conn = archive.conn
     if kind == "country":
         labels = dict(
             conn.execute("SELECT country, name FROM entities WHERE type = 'country'").fetchall()
         )
-        types = dict.fromkeys(named, "country")
+        types = dict.fromkeys(articles, "country")
     else:
         info = {
             row[0]: row[1:]
             for row in conn.execute(
                 "SELECT id, name, type FROM entities WHERE id IN (SELECT value FROM json_each(?))",
-                (_json(sorted(named)),),
+                (_json(sorted(articles)),),
             )
         }
         labels = {n: info[n][0] for n in info}
         types = {n: info[n][1] for n in info}
     return [
-        {"id": n, "label": labels.get(n, n), "type": types.get(n), "articles": articles.get(n, 0)}
-        for n in sorted(named)
+        {"id": n, "label": labels.get(n, n), "type": types.get(n), "articles": articles[n]}
+        for n in sorted(articles)
     ]
 
 
