@@ -63,12 +63,16 @@ def whole(pattern: re.Pattern[str], token: str) -> bool:
     return pattern.fullmatch(token) is not None
 
 
-def japarov_articles(path: Path) -> set[int]:
+def articles_naming(path: Path, pattern: re.Pattern[str]) -> set[int]:
     return {
         st
         for st, _, title, body in texts(path)
-        if any(whole(JAPAROV, t) for t in TOKEN_RE.findall(f"{title} {body}"))
+        if any(whole(pattern, t) for t in TOKEN_RE.findall(f"{title} {body}"))
     }
+
+
+def japarov_articles(path: Path) -> set[int]:
+    return articles_naming(path, JAPAROV)
 
 
 # --- collocates -------------------------------------------------------------------------
@@ -225,15 +229,19 @@ def test_words_leave_out_n_grams_that_begin_or_end_with_a_stop_word(store: Archi
 # --- networks -----------------------------------------------------------------------------
 
 
-def person_pairs(path: Path, only: set[int]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Articles naming each two people, from the entity tables, with the first and last
-    day."""
+def person_pairs(
+    path: Path, only: set[int], kind: str = "person"
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Articles naming each two people (or countries), from the entity tables, with the
+    first and last day."""
     conn = sqlite3.connect(path)
+    node = "e.country" if kind == "country" else "e.id"
+    where = "e.country IS NOT NULL" if kind == "country" else "e.type = 'person'"
     try:
         people: dict[int, set[str]] = {}
         for st, entity in conn.execute(
-            "SELECT ae.st, ae.entity_id FROM article_entities ae"
-            " JOIN entities e ON e.id = ae.entity_id WHERE e.type = 'person'"
+            f"SELECT ae.st, {node} FROM article_entities ae"
+            f" JOIN entities e ON e.id = ae.entity_id WHERE {where}"
         ):
             if st in only:
                 people.setdefault(st, set()).add(entity)
@@ -251,24 +259,34 @@ def person_pairs(path: Path, only: set[int]) -> dict[tuple[str, str], dict[str, 
     return pairs
 
 
-def test_the_gexf_edges_are_the_articles_naming_both(path: Path, tmp_path: Path) -> None:
+#: A query naming few of the archive's articles, and one naming many (the network reads
+#: the tags by article for the one, by entity for the other).
+NAMED = {"Жапаров": JAPAROV, "Узбекистан": re.compile(r"узбекистан(?:а|у|ом|е)?", re.I)}
+
+
+@pytest.mark.parametrize("kind", ["person", "country"])
+@pytest.mark.parametrize("query", list(NAMED))
+def test_the_gexf_edges_are_the_articles_naming_both(
+    path: Path, tmp_path: Path, query: str, kind: str
+) -> None:
     import networkx as nx
 
     out = tmp_path / "graph.gexf"
-    assert (
-        main(["network", "Жапаров", "--kind", "person", "--archive", str(path), "-o", str(out)])
-        == 0
-    )
+    args = ["network", query, "--kind", kind, "--archive", str(path), "-o", str(out)]
+    assert main(args) == 0
     graph = nx.read_gexf(out)
-    truth = {
-        k: v for k, v in person_pairs(path, japarov_articles(path)).items() if v["weight"] >= 3
-    }
+    only = articles_naming(path, NAMED[query])
+    if query == "Узбекистан":
+        assert len(only) * 4 > len(texts(path))  # a broad query
+    pairs = person_pairs(path, only, kind)
+    truth = {k: v for k, v in pairs.items() if v["weight"] >= 3}
     assert len(truth) > 3
     edges = {tuple(sorted((u, v))): d for u, v, d in graph.edges(data=True)}
     assert {k: d["weight"] for k, d in edges.items()} == {k: v["weight"] for k, v in truth.items()}
     for key, data in edges.items():
         assert (data["first"], data["last"]) == (min(truth[key]["days"]), max(truth[key]["days"]))
-    assert graph.nodes["japarov"]["label"] == "Садыр Жапаров"
+    if kind == "person" and query == "Жапаров":
+        assert graph.nodes["japarov"]["label"] == "Садыр Жапаров"
 
 
 def test_the_csv_edge_list(path: Path, tmp_path: Path) -> None:

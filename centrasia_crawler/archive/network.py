@@ -11,6 +11,9 @@ networkx's writer (Gephi opens it) or as a CSV edge list.
 from __future__ import annotations
 
 import csv
+import json
+from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -55,12 +58,15 @@ def edges(
         raise NetworkError(f"min: {min_weight} must be 1 or more")
     _require_tagged(archive)
     sts, params = _matched_sts(archive, query, Filters())
+    conn = archive.conn
     if kind == "country":
-        node, where, extra = "e.country", "e.country IS NOT NULL", []
+        node_of = dict(conn.execute("SELECT id, country FROM entities WHERE country IS NOT NULL"))
     elif kind is not None:
-        node, where, extra = "e.id", "e.type = ?", [KINDS[kind]]
+        node_of = {
+            i: i for (i,) in conn.execute("SELECT id FROM entities WHERE type = ?", [KINDS[kind]])
+        }
     else:
-        node, where, extra = "e.id", "1", []
+        node_of = {i: i for (i,) in conn.execute("SELECT id FROM entities")}
     # Each matching article is a bit, in the order of its day: a node is the set of
     # bits of the articles naming it, an edge's weight the bits two nodes share, its
     # first and last day those of the lowest and highest of them.
@@ -70,16 +76,14 @@ def edges(
         f"SELECT a.st, a.published_date FROM articles a WHERE a.st IN ({sts})",
         params,
     ).fetchall()
-    found.sort(key=lambda row: (row[1] or "", row[0]))
+    found.sort(key=itemgetter(1, 0))
     bit = {st: i for i, (st, _) in enumerate(found)}
     days = [day for _, day in found]
     named: dict[str, set[int]] = {}
-    sql = (
-        f"SELECT ae.st, {node} FROM article_entities ae JOIN entities e ON e.id = ae.entity_id"
-        f" WHERE ae.st IN ({sts}) AND {where}"
-    )
-    for st, key in run_matching(archive, query, sql, [*params, *extra]):
-        named.setdefault(key, set()).add(bit[st])
+    for st, entity_id in _tags(archive, sorted(bit), sorted(node_of) if kind else None):
+        at, key = bit.get(st), node_of.get(entity_id)
+        if at is not None and key is not None:
+            named.setdefault(key, set()).add(at)
     masks = {key: _mask(bits, len(found)) for key, bits in named.items() if len(bits) >= min_weight}
     keys = sorted(masks)
     edges = []
@@ -98,6 +102,26 @@ def edges(
         "nodes": _nodes(archive, {n: len(named[n]) for n in joined}, kind),
         "edges": [dict(zip(EDGE_COLUMNS, row, strict=True)) for row in edges],
     }
+
+
+def _tags(archive: Archive, sts: list[int], entities: list[str] | None) -> Iterable[Any]:
+    """``(st, entity_id)`` of the articles ``sts``, or of every article naming one of
+    ``entities``, whichever reads fewer rows: a broad query's articles name most of a
+    kind's entities, a narrow one's few."""
+    conn = archive.conn
+    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    if entities is None or len(sts) * 4 < total:
+        return conn.execute(
+            "SELECT ae.st, ae.entity_id FROM json_each(?) AS m"
+            " JOIN article_entities ae ON ae.st = m.value",
+            [json.dumps(sts)],
+        )
+    marks = ",".join("?" * len(entities))
+    return conn.execute(
+        "SELECT st, entity_id FROM article_entities INDEXED BY article_entities_entity"
+        f" WHERE entity_id IN ({marks})",
+        entities,
+    )
 
 
 def _mask(bits: set[int], size: int) -> int:
@@ -121,7 +145,7 @@ def _nodes(archive: Archive, articles: dict[str, int], kind: str | None) -> list
             row[0]: row[1:]
             for row in conn.execute(
                 "SELECT id, name, type FROM entities WHERE id IN (SELECT value FROM json_each(?))",
-                (_json(sorted(articles)),),
+                (json.dumps(sorted(articles), ensure_ascii=False),),
             )
         }
         labels = {n: info[n][0] for n in info}
@@ -130,12 +154,6 @@ def _nodes(archive: Archive, articles: dict[str, int], kind: str | None) -> list
         {"id": n, "label": labels.get(n, n), "type": types.get(n), "articles": articles[n]}
         for n in sorted(articles)
     ]
-
-
-def _json(values: list[str]) -> str:
-    import json
-
-    return json.dumps(values, ensure_ascii=False)
 
 
 def graph(network: dict[str, Any]) -> nx.Graph:
