@@ -518,20 +518,57 @@ class Archive:
 
     # Corpus tools ---------------------------------------------------------------------
 
-    def collocates(self, query: str, **options: Any) -> dict[str, Any]:
-        """The lemmas near ``query``'s matches with logDice and log-likelihood
-        (``centrasia collocates --json``): :func:`~centrasia_crawler.archive.corpus.collocates`."""
-        return corpus.collocates(self, query, **options)
+    def collocates(
+        self,
+        query: str,
+        *,
+        window: int = 5,
+        by: str | None = None,
+        min_count: int = 3,
+        stop_words: bool = False,
+        limit: int | None = 50,
+        sort: str = "logdice",
+        sample: int = 1000,
+    ) -> dict[str, Any]:
+        """The lemmas near ``query``'s matches, with logDice and log-likelihood, as
+        ``centrasia collocates --json`` gives them: ``query window matched sample nodes
+        collocates`` (each ``period? lemma cofreq total logdice ll``)."""
+        return corpus.collocates(
+            self,
+            query,
+            window=window,
+            by=by,
+            min_count=min_count,
+            stop_words=stop_words,
+            limit=limit,
+            sort=sort,
+            sample=sample,
+        )
 
-    def words(self, query: str | None = None, **options: Any) -> dict[str, Any]:
-        """A frequency list of words or n-grams (``centrasia words --json``):
-        :func:`~centrasia_crawler.archive.corpus.words`."""
-        return corpus.words(self, query, **options)
+    def words(
+        self,
+        query: str | None = None,
+        *,
+        ngrams: int = 1,
+        by: str = "lemma",
+        stop_words: bool = False,
+        limit: int | None = 50,
+        sample: int = 1000,
+    ) -> dict[str, Any]:
+        """A frequency list of lemmas or forms, or n-grams, of the archive or of
+        ``query``'s articles (``centrasia words --json``): ``query ngrams by articles
+        sample tokens words`` (each ``word count per_million``)."""
+        return corpus.words(
+            self, query, ngrams=ngrams, by=by, stop_words=stop_words, limit=limit, sample=sample
+        )
 
-    def network(self, query: str, **options: Any) -> dict[str, Any]:
-        """The entities named together in ``query``'s articles (``centrasia network``):
-        :func:`~centrasia_crawler.archive.network.edges`."""
-        return network.edges(self, query, **options)
+    def network(
+        self, query: str, *, kind: str | None = None, min_weight: int = 3
+    ) -> dict[str, Any]:
+        """The entities named together in ``query``'s articles: ``matched nodes edges``
+        (nodes ``id label type articles``, edges ``source target weight first last``);
+        ``kind`` one of ``person place org country``."""
+        return network.edges(self, query, kind=kind, min_weight=min_weight)
 
     # Writes -------------------------------------------------------------------------
 
