@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -49,15 +49,14 @@ def edges(
     those edges join. ``kind``: one of ``person place org country`` (None: every
     entity). Raises :class:`~centrasia_crawler.archive.entities.EntitiesNotTagged` on an
     archive not tagged yet."""
-    from centrasia_crawler.archive.entities import _matched_sts, _require_tagged
-    from centrasia_crawler.archive.queries import Filters, run_matching
+    from centrasia_crawler.archive.entities import _require_tagged
+    from centrasia_crawler.archive.queries import matching, run_matching
 
     if kind is not None and kind not in KINDS:
         raise NetworkError(f"kind: {kind!r} is not one of person, place, org, country")
     if min_weight < 1:
         raise NetworkError(f"min: {min_weight} must be 1 or more")
     _require_tagged(archive)
-    sts, params = _matched_sts(archive, query, Filters())
     conn = archive.conn
     if kind == "country":
         node_of = dict(conn.execute("SELECT id, country FROM entities WHERE country IS NOT NULL"))
@@ -70,21 +69,24 @@ def edges(
     # Each matching article is a bit, in the order of its day: a node is the set of
     # bits of the articles naming it, an edge's weight the bits two nodes share, its
     # first and last day those of the lowest and highest of them.
+    found_sql, params = matching(archive, query, indexed_by="articles_meta")
     found = run_matching(
-        archive,
-        query,
-        f"SELECT a.st, a.published_date FROM articles a WHERE a.st IN ({sts})",
-        params,
+        archive, query, f"SELECT a.st, a.published_date {found_sql}", params
     ).fetchall()
     found.sort(key=itemgetter(1, 0))
     bit = {st: i for i, (st, _) in enumerate(found)}
     days = [day for _, day in found]
-    named: dict[str, set[int]] = {}
-    for st, entity_id in _tags(archive, sorted(bit), sorted(node_of) if kind else None):
-        at, key = bit.get(st), node_of.get(entity_id)
-        if at is not None and key is not None:
-            named.setdefault(key, set()).add(at)
-    masks = {key: _mask(bits, len(found)) for key, bits in named.items() if len(bits) >= min_weight}
+    named: dict[str, set[int | None]] = {}
+    for entity_id, sts_of in _tags(archive, sorted(bit), sorted(node_of) if kind else None):
+        key = node_of.get(entity_id)
+        if key is not None:
+            named.setdefault(key, set()).update(map(bit.get, sts_of))
+    for bits in named.values():
+        bits.discard(None)  # an article the query does not match
+    articles = {key: cast(set[int], bits) for key, bits in named.items()}
+    masks = {
+        key: _mask(bits, len(found)) for key, bits in articles.items() if len(bits) >= min_weight
+    }
     keys = sorted(masks)
     edges = []
     for i, a in enumerate(keys):
@@ -99,29 +101,39 @@ def edges(
     joined = {n for row in edges for n in row[:2]}
     return {
         "matched": len(found),
-        "nodes": _nodes(archive, {n: len(named[n]) for n in joined}, kind),
+        "nodes": _nodes(archive, {n: len(articles[n]) for n in joined}, kind),
         "edges": [dict(zip(EDGE_COLUMNS, row, strict=True)) for row in edges],
     }
 
 
-def _tags(archive: Archive, sts: list[int], entities: list[str] | None) -> Iterable[Any]:
-    """``(st, entity_id)`` of the articles ``sts``, or of every article naming one of
-    ``entities``, whichever reads fewer rows: a broad query's articles name most of a
-    kind's entities, a narrow one's few."""
+def _tags(
+    archive: Archive, sts: list[int], entities: list[str] | None
+) -> Iterator[tuple[str, Iterable[int]]]:
+    """Each entity named in the articles ``sts``, with the articles naming it: some of
+    them, and perhaps others, since on a broad query (a quarter of the archive or more)
+    the tags are read by entity (of ``entities``; None: all), through the (entity_id, st)
+    index, which reads fewer rows than looking up each article and comes grouped."""
     conn = archive.conn
     total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    if entities is None or len(sts) * 4 < total:
-        return conn.execute(
+    if len(sts) * 4 < total:
+        grouped: dict[str, list[int]] = {}
+        for st, entity_id in conn.execute(
             "SELECT ae.st, ae.entity_id FROM json_each(?) AS m"
             " JOIN article_entities ae ON ae.st = m.value",
             [json.dumps(sts)],
-        )
-    marks = ",".join("?" * len(entities))
-    return conn.execute(
-        "SELECT st, entity_id FROM article_entities INDEXED BY article_entities_entity"
-        f" WHERE entity_id IN ({marks})",
-        entities,
-    )
+        ):
+            grouped.setdefault(entity_id, []).append(st)
+        yield from grouped.items()
+        return
+    where, params = "", list(entities or ())
+    if entities is not None:
+        where = f" WHERE entity_id IN ({','.join('?' * len(entities))})"
+    for entity_id, listed in conn.execute(
+        "SELECT entity_id, group_concat(st) FROM article_entities"
+        f" INDEXED BY article_entities_entity{where} GROUP BY entity_id",
+        params,
+    ):
+        yield entity_id, map(int, listed.split(","))
 
 
 def _mask(bits: set[int], size: int) -> int:
