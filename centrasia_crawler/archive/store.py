@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import analysis
+from centrasia_crawler.archive import analysis, corpus, network
 from centrasia_crawler.archive import pages as pages_codec
 from centrasia_crawler.archive.closed import _ClosedConnection
 from centrasia_crawler.archive.morph import (
@@ -544,6 +544,60 @@ class Archive:
         """Every article (oldest first), or those ``query`` matches, streamed with the
         columns of ``centrasia export``."""
         return analysis.articles(self, query, since=since, until=until, source=source)
+
+    # Corpus tools ---------------------------------------------------------------------
+
+    def collocates(
+        self,
+        query: str,
+        *,
+        window: int = 5,
+        by: str | None = None,
+        min_count: int = 3,
+        stop_words: bool = False,
+        limit: int | None = 50,
+        sort: str = "logdice",
+        sample: int = 1000,
+    ) -> dict[str, Any]:
+        """The lemmas near ``query``'s matches, with logDice and log-likelihood, as
+        ``centrasia collocates --json`` gives them: ``query window matched sample nodes
+        collocates`` (each ``period? lemma cofreq total logdice ll``)."""
+        return corpus.collocates(
+            self,
+            query,
+            window=window,
+            by=by,
+            min_count=min_count,
+            stop_words=stop_words,
+            limit=limit,
+            sort=sort,
+            sample=sample,
+        )
+
+    def words(
+        self,
+        query: str | None = None,
+        *,
+        ngrams: int = 1,
+        by: str = "lemma",
+        stop_words: bool = False,
+        limit: int | None = 50,
+        sample: int = 1000,
+    ) -> dict[str, Any]:
+        """A frequency list of lemmas or forms, or n-grams, of the archive or of
+        ``query``'s articles (``centrasia words --json``): ``query ngrams by articles
+        sample tokens words`` (each ``word count per_million``)."""
+        return corpus.words(
+            self, query, ngrams=ngrams, by=by, stop_words=stop_words, limit=limit, sample=sample
+        )
+
+    def network(
+        self, query: str, *, kind: str | None = None, min_weight: int = 3
+    ) -> dict[str, Any]:
+        """The entities named together in ``query``'s articles: ``matched nodes edges``
+        (nodes ``id label type articles``, edges ``source target weight first last``);
+        ``kind`` one of ``person place org country``."""
+        return network.edges(self, query, kind=kind, min_weight=min_weight)
 
     # Writes -------------------------------------------------------------------------
 

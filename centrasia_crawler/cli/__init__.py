@@ -1,7 +1,8 @@
 """The ``centrasia`` command, built with click as sqlite-utils and Datasette build theirs.
 
 One module per group of commands: :mod:`.crawling` (crawl, reparse, extract),
-:mod:`.querying` (search, coverage, stats), :mod:`.entities` (entities, countries),
+:mod:`.querying` (search, coverage, stats), :mod:`.corpus` (collocates, words,
+network), :mod:`.entities` (entities, countries),
 :mod:`.exporting` (export, export-warc),
 :mod:`.operating` (serve). Each command imports what it needs when it runs, so the
 analysts' commands never load Scrapy.
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 
 import click
 
-from centrasia_crawler.cli import crawling, entities, exporting, operating, querying
+from centrasia_crawler.cli import corpus, crawling, entities, exporting, operating, querying
 from centrasia_crawler.cli.common import (
     DAMAGED,
     EXIT_OK,
@@ -41,7 +42,7 @@ def cli() -> None:
     """
 
 
-for _module in (crawling, querying, entities, exporting, operating):
+for _module in (crawling, querying, corpus, entities, exporting, operating):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
