@@ -421,10 +421,13 @@ class CentrasiaSpider(scrapy.Spider):
             for unread in data.get("unread_lines", ()):
                 # The source's lines are whatever an outlet printed: a line not read is
                 # the site's mistake (kept out of the body), not the crawl's error.
+                # Recorded on the run, never an item: a feed holds articles only.
                 self.logger.warning(
                     "not read in %s: %s (%s)", response.url, unread["line"], unread["reason"]
                 )
-                yield ProblemItem(response.url, f"{unread['reason']}: {unread['line']}", "rejected")
+                self.report(
+                    ProblemItem(response.url, f"{unread['reason']}: {unread['line']}", "rejected")
+                )
             yield article_item(data)
 
     def on_error(self, failure: Failure) -> None:
