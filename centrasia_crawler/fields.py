@@ -194,3 +194,43 @@ ADDED_CONTENT: Final = tuple(f.name for f in ARTICLE if f.content and f.since ==
 JSON_FIELDS: Final = tuple(f.name for f in ARTICLE if f.kind == "json")
 #: Each column's field.
 BY_NAME: Final = {f.name: f for f in ARTICLE}
+#: What an article item must have to be stored (``url`` too): the columns that are
+#: NOT NULL without a default.
+REQUIRED_ITEM_FIELDS: Final = tuple(f.name for f in ITEM_FIELDS if f.required)
+
+
+def item_problems(item: Any) -> list[str]:
+    """Why an article item cannot be stored, in one phrase each; empty when it can.
+    Checked before a batch is written, so a bad item never undoes its neighbours.
+
+    >>> item_problems({"st": 1, "url": "u", "title": " ", "published_at": "x", "body": None})
+    ['missing title, body']
+    >>> item_problems({"st": "soon", "url": "u", "title": "t", "published_at": "x", "body": "b"})
+    ["st is not a whole number: 'soon'"]
+    """
+    from itemadapter import ItemAdapter
+
+    adapter = ItemAdapter(item)
+    missing = []
+    for name in REQUIRED_ITEM_FIELDS:
+        value = adapter.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(name)
+    problems = ["missing " + ", ".join(missing)] if missing else []
+    for f in ITEM_FIELDS:
+        value = adapter.get(f.name)
+        if value is None or f.name in missing:
+            continue
+        if f.kind == "int" and not _whole(value):
+            problems.append(f"{f.name} is not a whole number: {value!r}")
+        elif f.kind == "json" and not isinstance(value, list | str):
+            problems.append(f"{f.name} is not a list: {value!r}")
+    return problems
+
+
+def _whole(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and value.strip().isdigit()

@@ -80,12 +80,17 @@ SPIDER_MIDDLEWARES = {
 EXTENSIONS = {
     # Before Scrapy's SpiderState (0) and the scheduler read JOBDIR.
     "centrasia_crawler.extensions.JobGuard": -100,
+    # The run: the archive's lock, its row in crawl_runs, its problems and verdict.
+    "centrasia_crawler.extensions.CrawlRun": 100,
     "centrasia_crawler.extensions.Progress": 500,
 }
 ITEM_PIPELINES = {
-    "centrasia_crawler.pipelines.ValidatePipeline": 100,
+    # Validates each article against centrasia_crawler.fields and stores it.
     "centrasia_crawler.pipelines.ArchivePipeline": 800,
 }
+# The project's `scrapy crawl`: Scrapy's, with an exit status that says whether the run
+# can be trusted (centrasia_crawler.commands.crawl).
+COMMANDS_MODULE = "centrasia_crawler.commands"
 # Depth-first: articles of a day are fetched before the next day is opened.
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.LifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoDiskQueue"

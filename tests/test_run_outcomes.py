@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from centrasia_crawler.archive import Archive
-from tests.crawling import crawl
-from tests.replica.server import serve
+from tests.crawling import FAST, centrasia, crawl
+from tests.replica.server import Replica, serve
 
 IMPOSSIBLE = "31 февраля 2026 г."
 
@@ -55,3 +56,77 @@ def test_impossible_dates_are_problems_of_the_run_never_items(tmp_path: Path) ->
     assert unread == {f"{root}newsA.php?st={st}" for st in odd}
     assert stat(done.stderr, "centrasia/problems/rejected") == len(odd)
     assert stat(done.stderr, "item_scraped_count") == len(rows)
+
+
+PIPELINES = json.dumps(
+    {
+        "tests.scrapy_components.NeedsWordCount": 300,
+        "centrasia_crawler.pipelines.ArchivePipeline": 800,
+    }
+)
+SPIDER_MIDDLEWARES = json.dumps(
+    {
+        "centrasia_crawler.middlewares.SkipArchivedMiddleware": 950,
+        "tests.scrapy_components.BreaksArticles": 960,
+    }
+)
+
+
+def articles_served(replica: Replica) -> int:
+    return len({r.path for r in replica.log if r.path.startswith("/newsA.php") and r.status == 200})
+
+
+def last_run(archive: Path) -> dict[str, Any]:
+    with Archive.open(archive, readonly=True) as store:
+        run = store.last_run()
+    assert run is not None
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("setting", "where", "error"),
+    [
+        (f"ITEM_PIPELINES={PIPELINES}", "pipeline NeedsWordCount", "KeyError: 'word_count'"),
+        (
+            f"SPIDER_MIDDLEWARES={SPIDER_MIDDLEWARES}",
+            "callback parse_article",
+            "ValueError: broken on purpose",
+        ),
+    ],
+)
+def test_a_failing_pipeline_or_callback_fails_the_run_of_both_commands(
+    tmp_path: Path, setting: str, where: str, error: str
+) -> None:
+    name, value = setting.split("=", 1)
+    with serve(days=1, per_day=6) as replica:
+        archive = tmp_path / "scrapy.sqlite"
+        # Scrapy logs each exception with its traceback: the user's code to mend.
+        done = crawl(replica, archive, status=None, **{name: value})
+        assert done.returncode == 1, done.stderr[-3000:]
+        served = articles_served(replica)
+        run = last_run(archive)
+        assert served == len(replica.site.archivable())
+        reason = f"{where} raised {error} ({served} times)"
+        assert run["outcome"] == "failed"
+        assert reason in run["outcome_reasons"], run["outcome_reasons"]
+        assert f"run failed: {reason}" in done.stderr
+        with Archive.open(archive, readonly=True) as store:
+            assert store.table_count("articles") == 0  # none got past the failure
+
+        replica.reset_log()
+        archive = tmp_path / "centrasia.sqlite"
+        done = centrasia(
+            "crawl",
+            "--root",
+            replica.root,
+            "--archive",
+            str(archive),
+            "-s",
+            setting,
+            *[f"-s{n}={v}" for n, v in FAST.items() if n != "LOG_LEVEL"],
+        )
+        assert done.returncode == 1, done.stderr
+        assert f"centrasia crawl: failed: {reason}" in done.stderr.splitlines()
+        assert done.stdout.startswith("centrasia crawl: failed:"), done.stdout
+        assert last_run(archive)["outcome"] == "failed"

@@ -124,6 +124,8 @@ def crawl(
         raise Failure(str(exc)) from None
     except JobdirRefused as exc:
         raise Failure(str(exc), exc.exit_status) from None
+    except jobs.StorageFailed as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
     click.echo(outcome.summary())
     for failure in outcome.failures:
         click.echo(f"centrasia crawl: failed: {failure}", err=True)

@@ -174,7 +174,10 @@ class CentrasiaSpider(scrapy.Spider):
             )
 
     def describe(self) -> str:
-        """One line saying what this run is: mode, range, root, archive and JOBDIR."""
+        """One line saying what this run is: mode, range, root, archive, JOBDIR and the
+        item pipelines enabled."""
+        from centrasia_crawler.extensions import enabled_pipelines
+
         if self.since:
             span = f"{self.since} to {self.until or 'today'}"
         else:
@@ -183,8 +186,10 @@ class CentrasiaSpider(scrapy.Spider):
             span += f", re-fetching the last {self.refresh_days} days"
         jobdir = self.crawler.settings.get("JOBDIR") or "none (no resume)"
         archive = Path(self.archive_path).resolve() if self.archive_path else "none"
+        pipelines = ", ".join(type(p).__name__ for p in enabled_pipelines(self.crawler)) or "none"
         return (
-            f"centrasia {self.mode}: {span}; root {self.root}; archive {archive}; JOBDIR {jobdir}"
+            f"centrasia {self.mode}: {span}; root {self.root}; archive {archive}; JOBDIR {jobdir};"
+            f" pipelines {pipelines}"
         )
 
     def article_request(self, st: int, refresh: bool = False) -> scrapy.Request:
