@@ -43,6 +43,7 @@ from centrasia_crawler.lock import ArchiveLock, LockHeld
 from centrasia_crawler.pipelines import (
     NOT_STORED_STAT,
     STORAGE_STAT,
+    VERDICT,
     ArchivePipeline,
     ArchiveSession,
     run_counters,
@@ -58,9 +59,6 @@ JOBDIR_RESUMED_STAT = "centrasia/jobdir_resumed"
 REFUSED_STAT = "centrasia/archive_refused"
 #: The crawler stat holding the run's verdict: ``ok``, ``stopped`` or ``failed``.
 OUTCOME_STAT = "centrasia/outcome"
-#: Marks the log records of the run's verdict (``run failed: ...``), which
-#: ``centrasia crawl`` prints in its own lines.
-VERDICT = "centrasia_verdict"
 
 
 def progress_line(stats: dict[str, Any], elapsed: float) -> str:

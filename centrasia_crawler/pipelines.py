@@ -40,6 +40,9 @@ MAX_PENDING_BATCHES = 2
 STORAGE_STAT = "centrasia/storage_error"
 #: The crawler stat counting the fetched articles the archive could not store.
 NOT_STORED_STAT = "centrasia/articles_not_stored"
+#: Marks the log records of the run's verdict (``run failed: ...``, and why the archive
+#: could not store the crawl), which ``centrasia crawl`` prints in its own lines.
+VERDICT = "centrasia_verdict"
 #: The finish reason of a crawl stopped because its batches could not be stored.
 STORAGE_REASON = "storage_error"
 
@@ -255,7 +258,9 @@ class ArchivePipeline:
         self.stats.inc_value(NOT_STORED_STAT, unstored)
         spider = self.crawler.spider
         assert spider is not None
-        spider.logger.error("the archive cannot store the crawl: %s; stopping", self.failed)
+        spider.logger.error(
+            "the archive cannot store the crawl: %s; stopping", self.failed, extra={VERDICT: True}
+        )
         from scrapy.utils.defer import deferred_from_coro
 
         assert self.crawler.engine is not None

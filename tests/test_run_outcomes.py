@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +135,68 @@ def test_a_failing_pipeline_or_callback_fails_the_run_of_both_commands(
         assert f"centrasia crawl: failed: {reason}" in done.stderr.splitlines()
         assert done.stdout.startswith("centrasia crawl: failed:"), done.stdout
         assert last_run(archive)["outcome"] == "failed"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs, unmounted afterwards; skipped where mounting is not allowed."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or 'not allowed'}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["centrasia", "scrapy"])
+def test_a_full_disk_fails_the_run_in_one_line(small_disk: Path, command: str) -> None:
+    archive = small_disk / "archive.sqlite"
+    with serve(days=8, per_day=40) as replica:
+        started = time.monotonic()
+        if command == "centrasia":
+            done = centrasia(
+                "crawl",
+                "--root",
+                replica.root,
+                "--archive",
+                str(archive),
+                "-s",
+                "CENTRASIA_BATCH_SIZE=20",
+                *[f"-s{n}={v}" for n, v in FAST.items() if n != "LOG_LEVEL"],
+            )
+        else:
+            done = crawl(replica, archive, status=None, CENTRASIA_BATCH_SIZE="20")
+        took = time.monotonic() - started
+        served = articles_served(replica)
+    assert shutil.disk_usage(small_disk).free < 64 * 1024, "the disk did not fill"
+    # What was committed before stays readable, and is the site's.
+    db = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
+    assert db.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    db.close()
+    assert 0 < stored < served
+    assert took < 60, took
+    if command == "centrasia":
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [
+            f"centrasia crawl: disk full: {served - stored} fetched articles not stored;"
+            " nothing archived before is lost; free space and re-run"
+        ]
+        assert done.stdout == ""
+    else:
+        assert done.returncode == 1, done.stderr[-3000:]
+        assert "Traceback" not in done.stderr, done.stderr[-3000:]
+        assert "the archive cannot store the crawl: disk full; stopping" in done.stderr
+        assert (
+            f"run failed: the archive could not store the crawl (disk full):"
+            f" {served - stored} fetched articles not stored"
+        ) in done.stderr
