@@ -108,7 +108,7 @@ def log_handler(settings: Any) -> logging.Handler:
 def _not_the_verdict(record: logging.LogRecord) -> bool:
     """The pipeline's ``run failed:`` records, which ``centrasia crawl`` prints itself
     (``centrasia crawl: failed: ...``): once on the terminal, not twice."""
-    from centrasia_crawler.extensions import VERDICT
+    from centrasia_crawler.pipelines import VERDICT
 
     return not getattr(record, VERDICT, False)
 
