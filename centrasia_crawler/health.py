@@ -72,8 +72,6 @@ def assess(
         return [str(refused)]
     if finish_reason not in ("finished", *STOPPED_ON_REQUEST):
         reasons.append(f"the crawl did not finish (finish reason: {finish_reason})")
-    if finish_reason == "bad_arguments":
-        return reasons
 
     reasons += _failed_requests(stats, problems, thresholds)
     reasons += _unread_index(stats, problems, finish_reason)

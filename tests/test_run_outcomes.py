@@ -200,3 +200,21 @@ def test_a_full_disk_fails_the_run_in_one_line(small_disk: Path, command: str) -
             f"run failed: the archive could not store the crawl (disk full):"
             f" {served - stored} fetched articles not stored"
         ) in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "2026-13-01"], "--since='2026-13-01' is not a date (YYYY-MM-DD)"),
+        (["--since", "2026-02-10", "--until", "2026-02-01"], "--since 2026-02-10 is after"),
+        (["--root", "ftp://example.org/"], "ftp://example.org/"),
+    ],
+)
+def test_centrasia_crawl_refuses_bad_arguments_in_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    done = centrasia("crawl", "--archive", str(tmp_path / "archive.sqlite"), *args)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.splitlines()) == 1 and message in done.stderr, done.stderr
+    assert list(tmp_path.iterdir()) == []
