@@ -218,3 +218,43 @@ def test_centrasia_crawl_refuses_bad_arguments_in_one_line(
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.splitlines()) == 1 and message in done.stderr, done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_stop_asked_for_is_not_a_failure_and_an_error_count_is(tmp_path: Path) -> None:
+    archive = tmp_path / "archive.sqlite"
+    with serve(days=3, per_day=20) as replica:
+        done = crawl(replica, archive, CLOSESPIDER_ITEMCOUNT="5")  # exit 0, no traceback
+        assert "] ERROR:" not in done.stderr, done.stderr[-3000:]
+        assert "INFO: run stopped as asked (closespider_itemcount)" in done.stderr
+        stopped = last_run(archive)
+        assert (stopped["finish_reason"], stopped["outcome"]) == (
+            "closespider_itemcount",
+            "stopped",
+        )
+        assert stopped["outcome_reasons"] == []
+
+        done = crawl(
+            replica,
+            archive,
+            status=None,
+            CLOSESPIDER_ERRORCOUNT="1",
+            SPIDER_MIDDLEWARES=SPIDER_MIDDLEWARES,
+        )
+        assert done.returncode == 1, done.stderr[-3000:]
+        failed = last_run(archive)
+        assert failed["finish_reason"] == "closespider_errorcount"
+        assert failed["outcome"] == "failed"
+        assert (
+            "the crawl did not finish (finish reason: closespider_errorcount)"
+            in (failed["outcome_reasons"])
+        )
+    shown = centrasia("runs", "--archive", str(archive)).stdout.splitlines()
+    # The failed run's first reason: the errors, as many as Scrapy's log tells.
+    errors = done.stderr.count("ERROR: Spider error processing")
+    assert errors >= 1
+    times = "once" if errors == 1 else f"{errors} times"
+    assert shown[1].endswith(
+        f"failed: callback parse_article raised ValueError: broken on purpose ({times})"
+    ), shown
+    assert shown[2].endswith("stopped: closespider_itemcount"), shown
