@@ -258,3 +258,25 @@ def test_a_stop_asked_for_is_not_a_failure_and_an_error_count_is(tmp_path: Path)
         f"failed: callback parse_article raised ValueError: broken on purpose ({times})"
     ), shown
     assert shown[2].endswith("stopped: closespider_itemcount"), shown
+
+
+@pytest.mark.slow
+def test_without_the_archive_pipeline_the_run_is_recorded_and_says_nothing_is_archived(
+    tmp_path: Path,
+) -> None:
+    archive = tmp_path / "archive.sqlite"
+    with serve(days=1, per_day=4) as replica:
+        done = crawl(replica, archive, ITEM_PIPELINES="{}")
+        bare = done.stderr
+        done = crawl(replica, archive)
+    assert "WARNING: ArchivePipeline is not in ITEM_PIPELINES: nothing will be archived" in bare
+    assert re.search(r"INFO: centrasia incremental: .*; pipelines none$", bare, re.M)
+    assert "ArchivePipeline is not in ITEM_PIPELINES" not in done.stderr
+    assert re.search(
+        r"INFO: centrasia incremental: .*; pipelines ArchivePipeline$", done.stderr, re.M
+    )
+    with Archive.open(archive, readonly=True) as store:
+        first, second = store.run(1), store.run(2)
+    # The run's bookkeeping went on without the pipeline: recorded, ok, nothing stored.
+    assert first is not None and first["outcome"] == "ok" and first["new_articles"] == 0
+    assert second is not None and second["new_articles"] == len(replica.site.archivable())
