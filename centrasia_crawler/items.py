@@ -8,8 +8,12 @@ problems and raw pages reach the archive through the signals of
 :mod:`centrasia_crawler.signals`.
 
 Plain dataclasses, which Scrapy, the pipelines and the archive read through
-itemadapter. Fields that extraction may not fill are optional, so the validation
-pipeline can drop what is incomplete with a reason instead of failing on it.
+itemadapter. Fields that extraction may not fill are optional, so the archive pipeline
+can drop what is incomplete with a reason instead of failing on it.
+
+An article's ``extra`` (a dict, empty by default) holds the fields a user's pipeline
+adds (``item.extra["word_count"] = 120``): feeds write them as fields of their own,
+after the article's, and the archive keeps them in ``articles.extra`` (JSON).
 
 :func:`article_item` and :func:`listing_item` turn extraction's data into items: the
 crawl and ``centrasia reparse`` both go through them, so an article is stored the same
@@ -25,13 +29,20 @@ from typing import TYPE_CHECKING, Any
 from centrasia_crawler.fields import ITEM_FIELDS, JSON_FIELDS
 
 
+def _default(kind: str) -> Any:
+    if kind == "bool":
+        return False
+    if kind == "object":
+        return field(default_factory=dict)
+    return None
+
+
 def _article_fields() -> list[tuple[str, Any] | tuple[str, Any, Any]]:
     """The item's fields from :data:`~centrasia_crawler.fields.ARTICLE`: what an item
-    must have has no default; a flag defaults to False, the rest to None."""
+    must have has no default; a flag defaults to False, ``extra`` to an empty dict,
+    the rest to None."""
     return [
-        (f.name, f.python_type())
-        if f.required
-        else (f.name, f.python_type(), False if f.kind == "bool" else None)
+        (f.name, f.python_type()) if f.required else (f.name, f.python_type(), _default(f.kind))
         for f in ITEM_FIELDS
     ]
 
@@ -79,6 +90,7 @@ def archived_article_item(row: dict[str, Any]) -> ArchivedArticleItem:
     for name in JSON_FIELDS:  # stored as JSON text
         if isinstance(fields[name], str):
             fields[name] = json.loads(fields[name])
+    fields["extra"] = fields.get("extra") or {}
     return ArchivedArticleItem(**fields)
 
 
@@ -126,6 +138,8 @@ def article_item(data: dict[str, Any]) -> ArticleItem:
             value = bool(value)
         elif f.kind == "json":
             value = value or None
+        elif f.kind == "object":
+            value = dict(value or {})
         values[f.name] = value
     return ArticleItem(**values)
 

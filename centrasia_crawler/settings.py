@@ -8,6 +8,7 @@ size and time limits, and no remote-control or telnet consoles.
 from __future__ import annotations
 
 from centrasia_crawler.feeds import FEED_EXPORTERS as _SORTED_EXPORTERS
+from centrasia_crawler.feeds import FEED_FIELDS as _FEED_FIELDS
 from centrasia_crawler.options import DEFAULT_ROOT, default_archive
 
 BOT_NAME = "centrasia_crawler"
@@ -101,3 +102,5 @@ LOG_FORMATTER = "centrasia_crawler.logformatter.LogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 # Feeds in st order: the same range gives the same file, however its pages came back.
 FEED_EXPORTERS = _SORTED_EXPORTERS
+# A feed's columns in a fixed order; the extra fields of a pipeline follow them.
+FEED_EXPORT_FIELDS = list(_FEED_FIELDS)

@@ -411,8 +411,16 @@ CREATE VIEW tagged_articles AS
     FROM article_tags AS t JOIN articles AS a ON a.st = t.st;
 """
 
+# The fields a user's pipeline adds to an article, as one JSON object.
+V17: Final = """
+ALTER TABLE articles ADD COLUMN extra TEXT;
+ALTER TABLE article_revisions ADD COLUMN extra TEXT;
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16)
+MIGRATIONS: Final = (
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17
+)  # fmt: skip
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
