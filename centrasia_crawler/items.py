@@ -28,6 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from centrasia_crawler.fields import ITEM_FIELDS, JSON_FIELDS
 
+if TYPE_CHECKING:
+    from centrasia_crawler.extraction import PageKind
+
 
 def _default(kind: str) -> Any:
     if kind == "bool":
@@ -161,3 +164,39 @@ def listing_item(listing: dict[str, Any], page_url: str) -> ListingItem:
             for h in day["headlines"]
         ],
     )
+
+
+@dataclass(frozen=True)
+class ReadPage:
+    """A page as the crawl reads it: its kind, its data, and its item (an article's
+    :class:`ArticleItem`, a listing's :class:`ListingItem`; None for the rest)."""
+
+    kind: PageKind
+    data: dict[str, Any]
+    item: Any
+
+
+def read_page(
+    document: bytes | str,
+    url: str,
+    content_type: str | bytes | None = None,
+    kind: PageKind | None = None,
+) -> ReadPage:
+    """The one reading of a page: the crawl's (``kind`` given: what it asked for), and
+    so that of ``scrapy parse``, of the shell helper
+    (:func:`~centrasia_crawler.extraction.extract_response`) and of ``centrasia
+    extract --item`` (``kind`` recognised from the content). An article's data has its
+    attribution, a listing's its days of headlines (:func:`extraction.extract_as
+    <centrasia_crawler.extraction.extract_as>`); raises
+    :class:`~centrasia_crawler.extraction.NotACentrasiaPage`."""
+    from centrasia_crawler.extraction import extract, extract_as
+
+    if kind is None:
+        kind = extract(document, url, content_type).kind
+    data = extract_as(kind, document, url, content_type)
+    item: Any = None
+    if kind == "article":
+        item = article_item(data)
+    elif kind == "listing":
+        item = listing_item(data, url)
+    return ReadPage(kind, data, item)

@@ -23,7 +23,7 @@ from centrasia_crawler.extraction import extract_response
 from centrasia_crawler.lock import ArchiveLock
 from centrasia_crawler.options import ARCHIVE_ENV
 from centrasia_crawler.spiders.centrasia import CentrasiaSpider, fetched_at
-from tests.conftest import SPECIMEN, expected
+from tests.conftest import SPECIMEN, expected, specimen_pages, url_for
 from tests.crawling import FAST, PROJECT, crawl
 from tests.replica.server import Replica, serve
 
@@ -90,7 +90,8 @@ def test_extract_response_reads_a_shell_response_with_bytes_headers() -> None:
     assert isinstance(response.headers.get("Content-Type"), bytes)
     found = extract_response(response)
     assert found.kind == "article"
-    assert found.data == expected("article_1771493400")
+    # The crawl's reading: the page's data and its attribution (its title names none).
+    assert found.data == {**expected("article_1771493400"), "attribution": None}
 
 
 def test_every_callback_carries_contracts() -> None:
@@ -329,3 +330,54 @@ def test_scrapy_picks_the_spider_for_the_site_and_local_replicas(url: str, ours:
     from scrapy import Request
 
     assert CentrasiaSpider.handles_request(Request(url)) is ours
+
+
+@pytest.mark.parametrize("page", specimen_pages(), ids=lambda p: p.name)
+def test_the_shell_helper_the_crawl_and_extract_item_give_the_same_item(
+    page: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    import dataclasses
+
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from centrasia_crawler import signals
+    from centrasia_crawler.cli import main
+    from centrasia_crawler.feeds import feed_row
+    from centrasia_crawler.items import ArticleItem, ListingItem
+
+    url = url_for(page)
+    kind = XmlResponse if page.suffix == ".xml" else HtmlResponse
+    response = kind(url, body=page.read_bytes(), request=Request(url))
+    helper = extract_response(response)
+
+    crawler = get_crawler(CentrasiaSpider)
+    spider = CentrasiaSpider.from_crawler(crawler)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    listings: list[ListingItem] = []
+
+    def listed(listing: ListingItem) -> None:
+        listings.append(listing)
+
+    crawler.signals.connect(listed, signal=signals.listing_read, weak=False)
+
+    async def crawled() -> list[Any]:
+        return [o async for o in spider.parse(response) if not isinstance(o, Request)]
+
+    items = asyncio.run(crawled())
+    if helper.kind == "article":
+        assert items == [helper.item] and isinstance(helper.item, ArticleItem)
+        assert helper.item.attribution == helper.data["attribution"]
+        shown = feed_row(helper.item)
+    elif helper.kind == "listing":
+        assert items == [] and listings == [helper.item]
+        shown = dataclasses.asdict(helper.item)
+    else:  # a calendar, a feed: the crawl makes requests of them, no item
+        assert items == [] and helper.item is None
+        return
+    capsys.readouterr()
+    assert main(["extract", "--item", str(page), "--url", url]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(shown))

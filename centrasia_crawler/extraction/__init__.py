@@ -105,12 +105,15 @@ def extract_as(
     return extract_calendar(page)
 
 
-def extract_response(response: Any) -> Extracted:
-    """:func:`extract` on a Scrapy response, in one call; in ``scrapy shell URL``::
+def extract_response(response: Any) -> Any:
+    """A Scrapy response read as the crawl reads it
+    (:func:`centrasia_crawler.items.read_page`), in one call; in ``scrapy shell URL``::
 
         from centrasia_crawler.extraction import extract_response
-        page = extract_response(response)   # page.kind: 'article'; page.data: its fields
+        page = extract_response(response)   # page.kind: 'article'; page.data; page.item
 
     Anything with ``body``, ``url`` and ``headers`` will do (no Scrapy import here).
     """
-    return extract(response.body, response.url, response.headers.get("Content-Type"))
+    from centrasia_crawler.items import read_page
+
+    return read_page(response.body, response.url, response.headers.get("Content-Type"))

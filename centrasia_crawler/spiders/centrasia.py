@@ -46,8 +46,8 @@ from twisted.python.failure import Failure
 
 from centrasia_crawler import signals as our_signals
 from centrasia_crawler.archive import Archive, RawPage, utc_now
-from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract, extract_as
-from centrasia_crawler.items import ProblemItem, article_item, listing_item
+from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract
+from centrasia_crawler.items import ProblemItem, article_item, listing_item, read_page
 from centrasia_crawler.normalize.permalinks import article_st, fetch_url, rebase
 from centrasia_crawler.options import (
     DEFAULT_ROOT,
@@ -264,7 +264,7 @@ class CentrasiaSpider(scrapy.Spider):
             from_cache=cached,
         )
         try:
-            data = extract_as(expected, response.body, response.url, page.content_type)
+            data = read_page(response.body, response.url, page.content_type, expected).data
         except NotACentrasiaPage as exc:
             page.extraction_error = exc.reason
             return None, page, ProblemItem(response.url, exc.reason, kind=f"extraction:{expected}")
