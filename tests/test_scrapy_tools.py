@@ -317,6 +317,29 @@ def test_scrapy_parse_reads_the_index_a_day_page_and_an_article(
     assert not (tmp_path / "none.sqlite").exists()
 
 
+@pytest.mark.slow
+def test_scrapy_parse_says_in_one_line_when_a_url_is_outside_the_root(archived: Any) -> None:
+    replica, _ = archived
+    url = f"{replica.root}newsA.php?st={replica.site.archivable()[0]}"
+    before = len(replica.log)
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "parse", "--nolog", url],  # the root: centrasia.org
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"scrapy parse: {url} is outside the crawled site https://centrasia.org/"
+        f" (CENTRASIA_ROOT_URL): add -s CENTRASIA_ROOT_URL={replica.root} to read it"
+    ]
+    assert done.stdout == ""
+    assert len(replica.log) == before  # nothing fetched
+
+
 @pytest.mark.parametrize(
     ("url", "ours"),
     [
