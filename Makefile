@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy centrasia_crawler
-	$(BIN)/cog -I docs --check docs/cli.md
+	$(BIN)/cog -I docs --check docs/cli.md docs/scrapy.md
 	$(PYTEST)
 
 # The same checks without the crawls, kills, Scrapyd and the browser (pytest -m slow),
@@ -41,7 +41,7 @@ test-fast: $(STAMP)
 
 # docs/cli.md from the commands' --help (make test checks it is current).
 docs: $(STAMP)
-	$(BIN)/cog -I docs -r docs/cli.md
+	$(BIN)/cog -I docs -r docs/cli.md docs/scrapy.md
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

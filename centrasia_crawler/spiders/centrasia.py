@@ -59,8 +59,16 @@ from centrasia_crawler.options import (
 )
 from centrasia_crawler.site import FEED_PATH, SITE_HOSTS
 
-#: The spider's arguments (``-a NAME=VALUE``); names starting with ``_`` are Scrapyd's.
-KNOWN_ARGUMENTS = ("since", "until", "refresh")
+#: The spider's arguments (``-a NAME=VALUE``) and what each means; names starting
+#: with ``_`` are Scrapyd's.
+ARGUMENTS = {
+    "since": "YYYY-MM-DD: a backfill from this day (Moscow), the archive's day pages in"
+    " range and their articles",
+    "until": "YYYY-MM-DD: the backfill's last day (default: the newest); needs since",
+    "refresh": "DAYS: also re-fetch the articles published in the last DAYS days, so that"
+    " edits become revisions",
+}
+KNOWN_ARGUMENTS = tuple(ARGUMENTS)
 
 
 class SpiderArgumentError(OptionError):
