@@ -68,6 +68,9 @@ CONCURRENT_ITEMS = 4
 
 # --- components -----------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # scrapy check's @site requests find their page through the downloader (last to
+    # see a response: after decompression and redirects).
+    "centrasia_crawler.contracts.SiteDiscovery": 50,
     # Sees redirects before RedirectMiddleware (600): they stay on the site.
     "centrasia_crawler.middlewares.RedirectGuardMiddleware": 650,
 }

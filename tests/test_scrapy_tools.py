@@ -285,10 +285,17 @@ def test_scrapy_check_runs_a_contract_on_every_callback(archived: Any) -> None:
     for name in ("parse", "parse_index", "parse_feed", "parse_calendar", "parse_day"):
         assert f"* {name}\n" in listed.stdout + "\n", name
     assert "* parse_article" in listed.stdout
+    replica.reset_log()
     done = scrapy("check", "centrasia", *settings(replica))
     ran = re.search(r"Ran (\d+) contracts", done.stderr)
     assert ran and int(ran[1]) >= 12, done.stderr
     assert done.stderr.rstrip().endswith("OK"), done.stderr
+    # Every page was fetched by Scrapy's downloader: robots.txt came first (a fetch
+    # outside it, made while the checks are prepared, would come before), once.
+    paths = [r.path for r in replica.log]
+    assert paths[0] == "/robots.txt" and paths.count("/robots.txt") == 1, paths
+    day = replica.site.day_list()[0]
+    assert "/" + replica.markup.day_path(day) in paths  # the newest day, found by @site day
 
 
 @pytest.mark.slow
