@@ -42,6 +42,7 @@ from centrasia_crawler.health import STOPPED_ON_REQUEST, Thresholds, assess
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 from centrasia_crawler.pipelines import (
     NOT_STORED_STAT,
+    STORAGE_REASON,
     STORAGE_STAT,
     VERDICT,
     ArchivePipeline,
@@ -57,6 +58,8 @@ JOBDIR_STATUS_STAT = "centrasia/jobdir_refused_status"
 JOBDIR_RESUMED_STAT = "centrasia/jobdir_resumed"
 #: The crawler stat that says, in one line, why the archive could not be used.
 REFUSED_STAT = "centrasia/archive_refused"
+#: The crawler stat counting the article pages fetched (status 200).
+ARTICLES_FETCHED_STAT = "centrasia/article_pages_fetched"
 #: The crawler stat holding the run's verdict: ``ok``, ``stopped`` or ``failed``.
 OUTCOME_STAT = "centrasia/outcome"
 
@@ -207,7 +210,14 @@ class CrawlRun:
         connect(run.spider_error, signal=signals.spider_error)
         connect(run.item_error, signal=signals.item_error)
         connect(run.spider_closed, signal=signals.spider_closed)
+        connect(run.storage_failed, signal=our_signals.storage_failed)
+        connect(run.response_received, signal=signals.response_received)
         return run
+
+    def response_received(self, response: Any, request: Any) -> None:
+        """Count the article pages fetched (what a storage error may leave unstored)."""
+        if response.status == 200 and request.meta.get("article_st"):
+            self.stats.inc_value(ARTICLES_FETCHED_STAT)
 
     @property
     def stats(self) -> Any:
@@ -305,14 +315,70 @@ class CrawlRun:
             )
         cause = self.stats.get_value(STORAGE_STAT)
         if cause:
-            lost = int(self.stats.get_value(NOT_STORED_STAT, 0))
+            lost = max(self.not_stored(), int(self.stats.get_value(NOT_STORED_STAT, 0)))
+            self.stats.set_value(NOT_STORED_STAT, lost)
             reasons.append(
                 f"the archive could not store the crawl ({cause}):"
                 f" {lost} fetched articles not stored"
             )
         return reasons
 
+    def not_stored(self) -> int:
+        """The article pages fetched that did not end stored, dropped on purpose or
+        unread: those a storage error lost (in the pipeline, or still on their way to
+        it when the crawl stopped)."""
+        get = self.stats.get_value
+        accounted = sum(
+            int(get(f"centrasia/{name}", 0))
+            for name in (
+                "new_articles",
+                "changed_articles",
+                "unchanged_articles",
+                "problems/dropped",
+                "extraction_failed/article",
+            )
+        )
+        return max(0, int(get(ARTICLES_FETCHED_STAT, 0)) - accounted)
+
     # The end of the run --------------------------------------------------------------
+
+    def storage_failed(self) -> None:
+        """The crawl is being closed for a storage error: if Scrapy has not closed it
+        within ``CENTRASIA_STOP_GRACE`` seconds (its own JOBDIR queue, on the same full
+        disk, can keep it from closing), the run ends here."""
+        grace = self.crawler.settings.getfloat("CENTRASIA_STOP_GRACE", 20)
+        _call_later(grace, self.force_stop, grace)
+
+    def force_stop(self, grace: float) -> None:
+        session = self.session
+        if session is None or session.archive is None:  # closed in time
+            return
+        spider = self.crawler.spider
+        spider.logger.error(  # type: ignore[union-attr]
+            "the crawl did not stop within %g s of the storage error; ending it",
+            grace,
+            extra={VERDICT: True},
+        )
+        failures = self.failures()
+        self.stats.set_value(OUTCOME_STAT, "failed")
+        for failure in failures:
+            spider.logger.error("run failed: %s", failure, extra={VERDICT: True})  # type: ignore[union-attr]
+        try:
+            session.submit(
+                session.archive.finish_run,
+                session.run_id,
+                STORAGE_REASON,
+                run_counters(self.stats.get_stats()),
+                self.problems,
+                failures,
+            ).result(timeout=10)
+        except Exception as exc:  # told; the run ends all the same
+            spider.logger.error("the run's end could not be recorded in %s: %s", self.path, exc)  # type: ignore[union-attr]
+        session.submit(session.archive.close)
+        session.executor.shutdown(wait=False)
+        self.session = None
+        self.lock.release()
+        _stop_loop()
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
         session = self.session
@@ -386,3 +452,37 @@ def _raising_pipeline(error: BaseException, crawler: Crawler) -> str:
         if owner is not None and id(owner) in pipelines:
             found = pipelines[id(owner)]
     return found
+
+
+def _call_later(seconds: float, job: Any, *args: Any) -> None:
+    """Run ``job`` later on the crawl's loop (Twisted's reactor, or asyncio's)."""
+    from scrapy.utils.reactor import is_reactor_installed
+
+    if is_reactor_installed():
+        from twisted.internet import reactor as installed
+
+        loop: Any = installed
+        loop.callLater(seconds, job, *args)
+    else:
+        import asyncio
+
+        asyncio.get_running_loop().call_later(seconds, job, *args)
+
+
+def _stop_loop() -> None:
+    """Stop the crawl's loop at once, without the shutdown that waits for the crawl to
+    close (it would wait for ever): the crawl ends where it stands."""
+    from scrapy.utils.reactor import is_reactor_installed
+
+    if is_reactor_installed():
+        from twisted.internet import reactor as installed
+
+        loop: Any = installed
+        loop.crash()
+        pool = getattr(loop, "threadpool", None)  # its threads would keep the process alive
+        if pool is not None:
+            pool.stop()
+    else:
+        import asyncio
+
+        asyncio.get_running_loop().stop()

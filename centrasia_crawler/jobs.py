@@ -99,10 +99,20 @@ def log_handler(settings: Any) -> logging.Handler:
     if settings.getbool("LOG_SHORT_NAMES"):
         handler.addFilter(_short_names)
     if handler.level > logging.INFO:  # not --verbose: a network error is its one line
+        handler.addFilter(_not_disk_full)
         handler.addFilter(NetworkErrorsInOneLine(settings.getlist("RETRY_EXCEPTIONS")))
         if not filename:  # on the terminal, the verdict is the command's own lines
             handler.addFilter(_not_the_verdict)
     return handler
+
+
+def _not_disk_full(record: logging.LogRecord) -> bool:
+    """A full disk's errors (Scrapy's JOBDIR queue meets it too), which the run's one
+    line tells (``disk full: ...``)."""
+    import errno
+
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, OSError) and error.errno == errno.ENOSPC)
 
 
 def _not_the_verdict(record: logging.LogRecord) -> bool:

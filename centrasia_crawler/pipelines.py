@@ -265,6 +265,7 @@ class ArchivePipeline:
 
         assert self.crawler.engine is not None
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORAGE_REASON))
+        self.crawler.signals.send_catch_log(signal=our_signals.storage_failed, cause=self.failed)
 
     async def flush(self) -> None:
         """Hand over what is buffered and wait until every batch is written."""

@@ -33,6 +33,9 @@ CENTRASIA_MAX_ERROR_SHARE = 0.1
 CENTRASIA_MAX_EXTRACTION_FAILURE_SHARE = 0.05
 #: Seconds between progress lines in the log; 0 for none.
 CENTRASIA_PROGRESS_INTERVAL = 60
+#: Seconds a crawl stopped by a storage error (a full disk) has to close; then the run
+#: ends where it stands (Scrapy's JOBDIR queue on the same disk can keep it open).
+CENTRASIA_STOP_GRACE = 20
 
 # --- politeness -----------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
