@@ -241,6 +241,17 @@ def test_a_stop_asked_for_is_not_a_failure_and_an_error_count_is(tmp_path: Path)
         )
         assert stopped["outcome_reasons"] == []
 
+        # A time limit, with a second between requests: the limit comes first.
+        done = crawl(
+            replica,
+            tmp_path / "timed.sqlite",
+            CLOSESPIDER_TIMEOUT="3",
+            DOWNLOAD_DELAY="1",
+            CONCURRENT_REQUESTS="1",
+        )
+        timed = last_run(tmp_path / "timed.sqlite")
+        assert (timed["finish_reason"], timed["outcome"]) == ("closespider_timeout", "stopped")
+
         done = crawl(
             replica,
             archive,
