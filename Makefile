@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy centrasia_crawler
-	$(BIN)/cog -I docs --check docs/cli.md docs/schema.md
+	$(BIN)/cog -I docs --check docs/cli.md docs/schema.md docs/scrapy.md
 	$(PYTEST)
 
 # The same checks without the crawls, kills, Scrapyd and the browser (pytest -m slow),
@@ -39,10 +39,10 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(PYTEST) -m "not slow" -n 2 --dist loadfile
 
-# docs/cli.md from the commands' --help, docs/schema.md's tables from the schema (make
-# test checks both are current).
+# docs/cli.md from the commands' --help, docs/schema.md's tables from the schema,
+# docs/scrapy.md's fields, settings and arguments from the code (make test checks all).
 docs: $(STAMP)
-	$(BIN)/cog -I docs -r docs/cli.md docs/schema.md
+	$(BIN)/cog -I docs -r docs/cli.md docs/schema.md docs/scrapy.md
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-Kind = Literal["int", "text", "bool", "json", "moscow_time", "day", "utc_time"]
+Kind = Literal["int", "text", "bool", "json", "object", "moscow_time", "day", "utc_time"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class Field:
     sql: str
     #: Its values: ``int``, ``text``, ``bool`` (0/1), ``json`` (a list in the item,
     #: JSON text in the row), ``moscow_time`` (ISO 8601 with the Moscow offset),
-    #: ``day`` (ISO date), ``utc_time`` (ISO 8601 UTC, our own actions).
+    #: ``day`` (ISO date), ``utc_time`` (ISO 8601 UTC, our own actions), ``object``
+    #: (a dict in the item, JSON text in the row).
     kind: Kind
     #: What it means (the schema's documentation and Datasette's).
     doc: str
@@ -52,6 +53,8 @@ class Field:
             return int | None
         if self.kind == "json":
             return list[dict[str, Any]] | None
+        if self.kind == "object":
+            return dict[str, Any]
         return str | None
 
 
@@ -180,6 +183,13 @@ ARTICLE: Final[tuple[Field, ...]] = (
         "1 for the first version, then 2, 3, ...",
         item=False,
     ),
+    Field(
+        "extra",
+        "TEXT",
+        "object",
+        "the fields a pipeline of the crawl added to the article (JSON object), or null",
+        since=17,
+    ),
 )
 
 #: The columns of ``articles``, in order.
@@ -190,7 +200,49 @@ ITEM_FIELDS: Final = tuple(f for f in ARTICLE if f.item)
 CONTENT_FIELDS: Final = tuple(f.name for f in ARTICLE if f.content)
 #: The content columns schema 11 added: an article stored before them keeps its hash.
 ADDED_CONTENT: Final = tuple(f.name for f in ARTICLE if f.content and f.since == 11)
-#: Columns holding JSON (lists in an item, text in a row).
-JSON_FIELDS: Final = tuple(f.name for f in ARTICLE if f.kind == "json")
+#: Columns holding JSON (lists or a dict in an item, text in a row).
+JSON_FIELDS: Final = tuple(f.name for f in ARTICLE if f.kind in ("json", "object"))
 #: Each column's field.
 BY_NAME: Final = {f.name: f for f in ARTICLE}
+#: What an article item must have to be stored (``url`` too): the columns that are
+#: NOT NULL without a default.
+REQUIRED_ITEM_FIELDS: Final = tuple(f.name for f in ITEM_FIELDS if f.required)
+
+
+def item_problems(item: Any) -> list[str]:
+    """Why an article item cannot be stored, in one phrase each; empty when it can.
+    Checked before a batch is written, so a bad item never undoes its neighbours.
+
+    >>> item_problems({"st": 1, "url": "u", "title": " ", "published_at": "x", "body": None})
+    ['missing title, body']
+    >>> item_problems({"st": "soon", "url": "u", "title": "t", "published_at": "x", "body": "b"})
+    ["st is not a whole number: 'soon'"]
+    """
+    from itemadapter import ItemAdapter
+
+    adapter = ItemAdapter(item)
+    missing = []
+    for name in REQUIRED_ITEM_FIELDS:
+        value = adapter.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(name)
+    problems = ["missing " + ", ".join(missing)] if missing else []
+    for f in ITEM_FIELDS:
+        value = adapter.get(f.name)
+        if value is None or f.name in missing:
+            continue
+        if f.kind == "int" and not _whole(value):
+            problems.append(f"{f.name} is not a whole number: {value!r}")
+        elif f.kind == "json" and not isinstance(value, list | str):
+            problems.append(f"{f.name} is not a list: {value!r}")
+        elif f.kind == "object" and not isinstance(value, dict):
+            problems.append(f"{f.name} is not a mapping of field names: {value!r}")
+    return problems
+
+
+def _whole(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and value.strip().isdigit()

@@ -14,6 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+#: Finish reasons of a run stopped because its user asked for it (a CLOSESPIDER_*
+#: limit): not a failure. CLOSESPIDER_ERRORCOUNT is a failure.
+STOPPED_ON_REQUEST = frozenset(
+    {"closespider_itemcount", "closespider_pagecount", "closespider_timeout"}
+)
 #: How many URLs a reason names before it says how many more there are.
 URLS_SHOWN = 5
 
@@ -65,10 +70,8 @@ def assess(
     refused = stats.get("centrasia/jobdir_refused")
     if refused:
         return [str(refused)]
-    if finish_reason != "finished":
+    if finish_reason not in ("finished", *STOPPED_ON_REQUEST):
         reasons.append(f"the crawl did not finish (finish reason: {finish_reason})")
-    if finish_reason == "bad_arguments":
-        return reasons
 
     reasons += _failed_requests(stats, problems, thresholds)
     reasons += _unread_index(stats, problems, finish_reason)

@@ -8,8 +8,12 @@ problems and raw pages reach the archive through the signals of
 :mod:`centrasia_crawler.signals`.
 
 Plain dataclasses, which Scrapy, the pipelines and the archive read through
-itemadapter. Fields that extraction may not fill are optional, so the validation
-pipeline can drop what is incomplete with a reason instead of failing on it.
+itemadapter. Fields that extraction may not fill are optional, so the archive pipeline
+can drop what is incomplete with a reason instead of failing on it.
+
+An article's ``extra`` (a dict, empty by default) holds the fields a user's pipeline
+adds (``item.extra["word_count"] = 120``): feeds write them as fields of their own,
+after the article's, and the archive keeps them in ``articles.extra`` (JSON).
 
 :func:`article_item` and :func:`listing_item` turn extraction's data into items: the
 crawl and ``centrasia reparse`` both go through them, so an article is stored the same
@@ -24,14 +28,24 @@ from typing import TYPE_CHECKING, Any
 
 from centrasia_crawler.fields import ITEM_FIELDS, JSON_FIELDS
 
+if TYPE_CHECKING:
+    from centrasia_crawler.extraction import PageKind
+
+
+def _default(kind: str) -> Any:
+    if kind == "bool":
+        return False
+    if kind == "object":
+        return field(default_factory=dict)
+    return None
+
 
 def _article_fields() -> list[tuple[str, Any] | tuple[str, Any, Any]]:
     """The item's fields from :data:`~centrasia_crawler.fields.ARTICLE`: what an item
-    must have has no default; a flag defaults to False, the rest to None."""
+    must have has no default; a flag defaults to False, ``extra`` to an empty dict,
+    the rest to None."""
     return [
-        (f.name, f.python_type())
-        if f.required
-        else (f.name, f.python_type(), False if f.kind == "bool" else None)
+        (f.name, f.python_type()) if f.required else (f.name, f.python_type(), _default(f.kind))
         for f in ITEM_FIELDS
     ]
 
@@ -79,6 +93,7 @@ def archived_article_item(row: dict[str, Any]) -> ArchivedArticleItem:
     for name in JSON_FIELDS:  # stored as JSON text
         if isinstance(fields[name], str):
             fields[name] = json.loads(fields[name])
+    fields["extra"] = fields.get("extra") or {}
     return ArchivedArticleItem(**fields)
 
 
@@ -126,6 +141,8 @@ def article_item(data: dict[str, Any]) -> ArticleItem:
             value = bool(value)
         elif f.kind == "json":
             value = value or None
+        elif f.kind == "object":
+            value = dict(value or {})
         values[f.name] = value
     return ArticleItem(**values)
 
@@ -147,3 +164,50 @@ def listing_item(listing: dict[str, Any], page_url: str) -> ListingItem:
             for h in day["headlines"]
         ],
     )
+
+
+@dataclass(frozen=True)
+class ReadPage:
+    """A page as the crawl reads it: its kind, its data, and its item (an article's
+    :class:`ArticleItem`, a listing's :class:`ListingItem`; None for the rest)."""
+
+    kind: PageKind
+    data: dict[str, Any]
+    item: Any
+
+
+def read_page(
+    document: bytes | str,
+    url: str,
+    content_type: str | bytes | None = None,
+    kind: PageKind | None = None,
+) -> ReadPage:
+    """The one reading of a page: the crawl's (``kind`` given: what it asked for), and
+    so that of ``scrapy parse``, of the shell helper (:func:`extract_response`) and of
+    ``centrasia extract --item`` (``kind`` recognised from the content). An article's data has its
+    attribution, a listing's its days of headlines (:func:`extraction.extract_as
+    <centrasia_crawler.extraction.extract_as>`); raises
+    :class:`~centrasia_crawler.extraction.NotACentrasiaPage`."""
+    from centrasia_crawler.extraction import extract, extract_as
+
+    if kind is None:
+        kind = extract(document, url, content_type).kind
+    data = extract_as(kind, document, url, content_type)
+    item: Any = None
+    if kind == "article":
+        item = article_item(data)
+    elif kind == "listing":
+        item = listing_item(data, url)
+    return ReadPage(kind, data, item)
+
+
+def extract_response(response: Any) -> ReadPage:
+    """A Scrapy response read as the crawl reads it (:func:`read_page`), in one call; in
+    ``scrapy shell URL``::
+
+        from centrasia_crawler.items import extract_response
+        page = extract_response(response)   # page.kind: 'article'; page.data; page.item
+
+    Anything with ``body``, ``url`` and ``headers`` will do (no Scrapy import here).
+    """
+    return read_page(response.body, response.url, response.headers.get("Content-Type"))

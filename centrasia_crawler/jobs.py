@@ -25,6 +25,19 @@ from centrasia_crawler.lock import LockHeld
 from centrasia_crawler.options import OptionError
 
 
+class StorageFailed(RuntimeError):
+    """The archive could not store what the crawl fetched (a full disk, a read-only or
+    damaged file): the run stopped; what was committed before stays."""
+
+    def __init__(self, cause: str, not_stored: int) -> None:
+        self.cause, self.not_stored = cause, not_stored
+        lost = f"{not_stored} fetched articles not stored; nothing archived before is lost"
+        if cause == "disk full":
+            super().__init__(f"disk full: {lost}; free space and re-run")
+        else:
+            super().__init__(f"the archive could not store the crawl ({cause}): {lost}")
+
+
 @dataclass
 class CrawlOutcome:
     run: dict[str, Any] | None
@@ -50,7 +63,7 @@ class CrawlOutcome:
 
     def summary(self) -> str:
         run = self.run or {}
-        verdict = "failed" if self.failures else "ok"
+        verdict = "failed" if self.failures else (run.get("outcome") or "ok")
         return (
             f"centrasia crawl: {verdict}: {run.get('new_articles', 0)} new,"
             f" {run.get('changed_articles', 0)} changed,"
@@ -144,10 +157,20 @@ def log_handler(settings: Any) -> logging.Handler:
     if settings.getbool("LOG_SHORT_NAMES"):
         handler.addFilter(_short_names)
     if handler.level > logging.INFO:  # not --verbose: a network error is its one line
+        handler.addFilter(_not_disk_full)
         handler.addFilter(NetworkErrorsInOneLine(settings.getlist("RETRY_EXCEPTIONS")))
         if not filename:  # on the terminal, the verdict is the command's own lines
             handler.addFilter(_not_the_verdict)
     return handler
+
+
+def _not_disk_full(record: logging.LogRecord) -> bool:
+    """A full disk's errors (Scrapy's JOBDIR queue meets it too), which the run's one
+    line tells (``disk full: ...``)."""
+    import errno
+
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, OSError) and error.errno == errno.ENOSPC)
 
 
 def _not_the_verdict(record: logging.LogRecord) -> bool:
@@ -316,8 +339,7 @@ def _crawl(
     from scrapy.crawler import CrawlerProcess
 
     from centrasia_crawler import signals as our_signals
-    from centrasia_crawler.extensions import JOBDIR_REFUSED_STAT
-    from centrasia_crawler.pipelines import REFUSED_STAT
+    from centrasia_crawler.extensions import JOBDIR_REFUSED_STAT, REFUSED_STAT
     from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
     settings = settings.copy()
@@ -336,7 +358,12 @@ def _crawl(
         crawler = process.create_crawler(CentrasiaSpider)
         # The log goes out once the run is recorded (not when a refusal is all it says).
         crawler.signals.connect(log.pass_on, signal=our_signals.archive_opened)
-        process.crawl(crawler, **spider_args)
+        errors: list[BaseException] = []
+
+        def keep(failure: Any) -> None:
+            errors.append(failure.value)
+
+        process.crawl(crawler, **spider_args).addErrback(keep)
         if stopped_by is not None:
             from twisted.internet import reactor
 
@@ -348,6 +375,9 @@ def _crawl(
                 stopped_by,
             )
         process.start()
+        for error in errors:  # the spider refused its arguments: nothing was opened
+            log.drop()
+            raise error
         assert crawler.stats is not None
         stats = crawler.stats.get_stats()
     finally:
@@ -362,9 +392,13 @@ def _crawl(
 
 def _verdict(stats: dict[str, Any], archive_path: str, started: float) -> CrawlOutcome:
     """The run's outcome as the archive recorded it; the refusals as exceptions."""
-    from centrasia_crawler.extensions import JOBDIR_REFUSED_STAT, JOBDIR_STATUS_STAT
+    from centrasia_crawler.extensions import (
+        JOBDIR_REFUSED_STAT,
+        JOBDIR_STATUS_STAT,
+        REFUSED_STAT,
+    )
     from centrasia_crawler.jobdir import JobdirRefused
-    from centrasia_crawler.pipelines import REFUSED_STAT
+    from centrasia_crawler.pipelines import NOT_STORED_STAT, STORAGE_STAT
 
     seconds = time.monotonic() - started
     refused = stats.get(REFUSED_STAT)
@@ -374,6 +408,8 @@ def _verdict(stats: dict[str, Any], archive_path: str, started: float) -> CrawlO
         raise JobdirRefused(stats[JOBDIR_REFUSED_STAT], int(stats.get(JOBDIR_STATUS_STAT, 1)))
     if refused:  # the archive cannot be used (a held lock was told above)
         raise OptionError(refused)
+    if stats.get(STORAGE_STAT):
+        raise StorageFailed(str(stats[STORAGE_STAT]), int(stats.get(NOT_STORED_STAT, 0)))
     run_id = stats.get("centrasia/run_id")
     if run_id is None:
         reason = stats.get("finish_reason") or "the crawl did not start (see the log)"

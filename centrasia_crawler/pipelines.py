@@ -1,50 +1,50 @@
-"""Item pipelines: one concern each.
+"""The archive pipeline: it validates articles and stores them, nothing else.
 
-- :class:`ValidatePipeline` drops an article missing ``st``, ``title``,
-  ``published_at`` or ``body``, with the reason counted in crawler stats and in the
-  run's row.
-- :class:`ArchivePipeline` holds the archive's lock for the whole crawl, writes the
-  articles, and the raw pages, listings and problems the spider reports through
-  :mod:`centrasia_crawler.signals`, to the archive in batches (one transaction each),
-  and records the run in ``crawl_runs``. It opens nothing until the spider's own
-  ``start()`` asks for it: Scrapy's tools (shell, fetch, view, parse, check) never
-  run that, so they never open the archive, take its lock or record a run.
+:class:`ArchivePipeline` checks each article against :mod:`centrasia_crawler.fields`
+(an article that cannot be stored is dropped with its reason, counted, and recorded as
+a problem of the run, never written into a batch where it would undo its neighbours),
+then writes the articles, and the raw pages and listings the spider reports through
+:mod:`centrasia_crawler.signals`, to the archive in batches (one transaction each).
+
+The run itself (the archive's lock, its row in ``crawl_runs``, its problems, its
+verdict) is kept by the extension :class:`centrasia_crawler.extensions.CrawlRun`, which
+opens the archive and hands this pipeline the :class:`ArchiveSession` to write through.
+A crawl whose ``ITEM_PIPELINES`` leave this pipeline out archives nothing, and says so.
+
+A batch that cannot be written (a full disk, a read-only file, a damaged archive)
+stops the crawl (finish reason ``storage_error``): what it could not store is counted
+in the stats (:data:`NOT_STORED_STAT`), its cause in one line (:data:`STORAGE_STAT`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import sqlite3
-from collections import Counter, deque
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from itemadapter import ItemAdapter
-from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import is_asyncio_available
 
 from centrasia_crawler import signals as our_signals
-from centrasia_crawler.archive import Archive, ArchiveVersionError, BatchResult, RawPage
-from centrasia_crawler.health import Thresholds, assess
-from centrasia_crawler.items import (
-    ArchivedArticleItem,
-    ArticleItem,
-    Headline,
-    ListingItem,
-    ProblemItem,
-)
-from centrasia_crawler.lock import ArchiveLock, LockHeld
+from centrasia_crawler.archive import Archive, BatchResult, RawPage
+from centrasia_crawler.fields import item_problems
+from centrasia_crawler.items import ArchivedArticleItem, ArticleItem, Headline, ListingItem
 
-REQUIRED_ARTICLE_FIELDS = ("st", "title", "published_at", "body")
 #: Batches handed to the writer thread and not yet written; past this the crawl waits.
 MAX_PENDING_BATCHES = 2
-#: The crawler stat that says, in one line, why the archive could not be used.
-REFUSED_STAT = "centrasia/archive_refused"
-#: Marks the log records of the run's verdict (``run failed: ...``), which
-#: ``centrasia crawl`` prints in its own lines.
+#: The crawler stat holding, in one line, why the archive could not store a batch.
+STORAGE_STAT = "centrasia/storage_error"
+#: The crawler stat counting the fetched articles the archive could not store.
+NOT_STORED_STAT = "centrasia/articles_not_stored"
+#: Marks the log records of the run's verdict (``run failed: ...``, and why the archive
+#: could not store the crawl), which ``centrasia crawl`` prints in its own lines.
 VERDICT = "centrasia_verdict"
+#: The finish reason of a crawl stopped because its batches could not be stored.
+STORAGE_REASON = "storage_error"
 
 T = TypeVar("T")
 
@@ -70,81 +70,93 @@ async def waited(future: Future[T]) -> T:
     return await settled
 
 
-def missing_fields(item: Any) -> list[str]:
-    """The required fields an article lacks (None or blank).
+class ArchiveSession:
+    """The open archive of a run and the one thread that writes to it (SQLite and zstd
+    release the GIL, so the writes overlap with the crawl), shared by the run's
+    bookkeeping and the archive pipeline: every write goes through :meth:`call`, in the
+    order it was asked for."""
 
-    >>> missing_fields(ArticleItem(st=1, url=None, title=" ", published_at="x", body=None))
-    ['title', 'body']
+    def __init__(self, archive: Archive | None = None) -> None:
+        self.archive = archive
+        self.run_id: int | None = None
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+
+    def submit(self, job: Any, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self.executor.submit(job, *args, **kwargs)
+
+    async def call(self, job: Any, *args: Any, **kwargs: Any) -> Any:
+        return await waited(self.submit(job, *args, **kwargs))
+
+    def shutdown(self) -> None:
+        self.executor.shutdown()
+
+
+def storage_cause(error: BaseException) -> str:
+    """One line naming why the archive could not store a batch.
+
+    >>> storage_cause(sqlite3.OperationalError("database or disk is full"))
+    'disk full'
+    >>> storage_cause(sqlite3.OperationalError("attempt to write a readonly database"))
+    'OperationalError: attempt to write a readonly database'
     """
-    adapter = ItemAdapter(item)
-    missing = []
-    for name in REQUIRED_ARTICLE_FIELDS:
-        value = adapter.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            missing.append(name)
-    return missing
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if getattr(error, "errno", None) == errno.ENOSPC or (
+        isinstance(error, sqlite3.Error) and "full" in text
+    ):
+        return "disk full"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-class ValidatePipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem):
-            missing = missing_fields(item)
-            if missing:
-                reason = "missing " + ", ".join(missing)
-                assert self.crawler.stats is not None
-                self.crawler.stats.inc_value(f"centrasia/dropped/{reason}")
-                raise DropItem(f"article st={item.st}: {reason}")
-        return item
+def run_counters(stats: dict[str, Any]) -> dict[str, int]:
+    """The run's counters as the crawl's stats hold them (see ``crawl_runs``)."""
+    http_errors = sum(
+        int(value)
+        for name, value in stats.items()
+        if name.startswith("downloader/response_status_count/") and name[-3:] >= "400"
+    )
+    return {
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "retries": int(stats.get("retry/count", 0)),
+        "http_errors": http_errors,
+        "errors": int(stats.get("centrasia/errors", 0)),
+        "dropped_items": int(stats.get("centrasia/problems/dropped", 0)),
+        "new_articles": int(stats.get("centrasia/new_articles", 0)),
+        "changed_articles": int(stats.get("centrasia/changed_articles", 0)),
+        "unchanged_articles": int(stats.get("centrasia/unchanged_articles", 0)),
+    }
 
 
 class ArchivePipeline:
-    """Takes the archive's lock when the spider opens, buffers items and writes them in
-    batches; owns the run's row in ``crawl_runs``.
+    """Validates each article, buffers it and writes it in batches.
 
-    When the lock is held by another run, or the archive cannot be used, the spider is
-    closed before anything is fetched (reasons ``archive_locked``, ``archive_unusable``;
-    the one-line reason in the stat :data:`REFUSED_STAT`).
-
-    Batches are written by one writer thread (SQLite and zstd release the GIL, so the
-    writes overlap with the crawl), in the order they were handed over. The pipeline
-    awaits the writer, as Scrapy expects of an asynchronous component, never blocks on
-    it: while a batch is written the reactor keeps downloading. Back-pressure: when more
-    than :data:`MAX_PENDING_BATCHES` batches wait, the next item or page waits (awaits)
-    for the oldest to be written. A batch that failed raises where it is awaited.
+    It writes only while a crawl's run is open (the session arrives with
+    :data:`~centrasia_crawler.signals.archive_opened`); under Scrapy's tools (``scrapy
+    parse --pipelines``) items pass untouched. The pipeline awaits the writer, as Scrapy
+    expects of an asynchronous component, never blocks on it: while a batch is written
+    the reactor keeps downloading. Back-pressure: when more than
+    :data:`MAX_PENDING_BATCHES` batches wait, the next item waits (awaits) for the
+    oldest to be written.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = crawler.settings
-        self.path = str(settings.get("CENTRASIA_ARCHIVE_PATH"))
-        self.batch_size = settings.getint("CENTRASIA_BATCH_SIZE", 200)
-        self.lock = ArchiveLock(self.path)
-        self.archive: Archive | None = None
-        self.run_id: int | None = None
+        self.batch_size = crawler.settings.getint("CENTRASIA_BATCH_SIZE", 200)
+        self.session: ArchiveSession | None = None
         self.articles: list[Any] = []
         self.headlines: list[Headline] = []
         self.pages: list[RawPage] = []
-        self.problems: list[dict[str, Any]] = []
         #: robots.txt's refusals since the last batch: stored with the next one.
         self.refusals: list[str] = []
-        self.counters: Counter[str] = Counter()
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
-        self.pending: deque[Future[BatchResult]] = deque()
+        #: The batches handed over and not yet counted, with their number of articles.
+        self.pending: deque[tuple[Future[BatchResult], int]] = deque()
+        #: Why the archive could not store a batch; after that, nothing is written.
+        self.failed: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         pipeline = cls(crawler)
         connect = crawler.signals.connect
-        connect(pipeline.spider_closed, signal=signals.spider_closed)
-        connect(pipeline.item_dropped, signal=signals.item_dropped)
-        connect(pipeline.open_run, signal=our_signals.run_starting)
+        connect(pipeline.archive_opened, signal=our_signals.archive_opened)
         connect(pipeline.page_read, signal=our_signals.page_read)
         connect(pipeline.listing_read, signal=our_signals.listing_read)
         connect(pipeline.problem_found, signal=our_signals.problem_found)
@@ -154,47 +166,28 @@ class ArchivePipeline:
     def stats(self) -> Any:
         return self.crawler.stats
 
-    def refuse(self, reason: str, message: str) -> None:
-        """Close the spider before anything is fetched, saying why in one line."""
-        self.crawler.spider.logger.error("%s", message)  # type: ignore[union-attr]
-        self.stats.set_value(REFUSED_STAT, message)
-        raise CloseSpider(reason)
+    @property
+    def writing(self) -> bool:
+        return self.session is not None and self.failed is None
 
-    async def open_run(self) -> None:
-        """Take the lock, open the archive and record the run (the spider's ``start()``
-        sends :data:`~centrasia_crawler.signals.run_starting`); :class:`CloseSpider`
-        when that cannot be done."""
-        if self.archive is not None:
-            return
-        try:
-            self.lock.acquire()
-        except LockHeld as exc:
-            self.refuse("archive_locked", f"{exc}; not starting")
-        except OSError as exc:
-            self.refuse("archive_unusable", f"cannot use {self.path}: {exc.strerror or exc}")
-        try:
-            # Never a silent re-index from a cron job: a changed morphology is reported.
-            self.archive = await waited(self.writer.submit(Archive.open, self.path, reindex=False))
-        except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
-            self.lock.release()
-            self.refuse("archive_unusable", f"cannot use {self.path} as an archive: {exc}")
-        spider = self.crawler.spider
-        self.run_id = await waited(
-            self.writer.submit(
-                self.archive.start_run,  # type: ignore[union-attr]
-                getattr(spider, "mode", "unknown"),
-                getattr(spider, "arguments", {}),
-            )
-        )
-        self.stats.set_value("centrasia/run_id", self.run_id)
-        self.crawler.signals.send_catch_log(signal=our_signals.archive_opened, run_id=self.run_id)
+    def archive_opened(self, session: ArchiveSession) -> None:
+        self.session = session
 
     async def process_item(self, item: Any) -> Any:
-        if self.archive is None:  # not a crawl (scrapy parse --pipelines): nothing to keep
+        if self.session is None:  # not a crawl (scrapy parse --pipelines): nothing to keep
             return item
         if isinstance(item, ArchivedArticleItem):  # read from the archive for a feed
             self.stats.inc_value("centrasia/articles_from_archive")
         elif isinstance(item, ArticleItem):
+            problems = item_problems(item)
+            if problems:
+                st = getattr(item, "st", None)
+                reason = "; ".join(problems)
+                self.stats.inc_value(f"centrasia/dropped/{reason}")
+                raise DropItem(f"article st={st}: {reason}")
+            if not self.writing:
+                self.stats.inc_value(NOT_STORED_STAT)
+                return item
             self.articles.append(item)
             self.hand_over_when_full()
             await self.keep_up()
@@ -203,85 +196,81 @@ class ArchivePipeline:
     async def page_read(self, page: RawPage) -> None:
         """Every response the spider read, buffered for the next batch without waiting:
         the wait for a writer that is behind is in one place, :meth:`process_item`."""
-        if self.archive is not None:
+        if self.writing:
             self.pages.append(page)
             self.hand_over_when_full()
 
     def listing_read(self, listing: ListingItem) -> None:
         """A listing's headlines (sent right after the listing's ``page_read``)."""
-        if self.archive is not None:
+        if self.writing:
             self.headlines.extend(listing.headlines)
             self.hand_over_when_full()
 
-    def problem_found(self, problem: ProblemItem) -> None:
-        if self.archive is not None:
-            self.record_problem(problem.url, problem.reason, problem.kind)
+    def problem_found(self, problem: Any) -> None:
+        """A refusal by robots.txt is stored with the next batch."""
+        if self.writing and problem.kind == "robots":
+            self.refusals.append(problem.url)
 
     def hand_over_when_full(self) -> None:
         if len(self.articles) + len(self.headlines) + len(self.pages) >= self.batch_size:
             self.hand_over()
 
-    def record_problem(self, url: str, reason: str, kind: str) -> None:
-        self.problems.append({"url": url, "reason": reason, "kind": kind})
-        if kind == "robots":
-            self.refusals.append(url)
-        self.stats.inc_value(f"centrasia/problems/{kind}")
-        if kind not in ("robots", "rejected"):  # the site's own refusals and mistakes
-            self.counters["errors"] += 1
-
-    def item_dropped(self, item: Any, response: Any, exception: BaseException) -> None:
-        if self.archive is None:
-            return
-        self.counters["dropped_items"] += 1
-        url = ItemAdapter(item).get("url") or ""
-        self.problems.append({"url": url, "reason": str(exception), "kind": "dropped"})
-
     def hand_over(self) -> None:
         """Hand what is buffered to the writer as one batch (not waiting for it)."""
-        if self.archive is not None and (
-            self.articles or self.headlines or self.pages or self.refusals
-        ):
-            self.pending.append(
-                self.writer.submit(
-                    self.archive.write_batch,
-                    self.articles,
-                    self.headlines,
-                    self.pages,
-                    self.run_id,
-                    run_counters=self.stat_counters(),
-                    refusals=self.refusals,
-                )
+        session = self.session
+        if session is None or session.archive is None or not self.writing:
+            return
+        if self.articles or self.headlines or self.pages or self.refusals:
+            future = session.submit(
+                session.archive.write_batch,
+                self.articles,
+                self.headlines,
+                self.pages,
+                session.run_id,
+                run_counters=run_counters(self.stats.get_stats()),
+                refusals=self.refusals,
             )
+            self.pending.append((future, len(self.articles)))
             self.articles, self.headlines, self.pages, self.refusals = [], [], [], []
 
     async def keep_up(self, everything: bool = False) -> None:
         """Count the batches written; wait for the oldest while more than
-        :data:`MAX_PENDING_BATCHES` are pending (all of them with ``everything``)."""
+        :data:`MAX_PENDING_BATCHES` are pending (all of them with ``everything``). A
+        batch that could not be written stops the crawl (:meth:`storage_failed`)."""
         while self.pending and (
-            everything or self.pending[0].done() or len(self.pending) > MAX_PENDING_BATCHES
+            everything or self.pending[0][0].done() or len(self.pending) > MAX_PENDING_BATCHES
         ):
-            self.count(await waited(self.pending.popleft()))
+            future, articles = self.pending.popleft()
+            try:
+                self.count(await waited(future))
+            except Exception as exc:  # whatever the writer met, the crawl stops here
+                self.storage_failed(exc, articles)
+
+    def storage_failed(self, error: BaseException, articles: int) -> None:
+        """A batch was not stored: count its articles, and stop the crawl the first time."""
+        self.stats.inc_value(NOT_STORED_STAT, articles)
+        if self.failed is not None:
+            return
+        self.failed = storage_cause(error)
+        self.stats.set_value(STORAGE_STAT, self.failed)
+        unstored = len(self.articles)  # buffered, never to be written
+        self.articles, self.headlines, self.pages, self.refusals = [], [], [], []
+        self.stats.inc_value(NOT_STORED_STAT, unstored)
+        spider = self.crawler.spider
+        assert spider is not None
+        spider.logger.error(
+            "the archive cannot store the crawl: %s; stopping", self.failed, extra={VERDICT: True}
+        )
+        from scrapy.utils.defer import deferred_from_coro
+
+        assert self.crawler.engine is not None
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORAGE_REASON))
+        self.crawler.signals.send_catch_log(signal=our_signals.storage_failed, cause=self.failed)
 
     async def flush(self) -> None:
         """Hand over what is buffered and wait until every batch is written."""
         self.hand_over()
         await self.keep_up(everything=True)
-
-    def stat_counters(self) -> dict[str, int]:
-        """The run's counters that Scrapy's stats hold, and those counted here."""
-        stats = self.stats.get_stats()
-        http_errors = sum(
-            int(value)
-            for name, value in stats.items()
-            if name.startswith("downloader/response_status_count/") and name[-3:] >= "400"
-        )
-        return {
-            "requests": int(stats.get("downloader/request_count", 0)),
-            "retries": int(stats.get("retry/count", 0)),
-            "http_errors": http_errors,
-            "errors": self.counters["errors"],
-            "dropped_items": self.counters["dropped_items"],
-        }
 
     def count(self, result: BatchResult) -> None:
         for name, sts in (
@@ -289,35 +278,9 @@ class ArchivePipeline:
             ("changed_articles", result.changed),
             ("unchanged_articles", result.unchanged),
         ):
-            self.counters[name] += len(sts)
             self.stats.inc_value(f"centrasia/{name}", len(sts))
 
     async def close_spider(self) -> None:
+        """Everything buffered written before the run is closed (Scrapy closes the item
+        pipelines before it sends ``spider_closed``, where the run ends)."""
         await self.flush()
-
-    async def spider_closed(self, spider: Spider, reason: str) -> None:
-        archive, run_id = self.archive, self.run_id
-        if archive is None or run_id is None:  # refused: nothing was opened
-            self.writer.shutdown()
-            return
-        await self.flush()
-        for name, value in self.stat_counters().items():  # set (Counter.update would add)
-            self.counters[name] = value
-        failures = assess(
-            reason,
-            self.stats.get_stats(),
-            self.problems,
-            Thresholds.from_settings(self.crawler.settings),
-        )
-        for failure in failures:
-            spider.logger.error("run failed: %s", failure, extra={VERDICT: True})
-        self.stats.set_value("centrasia/outcome", "failed" if failures else "ok")
-        await waited(
-            self.writer.submit(
-                archive.finish_run, run_id, reason, self.counters, self.problems, failures
-            )
-        )
-        await waited(self.writer.submit(archive.close))
-        self.writer.shutdown()
-        self.archive = None
-        self.lock.release()

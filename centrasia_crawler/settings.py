@@ -8,6 +8,7 @@ size and time limits, and no remote-control or telnet consoles.
 from __future__ import annotations
 
 from centrasia_crawler.feeds import FEED_EXPORTERS as _SORTED_EXPORTERS
+from centrasia_crawler.feeds import FEED_FIELDS as _FEED_FIELDS
 from centrasia_crawler.options import DEFAULT_ROOT, default_archive
 
 BOT_NAME = "centrasia_crawler"
@@ -32,6 +33,9 @@ CENTRASIA_MAX_ERROR_SHARE = 0.1
 CENTRASIA_MAX_EXTRACTION_FAILURE_SHARE = 0.05
 #: Seconds between progress lines in the log; 0 for none.
 CENTRASIA_PROGRESS_INTERVAL = 60
+#: Seconds a crawl stopped by a storage error (a full disk) has to close; then the run
+#: ends where it stands (Scrapy's JOBDIR queue on the same disk can keep it open).
+CENTRASIA_STOP_GRACE = 20
 
 # --- politeness -----------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -67,6 +71,9 @@ CONCURRENT_ITEMS = 4
 
 # --- components -----------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # scrapy check's @site requests find their page through the downloader (last to
+    # see a response: after decompression and redirects).
+    "centrasia_crawler.contracts.SiteDiscovery": 50,
     # Sees redirects before RedirectMiddleware (600): they stay on the site.
     "centrasia_crawler.middlewares.RedirectGuardMiddleware": 650,
 }
@@ -80,12 +87,17 @@ SPIDER_MIDDLEWARES = {
 EXTENSIONS = {
     # Before Scrapy's SpiderState (0) and the scheduler read JOBDIR.
     "centrasia_crawler.extensions.JobGuard": -100,
+    # The run: the archive's lock, its row in crawl_runs, its problems and verdict.
+    "centrasia_crawler.extensions.CrawlRun": 100,
     "centrasia_crawler.extensions.Progress": 500,
 }
 ITEM_PIPELINES = {
-    "centrasia_crawler.pipelines.ValidatePipeline": 100,
+    # Validates each article against centrasia_crawler.fields and stores it.
     "centrasia_crawler.pipelines.ArchivePipeline": 800,
 }
+# The project's `scrapy crawl`: Scrapy's, with an exit status that says whether the run
+# can be trusted (centrasia_crawler.commands.crawl).
+COMMANDS_MODULE = "centrasia_crawler.commands"
 # Depth-first: articles of a day are fetched before the next day is opened.
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.LifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoDiskQueue"
@@ -96,3 +108,5 @@ LOG_FORMATTER = "centrasia_crawler.logformatter.LogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 # Feeds in st order: the same range gives the same file, however its pages came back.
 FEED_EXPORTERS = _SORTED_EXPORTERS
+# A feed's columns in a fixed order; the extra fields of a pipeline follow them.
+FEED_EXPORT_FIELDS = list(_FEED_FIELDS)

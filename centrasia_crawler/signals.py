@@ -17,6 +17,8 @@ through these signals, which the archive pipeline receives:
   the headlines of a listing page.
 - :data:`problem_found` (``problem``: a :class:`~centrasia_crawler.items.ProblemItem`):
   something that went wrong with one URL.
+- :data:`storage_failed` (``cause``: one line): the archive could not store a batch;
+  the crawl is being stopped.
 """
 
 from __future__ import annotations
@@ -26,3 +28,4 @@ archive_opened = object()
 page_read = object()
 listing_read = object()
 problem_found = object()
+storage_failed = object()

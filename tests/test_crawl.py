@@ -181,32 +181,38 @@ def test_an_interrupted_backfill_resumes_from_its_jobdir(tmp_path: Path) -> None
             archive, "SELECT finish_reason, outcome, outcome_reasons FROM crawl_runs ORDER BY id"
         )
         assert [r["finish_reason"] for r in runs] == ["closespider_pagecount", "finished"]
-        # The stopped run failed (it did not finish); the resumed one is ok: its verdict
-        # is what `centrasia crawl`'s exit status says.
-        assert [r["outcome"] for r in runs] == ["failed", "ok"], runs[-1]["outcome_reasons"]
+        # The first run stopped as asked (CLOSESPIDER_PAGECOUNT), which is no failure;
+        # the resumed one is ok: its verdict is what `centrasia crawl`'s exit status says.
+        assert [r["outcome"] for r in runs] == ["stopped", "ok"], runs[-1]["outcome_reasons"]
 
 
 @pytest.mark.parametrize(
     ("arg", "message"),
     [
-        ("since=2026-13-01", "since='2026-13-01' is not a date"),
-        ("refresh=soon", "refresh='soon' is not a number of days"),
-        ("until=2026-02-01", "until= needs since="),
-        ("sinse=2026-01-01", "unknown argument sinse=; the known ones: since=, until=, refresh="),
+        ("since=2026-13-01", "since='2026-13-01' is not a date (YYYY-MM-DD)"),
+        ("refresh=soon", "refresh='soon' is not a number of days (1 to 36600)"),
+        ("until=2026-02-01", "until= needs since= (a backfill range)"),
+        ("since=2026-02-10 until=2026-02-01", "since=2026-02-10 is after until=2026-02-01"),
+        (
+            "sinse=2026-01-01",
+            "unknown argument sinse= (did you mean since=?); the known ones: since=, until=,"
+            " refresh=",
+        ),
     ],
 )
-def test_a_nonsense_argument_stops_the_crawl_with_a_recorded_reason(
+def test_a_nonsense_argument_stops_the_crawl_before_anything_opens(
     tmp_path: Path, arg: str, message: str
 ) -> None:
+    feed = tmp_path / "items.jsonl"
+    feed.write_bytes(b'{"st": 1}\n')  # a feed of an earlier run
+    before = feed.read_bytes()
     with serve(days=1, per_day=3) as replica:
         archive = tmp_path / "archive.sqlite"
-        done = crawl(replica, archive, arg)
+        done = crawl(replica, archive, *arg.split(), feed=feed, status=2, LOG_LEVEL="WARNING")
         assert replica.log == []
-        assert message in done.stderr
-        assert done.stderr.count("bad argument:") == 1  # one line says it
-        with Archive.open(archive, readonly=True) as store:
-            run = store.last_run()
-        assert run is not None and run["finish_reason"] == "bad_arguments"
+    assert done.stderr.splitlines() == [f"scrapy crawl: {message}"]
+    assert feed.read_bytes() == before  # -O did not truncate it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.jsonl"]  # no archive
 
 
 @pytest.mark.parametrize("suffix", ["jsonl", "csv"])

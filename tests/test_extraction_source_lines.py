@@ -280,6 +280,7 @@ def test_the_crawl_records_a_line_not_read_as_a_problem_naming_the_article() -> 
     from scrapy.http import HtmlResponse, Request
     from scrapy.utils.test import get_crawler
 
+    from centrasia_crawler import signals
     from centrasia_crawler.items import ArticleItem, ProblemItem
     from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
@@ -298,9 +299,15 @@ def test_the_crawl_records_a_line_not_read_as_a_problem_naming_the_article() -> 
     async def collect() -> list[Any]:
         return [item async for item in spider.parse_article(response)]
 
+    problems: list[ProblemItem] = []
+
+    def found(problem: ProblemItem) -> None:
+        problems.append(problem)
+
+    crawler.signals.connect(found, signal=signals.problem_found, weak=False)
     items = asyncio.run(collect())
-    problems = [i for i in items if isinstance(i, ProblemItem)]
-    (article,) = [i for i in items if isinstance(i, ArticleItem)]
+    (article,) = items  # the problem is the run's, never an item
+    assert isinstance(article, ArticleItem)
     assert article.original_date is None and article.body == BODY
     (unread,) = article.unread_lines or []
     assert unread["line"] == "31.02.2026" and "impossible date" in unread["reason"]

@@ -1,8 +1,12 @@
-"""The pipelines and the skip middleware, on a crawler without a network."""
+"""The archive pipeline, the run's bookkeeping (the CrawlRun extension) and the skip
+middleware, on a crawler without a network."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,6 +22,7 @@ from scrapy.utils.test import get_crawler
 
 from centrasia_crawler import signals
 from centrasia_crawler.archive import Archive, RawPage
+from centrasia_crawler.extensions import CrawlRun
 from centrasia_crawler.items import (
     ArchivedArticleItem,
     ArticleItem,
@@ -26,7 +31,7 @@ from centrasia_crawler.items import (
     ProblemItem,
 )
 from centrasia_crawler.middlewares import SkipArchivedMiddleware
-from centrasia_crawler.pipelines import MAX_PENDING_BATCHES, ArchivePipeline, ValidatePipeline
+from centrasia_crawler.pipelines import MAX_PENDING_BATCHES, ArchivePipeline
 from centrasia_crawler.spiders.centrasia import CentrasiaSpider
 
 
@@ -52,25 +57,83 @@ def crawler_for(tmp_path: Path, **settings: Any) -> Any:
     return crawler
 
 
+async def opened(tmp_path: Path, **settings: Any) -> tuple[Any, CrawlRun, ArchivePipeline]:
+    """A crawler whose run is open, with the run's bookkeeping and the archive pipeline."""
+    crawler = crawler_for(tmp_path, **settings)
+    run = CrawlRun.from_crawler(crawler)
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    await crawler.signals.send_catch_log_async(signal=signals.run_starting)
+    return crawler, run, pipeline
+
+
+async def closed(crawler: Any, run: CrawlRun, pipeline: ArchivePipeline, reason: str) -> None:
+    """As Scrapy closes a spider: the item pipelines first, then ``spider_closed``."""
+    await pipeline.close_spider()
+    await run.spider_closed(crawler.spider, reason)
+
+
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
         ({"st": None}, "missing st"),
+        ({"url": None}, "missing url"),
         ({"title": "  "}, "missing title"),
         ({"published_at": None}, "missing published_at"),
         ({"body": ""}, "missing body"),
         ({"title": None, "body": None}, "missing title, body"),
+        ({"st": "soon"}, "st is not a whole number: 'soon'"),
     ],
 )
 def test_incomplete_articles_are_dropped_with_a_counted_reason(
     tmp_path: Path, changes: dict[str, Any], reason: str
 ) -> None:
-    crawler = crawler_for(tmp_path)
-    pipeline = ValidatePipeline.from_crawler(crawler)
-    with pytest.raises(DropItem, match=reason):
-        pipeline.process_item(good(**changes))
+    asyncio.run(incomplete_articles_are_dropped(tmp_path, changes, reason))
+
+
+async def incomplete_articles_are_dropped(
+    tmp_path: Path, changes: dict[str, Any], reason: str
+) -> None:
+    crawler, run, pipeline = await opened(tmp_path)
+    with pytest.raises(DropItem, match=re.escape(reason)):
+        await pipeline.process_item(good(**changes))
     assert crawler.stats.get_value(f"centrasia/dropped/{reason}") == 1
-    assert pipeline.process_item(good()) == good()
+    assert await pipeline.process_item(good()) == good()
+    await closed(crawler, run, pipeline, "finished")
+
+
+def test_an_item_without_url_is_skipped_and_its_199_neighbours_stored(tmp_path: Path) -> None:
+    asyncio.run(item_without_url_amid_a_batch(tmp_path))
+
+
+async def item_without_url_amid_a_batch(tmp_path: Path) -> None:
+    crawler, run, pipeline = await opened(tmp_path, CENTRASIA_BATCH_SIZE=200)
+    first = 1771000000
+    sts = [first + 60 * n for n in range(200)]
+    bad = sts[117]
+    for st in sts:
+        item = good(st=st, url=None if st == bad else f"https://centrasia.org/newsA.php?st={st}")
+        try:
+            await pipeline.process_item(item)
+        except DropItem as exc:  # as Scrapy's scraper would: the item_dropped signal
+            await crawler.signals.send_catch_log_async(
+                signal=scrapy_signals.item_dropped,
+                item=item,
+                response=None,
+                exception=exc,
+                spider=crawler.spider,
+            )
+    crawler.stats.set_value("centrasia/index_headlines", 60)  # a run that read its index
+    await closed(crawler, run, pipeline, "finished")
+    db = sqlite3.connect(tmp_path / "a.sqlite")
+    stored = [st for (st,) in db.execute("SELECT st FROM articles ORDER BY st")]
+    recorded = json.loads(db.execute("SELECT problems FROM crawl_runs").fetchone()[0])
+    outcome, dropped = db.execute("SELECT outcome, dropped_items FROM crawl_runs").fetchone()
+    db.close()
+    assert stored == [st for st in sts if st != bad]
+    assert [p for p in recorded if p["kind"] == "dropped"] == [
+        {"url": "", "reason": f"article st={bad}: missing url", "kind": "dropped"}
+    ]
+    assert (outcome, dropped) == ("ok", 1)  # dropped on purpose: counted, not a failure
 
 
 def test_archive_pipeline_writes_in_batches_and_records_the_run(tmp_path: Path) -> None:
@@ -78,9 +141,7 @@ def test_archive_pipeline_writes_in_batches_and_records_the_run(tmp_path: Path) 
 
 
 async def writes_in_batches_and_records_the_run(tmp_path: Path) -> None:
-    crawler = crawler_for(tmp_path)
-    pipeline = ArchivePipeline.from_crawler(crawler)
-    await crawler.signals.send_catch_log_async(signal=signals.run_starting)
+    crawler, run, pipeline = await opened(tmp_path)
     await pipeline.process_item(good())
     with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
         assert reader.table_count("articles") == 0  # buffered: one item, batches of two
@@ -102,9 +163,8 @@ async def writes_in_batches_and_records_the_run(tmp_path: Path) -> None:
     crawler.signals.send_catch_log(signal=signals.problem_found, problem=problem)
     # An article read from the archive for a feed is not written again.
     await pipeline.process_item(ArchivedArticleItem(**{**vars(good()), "st": 7}))
-    pipeline.item_dropped(good(title=None), None, DropItem("article st=1: missing title"))
-    await pipeline.close_spider()
-    await pipeline.spider_closed(crawler.spider, "finished")
+    run.item_dropped(good(title=None), DropItem("article st=1: missing title"))
+    await closed(crawler, run, pipeline, "finished")
     with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
         run = reader.last_run()
         assert reader.table_count("pages") == 1 and reader.table_count("articles") == 1
@@ -157,6 +217,7 @@ def test_nothing_is_opened_until_the_crawl_starts(tmp_path: Path) -> None:
 
 async def nothing_is_opened_until_the_crawl_starts(tmp_path: Path) -> None:
     crawler = crawler_for(tmp_path)
+    run = CrawlRun.from_crawler(crawler)
     pipeline = ArchivePipeline.from_crawler(crawler)
     middleware = SkipArchivedMiddleware.from_crawler(crawler)
     request = Request("http://x/newsA.php?st=5", meta={"article_st": 5})
@@ -164,8 +225,7 @@ async def nothing_is_opened_until_the_crawl_starts(tmp_path: Path) -> None:
     assert await pipeline.process_item(good()) == good()
     problem = ProblemItem("http://x/", "HTTP 500", "fetch")
     crawler.signals.send_catch_log(signal=signals.problem_found, problem=problem)
-    await pipeline.close_spider()
-    await pipeline.spider_closed(crawler.spider, "finished")
+    await closed(crawler, run, pipeline, "finished")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -181,18 +241,17 @@ def test_the_crawl_goes_on_while_the_writer_is_behind(
 async def crawl_goes_on_while_the_writer_is_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crawler = crawler_for(tmp_path)  # batches of two
-    pipeline = ArchivePipeline.from_crawler(crawler)
-    await crawler.signals.send_catch_log_async(signal=signals.run_starting)
-    assert pipeline.archive is not None
-    write, release, written = pipeline.archive.write_batch, threading.Event(), []
+    crawler, run, pipeline = await opened(tmp_path)  # batches of two
+    assert pipeline.session is not None and pipeline.session.archive is not None
+    archive = pipeline.session.archive
+    write, release, written = archive.write_batch, threading.Event(), []
 
     def slow_write(articles: list[Any], *args: Any, **kwargs: Any) -> Any:
         release.wait(timeout=20)  # held until the test lets it go
         written.append([a.st for a in articles])
         return write(articles, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline.archive, "write_batch", slow_write)
+    monkeypatch.setattr(archive, "write_batch", slow_write)
     held = 2 * (MAX_PENDING_BATCHES + 1) - 1
     for st in range(1, held + 1):  # the writer can fall this far behind without a wait
         assert await pipeline.process_item(good(st=st)) == good(st=st)
@@ -203,8 +262,7 @@ async def crawl_goes_on_while_the_writer_is_behind(
     assert written == [] and not waiting.done()  # the loop ran while the batch was unwritten
     release.set()
     assert await waiting == good(st=held + 1)
-    await pipeline.close_spider()
-    await pipeline.spider_closed(crawler.spider, "finished")
+    await closed(crawler, run, pipeline, "finished")
     assert written == [[2 * n + 1, 2 * n + 2] for n in range(MAX_PENDING_BATCHES + 1)]
     with Archive.open(tmp_path / "a.sqlite", readonly=True) as reader:
         assert reader.table_count("articles") == held + 1

@@ -19,12 +19,12 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.extraction import extract_response
+from centrasia_crawler.items import extract_response
 from centrasia_crawler.lock import ArchiveLock
 from centrasia_crawler.options import ARCHIVE_ENV
 from centrasia_crawler.spiders.centrasia import CentrasiaSpider, fetched_at
 from tests.crawling import FAST, PROJECT, crawl
-from tests.helpers import SPECIMEN, expected
+from tests.helpers import SPECIMEN, expected, specimen_pages, url_for
 from tests.replica.server import Replica, serve
 
 ARTICLE_FIELDS = tuple(expected("article_1771493400"))
@@ -90,7 +90,8 @@ def test_extract_response_reads_a_shell_response_with_bytes_headers() -> None:
     assert isinstance(response.headers.get("Content-Type"), bytes)
     found = extract_response(response)
     assert found.kind == "article"
-    assert found.data == expected("article_1771493400")
+    # The crawl's reading: the page's data and its attribution (its title names none).
+    assert found.data == {**expected("article_1771493400"), "attribution": None}
 
 
 def test_every_callback_carries_contracts() -> None:
@@ -284,10 +285,17 @@ def test_scrapy_check_runs_a_contract_on_every_callback(archived: Any) -> None:
     for name in ("parse", "parse_index", "parse_feed", "parse_calendar", "parse_day"):
         assert f"* {name}\n" in listed.stdout + "\n", name
     assert "* parse_article" in listed.stdout
+    replica.reset_log()
     done = scrapy("check", "centrasia", *settings(replica))
     ran = re.search(r"Ran (\d+) contracts", done.stderr)
     assert ran and int(ran[1]) >= 12, done.stderr
     assert done.stderr.rstrip().endswith("OK"), done.stderr
+    # Every page was fetched by Scrapy's downloader: robots.txt came first (a fetch
+    # outside it, made while the checks are prepared, would come before), once.
+    paths = [r.path for r in replica.log]
+    assert paths[0] == "/robots.txt" and paths.count("/robots.txt") == 1, paths
+    day = replica.site.day_list()[0]
+    assert "/" + replica.markup.day_path(day) in paths  # the newest day, found by @site day
 
 
 @pytest.mark.slow
@@ -316,6 +324,29 @@ def test_scrapy_parse_reads_the_index_a_day_page_and_an_article(
     assert not (tmp_path / "none.sqlite").exists()
 
 
+@pytest.mark.slow
+def test_scrapy_parse_says_in_one_line_when_a_url_is_outside_the_root(archived: Any) -> None:
+    replica, _ = archived
+    url = f"{replica.root}newsA.php?st={replica.site.archivable()[0]}"
+    before = len(replica.log)
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "parse", "--nolog", url],  # the root: centrasia.org
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"scrapy parse: {url} is outside the crawled site https://centrasia.org/"
+        f" (CENTRASIA_ROOT_URL): add -s CENTRASIA_ROOT_URL={replica.root} to read it"
+    ]
+    assert done.stdout == ""
+    assert len(replica.log) == before  # nothing fetched
+
+
 @pytest.mark.parametrize(
     ("url", "ours"),
     [
@@ -329,3 +360,54 @@ def test_scrapy_picks_the_spider_for_the_site_and_local_replicas(url: str, ours:
     from scrapy import Request
 
     assert CentrasiaSpider.handles_request(Request(url)) is ours
+
+
+@pytest.mark.parametrize("page", specimen_pages(), ids=lambda p: p.name)
+def test_the_shell_helper_the_crawl_and_extract_item_give_the_same_item(
+    page: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    import dataclasses
+
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from centrasia_crawler import signals
+    from centrasia_crawler.cli import main
+    from centrasia_crawler.feeds import feed_row
+    from centrasia_crawler.items import ArticleItem, ListingItem
+
+    url = url_for(page)
+    kind = XmlResponse if page.suffix == ".xml" else HtmlResponse
+    response = kind(url, body=page.read_bytes(), request=Request(url))
+    helper = extract_response(response)
+
+    crawler = get_crawler(CentrasiaSpider)
+    spider = CentrasiaSpider.from_crawler(crawler)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    listings: list[ListingItem] = []
+
+    def listed(listing: ListingItem) -> None:
+        listings.append(listing)
+
+    crawler.signals.connect(listed, signal=signals.listing_read, weak=False)
+
+    async def crawled() -> list[Any]:
+        return [o async for o in spider.parse(response) if not isinstance(o, Request)]
+
+    items = asyncio.run(crawled())
+    if helper.kind == "article":
+        assert items == [helper.item] and isinstance(helper.item, ArticleItem)
+        assert helper.item.attribution == helper.data["attribution"]
+        shown = feed_row(helper.item)
+    elif helper.kind == "listing":
+        assert items == [] and listings == [helper.item]
+        shown = dataclasses.asdict(helper.item)
+    else:  # a calendar, a feed: the crawl makes requests of them, no item
+        assert items == [] and helper.item is None
+        return
+    capsys.readouterr()
+    assert main(["extract", "--item", str(page), "--url", url]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(shown))

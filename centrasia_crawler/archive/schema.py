@@ -436,10 +436,17 @@ CREATE TABLE articles_morph_forms (
 CREATE INDEX articles_morph_forms_term ON articles_morph_forms (term, form, occurrences);
 """
 
+#: Version 18: the fields a user's pipeline adds to an article, as one JSON object.
+V18: Final = """
+ALTER TABLE articles ADD COLUMN extra TEXT;
+ALTER TABLE article_revisions ADD COLUMN extra TEXT;
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS: Final = (
     *(V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16),
     V17,
+    V18,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -874,16 +874,18 @@ class Archive:
         counters: Mapping[str, int],
         problems: Iterable[Mapping[str, Any]] = (),
         failures: Sequence[str] = (),
+        outcome: str | None = None,
     ) -> None:
-        """Close a run's row: counters, problems, and the verdict (``failures`` empty: ok);
-        the run's robots.txt refusals settled (see :meth:`_settle_refusals`)."""
+        """Close a run's row: counters, problems, and the verdict (``failures`` empty: ok,
+        unless ``outcome`` says otherwise, ``stopped`` for a run stopped as asked); the
+        run's robots.txt refusals settled (see :meth:`_settle_refusals`)."""
         problems = list(problems)
         values: dict[str, Any] = {name: int(counters.get(name, 0)) for name in RUN_COUNTERS}
         values |= {
             "finished_at": utc_now(),
             "finish_reason": finish_reason,
             "problems": json.dumps(problems, ensure_ascii=False),
-            "outcome": "failed" if failures else "ok",
+            "outcome": "failed" if failures else (outcome or "ok"),
             "outcome_reasons": json.dumps(list(failures), ensure_ascii=False),
         }
         with self.transaction():

@@ -78,11 +78,13 @@ def crawl(
 ) -> int:
     """Crawl centrasia.org into the archive, then check the run.
 
-    Exit status: 0 ok; 1 the run failed its checks (it did not finish, too many errors,
-    no headlines on the index, too many unreadable article pages, a backfill range
-    holding no day of the site's calendar) or its JOBDIR cannot be resumed; 2 usage
-    error (a range in the future too); 75 another run holds the archive's lock (or the
-    JOBDIR); 143 (130) stopped by SIGTERM (Ctrl-C) with nothing else wrong.
+    Exit status: 0 ok, or stopped as asked (a CLOSESPIDER_* limit); 1 the run failed (a
+    callback or a pipeline raised, it did not finish, too many errors, no headlines on
+    the index, too many unreadable article pages, a backfill range holding no day of the
+    site's calendar) or its JOBDIR cannot be resumed; 2 usage error (a range in the
+    future too), or the archive could not store what was fetched (a full disk: one
+    line); 75 another run holds the archive's lock (or the JOBDIR); 143 (130) stopped
+    by SIGTERM (Ctrl-C) with nothing else wrong.
 
     It prints warnings, errors and one summary line; --verbose (or -s LOG_LEVEL=INFO)
     gives Scrapy's full log. A backfill with -s JOBDIR=DIR can be stopped any way
@@ -123,6 +125,8 @@ def crawl(
         raise Failure(str(exc)) from None
     except JobdirRefused as exc:
         raise Failure(str(exc), exc.exit_status) from None
+    except jobs.StorageFailed as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
     click.echo(outcome.summary())
     for failure in outcome.failures:
         click.echo(f"centrasia crawl: failed: {failure}", err=True)
@@ -182,16 +186,25 @@ def reparse(archive: str, jobs: int) -> int:
     metavar="URL",
     help="Extract the page stored in the archive for this URL (as fetched) instead.",
 )
+@click.option(
+    "--item",
+    "as_item",
+    is_flag=True,
+    help="Print the item the crawl makes of the page instead (an article's fields, a"
+    " listing's headlines): the reading of the crawl, scrapy parse and scrapy shell.",
+)
 @archive_option(must_exist=False)
 def extract(
     file: str | None,
     url: str | None,
     content_type: str | None,
     from_archive: str | None,
+    as_item: bool,
     archive: str,
 ) -> int:
     """Print the data of one page (article, listing, archive calendar or RSS feed,
     recognised from its content) as one JSON object. FILE - reads standard input.
+    With --item, the item the crawl makes of it, as a feed writes it.
 
     A page that is not one of the site's (empty, binary, truncated, foreign, a layout
     without the anchors) exits 2 with one line: not a centrasia page: REASON.
@@ -227,11 +240,29 @@ def extract(
         except OSError as exc:
             raise Failure(f"cannot read {file}: {exc.strerror or exc}") from None
     try:
-        result = extract_page(data, url or CANONICAL_ROOT, content_type)
+        if as_item:
+            shown = _item_of(name, data, url or CANONICAL_ROOT, content_type)
+        else:
+            shown = extract_page(data, url or CANONICAL_ROOT, content_type).data
     except NotACentrasiaPage as exc:
         raise Failure(f"{name}: {exc}", EXIT_USAGE) from None
-    click.echo(json.dumps(result.data, ensure_ascii=False, indent=1))
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=1))
     return EXIT_OK
+
+
+def _item_of(name: str, data: bytes, url: str, content_type: str | None) -> Any:
+    """The item the crawl makes of a page, as JSON data (an article as a feed row)."""
+    import dataclasses
+
+    from centrasia_crawler.feeds import feed_row
+    from centrasia_crawler.items import read_page
+
+    page = read_page(data, url, content_type)
+    if page.item is None:
+        raise Failure(f"{name}: the crawl makes no item of a {page.kind} page", EXIT_USAGE)
+    if page.kind == "article":
+        return feed_row(page.item)
+    return dataclasses.asdict(page.item)
 
 
 COMMANDS = (crawl, reparse, extract)

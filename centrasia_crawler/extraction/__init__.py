@@ -32,7 +32,6 @@ __all__ = [
     "extract_calendar",
     "extract_feed",
     "extract_listing",
-    "extract_response",
 ]
 
 PageKind = Literal["article", "listing", "calendar", "feed"]
@@ -103,14 +102,3 @@ def extract_as(
     if kind == "listing":
         return extract_listing(page)
     return extract_calendar(page)
-
-
-def extract_response(response: Any) -> Extracted:
-    """:func:`extract` on a Scrapy response, in one call; in ``scrapy shell URL``::
-
-        from centrasia_crawler.extraction import extract_response
-        page = extract_response(response)   # page.kind: 'article'; page.data: its fields
-
-    Anything with ``body``, ``url`` and ``headers`` will do (no Scrapy import here).
-    """
-    return extract(response.body, response.url, response.headers.get("Content-Type"))

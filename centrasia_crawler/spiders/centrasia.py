@@ -11,8 +11,10 @@ Modes (spider arguments, ``scrapy crawl centrasia -a NAME=VALUE``):
 - ``refresh=DAYS``: also re-fetch the articles published in the last DAYS days, so
   that edits become revisions.
 
-Any other argument is refused (finish reason ``bad_arguments``); Scrapyd's own
-(``_job``) pass.
+Any other argument, a day that is not a date, or ``since`` after ``until`` is refused
+when the spider is made (:class:`SpiderArgumentError`, naming the closest known
+argument for a typo), before anything opens: no feed, no archive, no request.
+Scrapyd's own arguments (``_job``) pass.
 
 Article addresses are built from ``st`` and ``CENTRASIA_ROOT_URL``, whatever host a
 link named; links to other sites are never followed.
@@ -44,10 +46,11 @@ from twisted.python.failure import Failure
 
 from centrasia_crawler import signals as our_signals
 from centrasia_crawler.archive import Archive, RawPage, utc_now
-from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract, extract_as
-from centrasia_crawler.items import ProblemItem, article_item, listing_item
+from centrasia_crawler.extraction import NotACentrasiaPage, PageKind, extract
+from centrasia_crawler.items import ProblemItem, article_item, listing_item, read_page
 from centrasia_crawler.normalize.permalinks import article_st, fetch_url, rebase
 from centrasia_crawler.options import (
+    DEFAULT_ROOT,
     OptionError,
     check_range,
     check_root,
@@ -56,8 +59,41 @@ from centrasia_crawler.options import (
 )
 from centrasia_crawler.site import FEED_PATH, SITE_HOSTS
 
-#: The spider's arguments (``-a NAME=VALUE``); names starting with ``_`` are Scrapyd's.
-KNOWN_ARGUMENTS = ("since", "until", "refresh")
+#: The spider's arguments (``-a NAME=VALUE``) and what each means; names starting
+#: with ``_`` are Scrapyd's.
+ARGUMENTS = {
+    "since": "YYYY-MM-DD: a backfill from this day (Moscow), the archive's day pages in"
+    " range and their articles",
+    "until": "YYYY-MM-DD: the backfill's last day (default: the newest); needs since",
+    "refresh": "DAYS: also re-fetch the articles published in the last DAYS days, so that"
+    " edits become revisions",
+}
+KNOWN_ARGUMENTS = tuple(ARGUMENTS)
+
+
+class SpiderArgumentError(OptionError):
+    """A spider argument (or the site's root) makes no sense: one line, raised when the
+    spider is made, so nothing opens."""
+
+
+def unknown_arguments(names: list[str]) -> str:
+    """One line refusing unknown spider arguments, naming the closest known one.
+
+    >>> unknown_arguments(["sinse"])
+    'unknown argument sinse= (did you mean since=?); the known ones: since=, until=, refresh='
+    >>> unknown_arguments(["x", "y"])
+    'unknown arguments x=, y=; the known ones: since=, until=, refresh='
+    """
+    import difflib
+
+    parts = []
+    for name in names:
+        close = difflib.get_close_matches(name, KNOWN_ARGUMENTS, n=1)
+        parts.append(f"{name}=" + (f" (did you mean {close[0]}=?)" if close else ""))
+    known = ", ".join(f"{name}=" for name in KNOWN_ARGUMENTS)
+    plural = "s" if len(names) > 1 else ""
+    return f"unknown argument{plural} {', '.join(parts)}; the known ones: {known}"
+
 
 #: Hosts a replica or mirror of the site runs on, for :meth:`CentrasiaSpider.handles_request`.
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -89,29 +125,19 @@ class CentrasiaSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         unknown = sorted(name for name in kwargs if not name.startswith("_"))
-        for name in unknown:  # Scrapy's Spider would make them attributes
-            kwargs.pop(name)
+        if unknown:
+            raise SpiderArgumentError(unknown_arguments(unknown))
         super().__init__(*args, **kwargs)
-        self.argument_error: str | None = None
         self.arguments = {
             k: v for k, v in {"since": since, "until": until, "refresh": refresh}.items() if v
         }
-        self.since = self.until = None
-        self.refresh_days: int | None = None
         try:
             self.since = parse_day("since", since)
             self.until = parse_day("until", until)
             self.refresh_days = parse_days("refresh", refresh)
             check_range(self.since, self.until)
         except OptionError as exc:
-            self.argument_error = str(exc)
-        if unknown:
-            self.argument_error = (
-                "unknown argument "
-                + ", ".join(f"{name}=" for name in unknown)
-                + "; the known ones: "
-                + ", ".join(f"{name}=" for name in KNOWN_ARGUMENTS)
-            )
+            raise SpiderArgumentError(str(exc)) from None
         self.mode = "backfill" if self.since else "incremental"
         if self.refresh_days:
             self.mode += "+refresh"
@@ -122,11 +148,12 @@ class CentrasiaSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CentrasiaSpider:
         spider: CentrasiaSpider = super().from_crawler(crawler, *args, **kwargs)
-        root = str(crawler.settings.get("CENTRASIA_ROOT_URL"))
+        # Outside the project's settings (a spider built by another project): the site.
+        root = str(crawler.settings.get("CENTRASIA_ROOT_URL") or DEFAULT_ROOT)
         try:
             spider.root = check_root(root)
         except OptionError as exc:
-            spider.argument_error = f"CENTRASIA_ROOT_URL: {exc}"
+            raise SpiderArgumentError(f"CENTRASIA_ROOT_URL: {exc}") from None
         spider.allowed_domains = [urlsplit(root).hostname or ""]
         spider.archive_path = crawler.settings.get("CENTRASIA_ARCHIVE_PATH")
         return spider
@@ -150,10 +177,6 @@ class CentrasiaSpider(scrapy.Spider):
         for _, result in opened:
             if isinstance(result, BaseException):  # the async sender returns exceptions
                 raise result
-        if self.argument_error:
-            self.logger.error("bad argument: %s", self.argument_error)
-            self.crawler.stats.set_value("centrasia/argument_error", self.argument_error)
-            raise scrapy.exceptions.CloseSpider("bad_arguments")
         engine.unpause()
         self.logger.info("%s", self.describe())
         if self.refresh_days:
@@ -174,7 +197,10 @@ class CentrasiaSpider(scrapy.Spider):
             )
 
     def describe(self) -> str:
-        """One line saying what this run is: mode, range, root, archive and JOBDIR."""
+        """One line saying what this run is: mode, range, root, archive, JOBDIR and the
+        item pipelines enabled."""
+        from centrasia_crawler.extensions import enabled_pipelines
+
         if self.since:
             span = f"{self.since} to {self.until or 'today'}"
         else:
@@ -183,8 +209,10 @@ class CentrasiaSpider(scrapy.Spider):
             span += f", re-fetching the last {self.refresh_days} days"
         jobdir = self.crawler.settings.get("JOBDIR") or "none (no resume)"
         archive = Path(self.archive_path).resolve() if self.archive_path else "none"
+        pipelines = ", ".join(type(p).__name__ for p in enabled_pipelines(self.crawler)) or "none"
         return (
-            f"centrasia {self.mode}: {span}; root {self.root}; archive {archive}; JOBDIR {jobdir}"
+            f"centrasia {self.mode}: {span}; root {self.root}; archive {archive}; JOBDIR {jobdir};"
+            f" pipelines {pipelines}"
         )
 
     def article_request(self, st: int, refresh: bool = False) -> scrapy.Request:
@@ -244,7 +272,7 @@ class CentrasiaSpider(scrapy.Spider):
             from_cache=cached,
         )
         try:
-            data = extract_as(expected, response.body, response.url, page.content_type)
+            data = read_page(response.body, response.url, page.content_type, expected).data
         except NotACentrasiaPage as exc:
             page.extraction_error = exc.reason
             return None, page, ProblemItem(response.url, exc.reason, kind=f"extraction:{expected}")
@@ -421,10 +449,13 @@ class CentrasiaSpider(scrapy.Spider):
             for unread in data.get("unread_lines", ()):
                 # The source's lines are whatever an outlet printed: a line not read is
                 # the site's mistake (kept out of the body), not the crawl's error.
+                # Recorded on the run, never an item: a feed holds articles only.
                 self.logger.warning(
                     "not read in %s: %s (%s)", response.url, unread["line"], unread["reason"]
                 )
-                yield ProblemItem(response.url, f"{unread['reason']}: {unread['line']}", "rejected")
+                self.report(
+                    ProblemItem(response.url, f"{unread['reason']}: {unread['line']}", "rejected")
+                )
             yield article_item(data)
 
     def on_error(self, failure: Failure) -> None:

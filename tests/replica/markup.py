@@ -253,7 +253,9 @@ class TableMarkup(Markup):
             for p in a["body"].split("\n\n")
         )
         tail = ""
-        if a.get("original_date"):
+        if a.get("original_date_line"):  # printed as given, a date no calendar has too
+            tail += f"{e(a['original_date_line'])}<br><br>\n"
+        elif a.get("original_date"):
             tail += f"{worded(dt.date.fromisoformat(a['original_date']))}<br><br>\n"
         if a.get("source"):
             name = e(a["source"])
@@ -366,7 +368,9 @@ class DivMarkup(Markup):
             for p in a["body"].split("\n\n")
         )
         tail = ""
-        if a.get("original_date"):
+        if a.get("original_date_line"):  # printed as given, a date no calendar has too
+            tail += f'<p class="orig">{e(a["original_date_line"])}</p>\n'
+        elif a.get("original_date"):
             tail += f'<p class="orig">{worded(dt.date.fromisoformat(a["original_date"]))}</p>\n'
         if a.get("source"):
             name = e(a["source"])
