@@ -17,7 +17,7 @@ from itertools import islice
 from typing import IO, Any, Final
 
 from centrasia_crawler.archive import RawPage
-from centrasia_crawler.archive.queries import EXPORT_COLUMNS
+from centrasia_crawler.archive.exporting import EXPORT_COLUMNS
 from centrasia_crawler.fields import BY_NAME
 from centrasia_crawler.normalize.site_clock import MOSCOW
 

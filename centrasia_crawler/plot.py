@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from centrasia_crawler.archive.queries import Coverage
+from centrasia_crawler.archive.coverage import Coverage
 
 
 class PlotUnavailable(RuntimeError):

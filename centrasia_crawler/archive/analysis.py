@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.attention import Period
-    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.search import Filters
     from centrasia_crawler.archive.store import Archive
 
 Day = dt.date | str | None
@@ -53,7 +53,7 @@ def as_day(value: Day, name: str = "date") -> dt.date | None:
 
 
 def _filters(since: Day, until: Day, source: str | None, attribution: str | None) -> Filters:
-    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.search import Filters
 
     return Filters(as_day(since, "since"), as_day(until, "until"), source, attribution)
 
@@ -81,16 +81,13 @@ def search(
     marks: tuple[str, str] = ("[", "]"),
 ) -> list[dict[str, Any]]:
     """:meth:`Archive.search <centrasia_crawler.archive.Archive.search>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import search as searching
+    from centrasia_crawler.archive.snippets import MARK_CLOSE, MARK_OPEN
 
     filters = _filters(since, until, source, attribution)
-    found = queries.search(archive, query, filters, limit, exact=exact)
+    found = searching.search(archive, query, filters, limit, exact=exact)
     for row in found:
-        row["snippet"] = (
-            row["snippet"]
-            .replace(queries.MARK_OPEN, marks[0])
-            .replace(queries.MARK_CLOSE, marks[1])
-        )
+        row["snippet"] = row["snippet"].replace(MARK_OPEN, marks[0]).replace(MARK_CLOSE, marks[1])
     return found
 
 
@@ -105,10 +102,10 @@ def count(
     exact: bool = False,
 ) -> int:
     """:meth:`Archive.count <centrasia_crawler.archive.Archive.count>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import search
 
     filters = _filters(since, until, source, attribution)
-    return queries.count(archive, query, filters, exact=exact)
+    return search.count(archive, query, filters, exact=exact)
 
 
 def kwic(
@@ -123,10 +120,10 @@ def kwic(
     exact: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """:meth:`Archive.kwic <centrasia_crawler.archive.Archive.kwic>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import search
 
     filters = _filters(since, until, source, attribution)
-    return queries.kwic(archive, query, filters, width=width, exact=exact)
+    return search.kwic(archive, query, filters, width=width, exact=exact)
 
 
 def trend(
@@ -207,9 +204,9 @@ def entity_trend(
 
 def coverage(archive: Archive, *, since: Day = None, until: Day = None) -> dict[str, Any]:
     """:meth:`Archive.coverage <centrasia_crawler.archive.Archive.coverage>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import coverage as covering
 
-    cover = queries.coverage(archive, as_day(since, "since"), as_day(until, "until"))
+    cover = covering.coverage(archive, as_day(since, "since"), as_day(until, "until"))
     return {
         "days": [dataclasses.asdict(day) for day in cover.days],
         "never_crawled": cover.never_crawled,
@@ -219,16 +216,16 @@ def coverage(archive: Archive, *, since: Day = None, until: Day = None) -> dict[
 
 def stats(archive: Archive, *, top: int = 10) -> dict[str, Any]:
     """:meth:`Archive.stats <centrasia_crawler.archive.Archive.stats>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import coverage
 
-    return queries.stats(archive, top)
+    return coverage.stats(archive, top)
 
 
 def runs(archive: Archive, *, limit: int | None = 20) -> list[dict[str, Any]]:
     """:meth:`Archive.runs <centrasia_crawler.archive.Archive.runs>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import runs as stored_runs
 
-    return queries.runs(archive, limit)
+    return stored_runs.runs(archive, limit)
 
 
 def articles(
@@ -240,6 +237,6 @@ def articles(
     source: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """:meth:`Archive.articles <centrasia_crawler.archive.Archive.articles>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import exporting
 
-    return queries.export_rows(archive, _filters(since, until, source, None), query)
+    return exporting.export_rows(archive, _filters(since, until, source, None), query)

@@ -26,8 +26,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
+from centrasia_crawler.archive.coverage import coverage
 from centrasia_crawler.archive.schema import OUTLET_SQL
+from centrasia_crawler.archive.search import Filters, matching, run_matching
 from centrasia_crawler.archive.search_query import QueryTranslator, phrases
 from centrasia_crawler.normalize.morphology import JOIN, morphology
 from centrasia_crawler.normalize.stopwords import stop_words

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import meta
 from centrasia_crawler.archive.attention import PERIOD_KEYS, period_frame, period_of
-from centrasia_crawler.archive.queries import Filters, matching, run_matching
+from centrasia_crawler.archive.search import Filters, matching, run_matching
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive

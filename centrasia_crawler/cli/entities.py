@@ -71,7 +71,7 @@ def entities(
     """
     from centrasia_crawler.archive.entities import EntitiesNotTagged
     from centrasia_crawler.archive.entities import entities as archive_entities
-    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.search import Filters
     from centrasia_crawler.archive.search_query import QueryError
 
     filters = Filters(since=since, until=until, source=source)

@@ -50,7 +50,8 @@ def export(
         centrasia export --format parquet -o articles.parquet
         centrasia export --query 'Жапаров Ташиев' --format csv -o corpus.csv
     """
-    from centrasia_crawler.archive.queries import Filters, export_rows
+    from centrasia_crawler.archive.exporting import export_rows
+    from centrasia_crawler.archive.search import Filters
     from centrasia_crawler.archive.search_query import QueryError
     from centrasia_crawler.exports import ParquetUnavailable, write_csv, write_jsonl, write_parquet
 

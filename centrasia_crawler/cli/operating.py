@@ -84,8 +84,8 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
         centrasia runs --fresh 2 || echo 'no good crawl for two hours'
         centrasia runs --metrics /var/lib/prometheus/node-exporter/centrasia.prom
     """
-    from centrasia_crawler.archive.queries import last_ok_run
-    from centrasia_crawler.archive.queries import runs as recent_runs
+    from centrasia_crawler.archive.runs import last_ok_run
+    from centrasia_crawler.archive.runs import runs as recent_runs
 
     if metrics:
         _write_metrics(archive, Path(metrics))
@@ -132,7 +132,7 @@ def _write_metrics(archive: str, path: Path) -> None:
     import sqlite3
 
     from centrasia_crawler.archive.integrity import storage_metrics
-    from centrasia_crawler.archive.queries import run_metrics
+    from centrasia_crawler.archive.runs import run_metrics
 
     try:
         with open_archive(archive) as store:

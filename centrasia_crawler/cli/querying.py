@@ -30,7 +30,7 @@ SCORE_MEANING = (
 
 
 def _marked(snippet: str) -> str:
-    from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
+    from centrasia_crawler.archive.snippets import MARK_CLOSE, MARK_OPEN
 
     return snippet.replace(MARK_OPEN, "[").replace(MARK_CLOSE, "]").replace("\n", " ")
 
@@ -63,7 +63,7 @@ def check_range(since: Any, until: Any) -> None:
 def check_names(store: Any, source: str | None, attribution: str | None) -> None:
     """A ``--source`` or ``--attribution`` that names no article is a usage error with
     the three closest names (asked only when nothing matched)."""
-    from centrasia_crawler.archive.queries import names_no_article
+    from centrasia_crawler.archive.search import names_no_article
 
     for option, column, value in (
         ("--source", "source", source),
@@ -131,8 +131,8 @@ def search(
         centrasia search '@"Касым-Жомарт Токаев" газ'
         centrasia search '"редкоземельные металлы"' --source ИноСМИ --exact
     """
-    from centrasia_crawler.archive.queries import Filters, count
-    from centrasia_crawler.archive.queries import search as search_archive
+    from centrasia_crawler.archive.search import Filters, count
+    from centrasia_crawler.archive.search import search as search_archive
     from centrasia_crawler.archive.search_query import QueryError
 
     check_range(since, until)
@@ -226,8 +226,8 @@ def kwic(
     """
     import itertools
 
-    from centrasia_crawler.archive.queries import Filters
-    from centrasia_crawler.archive.queries import kwic as archive_kwic
+    from centrasia_crawler.archive.search import Filters
+    from centrasia_crawler.archive.search import kwic as archive_kwic
     from centrasia_crawler.archive.search_query import QueryError
 
     if as_json and as_csv:
@@ -251,7 +251,7 @@ def kwic(
 
 def _write_kwic(lines: Iterable[dict[str, Any]], width: int, form: str) -> int:
     """Concordance lines as CSV, a JSON list, or aligned text; how many."""
-    from centrasia_crawler.archive.queries import KWIC_KEYS
+    from centrasia_crawler.archive.search import KWIC_KEYS
 
     shown = 0
     if form == "csv":
@@ -298,7 +298,7 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     \b
         centrasia coverage --since 2026-02-01 --plot coverage.png
     """
-    from centrasia_crawler.archive.queries import coverage as archive_coverage
+    from centrasia_crawler.archive.coverage import coverage as archive_coverage
 
     check_range(since, until)
     with open_archive(archive) as store:
@@ -350,7 +350,7 @@ def stats(archive: str, top: int, as_json: bool) -> int:
     \b
         centrasia stats --top 20
     """
-    from centrasia_crawler.archive.queries import stats as archive_stats
+    from centrasia_crawler.archive.coverage import stats as archive_stats
 
     with open_archive(archive) as store:
         figures = archive_stats(store, top)
