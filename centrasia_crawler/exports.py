@@ -11,15 +11,30 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
-from http.client import responses
 from io import BytesIO
 from itertools import islice
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import RawPage
-from centrasia_crawler.archive.exporting import EXPORT_COLUMNS
-from centrasia_crawler.fields import BY_NAME
+from centrasia_crawler.fields import ARTICLE_COLUMNS, BY_NAME
 from centrasia_crawler.normalize.site_clock import MOSCOW
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive import RawPage
+
+#: The formats articles are exported in.
+FORMATS: Final = ("jsonl", "csv", "parquet")
+#: What an output file's extension says its format is.
+FORMATS_BY_EXTENSION: Final = {
+    ".jsonl": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
+#: The columns of an export: the article's, without its hash, the body last.
+EXPORT_COLUMNS: Final = (
+    *(c for c in ARTICLE_COLUMNS if c not in ("content_hash", "body")),
+    "body",
+)
 
 #: Headers that describe the transfer, not the body as stored (Scrapy decoded it).
 TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
@@ -141,6 +156,8 @@ def _warc_date(fetched_at: str) -> str:
 
 def write_warc(pages: Iterator[RawPage], out: IO[bytes]) -> int:
     """Write each stored fetch as WARC request + response records (gzip per record)."""
+    from http.client import responses  # the email package with it: not at start-up
+
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 

@@ -134,7 +134,7 @@ def trend_figure(
     plt = _pyplot()
     from matplotlib.dates import date2num
 
-    from centrasia_crawler.archive.attention import period_start
+    from centrasia_crawler.normalize.periods import period_start
 
     queries = list(dict.fromkeys(r[key] for r in rows))
     labels = list(dict.fromkeys(r["period"] for r in rows))

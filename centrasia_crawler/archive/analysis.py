@@ -30,42 +30,20 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from centrasia_crawler.normalize.periods import as_period
+from centrasia_crawler.options import parse_day
+
 if TYPE_CHECKING:
-    from centrasia_crawler.archive.attention import Period
     from centrasia_crawler.archive.search import Filters
     from centrasia_crawler.archive.store import Archive
 
 Day = dt.date | str | None
 
 
-def as_day(value: Day, name: str = "date") -> dt.date | None:
-    """A day given as a date or an ISO string (``"2026-01-31"``).
-
-    >>> as_day("2026-01-31")
-    datetime.date(2026, 1, 31)
-    """
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _filters(since: Day, until: Day, source: str | None, attribution: str | None) -> Filters:
     from centrasia_crawler.archive.search import Filters
 
-    return Filters(as_day(since, "since"), as_day(until, "until"), source, attribution)
-
-
-def _period(by: str) -> Period:
-    """``by`` as a period, or a ValueError if it is not one of ``day week month year``."""
-    from centrasia_crawler.archive.attention import PERIODS
-
-    for period in PERIODS:
-        if by == period:
-            return period
-    raise ValueError(f"by: {by!r} is not one of {', '.join(PERIODS)}")
+    return Filters(parse_day("since", since), parse_day("until", until), source, attribution)
 
 
 def search(
@@ -137,9 +115,9 @@ def trend(
     """:meth:`Archive.trend <centrasia_crawler.archive.Archive.trend>`."""
     from centrasia_crawler.archive import attention
 
-    period = _period(by)
+    period = as_period(by)
     queries = [asked] if isinstance(asked, str) else list(asked)
-    since_day, until_day = as_day(since, "since"), as_day(until, "until")
+    since_day, until_day = parse_day("since", since), parse_day("until", until)
     return attention.trend(archive, queries, period, since_day, until_day)
 
 
@@ -179,8 +157,8 @@ def countries(
     """:meth:`Archive.countries <centrasia_crawler.archive.Archive.countries>`."""
     from centrasia_crawler.archive import entities
 
-    _period(by)
-    since_day, until_day = as_day(since, "since"), as_day(until, "until")
+    as_period(by)
+    since_day, until_day = parse_day("since", since), parse_day("until", until)
     return entities.countries(archive, by, since_day, until_day, query, top)
 
 
@@ -197,8 +175,8 @@ def entity_trend(
     """:meth:`Archive.entity_trend <centrasia_crawler.archive.Archive.entity_trend>`."""
     from centrasia_crawler.archive import entities
 
-    _period(by)
-    since_day, until_day = as_day(since, "since"), as_day(until, "until")
+    as_period(by)
+    since_day, until_day = parse_day("since", since), parse_day("until", until)
     return entities.entity_trend(archive, entity_id, by, since_day, until_day)
 
 
@@ -206,7 +184,7 @@ def coverage(archive: Archive, *, since: Day = None, until: Day = None) -> dict[
     """:meth:`Archive.coverage <centrasia_crawler.archive.Archive.coverage>`."""
     from centrasia_crawler.archive import coverage as covering
 
-    cover = covering.coverage(archive, as_day(since, "since"), as_day(until, "until"))
+    cover = covering.coverage(archive, parse_day("since", since), parse_day("until", until))
     return {
         "days": [dataclasses.asdict(day) for day in cover.days],
         "never_crawled": cover.never_crawled,

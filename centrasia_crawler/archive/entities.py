@@ -20,8 +20,9 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import meta
-from centrasia_crawler.archive.attention import PERIOD_KEYS, period_frame, period_of
+from centrasia_crawler.archive.attention import PERIOD_KEYS, period_frame
 from centrasia_crawler.archive.search import Filters, matching, run_matching
+from centrasia_crawler.normalize.periods import period_of
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from centrasia_crawler.archive.closed import streamed
 from centrasia_crawler.archive.search import Filters, matching, run_matching
-from centrasia_crawler.fields import ARTICLE_COLUMNS
+from centrasia_crawler.exports import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
-
-#: The columns of an export: the article's, without its hash, the body last.
-EXPORT_COLUMNS: Final = (
-    *(c for c in ARTICLE_COLUMNS if c not in ("content_hash", "body")),
-    "body",
-)
 
 
 def export_rows(

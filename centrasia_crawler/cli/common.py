@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from centrasia_crawler.normalize.periods import PERIODS
 from centrasia_crawler.options import ARCHIVE_ENV, OptionError, default_archive, parse_day
 
 EXIT_OK = 0
@@ -108,6 +109,17 @@ def range_options(function: F) -> F:
     ):
         function = decorator(function)
     return function
+
+
+def by_option(default: str = "month") -> Callable[[F], F]:
+    """``--by PERIOD``: one of the periods the analyses count by."""
+    return click.option(
+        "--by",
+        type=click.Choice(PERIODS),
+        default=default,
+        show_default=True,
+        help="The period (weeks are ISO 8601: 2026-W07).",
+    )
 
 
 def json_option(function: F) -> F:

@@ -13,6 +13,7 @@ from centrasia_crawler.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Failure,
+    by_option,
     json_option,
     open_archive,
     range_options,
@@ -120,13 +121,7 @@ def _entities_table(found: dict[str, Any], what: str, lift: bool = True) -> str:
 
 
 @click.command()
-@click.option(
-    "--by",
-    type=click.Choice(["day", "week", "month", "year"]),
-    default="month",
-    show_default=True,
-    help="The period (weeks are ISO 8601: 2026-W07).",
-)
+@by_option()
 @range_options
 @click.option("--query", help="Only the articles this query matches (as in 'centrasia search').")
 @click.option(

@@ -17,13 +17,14 @@ from centrasia_crawler.cli.common import (
     open_archive,
     range_options,
 )
+from centrasia_crawler.exports import FORMATS, FORMATS_BY_EXTENSION
 
 
 @click.command()
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "parquet"]),
+    type=click.Choice(FORMATS),
     help="The format [default: the output's extension (.jsonl .csv .parquet), else jsonl].",
 )
 @range_options
@@ -83,10 +84,6 @@ def export(
                 raise Failure(f"cannot write {output}: {exc.strerror}") from None
     click.echo(f"centrasia export: {count} articles", err=True)
     return EXIT_OK
-
-
-#: What an output file's extension says its format is.
-FORMATS_BY_EXTENSION = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
 def _format(asked: str | None, output: str | None) -> str:

@@ -13,6 +13,7 @@ from centrasia_crawler.cli.common import (
     EXIT_OK,
     Failure,
     archive_option,
+    by_option,
     json_option,
     open_archive,
     range_options,
@@ -386,13 +387,7 @@ def stats(archive: str, top: int, as_json: bool) -> int:
 
 @click.command()
 @click.argument("queries", nargs=-1, required=True, metavar="QUERY [QUERY ...]")
-@click.option(
-    "--by",
-    type=click.Choice(["day", "week", "month", "year"]),
-    default="month",
-    show_default=True,
-    help="The period (weeks are ISO 8601: 2026-W07).",
-)
+@by_option()
 @range_options
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of rows.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with the same columns.")
