@@ -5,7 +5,6 @@ and ``prune`` (keeping the archive for years)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,11 @@ from centrasia_crawler.cli.common import (
     Failure,
     archive_option,
     damaged,
-    json_option,
     open_archive,
+    output_form,
+    output_options,
     progress_printer,
+    write_output,
 )
 
 
@@ -50,8 +51,7 @@ def serve(archive: str, host: str, port: int) -> int:
 
 @click.command()
 @archive_option()
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Runs.")
-@json_option
+@output_options(limit=(20, 1, "Runs."))
 @click.option(
     "--fresh",
     type=click.FloatRange(min=0, min_open=True),
@@ -95,12 +95,10 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
         if fresh is not None:
             return _check_fresh(last_ok_run(store), fresh)
         found = recent_runs(store, limit)
-    if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
-    elif not found:
+    if not found and not as_json:
         click.echo("no crawl runs recorded in this archive")
     else:
-        click.echo(_runs_table(found))
+        write_output(found, output_form(as_json), table=_runs_table)
     return EXIT_OK
 
 
