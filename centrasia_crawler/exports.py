@@ -16,7 +16,6 @@ from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.fields import ARTICLE_COLUMNS, BY_NAME
-from centrasia_crawler.normalize.site_clock import MOSCOW
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive import RawPage
@@ -70,13 +69,14 @@ PARQUET_ROW_GROUP = 1_000
 
 
 #: The Parquet type of each kind of article field (:mod:`centrasia_crawler.fields`), by
-#: pyarrow's name: the shown time as a timestamp in Moscow time (the site's clock:
-#: each value keeps its offset, +03:00 or +04:00 in 2011-2014), dates as dates, the
-#: crawler's UTC times as UTC timestamps, integers, a boolean; the rest strings.
+#: pyarrow's name: the shown time as a timestamp in the site's zone (``MOSCOW`` of
+#: :mod:`~centrasia_crawler.normalize.site_clock`: each value keeps its offset, +03:00
+#: or +04:00 in 2011-2014), dates as dates, the crawler's UTC times as UTC timestamps,
+#: integers, a boolean; the rest strings.
 PARQUET_TYPES: Final = {
     "int": ("int64",),
     "bool": ("bool_",),
-    "moscow_time": ("timestamp", "s", MOSCOW.key),
+    "moscow_time": ("timestamp", "s", "site"),
     "utc_time": ("timestamp", "s", "UTC"),
     "day": ("date32",),
 }
@@ -87,9 +87,14 @@ def parquet_schema() -> Any:
     is never null."""
     import pyarrow as pa
 
+    # site_clock brings dateutil, which the command line does not load to start.
+    from centrasia_crawler.normalize.site_clock import MOSCOW
+
     def typed(kind: str) -> Any:
         name, *args = PARQUET_TYPES.get(kind, ("string",))
-        return pa.timestamp(args[0], tz=args[1]) if name == "timestamp" else getattr(pa, name)()
+        if name != "timestamp":
+            return getattr(pa, name)()
+        return pa.timestamp(args[0], tz=MOSCOW.key if args[1] == "site" else args[1])
 
     return pa.schema(
         [pa.field(c, typed(BY_NAME[c].kind), nullable=c != "st") for c in EXPORT_COLUMNS]

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from centrasia_crawler.journal import prefixed, to_journal
 from centrasia_crawler.normalize.periods import PERIODS
 from centrasia_crawler.options import ARCHIVE_ENV, OptionError, default_archive, parse_day
 
@@ -46,8 +47,6 @@ def damaged(error: BaseException) -> bool:
 
 def error_line(line: str) -> None:
     """A command's one-line error on stderr; in systemd's journal, at priority error."""
-    from centrasia_crawler.journal import prefixed, to_journal
-
     click.echo(prefixed(line, logging.ERROR) if to_journal() else line, err=True)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import click
 
 from centrasia_crawler.cli.common import (
     EXIT_FAILED,
+    EXIT_LOCKED,
     EXIT_OK,
     Failure,
     archive_option,
@@ -23,6 +25,8 @@ from centrasia_crawler.cli.common import (
     progress_printer,
     write_output,
 )
+from centrasia_crawler.lock import ArchiveLock, LockHeld
+from centrasia_crawler.options import OptionError, check_root
 
 
 @click.command()
@@ -127,8 +131,6 @@ def _write_metrics(archive: str, path: Path) -> None:
     """The runs' and the storage's metrics to ``path``. An archive too damaged to read
     still gets a file (its size, the free space, ``centrasia_archive_readable 0``), so
     that the alerts see it, and then the damage is raised as it was met."""
-    import sqlite3
-
     from centrasia_crawler.archive.integrity import storage_metrics
     from centrasia_crawler.archive.runs import run_metrics
 
@@ -248,7 +250,6 @@ def doctor(root: str | None, save: str | None, update: bool, delay: float | None
         return _update_pairs(Path(save) if save else CAPTURED)
     from centrasia_crawler import settings
     from centrasia_crawler.doctor import Doctor, save_pair, urllib_fetch
-    from centrasia_crawler.options import OptionError, check_root
 
     try:
         site = check_root(root or settings.CENTRASIA_ROOT_URL)
@@ -310,12 +311,8 @@ def compact(archive: str, vacuum: bool) -> int:
     \b
         centrasia compact --vacuum
     """
-    import sqlite3
-
     from centrasia_crawler.archive.maintenance import NothingToCompact
     from centrasia_crawler.archive.maintenance import compact as compact_archive
-    from centrasia_crawler.cli.common import EXIT_LOCKED
-    from centrasia_crawler.lock import LockHeld
 
     def training(samples: int, pages: int) -> None:
         click.echo(
@@ -401,11 +398,7 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
     \b
         centrasia prune --older-than 90
     """
-    import sqlite3
-
     from centrasia_crawler.archive.maintenance import prune as prune_archive
-    from centrasia_crawler.cli.common import EXIT_LOCKED
-    from centrasia_crawler.lock import LockHeld
 
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     try:
@@ -446,14 +439,10 @@ def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
         centrasia upgrade --archive data/archive.sqlite
         centrasia upgrade --gazetteer my-people.toml
     """
-    import sqlite3
-
     from centrasia_crawler.archive import ArchiveVersionError
     from centrasia_crawler.archive.integrity import refuse_damaged
     from centrasia_crawler.archive.store import upgrade as upgrade_archive
-    from centrasia_crawler.cli.common import EXIT_LOCKED
     from centrasia_crawler.entities.gazetteer import GazetteerError
-    from centrasia_crawler.lock import ArchiveLock, LockHeld
 
     if gazetteer is not None and no_gazetteer:
         raise click.UsageError("give --gazetteer FILE or --no-gazetteer, not both")
@@ -518,8 +507,6 @@ def check(archive: str, full: bool) -> int:
         centrasia check
         centrasia check --full
     """
-    import sqlite3
-
     from centrasia_crawler.archive.integrity import check as check_archive
 
     try:

@@ -3,6 +3,7 @@ over time: ``trend``, ``terms``. Read-only; never imports Scrapy."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -211,8 +212,6 @@ def kwic(
         centrasia kwic Жапаров --width 60
         centrasia kwic '"новая конституция"' --since 2026-01-01 --csv > kwic.csv
     """
-    import itertools
-
     from centrasia_crawler.archive.search import KWIC_KEYS, Filters
     from centrasia_crawler.archive.search import kwic as archive_kwic
     from centrasia_crawler.archive.search_query import QueryError
