@@ -63,8 +63,8 @@ class ParquetUnavailable(RuntimeError):
 
 
 #: Rows per Parquet row group: what is held in memory at once. pyarrow's builders take
-#: several times a group's text while converting it (1,000 articles of 7 KB: 130 MB at
-#: peak), so groups are small; readers do not mind at this row size.
+#: several times a group's text while converting it, so groups are small (the peak:
+#: docs/benchmarks.md); readers do not mind at this row size.
 PARQUET_ROW_GROUP = 1_000
 
 

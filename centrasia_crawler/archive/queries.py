@@ -1,6 +1,6 @@
-"""The names the Datasette plugin imports from here, now at home in
-:mod:`~centrasia_crawler.archive.search`, :mod:`~centrasia_crawler.archive.snippets` and
-:mod:`~centrasia_crawler.archive.coverage`; the package itself imports them from there."""
+"""The names the Datasette plugin imports from here. Their home is
+:mod:`~centrasia_crawler.archive.search`, :mod:`~centrasia_crawler.archive.snippets` or
+:mod:`~centrasia_crawler.archive.coverage`, where the rest of the package imports them."""
 
 from __future__ import annotations
 

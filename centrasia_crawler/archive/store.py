@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from centrasia_crawler.entities.gazetteer import Gazetteer
 
 # The article's columns come from its one definition (centrasia_crawler.fields). The
-# content columns schema 11 added (ADDED_CONTENT, issue 27) say again, in more detail,
+# content columns schema 11 added (ADDED_CONTENT) say again, in more detail,
 # what the older ones read from the same lines: an article whose older columns are as
 # stored and whose added ones were never filled (stored before schema 11) has them
 # filled in place, which is no new revision.

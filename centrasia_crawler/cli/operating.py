@@ -428,7 +428,7 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
 def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
     """Bring an archive written by an older version up to this one: its schema, its
     search index (every article re-indexed when the morphology changed) and its entity
-    tags (every article tagged again when the gazetteer changed): minutes on a large
+    tags (every article tagged again when the gazetteer changed): a long job on a large
     archive, with progress. Safe to stop and run again: it carries on. Takes the
     archive's lock, so no crawl runs meanwhile; read commands refuse an archive that
     needs it. A damaged archive (PRAGMA quick_check, run first) is refused, untouched.
