@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from centrasia_crawler.archive import listed
+from centrasia_crawler.archive.schema import OUTLET_SQL
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
@@ -133,7 +134,7 @@ def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
         "days": one("SELECT count(DISTINCT published_date) FROM articles")[0],
         # By outlet: «ИноСМИ», ИНОСМИ and inosmi.ru are one (the source itself for rows
         # stored before the outlet column, until centrasia reparse fills it).
-        "top_sources": ranked("coalesce(outlet, source)"),
+        "top_sources": ranked(OUTLET_SQL.format("")),
         "unread_lines": unread[1],
         "articles_with_unread_lines": unread[0],
         "top_attributions": ranked("attribution"),

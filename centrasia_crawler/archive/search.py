@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive.closed import streamed
-from centrasia_crawler.archive.schema import fold_yo
+from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.snippets import (
     ELLIPSIS,
@@ -157,7 +157,7 @@ def top_sources(
     "articles"}``; articles without a source are left out."""
     found, params = matching(archive, query, filters, indexed_by="articles_meta")
     sql = (
-        f"SELECT coalesce(a.outlet, a.source), count(*) AS n {found} AND a.source IS NOT NULL"
+        f"SELECT {OUTLET_SQL.format('a.')}, count(*) AS n {found} AND a.source IS NOT NULL"
         " GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?"
     )
     rows = run_matching(archive, query, sql, [*params, limit]).fetchall()
