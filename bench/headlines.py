@@ -23,16 +23,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import RARE  # noqa: E402
 from centrasia_crawler.archive import Archive  # noqa: E402
-from centrasia_crawler.archive.queries import (  # noqa: E402
-    ELLIPSIS,
-    MARK_CLOSE,
-    MARK_OPEN,
+from centrasia_crawler.archive.search import (  # noqa: E402
     RANKING,
     Filters,
     matching,
     run_matching,
     search,
 )
+from centrasia_crawler.archive.snippets import ELLIPSIS, MARK_CLOSE, MARK_OPEN  # noqa: E402
 
 
 def one_query(archive: Archive, query: str, filters: Filters | None, limit: int = 20) -> Any:

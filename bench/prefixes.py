@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import ensure  # noqa: E402
 from centrasia_crawler.archive import Archive, attention  # noqa: E402
-from centrasia_crawler.archive.queries import count, search  # noqa: E402
+from centrasia_crawler.archive.search import count, search  # noqa: E402
 from centrasia_crawler.archive.search_query import QueryError  # noqa: E402
 from centrasia_crawler.normalize.text import fold_yo  # noqa: E402
 

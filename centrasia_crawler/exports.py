@@ -11,15 +11,29 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
-from http.client import responses
 from io import BytesIO
 from itertools import islice
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import RawPage
-from centrasia_crawler.archive.queries import EXPORT_COLUMNS
-from centrasia_crawler.fields import BY_NAME
-from centrasia_crawler.normalize.site_clock import MOSCOW
+from centrasia_crawler.fields import ARTICLE_COLUMNS, BY_NAME
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive import RawPage
+
+#: The formats articles are exported in.
+FORMATS: Final = ("jsonl", "csv", "parquet")
+#: What an output file's extension says its format is.
+FORMATS_BY_EXTENSION: Final = {
+    ".jsonl": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
+#: The columns of an export: the article's, without its hash, the body last.
+EXPORT_COLUMNS: Final = (
+    *(c for c in ARTICLE_COLUMNS if c not in ("content_hash", "body")),
+    "body",
+)
 
 #: Headers that describe the transfer, not the body as stored (Scrapy decoded it).
 TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
@@ -49,19 +63,20 @@ class ParquetUnavailable(RuntimeError):
 
 
 #: Rows per Parquet row group: what is held in memory at once. pyarrow's builders take
-#: several times a group's text while converting it (1,000 articles of 7 KB: 130 MB at
-#: peak), so groups are small; readers do not mind at this row size.
+#: several times a group's text while converting it, so groups are small (the peak:
+#: docs/benchmarks.md); readers do not mind at this row size.
 PARQUET_ROW_GROUP = 1_000
 
 
 #: The Parquet type of each kind of article field (:mod:`centrasia_crawler.fields`), by
-#: pyarrow's name: the shown time as a timestamp in Moscow time (the site's clock:
-#: each value keeps its offset, +03:00 or +04:00 in 2011-2014), dates as dates, the
-#: crawler's UTC times as UTC timestamps, integers, a boolean; the rest strings.
+#: pyarrow's name: the shown time as a timestamp in the site's zone (``MOSCOW`` of
+#: :mod:`~centrasia_crawler.normalize.site_clock`: each value keeps its offset, +03:00
+#: or +04:00 in 2011-2014), dates as dates, the crawler's UTC times as UTC timestamps,
+#: integers, a boolean; the rest strings.
 PARQUET_TYPES: Final = {
     "int": ("int64",),
     "bool": ("bool_",),
-    "moscow_time": ("timestamp", "s", MOSCOW.key),
+    "moscow_time": ("timestamp", "s", "site"),
     "utc_time": ("timestamp", "s", "UTC"),
     "day": ("date32",),
 }
@@ -72,9 +87,14 @@ def parquet_schema() -> Any:
     is never null."""
     import pyarrow as pa
 
+    # site_clock brings dateutil, which the command line does not load to start.
+    from centrasia_crawler.normalize.site_clock import MOSCOW
+
     def typed(kind: str) -> Any:
         name, *args = PARQUET_TYPES.get(kind, ("string",))
-        return pa.timestamp(args[0], tz=args[1]) if name == "timestamp" else getattr(pa, name)()
+        if name != "timestamp":
+            return getattr(pa, name)()
+        return pa.timestamp(args[0], tz=MOSCOW.key if args[1] == "site" else args[1])
 
     return pa.schema(
         [pa.field(c, typed(BY_NAME[c].kind), nullable=c != "st") for c in EXPORT_COLUMNS]
@@ -141,6 +161,8 @@ def _warc_date(fetched_at: str) -> str:
 
 def write_warc(pages: Iterator[RawPage], out: IO[bytes]) -> int:
     """Write each stored fetch as WARC request + response records (gzip per record)."""
+    from http.client import responses  # the email package with it: not at start-up
+
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 

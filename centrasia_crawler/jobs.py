@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from centrasia_crawler.archive import Archive
+from centrasia_crawler.jobdir import Holdings, JobdirRefused, check_archive, record_archive
 from centrasia_crawler.journal import JournalFormatter, to_journal
 from centrasia_crawler.lock import LockHeld
 from centrasia_crawler.options import OptionError
@@ -269,7 +270,6 @@ def _holdings(archive: str, spider_args: dict[str, str], create: bool) -> Any:
     """What the archive holds of the crawl's range (:class:`~.jobdir.Holdings`), or
     None when there is no archive (with an identity) there."""
     from centrasia_crawler.archive import meta
-    from centrasia_crawler.jobdir import Holdings
 
     since, until = spider_args.get("since"), spider_args.get("until")
     found = meta.holdings(archive, since, until, create=create)
@@ -280,8 +280,6 @@ def _bind_jobdir(job: str, archive: str, spider_args: dict[str, str]) -> str | N
     """Start the JOBDIR afresh when it was filled into another archive, or into this
     one before it was restored from an older backup (:func:`~.jobdir.check_archive`);
     the one-line note saying so, or None."""
-    from centrasia_crawler.jobdir import check_archive
-
     try:
         holdings = _holdings(archive, spider_args, create=True)
     except sqlite3.Error:
@@ -291,8 +289,6 @@ def _bind_jobdir(job: str, archive: str, spider_args: dict[str, str]) -> str | N
 
 def _record_jobdir(job: str, archive: str, spider_args: dict[str, str]) -> None:
     """Note in the JOBDIR the archive it filled, and what of the range it holds now."""
-    from centrasia_crawler.jobdir import record_archive
-
     try:
         holdings = _holdings(archive, spider_args, create=True)
         if holdings is not None and Path(job).is_dir():
@@ -397,7 +393,6 @@ def _verdict(stats: dict[str, Any], archive_path: str, started: float) -> CrawlO
         JOBDIR_STATUS_STAT,
         REFUSED_STAT,
     )
-    from centrasia_crawler.jobdir import JobdirRefused
     from centrasia_crawler.pipelines import NOT_STORED_STAT, STORAGE_STAT
 
     seconds = time.monotonic() - started

@@ -73,9 +73,12 @@ def check_root(root: str) -> str:
     return root.strip().rstrip("/") + "/"
 
 
-def parse_day(name: str, value: str | None) -> dt.date | None:
-    """A ``YYYY-MM-DD`` day; None when not given."""
-    if value is None or not str(value).strip():
+def parse_day(name: str, value: dt.date | str | None) -> dt.date | None:
+    """A day given as a date or as ``YYYY-MM-DD``; None when not given. The one parser
+    of a day asked for, by the CLI, the spider and the :class:`Archive` methods."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not str(value).strip():
         return None
     try:
         return dt.date.fromisoformat(str(value).strip())

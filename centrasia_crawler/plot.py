@@ -8,11 +8,13 @@ imported only when a plot is asked for.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from pathlib import Path
 from typing import Any
 
-from centrasia_crawler.archive.queries import Coverage
+from centrasia_crawler.archive.coverage import Coverage
+from centrasia_crawler.normalize.periods import period_start
 
 
 class PlotUnavailable(RuntimeError):
@@ -134,8 +136,6 @@ def trend_figure(
     plt = _pyplot()
     from matplotlib.dates import date2num
 
-    from centrasia_crawler.archive.attention import period_start
-
     queries = list(dict.fromkeys(r[key] for r in rows))
     labels = list(dict.fromkeys(r["period"] for r in rows))
     starts = [period_start(label, by) for label in labels]  # type: ignore[arg-type]
@@ -193,8 +193,6 @@ def sources_figure(rows: list[dict[str, Any]], query: str) -> Any:
 
 def svg(fig: Any) -> str:
     """The figure as an SVG document (text as paths: no font needed to show it)."""
-    import io
-
     plt = _pyplot()
     out = io.StringIO()
     try:

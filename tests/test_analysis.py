@@ -25,8 +25,8 @@ import pytest
 import sqlite_utils
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.archive.queries import EXPORT_COLUMNS, export_rows
-from centrasia_crawler.exports import write_jsonl
+from centrasia_crawler.archive.exporting import export_rows
+from centrasia_crawler.exports import EXPORT_COLUMNS, write_jsonl
 from tests.crawling import PROJECT, centrasia, crawl
 from tests.helpers import free_port
 from tests.replica.content import MOSCOW, Site

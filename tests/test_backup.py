@@ -16,7 +16,7 @@ import pytest
 
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.backup import BackupError, backup, dated_name, prune
-from centrasia_crawler.archive.queries import coverage
+from centrasia_crawler.archive.coverage import coverage
 from tests.crawling import FAST, PROJECT, centrasia, crawl
 from tests.helpers import assert_archive_is_ground_truth
 from tests.replica.server import Faults, serve

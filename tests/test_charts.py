@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from centrasia_crawler.archive.queries import Coverage, DayCoverage
+from centrasia_crawler.archive.coverage import Coverage, DayCoverage
 from centrasia_crawler.plot import coverage_figure, trend_figure
 
 

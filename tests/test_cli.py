@@ -167,3 +167,36 @@ def test_progress_prints_a_line_every_few_seconds_and_the_last(
     assert len(lines) == 16  # at 5 s, 10 s, ... 75 s, then the last
     assert lines[0] == "centrasia compact: 20,000 of 307,501 pages recompressed"
     assert lines[-1] == "centrasia compact: 307,501 of 307,501 pages recompressed"
+
+
+def test_every_command_with_json_and_csv_refuses_both_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "a.sqlite"
+    archive.touch()
+    both = [
+        command
+        for command in cli.commands.values()
+        if {"as_json", "as_csv"} <= {p.name for p in command.params}
+    ]
+    assert {c.name for c in both} >= {"kwic", "trend", "countries"}
+    for command in both:
+        arguments = ["x"] if any(p.param_type_name == "argument" for p in command.params) else []
+        status = main([str(command.name), *arguments, "--json", "--csv", "--archive", str(archive)])
+        out, err = capsys.readouterr()
+        assert status == 2 and not out, (command.name, out)
+        assert err.strip().splitlines() == [
+            f"centrasia {command.name}: give --json or --csv, not both"
+        ], err
+
+
+def test_the_output_options_read_the_same_in_every_command() -> None:
+    helps: dict[str, set[str]] = {}
+    for command in cli.commands.values():
+        for p in command.params:
+            if p.name == "plot":
+                helps.setdefault("plot metavar", set()).add(str(p.metavar))
+            if p.name == "as_json":
+                helps.setdefault("json flag", set()).add(str(p.opts))
+    assert helps["plot metavar"] == {"FILE.png|FILE.svg"}
+    assert helps["json flag"] == {"['--json']"}

@@ -15,8 +15,8 @@ import pytest
 
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.canned import CANNED_QUERIES
-from centrasia_crawler.archive.queries import search
 from centrasia_crawler.archive.schema import TABLE_DOCS
+from centrasia_crawler.archive.search import search
 from tests.helpers import assert_local_only, get, rows_of
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")

@@ -89,7 +89,7 @@ def test_the_api_answers_as_the_commands_do(archive: Path) -> None:
         assert store.count("Жапаров", source="ИноСМИ") == 1
         hit = store.search("Ташиев", limit=1, marks=("<b>", "</b>"))[0]
         assert "<b>Ташиев</b>" in hit["snippet"] and "\x02" not in hit["snippet"]
-        with pytest.raises(ValueError, match="since: 'yesterday' is not a date"):
+        with pytest.raises(ValueError, match="since='yesterday' is not a date"):
             store.search("Жапаров", since="yesterday")
         with pytest.raises(ValueError, match="by: 'decade' is not one of"):
             store.trend("Жапаров", by="decade")

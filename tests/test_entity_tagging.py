@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.archive.queries import search
+from centrasia_crawler.archive.search import search
 from centrasia_crawler.entities.gazetteer import load
 from centrasia_crawler.entities.tagger import Tagger
 

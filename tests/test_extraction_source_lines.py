@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.archive.queries import stats
+from centrasia_crawler.archive.coverage import stats
 from centrasia_crawler.archive.store import RawPage
 from centrasia_crawler.extraction import extract
 from centrasia_crawler.reparse import reparse

@@ -8,7 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from centrasia_crawler.archive import Archive, listed
-from centrasia_crawler.archive.queries import coverage, run_metrics, stats
+from centrasia_crawler.archive.coverage import coverage, stats
+from centrasia_crawler.archive.runs import run_metrics
 from centrasia_crawler.archive.schema import MIGRATIONS, V14, migrate
 
 ST = (1771493400, 1771493460, 1771493520, 1771493580)

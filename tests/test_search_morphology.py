@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.archive.queries import search
+from centrasia_crawler.archive.search import search
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.store import ADDED_CONTENT
 from tests.helpers import schema_4_archive

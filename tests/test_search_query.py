@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.archive.queries import count, export_rows, kwic, search
+from centrasia_crawler.archive.exporting import export_rows
+from centrasia_crawler.archive.search import count, kwic, search
 from centrasia_crawler.archive.search_query import QueryError, parse_query, translate
 from centrasia_crawler.cli import main
 from tests.helpers import ARTICLES, article
@@ -286,7 +287,7 @@ def test_export_query_is_exactly_what_search_finds(
 
 
 def test_export_query_takes_the_filters(store: Archive) -> None:
-    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.search import Filters
 
     rows = list(export_rows(store, Filters(source="ИноСМИ"), "Жапаров"))
     assert [r["st"] for r in rows] == [1]  # 2 and 10 are 24.kg's

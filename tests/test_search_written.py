@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from centrasia_crawler.archive import Archive
-from centrasia_crawler.archive.queries import count, search
+from centrasia_crawler.archive.search import count, search
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.normalize.text import fold_yo
 from tests.replica.news import Newsroom

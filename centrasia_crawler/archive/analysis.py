@@ -30,42 +30,20 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from centrasia_crawler.normalize.periods import as_period
+from centrasia_crawler.options import parse_day
+
 if TYPE_CHECKING:
-    from centrasia_crawler.archive.attention import Period
-    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.search import Filters
     from centrasia_crawler.archive.store import Archive
 
 Day = dt.date | str | None
 
 
-def as_day(value: Day, name: str = "date") -> dt.date | None:
-    """A day given as a date or an ISO string (``"2026-01-31"``).
-
-    >>> as_day("2026-01-31")
-    datetime.date(2026, 1, 31)
-    """
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _filters(since: Day, until: Day, source: str | None, attribution: str | None) -> Filters:
-    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.search import Filters
 
-    return Filters(as_day(since, "since"), as_day(until, "until"), source, attribution)
-
-
-def _period(by: str) -> Period:
-    """``by`` as a period, or a ValueError if it is not one of ``day week month year``."""
-    from centrasia_crawler.archive.attention import PERIODS
-
-    for period in PERIODS:
-        if by == period:
-            return period
-    raise ValueError(f"by: {by!r} is not one of {', '.join(PERIODS)}")
+    return Filters(parse_day("since", since), parse_day("until", until), source, attribution)
 
 
 def search(
@@ -81,16 +59,13 @@ def search(
     marks: tuple[str, str] = ("[", "]"),
 ) -> list[dict[str, Any]]:
     """:meth:`Archive.search <centrasia_crawler.archive.Archive.search>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import search as searching
+    from centrasia_crawler.archive.snippets import MARK_CLOSE, MARK_OPEN
 
     filters = _filters(since, until, source, attribution)
-    found = queries.search(archive, query, filters, limit, exact=exact)
+    found = searching.search(archive, query, filters, limit, exact=exact)
     for row in found:
-        row["snippet"] = (
-            row["snippet"]
-            .replace(queries.MARK_OPEN, marks[0])
-            .replace(queries.MARK_CLOSE, marks[1])
-        )
+        row["snippet"] = row["snippet"].replace(MARK_OPEN, marks[0]).replace(MARK_CLOSE, marks[1])
     return found
 
 
@@ -105,10 +80,10 @@ def count(
     exact: bool = False,
 ) -> int:
     """:meth:`Archive.count <centrasia_crawler.archive.Archive.count>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import search
 
     filters = _filters(since, until, source, attribution)
-    return queries.count(archive, query, filters, exact=exact)
+    return search.count(archive, query, filters, exact=exact)
 
 
 def kwic(
@@ -123,10 +98,10 @@ def kwic(
     exact: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """:meth:`Archive.kwic <centrasia_crawler.archive.Archive.kwic>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import search
 
     filters = _filters(since, until, source, attribution)
-    return queries.kwic(archive, query, filters, width=width, exact=exact)
+    return search.kwic(archive, query, filters, width=width, exact=exact)
 
 
 def trend(
@@ -140,9 +115,9 @@ def trend(
     """:meth:`Archive.trend <centrasia_crawler.archive.Archive.trend>`."""
     from centrasia_crawler.archive import attention
 
-    period = _period(by)
+    period = as_period(by)
     queries = [asked] if isinstance(asked, str) else list(asked)
-    since_day, until_day = as_day(since, "since"), as_day(until, "until")
+    since_day, until_day = parse_day("since", since), parse_day("until", until)
     return attention.trend(archive, queries, period, since_day, until_day)
 
 
@@ -182,8 +157,8 @@ def countries(
     """:meth:`Archive.countries <centrasia_crawler.archive.Archive.countries>`."""
     from centrasia_crawler.archive import entities
 
-    _period(by)
-    since_day, until_day = as_day(since, "since"), as_day(until, "until")
+    as_period(by)
+    since_day, until_day = parse_day("since", since), parse_day("until", until)
     return entities.countries(archive, by, since_day, until_day, query, top)
 
 
@@ -200,16 +175,16 @@ def entity_trend(
     """:meth:`Archive.entity_trend <centrasia_crawler.archive.Archive.entity_trend>`."""
     from centrasia_crawler.archive import entities
 
-    _period(by)
-    since_day, until_day = as_day(since, "since"), as_day(until, "until")
+    as_period(by)
+    since_day, until_day = parse_day("since", since), parse_day("until", until)
     return entities.entity_trend(archive, entity_id, by, since_day, until_day)
 
 
 def coverage(archive: Archive, *, since: Day = None, until: Day = None) -> dict[str, Any]:
     """:meth:`Archive.coverage <centrasia_crawler.archive.Archive.coverage>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import coverage as covering
 
-    cover = queries.coverage(archive, as_day(since, "since"), as_day(until, "until"))
+    cover = covering.coverage(archive, parse_day("since", since), parse_day("until", until))
     return {
         "days": [dataclasses.asdict(day) for day in cover.days],
         "never_crawled": cover.never_crawled,
@@ -219,16 +194,16 @@ def coverage(archive: Archive, *, since: Day = None, until: Day = None) -> dict[
 
 def stats(archive: Archive, *, top: int = 10) -> dict[str, Any]:
     """:meth:`Archive.stats <centrasia_crawler.archive.Archive.stats>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import coverage
 
-    return queries.stats(archive, top)
+    return coverage.stats(archive, top)
 
 
 def runs(archive: Archive, *, limit: int | None = 20) -> list[dict[str, Any]]:
     """:meth:`Archive.runs <centrasia_crawler.archive.Archive.runs>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import runs as stored_runs
 
-    return queries.runs(archive, limit)
+    return stored_runs.runs(archive, limit)
 
 
 def articles(
@@ -240,6 +215,6 @@ def articles(
     source: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """:meth:`Archive.articles <centrasia_crawler.archive.Archive.articles>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import exporting
 
-    return queries.export_rows(archive, _filters(since, until, source, None), query)
+    return exporting.export_rows(archive, _filters(since, until, source, None), query)

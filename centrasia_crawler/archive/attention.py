@@ -24,19 +24,20 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive.queries import Filters, coverage, matching, run_matching
+from centrasia_crawler.archive.coverage import coverage
 from centrasia_crawler.archive.schema import OUTLET_SQL
+from centrasia_crawler.archive.search import Filters, matching, run_matching
 from centrasia_crawler.archive.search_query import QueryTranslator, phrases
 from centrasia_crawler.normalize.morphology import JOIN, morphology
+from centrasia_crawler.normalize.periods import PERIODS as PERIODS  # the Datasette plugin's
+from centrasia_crawler.normalize.periods import Period, period_of, period_start
 from centrasia_crawler.normalize.stopwords import stop_words
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
 
-Period = Literal["day", "week", "month", "year"]
-PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month", "year")
 #: On a larger result, ``terms`` reads a random sample of this many matching articles.
 SAMPLE: Final = 1000
 #: The prior's weight (alpha_0): the pseudo-count spread over the vocabulary in
@@ -49,31 +50,6 @@ MIN_COUNT: Final = 3
 PERIOD_KEYS: Final = ("period", "articles", "total", "share", "complete")
 #: A row of ``centrasia trend --json``, in order.
 TREND_KEYS: Final = ("query", *PERIOD_KEYS)
-
-
-def period_of(day: dt.date, by: Period) -> str:
-    """The label of the period ``day`` falls in: ``2026-02-19``, ``2026-W08`` (ISO
-    8601 week), ``2026-02``, ``2026``."""
-    if by == "day":
-        return day.isoformat()
-    if by == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if by == "month":
-        return f"{day.year}-{day.month:02d}"
-    return str(day.year)
-
-
-def period_start(label: str, by: Period) -> dt.date:
-    """The first day of a period, from its label."""
-    if by == "day":
-        return dt.date.fromisoformat(label)
-    if by == "week":
-        year, week = label.split("-W")
-        return dt.date.fromisocalendar(int(year), int(week), 1)
-    if by == "month":
-        return dt.date.fromisoformat(f"{label}-01")
-    return dt.date(int(label), 1, 1)
 
 
 def _days(first: dt.date, last: dt.date) -> Iterable[dt.date]:

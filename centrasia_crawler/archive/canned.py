@@ -7,7 +7,7 @@ as an FTS5 query over ``articles_morph`` (``morph_group(text, n)``: the two grou
 a ranked search, the headlines that match, then the body-only matches); an empty
 query finds nothing (so every canned
 query opens, with its form, before a word is typed). Snippets mark their matches with
-:data:`~centrasia_crawler.archive.queries.MARK_OPEN` and ``MARK_CLOSE`` (the characters
+:data:`~centrasia_crawler.archive.snippets.MARK_OPEN` and ``MARK_CLOSE`` (the characters
 2 and 3), which the plugin shows as HTML ``<mark>``: the text itself is always escaped.
 """
 
@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from centrasia_crawler.archive import listed
-from centrasia_crawler.archive.queries import ELLIPSIS, MARK_CLOSE, MARK_OPEN, RANKING
 from centrasia_crawler.archive.schema import OUTLET_SQL
+from centrasia_crawler.archive.search import RANKING
+from centrasia_crawler.archive.snippets import ELLIPSIS, MARK_CLOSE, MARK_OPEN
 
 #: The parameter the queries by search query take (and the search box passes on).
 QUERY_PARAMETER: Final = "q"

@@ -5,7 +5,11 @@ block ends says why instead of sqlite3's "Cannot operate on a closed database"."
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive.store import Archive
 
 
 class ArchiveClosed(sqlite3.ProgrammingError):
@@ -25,3 +29,19 @@ class _ClosedConnection:
 
     def __getattr__(self, name: str) -> Any:
         raise ArchiveClosed
+
+
+def streamed(archive: Archive, cursor: Iterable[Any]) -> Iterator[Any]:
+    """The rows of ``cursor``; :class:`~centrasia_crawler.archive.closed.ArchiveClosed`
+    if the archive is closed before they are all read."""
+    iterator = iter(cursor)
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except sqlite3.ProgrammingError:
+            if isinstance(archive.conn, _ClosedConnection):
+                raise ArchiveClosed from None
+            raise
+        yield row

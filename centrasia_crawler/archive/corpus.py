@@ -104,7 +104,7 @@ def log_likelihood(o11: float, o12: float, o21: float, o22: float) -> float:
 
 def _matched(archive: Archive, query: str) -> list[tuple[int, str | None]]:
     """``(st, published_date)`` of the articles ``query`` matches, oldest first."""
-    from centrasia_crawler.archive.queries import matching, run_matching
+    from centrasia_crawler.archive.search import matching, run_matching
 
     found, params = matching(archive, query, indexed_by="articles_meta")
     sql = f"SELECT a.st, a.published_date {found} ORDER BY a.st"
@@ -134,7 +134,7 @@ def _nodes_and_windows(marked: str, window: int) -> tuple[int, list[str]]:
     Only the text around each node is cut into tokens: an article is long and its
     nodes few.
     """
-    from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
+    from centrasia_crawler.archive.snippets import MARK_CLOSE, MARK_OPEN
     from centrasia_crawler.normalize.morphology import TOKEN_RE
 
     spans: list[tuple[int, int]] = []  # where each node's marks stand in ``marked``
@@ -205,10 +205,10 @@ def collocates(
     (``logdice`` or ``ll``), at least ``min_count`` co-occurrences each (as read in
     the sample), ``limit`` a period (None: all); stop words left out unless
     ``stop_words``."""
-    from centrasia_crawler.archive.analysis import _period
-    from centrasia_crawler.archive.attention import archive_tokens, period_of
-    from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
+    from centrasia_crawler.archive.attention import archive_tokens
+    from centrasia_crawler.archive.snippets import MARK_CLOSE, MARK_OPEN
     from centrasia_crawler.normalize.morphology import morphology
+    from centrasia_crawler.normalize.periods import as_period, period_of
 
     if window < 1:
         raise CorpusError(f"window: {window} must be 1 or more")
@@ -216,7 +216,7 @@ def collocates(
         raise CorpusError(f"min: {min_count} must be 1 or more")
     if sort not in ("logdice", "ll"):
         raise CorpusError(f"sort: {sort!r} is not one of logdice, ll")
-    period = _period(by) if by is not None else None
+    period = as_period(by) if by is not None else None
     matched = _matched(archive, query)
     read = _sampled(matched, sample)
     scale = len(matched) / len(read) if read else 1.0

@@ -20,14 +20,14 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import meta
-from centrasia_crawler.archive.attention import PERIOD_KEYS, period_frame, period_of
-from centrasia_crawler.archive.queries import Filters, matching, run_matching
+from centrasia_crawler.archive.attention import PERIOD_KEYS, period_frame
+from centrasia_crawler.archive.search import Filters, matching, run_matching
+from centrasia_crawler.entities.gazetteer import TYPES
+from centrasia_crawler.normalize.periods import period_of
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
 
-#: The types of entity, as the ``entities`` table spells them.
-TYPES: Final = ("country", "place", "person", "organization")
 #: An entity's row in ``centrasia entities --json``, in order.
 ENTITY_KEYS: Final = ("name", "type", "country", "articles", "mentions", "share", "lift")
 #: A row of ``centrasia countries --json``, in order (``trend``'s, the country for the query).

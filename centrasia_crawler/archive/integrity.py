@@ -253,7 +253,7 @@ class Damaged(sqlite3.DatabaseError):
     sqlite_errorcode = SQLITE_CORRUPT
 
 
-#: The storage metrics beside the runs' (centrasia_crawler.archive.queries.RUN_METRICS):
+#: The storage metrics beside the runs' (centrasia_crawler.archive.runs.RUN_METRICS):
 #: name and help, in order (values: :func:`storage_metrics`).
 STORAGE_METRICS: Final = (
     ("centrasia_archive_size_bytes", "Bytes of the archive file and its write-ahead log."),

@@ -5,6 +5,8 @@ last backed up, its identity)."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
+from pathlib import Path
 from typing import Final
 
 #: When the last backup of this archive was made (UTC, ISO 8601): ``centrasia backup``
@@ -37,7 +39,6 @@ def identity(conn: sqlite3.Connection, *, create: bool = False) -> str | None:
     found = get(conn, ARCHIVE_ID)
     if found is not None or not create:
         return found
-    import uuid
 
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -58,8 +59,6 @@ def holdings(
     """``(identity, articles, listings)`` of the archive at ``path`` within the days
     ``since`` to ``until`` (publication days, listing days; None: unbounded); None when
     there is no archive there, or one without an identity (and ``create`` false)."""
-    from pathlib import Path
-
     if not Path(path).is_file():
         return None
     mode = "rw" if create else "ro"

@@ -50,7 +50,7 @@ def edges(
     entity). Raises :class:`~centrasia_crawler.archive.entities.EntitiesNotTagged` on an
     archive not tagged yet."""
     from centrasia_crawler.archive.entities import _require_tagged
-    from centrasia_crawler.archive.queries import matching, run_matching
+    from centrasia_crawler.archive.search import matching, run_matching
 
     if kind is not None and kind not in KINDS:
         raise NetworkError(f"kind: {kind!r} is not one of person, place, org, country")

@@ -31,14 +31,14 @@ TRAIN_SAMPLES: Final = 5000
 MIN_SAMPLES: Final = 20
 #: Dictionary size: zstd's own default (``zstd --train``), or a tenth of the samples when
 #: they are fewer than 1.1 MB. A dictionary is stored compressed (a trained one repeats
-#: itself), and a larger one costs no time; 110 KB rather than 37 KB stores pages about
-#: 7% smaller (docs/benchmarks.md).
+#: itself), and a larger one costs no time and stores pages smaller (docs/benchmarks.md).
 DICT_SIZE: Final = 112_640
 #: The first bytes of a Zstandard frame: a stored dictionary that is itself compressed
 #: (archives of schema 6 to 8 hold them raw; a raw dictionary starts 37 A4 30 EC).
 FRAME_MAGIC: Final = b"\x28\xb5\x2f\xfd"
-#: Compression levels: a crawl writes at 15 (0.5% larger than 19, at half the time, so
-#: a fast backfill keeps up); recompressed bodies (the first training, compact) at 19.
+#: Compression levels: a crawl writes at 15 (hardly larger than 19 and faster, so a fast
+#: backfill keeps up; docs/benchmarks.md); recompressed bodies (the first training,
+#: compact) at 19.
 WRITE_LEVEL: Final = 15
 LEVEL: Final = 19
 #: Bodies recompressed per transaction.

@@ -47,8 +47,10 @@ from centrasia_crawler.archive.schema import (
 from centrasia_crawler.archive.tagging import (
     build_tags,
     set_extra_gazetteer,
+    store_gazetteer,
     tag_articles,
     tags_outdated,
+    write_entities,
 )
 from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.fields import (
@@ -66,7 +68,7 @@ if TYPE_CHECKING:
     from centrasia_crawler.entities.gazetteer import Gazetteer
 
 # The article's columns come from its one definition (centrasia_crawler.fields). The
-# content columns schema 11 added (ADDED_CONTENT, issue 27) say again, in more detail,
+# content columns schema 11 added (ADDED_CONTENT) say again, in more detail,
 # what the older ones read from the same lines: an article whose older columns are as
 # stored and whose added ones were never filled (stored before schema 11) has them
 # filled in place, which is no new revision.
@@ -700,8 +702,6 @@ class Archive:
         """Make the archive's entities, their names and posts those of ``gazetteer``
         (:func:`centrasia_crawler.archive.tagging.store_gazetteer`); in the caller's
         transaction if one is open."""
-        from centrasia_crawler.archive.tagging import store_gazetteer
-
         with immediate(self.conn, nested=self.conn.in_transaction):
             store_gazetteer(self.conn, gazetteer)
 
@@ -709,8 +709,6 @@ class Archive:
         """Replace the entities of article ``st`` by ``found``, ``(entity_id, mentions,
         in_title)`` each (:func:`centrasia_crawler.archive.tagging.write_entities`); in
         the caller's transaction if one is open (the one that stores the article)."""
-        from centrasia_crawler.archive.tagging import write_entities
-
         with immediate(self.conn, nested=self.conn.in_transaction):
             write_entities(self.conn, [st], [(st, e, m, t) for e, m, t in found])
 

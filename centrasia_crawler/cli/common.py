@@ -3,17 +3,22 @@ several commands take, and opening the archive for reading."""
 
 from __future__ import annotations
 
+import csv as csv_module
 import datetime as dt
+import functools
+import json as json_module
 import logging
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from centrasia_crawler.journal import prefixed, to_journal
+from centrasia_crawler.normalize.periods import PERIODS
 from centrasia_crawler.options import ARCHIVE_ENV, OptionError, default_archive, parse_day
 
 EXIT_OK = 0
@@ -42,8 +47,6 @@ def damaged(error: BaseException) -> bool:
 
 def error_line(line: str) -> None:
     """A command's one-line error on stderr; in systemd's journal, at priority error."""
-    from centrasia_crawler.journal import prefixed, to_journal
-
     click.echo(prefixed(line, logging.ERROR) if to_journal() else line, err=True)
 
 
@@ -110,8 +113,117 @@ def range_options(function: F) -> F:
     return function
 
 
-def json_option(function: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")(function)
+def by_option(default: str = "month") -> Callable[[F], F]:
+    """``--by PERIOD``: one of the periods the analyses count by."""
+    return click.option(
+        "--by",
+        type=click.Choice(PERIODS),
+        default=default,
+        show_default=True,
+        help="The period (weeks are ISO 8601: 2026-W07).",
+    )
+
+
+def output_options(
+    *,
+    json: str | None = "JSON for scripts.",
+    csv: str | None = None,
+    limit: tuple[int | None, int, str] | None = None,
+    plot: str | None = None,
+) -> Callable[[F], F]:
+    """The output options a command takes, each with its help: ``--json`` (``as_json``;
+    ``json`` None: none);
+    ``--csv`` (``as_csv``; given with ``--json``, a usage error); ``--limit`` as
+    ``(default, minimum, help)``; ``--plot FILE`` (``plot``, drawn by :func:`write_plot`)."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("as_json") and kwargs.get("as_csv"):
+                raise click.UsageError("give --json or --csv, not both")
+            return function(*args, **kwargs)
+
+        options = (
+            [] if json is None else [click.option("--json", "as_json", is_flag=True, help=json)]
+        )
+        if csv is not None:
+            options.append(click.option("--csv", "as_csv", is_flag=True, help=csv))
+        if limit is not None:
+            default, minimum, text = limit
+            options.insert(
+                0,
+                click.option(
+                    "--limit",
+                    type=click.IntRange(min=minimum),
+                    default=default,
+                    show_default=default is not None,
+                    help=text,
+                ),
+            )
+        if plot is not None:
+            options.append(
+                click.option(
+                    "--plot",
+                    type=click.Path(dir_okay=False),
+                    metavar="FILE.png|FILE.svg",
+                    help=plot,
+                )
+            )
+        decorated: Any = checked
+        for option in reversed(options):
+            decorated = option(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def output_form(as_json: bool, as_csv: bool = False) -> str:
+    """``json``, ``csv`` or ``text``: what :func:`write_output` is asked to write."""
+    return "json" if as_json else "csv" if as_csv else "text"
+
+
+def write_output(
+    data: Any,
+    form: str,
+    *,
+    columns: Sequence[str] = (),
+    table: Callable[[Any], str | Iterable[str]] | None = None,
+) -> int:
+    """The one writer of a command's answer on standard output; how many rows it wrote.
+
+    ``json``: a list or dict indented, Cyrillic as is; any other iterable of rows is
+    streamed as a JSON list, a row a line. ``csv``: a header of ``columns``, then a row
+    a line. ``text``: what ``table(data)`` makes, a string or lines (streamed)."""
+    shown = 0
+
+    def counted(rows: Iterable[Any]) -> Iterator[Any]:
+        nonlocal shown
+        for row in rows:
+            shown += 1
+            yield row
+
+    if form == "json" and isinstance(data, (list, dict)):
+        click.echo(json_module.dumps(data, ensure_ascii=False, indent=1))
+        return len(data)
+    if form == "json":
+        click.echo("[")
+        for row in counted(data):
+            click.echo(("," if shown > 1 else "") + json_module.dumps(row, ensure_ascii=False))
+        click.echo("]")
+    elif form == "csv":
+        writer = csv_module.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(counted(data))
+    else:
+        assert table is not None, "a text answer needs its table"
+        if isinstance(data, (list, dict)):
+            shown = len(data)
+        else:
+            data = counted(data)
+        text = table(data)
+        for line in [text] if isinstance(text, str) else text:
+            click.echo(line)
+    return shown
 
 
 def write_plot(plot: str, draw: Callable[[Path], None]) -> None:

@@ -11,15 +11,18 @@ from typing import Any
 
 import click
 
-from centrasia_crawler.cli.common import EXIT_OK, Failure, archive_option, open_archive
+from centrasia_crawler.cli.common import (
+    EXIT_OK,
+    Failure,
+    archive_option,
+    open_archive,
+    output_options,
+)
 
 #: The periods ``--by`` takes (those of ``trend``).
-PERIODS = ("day", "week", "month", "year")
+from centrasia_crawler.normalize.periods import PERIODS
 
-
-def _format_options(function: Any) -> Any:
-    function = click.option("--csv", "as_csv", is_flag=True, help="CSV for spreadsheets.")(function)
-    return click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")(function)
+_format_options = output_options(csv="CSV for spreadsheets.")
 
 
 def _sample_option(function: Any) -> Any:
@@ -53,8 +56,6 @@ def _run(call: Any) -> Any:
 
 def _emit(rows: list[dict[str, Any]], as_csv: bool, data: Any, as_json: bool) -> bool:
     """Print ``data`` as JSON or ``rows`` as CSV if asked; whether it printed."""
-    if as_json and as_csv:
-        raise Failure("--json and --csv: give one of them")
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return True

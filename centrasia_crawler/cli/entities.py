@@ -4,7 +4,6 @@ Read-only; thin over :mod:`centrasia_crawler.archive.entities`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -13,9 +12,12 @@ from centrasia_crawler.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Failure,
-    json_option,
+    by_option,
     open_archive,
+    output_form,
+    output_options,
     range_options,
+    write_output,
     write_plot,
 )
 
@@ -36,14 +38,7 @@ LIFT_MEANING = (
 )
 @range_options
 @click.option("--source", help="Only articles from this source.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=20,
-    show_default=True,
-    help="Entities listed (0: all of them).",
-)
-@json_option
+@output_options(limit=(20, 0, "Entities listed (0: all of them)."))
 def entities(
     query: str | None,
     kind: str | None,
@@ -71,7 +66,7 @@ def entities(
     """
     from centrasia_crawler.archive.entities import EntitiesNotTagged
     from centrasia_crawler.archive.entities import entities as archive_entities
-    from centrasia_crawler.archive.queries import Filters
+    from centrasia_crawler.archive.search import Filters
     from centrasia_crawler.archive.search_query import QueryError
 
     filters = Filters(since=since, until=until, source=source)
@@ -83,7 +78,7 @@ def entities(
         except EntitiesNotTagged as exc:
             raise Failure(str(exc), EXIT_FAILED) from None
     if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        write_output(found, "json")
         return EXIT_OK
     whole = not (query and query.strip()) and filters == Filters()
     what = f"match {query!r}" if query else "in the archive"
@@ -120,13 +115,7 @@ def _entities_table(found: dict[str, Any], what: str, lift: bool = True) -> str:
 
 
 @click.command()
-@click.option(
-    "--by",
-    type=click.Choice(["day", "week", "month", "year"]),
-    default="month",
-    show_default=True,
-    help="The period (weeks are ISO 8601: 2026-W07).",
-)
+@by_option()
 @range_options
 @click.option("--query", help="Only the articles this query matches (as in 'centrasia search').")
 @click.option(
@@ -136,13 +125,10 @@ def _entities_table(found: dict[str, Any], what: str, lift: bool = True) -> str:
     show_default=True,
     help="The countries with the most articles in the range (0: all of them).",
 )
-@click.option("--json", "as_json", is_flag=True, help="A JSON list of rows.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV with the same columns.")
-@click.option(
-    "--plot",
-    type=click.Path(dir_okay=False),
-    metavar="FILE.png|FILE.svg",
-    help="Draw one line per country; incomplete periods shaded (matplotlib).",
+@output_options(
+    json="A JSON list of rows.",
+    csv="CSV with the same columns.",
+    plot="Draw one line per country; incomplete periods shaded (matplotlib).",
 )
 @click.option("--share", is_flag=True, help="Plot the share of all articles, not counts.")
 def countries(
@@ -176,8 +162,6 @@ def countries(
     from centrasia_crawler.archive.entities import countries as archive_countries
     from centrasia_crawler.archive.search_query import QueryError
 
-    if as_json and as_csv:
-        raise click.UsageError("give --json or --csv, not both")
     with open_archive(archive) as store:
         try:
             rows = archive_countries(store, by, since, until, query, top or None)
@@ -187,19 +171,10 @@ def countries(
             raise Failure(str(exc), EXIT_FAILED) from None
     if plot:
         _plot(rows, by, plot, share)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-    elif as_csv:
-        import csv
-        import sys
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=COUNTRY_KEYS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        click.echo(_countries_table(rows))
-        if plot:
-            click.echo(f"plot written to {plot}")
+    form = output_form(as_json, as_csv)
+    write_output(rows, form, columns=COUNTRY_KEYS, table=_countries_table)
+    if plot and form == "text":
+        click.echo(f"plot written to {plot}")
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,13 +18,22 @@ from centrasia_crawler.cli.common import (
     open_archive,
     range_options,
 )
+from centrasia_crawler.exports import (
+    FORMATS,
+    FORMATS_BY_EXTENSION,
+    ParquetUnavailable,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+    write_warc,
+)
 
 
 @click.command()
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "parquet"]),
+    type=click.Choice(FORMATS),
     help="The format [default: the output's extension (.jsonl .csv .parquet), else jsonl].",
 )
 @range_options
@@ -50,9 +60,9 @@ def export(
         centrasia export --format parquet -o articles.parquet
         centrasia export --query 'Жапаров Ташиев' --format csv -o corpus.csv
     """
-    from centrasia_crawler.archive.queries import Filters, export_rows
+    from centrasia_crawler.archive.exporting import export_rows
+    from centrasia_crawler.archive.search import Filters
     from centrasia_crawler.archive.search_query import QueryError
-    from centrasia_crawler.exports import ParquetUnavailable, write_csv, write_jsonl, write_parquet
 
     fmt = _format(fmt, output)
     write = write_jsonl if fmt == "jsonl" else write_csv
@@ -84,14 +94,8 @@ def export(
     return EXIT_OK
 
 
-#: What an output file's extension says its format is.
-FORMATS_BY_EXTENSION = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-
-
 def _format(asked: str | None, output: str | None) -> str:
     """The format asked for, else the output file's; a disagreement is a usage error."""
-    from pathlib import Path
-
     implied = FORMATS_BY_EXTENSION.get(Path(output).suffix.lower()) if output else None
     if asked and implied and asked != implied:
         raise click.UsageError(f"--format {asked} but -o {output} says {implied}: give one")
@@ -110,8 +114,6 @@ def export_warc(output: str, archive: str) -> int:
     \b
         centrasia export-warc centrasia.warc.gz
     """
-    from centrasia_crawler.exports import write_warc
-
     with open_archive(archive) as store:
         try:
             with open(output, "wb") as out:

@@ -5,8 +5,8 @@ and ``prune`` (keeping the archive for years)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +14,19 @@ import click
 
 from centrasia_crawler.cli.common import (
     EXIT_FAILED,
+    EXIT_LOCKED,
     EXIT_OK,
     Failure,
     archive_option,
     damaged,
-    json_option,
     open_archive,
+    output_form,
+    output_options,
     progress_printer,
+    write_output,
 )
+from centrasia_crawler.lock import ArchiveLock, LockHeld
+from centrasia_crawler.options import OptionError, check_root
 
 
 @click.command()
@@ -51,8 +56,7 @@ def serve(archive: str, host: str, port: int) -> int:
 
 @click.command()
 @archive_option()
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Runs.")
-@json_option
+@output_options(limit=(20, 1, "Runs."))
 @click.option(
     "--fresh",
     type=click.FloatRange(min=0, min_open=True),
@@ -85,8 +89,8 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
         centrasia runs --fresh 2 || echo 'no good crawl for two hours'
         centrasia runs --metrics /var/lib/prometheus/node-exporter/centrasia.prom
     """
-    from centrasia_crawler.archive.queries import last_ok_run
-    from centrasia_crawler.archive.queries import runs as recent_runs
+    from centrasia_crawler.archive.runs import last_ok_run
+    from centrasia_crawler.archive.runs import runs as recent_runs
 
     if metrics:
         _write_metrics(archive, Path(metrics))
@@ -96,12 +100,10 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
         if fresh is not None:
             return _check_fresh(last_ok_run(store), fresh)
         found = recent_runs(store, limit)
-    if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
-    elif not found:
+    if not found and not as_json:
         click.echo("no crawl runs recorded in this archive")
     else:
-        click.echo(_runs_table(found))
+        write_output(found, output_form(as_json), table=_runs_table)
     return EXIT_OK
 
 
@@ -130,10 +132,8 @@ def _write_metrics(archive: str, path: Path) -> None:
     """The runs' and the storage's metrics to ``path``. An archive too damaged to read
     still gets a file (its size, the free space, ``centrasia_archive_readable 0``), so
     that the alerts see it, and then the damage is raised as it was met."""
-    import sqlite3
-
     from centrasia_crawler.archive.integrity import storage_metrics
-    from centrasia_crawler.archive.queries import run_metrics
+    from centrasia_crawler.archive.runs import run_metrics
 
     try:
         with open_archive(archive) as store:
@@ -251,7 +251,6 @@ def doctor(root: str | None, save: str | None, update: bool, delay: float | None
         return _update_pairs(Path(save) if save else CAPTURED)
     from centrasia_crawler import settings
     from centrasia_crawler.doctor import Doctor, save_pair, urllib_fetch
-    from centrasia_crawler.options import OptionError, check_root
 
     try:
         site = check_root(root or settings.CENTRASIA_ROOT_URL)
@@ -313,12 +312,8 @@ def compact(archive: str, vacuum: bool) -> int:
     \b
         centrasia compact --vacuum
     """
-    import sqlite3
-
     from centrasia_crawler.archive.maintenance import NothingToCompact
     from centrasia_crawler.archive.maintenance import compact as compact_archive
-    from centrasia_crawler.cli.common import EXIT_LOCKED
-    from centrasia_crawler.lock import LockHeld
 
     def training(samples: int, pages: int) -> None:
         click.echo(
@@ -404,11 +399,7 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
     \b
         centrasia prune --older-than 90
     """
-    import sqlite3
-
     from centrasia_crawler.archive.maintenance import prune as prune_archive
-    from centrasia_crawler.cli.common import EXIT_LOCKED
-    from centrasia_crawler.lock import LockHeld
 
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     try:
@@ -438,7 +429,7 @@ def prune(archive: str, days: int, vacuum: bool) -> int:
 def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
     """Bring an archive written by an older version up to this one: its schema, its
     search index (every article re-indexed when the morphology changed) and its entity
-    tags (every article tagged again when the gazetteer changed): minutes on a large
+    tags (every article tagged again when the gazetteer changed): a long job on a large
     archive, with progress. Safe to stop and run again: it carries on. Takes the
     archive's lock, so no crawl runs meanwhile; read commands refuse an archive that
     needs it. A damaged archive (PRAGMA quick_check, run first) is refused, untouched.
@@ -449,14 +440,10 @@ def upgrade(archive: str, gazetteer: Path | None, no_gazetteer: bool) -> int:
         centrasia upgrade --archive data/archive.sqlite
         centrasia upgrade --gazetteer my-people.toml
     """
-    import sqlite3
-
     from centrasia_crawler.archive import ArchiveVersionError
     from centrasia_crawler.archive.integrity import refuse_damaged
     from centrasia_crawler.archive.store import upgrade as upgrade_archive
-    from centrasia_crawler.cli.common import EXIT_LOCKED
     from centrasia_crawler.entities.gazetteer import GazetteerError
-    from centrasia_crawler.lock import ArchiveLock, LockHeld
 
     if gazetteer is not None and no_gazetteer:
         raise click.UsageError("give --gazetteer FILE or --no-gazetteer, not both")
@@ -521,8 +508,6 @@ def check(archive: str, full: bool) -> int:
         centrasia check
         centrasia check --full
     """
-    import sqlite3
-
     from centrasia_crawler.archive.integrity import check as check_archive
 
     try:

@@ -3,8 +3,8 @@ over time: ``trend``, ``terms``. Read-only; never imports Scrapy."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -13,9 +13,12 @@ from centrasia_crawler.cli.common import (
     EXIT_OK,
     Failure,
     archive_option,
-    json_option,
+    by_option,
     open_archive,
+    output_form,
+    output_options,
     range_options,
+    write_output,
     write_plot,
 )
 
@@ -30,13 +33,9 @@ SCORE_MEANING = (
 
 
 def _marked(snippet: str) -> str:
-    from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
+    from centrasia_crawler.archive.snippets import MARK_CLOSE, MARK_OPEN
 
     return snippet.replace(MARK_OPEN, "[").replace(MARK_CLOSE, "]").replace("\n", " ")
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def say_notes(command: str, queries: Iterable[str], store: Any) -> None:
@@ -63,7 +62,7 @@ def check_range(since: Any, until: Any) -> None:
 def check_names(store: Any, source: str | None, attribution: str | None) -> None:
     """A ``--source`` or ``--attribution`` that names no article is a usage error with
     the three closest names (asked only when nothing matched)."""
-    from centrasia_crawler.archive.queries import names_no_article
+    from centrasia_crawler.archive.search import names_no_article
 
     for option, column, value in (
         ("--source", "source", source),
@@ -89,16 +88,9 @@ def filter_options(function: F) -> F:
 @click.command()
 @click.argument("query")
 @filter_options
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=20,
-    show_default=True,
-    help="Results (0: all of them).",
-)
 @click.option("--exact", is_flag=True, help="Only the forms as typed, not every form of a word.")
 @click.option("--count", "count_only", is_flag=True, help="Print only how many articles match.")
-@json_option
+@output_options(limit=(20, 0, "Results (0: all of them)."))
 def search(
     query: str,
     since: Any,
@@ -106,9 +98,9 @@ def search(
     archive: str,
     source: str | None,
     attribution: str | None,
-    limit: int,
     exact: bool,
     count_only: bool,
+    limit: int,
     as_json: bool,
 ) -> int:
     """Search titles and bodies, best matches first (a title match counts more).
@@ -131,8 +123,8 @@ def search(
         centrasia search '@"Касым-Жомарт Токаев" газ'
         centrasia search '"редкоземельные металлы"' --source ИноСМИ --exact
     """
-    from centrasia_crawler.archive.queries import Filters, count
-    from centrasia_crawler.archive.queries import search as search_archive
+    from centrasia_crawler.archive.search import Filters, count
+    from centrasia_crawler.archive.search import search as search_archive
     from centrasia_crawler.archive.search_query import QueryError
 
     check_range(since, until)
@@ -159,30 +151,26 @@ def search(
             raise Failure(str(exc)) from None
         if not total:
             check_names(store, source, attribution)
+    form = output_form(as_json)
     if count_only:
-        if as_json:
-            _print_json({"query": query, "articles": total})
-        else:
-            click.echo(total)
+        write_output({"query": query, "articles": total}, form, table=lambda _: str(total))
         return EXIT_OK
-    _print_results(results, total, as_json)
+    for r in results:
+        r["snippet"] = _marked(r["snippet"])
+    write_output(results, form, table=_results_table)
+    if not as_json:
+        shown = f"{len(results)} of {total}" if total > len(results) else f"{total}"
+        click.echo(f"{shown} result{'s' if total != 1 else ''}", err=True)
     return EXIT_OK
 
 
-def _print_results(results: list[dict[str, Any]], total: int, as_json: bool) -> None:
-    """Search results as JSON, or three lines each and "N of M results" on stderr."""
-    if as_json:
-        for r in results:
-            r["snippet"] = _marked(r["snippet"])
-        _print_json(results)
-        return
+def _results_table(results: list[dict[str, Any]]) -> Iterator[str]:
+    """Three lines a search result: when, title and source; the URL; the snippet."""
     for r in results:
         source_name = f" — {r['source']}" if r["source"] else ""
-        click.echo(f"{r['published_at'][:16].replace('T', ' ')}  {r['title']}{source_name}")
-        click.echo(f"  {r['url']}")
-        click.echo(f"  {_marked(r['snippet'])}")
-    shown = f"{len(results)} of {total}" if total > len(results) else f"{total}"
-    click.echo(f"{shown} result{'s' if total != 1 else ''}", err=True)
+        yield f"{r['published_at'][:16].replace('T', ' ')}  {r['title']}{source_name}"
+        yield f"  {r['url']}"
+        yield f"  {r['snippet']}"
 
 
 @click.command()
@@ -195,12 +183,12 @@ def _print_results(results: list[dict[str, Any]], total: int, as_json: bool) -> 
     show_default=True,
     help="Characters of context on either side.",
 )
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many lines.")
 @click.option("--exact", is_flag=True, help="Only the forms as typed, not every form of a word.")
-@click.option(
-    "--csv", "as_csv", is_flag=True, help="CSV: date, st, column, left, match, right, url."
+@output_options(
+    limit=(None, 1, "At most this many lines."),
+    json="A JSON list of lines with the same keys.",
+    csv="CSV: date, st, column, left, match, right, url.",
 )
-@click.option("--json", "as_json", is_flag=True, help="A JSON list of lines with the same keys.")
 def kwic(
     query: str,
     since: Any,
@@ -209,10 +197,10 @@ def kwic(
     source: str | None,
     attribution: str | None,
     width: int,
-    limit: int | None,
     exact: bool,
-    as_csv: bool,
+    limit: int | None,
     as_json: bool,
+    as_csv: bool,
 ) -> int:
     """A concordance (keyword in context): every occurrence of what QUERY matches, as
     the article spells it, with its left and right context, in the matching articles,
@@ -224,14 +212,10 @@ def kwic(
         centrasia kwic Жапаров --width 60
         centrasia kwic '"новая конституция"' --since 2026-01-01 --csv > kwic.csv
     """
-    import itertools
-
-    from centrasia_crawler.archive.queries import Filters
-    from centrasia_crawler.archive.queries import kwic as archive_kwic
+    from centrasia_crawler.archive.search import KWIC_KEYS, Filters
+    from centrasia_crawler.archive.search import kwic as archive_kwic
     from centrasia_crawler.archive.search_query import QueryError
 
-    if as_json and as_csv:
-        raise click.UsageError("give --json or --csv, not both")
     check_range(since, until)
     filters = Filters(since=since, until=until, source=source, attribution=attribution)
     with open_archive(archive) as store:
@@ -240,7 +224,12 @@ def kwic(
         try:
             found = archive_kwic(store, query, filters, width=width, exact=exact)
             lines = itertools.islice(found, limit)
-            shown = _write_kwic(lines, width, "csv" if as_csv else "json" if as_json else "text")
+            shown = write_output(
+                lines,
+                output_form(as_json, as_csv),
+                columns=KWIC_KEYS,
+                table=lambda rows: (_kwic_line(line, width) for line in rows),
+            )
         except QueryError as exc:
             raise Failure(str(exc)) from None
         if not shown:
@@ -249,45 +238,17 @@ def kwic(
     return EXIT_OK
 
 
-def _write_kwic(lines: Iterable[dict[str, Any]], width: int, form: str) -> int:
-    """Concordance lines as CSV, a JSON list, or aligned text; how many."""
-    from centrasia_crawler.archive.queries import KWIC_KEYS
-
-    shown = 0
-    if form == "csv":
-        import csv
-        import sys
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=KWIC_KEYS, lineterminator="\n")
-        writer.writeheader()
-        for line in lines:
-            writer.writerow(line)
-            shown += 1
-        return shown
-    if form == "json":
-        click.echo("[")
-    for line in lines:
-        if form == "json":
-            click.echo(("," if shown else "") + json.dumps(line, ensure_ascii=False))
-        else:
-            click.echo(
-                f"{line['date']}  {line['st']:>10}  {line['left']:>{width}}"
-                f"  {line['match']}  {line['right']}"
-            )
-        shown += 1
-    if form == "json":
-        click.echo("]")
-    return shown
+def _kwic_line(line: dict[str, Any], width: int) -> str:
+    """A concordance line aligned on its match."""
+    return (
+        f"{line['date']}  {line['st']:>10}  {line['left']:>{width}}"
+        f"  {line['match']}  {line['right']}"
+    )
 
 
 @click.command()
 @range_options
-@click.option(
-    "--plot",
-    type=click.Path(dir_okay=False, writable=True),
-    metavar="FILE.png",
-    help="Draw articles per day with the gaps marked (matplotlib).",
-)
+@output_options(json=None, plot="Draw articles per day with the gaps marked (matplotlib).")
 def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     """Per day: headlines the site listed, articles archived, listed but missing,
     listed but forbidden by robots.txt, revisions; the days never crawled; the crawl
@@ -298,7 +259,7 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     \b
         centrasia coverage --since 2026-02-01 --plot coverage.png
     """
-    from centrasia_crawler.archive.queries import coverage as archive_coverage
+    from centrasia_crawler.archive.coverage import coverage as archive_coverage
 
     check_range(since, until)
     with open_archive(archive) as store:
@@ -340,7 +301,7 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     show_default=True,
     help="Entries in each top list.",
 )
-@json_option
+@output_options()
 def stats(archive: str, top: int, as_json: bool) -> int:
     """Totals, top sources (by outlet), top attributions, first and last article, and
     how many date or source lines under articles were not read.
@@ -350,12 +311,12 @@ def stats(archive: str, top: int, as_json: bool) -> int:
     \b
         centrasia stats --top 20
     """
-    from centrasia_crawler.archive.queries import stats as archive_stats
+    from centrasia_crawler.archive.coverage import stats as archive_stats
 
     with open_archive(archive) as store:
         figures = archive_stats(store, top)
     if as_json:
-        _print_json(figures)
+        write_output(figures, "json")
         return EXIT_OK
     for name in (
         "articles",
@@ -386,21 +347,12 @@ def stats(archive: str, top: int, as_json: bool) -> int:
 
 @click.command()
 @click.argument("queries", nargs=-1, required=True, metavar="QUERY [QUERY ...]")
-@click.option(
-    "--by",
-    type=click.Choice(["day", "week", "month", "year"]),
-    default="month",
-    show_default=True,
-    help="The period (weeks are ISO 8601: 2026-W07).",
-)
+@by_option()
 @range_options
-@click.option("--json", "as_json", is_flag=True, help="A JSON list of rows.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV with the same columns.")
-@click.option(
-    "--plot",
-    type=click.Path(dir_okay=False),
-    metavar="FILE.png|FILE.svg",
-    help="Draw one line per query; incomplete periods shaded (matplotlib).",
+@output_options(
+    json="A JSON list of rows.",
+    csv="CSV with the same columns.",
+    plot="Draw one line per query; incomplete periods shaded (matplotlib).",
 )
 @click.option("--share", is_flag=True, help="Plot the share of all articles, not counts.")
 def trend(
@@ -431,8 +383,6 @@ def trend(
     from centrasia_crawler.archive.attention import trend as archive_trend
     from centrasia_crawler.archive.search_query import QueryError
 
-    if as_json and as_csv:
-        raise click.UsageError("give --json or --csv, not both")
     check_range(since, until)
     with open_archive(archive) as store:
         say_notes("trend", queries, store)
@@ -446,19 +396,10 @@ def trend(
         from centrasia_crawler.plot import plot_trend
 
         write_plot(plot, lambda path: plot_trend(rows, by, path, share))
-    if as_json:
-        _print_json(rows)
-    elif as_csv:
-        import csv
-        import sys
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=TREND_KEYS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        click.echo(_trend_table(rows, queries))
-        if plot:
-            click.echo(f"plot written to {plot}")
+    form = output_form(as_json, as_csv)
+    write_output(rows, form, columns=TREND_KEYS, table=lambda rows: _trend_table(rows, queries))
+    if plot and form == "text":
+        click.echo(f"plot written to {plot}")
     return EXIT_OK
 
 
@@ -493,10 +434,7 @@ def _trend_table(rows: list[dict[str, Any]], queries: tuple[str, ...]) -> str:
 @click.command()
 @click.argument("query")
 @archive_option()
-@click.option(
-    "--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Entries per list."
-)
-@json_option
+@output_options(limit=(30, 1, "Entries per list."))
 def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
     """The words (lemmas) most characteristic of the articles matching QUERY against
     the whole archive, stop words and the query's own words left out; their top
@@ -524,7 +462,7 @@ def terms(query: str, archive: str, limit: int, as_json: bool) -> int:
         except QueryError as exc:
             raise Failure(str(exc)) from None
     if as_json:
-        _print_json(found)
+        write_output(found, "json")
         return EXIT_OK
     matched, read = found["matched"], found["sample"]
     click.echo(f"{matched} articles match {query!r}")

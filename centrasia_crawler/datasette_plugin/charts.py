@@ -5,8 +5,8 @@ trend --plot`` and ``coverage --plot`` draw them: text as paths, so no script an
 font comes from anywhere) and the chart's numbers as a table; ``.json`` gives the
 numbers alone. The numbers come from the archive's library functions
 (:func:`~centrasia_crawler.archive.attention.trend`,
-:func:`~centrasia_crawler.archive.queries.coverage`,
-:func:`~centrasia_crawler.archive.queries.top_sources`), run on Datasette's own
+:func:`~centrasia_crawler.archive.coverage.coverage`,
+:func:`~centrasia_crawler.archive.search.top_sources`), run on Datasette's own
 read-only connection.
 """
 
@@ -24,7 +24,8 @@ from typing import Any, Final
 from markupsafe import Markup
 
 from centrasia_crawler.archive.attention import PERIODS, trend
-from centrasia_crawler.archive.queries import Filters, coverage, top_sources
+from centrasia_crawler.archive.coverage import coverage
+from centrasia_crawler.archive.search import Filters, top_sources
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.store import Archive
 

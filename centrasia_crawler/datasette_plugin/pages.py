@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from centrasia_crawler.archive import ArchiveNeedsUpgrade
 from centrasia_crawler.archive.canned import CANNED_QUERIES, QUERY_PARAMETER, snippets_sql
-from centrasia_crawler.archive.queries import MARK_CLOSE, MARK_OPEN
+from centrasia_crawler.archive.snippets import MARK_CLOSE, MARK_OPEN
 from centrasia_crawler.datasette_plugin import charts
 from centrasia_crawler.datasette_plugin.metadata import (
     OTHER_TABLES,

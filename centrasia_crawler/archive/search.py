@@ -1,0 +1,298 @@
+"""Search over the archive: the filters, the matching articles, search, count, kwic.
+
+Read-only, over an :class:`~centrasia_crawler.archive.Archive`; a query meets the index
+in :func:`matching` alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from centrasia_crawler.archive.closed import streamed
+from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
+from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
+from centrasia_crawler.archive.snippets import (
+    ELLIPSIS,
+    MARK_CLOSE,
+    MARK_OPEN,
+    concordance,
+    marked_as_written,
+    unfold_snippet,
+)
+
+if TYPE_CHECKING:
+    from centrasia_crawler.archive.store import Archive
+
+
+@dataclasses.dataclass
+class Filters:
+    since: dt.date | None = None
+    until: dt.date | None = None
+    source: str | None = None
+    attribution: str | None = None
+
+    def where(self, alias: str = "a") -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if self.since:
+            clauses.append(f"{alias}.published_date >= ?")
+            params.append(self.since.isoformat())
+        if self.until:
+            clauses.append(f"{alias}.published_date <= ?")
+            params.append(self.until.isoformat())
+        if self.source:
+            clauses.append(f"(fold({alias}.source) = fold(?) OR fold({alias}.outlet) = fold(?))")
+            params.extend((self.source, self.source))
+        if self.attribution:
+            clauses.append(f"fold({alias}.attribution) = fold(?)")
+            params.append(self.attribution)
+        return (" AND ".join(clauses) or "1"), params
+
+
+#: bm25 weights of articles_morph's columns: a title match counts ten body matches.
+TITLE_WEIGHT: Final = 10.0
+#: The ranking as FTS5's ``rank`` column: ordered by it, FTS5 sorts the matches itself
+#: and SQLite reads the articles (and makes snippets) only for the rows returned.
+RANKING: Final = f"bm25({TITLE_WEIGHT}, 1.0)"
+
+
+def matching(
+    archive: Archive, query: str, filters: Filters | None = None, *, indexed_by: str = ""
+) -> tuple[str, list[Any]]:
+    """The ``FROM … WHERE …`` of the articles (``a``) that match ``query`` and
+    ``filters``, and its parameters: the one place a query meets the index, for search,
+    count, kwic, export, trend and terms. Raises :class:`QueryError` on a bad query."""
+    where, params = (filters or Filters()).where()
+    match = QueryTranslator(archive.conn).translate(query)
+    hint = f" INDEXED BY {indexed_by}" if indexed_by else ""
+    sql = (
+        f"FROM articles_morph JOIN articles a{hint} ON a.st = articles_morph.rowid"
+        f" WHERE articles_morph MATCH ? AND {where}"
+    )
+    return sql, [match, *params]
+
+
+def run_matching(archive: Archive, query: str, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    """Run SQL built on :func:`matching`; an error of the index's is the query's."""
+    try:
+        return archive.conn.execute(sql, params)
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"bad search query {query!r}: the index cannot run it ({exc})") from None
+
+
+def search(
+    archive: Archive,
+    query: str,
+    filters: Filters | None = None,
+    limit: int | None = 20,
+    *,
+    exact: bool = False,
+) -> list[dict[str, Any]]:
+    """Articles matching a query (words, "phrases", prefix*, OR, NOT, -word, NEAR,
+    title:, body:), best first; ``limit`` None: all of them.
+
+    A word finds every form of it (``Казахстан`` finds «в Казахстане», a phrase
+    «Центральной Азии» for ``"Центральная Азия"``); ``exact`` finds the forms as typed.
+    Case and ё/е do not matter. The articles whose headline alone matches the query come
+    first, then those that match only with their body; each group by bm25 (a title
+    match counting :data:`TITLE_WEIGHT` body matches). Each result has the article's
+    date, title, source, attribution, url, rank, and a snippet of the title or body
+    (whichever matched best) with the matches marked as the article spells them.
+    """
+    if exact:
+        return _search_exact(archive, query, filters, limit)
+    groups = QueryTranslator(archive.conn).ranked_groups(query)
+    where, params = (filters or Filters()).where()
+    sql = f"""
+        SELECT a.st, a.published_at, a.title, a.source, a.attribution, a.url,
+               snippet(articles_morph, -1, ?, ?, ?, 12) AS best_snippet,
+               articles_morph.rank
+        FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid
+        WHERE articles_morph MATCH ? AND {where} AND articles_morph.rank MATCH ?
+        ORDER BY articles_morph.rank LIMIT ?"""
+    keys = ("st", "published_at", "title", "source", "attribution", "url", "snippet", "rank")
+    found: list[dict[str, Any]] = []
+    for group in groups:
+        left = -1 if limit is None else limit - len(found)
+        if left == 0:
+            break
+        marks = [MARK_OPEN, MARK_CLOSE, ELLIPSIS]
+        cursor = run_matching(archive, query, sql, [*marks, group, *params, RANKING, left])
+        found += [dict(zip(keys, row, strict=True)) for row in cursor]
+    return found
+
+
+def count(
+    archive: Archive, query: str, filters: Filters | None = None, *, exact: bool = False
+) -> int:
+    """How many articles match ``query`` (and ``filters``); ``exact``: in the forms as
+    typed, as :func:`search` with ``exact`` finds them."""
+    if exact:
+        where, params = (filters or Filters()).where()
+        sql = (
+            "SELECT count(*) FROM articles_fts f JOIN articles a ON a.st = f.rowid"
+            f" WHERE articles_fts MATCH ? AND {where}"
+        )
+        try:
+            return int(archive.conn.execute(sql, [fold_yo(query), *params]).fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            raise QueryError(f"bad search query {query!r}: {exc}") from None
+    if filters is None or filters == Filters():  # the index alone knows: no join
+        match = QueryTranslator(archive.conn).translate(query)
+        sql = "SELECT count(*) FROM articles_morph WHERE articles_morph MATCH ?"
+        return int(run_matching(archive, query, sql, [match]).fetchone()[0])
+    found, params = matching(archive, query, filters)
+    return int(run_matching(archive, query, f"SELECT count(*) {found}", params).fetchone()[0])
+
+
+def top_sources(
+    archive: Archive, query: str, filters: Filters | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The sources of the articles matching ``query``, by outlet (its name where the
+    outlet table has none), most articles first (ties by name): ``{"source",
+    "articles"}``; articles without a source are left out."""
+    found, params = matching(archive, query, filters, indexed_by="articles_meta")
+    sql = (
+        f"SELECT {OUTLET_SQL.format('a.')}, count(*) AS n {found} AND a.source IS NOT NULL"
+        " GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?"
+    )
+    rows = run_matching(archive, query, sql, [*params, limit]).fetchall()
+    return [{"source": source, "articles": n} for source, n in rows]
+
+
+#: A concordance line's keys, in order.
+KWIC_KEYS: Final = ("date", "st", "column", "left", "match", "right", "url")
+
+
+def kwic(
+    archive: Archive,
+    query: str,
+    filters: Filters | None = None,
+    *,
+    width: int = 40,
+    exact: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Every match of ``query`` in the articles it matches, oldest article first, as a
+    concordance line: ``left`` and ``right`` context (``width`` characters each, white
+    space made single spaces), the ``match`` as the article spells it (a phrase whole),
+    and the article's ``st``, ``date``, ``column`` (title or body) and ``url``;
+    ``exact``: only the forms as typed. Streamed."""
+    if exact:
+        where, params = (filters or Filters()).where()
+        sql = (
+            "SELECT a.st, a.published_date, a.url, highlight(articles_fts, 0, ?, ?),"
+            " highlight(articles_fts, 1, ?, ?), a.title, a.body"
+            " FROM articles_fts f JOIN articles a ON a.st = f.rowid"
+            f" WHERE articles_fts MATCH ? AND {where} ORDER BY a.st"
+        )
+        params = [fold_yo(query), *params]
+    else:
+        found, params = matching(archive, query, filters)
+        sql = (
+            "SELECT a.st, a.published_date, a.url, highlight(articles_morph, 0, ?, ?),"
+            f" highlight(articles_morph, 1, ?, ?), NULL, NULL {found} ORDER BY a.st"
+        )
+    marks = [MARK_OPEN, MARK_CLOSE] * 2
+    rows = streamed(archive, run_matching(archive, query, sql, [*marks, *params]))
+    for st, day, url, title, body, title_as_written, body_as_written in rows:
+        if exact:  # the exact index reads the text with ё folded: marks back on the text
+            title = marked_as_written(title, title_as_written)
+            body = marked_as_written(body, body_as_written)
+        for column, text in (("title", title), ("body", body)):
+            for left, match, right in concordance(text or "", width):
+                yield {
+                    "date": day,
+                    "st": st,
+                    "column": column,
+                    "left": left,
+                    "match": match,
+                    "right": right,
+                    "url": url,
+                }
+
+
+def names_no_article(archive: Archive, column: str, value: str) -> list[str] | None:
+    """None if some article has ``value`` as its ``column`` (``source``, which also
+    answers to the outlet's name, or ``attribution``), compared as :class:`Filters`
+    compares; else the three names of that column closest to it."""
+    if column == "source":
+        sql = "SELECT 1 FROM articles WHERE fold(source) = fold(?) OR fold(outlet) = fold(?)"
+        names_sql = (
+            "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL"
+            " UNION SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL"
+        )
+        params: list[str] = [value, value]
+    elif column == "attribution":
+        sql = "SELECT 1 FROM articles WHERE fold(attribution) = fold(?)"
+        names_sql = "SELECT DISTINCT attribution FROM articles WHERE attribution IS NOT NULL"
+        params = [value]
+    else:
+        raise ValueError(f"column: {column!r} is not source or attribution")
+    if archive.conn.execute(sql + " LIMIT 1", params).fetchone() is not None:
+        return None
+    names = [row[0] for row in archive.conn.execute(names_sql)]
+    by_key = {fold_yo(name.lower()): name for name in names}
+    close = difflib.get_close_matches(fold_yo(value.lower()), list(by_key), n=3, cutoff=0.0)
+    return [by_key[key] for key in close]
+
+
+def _search_exact(
+    archive: Archive, query: str, filters: Filters | None, limit: int | None
+) -> list[dict[str, Any]]:
+    where, params = (filters or Filters()).where()
+    sql = f"""
+        SELECT a.st, a.published_at, a.title, a.source, a.attribution, a.url, a.body,
+               snippet(articles_fts, -1, ?, ?, ?, 12) AS best_snippet,
+               f.title AS folded_title, f.body AS folded,
+               f.rank
+        FROM articles_fts f JOIN articles a ON a.st = f.rowid
+        WHERE articles_fts MATCH ? AND {where}
+        ORDER BY f.rank LIMIT ?"""
+    try:
+        rows = archive.conn.execute(
+            sql,
+            [
+                MARK_OPEN,
+                MARK_CLOSE,
+                ELLIPSIS,
+                fold_yo(query),
+                *params,
+                -1 if limit is None else limit,
+            ],
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"bad search query {query!r}: {exc}") from None
+    results = []
+    for (
+        st,
+        published_at,
+        title,
+        source,
+        attribution,
+        url,
+        body,
+        snip,
+        folded_title,
+        folded,
+        rank,
+    ) in rows:
+        # The snippet comes from the column that matched best: the title or the body.
+        plain = snip.replace(MARK_OPEN, "").replace(MARK_CLOSE, "").strip(ELLIPSIS)
+        original, folded_text = (title, folded_title) if plain in folded_title else (body, folded)
+        results.append(
+            {
+                "st": st,
+                "published_at": published_at,
+                "title": title,
+                "source": source,
+                "attribution": attribution,
+                "url": url,
+                "snippet": unfold_snippet(snip, original, folded_text),
+                "rank": rank,
+            }
+        )
+    return results
