@@ -2,7 +2,8 @@
 
 :class:`~centrasia_crawler.archive.Archive` is the front of it: each of its analysts'
 methods (search, count, kwic, trend, terms, entities, countries, entity, entity_trend,
-coverage, stats, runs, articles) calls the function of the same name here with itself.
+coverage, stats, runs, articles, story, stories) calls the function of the same name
+here with itself.
 Every function returns plain dicts or lists of dicts whose keys are those of the
 matching command's ``--json``, so ``pandas.DataFrame`` takes them as they are; dates may
 be given as :class:`datetime.date` or ISO strings (``"2026-01-31"``)::
@@ -133,6 +134,7 @@ def trend(
     by: str = "month",
     since: Day = None,
     until: Day = None,
+    stories: bool = False,
 ) -> list[dict[str, Any]]:
     """:meth:`Archive.trend <centrasia_crawler.archive.Archive.trend>`."""
     from centrasia_crawler.archive import attention
@@ -140,7 +142,7 @@ def trend(
     period = _period(by)
     queries = [asked] if isinstance(asked, str) else list(asked)
     since_day, until_day = as_day(since, "since"), as_day(until, "until")
-    return attention.trend(archive, queries, period, since_day, until_day)
+    return attention.trend(archive, queries, period, since_day, until_day, stories)
 
 
 def terms(archive: Archive, query: str, *, limit: int = 30) -> dict[str, Any]:
@@ -159,12 +161,13 @@ def entities(
     until: Day = None,
     source: str | None = None,
     limit: int | None = 20,
+    stories: bool = False,
 ) -> dict[str, Any]:
     """:meth:`Archive.entities <centrasia_crawler.archive.Archive.entities>`."""
     from centrasia_crawler.archive import entities
 
     filters = _filters(since, until, source, None)
-    return entities.entities(archive, query, filters, type=type, limit=limit)
+    return entities.entities(archive, query, filters, type=type, limit=limit, stories=stories)
 
 
 def countries(
@@ -175,13 +178,14 @@ def countries(
     until: Day = None,
     query: str | None = None,
     top: int | None = None,
+    stories: bool = False,
 ) -> list[dict[str, Any]]:
     """:meth:`Archive.countries <centrasia_crawler.archive.Archive.countries>`."""
     from centrasia_crawler.archive import entities
 
     _period(by)
     since_day, until_day = as_day(since, "since"), as_day(until, "until")
-    return entities.countries(archive, by, since_day, until_day, query, top)
+    return entities.countries(archive, by, since_day, until_day, query, top, stories)
 
 
 def entity(archive: Archive, key: str, *, limit: int = 20) -> dict[str, Any] | None:
@@ -240,3 +244,25 @@ def articles(
     from centrasia_crawler.archive import queries
 
     return queries.export_rows(archive, _filters(since, until, source, None), query)
+
+
+def story(archive: Archive, st: int) -> dict[str, Any] | None:
+    """:meth:`Archive.story <centrasia_crawler.archive.Archive.story>`."""
+    from centrasia_crawler.archive import stories
+
+    return stories.story(archive, int(st))
+
+
+def stories(
+    archive: Archive, *, since: Day = None, until: Day = None, limit: int | None = 20
+) -> list[dict[str, Any]]:
+    """:meth:`Archive.stories <centrasia_crawler.archive.Archive.stories>`."""
+    from centrasia_crawler.archive import stories
+
+    low, high = as_day(since, "since"), as_day(until, "until")
+    return stories.stories(
+        archive,
+        since=low.isoformat() if low else None,
+        until=high.isoformat() if high else None,
+        limit=limit,
+    )

@@ -423,8 +423,28 @@ CREATE VIEW tagged_articles AS
     FROM article_tags AS t JOIN articles AS a ON a.st = t.st;
 """
 
+#: Version 17: stories, not reprints (:mod:`centrasia_crawler.archive.stories`): each
+#: article's story, and the LSH bands of each article's MinHash signature by which its
+#: near-duplicates are found as articles are stored. Filled by ``centrasia upgrade``.
+V17: Final = """
+CREATE TABLE article_stories (
+    st INTEGER PRIMARY KEY REFERENCES articles (st) ON DELETE CASCADE,
+    story INTEGER NOT NULL
+);
+CREATE INDEX article_stories_story ON article_stories (story, st);
+CREATE TABLE story_bands (
+    band INTEGER NOT NULL,
+    st INTEGER NOT NULL REFERENCES articles (st) ON DELETE CASCADE,
+    PRIMARY KEY (band, st)
+) WITHOUT ROWID;
+CREATE INDEX story_bands_st ON story_bands (st);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16)
+MIGRATIONS: Final = (
+    *(V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16),
+    V17,
+)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -622,6 +642,22 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "source": "its outlet (else its source), as stats counts by",
             "countries": "JSON list of the ISO codes of the countries it is about",
             "entities": "JSON list of the names of the entities it names, most mentioned first",
+        },
+    ),
+    "article_stories": (
+        "Each article's story: the near-duplicates (reprints) it is one story with"
+        " (docs/analysis.md, Stories).",
+        {
+            "st": "the article (articles.st)",
+            "story": "the story: the st of its first article",
+        },
+    ),
+    "story_bands": (
+        "The LSH bands of each article's MinHash signature, by which the writer finds an"
+        " article's near-duplicates.",
+        {
+            "band": "a band's key: a digest of its number and its values",
+            "st": "the article (articles.st)",
         },
     ),
     "morph_terms": (

@@ -21,6 +21,11 @@ EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock; try again
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: ``--stories``: what it counts, in one line.
+STORIES_HELP = (
+    "Count stories, not articles: an article and its reprints (near-duplicates) are one story."
+)
+
 
 def progress_printer(command: str, what: str, every: float = 5.0) -> Callable[[int, int], None]:
     """A progress callback ``(done, total)`` printing ``centrasia COMMAND: done of total

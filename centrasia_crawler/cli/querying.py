@@ -11,6 +11,7 @@ import click
 
 from centrasia_crawler.cli.common import (
     EXIT_OK,
+    STORIES_HELP,
     Failure,
     archive_option,
     json_option,
@@ -61,6 +62,7 @@ def filter_options(function: F) -> F:
 @click.option("--exact", is_flag=True, help="Only the forms as typed, not every form of a word.")
 @click.option("--count", "count_only", is_flag=True, help="Print only how many articles match.")
 @json_option
+@click.option("--stories", is_flag=True, help=f"{STORIES_HELP} One row per story, its reprints.")
 def search(
     query: str,
     since: Any,
@@ -72,6 +74,7 @@ def search(
     exact: bool,
     count_only: bool,
     as_json: bool,
+    stories: bool = False,
 ) -> int:
     """Search titles and bodies, best matches first (a title match counts more).
 
@@ -104,6 +107,8 @@ def search(
                 err=True,
             )
         try:
+            if stories and not count_only:
+                return _story_results(store, query, filters, limit or None, exact, as_json)
             if count_only:
                 total = count(store, query, filters)
             else:
@@ -122,6 +127,32 @@ def search(
             click.echo(total)
         return EXIT_OK
     _print_results(results, total, as_json)
+    return EXIT_OK
+
+
+def _story_results(
+    store: Any, query: str, filters: Any, limit: int | None, exact: bool, as_json: bool
+) -> int:
+    """``search --stories``: the best result of each story, with its reprints."""
+    from centrasia_crawler.archive.queries import search as search_archive
+    from centrasia_crawler.archive.stories import first_of_stories
+
+    results = search_archive(store, query, filters, limit and limit * 5, exact=exact)
+    rows = first_of_stories(store, results, limit)
+    if limit and len(rows) < limit and len(results) == limit * 5:  # reprints filled the page
+        rows = first_of_stories(store, search_archive(store, query, filters, None, exact=exact))
+        rows = rows[:limit]
+    if as_json:
+        for r in rows:
+            r["snippet"] = _marked(r["snippet"])
+        _print_json(rows)
+        return EXIT_OK
+    for r in rows:
+        source_name = f" — {r['source']}" if r["source"] else ""
+        click.echo(f"{r['published_at'][:16].replace('T', ' ')}  {r['title']}{source_name}")
+        click.echo(f"  {r['url']}  ({r['reprints']} article{'s' if r['reprints'] != 1 else ''})")
+        click.echo(f"  {_marked(r['snippet'])}")
+    click.echo(f"{len(rows)} stor{'ies' if len(rows) != 1 else 'y'}", err=True)
     return EXIT_OK
 
 
@@ -350,6 +381,7 @@ def stats(archive: str, top: int, as_json: bool) -> int:
     help="Draw one line per query; incomplete periods shaded (matplotlib).",
 )
 @click.option("--share", is_flag=True, help="Plot the share of all articles, not counts.")
+@click.option("--stories", is_flag=True, help=STORIES_HELP)
 def trend(
     queries: tuple[str, ...],
     by: str,
@@ -360,6 +392,7 @@ def trend(
     as_csv: bool,
     plot: str | None,
     share: bool,
+    stories: bool = False,
 ) -> int:
     """How many articles match each QUERY per period, against all archived articles.
 
@@ -382,7 +415,7 @@ def trend(
         raise click.UsageError("give --json or --csv, not both")
     with open_archive(archive) as store:
         try:
-            rows = archive_trend(store, queries, by, since, until)  # type: ignore[arg-type]
+            rows = archive_trend(store, queries, by, since, until, stories)  # type: ignore[arg-type]
         except QueryError as exc:
             raise Failure(str(exc)) from None
     if plot:

@@ -1,0 +1,228 @@
+"""Stories, not reprints: the replica's reprints clustered into stories.
+
+The replica is given reprints here (``Site.edit``: later articles carry an earlier
+one's text under their own headline and another outlet) and one article that takes
+two paragraphs of another. The truth is computed in the test: the articles grouped by
+their text (whitespace and case folded), and the share of paragraphs two articles
+have in common."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from centrasia_crawler.archive import Archive
+from centrasia_crawler.archive.attention import period_of
+from centrasia_crawler.cli import cli
+from tests.helpers import rows
+from tests.replica.content import Site
+
+SITE = Site(days=20, per_day=12, seed=5, last_day=dt.date(2026, 2, 19))
+#: Texts no article of SITE has (another seed's articles).
+OTHER = Site(days=2, per_day=6, seed=77, last_day=dt.date(2025, 6, 1))
+STS = sorted(st for st in SITE.by_st if st not in SITE.disallowed)
+
+
+def _reprints() -> tuple[dict[int, int], tuple[int, int]]:
+    """Make reprints in SITE: every tenth article is reprinted by the next one to three
+    (one of them with its whitespace and case changed); and one article takes two
+    paragraphs of another and the rest from elsewhere. Returns reprint -> original,
+    and that pair."""
+    rng = random.Random(5)
+    copies: dict[int, int] = {}
+    for i in range(0, len(STS) - 4, 10):
+        original = STS[i]
+        body = SITE.article(original)["body"]
+        for n, st in enumerate(STS[i + 1 : i + 1 + rng.randint(1, 3)]):
+            text = body if n else body.replace(" ", "  ").upper()
+            SITE.edit(st, body=text, source=f"Перепечатка {n}")
+            copies[st] = original
+    taken, taker = STS[5], STS[6]  # neither a reprint nor reprinted
+    own = SITE.article(taken)["body"].split("\n\n")
+    elsewhere = OTHER.article(sorted(OTHER.by_st)[0])["body"].split("\n\n")
+    SITE.edit(taker, body="\n\n".join([*own[:2], *elsewhere]))
+    return copies, (taken, taker)
+
+
+COPIES, APART = _reprints()
+
+
+def normalized(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def paragraphs(st: int) -> set[str]:
+    return {normalized(p) for p in SITE.article(st)["body"].split("\n\n") if p.strip()}
+
+
+def truth() -> dict[int, int]:
+    """Each article's story by the test's own reading: the first (lowest st) of the
+    articles with the same normalized text."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for st in STS:
+        groups[normalized(SITE.article(st)["body"])].append(st)
+    return {st: min(group) for group in groups.values() for st in group}
+
+
+def stories_of(path: Path) -> dict[int, int]:
+    return {r["st"]: r["story"] for r in rows(path, "SELECT st, story FROM article_stories")}
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The replica's articles written as a crawl writes them: in batches, out of order."""
+    path = tmp_path_factory.mktemp("stories") / "archive.sqlite"
+    order = list(STS)
+    random.Random(1).shuffle(order)
+    headlines = [
+        {**h, "listed_on": day.isoformat(), "page_url": "u"}
+        for day in SITE.day_list()
+        for h in SITE.headlines(day)
+    ]
+    with Archive.open(path) as writer:
+        writer.write_batch([], headlines)
+        for start in range(0, len(order), 40):
+            writer.write_batch([SITE.article(st) for st in order[start : start + 40]])
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(path: Path) -> Iterator[Archive]:
+    with Archive.open(path, readonly=True) as reader:
+        yield reader
+
+
+def test_the_premises_hold() -> None:
+    """Reprints exist; every two articles of different texts share under 30% of their
+    paragraphs (the generated news shares none), the constructed pair among them."""
+    expected = truth()
+    assert len(set(expected.values())) < len(STS) - 20
+    by_story: dict[int, list[int]] = defaultdict(list)
+    for st, story in expected.items():
+        by_story[story].append(st)
+    firsts = sorted(by_story)
+    for i, a in enumerate(firsts):
+        for b in firsts[i + 1 :]:
+            shared = len(paragraphs(a) & paragraphs(b))
+            assert shared < 0.3 * min(len(paragraphs(a)), len(paragraphs(b))), (a, b)
+    taken, taker = APART
+    assert 0 < len(paragraphs(taken) & paragraphs(taker)) < 0.3 * len(paragraphs(taker))
+
+
+def test_reprints_are_one_story_and_the_rest_apart(path: Path) -> None:
+    """Written in batches and out of order, the stories are the groups of same text:
+    their ids the first article's st; the pair sharing two paragraphs stays apart."""
+    found = stories_of(path)
+    assert found == truth()
+    taken, taker = APART
+    assert found[taken] != found[taker]
+
+
+def test_a_rebuild_gives_the_same_stories(path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.sqlite"
+    with Archive.open(path, readonly=True) as reader:
+        reader.conn.execute("VACUUM INTO ?", (str(copy),))
+    with Archive.open(copy) as writer:
+        assert writer.rebuild_stories() == len(STS)
+    assert stories_of(copy) == truth()
+    assert rows(copy, "SELECT count(DISTINCT st) AS n FROM story_bands")[0]["n"] == len(STS)
+
+
+def test_an_article_revised_leaves_its_story(path: Path, tmp_path: Path) -> None:
+    """A reprint whose text changes to another leaves the story; an original whose
+    reprint is revised keeps the rest of its story."""
+    copy = tmp_path / "copy.sqlite"
+    with Archive.open(path, readonly=True) as reader:
+        reader.conn.execute("VACUUM INTO ?", (str(copy),))
+    original = min(set(COPIES.values()))
+    reprints = sorted(st for st, of in COPIES.items() if of == original)
+    changed = reprints[0]
+    other = OTHER.article(sorted(OTHER.by_st)[1])["body"]
+    with Archive.open(copy) as writer:
+        writer.write_batch([{**SITE.article(changed), "body": other}])
+    found = stories_of(copy)
+    assert found[changed] == changed
+    assert all(found[st] == original for st in [original, *reprints[1:]])
+
+
+def test_story_lists_its_articles_outlets_and_days(store: Archive) -> None:
+    original = max(set(COPIES.values()))
+    members = sorted([original, *(st for st, of in COPIES.items() if of == original)])
+    story = store.story(members[-1])
+    assert story is not None
+    assert story["story"] == original
+    assert [a["st"] for a in story["articles"]] == members
+    outlets = [SITE.article(st)["source"] for st in members]
+    assert story["outlets"] == list(dict.fromkeys(outlets))
+    days = [SITE.article(st)["published_at"][:10] for st in members]
+    assert (story["first"], story["last"]) == (min(days), max(days))
+    assert store.story(1) is None
+    alone = next(st for st in STS if truth()[st] == st and st not in COPIES.values())
+    assert [a["st"] for a in store.story(alone)["articles"]] == [alone]  # type: ignore[index]
+
+
+def test_stories_lists_the_reprinted_ones(store: Archive) -> None:
+    sizes: dict[int, int] = defaultdict(int)
+    for story in truth().values():
+        sizes[story] += 1
+    reprinted = {s: n for s, n in sizes.items() if n > 1}
+    listed = store.stories(limit=None)
+    assert {s["story"]: s["articles"] for s in listed} == reprinted
+    assert [s["articles"] for s in listed] == sorted(reprinted.values(), reverse=True)
+
+
+#: The query of the trend, and the test's own reading of what it matches: the name in
+#: any of its case forms, in the title or the text.
+QUERY, FORMS = "Узбекистан", re.compile(r"\bУзбекистан(?:а|у|ом|е)?\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("by", ["day", "week"])
+def test_trend_counts_distinct_stories_per_period(path: Path, store: Archive, by: str) -> None:
+    articles = [SITE.article(st) for st in STS]
+    matching = [a for a in articles if FORMS.search(f"{a['title']}\n{a['body']}")]
+    assert store.count(QUERY) == len(matching) > 10
+    expected = truth()
+    stories: dict[str, set[int]] = defaultdict(set)
+    everything: dict[str, set[int]] = defaultdict(set)
+    for a in articles:
+        label = period_of(dt.date.fromisoformat(a["published_at"][:10]), by)  # type: ignore[arg-type]
+        everything[label].add(expected[a["st"]])
+        if a in matching:
+            stories[label].add(expected[a["st"]])
+    result = CliRunner().invoke(
+        cli, ["trend", QUERY, "--by", by, "--stories", "--json", "--archive", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert {r["period"]: r["articles"] for r in got} == {
+        label: len(stories.get(label, ())) for label in everything
+    }
+    assert {r["period"]: r["total"] for r in got} == {k: len(v) for k, v in everything.items()}
+    plain = {r["period"]: r["articles"] for r in store.trend(QUERY, by=by)}
+    assert sum(plain.values()) == len(matching) > sum(len(s) for s in stories.values())
+
+
+def test_search_by_story_shows_each_story_once_with_its_reprints(path: Path) -> None:
+    expected = truth()
+    sizes: dict[int, int] = defaultdict(int)
+    for story in expected.values():
+        sizes[story] += 1
+    result = CliRunner().invoke(
+        cli, ["search", QUERY, "--stories", "--limit", "0", "--json", "--archive", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    matching = {
+        a["st"] for a in map(SITE.article, STS) if FORMS.search(f"{a['title']}\n{a['body']}")
+    }
+    assert sorted(r["story"] for r in got) == sorted({expected[st] for st in matching})
+    assert all(r["reprints"] == sizes[r["story"]] for r in got)
+    assert all(expected[r["st"]] == r["story"] for r in got)
