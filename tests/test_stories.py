@@ -226,3 +226,50 @@ def test_search_by_story_shows_each_story_once_with_its_reprints(path: Path) -> 
     assert sorted(r["story"] for r in got) == sorted({expected[st] for st in matching})
     assert all(r["reprints"] == sizes[r["story"]] for r in got)
     assert all(expected[r["st"]] == r["story"] for r in got)
+
+
+def test_countries_count_stories(path: Path) -> None:
+    """Truth: the countries the tagger stored for each article (article_tags), each
+    article's story from the test's grouping."""
+    expected = truth()
+    day_of = {st: SITE.article(st)["published_at"][:10] for st in STS}
+    want: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for r in rows(path, "SELECT st, countries FROM article_tags"):
+        for country in json.loads(r["countries"]):
+            want[country, period_of(dt.date.fromisoformat(day_of[r["st"]]), "week")].add(
+                expected[r["st"]]
+            )
+    assert want
+    result = CliRunner().invoke(
+        cli,
+        ["countries", "--by", "week", "--top", "0", "--stories", "--json", "--archive", str(path)],
+    )
+    assert result.exit_code == 0, result.output
+    got = {(r["country"], r["period"]): r["articles"] for r in json.loads(result.output)}
+    assert {k: n for k, n in got.items() if n} == {k: len(v) for k, v in want.items()}
+
+
+def test_entities_count_stories(path: Path) -> None:
+    """Truth: the entities the tagger stored for each article, each article's story
+    from the test's grouping; the stories matched by a query from the test's scan."""
+    expected = truth()
+    names = {r["id"]: r["name"] for r in rows(path, "SELECT id, name FROM entities")}
+    tags = rows(path, "SELECT st, entity_id FROM article_entities")
+    matching = {
+        a["st"] for a in map(SITE.article, STS) if FORMS.search(f"{a['title']}\n{a['body']}")
+    }
+    for query in (None, QUERY):
+        want: dict[str, set[int]] = defaultdict(set)
+        for r in tags:
+            if query is None or r["st"] in matching:
+                want[names[r["entity_id"]]].add(expected[r["st"]])
+        arguments = ["entities", *([query] if query else []), "--stories", "--limit", "0"]
+        result = CliRunner().invoke(cli, [*arguments, "--json", "--archive", str(path)])
+        assert result.exit_code == 0, result.output
+        found = json.loads(result.output)
+        assert len(want) > 5
+        stories = {expected[st] for st in (matching if query else STS)}
+        assert found["matched"] == len(stories)
+        assert {e["name"]: e["articles"] for e in found["entities"]} == {
+            name: len(v) for name, v in want.items()
+        }

@@ -336,6 +336,19 @@ def _country_stories(
     return {c: Counter({k: len(v) for k, v in p.items()}) for c, p in seen.items()}
 
 
+def article_entities(archive: Archive, st: int) -> list[dict[str, Any]]:
+    """The entities article ``st`` names (``id name type country mentions in_title``),
+    the most mentioned first; none for an article not tagged (or not archived)."""
+    keys = ("id", "name", "type", "country", "mentions", "in_title")
+    found = archive.conn.execute(
+        "SELECT e.id, e.name, e.type, e.country, ae.mentions, ae.in_title"
+        " FROM article_entities ae JOIN entities e ON e.id = ae.entity_id"
+        " WHERE ae.st = ? ORDER BY ae.mentions DESC, e.name",
+        (st,),
+    )
+    return [dict(zip(keys, row, strict=True)) for row in found]
+
+
 class AmbiguousEntity(LookupError):
     """A name several entities share; the message (one line) names them."""
 

@@ -12,6 +12,7 @@ import click
 from centrasia_crawler.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
+    STORIES_HELP,
     Failure,
     json_option,
     open_archive,
@@ -43,6 +44,7 @@ LIFT_MEANING = (
     show_default=True,
     help="Entities listed (0: all of them).",
 )
+@click.option("--stories", is_flag=True, help=STORIES_HELP)
 @json_option
 def entities(
     query: str | None,
@@ -52,6 +54,7 @@ def entities(
     archive: str,
     source: str | None,
     limit: int,
+    stories: bool,
     as_json: bool,
 ) -> int:
     """The people, places, organisations and countries most present in the articles
@@ -77,7 +80,9 @@ def entities(
     filters = Filters(since=since, until=until, source=source)
     with open_archive(archive) as store:
         try:
-            found = archive_entities(store, query, filters, type=kind, limit=limit or None)
+            found = archive_entities(
+                store, query, filters, type=kind, limit=limit or None, stories=stories
+            )
         except QueryError as exc:
             raise Failure(str(exc)) from None
         except EntitiesNotTagged as exc:
@@ -90,15 +95,18 @@ def entities(
     within = [f"from {since}" if since else "", f"to {until}" if until else ""]
     within.append(f"from source {source!r}" if source else "")
     what = " ".join([what, *(w for w in within if w)])
-    click.echo(_entities_table(found, what, lift=not whole))
+    click.echo(_entities_table(found, what, lift=not whole, unit="stor" if stories else "article"))
     return EXIT_OK
 
 
-def _entities_table(found: dict[str, Any], what: str, lift: bool = True) -> str:
+def _entities_table(
+    found: dict[str, Any], what: str, lift: bool = True, unit: str = "article"
+) -> str:
     """The table of ``centrasia entities`` for the articles ``what`` says; without
     ``lift`` (the whole archive, where every lift is 1) its column is left out."""
     matched, rows = found["matched"], found["entities"]
-    lines = [f"{matched} article{'s' if matched != 1 else ''} {what}"]
+    plural = ("ies" if matched != 1 else "y") if unit == "stor" else ("s" if matched != 1 else "")
+    lines = [f"{matched} {unit}{plural} {what}"]
     if not rows:
         lines.append("no entity is named in them")
         return "\n".join(lines)
@@ -145,6 +153,7 @@ def _entities_table(found: dict[str, Any], what: str, lift: bool = True) -> str:
     help="Draw one line per country; incomplete periods shaded (matplotlib).",
 )
 @click.option("--share", is_flag=True, help="Plot the share of all articles, not counts.")
+@click.option("--stories", is_flag=True, help=STORIES_HELP)
 def countries(
     by: str,
     since: Any,
@@ -156,6 +165,7 @@ def countries(
     as_csv: bool,
     plot: str | None,
     share: bool,
+    stories: bool,
 ) -> int:
     """How many articles are about each country per period, against all archived
     articles. An article is about the countries of the entities it names (a capital, a
@@ -180,7 +190,7 @@ def countries(
         raise click.UsageError("give --json or --csv, not both")
     with open_archive(archive) as store:
         try:
-            rows = archive_countries(store, by, since, until, query, top or None)
+            rows = archive_countries(store, by, since, until, query, top or None, stories)
         except QueryError as exc:
             raise Failure(str(exc)) from None
         except EntitiesNotTagged as exc:
