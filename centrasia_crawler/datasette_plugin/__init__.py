@@ -71,6 +71,7 @@ HIDDEN_TABLES: Final = (
     "articles_fts",
     "articles_morph",
     "article_tags",
+    "story_bands",
 )
 
 #: The articles table's listing: its columns, in order, and the body's excerpt.
@@ -94,6 +95,7 @@ OTHER_TABLES: Final = (
     "crawl_runs",
     "pages",
     "robots_refusals",
+    "article_stories",
 )
 
 # --- which databases are archives -------------------------------------------------------
@@ -521,12 +523,15 @@ async def entity_page(datasette: Any, request: Any) -> Any:
 
 @hookimpl  # type: ignore[untyped-decorator]
 def register_routes() -> list[tuple[str, Any]]:
+    from centrasia_crawler.datasette_plugin import article
+
     return [
         (r"^/(?P<database>[^/]+)/-/(?P<chart>\w+)(\.(?P<format>json))?$", chart_page),
         (
             r"^/(?P<database>[^/]+)/-/entity/(?P<entity>[^/]+?)(\.(?P<format>json))?$",
             entity_page,
         ),
+        (article.ROUTE, article.article_page),
     ]
 
 
