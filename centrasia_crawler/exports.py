@@ -21,6 +21,10 @@ from centrasia_crawler.archive.queries import EXPORT_COLUMNS
 from centrasia_crawler.fields import BY_NAME
 from centrasia_crawler.normalize.site_clock import MOSCOW
 
+#: The columns of an export: the article's, its story (the st of the story's first
+#: article: :mod:`centrasia_crawler.archive.stories`), the body last.
+COLUMNS: Final = (*(c for c in EXPORT_COLUMNS if c != "body"), "story", "body")
+
 #: Headers that describe the transfer, not the body as stored (Scrapy decoded it).
 TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
@@ -35,7 +39,7 @@ def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
 
 
 def write_csv(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
@@ -77,7 +81,10 @@ def parquet_schema() -> Any:
         return pa.timestamp(args[0], tz=args[1]) if name == "timestamp" else getattr(pa, name)()
 
     return pa.schema(
-        [pa.field(c, typed(BY_NAME[c].kind), nullable=c != "st") for c in EXPORT_COLUMNS]
+        [
+            pa.field(c, typed(BY_NAME[c].kind if c in BY_NAME else "int"), nullable=c != "st")
+            for c in COLUMNS
+        ]
     )
 
 

@@ -273,3 +273,56 @@ def test_entities_count_stories(path: Path) -> None:
         assert {e["name"]: e["articles"] for e in found["entities"]} == {
             name: len(v) for name, v in want.items()
         }
+
+
+@pytest.mark.parametrize("form", ["jsonl", "csv", "parquet"])
+def test_the_export_carries_each_articles_story(path: Path, tmp_path: Path, form: str) -> None:
+    if form == "parquet":
+        pytest.importorskip("pyarrow", reason="pyarrow is not installed ([parquet] extra)")
+    out = tmp_path / f"articles.{form}"
+    result = CliRunner().invoke(cli, ["export", "--archive", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    if form == "jsonl":
+        found = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    elif form == "csv":
+        import csv
+
+        with out.open(encoding="utf-8", newline="") as f:
+            found = [{**r, "st": int(r["st"]), "story": int(r["story"])} for r in csv.DictReader(f)]
+    else:
+        import pyarrow.parquet as pq
+
+        found = pq.read_table(out).to_pylist()
+    assert list(found[0])[-2:] == ["story", "body"]
+    assert {r["st"]: r["story"] for r in found} == truth()
+    with Archive.open(path, readonly=True) as reader:
+        assert {r["st"]: r["story"] for r in reader.articles()} == truth()
+
+
+def test_upgrade_clusters_an_archive_stored_before_stories(tmp_path: Path) -> None:
+    from centrasia_crawler.archive.store import upgrade
+    from tests.helpers import schema_4_archive
+
+    sts = STS[:40]
+    old = schema_4_archive(
+        tmp_path / "old.sqlite", [(st, f"t{st}", SITE.article(st)["body"]) for st in sts]
+    )
+    done = upgrade(old, progress=lambda line: None)
+    assert done["clustered"] == len(sts)
+    expected = truth()
+    firsts = {st: min(s for s in sts if expected[s] == expected[st]) for st in sts}
+    assert stories_of(old) == firsts
+    assert len(set(firsts.values())) < len(sts)
+
+
+def test_reparse_clusters_every_article_again(path: Path, tmp_path: Path) -> None:
+    from centrasia_crawler.reparse import reparse
+
+    copy = tmp_path / "copy.sqlite"
+    with Archive.open(path, readonly=True) as reader:
+        reader.conn.execute("VACUUM INTO ?", (str(copy),))
+    with Archive.open(copy) as writer:
+        with writer.transaction() as conn:
+            conn.execute("UPDATE article_stories SET story = st")
+        reparse(writer)
+    assert stories_of(copy) == truth()

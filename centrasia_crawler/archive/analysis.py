@@ -241,9 +241,10 @@ def articles(
     source: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """:meth:`Archive.articles <centrasia_crawler.archive.Archive.articles>`."""
-    from centrasia_crawler.archive import queries
+    from centrasia_crawler.archive import queries, stories
 
-    return queries.export_rows(archive, _filters(since, until, source, None), query)
+    rows = queries.export_rows(archive, _filters(since, until, source, None), query)
+    return stories.with_stories(archive, rows)
 
 
 def story(archive: Archive, st: int) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ import hashlib
 import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -368,3 +368,15 @@ def first_of_stories(
         if limit is not None and len(out) == limit:
             break
     return out
+
+
+def with_stories(archive: Archive, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Export rows (``st`` first, ``body`` last) with their ``story`` before the body
+    (an article not clustered yet: its own st)."""
+    conn = archive.conn
+    for row in rows:
+        ident = story_of(conn, row["st"]) or row["st"]
+        body = row.pop("body", None)
+        row["story"] = ident
+        row["body"] = body
+        yield row

@@ -52,6 +52,7 @@ def export(
     """
     from centrasia_crawler.archive.queries import Filters, export_rows
     from centrasia_crawler.archive.search_query import QueryError
+    from centrasia_crawler.archive.stories import with_stories
     from centrasia_crawler.exports import ParquetUnavailable, write_csv, write_jsonl, write_parquet
 
     fmt = _format(fmt, output)
@@ -60,6 +61,7 @@ def export(
         raise Failure("--format parquet writes a file: give -o FILE.parquet")
     with open_archive(archive) as store:
         rows = export_rows(store, Filters(since=since, until=until, source=source), query)
+        rows = with_stories(store, rows)
         try:  # a bad query fails here, before any file is written
             first = next(rows, None)
         except QueryError as exc:
