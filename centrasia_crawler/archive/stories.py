@@ -18,8 +18,10 @@ paragraphs, under 0.18, far below the threshold of 0.5 (reached near p = 2/3).
 Articles are clustered as they are stored, in the same transaction
 (:func:`cluster_articles`); :func:`build_stories` clusters the whole archive again
 (``centrasia upgrade``, ``centrasia reparse``), a batch per transaction, resuming where
-a killed run stopped. Pairs are checked whatever the order articles come in (each
-article against every one stored before it), so the stories are the same either way.
+a killed run stopped. Each article is compared with the articles stored before it
+that share a band with it (the newest :data:`BUCKET` of each band: a story of thousands
+of reprints costs no more than one of twenty), so the stories do not depend on the
+order articles come in.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ _SCHEME: Final = "affine32"
 #: What the stories depend on; a change clusters every article again.
 ALGORITHM: Final = f"minhash-lsh/{_SCHEME}/{SHINGLE}w/{NUM_PERM}p/{THRESHOLD}/1"
 _BATCH: Final = 1000
+#: The newest articles of each of an article's bands it is compared with (see _place).
+BUCKET: Final = 16
 #: archive_meta keys.
 _VERSION, _BUILDING, _UPTO = "stories_version", "stories_building", "stories_clustered_upto"
 _WORD: Final = re.compile(r"\w+")
@@ -151,27 +155,36 @@ def _bodies(conn: sqlite3.Connection, sts: Iterable[int]) -> dict[int, str]:
 
 def _place(conn: sqlite3.Connection, st: int, own: set[str], keys: list[int]) -> None:
     """Store article ``st``'s bands and give it its story: alone, or joined with (and
-    joining together) the stories of the clustered articles it is a near-duplicate of."""
+    joining together) the stories of the clustered articles it is a near-duplicate of.
+
+    The candidates are the newest :data:`BUCKET` articles of each of its bands (a band
+    thousands of articles share is one story's, whose newest members stand for it), the
+    ones sharing the most bands first; of each story, its candidates are compared until
+    one is near enough. So an article costs at most ``BUCKET`` comparisons a band,
+    however large its story."""
     conn.executemany(
         "INSERT OR IGNORE INTO story_bands (band, st) VALUES (?, ?)", [(k, st) for k in keys]
     )
-    candidates = [
-        c
-        for (c,) in conn.execute(
-            "SELECT DISTINCT b.st FROM story_bands b JOIN article_stories s ON s.st = b.st"
-            " WHERE b.band IN (SELECT value FROM json_each(?)) AND b.st <> ?",
-            (f"[{','.join(map(str, keys))}]", st),
-        )
-    ]
-    texts = _bodies(conn, candidates)
-    near = [c for c in candidates if jaccard(own, shingles(texts.get(c, ""))) >= THRESHOLD]
-    joined = {
-        story
-        for (story,) in conn.execute(
-            f"SELECT DISTINCT story FROM article_stories WHERE st IN ({','.join('?' * len(near))})",
-            near,
-        )
-    }
+    shared: dict[int, int] = {}
+    for key in keys:
+        for (other,) in conn.execute(
+            "SELECT st FROM story_bands WHERE band = ? AND st <> ? ORDER BY st DESC LIMIT ?",
+            (key, st, BUCKET),
+        ):
+            shared[other] = shared.get(other, 0) + 1
+    marks = ",".join("?" * len(shared))
+    story_by_st = dict(
+        conn.execute(f"SELECT st, story FROM article_stories WHERE st IN ({marks})", list(shared))
+    )
+    joined: set[int] = set()
+    texts: dict[int, str] = {}
+    for other in sorted(story_by_st, key=lambda c: (-shared[c], -c)):
+        if story_by_st[other] in joined:
+            continue
+        if other not in texts:
+            texts.update(_bodies(conn, [other]))
+        if jaccard(own, shingles(texts.get(other, ""))) >= THRESHOLD:
+            joined.add(story_by_st[other])
     story = min([st, *joined])
     conn.executemany(
         "UPDATE article_stories SET story = ? WHERE story = ?",
