@@ -315,6 +315,8 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
         store.conn.execute("DROP INDEX pages_kind_fetched")  # schema 13
         store.conn.execute("DROP VIEW article_countries")  # schema 14
         for table in (
+            "story_bands",  # schema 17
+            "article_stories",
             "article_tags",
             "article_entities",
             "entity_posts",
