@@ -103,7 +103,8 @@ def test_the_page_shows_a_revision_and_what_changed(path: Path) -> None:
 def test_an_article_the_archive_lacks_is_a_404(path: Path, st: str) -> None:
     status, markup = page(path, f"/archive/-/article/{st}")
     assert status == 404
-    assert "Traceback" not in markup
+    said = re.findall(r'<div style="[^"]*">(.*?)</div>', markup, re.S)
+    assert said == [f"archive has no article {st}."]
 
 
 @pytest.mark.slow

@@ -89,20 +89,26 @@ def _view(conn: sqlite3.Connection, path: str, st: int) -> dict[str, Any] | None
 
 
 async def article_page(datasette: Any, request: Any) -> Any:
-    """``/<database>/-/article/<st>``: the page, or a 404 with one line."""
-    from datasette.utils.asgi import NotFound, Response
+    """``/<database>/-/article/<st>``: the page, or a 404 page with one line."""
+    from datasette.utils.asgi import Response
 
     route, key = request.url_vars["database"], request.url_vars["st"]
+
+    async def not_found(line: str) -> Any:
+        context = {"ok": False, "error": line, "status": 404, "title": "Not found"}
+        page = await datasette.render_template("error.html", context, request=request)
+        return Response.html(page, status=404)
+
     try:
         db = datasette.get_database(route=route)
     except KeyError:
-        raise NotFound(f"no database {route!r}") from None
+        return await not_found(f"There is no database {route!r}.")
     if not key.isdigit() or not getattr(db, "path", None):
-        raise NotFound(f"no article {key!r} in {db.name}")
+        return await not_found(f"{db.name} has no article {key}.")
     st = int(key)
     view = await db.execute_fn(lambda conn: _view(conn, str(db.path), st))
     if view is None:
-        raise NotFound(f"{db.name} has no article {st}")
+        return await not_found(f"{db.name} has no article {st}.")
     base = datasette.urls.database(db.name)
     context = {
         **view,
