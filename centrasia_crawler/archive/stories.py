@@ -246,7 +246,12 @@ def build_stories(conn: sqlite3.Connection, progress: Callable[[str], None] | No
 
     Articles are taken in ``st`` order, a batch per transaction that also records how
     far the clustering got, so a run killed half-way leaves an archive that opens and
-    the next run carries on."""
+    the next run carries on.
+
+    Every writable open comes here, so datasketch (which loads numpy and scipy: about a
+    second) is loaded as the archive opens, not while a crawl writes its first batch."""
+    _permutations()
+    _lsh()
     if stories_ready(conn):
         return 0
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
