@@ -20,8 +20,8 @@ Articles are clustered as they are stored, in the same transaction
 (``centrasia upgrade``, ``centrasia reparse``), a batch per transaction, resuming where
 a killed run stopped. Each article is compared with the articles stored before it
 that share a band with it (the newest :data:`BUCKET` of each band: a story of thousands
-of reprints costs no more than one of twenty), so the stories do not depend on the
-order articles come in.
+of reprints costs no more than one of twenty), so reprints are found whatever order
+the articles come in.
 """
 
 from __future__ import annotations
@@ -52,11 +52,11 @@ NUM_PERM: Final = 64
 THRESHOLD: Final = 0.5
 #: datasketch's hashing scheme of the signatures (its default since 2.0).
 _SCHEME: Final = "affine32"
-#: What the stories depend on; a change clusters every article again.
-ALGORITHM: Final = f"minhash-lsh/{_SCHEME}/{SHINGLE}w/{NUM_PERM}p/{THRESHOLD}/1"
-_BATCH: Final = 1000
 #: The newest articles of each of an article's bands it is compared with (see _place).
 BUCKET: Final = 16
+#: What the stories depend on; a change clusters every article again.
+ALGORITHM: Final = f"minhash-lsh/{_SCHEME}/{SHINGLE}w/{NUM_PERM}p/{THRESHOLD}/{BUCKET}b/1"
+_BATCH: Final = 1000
 #: archive_meta keys.
 _VERSION, _BUILDING, _UPTO = "stories_version", "stories_building", "stories_clustered_upto"
 _WORD: Final = re.compile(r"\w+")
@@ -121,10 +121,6 @@ def bands(found: set[str]) -> list[int]:
 
 
 # --- the archive's stories (in the caller's transaction) -------------------------------
-
-
-def version() -> str:
-    return ALGORITHM
 
 
 def stories_ready(conn: sqlite3.Connection) -> bool:
