@@ -99,6 +99,10 @@ def entities(
     return EXIT_OK
 
 
+#: The plural ending of what ``entities`` counts.
+PLURAL = {"article": "s", "stor": "ies"}
+
+
 def _entities_table(
     found: dict[str, Any], what: str, lift: bool = True, unit: str = "article"
 ) -> str:
@@ -112,7 +116,8 @@ def _entities_table(
         return "\n".join(lines)
     width = max(len("name"), *(len(r["name"]) for r in rows))
     lines.append(
-        f"{'name':<{width}}  {'type':<12}  {'country':<7}  {'articles':>8}  {'mentions':>8}"
+        f"{'name':<{width}}  {'type':<12}  {'country':<7}  {unit + PLURAL[unit]:>8}"
+        f"  {'mentions':>8}"
         f"  {'share':>7}" + (f"  {'lift':>7}" if lift else "")
     )
     for r in rows:
