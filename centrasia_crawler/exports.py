@@ -35,6 +35,10 @@ EXPORT_COLUMNS: Final = (
     "body",
 )
 
+#: The columns of an export: the article's, its story (the st of the story's first
+#: article: :mod:`centrasia_crawler.archive.stories`), the body last.
+COLUMNS: Final = (*(c for c in EXPORT_COLUMNS if c != "body"), "story", "body")
+
 #: Headers that describe the transfer, not the body as stored (Scrapy decoded it).
 TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
@@ -49,7 +53,7 @@ def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
 
 
 def write_csv(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
@@ -97,7 +101,10 @@ def parquet_schema() -> Any:
         return pa.timestamp(args[0], tz=MOSCOW.key if args[1] == "site" else args[1])
 
     return pa.schema(
-        [pa.field(c, typed(BY_NAME[c].kind), nullable=c != "st") for c in EXPORT_COLUMNS]
+        [
+            pa.field(c, typed(BY_NAME[c].kind if c in BY_NAME else "int"), nullable=c != "st")
+            for c in COLUMNS
+        ]
     )
 
 

@@ -146,4 +146,6 @@ def reparse(
         for work, results in extracted:
             take([url for _, _, url, _ in work], results)
     flush()
+    # Re-extracted texts may join or split stories: every article is clustered again.
+    archive.rebuild_stories(lambda line: None)
     return summary

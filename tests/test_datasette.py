@@ -410,10 +410,10 @@ def test_no_chart_for_another_database(tmp_path: Path) -> None:
 def test_an_article_in_a_query_links_to_its_page(archive: Path) -> None:
     st = st_of(FIRST_DAY)
     text = page(archive, f"/archive/search?q={quoted('Ташиевым')}")
-    assert f'<a href="/archive/articles/{st}">{st}</a>' in text
+    assert f'<a href="/archive/-/article/{st}">{st}</a>' in text
     text = page(archive, f"/archive/attribution_articles?attribution={quoted('Иван Петров')}")
     third = st_of(FIRST_DAY + dt.timedelta(days=2))
-    assert f'<a href="/archive/articles/{third}">{third}</a>' in text
+    assert f'<a href="/archive/-/article/{third}">{third}</a>' in text
 
 
 # --- an archive an older version wrote ------------------------------------------------

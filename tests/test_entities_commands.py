@@ -484,7 +484,7 @@ def test_datasette_lists_the_tagged_articles_with_links(path: Path) -> None:
     for key in truth(st):
         name = ENTITIES[key].name
         assert f'/archive/-/entity/{quote(name, safe="")}">{name}</a>' in listing.text
-    assert f'<a href="/archive/articles/{st}">{st}</a>' in listing.text
+    assert f'<a href="/archive/-/article/{st}">{st}</a>' in listing.text
 
 
 def test_datasette_entity_page(store: Archive, path: Path) -> None:

@@ -309,12 +309,14 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
         store.conn.execute("DROP INDEX articles_outlet")  # schema 11
         store.conn.execute("DROP VIEW tagged_articles")  # schema 15 (reads articles.outlet)
         for table in ("articles", "article_revisions"):
-            for column in ADDED_CONTENT:
+            for column in (*ADDED_CONTENT, "extra"):  # extra: schema 18
                 store.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         store.conn.execute("ALTER TABLE pages DROP COLUMN from_cache")  # schema 12
         store.conn.execute("DROP INDEX pages_kind_fetched")  # schema 13
         store.conn.execute("DROP VIEW article_countries")  # schema 14
         for table in (
+            "story_bands",  # schema 19
+            "article_stories",
             "article_tags",
             "article_entities",
             "entity_posts",

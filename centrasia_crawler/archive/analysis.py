@@ -2,7 +2,8 @@
 
 :class:`~centrasia_crawler.archive.Archive` is the front of it: each of its analysts'
 methods (search, count, kwic, trend, terms, entities, countries, entity, entity_trend,
-coverage, stats, runs, articles) calls the function of the same name here with itself.
+coverage, stats, runs, articles, story, stories) calls the function of the same name
+here with itself.
 Every function returns plain dicts or lists of dicts whose keys are those of the
 matching command's ``--json``, so ``pandas.DataFrame`` takes them as they are; dates may
 be given as :class:`datetime.date` or ISO strings (``"2026-01-31"``)::
@@ -111,6 +112,7 @@ def trend(
     by: str = "month",
     since: Day = None,
     until: Day = None,
+    stories: bool = False,
 ) -> list[dict[str, Any]]:
     """:meth:`Archive.trend <centrasia_crawler.archive.Archive.trend>`."""
     from centrasia_crawler.archive import attention
@@ -118,7 +120,7 @@ def trend(
     period = as_period(by)
     queries = [asked] if isinstance(asked, str) else list(asked)
     since_day, until_day = parse_day("since", since), parse_day("until", until)
-    return attention.trend(archive, queries, period, since_day, until_day)
+    return attention.trend(archive, queries, period, since_day, until_day, stories)
 
 
 def terms(archive: Archive, query: str, *, limit: int = 30) -> dict[str, Any]:
@@ -137,12 +139,13 @@ def entities(
     until: Day = None,
     source: str | None = None,
     limit: int | None = 20,
+    stories: bool = False,
 ) -> dict[str, Any]:
     """:meth:`Archive.entities <centrasia_crawler.archive.Archive.entities>`."""
     from centrasia_crawler.archive import entities
 
     filters = _filters(since, until, source, None)
-    return entities.entities(archive, query, filters, type=type, limit=limit)
+    return entities.entities(archive, query, filters, type=type, limit=limit, stories=stories)
 
 
 def countries(
@@ -153,13 +156,14 @@ def countries(
     until: Day = None,
     query: str | None = None,
     top: int | None = None,
+    stories: bool = False,
 ) -> list[dict[str, Any]]:
     """:meth:`Archive.countries <centrasia_crawler.archive.Archive.countries>`."""
     from centrasia_crawler.archive import entities
 
     as_period(by)
     since_day, until_day = parse_day("since", since), parse_day("until", until)
-    return entities.countries(archive, by, since_day, until_day, query, top)
+    return entities.countries(archive, by, since_day, until_day, query, top, stories)
 
 
 def entity(archive: Archive, key: str, *, limit: int = 20) -> dict[str, Any] | None:
@@ -215,6 +219,29 @@ def articles(
     source: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """:meth:`Archive.articles <centrasia_crawler.archive.Archive.articles>`."""
-    from centrasia_crawler.archive import exporting
+    from centrasia_crawler.archive import exporting, stories
 
-    return exporting.export_rows(archive, _filters(since, until, source, None), query)
+    rows = exporting.export_rows(archive, _filters(since, until, source, None), query)
+    return stories.with_stories(archive, rows)
+
+
+def story(archive: Archive, st: int) -> dict[str, Any] | None:
+    """:meth:`Archive.story <centrasia_crawler.archive.Archive.story>`."""
+    from centrasia_crawler.archive import stories
+
+    return stories.story(archive, int(st))
+
+
+def stories(
+    archive: Archive, *, since: Day = None, until: Day = None, limit: int | None = 20
+) -> list[dict[str, Any]]:
+    """:meth:`Archive.stories <centrasia_crawler.archive.Archive.stories>`."""
+    from centrasia_crawler.archive import stories
+
+    low, high = parse_day("since", since), parse_day("until", until)
+    return stories.stories(
+        archive,
+        since=low.isoformat() if low else None,
+        until=high.isoformat() if high else None,
+        limit=limit,
+    )

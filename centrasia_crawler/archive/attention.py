@@ -130,21 +130,44 @@ def period_frame(
     return PeriodFrame(first, last, labels, totals, complete)
 
 
+#: The story an article is one of (``a`` the article's alias), in SQL: an article not
+#: clustered yet is a story of its own.
+STORY_SQL: Final = "coalesce((SELECT story FROM article_stories WHERE st = a.st), a.st)"
+
+
+def story_totals(archive: Archive, frame: PeriodFrame, by: Period) -> Counter[str]:
+    """The stories with an article in each period of ``frame`` (a story whose articles
+    fall in two periods counts in both)."""
+    seen: dict[str, set[int]] = {}
+    for day, story in archive.conn.execute(
+        f"SELECT a.published_date, {STORY_SQL} FROM articles a"
+        " WHERE a.published_date BETWEEN ? AND ?",
+        (frame.first.isoformat(), frame.last.isoformat()),
+    ):
+        seen.setdefault(period_of(dt.date.fromisoformat(day), by), set()).add(story)
+    return Counter({label: len(found) for label, found in seen.items()})
+
+
 def trend(
     archive: Archive,
     queries: Sequence[str],
     by: Period = "month",
     since: dt.date | None = None,
     until: dt.date | None = None,
+    stories: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per query and period, in order: the matching articles, all articles
     archived in the period, the share, and whether the period is complete (every day of
     it within the range, its listing read, no listed article missing:
-    :func:`period_frame`). Every period of the range is there, empty ones as 0. Raises
-    :class:`QueryError` on a bad query."""
+    :func:`period_frame`). Every period of the range is there, empty ones as 0. With
+    ``stories``, the stories (:mod:`centrasia_crawler.archive.stories`) are counted
+    instead of the articles, matching and all: a story counts in a period when one of
+    its articles of the period matches. Raises :class:`QueryError` on a bad query."""
     frame = period_frame(archive, by, since, until)
     if frame is None:
         return []
+    if stories:
+        frame.totals = story_totals(archive, frame, by)
     rows = []
     for query in queries:
         counts: Counter[str] = Counter()
@@ -152,10 +175,16 @@ def trend(
         found_sql, params = matching(
             archive, query, Filters(since=frame.first, until=frame.last), indexed_by="articles_meta"
         )
-        sql = f"SELECT a.published_date, count(*) {found_sql} GROUP BY a.published_date"
-        found = run_matching(archive, query, sql, params).fetchall()
-        for day, n in found:
-            counts[period_of(dt.date.fromisoformat(day), by)] += n
+        if stories:
+            seen: dict[str, set[int]] = {}
+            sql = f"SELECT a.published_date, {STORY_SQL} {found_sql}"
+            for day, story in run_matching(archive, query, sql, params):
+                seen.setdefault(period_of(dt.date.fromisoformat(day), by), set()).add(story)
+            counts.update({label: len(found) for label, found in seen.items()})
+        else:
+            sql = f"SELECT a.published_date, count(*) {found_sql} GROUP BY a.published_date"
+            for day, n in run_matching(archive, query, sql, params).fetchall():
+                counts[period_of(dt.date.fromisoformat(day), by)] += n
         rows += [{"query": query, **frame.row(label, counts[label])} for label in frame.labels]
     return rows
 

@@ -20,7 +20,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive import meta
-from centrasia_crawler.archive.attention import PERIOD_KEYS, period_frame
+from centrasia_crawler.archive.attention import PERIOD_KEYS, STORY_SQL, period_frame, story_totals
 from centrasia_crawler.archive.search import Filters, matching, run_matching
 from centrasia_crawler.entities.gazetteer import TYPES
 from centrasia_crawler.normalize.periods import period_of
@@ -77,14 +77,17 @@ def entities(
     *,
     type: str | None = None,
     limit: int | None = 20,
+    stories: bool = False,
 ) -> dict[str, Any]:
     """The entities most present in the articles matching ``query`` and ``filters``
     (every article with neither): ``{"matched": N, "entities": [...]}``, each entity
     with ``articles`` (matching articles naming it), ``mentions`` (their sum), ``share``
     (articles / N) and ``lift`` (its share against its share of the whole archive), most
     articles first (then most mentions, then by name). ``type`` keeps one type; ``limit``
-    None: all. Raises :class:`QueryError` on a bad query, :class:`EntitiesNotTagged` on
-    an archive not tagged yet."""
+    None: all. With ``stories``, stories are counted instead of articles (``matched``,
+    ``articles`` and the lift's shares: the stories with an article that matches and
+    names the entity). Raises :class:`QueryError` on a bad query,
+    :class:`EntitiesNotTagged` on an archive not tagged yet."""
     if type is not None and type not in TYPES:
         raise ValueError(f"type: {type!r} is not one of {', '.join(TYPES)}")
     _require_tagged(archive)
@@ -92,6 +95,8 @@ def entities(
     whole = (query is None or not query.strip()) and filters == Filters()
     sts, params = _matched_sts(archive, query, filters)
     conn = archive.conn
+    if stories:
+        return _entity_stories(archive, query, (sts, params), type, limit)
     total = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     if whole:
         matched = total
@@ -126,6 +131,63 @@ def entities(
         }
     out = []
     for entity_id in listed:
+        n, mentions = found[entity_id]
+        name, kind, country = info[entity_id]
+        share = n / matched
+        base = everywhere.get(entity_id, 0) / total if total else 0.0
+        lift = round(share / base, 3) if base else None
+        row = (name, kind, country, n, int(mentions), round(share, 6), lift)
+        out.append(dict(zip(ENTITY_KEYS, row, strict=True)))
+    return {"matched": matched, "entities": out}
+
+
+def _entity_stories(
+    archive: Archive,
+    query: str | None,
+    matching_sts: tuple[str, list[Any]],
+    type: str | None,
+    limit: int | None,
+) -> dict[str, Any]:
+    """:func:`entities` counting stories: each entity's stories among those matched,
+    against its stories among all the archive's."""
+    sts, params = matching_sts
+    conn = archive.conn
+    story = STORY_SQL.replace("a.st", "ae.st")
+    everywhere = dict(
+        conn.execute(
+            f"SELECT ae.entity_id, count(DISTINCT {story}) FROM article_entities ae"
+            " GROUP BY ae.entity_id"
+        )
+    )
+    total = int(conn.execute(f"SELECT count(DISTINCT {STORY_SQL}) FROM articles a").fetchone()[0])
+    counted = run_matching(
+        archive,
+        query or "",
+        f"SELECT count(DISTINCT {STORY_SQL}) FROM articles a WHERE a.st IN ({sts})",
+        params,
+    )
+    matched = int(counted.fetchone()[0])
+    rows = run_matching(
+        archive,
+        query or "",
+        f"SELECT ae.entity_id, count(DISTINCT {story}), sum(ae.mentions) FROM article_entities ae"
+        f" WHERE ae.st IN ({sts}) GROUP BY ae.entity_id",
+        params,
+    ).fetchall()
+    found = {entity_id: (n, mentions) for entity_id, n, mentions in rows}
+    info = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "SELECT id, name, type, country FROM entities" + (" WHERE type = ?" if type else ""),
+            (type,) if type else (),
+        )
+    }
+    ranked = sorted(
+        (e for e in found if e in info),
+        key=lambda e: (-found[e][0], -found[e][1], info[e][0], e),
+    )
+    out = []
+    for entity_id in ranked[:limit] if limit is not None else ranked:
         n, mentions = found[entity_id]
         name, kind, country = info[entity_id]
         share = n / matched
@@ -184,6 +246,7 @@ def countries(
     until: dt.date | None = None,
     query: str | None = None,
     top: int | None = None,
+    stories: bool = False,
 ) -> list[dict[str, Any]]:
     """Articles per country per period, as ``trend`` counts a query's: one row per
     country (its ISO code and its name) and period (every period of the range, empty
@@ -191,12 +254,17 @@ def countries(
     countries, those of the ``article_countries`` view, as ``article_tags`` keeps
     them), all articles archived in the period, the share and whether the period is
     complete. Countries with the most articles in the range first (``top``: only that
-    many), then by code; with ``query``, only the articles it matches count."""
+    many), then by code; with ``query``, only the articles it matches count. With
+    ``stories``, stories are counted instead of articles (``trend``'s ``stories``)."""
     _require_tagged(archive)
     frame = period_frame(archive, by, since, until)  # type: ignore[arg-type]
     if frame is None:
         return []
-    counts = _country_counts(archive, by, frame.first, frame.last, query)
+    if stories:
+        frame.totals = story_totals(archive, frame, by)  # type: ignore[arg-type]
+        counts = _country_stories(archive, by, frame.first, frame.last, query)
+    else:
+        counts = _country_counts(archive, by, frame.first, frame.last, query)
     names = dict(archive.conn.execute("SELECT country, name FROM entities WHERE type = 'country'"))
     order = sorted(counts, key=lambda c: (-sum(counts[c].values()), c))
     rows = []
@@ -238,6 +306,41 @@ def _country_counts(
             labels[key] = key if by in day else period_of(dt.date.fromisoformat(key), by)  # type: ignore[arg-type]
         counts.setdefault(country, Counter())[labels[key]] += n
     return counts
+
+
+def _country_stories(
+    archive: Archive, by: str, first: dt.date, last: dt.date, query: str | None
+) -> dict[str, Counter[str]]:
+    """Per country, its stories by period label: the stories with an article of the
+    period about the country (and matching ``query``)."""
+    where = "a.published_date BETWEEN ? AND ?"
+    params: list[Any] = [first.isoformat(), last.isoformat()]
+    if query is not None and query.strip():
+        sts, found = _matched_sts(archive, query, Filters(since=first, until=last))
+        where += f" AND t.st IN ({sts})"
+        params += found
+    sql = (
+        f"SELECT j.value, a.published_date, {STORY_SQL} FROM article_tags t"
+        f" JOIN articles a ON a.st = t.st, json_each(t.countries) AS j WHERE {where}"
+    )
+    seen: dict[str, dict[str, set[int]]] = {}
+    for country, day, story in run_matching(archive, query or "", sql, params):
+        label = period_of(dt.date.fromisoformat(day), by)  # type: ignore[arg-type]
+        seen.setdefault(country, {}).setdefault(label, set()).add(story)
+    return {c: Counter({k: len(v) for k, v in p.items()}) for c, p in seen.items()}
+
+
+def article_entities(archive: Archive, st: int) -> list[dict[str, Any]]:
+    """The entities article ``st`` names (``id name type country mentions in_title``),
+    the most mentioned first; none for an article not tagged (or not archived)."""
+    keys = ("id", "name", "type", "country", "mentions", "in_title")
+    found = archive.conn.execute(
+        "SELECT e.id, e.name, e.type, e.country, ae.mentions, ae.in_title"
+        " FROM article_entities ae JOIN entities e ON e.id = ae.entity_id"
+        " WHERE ae.st = ? ORDER BY ae.mentions DESC, e.name",
+        (st,),
+    )
+    return [dict(zip(keys, row, strict=True)) for row in found]
 
 
 class AmbiguousEntity(LookupError):

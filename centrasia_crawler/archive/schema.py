@@ -442,11 +442,29 @@ ALTER TABLE articles ADD COLUMN extra TEXT;
 ALTER TABLE article_revisions ADD COLUMN extra TEXT;
 """
 
+#: Version 19: stories, not reprints (:mod:`centrasia_crawler.archive.stories`): each
+#: article's story, and the LSH bands of each article's MinHash signature by which its
+#: near-duplicates are found as articles are stored. Filled by ``centrasia upgrade``.
+V19: Final = """
+CREATE TABLE article_stories (
+    st INTEGER PRIMARY KEY REFERENCES articles (st) ON DELETE CASCADE,
+    story INTEGER NOT NULL
+);
+CREATE INDEX article_stories_story ON article_stories (story, st);
+CREATE TABLE story_bands (
+    band INTEGER NOT NULL,
+    st INTEGER NOT NULL REFERENCES articles (st) ON DELETE CASCADE,
+    PRIMARY KEY (band, st)
+) WITHOUT ROWID;
+CREATE INDEX story_bands_st ON story_bands (st);
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS: Final = (
     *(V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16),
     V17,
     V18,
+    V19,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -654,6 +672,22 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "form": "the word as written, lower case, ё written е ('жапаровым'; '20%')",
             "term": "its term in articles_morph ('жапаровǀжапаровым')",
             "occurrences": "its occurrences in the archive (titles and bodies)",
+        },
+    ),
+    "article_stories": (
+        "Each article's story: the near-duplicates (reprints) it is one story with"
+        " (docs/analysis.md, Stories).",
+        {
+            "st": "the article (articles.st)",
+            "story": "the story: the st of its first article",
+        },
+    ),
+    "story_bands": (
+        "The LSH bands of each article's MinHash signature, by which the writer finds an"
+        " article's near-duplicates.",
+        {
+            "band": "a band's key: a digest of its number and its values",
+            "st": "the article (articles.st)",
         },
     ),
     "morph_terms": (

@@ -44,6 +44,7 @@ from centrasia_crawler.archive.schema import (
     migrate,
     schema_version,
 )
+from centrasia_crawler.archive.stories import build_stories, cluster_articles, stories_outdated
 from centrasia_crawler.archive.tagging import (
     build_tags,
     set_extra_gazetteer,
@@ -214,8 +215,8 @@ def _open_for_writing(path: str) -> sqlite3.Connection:
 class Archive:
     """One archive file. Open with :meth:`open`; use as a context manager. The
     analysts' reads (search, count, kwic, trend, terms, entities, countries, entity,
-    entity_trend, coverage, stats, runs, articles) each call the function of the same
-    name in :mod:`centrasia_crawler.archive.analysis`."""
+    entity_trend, coverage, stats, runs, articles, story, stories) each call the
+    function of the same name in :mod:`centrasia_crawler.archive.analysis`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str, writable: bool = False) -> None:
         # SQLite's NOCASE and lower() fold ASCII only: fold(x) folds Cyrillic case and ё.
@@ -270,7 +271,9 @@ class Archive:
         conn = _open_for_writing(path)
         try:
             migrate(conn)
-            outdated = None if reindex else (index_outdated(conn) or tags_outdated(conn))
+            outdated = None
+            if not reindex:
+                outdated = index_outdated(conn) or tags_outdated(conn) or stories_outdated(conn)
             if outdated is not None:
                 raise ArchiveVersionError(
                     f"{outdated}: run `centrasia upgrade` (it goes over every article;"
@@ -278,6 +281,7 @@ class Archive:
                 )
             build_index(conn, progress)
             build_tags(conn, progress)
+            build_stories(conn, progress)
         except BaseException:
             conn.close()
             raise
@@ -461,11 +465,12 @@ class Archive:
         by: str = "month",
         since: Day = None,
         until: Day = None,
+        stories: bool = False,
     ) -> list[dict[str, Any]]:
         """Matching articles per period (``day week month year``), one row per query
         and period: ``query period articles total share complete`` (``share`` None
-        where nothing is archived)."""
-        return analysis.trend(self, queries, by=by, since=since, until=until)
+        where nothing is archived); ``stories``: stories counted, not articles."""
+        return analysis.trend(self, queries, by=by, since=since, until=until, stories=stories)
 
     def terms(self, query: str, *, limit: int = 30) -> dict[str, Any]:
         """The words characteristic of the matching articles (``centrasia terms
@@ -481,15 +486,24 @@ class Archive:
         until: Day = None,
         source: str | None = None,
         limit: int | None = 20,
+        stories: bool = False,
     ) -> dict[str, Any]:
         """The people, places, organisations and countries most present in the articles
         matching ``query`` (the whole archive without one), as ``centrasia entities
         --json`` gives them: ``{"matched": N, "entities": [{"name", "type", "country",
         "articles", "mentions", "share", "lift"}]}``, most articles first. ``type``: one
         of ``country place person organization``; ``limit`` None: all. An archive not
-        tagged yet raises :class:`~centrasia_crawler.archive.entities.EntitiesNotTagged`."""
+        tagged yet raises :class:`~centrasia_crawler.archive.entities.EntitiesNotTagged`.
+        ``stories``: stories counted, not articles."""
         return analysis.entities(
-            self, query, type=type, since=since, until=until, source=source, limit=limit
+            self,
+            query,
+            type=type,
+            since=since,
+            until=until,
+            source=source,
+            limit=limit,
+            stories=stories,
         )
 
     def countries(
@@ -500,12 +514,16 @@ class Archive:
         until: Day = None,
         query: str | None = None,
         top: int | None = None,
+        stories: bool = False,
     ) -> list[dict[str, Any]]:
         """Articles per country (ISO 3166-1 alpha-2) per period, as ``centrasia
         countries --json`` gives them: ``country period articles total share complete``,
         complete as in :meth:`trend`; the countries with the most articles first (``top``:
-        only that many); with ``query``, only the articles it matches."""
-        return analysis.countries(self, by=by, since=since, until=until, query=query, top=top)
+        only that many); with ``query``, only the articles it matches; ``stories``:
+        stories counted, not articles."""
+        return analysis.countries(
+            self, by=by, since=since, until=until, query=query, top=top, stories=stories
+        )
 
     def entity(self, key: str, *, limit: int = 20) -> dict[str, Any] | None:
         """An entity, by id or by one of its names: its names (with the years they were
@@ -546,6 +564,18 @@ class Archive:
         """Every article (oldest first), or those ``query`` matches, streamed with the
         columns of ``centrasia export``."""
         return analysis.articles(self, query, since=since, until=until, source=source)
+
+    def story(self, st: int) -> dict[str, Any] | None:
+        """The story article ``st`` is one of (its reprints): ``story articles outlets
+        first last``; None if there is no article ``st``."""
+        return analysis.story(self, st)
+
+    def stories(
+        self, *, since: Day = None, until: Day = None, limit: int | None = 20
+    ) -> list[dict[str, Any]]:
+        """The stories reprinted (more than one article), the most reprinted first:
+        ``story title articles outlets first last``."""
+        return analysis.stories(self, since=since, until=until, limit=limit)
 
     # Corpus tools ---------------------------------------------------------------------
 
@@ -602,6 +632,12 @@ class Archive:
         return network.edges(self, query, kind=kind, min_weight=min_weight)
 
     # Writes -------------------------------------------------------------------------
+
+    def rebuild_stories(self, progress: Callable[[str], None] | None = None) -> int:
+        """Cluster every article into stories again (after a re-extraction)."""
+        from centrasia_crawler.archive.stories import rebuild_stories
+
+        return rebuild_stories(self.conn, progress)
 
     def content_hashes(self, sts: Iterable[int]) -> dict[int, str]:
         """The stored content hash of each of these articles the archive holds."""
@@ -764,6 +800,7 @@ class Archive:
         if touched and fetched:
             self.conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
         tag_articles(self.conn, [r["st"] for r in new] + retagged)
+        cluster_articles(self.conn, [r["st"] for r in new] + retagged)
 
     def _revise(
         self,
@@ -955,13 +992,13 @@ def upgrade(
     gazetteer_source: str = "your gazetteer",
 ) -> dict[str, int]:
     """Bring the archive at ``path`` up to this version (the schema, the search index,
-    the entity tags); the caller holds its lock. ``gazetteer`` (a gazetteer file's text)
-    is kept in the archive as its own additions to the package's gazetteer, and
-    ``drop_gazetteer`` drops them; the articles are then tagged again (a file that
-    cannot be used raises GazetteerError naming ``gazetteer_source``). Returns
-    ``schema_before``, ``schema_after``, the articles ``reindexed`` and ``tagged``. Each
-    step is a transaction of its own, so a killed upgrade leaves an archive the next one
-    finishes."""
+    the entity tags, the stories); the caller holds its lock. ``gazetteer`` (a
+    gazetteer file's text) is kept in the archive as its own additions to the package's
+    gazetteer, and ``drop_gazetteer`` drops them; the articles are then tagged again (a
+    file that cannot be used raises GazetteerError naming ``gazetteer_source``).
+    Returns ``schema_before``, ``schema_after``, the articles ``reindexed``, ``tagged``
+    and ``clustered``. Each step is a transaction of its own, so a killed upgrade leaves
+    an archive the next one finishes."""
     conn = _open_for_writing(str(path))
     try:
         before = migrate(conn)
@@ -969,6 +1006,7 @@ def upgrade(
             set_extra_gazetteer(conn, gazetteer, gazetteer_source)
         reindexed = build_index(conn, progress)
         tagged = build_tags(conn, progress)
+        clustered = build_stories(conn, progress)
         after = schema_version(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -978,4 +1016,5 @@ def upgrade(
         "schema_after": after,
         "reindexed": reindexed,
         "tagged": tagged,
+        "clustered": clustered,
     }

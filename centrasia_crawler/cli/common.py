@@ -57,6 +57,12 @@ def command_path(group: click.Group, argv: Sequence[str] | None) -> str:
     return f"centrasia {name}" if name in group.commands else "centrasia"
 
 
+#: ``--stories``: what it counts, in one line.
+STORIES_HELP = (
+    "Count stories, not articles: an article and its reprints (near-duplicates) are one story."
+)
+
+
 def progress_printer(command: str, what: str, every: float = 5.0) -> Callable[[int, int], None]:
     """A progress callback ``(done, total)`` printing ``centrasia COMMAND: done of total
     WHAT`` on stderr, a line every ``every`` seconds at most, and the last one always."""

@@ -11,6 +11,7 @@ import click
 from centrasia_crawler.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
+    STORIES_HELP,
     Failure,
     by_option,
     open_archive,
@@ -38,6 +39,7 @@ LIFT_MEANING = (
 )
 @range_options
 @click.option("--source", help="Only articles from this source.")
+@click.option("--stories", is_flag=True, help=STORIES_HELP)
 @output_options(limit=(20, 0, "Entities listed (0: all of them)."))
 def entities(
     query: str | None,
@@ -47,6 +49,7 @@ def entities(
     archive: str,
     source: str | None,
     limit: int,
+    stories: bool,
     as_json: bool,
 ) -> int:
     """The people, places, organisations and countries most present in the articles
@@ -72,7 +75,9 @@ def entities(
     filters = Filters(since=since, until=until, source=source)
     with open_archive(archive) as store:
         try:
-            found = archive_entities(store, query, filters, type=kind, limit=limit or None)
+            found = archive_entities(
+                store, query, filters, type=kind, limit=limit or None, stories=stories
+            )
         except QueryError as exc:
             raise Failure(str(exc)) from None
         except EntitiesNotTagged as exc:
@@ -85,21 +90,29 @@ def entities(
     within = [f"from {since}" if since else "", f"to {until}" if until else ""]
     within.append(f"from source {source!r}" if source else "")
     what = " ".join([what, *(w for w in within if w)])
-    click.echo(_entities_table(found, what, lift=not whole))
+    click.echo(_entities_table(found, what, lift=not whole, unit="stor" if stories else "article"))
     return EXIT_OK
 
 
-def _entities_table(found: dict[str, Any], what: str, lift: bool = True) -> str:
+#: The plural ending of what ``entities`` counts.
+PLURAL = {"article": "s", "stor": "ies"}
+
+
+def _entities_table(
+    found: dict[str, Any], what: str, lift: bool = True, unit: str = "article"
+) -> str:
     """The table of ``centrasia entities`` for the articles ``what`` says; without
     ``lift`` (the whole archive, where every lift is 1) its column is left out."""
     matched, rows = found["matched"], found["entities"]
-    lines = [f"{matched} article{'s' if matched != 1 else ''} {what}"]
+    plural = ("ies" if matched != 1 else "y") if unit == "stor" else ("s" if matched != 1 else "")
+    lines = [f"{matched} {unit}{plural} {what}"]
     if not rows:
         lines.append("no entity is named in them")
         return "\n".join(lines)
     width = max(len("name"), *(len(r["name"]) for r in rows))
     lines.append(
-        f"{'name':<{width}}  {'type':<12}  {'country':<7}  {'articles':>8}  {'mentions':>8}"
+        f"{'name':<{width}}  {'type':<12}  {'country':<7}  {unit + PLURAL[unit]:>8}"
+        f"  {'mentions':>8}"
         f"  {'share':>7}" + (f"  {'lift':>7}" if lift else "")
     )
     for r in rows:
@@ -131,6 +144,7 @@ def _entities_table(found: dict[str, Any], what: str, lift: bool = True) -> str:
     plot="Draw one line per country; incomplete periods shaded (matplotlib).",
 )
 @click.option("--share", is_flag=True, help="Plot the share of all articles, not counts.")
+@click.option("--stories", is_flag=True, help=STORIES_HELP)
 def countries(
     by: str,
     since: Any,
@@ -142,6 +156,7 @@ def countries(
     as_csv: bool,
     plot: str | None,
     share: bool,
+    stories: bool,
 ) -> int:
     """How many articles are about each country per period, against all archived
     articles. An article is about the countries of the entities it names (a capital, a
@@ -164,7 +179,7 @@ def countries(
 
     with open_archive(archive) as store:
         try:
-            rows = archive_countries(store, by, since, until, query, top or None)
+            rows = archive_countries(store, by, since, until, query, top or None, stories)
         except QueryError as exc:
             raise Failure(str(exc)) from None
         except EntitiesNotTagged as exc:

@@ -63,6 +63,7 @@ def export(
     from centrasia_crawler.archive.exporting import export_rows
     from centrasia_crawler.archive.search import Filters
     from centrasia_crawler.archive.search_query import QueryError
+    from centrasia_crawler.archive.stories import with_stories
 
     fmt = _format(fmt, output)
     write = write_jsonl if fmt == "jsonl" else write_csv
@@ -70,6 +71,7 @@ def export(
         raise Failure("--format parquet writes a file: give -o FILE.parquet")
     with open_archive(archive) as store:
         rows = export_rows(store, Filters(since=since, until=until, source=source), query)
+        rows = with_stories(store, rows)
         try:  # a bad query fails here, before any file is written
             first = next(rows, None)
         except QueryError as exc:

@@ -11,6 +11,7 @@ import click
 
 from centrasia_crawler.cli.common import (
     EXIT_OK,
+    STORIES_HELP,
     Failure,
     archive_option,
     by_option,
@@ -90,6 +91,7 @@ def filter_options(function: F) -> F:
 @filter_options
 @click.option("--exact", is_flag=True, help="Only the forms as typed, not every form of a word.")
 @click.option("--count", "count_only", is_flag=True, help="Print only how many articles match.")
+@click.option("--stories", is_flag=True, help=f"{STORIES_HELP} One row per story, its reprints.")
 @output_options(limit=(20, 0, "Results (0: all of them)."))
 def search(
     query: str,
@@ -102,6 +104,7 @@ def search(
     count_only: bool,
     limit: int,
     as_json: bool,
+    stories: bool = False,
 ) -> int:
     """Search titles and bodies, best matches first (a title match counts more).
 
@@ -138,6 +141,8 @@ def search(
                 err=True,
             )
         try:
+            if stories and not count_only:
+                return _story_results(store, query, filters, limit or None, exact, as_json)
             if count_only:
                 total = count(store, query, filters, exact=exact)
             else:
@@ -162,6 +167,36 @@ def search(
         shown = f"{len(results)} of {total}" if total > len(results) else f"{total}"
         click.echo(f"{shown} result{'s' if total != 1 else ''}", err=True)
     return EXIT_OK
+
+
+def _story_results(
+    store: Any, query: str, filters: Any, limit: int | None, exact: bool, as_json: bool
+) -> int:
+    """``search --stories``: the best result of each story, with its reprints."""
+    from centrasia_crawler.archive.search import search as search_archive
+    from centrasia_crawler.archive.stories import first_of_stories
+
+    results = search_archive(store, query, filters, limit and limit * 5, exact=exact)
+    rows = first_of_stories(store, results, limit)
+    if limit and len(rows) < limit and len(results) == limit * 5:  # reprints filled the page
+        rows = first_of_stories(store, search_archive(store, query, filters, None, exact=exact))
+        rows = rows[:limit]
+    for r in rows:
+        r["snippet"] = _marked(r["snippet"])
+    write_output(rows, output_form(as_json), table=_story_table)
+    if not as_json:
+        click.echo(f"{len(rows)} stor{'ies' if len(rows) != 1 else 'y'}", err=True)
+    return EXIT_OK
+
+
+def _story_table(rows: list[dict[str, Any]]) -> Iterator[str]:
+    """Three lines a story: its best article's date, title and source; the URL and how
+    many articles the story has; the snippet."""
+    for r in rows:
+        source_name = f" — {r['source']}" if r["source"] else ""
+        yield f"{r['published_at'][:16].replace('T', ' ')}  {r['title']}{source_name}"
+        yield f"  {r['url']}  ({r['reprints']} article{'s' if r['reprints'] != 1 else ''})"
+        yield f"  {r['snippet']}"
 
 
 def _results_table(results: list[dict[str, Any]]) -> Iterator[str]:
@@ -355,6 +390,7 @@ def stats(archive: str, top: int, as_json: bool) -> int:
     plot="Draw one line per query; incomplete periods shaded (matplotlib).",
 )
 @click.option("--share", is_flag=True, help="Plot the share of all articles, not counts.")
+@click.option("--stories", is_flag=True, help=STORIES_HELP)
 def trend(
     queries: tuple[str, ...],
     by: str,
@@ -365,6 +401,7 @@ def trend(
     as_csv: bool,
     plot: str | None,
     share: bool,
+    stories: bool = False,
 ) -> int:
     """How many articles match each QUERY per period, against all archived articles.
 
@@ -387,7 +424,7 @@ def trend(
     with open_archive(archive) as store:
         say_notes("trend", queries, store)
         try:
-            rows = archive_trend(store, queries, by, since, until)  # type: ignore[arg-type]
+            rows = archive_trend(store, queries, by, since, until, stories)  # type: ignore[arg-type]
         except QueryError as exc:
             raise Failure(str(exc)) from None
     if plot:

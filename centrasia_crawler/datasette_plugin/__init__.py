@@ -17,7 +17,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from centrasia_crawler.datasette_plugin import charts, metadata, pages, search
+from centrasia_crawler.datasette_plugin import article, charts, metadata, pages, search
 
 
 @hookimpl  # type: ignore[untyped-decorator]
@@ -57,7 +57,7 @@ def extra_template_vars(
 
 @hookimpl  # type: ignore[untyped-decorator]
 def register_routes() -> list[tuple[str, Any]]:
-    return list(pages.ROUTES)
+    return [*pages.ROUTES, (article.ROUTE, article.article_page)]
 
 
 @hookimpl  # type: ignore[untyped-decorator]

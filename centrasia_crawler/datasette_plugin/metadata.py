@@ -32,6 +32,7 @@ HIDDEN_TABLES: Final = (
     "articles_fts",
     "articles_morph",
     "article_tags",
+    "story_bands",
 )
 
 #: Values each facet of the articles table shows (Datasette's 30 fill the first screen).
@@ -48,6 +49,7 @@ OTHER_TABLES: Final = (
     "crawl_runs",
     "pages",
     "robots_refusals",
+    "article_stories",
 )
 
 #: The tables whose ``_search`` is the archive's query language (:mod:`.search`).

@@ -43,7 +43,7 @@ EXCERPT: Final = 300
 
 #: Where an article is shown, after its database's address: its row of the articles
 #: table (a page of the article alone would be ``/-/article/{st}``).
-ARTICLE_PATH: Final = "/articles/{st}"
+ARTICLE_PATH: Final = "/-/article/{st}"
 
 
 def marked_html(text: str) -> Markup:
