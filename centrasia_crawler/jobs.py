@@ -279,9 +279,11 @@ def _holdings(archive: str, spider_args: dict[str, str], create: bool) -> Any:
 def _bind_jobdir(job: str, archive: str, spider_args: dict[str, str]) -> str | None:
     """Start the JOBDIR afresh when it was filled into another archive, or into this
     one before it was restored from an older backup (:func:`~.jobdir.check_archive`);
-    the one-line note saying so, or None."""
+    the one-line note saying so, or None. It only reads: this runs before the archive's
+    lock is taken, and an archive without an identity yet cannot be the one a JOBDIR
+    noted (the identity is made when a run notes it)."""
     try:
-        holdings = _holdings(archive, spider_args, create=True)
+        holdings = _holdings(archive, spider_args, create=False)
     except sqlite3.Error:
         return None  # the crawl's own opening of the archive says what is wrong with it
     return check_archive(job, archive, holdings)
