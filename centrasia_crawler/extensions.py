@@ -38,7 +38,13 @@ from twisted.internet import task
 from centrasia_crawler import jobdir
 from centrasia_crawler import signals as our_signals
 from centrasia_crawler.archive import Archive, ArchiveVersionError
-from centrasia_crawler.health import STOPPED_ON_REQUEST, Thresholds, assess
+from centrasia_crawler.health import (
+    ARTICLE_URLS_STAT,
+    STOPPED_ON_REQUEST,
+    URLS_STAT,
+    Thresholds,
+    assess,
+)
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 from centrasia_crawler.pipelines import (
     NOT_STORED_STAT,
@@ -212,7 +218,17 @@ class CrawlRun:
         connect(run.spider_closed, signal=signals.spider_closed)
         connect(run.storage_failed, signal=our_signals.storage_failed)
         connect(run.response_received, signal=signals.response_received)
+        connect(run.request_reached_downloader, signal=signals.request_reached_downloader)
         return run
+
+    def request_reached_downloader(self, request: Any) -> None:
+        """Count each URL once, on its first attempt (a retry is the same URL again;
+        the share of URLs that failed for good is taken of these)."""
+        if request.meta.get("retry_times"):
+            return
+        self.stats.inc_value(URLS_STAT)
+        if request.meta.get("article_st") and not request.meta.get("redirect_times"):
+            self.stats.inc_value(ARTICLE_URLS_STAT)
 
     def response_received(self, response: Any, request: Any) -> None:
         """Count the article pages fetched (what a storage error may leave unstored)."""

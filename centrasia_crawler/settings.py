@@ -27,7 +27,8 @@ CENTRASIA_ARCHIVE_PATH = default_archive()
 CENTRASIA_BATCH_SIZE = 200
 #: Skip requests for articles the archive already has (refreshes excepted).
 CENTRASIA_SKIP_ARCHIVED = True
-#: A run fails when more than this share of its requests failed ...
+#: A run fails when more than this share of its article URLs (or of all its URLs)
+#: failed for good, after their retries ...
 CENTRASIA_MAX_ERROR_SHARE = 0.1
 #: ... or more than this share of its article pages could not be read (layout drift).
 CENTRASIA_MAX_EXTRACTION_FAILURE_SHARE = 0.05
