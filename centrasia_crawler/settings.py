@@ -25,6 +25,10 @@ CENTRASIA_ROOT_URL = DEFAULT_ROOT
 CENTRASIA_ARCHIVE_PATH = default_archive()
 #: Items written per transaction.
 CENTRASIA_BATCH_SIZE = 200
+#: Seconds an item waits at most before its batch is written, however small: a
+#: killed crawl loses at most this much of its fetches, and `centrasia runs` shows the
+#: run's requests as of its last batch. 0 for batches by size only.
+CENTRASIA_COMMIT_SECONDS = 10
 #: Skip requests for articles the archive already has (refreshes excepted).
 CENTRASIA_SKIP_ARCHIVED = True
 #: A run fails when more than this share of its article URLs (or of all its URLs)
