@@ -26,6 +26,9 @@ STOPPED_ON_REQUEST = frozenset(
 #: retries are not counted), and the article URLs among them.
 URLS_STAT = "centrasia/urls_requested"
 ARTICLE_URLS_STAT = "centrasia/article_urls_requested"
+#: The finish reason of a crawl stopped because the free space beside the archive fell
+#: below CENTRASIA_MIN_FREE_BYTES: the run's bookkeeping gives its one reason.
+FREE_SPACE_REASON = "free_space_low"
 #: How many URLs a reason names before it says how many more there are.
 URLS_SHOWN = 5
 
@@ -77,7 +80,7 @@ def assess(
     refused = stats.get("centrasia/jobdir_refused")
     if refused:
         return [str(refused)]
-    if finish_reason not in ("finished", *STOPPED_ON_REQUEST):
+    if finish_reason not in ("finished", FREE_SPACE_REASON, *STOPPED_ON_REQUEST):
         reasons.append(f"the crawl did not finish (finish reason: {finish_reason})")
 
     reasons += _failed_requests(stats, problems, thresholds)

@@ -31,6 +31,10 @@ CENTRASIA_BATCH_SIZE = 200
 CENTRASIA_COMMIT_SECONDS = 10
 #: Skip requests for articles the archive already has (refreshes excepted).
 CENTRASIA_SKIP_ARCHIVED = True
+#: Bytes that must stay free on the archive's file system: below them a crawl does not
+#: start, and a running crawl stops (failed). 500 MB, the threshold of deploy/prometheus's
+#: CentrasiaDiskLow alert (keep the two in step); 0 for no check.
+CENTRASIA_MIN_FREE_BYTES = 500_000_000
 #: A run fails when more than this share of its article URLs (or of all its URLs)
 #: failed for good, after their retries ...
 CENTRASIA_MAX_ERROR_SHARE = 0.1
