@@ -280,7 +280,7 @@ def test_verdicts(stats: dict[str, Any], problems: list[dict[str, Any]], expecte
 
 def test_few_errors_are_tolerated() -> None:
     stats = {"downloader/request_count": 100, "centrasia/index_headlines": 5}
-    problems = [{"kind": "fetch", "reason": "HTTP 404", "url": "u"}] * 3
+    problems = [{"kind": "fetch", "reason": "HTTP 404", "url": f"u{i}"} for i in range(3)]
     assert assess("finished", stats, problems, Thresholds(max_error_share=0.05)) == []
     assert assess("finished", stats, problems, Thresholds(max_error_share=0.01))
 
