@@ -17,12 +17,17 @@
   in the stat :data:`OUTCOME_STAT`, from which ``scrapy crawl`` takes its exit status
   (:mod:`centrasia_crawler.commands.crawl`) and ``centrasia crawl`` its own. Scrapy's
   tools (shell, fetch, view, parse, check) never run ``start()``, so they never open
-  the archive, take its lock or record a run.
+  the archive, take its lock or record a run. It keeps ``CENTRASIA_MIN_FREE_BYTES``
+  free on the archive's file system: a crawl below that floor does not start (refused
+  in one line, like an unusable archive), and one that crosses it stops, failed, its
+  reason naming the free space (checked at every response, and every
+  :data:`FREE_SPACE_CHECK_SECONDS`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 import traceback
@@ -38,7 +43,14 @@ from twisted.internet import task
 from centrasia_crawler import jobdir
 from centrasia_crawler import signals as our_signals
 from centrasia_crawler.archive import Archive, ArchiveVersionError
-from centrasia_crawler.health import STOPPED_ON_REQUEST, Thresholds, assess
+from centrasia_crawler.health import (
+    ARTICLE_URLS_STAT,
+    FREE_SPACE_REASON,
+    STOPPED_ON_REQUEST,
+    URLS_STAT,
+    Thresholds,
+    assess,
+)
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 from centrasia_crawler.pipelines import (
     NOT_STORED_STAT,
@@ -62,6 +74,26 @@ REFUSED_STAT = "centrasia/archive_refused"
 ARTICLES_FETCHED_STAT = "centrasia/article_pages_fetched"
 #: The crawler stat holding the run's verdict: ``ok``, ``stopped`` or ``failed``.
 OUTCOME_STAT = "centrasia/outcome"
+#: Seconds between two checks of the free space beside the archive during a crawl.
+FREE_SPACE_CHECK_SECONDS = 1.0
+#: The default of CENTRASIA_MIN_FREE_BYTES (deploy/prometheus's CentrasiaDiskLow too).
+MIN_FREE_BYTES = 500_000_000
+
+
+def free_bytes(path: str) -> int:
+    """The bytes free for an unprivileged writer on the file system of the archive
+    ``path`` (its directory: the archive may not exist yet); OSError when the
+    directory does not exist."""
+    status = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    return status.f_bavail * status.f_frsize
+
+
+def megabytes(count: int) -> str:
+    """
+    >>> megabytes(500_000_000), megabytes(1_234_567)
+    ('500 MB', '1.2 MB')
+    """
+    return f"{count / 1e6:.0f} MB" if count >= 10e6 else f"{count / 1e6:.1f} MB"
 
 
 def progress_line(stats: dict[str, Any], elapsed: float) -> str:
@@ -199,6 +231,10 @@ class CrawlRun:
         #: ``(where, exception type)``: how often, and the first message.
         self.raised: Counter[tuple[str, str]] = Counter()
         self.first_message: dict[tuple[str, str], str] = {}
+        self.min_free = crawler.settings.getint("CENTRASIA_MIN_FREE_BYTES", MIN_FREE_BYTES)
+        #: Why the crawl stopped for lack of space, once it did.
+        self.space_failure: str | None = None
+        self.space_loop: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -212,12 +248,25 @@ class CrawlRun:
         connect(run.spider_closed, signal=signals.spider_closed)
         connect(run.storage_failed, signal=our_signals.storage_failed)
         connect(run.response_received, signal=signals.response_received)
+        connect(run.request_reached_downloader, signal=signals.request_reached_downloader)
         return run
 
+    def request_reached_downloader(self, request: Any) -> None:
+        """Count each URL once, on its first attempt (a retry is the same URL again;
+        the share of URLs that failed for good is taken of these)."""
+        if request.meta.get("retry_times"):
+            return
+        self.stats.inc_value(URLS_STAT)
+        if request.meta.get("article_st") and not request.meta.get("redirect_times"):
+            self.stats.inc_value(ARTICLE_URLS_STAT)
+
     def response_received(self, response: Any, request: Any) -> None:
-        """Count the article pages fetched (what a storage error may leave unstored)."""
+        """Count the article pages fetched (what a storage error may leave unstored);
+        check the free space."""
         if response.status == 200 and request.meta.get("article_st"):
             self.stats.inc_value(ARTICLES_FETCHED_STAT)
+        if self.space_loop is not None:  # a fast crawl writes more in a second than a slow one
+            self.check_space()
 
     @property
     def stats(self) -> Any:
@@ -235,6 +284,18 @@ class CrawlRun:
         when that cannot be done."""
         if self.session is not None:
             return
+        if self.min_free > 0:
+            try:
+                free: int | None = free_bytes(self.path)
+            except OSError:  # no directory yet: opening the archive makes it, or says why not
+                free = None
+            if free is not None and free < self.min_free:
+                self.refuse(
+                    FREE_SPACE_REASON,
+                    f"only {megabytes(free)} free beside {self.path}, below"
+                    f" CENTRASIA_MIN_FREE_BYTES ({megabytes(self.min_free)});"
+                    " free space and re-run; not starting",
+                )
         try:
             self.lock.acquire()
         except LockHeld as exc:
@@ -259,6 +320,9 @@ class CrawlRun:
             self.refuse("archive_unusable", f"cannot use {self.path} as an archive: {exc}")
         self.session = session
         self.stats.set_value("centrasia/run_id", session.run_id)
+        if self.min_free > 0:
+            self.space_loop = task.LoopingCall(self.check_space)
+            self.space_loop.start(FREE_SPACE_CHECK_SECONDS, now=False)
         if not self.archive_pipeline_enabled():
             spider.logger.warning(  # type: ignore[union-attr]
                 "ArchivePipeline is not in ITEM_PIPELINES: nothing will be archived"
@@ -271,6 +335,33 @@ class CrawlRun:
         return any(isinstance(p, ArchivePipeline) for p in enabled_pipelines(self.crawler))
 
     # What the run meets ------------------------------------------------------------
+
+    def check_space(self) -> None:
+        """Stop the crawl, failed, when the free space beside the archive has fallen
+        below the floor (what is buffered is still written: the floor leaves it room)."""
+        try:
+            free = free_bytes(self.path)
+        except OSError:  # the archive's writes will say what is wrong
+            return
+        if free >= self.min_free or self.space_failure is not None:
+            return
+        self.stop_checking_space()
+        self.space_failure = (
+            f"free space beside {self.path} fell to {megabytes(free)}, below"
+            f" CENTRASIA_MIN_FREE_BYTES ({megabytes(self.min_free)}): crawl stopped;"
+            " nothing archived is lost; free space and re-run"
+        )
+        self.crawler.spider.logger.error(  # type: ignore[union-attr]
+            "%s", self.space_failure, extra={VERDICT: True}
+        )
+        from scrapy.utils.defer import deferred_from_coro
+
+        assert self.crawler.engine is not None
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=FREE_SPACE_REASON))
+
+    def stop_checking_space(self) -> None:
+        if self.space_loop is not None and self.space_loop.running:
+            self.space_loop.stop()
 
     def problem_found(self, problem: Any) -> None:
         self.record_problem(problem.url, problem.reason, problem.kind)
@@ -306,7 +397,7 @@ class CrawlRun:
     def failures(self) -> list[str]:
         """The reasons the run failed for what it met (not its checks: those are
         :func:`~centrasia_crawler.health.assess`'s)."""
-        reasons = []
+        reasons = [self.space_failure] if self.space_failure else []
         for (where, kind), count in self.raised.items():
             message = self.first_message[(where, kind)]
             times = "once" if count == 1 else f"{count} times"
@@ -353,6 +444,7 @@ class CrawlRun:
         session = self.session
         if session is None or session.archive is None:  # closed in time
             return
+        self.stop_checking_space()
         spider = self.crawler.spider
         spider.logger.error(  # type: ignore[union-attr]
             "the crawl did not stop within %g s of the storage error; ending it",
@@ -381,6 +473,7 @@ class CrawlRun:
         _stop_loop()
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
+        self.stop_checking_space()
         session = self.session
         if session is None or session.archive is None or session.run_id is None:
             return  # refused, or not a crawl: nothing was opened

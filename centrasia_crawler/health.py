@@ -1,6 +1,7 @@
 """Is a finished run healthy? The checks behind `centrasia crawl`'s exit status.
 
-A run fails when Scrapy did not finish it, when too many requests failed, when
+A run fails when Scrapy did not finish it, when too many of its URLs failed for good
+(after their retries: a share of article URLs, and of all URLs), when
 the index gave no headlines, or when too many article pages could not be read:
 the last two are how a change of the site's layout shows; and when a backfill's range
 holds no day of the site's calendar. Each failure is one line naming what was not
@@ -14,11 +15,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from centrasia_crawler.normalize.permalinks import article_st
+
 #: Finish reasons of a run stopped because its user asked for it (a CLOSESPIDER_*
 #: limit): not a failure. CLOSESPIDER_ERRORCOUNT is a failure.
 STOPPED_ON_REQUEST = frozenset(
     {"closespider_itemcount", "closespider_pagecount", "closespider_timeout"}
 )
+#: The crawler stats counting the URLs a run asked for, each once (its first attempt:
+#: retries are not counted), and the article URLs among them.
+URLS_STAT = "centrasia/urls_requested"
+ARTICLE_URLS_STAT = "centrasia/article_urls_requested"
+#: The finish reason of a crawl stopped because the free space beside the archive fell
+#: below CENTRASIA_MIN_FREE_BYTES: the run's bookkeeping gives its one reason.
+FREE_SPACE_REASON = "free_space_low"
 #: How many URLs a reason names before it says how many more there are.
 URLS_SHOWN = 5
 
@@ -70,7 +80,7 @@ def assess(
     refused = stats.get("centrasia/jobdir_refused")
     if refused:
         return [str(refused)]
-    if finish_reason not in ("finished", *STOPPED_ON_REQUEST):
+    if finish_reason not in ("finished", FREE_SPACE_REASON, *STOPPED_ON_REQUEST):
         reasons.append(f"the crawl did not finish (finish reason: {finish_reason})")
 
     reasons += _failed_requests(stats, problems, thresholds)
@@ -83,18 +93,36 @@ def assess(
 def _failed_requests(
     stats: Mapping[str, Any], problems: Sequence[Mapping[str, Any]], thresholds: Thresholds
 ) -> list[str]:
-    """More requests failed than the thresholds allow."""
-    requests = int(stats.get("downloader/request_count", 0))
-    fetch = [p for p in problems if p.get("kind") == "fetch"]
-    if not fetch or len(fetch) <= thresholds.max_error_share * max(requests, 1):
+    """More URLs failed for good (after their retries) than the thresholds allow: of
+    the article URLs, or of all URLs. Retries are no URLs of their own, so a page that
+    fails on every retry counts once, against the one URL it is."""
+    failed = {str(p.get("url")): str(p.get("reason")) for p in problems if p.get("kind") == "fetch"}
+    if not failed:
         return []
-    return [
-        f"{len(fetch)} of {requests} requests failed (more than "
-        f"{thresholds.max_error_share:.0%}): "
-        + "; ".join(
-            f"{reason}: {_urls(urls)}" for reason, urls in _grouped(problems, "fetch").items()
+    share = thresholds.max_error_share
+    articles = {url: why for url, why in failed.items() if article_st(url, url) is not None}
+    # Runs recorded before URLs were counted: their requests stand in for the URLs.
+    requested = int(stats.get(URLS_STAT, stats.get("downloader/request_count", 0)))
+    reasons = []
+    article_urls = int(stats.get(ARTICLE_URLS_STAT, 0))
+    if articles and len(articles) > share * max(article_urls, 1):
+        reasons.append(
+            f"{len(articles)} of {article_urls} article URLs failed after their retries"
+            f" (more than {share:.0%}): {_by_reason(articles)}"
         )
-    ]
+    elif len(failed) > share * max(requested, 1):
+        reasons.append(
+            f"{len(failed)} of {requested} URLs failed after their retries"
+            f" (more than {share:.0%}): {_by_reason(failed)}"
+        )
+    return reasons
+
+
+def _by_reason(failed: Mapping[str, str]) -> str:
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for url, reason in failed.items():
+        by_reason[reason].append(url)
+    return "; ".join(f"{reason}: {_urls(urls)}" for reason, urls in by_reason.items())
 
 
 def _unread_index(

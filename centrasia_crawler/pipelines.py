@@ -5,6 +5,11 @@
 a problem of the run, never written into a batch where it would undo its neighbours),
 then writes the articles, and the raw pages and listings the spider reports through
 :mod:`centrasia_crawler.signals`, to the archive in batches (one transaction each).
+A batch is handed to the writer when it holds ``CENTRASIA_BATCH_SIZE`` items, or when
+its oldest item has waited ``CENTRASIA_COMMIT_SECONDS`` (checked at every item and
+four times in that span, so nothing waits longer than it for a slow site): a killed
+crawl loses at most that many seconds of fetches, and each batch brings the run's row
+in ``crawl_runs`` (its requests so far) up to date.
 
 The run itself (the archive's lock, its row in ``crawl_runs``, its problems, its
 verdict) is kept by the extension :class:`centrasia_crawler.extensions.CrawlRun`, which
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import sqlite3
+import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -28,6 +34,7 @@ from typing import Any, TypeVar
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import is_asyncio_available
+from twisted.internet import task
 
 from centrasia_crawler import signals as our_signals
 from centrasia_crawler.archive import Archive, BatchResult, RawPage
@@ -141,6 +148,10 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("CENTRASIA_BATCH_SIZE", 200)
+        self.commit_seconds = crawler.settings.getfloat("CENTRASIA_COMMIT_SECONDS", 10)
+        #: When the oldest item of the buffer came (monotonic), None when it is empty.
+        self.buffered_since: float | None = None
+        self.timer: task.LoopingCall | None = None
         self.session: ArchiveSession | None = None
         self.articles: list[Any] = []
         self.headlines: list[Headline] = []
@@ -172,6 +183,9 @@ class ArchivePipeline:
 
     def archive_opened(self, session: ArchiveSession) -> None:
         self.session = session
+        if self.commit_seconds > 0:
+            self.timer = task.LoopingCall(self.hand_over_when_due)
+            self.timer.start(self.commit_seconds / 4, now=False)
 
     async def process_item(self, item: Any) -> Any:
         if self.session is None:  # not a crawl (scrapy parse --pipelines): nothing to keep
@@ -212,7 +226,21 @@ class ArchivePipeline:
             self.refusals.append(problem.url)
 
     def hand_over_when_full(self) -> None:
+        """Hand the buffer over when it is full, or its oldest item has waited long enough."""
+        if self.buffered_since is None:
+            self.buffered_since = time.monotonic()
         if len(self.articles) + len(self.headlines) + len(self.pages) >= self.batch_size:
+            self.hand_over()
+        else:
+            self.hand_over_when_due()
+
+    def hand_over_when_due(self) -> None:
+        """Hand the buffer over when its oldest item has waited ``CENTRASIA_COMMIT_SECONDS``
+        less one check's interval (so nothing waits longer than those seconds)."""
+        since = self.buffered_since
+        if since is None or self.commit_seconds <= 0:
+            return
+        if time.monotonic() - since >= self.commit_seconds * 3 / 4:
             self.hand_over()
 
     def hand_over(self) -> None:
@@ -232,6 +260,7 @@ class ArchivePipeline:
             )
             self.pending.append((future, len(self.articles)))
             self.articles, self.headlines, self.pages, self.refusals = [], [], [], []
+        self.buffered_since = None
 
     async def keep_up(self, everything: bool = False) -> None:
         """Count the batches written; wait for the oldest while more than
@@ -283,4 +312,6 @@ class ArchivePipeline:
     async def close_spider(self) -> None:
         """Everything buffered written before the run is closed (Scrapy closes the item
         pipelines before it sends ``spider_closed``, where the run ends)."""
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         await self.flush()

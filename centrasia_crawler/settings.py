@@ -25,9 +25,18 @@ CENTRASIA_ROOT_URL = DEFAULT_ROOT
 CENTRASIA_ARCHIVE_PATH = default_archive()
 #: Items written per transaction.
 CENTRASIA_BATCH_SIZE = 200
+#: Seconds an item waits at most before its batch is written, however small: a
+#: killed crawl loses at most this much of its fetches, and `centrasia runs` shows the
+#: run's requests as of its last batch. 0 for batches by size only.
+CENTRASIA_COMMIT_SECONDS = 10
 #: Skip requests for articles the archive already has (refreshes excepted).
 CENTRASIA_SKIP_ARCHIVED = True
-#: A run fails when more than this share of its requests failed ...
+#: Bytes that must stay free on the archive's file system: below them a crawl does not
+#: start, and a running crawl stops (failed). 500 MB, the threshold of deploy/prometheus's
+#: CentrasiaDiskLow alert (keep the two in step); 0 for no check.
+CENTRASIA_MIN_FREE_BYTES = 500_000_000
+#: A run fails when more than this share of its article URLs (or of all its URLs)
+#: failed for good, after their retries ...
 CENTRASIA_MAX_ERROR_SHARE = 0.1
 #: ... or more than this share of its article pages could not be read (layout drift).
 CENTRASIA_MAX_EXTRACTION_FAILURE_SHARE = 0.05

@@ -57,7 +57,7 @@ def test_a_site_answering_500_exits_1_naming_the_failures(tmp_path: Path) -> Non
         done = centrasia(*crawl_args(replica.root, tmp_path / "a.sqlite", "-s", "RETRY_TIMES=1"))
     assert done.returncode == 1
     assert "centrasia crawl: failed:" in done.stdout
-    assert "requests failed" in done.stderr and "HTTP 500" in done.stderr
+    assert "URLs failed after their retries" in done.stderr and "HTTP 500" in done.stderr
     assert "the index was not read" in done.stderr
     run = runs(tmp_path / "a.sqlite")[0]
     assert run["outcome"] == "failed" and "HTTP 500" in run["outcome_reasons"]
@@ -280,7 +280,7 @@ def test_verdicts(stats: dict[str, Any], problems: list[dict[str, Any]], expecte
 
 def test_few_errors_are_tolerated() -> None:
     stats = {"downloader/request_count": 100, "centrasia/index_headlines": 5}
-    problems = [{"kind": "fetch", "reason": "HTTP 404", "url": "u"}] * 3
+    problems = [{"kind": "fetch", "reason": "HTTP 404", "url": f"u{i}"} for i in range(3)]
     assert assess("finished", stats, problems, Thresholds(max_error_share=0.05)) == []
     assert assess("finished", stats, problems, Thresholds(max_error_share=0.01))
 

@@ -176,12 +176,20 @@ def test_a_full_disk_fails_the_run_in_one_line(small_disk: Path, command: str) -
                 str(archive),
                 "-s",
                 "CENTRASIA_BATCH_SIZE=20",
+                "-s",
+                "CENTRASIA_MIN_FREE_BYTES=0",  # the disk fills: no floor stops the crawl first
                 *[f"-s{n}={v}" for n, v in FAST.items() if n != "LOG_LEVEL"],
                 *(backfill if command == "backfill" else []),
                 timeout=120,
             )
         else:
-            done = crawl(replica, archive, status=None, CENTRASIA_BATCH_SIZE="20")
+            done = crawl(
+                replica,
+                archive,
+                status=None,
+                CENTRASIA_BATCH_SIZE="20",
+                CENTRASIA_MIN_FREE_BYTES="0",
+            )
         took = time.monotonic() - started
         served = articles_served(replica)
     assert shutil.disk_usage(small_disk).free < 64 * 1024, "the disk did not fill"

@@ -50,6 +50,13 @@ def error_line(line: str) -> None:
     click.echo(prefixed(line, logging.ERROR) if to_journal() else line, err=True)
 
 
+def notice_line(line: str) -> None:
+    """A line of advice on stderr; in systemd's journal, at priority warning."""
+    from centrasia_crawler.journal import prefixed, to_journal
+
+    click.echo(prefixed(line, logging.WARNING) if to_journal() else line, err=True)
+
+
 def command_path(group: click.Group, argv: Sequence[str] | None) -> str:
     """``centrasia COMMAND`` for the command ``argv`` names (``centrasia`` when none)."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -20,6 +20,8 @@ from centrasia_crawler.cli.common import (
     Failure,
     archive_option,
     day,
+    error_line,
+    notice_line,
     open_archive,
     progress_printer,
 )
@@ -129,9 +131,9 @@ def crawl(
         raise Failure(str(exc), EXIT_USAGE) from None
     click.echo(outcome.summary())
     for failure in outcome.failures:
-        click.echo(f"centrasia crawl: failed: {failure}", err=True)
+        error_line(f"centrasia crawl: failed: {failure}")
     if (step := outcome.next_step()) is not None:
-        click.echo(f"centrasia crawl: {step}", err=True)
+        notice_line(f"centrasia crawl: {step}")
     return outcome.exit_status()
 
 

@@ -73,7 +73,8 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
     """The recent crawl runs, newest first: mode, start, duration, requests, retries,
     new and changed articles, errors, outcome and its first reason. The outcome is ok,
     failed, running (its process holds the archive's lock) or killed (it never ended;
-    its counters show what it wrote).
+    its counters show what it wrote). Below the table, each problem the runs recorded
+    (a page not fetched, a line not read, an item dropped): its kind, URL and reason.
 
     --fresh is the check a monitoring system runs (Nagios, systemd OnFailure=, cron
     MAILTO): one line, exit 1 when the last run that ended ok is older than HOURS or
@@ -100,11 +101,28 @@ def runs(archive: str, limit: int, as_json: bool, fresh: float | None, metrics: 
         if fresh is not None:
             return _check_fresh(last_ok_run(store), fresh)
         found = recent_runs(store, limit)
+        problems = {} if as_json else _problems(store, found)
     if not found and not as_json:
         click.echo("no crawl runs recorded in this archive")
     else:
         write_output(found, output_form(as_json), table=_runs_table)
+        for run_id, recorded in problems.items():
+            click.echo(f"\nproblems of run {run_id} ({len(recorded)}):")
+            for problem in recorded:
+                kind, url, reason = (problem.get(k) or "" for k in ("kind", "url", "reason"))
+                click.echo(f"  [{kind}] {url}: {reason}")
     return EXIT_OK
+
+
+def _problems(store: Any, found: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """The problems each run recorded (crawl_runs.problems), newest run first; the runs
+    without any left out."""
+    recorded = {}
+    for run in found:
+        row = store.run(int(run["id"]))
+        if row and row.get("problems"):
+            recorded[int(run["id"])] = list(row["problems"])
+    return recorded
 
 
 def _check_fresh(run: dict[str, Any] | None, hours: float) -> int:

@@ -39,6 +39,7 @@ class Faults:
     timeout_rate: float = 0.0  # answered after timeout_seconds (past the crawler's limit)
     timeout_seconds: float = 3.0
     down: bool = False  # every request but robots.txt answered 500, every time
+    broken_rate: float = 0.0  # article pages answered 500 on every attempt
     latency: float = 0.0  # seconds added to every answer, every time
     seed: int = 7
 
@@ -150,6 +151,8 @@ class Replica:
             return None
         if f.down:
             return "down"
+        if f.broken_rate and path.startswith("/newsA.php") and self.broken(path):
+            return "down"
         if attempt > 0:
             return None
         roll = int(hashlib.sha256(f"{f.seed}:{path}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
@@ -167,6 +170,12 @@ class Replica:
             if roll < edge:
                 return name
         return None
+
+    def broken(self, path: str) -> bool:
+        """Whether an article path is one of the ``broken_rate`` that never answers."""
+        key = f"broken:{self.faults.seed}:{path}".encode()
+        roll = int(hashlib.sha256(key).hexdigest()[:8], 16) / 0xFFFFFFFF
+        return roll < self.faults.broken_rate
 
     def requests_to(self, prefix: str) -> list[LoggedRequest]:
         return [r for r in self.log if r.path.startswith(prefix)]
