@@ -17,6 +17,7 @@ and an entity's page.
 from __future__ import annotations
 
 import json
+import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
@@ -172,6 +173,33 @@ async def snippets(datasette: Any, database: str, text: str, rows: Any) -> dict[
     return {str(st): marked_html(snippet) for st, snippet in result.rows}
 
 
+# --- an immutable file written under the server ---------------------------------------
+
+#: What a page of an immutable archive that changed under the server answers, 503.
+CHANGED_FILE: Final = (
+    "The archive file changed under this server, which serves it as immutable: restart"
+    " it, and serve an archive a crawl writes without --immutable.\n"
+)
+
+
+def changed_under(datasette: Any, exception: BaseException) -> bool:
+    """Whether ``exception`` is SQLite finding a file "malformed" that ``datasette``
+    serves as immutable: read without locks, a file written meanwhile looks corrupt."""
+    if not isinstance(exception, sqlite3.DatabaseError) or "malformed" not in str(exception):
+        return False
+    return any(not db.is_mutable for db in datasette.databases.values() if db.path)
+
+
+def changed_file_response(datasette: Any, exception: BaseException) -> Any:
+    """``handle_exception``: :data:`CHANGED_FILE` for a changed immutable file, 503;
+    None (Datasette's own error page) for anything else."""
+    if not changed_under(datasette, exception):
+        return None
+    from datasette.utils.asgi import Response
+
+    return Response.text(CHANGED_FILE, status=503)
+
+
 # --- an archive that needs upgrading ---------------------------------------------------
 
 
@@ -194,7 +222,14 @@ def upgrade_guard(datasette: Any, app: ASGI) -> ASGI:
         if scope["type"] == "http":
             route = scope["path"].strip("/").split("/")[0].removesuffix(".json")
             database = archive_route(datasette, route) if route and route != "-" else None
-            problem = await upgrade_problem(datasette, database) if database else None
+            try:
+                problem = await upgrade_problem(datasette, database) if database else None
+            except sqlite3.DatabaseError as exc:
+                if not changed_under(datasette, exc):
+                    raise
+                kind = b"text/plain; charset=utf-8"
+                await respond(send, 503, CHANGED_FILE.encode(), [(b"content-type", kind)])
+                return
             if database is not None and problem is not None:
                 if scope["path"].endswith(".json"):
                     body = json.dumps({"ok": False, "error": problem}, ensure_ascii=False)
