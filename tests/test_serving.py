@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -135,3 +140,215 @@ def test_a_changed_immutable_file_answers_503_with_one_line(archive: Path) -> No
         assert response.status_code == 503, response.text[:500]  # type: ignore[attr-defined]
         text = response.text  # type: ignore[attr-defined]
         assert text.count("\n") == 1 and "changed under this server" in text
+
+
+# --- charts: their own threads, cached until a write ------------------------------------
+
+
+def _matching(path: Path, word: str) -> int:
+    """Independent truth: the articles whose stored title or body has ``word`` (a
+    regex scan of the text, no search engine)."""
+    with sqlite3.connect(path) as conn:
+        texts = conn.execute("SELECT title, body FROM articles").fetchall()
+    conn.close()
+    pattern = re.compile(rf"\b{word}", re.I)
+    return sum(1 for title, body in texts if pattern.search(f"{title} {body}"))
+
+
+def test_a_write_makes_the_cached_charts_stale(archive: Path) -> None:
+    """The attention chart and the coverage chart are asked, kept, asked again (the
+    cache answers), then an article is written: both show it at once."""
+    from centrasia_crawler.datasette_plugin import charts
+
+    url = "/archive/-/attention.json?q=Ташкент&by=day"
+
+    async def ask(ds: object) -> tuple[int, int, str]:
+        attention = await ds.client.get(url)  # type: ignore[attr-defined]
+        coverage = await ds.client.get("/archive/-/coverage.json")  # type: ignore[attr-defined]
+        page = await ds.client.get("/archive/-/attention?q=Ташкент&by=day")  # type: ignore[attr-defined]
+        assert attention.status_code == coverage.status_code == page.status_code == 200
+        found = sum(row["articles"] for row in attention.json()["rows"])
+        archived = sum(row["archived"] for row in coverage.json()["rows"])
+        return found, archived, page.text
+
+    async def run() -> None:
+        ds = datasette([archive])
+        try:
+            before = await ask(ds)
+            kept = len(charts.CACHE._found)
+            assert before[:2] == (_matching(archive, "Ташкент"), 6) == (0, 6)
+            assert await ask(ds) == before and len(charts.CACHE._found) == kept
+            day = FIRST_DAY + dt.timedelta(days=2)
+            with Archive.open(archive) as store:
+                store.write_batch([article(day, "Встреча в Ташкенте", "Говорили о воде.", 7)])
+            after = await ask(ds)
+            assert after[:2] == (_matching(archive, "Ташкент"), 7) == (1, 7)
+            assert "<svg" in after[2] and after[2] != before[2]
+        finally:
+            close_datasette(ds)
+
+    asyncio.run(run())
+
+
+def test_a_chart_being_computed_holds_no_thread_of_the_cheap_pages(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chart held mid-computation (its numbers wait on an event) while an article's
+    page is asked: the page is answered at once, the chart is still pending. (Had the
+    chart run on Datasette's SQL threads, here the event loop's own, the page would
+    wait for it.)"""
+    import threading
+
+    from centrasia_crawler.datasette_plugin import charts
+
+    started, release = threading.Event(), threading.Event()
+    build = charts.build
+
+    def held(*args: object) -> charts.Chart:
+        started.set()
+        release.wait(30)
+        return build(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "build", held)
+
+    async def run() -> None:
+        ds = datasette([archive])
+        try:
+            chart = asyncio.create_task(ds.client.get("/archive/-/coverage.json?since=2025-03-02"))
+            for _ in range(300):
+                if started.is_set():
+                    break
+                await asyncio.sleep(0.01)
+            assert started.is_set()
+            row = await asyncio.wait_for(ds.client.get(f"/archive/articles/{st_of(FIRST_DAY)}"), 10)
+            assert row.status_code == 200 and "Новости 0" in row.text
+            assert not chart.done()
+            release.set()
+            answered = await chart
+            assert answered.status_code == 200
+            assert sum(r["archived"] for r in answered.json()["rows"]) == 5
+        finally:
+            release.set()
+            close_datasette(ds)
+
+    asyncio.run(run())
+
+
+NAMES = ("Бишкек", "Ташкент", "Астана", "Душанбе", "Ашхабад", "Москва", "Пекин", "Баку")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """Datasette as ``centrasia serve`` starts it, on a loopback port, over an archive of
+    a few hundred articles; stopped after (no process left: conftest checks)."""
+    import random
+
+    from centrasia_crawler.serve import datasette_command
+    from tests.helpers import free_port
+
+    path = tmp_path / "archive.sqlite"
+    rng = random.Random(39)
+    rows = [
+        article(
+            FIRST_DAY + dt.timedelta(days=n % 120),
+            f"{rng.choice(NAMES)}: новости {n}",
+            " ".join(rng.choice(NAMES) + " и соседи." for _ in range(30)),
+            n // 120,
+        )
+        for n in range(600)
+    ]
+    with Archive.open(path) as store:
+        store.write_batch(rows)
+    port = free_port()
+    server = subprocess.Popen(
+        datasette_command(path, "127.0.0.1", port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        yield base, st_of(FIRST_DAY)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _timed(url: str) -> float:
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        response.read()
+        assert response.status == 200
+    return time.perf_counter() - start
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+@pytest.mark.slow
+def test_cheap_pages_do_not_wait_behind_charts(served: tuple[str, int]) -> None:
+    """8 threads in one run: the row page's p95 alone, then with 6 threads asking charts
+    of random names and periods (so the cache is not the whole story) and 2 asking the
+    row page; loaded, its p95 stays within 5x of alone."""
+    import random
+    import threading
+
+    base, st = served
+    cheap = f"{base}/archive/articles/{st}"
+    for _ in range(5):  # warm: templates compiled, connections open
+        _timed(cheap)
+    alone = _p95([_timed(cheap) for _ in range(40)])
+
+    stop = threading.Event()
+    charted: list[float] = []
+
+    def charts_loop(seed: int) -> None:
+        rng = random.Random(seed)
+        while not stop.is_set():
+            name = urllib.parse.quote(rng.choice(NAMES))
+            day = FIRST_DAY + dt.timedelta(days=rng.randrange(100))
+            kind = rng.choice(["", ".json"])
+            url = rng.choice(
+                [
+                    f"{base}/archive/-/attention{kind}?q={name}&by=day&since={day}",
+                    f"{base}/archive/-/coverage{kind}?since={day}",
+                    f"{base}/archive/-/sources{kind}?q={name}&since={day}",
+                    f"{base}/archive/-/entity/{name}{kind}?by=day",
+                ]
+            )
+            charted.append(_timed(url))
+
+    loaded: list[float] = []
+
+    def cheap_loop() -> None:
+        for _ in range(30):
+            loaded.append(_timed(cheap))
+
+    chart_threads = [threading.Thread(target=charts_loop, args=(n,)) for n in range(6)]
+    cheap_threads = [threading.Thread(target=cheap_loop) for _ in range(2)]
+    for thread in chart_threads:
+        thread.start()
+    time.sleep(1)  # the charts are under way
+    for thread in cheap_threads:
+        thread.start()
+    for thread in cheap_threads:
+        thread.join()
+    stop.set()
+    for thread in chart_threads:
+        thread.join()
+    assert len(charted) >= 6  # the charts were really being drawn meanwhile
+    print(f"row page p95 alone {alone:.3f} s, loaded {_p95(loaded):.3f} s, charts {len(charted)}")
+    assert _p95(loaded) <= 5 * alone, (alone, _p95(loaded), len(charted))
