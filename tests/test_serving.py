@@ -234,6 +234,28 @@ def test_a_chart_being_computed_holds_no_thread_of_the_cheap_pages(
     asyncio.run(run())
 
 
+def test_a_query_given_twice_is_charted_once(archive: Path) -> None:
+    """The same query in two of the form's fields: the chart is drawn (not a 500), its
+    numbers those of the query given once."""
+    base = "/archive/-/attention{}?q=Бишкек&by=day"
+    twice = base + "&q=Бишкек"
+
+    async def run() -> list[object]:
+        ds = datasette([archive])
+        try:
+            urls = (base.format(".json"), twice.format(".json"), twice.format(""))
+            return [await ds.client.get(url) for url in urls]
+        finally:
+            close_datasette(ds)
+
+    once, both, page = asyncio.run(run())
+    assert [r.status_code for r in (once, both, page)] == [200, 200, 200]  # type: ignore[attr-defined]
+    assert both.json()["rows"] == once.json()["rows"]  # type: ignore[attr-defined]
+    found = sum(row["articles"] for row in once.json()["rows"])  # type: ignore[attr-defined]
+    assert found == _matching(archive, "Бишкек") == 6
+    assert "<svg" in page.text  # type: ignore[attr-defined]
+
+
 NAMES = ("Бишкек", "Ташкент", "Астана", "Душанбе", "Ашхабад", "Москва", "Пекин", "Баку")
 
 

@@ -62,7 +62,7 @@ def register_routes() -> list[tuple[str, Any]]:
 
 @hookimpl  # type: ignore[untyped-decorator]
 def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:
-    return pages.changed_file_response(datasette, exception)
+    return pages.changed_file_response(datasette, request, exception)
 
 
 @hookimpl  # type: ignore[untyped-decorator]

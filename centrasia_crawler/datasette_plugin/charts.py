@@ -109,7 +109,8 @@ def attention_fields(args: Args) -> list[dict[str, Any]]:
 
 def attention(archive: Archive, args: Args, chart: Chart) -> None:
     chart.columns = ["query", "period", "articles", "total", "share", "complete"]
-    queries = [q.strip() for q in args.get("q", []) if q.strip()]
+    # A query given twice is one line of the chart (the same counts, drawn once).
+    queries = list(dict.fromkeys(q.strip() for q in args.get("q", []) if q.strip()))
     by = _one(args, "by") or "month"
     share = _one(args, "share") not in ("", "0")
     if by not in PERIODS:

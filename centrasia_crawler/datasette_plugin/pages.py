@@ -189,18 +189,26 @@ CHANGED_FILE: Final = (
 )
 
 
-def changed_under(datasette: Any, exception: BaseException) -> bool:
+def changed_under(datasette: Any, exception: BaseException, database: str | None) -> bool:
     """Whether ``exception`` is SQLite finding a file "malformed" that ``datasette``
-    serves as immutable: read without locks, a file written meanwhile looks corrupt."""
+    serves as immutable (``database``, or any when the page names none): read without
+    locks, a file written meanwhile looks corrupt. A mutable one that is malformed is
+    damaged, and left to Datasette's error page."""
     if not isinstance(exception, sqlite3.DatabaseError) or "malformed" not in str(exception):
         return False
-    return any(not db.is_mutable for db in datasette.databases.values() if db.path)
+    named = [datasette.databases[database]] if database in datasette.databases else []
+    return any(not db.is_mutable for db in named or datasette.databases.values() if db.path)
 
 
-def changed_file_response(datasette: Any, exception: BaseException) -> Any:
+def changed_file_response(datasette: Any, request: Any, exception: BaseException) -> Any:
     """``handle_exception``: :data:`CHANGED_FILE` for a changed immutable file, 503;
     None (Datasette's own error page) for anything else."""
-    if not changed_under(datasette, exception):
+    route = (getattr(request, "url_vars", None) or {}).get("database")
+    try:
+        database = str(datasette.get_database(route=route).name) if route else None
+    except KeyError:
+        database = None
+    if not changed_under(datasette, exception, database):
         return None
     from datasette.utils.asgi import Response
 
@@ -232,7 +240,7 @@ def upgrade_guard(datasette: Any, app: ASGI) -> ASGI:
             try:
                 problem = await upgrade_problem(datasette, database) if database else None
             except sqlite3.DatabaseError as exc:
-                if not changed_under(datasette, exc):
+                if not changed_under(datasette, exc, database):
                     raise
                 kind = b"text/plain; charset=utf-8"
                 await respond(send, 503, CHANGED_FILE.encode(), [(b"content-type", kind)])
