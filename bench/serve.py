@@ -156,6 +156,7 @@ def run_level(
     errors."""
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     errors = [0]
+    answered: dict[str, int] = {}
     stop = time.monotonic() + seconds
     lock = threading.Lock()
 
@@ -172,6 +173,8 @@ def run_level(
             except urllib.error.HTTPError as exc:
                 ok = exc.code in (400, 404)  # a name no entity has: an answer, not a fault
                 problem = f"HTTP {exc.code} {url}"
+                with lock:
+                    answered[f"{kind} {exc.code}"] = answered.get(f"{kind} {exc.code}", 0) + 1
             except OSError as exc:
                 ok, problem = False, f"{exc} {url}"
             elapsed = time.perf_counter() - start
@@ -187,6 +190,8 @@ def run_level(
         thread.start()
     for thread in threads:
         thread.join()
+    if answered:
+        print("  answered 4xx:", ", ".join(f"{k}: {n}" for k, n in sorted(answered.items())))
     return times, sum(map(len, times.values())), errors[0]
 
 
@@ -270,11 +275,12 @@ def main() -> int:
     parser.add_argument("--archive", type=Path)
     parser.add_argument("--load", action="store_true", help="The mix under load.")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--readers", type=int, nargs="+", default=[1, 4, 16], help="Levels.")
     args = parser.parse_args()
     if args.load:
         path = ensure(args.articles or 2_000, args.archive)
         print(f"the researchers' mix on {path}, {args.seconds:g} s a level (times in s)")
-        load(path, args.seconds, (1, 4, 16))
+        load(path, args.seconds, tuple(args.readers))
         return 0
     args.articles = args.articles or 300_000
     path = ensure(args.articles, args.archive)
