@@ -8,14 +8,32 @@ within 1 s. Datasette stops a query at its time limit (3 s) and a facet at 200 m
 a page still answers, without that facet or count, so those are reported too.
 
 Run: .venv/bin/python bench/serve.py [--archive FILE]
+
+``--load``: the researchers' mix under load instead. ``centrasia serve`` runs on a
+loopback port over a copy of a generated archive (``--articles``, 2,000 by default);
+1, 4 and 16 readers each ask, in a closed loop for ``--seconds``, a page kind at random
+(index, database, table, row, search, attention, coverage, sources, entity) with random
+names, dates and articles, so that caches are not the whole story; each level once
+alone and once with a writer appending 20 articles a second. Reported: requests/s,
+errors, and p50/p95 per page kind.
+
+    .venv/bin/python bench/serve.py --load [--articles 2000] [--seconds 20]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -77,11 +95,194 @@ async def measure(path: Path) -> None:
         print(f"  {label:24} {best:6.2f} s (first {times[0]:.2f}){flag}{notes}")
 
 
+# --- under load ---------------------------------------------------------------------
+
+#: Names a researcher types: the region's countries, capitals, people and subjects.
+NAMES = (
+    "Казахстан", "Кыргызстан", "Узбекистан", "Таджикистан", "Туркменистан", "Астана",
+    "Бишкек", "Ташкент", "Душанбе", "Ашхабад", "Китай", "Россия", "Афганистан", "газ",
+    "вода", "выборы", "нефть", "граница", "Токаев", "Жапаров", "Мирзиёев", "Рахмон",
+)  # fmt: skip
+KINDS = (
+    "index", "database", "table", "row", "search",
+    "attention", "coverage", "sources", "entity",
+)  # fmt: skip
+
+
+def page_url(kind: str, db: str, rng: random.Random, sts: list[int], days: list[str]) -> str:
+    """A random page of ``kind``."""
+    name = quote(rng.choice(NAMES))
+    day = rng.choice(days)
+    return {
+        "index": "/",
+        "database": f"/{db}",
+        "table": f"/{db}/articles",
+        "row": f"/{db}/articles/{rng.choice(sts)}",
+        "search": f"/{db}/articles?_search={name}",
+        "attention": f"/{db}/-/attention?q={name}&q={quote(rng.choice(NAMES))}&since={day}",
+        "coverage": f"/{db}/-/coverage?since={day}",
+        "sources": f"/{db}/-/sources?q={name}&since={day}",
+        "entity": f"/{db}/-/entity/{name}",
+    }[kind]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("centrasia serve did not start") from None
+            time.sleep(0.3)
+
+
+def _p(times: list[float], q: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run_level(
+    base: str, db: str, readers: int, seconds: float, sts: list[int], days: list[str], seed: int
+) -> tuple[dict[str, list[float]], int, int]:
+    """``readers`` threads in a closed loop for ``seconds``: times per kind, requests,
+    errors."""
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    errors = [0]
+    answered: dict[str, int] = {}
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def reader(n: int) -> None:
+        rng = random.Random(seed * 100 + n)
+        while time.monotonic() < stop:
+            kind = rng.choice(KINDS)
+            url = base + page_url(kind, db, rng, sts, days)
+            start = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url, timeout=120) as response:
+                    response.read()
+                    ok, problem = response.status == 200, f"HTTP {response.status} {url}"
+            except urllib.error.HTTPError as exc:
+                ok = exc.code in (400, 404)  # a name no entity has: an answer, not a fault
+                problem = f"HTTP {exc.code} {url}"
+                with lock:
+                    answered[f"{kind} {exc.code}"] = answered.get(f"{kind} {exc.code}", 0) + 1
+            except OSError as exc:
+                ok, problem = False, f"{exc} {url}"
+            elapsed = time.perf_counter() - start
+            with lock:
+                times[kind].append(elapsed)
+                if not ok:
+                    errors[0] += 1
+                    if errors[0] <= 3:
+                        print(f"  error: {problem}", flush=True)
+
+    threads = [threading.Thread(target=reader, args=(n,)) for n in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if answered:
+        print("  answered 4xx:", ", ".join(f"{k}: {n}" for k, n in sorted(answered.items())))
+    return times, sum(map(len, times.values())), errors[0]
+
+
+def writer_loop(path: Path, stop: threading.Event, written: list[int]) -> None:
+    """Append 20 generated articles a second (new sts after the archive's) until ``stop``."""
+    from bench.corpus import LAST_DAY, article
+    from centrasia_crawler.archive import Archive
+
+    rng = random.Random(1)
+    st = 2_000_000
+    with Archive.open(path) as store:
+        while not stop.wait(1.0):
+            day = LAST_DAY
+            rows = []
+            for _ in range(20):
+                st += 1
+                name = rng.choice(NAMES)
+                body = f"{name}: " + " ".join(rng.choice(NAMES) for _ in range(400))
+                rows.append(article(st, day, 600, f"{name} и соседи", body))
+            store.write_batch(rows)
+            written[0] += len(rows)
+
+
+def load(path: Path, seconds: float, levels: tuple[int, ...]) -> None:
+    import sqlite3
+
+    from centrasia_crawler.serve import datasette_command
+
+    with tempfile.TemporaryDirectory(prefix="centrasia-bench-") as tmp:
+        copy = Path(tmp) / "archive.sqlite"
+        shutil.copy(path, copy)
+        with sqlite3.connect(copy) as conn:
+            sts = [
+                st for (st,) in conn.execute("SELECT st FROM articles ORDER BY random() LIMIT 500")
+            ]
+            days = [d for (d,) in conn.execute("SELECT DISTINCT published_date FROM articles")]
+        conn.close()
+        port = _free_port()
+        server = subprocess.Popen(
+            datasette_command(copy, "127.0.0.1", port),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(f"{base}/-/versions.json", server)
+            run_level(base, "archive", 2, 5, sts, days, 0)  # warm: templates, matplotlib
+            header = " | ".join(f"{k} p50/p95" for k in KINDS)
+            print(f"| readers | writer | req/s | errors | {header} |")
+            print("|" + "---|" * (4 + len(KINDS)))
+            for readers in levels:
+                for with_writer in (False, True):
+                    stop, written = threading.Event(), [0]
+                    writing = threading.Thread(target=writer_loop, args=(copy, stop, written))
+                    if with_writer:
+                        writing.start()
+                    times, requests, errors = run_level(
+                        base, "archive", readers, seconds, sts, days, readers
+                    )
+                    stop.set()
+                    if with_writer:
+                        writing.join()
+                    cells = " | ".join(
+                        f"{_p(times[k], 0.5):.2f} / {_p(times[k], 0.95):.2f}" for k in KINDS
+                    )
+                    mark = f"+{written[0]}" if with_writer else "-"
+                    rate = requests / seconds
+                    print(f"| {readers} | {mark} | {rate:.1f} | {errors} | {cells} |", flush=True)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=300_000)
+    parser.add_argument("--articles", type=int)
     parser.add_argument("--archive", type=Path)
+    parser.add_argument("--load", action="store_true", help="The mix under load.")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--readers", type=int, nargs="+", default=[1, 4, 16], help="Levels.")
     args = parser.parse_args()
+    if args.load:
+        path = ensure(args.articles or 2_000, args.archive)
+        print(f"the researchers' mix on {path}, {args.seconds:g} s a level (times in s)")
+        load(path, args.seconds, tuple(args.readers))
+        return 0
+    args.articles = args.articles or 300_000
     path = ensure(args.articles, args.archive)
     print(f"Datasette pages on {path} (best of 3)")
     asyncio.run(measure(path))

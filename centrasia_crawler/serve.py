@@ -5,6 +5,12 @@ it shows of an archive comes from the package's Datasette plugin
 (:mod:`centrasia_crawler.datasette_plugin`), so this is only a launcher: ``datasette
 archive.sqlite`` behaves the same. Datasette reads the archive through read-only
 connections, so serving it during a crawl is safe.
+
+``--immutable`` is not: Datasette then opens the file as one that never changes (no
+locks, no WAL, counts read once), and a crawl writing it meanwhile makes it look
+corrupt ("database disk image is malformed") to the server until it restarts. So
+:func:`serve` refuses it while the archive's write lock is held, and the plugin answers
+a page that meets a changed immutable file with 503 and why (:mod:`.datasette_plugin`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Final
 
@@ -42,20 +49,68 @@ def setting_arguments() -> list[str]:
     ]
 
 
-def datasette_command(archive: Path, host: str, port: int) -> list[str]:
-    datasette = [sys.executable, "-m", "datasette", "serve", str(archive)]
+def datasette_command(
+    archive: Path, host: str, port: int, inspect_file: Path | None = None
+) -> list[str]:
+    """Datasette's command line serving ``archive``; given an ``inspect_file`` (from
+    :func:`inspect_command`), immutable, its table counts read from that file."""
+    datasette = [sys.executable, "-m", "datasette", "serve"]
+    if inspect_file is None:
+        datasette.append(str(archive))
+    else:
+        datasette += ["-i", str(archive), "--inspect-file", str(inspect_file)]
     return [*datasette, "--host", host, "--port", str(port), *setting_arguments()]
 
 
-def serve(archive: Path, host: str, port: int) -> int:
-    """Run Datasette on the archive until interrupted; its exit status."""
+def inspect_command(archive: Path, inspect_file: Path) -> list[str]:
+    """``datasette inspect``: the archive's table counts, written to ``inspect_file``."""
+    inspect = [sys.executable, "-m", "datasette", "inspect", str(archive)]
+    return [*inspect, "--inspect-file", str(inspect_file)]
+
+
+class WrittenArchive(RuntimeError):
+    """An immutable server was asked for an archive a run is writing."""
+
+
+def immutable_problem(archive: Path) -> str | None:
+    """Why ``archive`` cannot be served immutable now (a run holds its write lock), or
+    None."""
+    from centrasia_crawler.lock import holder
+
+    pid = holder(archive)
+    if pid is None:
+        return None
+    return (
+        f"{archive} is being written (pid {pid} holds its lock): serve it without"
+        " --immutable, which is safe during a crawl"
+    )
+
+
+def serve(archive: Path, host: str, port: int, immutable: bool = False) -> int:
+    """Run Datasette on the archive until interrupted; its exit status. ``immutable``:
+    as an immutable file with precomputed counts, refused (:class:`WrittenArchive`)
+    while a run holds the archive's write lock."""
     try:
         import datasette  # noqa: F401
     except ImportError:
         raise RuntimeError(
             "serve needs Datasette: pip install 'centrasia-crawler[serve]'"
         ) from None
-    return run_child(datasette_command(archive, host, port))
+    if not immutable:
+        return run_child(datasette_command(archive, host, port))
+    problem = immutable_problem(archive)
+    if problem is not None:
+        raise WrittenArchive(problem)
+    with tempfile.TemporaryDirectory(prefix="centrasia-serve-") as tmp:
+        counts = Path(tmp) / "inspect.json"
+        done = subprocess.run(inspect_command(archive, counts), capture_output=True, text=True)
+        if done.returncode != 0:
+            lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+            raise RuntimeError(f"datasette inspect {archive} failed: {lines[-1]}")
+        problem = immutable_problem(archive)  # a run that started while it counted
+        if problem is not None:
+            raise WrittenArchive(problem)
+        return run_child(datasette_command(archive, host, port, counts))
 
 
 #: What a supervisor, ``kill`` or a terminal sends to stop a server.

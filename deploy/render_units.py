@@ -72,13 +72,22 @@ SystemCallErrorNumber=EPERM
 HEADER = "# Rendered by deploy/render_units.py from one template; edit that, not this file.\n"
 
 
-def service(description: str, body: str, unit: str = "", umask: str = "0027", **paths: str) -> str:
+def service(
+    description: str,
+    body: str,
+    unit: str = "",
+    umask: str = "0027",
+    install: str = "",
+    **paths: str,
+) -> str:
     """A service: its [Unit] lines, its own [Service] lines, then the shared block (with
-    its ``umask``: a unit never sets UMask= itself, the block's would win)."""
+    its ``umask``: a unit never sets UMask= itself, the block's would win), and its
+    ``install`` lines if it has any."""
     unit_section = f"[Unit]\nDescription={description}\n{unit}"
-    return f"{HEADER}{unit_section}\n[Service]\n{body}Nice=10\n{HARDENING}".format(
+    text = f"{HEADER}{unit_section}\n[Service]\n{body}Nice=10\n{HARDENING}".format(
         umask=umask, **paths
     )
+    return f"{text}\n[Install]\n{install}" if install else text
 
 
 def timer(description: str, schedule: str) -> str:
@@ -216,6 +225,24 @@ def units(
         "centrasia-backup.timer": timer(
             "Daily backup of the centrasia.org archive",
             "OnCalendar=*-*-* 03:30\nRandomizedDelaySec=10min\nPersistent=true\n",
+        ),
+        "centrasia-serve@.service": service(
+            "centrasia.org archive in Datasette on 127.0.0.1:%i",
+            # One Datasette per instance, the instance its port (centrasia-serve@8001,
+            # @8002, ...), all reading the one archive (WAL lets readers in several
+            # processes read while the crawl writes); deploy/nginx/centrasia.conf
+            # balances them. Never --immutable: the crawl writes this archive.
+            f"Type=exec\nExecStart={centrasia} serve --host 127.0.0.1 --port %i\n"
+            "Restart=on-failure\n"
+            "RestartSec=5s\n"
+            "TimeoutStopSec=30s\n",
+            "After=network.target\nPartOf=centrasia-serve.target\n",
+            install="WantedBy=centrasia-serve.target\n",
+            **paths,
+        ),
+        "centrasia-serve.target": (
+            f"{HEADER}[Unit]\nDescription=centrasia.org archive in Datasette, every instance"
+            " enabled\n\n[Install]\nWantedBy=multi-user.target\n"
         ),
         "centrasia-alert@.service": service(
             "Tell that %i failed",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -139,9 +141,11 @@ def installed_units(tmp_path: Path) -> list[Path]:
     for name, text in rendered.items():
         (tmp_path / name).write_text(text)
     # Templates are verified as instances, as systemd would load them.
-    for template, instance in (("centrasia-backfill@", "2014"), ("centrasia-alert@", "x")):
+    instances = (("centrasia-backfill@", "2014"), ("centrasia-alert@", "x"))
+    for template, instance in (*instances, ("centrasia-serve@", "8001")):
         (tmp_path / f"{template}.service").rename(tmp_path / f"{template}{instance}.service")
-    return sorted(tmp_path.glob("*.service")) + sorted(tmp_path.glob("*.timer"))
+    kinds = ("*.service", "*.timer", "*.target")
+    return [path for kind in kinds for path in sorted(tmp_path.glob(kind))]
 
 
 def test_systemd_units_verify(tmp_path: Path) -> None:
@@ -237,3 +241,137 @@ def test_a_stopped_crawl_is_no_failure_of_its_unit() -> None:
         assert statuses is not None and "143" in statuses[1].split(), name
     alert = rendered["centrasia-alert@.service"]
     assert re.findall(r"^ExecStart=(\S+)", alert, re.M) == ["/usr/bin/logger"]
+
+
+# --- many readers: Datasette instances behind nginx ----------------------------------
+
+NGINX = PROJECT / "deploy" / "nginx" / "centrasia.conf"
+
+
+def test_the_serve_template_runs_one_datasette_per_port_never_immutable() -> None:
+    unit = render_units()["centrasia-serve@.service"]
+    assert "ExecStart=/opt/centrasia/bin/centrasia serve --host 127.0.0.1 --port %i\n" in unit
+    assert "--immutable" not in unit.split("[Service]")[1].split("ExecStart=")[1].split("\n")[0]
+    assert "WantedBy=centrasia-serve.target" in unit
+    assert "WantedBy=multi-user.target" in render_units()["centrasia-serve.target"]
+
+
+def _front_config(tmp_path: Path, ports: tuple[int, int], front: int) -> Path:
+    """deploy/nginx/centrasia.conf for these loopback ports, in a whole nginx
+    configuration whose every file is under ``tmp_path``."""
+    text = NGINX.read_text(encoding="utf-8")
+    for old, new in (
+        ("127.0.0.1:8001", f"127.0.0.1:{ports[0]}"),
+        ("127.0.0.1:8002", f"127.0.0.1:{ports[1]}"),
+        ("listen 80;", f"listen 127.0.0.1:{front};"),
+        ("/var/cache/nginx/centrasia", str(tmp_path / "cache")),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (tmp_path / "centrasia.conf").write_text(text, encoding="utf-8")
+    temp = "\n".join(
+        f"    {kind}_temp_path {tmp_path / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {tmp_path / 'nginx.pid'};\n"
+        f"error_log {tmp_path / 'error.log'};\nevents {{ worker_connections 64; }}\n"
+        f"http {{\n    access_log {tmp_path / 'access.log'};\n{temp}\n"
+        f"    include {tmp_path / 'centrasia.conf'};\n}}\n",
+        encoding="utf-8",
+    )
+    return main
+
+
+def _fetch(url: str) -> tuple[int, dict[str, str], str]:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        body = response.read().decode()
+        return response.status, dict(response.headers), body
+
+
+def test_two_instances_behind_nginx(tmp_path: Path) -> None:
+    """Two ``centrasia serve`` (as centrasia-serve@PORT runs them) on one archive, behind
+    a real nginx with deploy/nginx/centrasia.conf: pages come through it from both
+    instances, a chart is answered from nginx's cache the second time, and everything
+    stops (no process left, the ports free)."""
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if nginx is None:
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
+    from centrasia_crawler.archive import Archive
+    from tests.helpers import running_children
+
+    archive = tmp_path / "archive.sqlite"
+    st = 1740830400
+    with Archive.open(archive) as store:
+        store.write_batch(
+            [
+                {
+                    "st": st + n * 86400,
+                    "url": f"https://centrasia.org/newsA.php?st={st + n * 86400}",
+                }
+                | {
+                    "title": f"Новость номер {n}",
+                    "published_at": f"2025-03-{n + 1:02d}T15:00:00+03:00",
+                }
+                | {"body": "В Бишкеке тепло.", "source": "Кабар", "attribution": None}
+                for n in range(5)
+            ]
+        )
+    ports = (free_port(), free_port())
+    front = free_port()
+    config = _front_config(tmp_path, ports, front)
+    logs = [tmp_path / f"serve-{port}.log" for port in ports]
+    processes: list[subprocess.Popen[bytes]] = []
+    command = ["centrasia_crawler.cli", "serve", "--archive", str(archive)]
+    try:
+        for port, log in zip(ports, logs, strict=True):
+            with log.open("wb") as out:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", *command, "--port", str(port)],
+                        cwd=PROJECT,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        for port in ports:
+            wait_for(lambda p=port: _fetch(f"http://127.0.0.1:{p}/-/versions.json"), 60, "serve")
+        processes.append(
+            subprocess.Popen(
+                [nginx, "-c", str(config), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        base = f"http://127.0.0.1:{front}"
+        wait_for(lambda: _fetch(f"{base}/-/versions.json"), 30, "nginx")
+        for n in range(5):
+            status, _, body = _fetch(f"{base}/archive/articles/{st + n * 86400}")
+            assert status == 200 and f"Новость номер {n}" in body
+        chart = f"{base}/archive/-/coverage.json"
+        first, second = _fetch(chart), _fetch(chart)
+        assert first[0] == second[0] == 200 and first[2] == second[2]
+        assert sum(row["archived"] for row in json.loads(first[2])["rows"]) == 5
+        assert (first[1]["X-Cache-Status"], second[1]["X-Cache-Status"]) == ("MISS", "HIT")
+        status, headers, _ = _fetch(f"{base}/-/static/app.css")
+        assert status == 200 and "X-Cache-Status" in headers
+        for log in logs:  # each instance answered some of the article pages
+            assert re.search(r'GET /archive/articles/\d+ HTTP/1.1" 200', log.read_text()), log
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    assert not any(
+        "datasette" in command or "nginx" in command for command in running_children().values()
+    )
+    for port in (*ports, front):
+        with socket.socket() as s, pytest.raises(ConnectionRefusedError):
+            s.connect(("127.0.0.1", port))

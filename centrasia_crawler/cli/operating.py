@@ -33,12 +33,22 @@ from centrasia_crawler.options import OptionError, check_root
 @archive_option()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
-def serve(archive: str, host: str, port: int) -> int:
+@click.option(
+    "--immutable",
+    is_flag=True,
+    help="Serve the file as one that never changes, with counts computed first; refused"
+    " while a run holds the archive's lock. Never while a crawl may write it.",
+)
+def serve(archive: str, host: str, port: int, immutable: bool) -> int:
     """Serve the archive read-only with Datasette: the articles newest first, search
     ranked as 'centrasia search' with highlighted snippets, canned queries, and charts
     (attention, coverage, sources). Plain 'datasette ARCHIVE' shows the same (the
     package's Datasette plugin carries it), with Datasette's default settings unless
     given the ones serve passes: page size, time limit, rows (docs/datasette.md).
+
+    --immutable is for a copy no crawl writes (a backup, a frozen snapshot): Datasette
+    then takes no locks and shows precomputed counts, but a file written under it looks
+    corrupt to it until it restarts.
 
     Example:
 
@@ -49,7 +59,7 @@ def serve(archive: str, host: str, port: int) -> int:
     from centrasia_crawler.serve import serve as serve_archive
 
     try:
-        return serve_archive(Path(archive), host, port)
+        return serve_archive(Path(archive), host, port, immutable=immutable)
     except RuntimeError as exc:
         raise Failure(str(exc)) from None
 

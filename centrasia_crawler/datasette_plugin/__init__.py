@@ -61,5 +61,10 @@ def register_routes() -> list[tuple[str, Any]]:
 
 
 @hookimpl  # type: ignore[untyped-decorator]
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:
+    return pages.changed_file_response(datasette, request, exception)
+
+
+@hookimpl  # type: ignore[untyped-decorator]
 def asgi_wrapper(datasette: Any) -> Callable[[search.ASGI], search.ASGI]:
     return lambda app: pages.upgrade_guard(datasette, search.wrap(datasette, app))

@@ -6,8 +6,13 @@ font comes from anywhere) and the chart's numbers as a table; ``.json`` gives th
 numbers alone. The numbers come from the archive's library functions
 (:func:`~centrasia_crawler.archive.attention.trend`,
 :func:`~centrasia_crawler.archive.coverage.coverage`,
-:func:`~centrasia_crawler.archive.search.top_sources`), run on Datasette's own
-read-only connection.
+:func:`~centrasia_crawler.archive.search.top_sources`).
+
+They are computed and drawn in a pool of their own, :data:`POOL_SIZE` threads (one per
+core), each job on a read-only connection of its own: Datasette's SQL threads stay free
+for the index, table, row and search pages, which never queue behind a chart. A chart
+computed once is kept (:class:`ChartCache`) until the archive changes: its key holds the
+query, the form's values and the archive's :func:`data_version`.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -102,7 +110,8 @@ def attention_fields(args: Args) -> list[dict[str, Any]]:
 
 def attention(archive: Archive, args: Args, chart: Chart) -> None:
     chart.columns = ["query", "period", "articles", "total", "share", "complete"]
-    queries = [q.strip() for q in args.get("q", []) if q.strip()]
+    # A query given twice is one line of the chart (the same counts, drawn once).
+    queries = list(dict.fromkeys(q.strip() for q in args.get("q", []) if q.strip()))
     by = _one(args, "by") or "month"
     share = _one(args, "share") not in ("", "0")
     if by not in PERIODS:
@@ -230,16 +239,112 @@ def _svg(draw: Callable[[], Any]) -> str:
     return document[document.index("<svg") :]
 
 
-async def render_svg(chart: Chart) -> tuple[Markup | None, str | None]:
+def draw_svg(chart: Chart) -> tuple[Markup | None, str | None]:
     """The chart drawn as inline SVG, or why it cannot be (matplotlib missing)."""
     if chart.draw is None:
         return None, None
     from centrasia_crawler.plot import PlotUnavailable
 
     try:
-        return Markup(await asyncio.to_thread(_svg, chart.draw)), None
+        return Markup(_svg(chart.draw)), None
     except PlotUnavailable:
         return None, "Charts need matplotlib: pip install 'centrasia-crawler[serve]'."
+
+
+# --- the charts' own threads, and what they computed ---------------------------------
+
+#: The chart threads: one per core (charts are CPU-bound: SQLite counting, matplotlib).
+POOL_SIZE: Final = os.cpu_count() or 1
+_pool: ThreadPoolExecutor | None = None
+_pool_made = threading.Lock()
+
+
+def pool() -> ThreadPoolExecutor:
+    """The chart threads (made when first needed, threads started as jobs come)."""
+    global _pool
+    with _pool_made:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="centrasia-chart")
+        return _pool
+
+
+async def in_pool(job: Callable[[], Any]) -> Any:
+    """``job()`` run on a chart thread, awaited."""
+    return await asyncio.get_running_loop().run_in_executor(pool(), job)
+
+
+def data_version(path: str) -> tuple[int, ...]:
+    """The archive's version as its files show it: the modification time and size of
+    the database and of its write-ahead log. A commit changes the log (or, checkpointed,
+    the database), so a write makes every chart computed before it stale."""
+    version: list[int] = []
+    for name in (path, f"{path}-wal"):
+        try:
+            found = os.stat(name)
+        except FileNotFoundError:
+            version += [0, 0]
+        else:
+            version += [found.st_mtime_ns, found.st_size]
+    return tuple(version)
+
+
+def args_key(args: Args) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The form's values as a key: the same values in any order are the same key."""
+    return tuple(sorted((name, tuple(values)) for name, values in args.items()))
+
+
+class ChartCache:
+    """The last :attr:`size` results computed, by key (least recently used dropped)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._found: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            if key not in self._found:
+                return None
+            self._found.move_to_end(key)
+            return self._found[key]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._found[key] = value
+            self._found.move_to_end(key)
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+
+
+#: The charts and entity pages computed, with their drawings once drawn.
+CACHE: Final = ChartCache()
+
+
+@dataclass
+class Drawn:
+    """A result kept in :data:`CACHE`: a chart (or an entity's page) and, once an HTML
+    page asked for it, its SVG or why it cannot be drawn."""
+
+    found: Any
+    svg: Markup | None = None
+    unavailable: str | None = None
+    drawn: bool = False
+
+
+def computed(
+    key: Hashable, path: str, compute: Callable[[], Any], chart: Callable[[Any], Chart], draw: bool
+) -> Drawn:
+    """The result of ``compute()`` for ``key`` at the archive's current version, from
+    :data:`CACHE` or computed now, and drawn if ``draw``. Run on a chart thread."""
+    full_key = (key, data_version(path))
+    kept: Drawn | None = CACHE.get(full_key)
+    if kept is None:
+        kept = Drawn(compute())
+        CACHE.put(full_key, kept)
+    if draw and not kept.drawn:
+        kept.svg, kept.unavailable = draw_svg(chart(kept.found))
+        kept.drawn = True
+    return kept
 
 
 # --- an entity's page -------------------------------------------------------------------

@@ -16,9 +16,11 @@ and an entity's page.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Final
 
 from markupsafe import Markup, escape
@@ -34,7 +36,13 @@ from centrasia_crawler.datasette_plugin.metadata import (
     upgrade_problem,
     upgrade_problems,
 )
-from centrasia_crawler.datasette_plugin.search import ASGI, Scope, query_problem, respond
+from centrasia_crawler.datasette_plugin.search import (
+    ASGI,
+    Scope,
+    query_problem,
+    register,
+    respond,
+)
 from centrasia_crawler.datasette_plugin.search import PARAMETER as SEARCH_PARAMETER
 
 #: The articles table's listing: its columns, in order, and the body's excerpt.
@@ -172,6 +180,41 @@ async def snippets(datasette: Any, database: str, text: str, rows: Any) -> dict[
     return {str(st): marked_html(snippet) for st, snippet in result.rows}
 
 
+# --- an immutable file written under the server ---------------------------------------
+
+#: What a page of an immutable archive that changed under the server answers, 503.
+CHANGED_FILE: Final = (
+    "The archive file changed under this server, which serves it as immutable: restart"
+    " it, and serve an archive a crawl writes without --immutable.\n"
+)
+
+
+def changed_under(datasette: Any, exception: BaseException, database: str | None) -> bool:
+    """Whether ``exception`` is SQLite finding a file "malformed" that ``datasette``
+    serves as immutable (``database``, or any when the page names none): read without
+    locks, a file written meanwhile looks corrupt. A mutable one that is malformed is
+    damaged, and left to Datasette's error page."""
+    if not isinstance(exception, sqlite3.DatabaseError) or "malformed" not in str(exception):
+        return False
+    named = [datasette.databases[database]] if database in datasette.databases else []
+    return any(not db.is_mutable for db in named or datasette.databases.values() if db.path)
+
+
+def changed_file_response(datasette: Any, request: Any, exception: BaseException) -> Any:
+    """``handle_exception``: :data:`CHANGED_FILE` for a changed immutable file, 503;
+    None (Datasette's own error page) for anything else."""
+    route = (getattr(request, "url_vars", None) or {}).get("database")
+    try:
+        database = str(datasette.get_database(route=route).name) if route else None
+    except KeyError:
+        database = None
+    if not changed_under(datasette, exception, database):
+        return None
+    from datasette.utils.asgi import Response
+
+    return Response.text(CHANGED_FILE, status=503)
+
+
 # --- an archive that needs upgrading ---------------------------------------------------
 
 
@@ -194,7 +237,14 @@ def upgrade_guard(datasette: Any, app: ASGI) -> ASGI:
         if scope["type"] == "http":
             route = scope["path"].strip("/").split("/")[0].removesuffix(".json")
             database = archive_route(datasette, route) if route and route != "-" else None
-            problem = await upgrade_problem(datasette, database) if database else None
+            try:
+                problem = await upgrade_problem(datasette, database) if database else None
+            except sqlite3.DatabaseError as exc:
+                if not changed_under(datasette, exc, database):
+                    raise
+                kind = b"text/plain; charset=utf-8"
+                await respond(send, 503, CHANGED_FILE.encode(), [(b"content-type", kind)])
+                return
             if database is not None and problem is not None:
                 if scope["path"].endswith(".json"):
                     body = json.dumps({"ok": False, "error": problem}, ensure_ascii=False)
@@ -212,6 +262,21 @@ def upgrade_guard(datasette: Any, app: ASGI) -> ASGI:
 # --- charts -----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def reading(db: Any) -> Iterator[sqlite3.Connection]:
+    """A read-only connection of its own to the Datasette database ``db`` (immutable as
+    Datasette opened it), with the functions Datasette's connections have; closed after.
+    The charts run on these, on their own threads (:func:`charts.in_pool`)."""
+    immutable = "&immutable=1" if not db.is_mutable else ""
+    uri = f"file:{urllib.parse.quote(str(db.path))}?mode=ro{immutable}"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        register(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
 async def chart_page(datasette: Any, request: Any) -> Any:
     """``/<database>/-/<chart>`` (``.json``: the numbers alone)."""
     from datasette.utils.asgi import NotFound, Response
@@ -222,15 +287,25 @@ async def chart_page(datasette: Any, request: Any) -> Any:
         raise NotFound("no such chart")
     args = {key: request.args.getlist(key) for key in request.args}
     db = datasette.get_database(database)
+    path = str(db.path)
+    as_json = request.url_vars.get("format") == "json"
+
+    def compute() -> charts.Chart:
+        with reading(db) as conn:
+            return charts.build(conn, path, name, args)
+
+    key = ("chart", path, name, charts.args_key(args))
     try:
-        chart = await db.execute_fn(lambda conn: charts.build(conn, str(db.path), name, args))
+        kept = await charts.in_pool(
+            lambda: charts.computed(key, path, compute, lambda c: c, draw=not as_json)
+        )
     except ArchiveNeedsUpgrade as exc:
         return await upgrade_page(datasette, database, str(exc))
+    chart, svg, unavailable = kept.found, kept.svg, kept.unavailable
     status = 400 if chart.error else 200
-    if request.url_vars.get("format") == "json":
+    if as_json:
         found = {"ok": not chart.error, "error": chart.error, "rows": chart.rows}
         return Response.json(found, status=status)
-    svg, unavailable = await charts.render_svg(chart)
     query = request.query_string
     context = {
         "database": database,
@@ -263,19 +338,29 @@ async def entity_page(datasette: Any, request: Any) -> Any:
     key = tilde_decode(urllib.parse.unquote(request.url_vars["entity"]))
     args = {name: request.args.getlist(name) for name in request.args}
     db = datasette.get_database(database)
+    path = str(db.path)
+    as_json = request.url_vars.get("format") == "json"
+
+    def compute() -> charts.EntityPage:
+        with reading(db) as conn:
+            return charts.entity_page(conn, path, key, args)
+
+    cache_key = ("entity", path, key, charts.args_key(args))
     try:
-        found = await db.execute_fn(lambda conn: charts.entity_page(conn, str(db.path), key, args))
+        kept = await charts.in_pool(
+            lambda: charts.computed(cache_key, path, compute, lambda p: p.chart, not as_json)
+        )
     except ArchiveNeedsUpgrade as exc:
         return await upgrade_page(datasette, database, str(exc))
+    found, svg, unavailable = kept.found, kept.svg, kept.unavailable
     chart = found.chart
     status = 400 if chart.error else 404 if found.entity is None else 200
-    if request.url_vars.get("format") == "json":
+    if as_json:
         error = chart.error or found.unknown
         body = {"ok": not error, "error": error, "entity": found.entity}
         closest = [{"id": ident, "name": name} for ident, name in found.closest]
         body |= {"closest": closest} if found.unknown else {}
         return Response.json({**body, "by": found.by, "rows": chart.rows}, status=status)
-    svg, unavailable = await charts.render_svg(chart)
     entity_url = f"{datasette.urls.database(database)}/-/entity/"
     context = {
         "database": database,
