@@ -35,9 +35,14 @@ EXPORT_COLUMNS: Final = (
     "body",
 )
 
-#: The columns of an export: the article's, its story (the st of the story's first
-#: article: :mod:`centrasia_crawler.archive.stories`), the body last.
-COLUMNS: Final = (*(c for c in EXPORT_COLUMNS if c != "body"), "story", "body")
+#: The columns of an export that hold lists: lists in JSON Lines and Parquet, their
+#: items joined by :data:`LIST_SEPARATOR` in CSV.
+LIST_COLUMNS: Final = ("entities", "countries")
+LIST_SEPARATOR: Final = ";"
+#: The columns of an export: the article's, the names of the entities it names (most
+#: mentioned first) and the codes of their countries, its story (the st of the story's
+#: first article: :mod:`centrasia_crawler.archive.stories`), the body last.
+COLUMNS: Final = (*(c for c in EXPORT_COLUMNS if c != "body"), *LIST_COLUMNS, "story", "body")
 
 #: Headers that describe the transfer, not the body as stored (Scrapy decoded it).
 TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
@@ -53,11 +58,12 @@ def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
 
 
 def write_csv(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
+    """A header, then one line a row; a list's items joined by ``;``."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(row | {c: LIST_SEPARATOR.join(row[c]) for c in LIST_COLUMNS if c in row})
         count += 1
     return count
 
@@ -87,8 +93,8 @@ PARQUET_TYPES: Final = {
 
 
 def parquet_schema() -> Any:
-    """The export's columns, typed by their kind (:data:`PARQUET_TYPES`); only ``st``
-    is never null."""
+    """The export's columns, typed by their kind (:data:`PARQUET_TYPES`), the lists as
+    lists of strings; only ``st`` and the lists are never null."""
     import pyarrow as pa
 
     # site_clock brings dateutil, which the command line does not load to start.
@@ -100,12 +106,12 @@ def parquet_schema() -> Any:
             return getattr(pa, name)()
         return pa.timestamp(args[0], tz=MOSCOW.key if args[1] == "site" else args[1])
 
-    return pa.schema(
-        [
-            pa.field(c, typed(BY_NAME[c].kind if c in BY_NAME else "int"), nullable=c != "st")
-            for c in COLUMNS
-        ]
-    )
+    def column(c: str) -> Any:
+        if c in LIST_COLUMNS:
+            return pa.field(c, pa.list_(pa.string()), nullable=False)
+        return pa.field(c, typed(BY_NAME[c].kind if c in BY_NAME else "int"), nullable=c != "st")
+
+    return pa.schema([column(c) for c in COLUMNS])
 
 
 def _instant(value: str | None) -> dt.datetime | None:

@@ -97,12 +97,14 @@ def kwic(
     attribution: str | None = None,
     width: int = 40,
     exact: bool = False,
+    sort: str = "date",
+    limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """:meth:`Archive.kwic <centrasia_crawler.archive.Archive.kwic>`."""
     from centrasia_crawler.archive import search
 
     filters = _filters(since, until, source, attribution)
-    return search.kwic(archive, query, filters, width=width, exact=exact)
+    return search.kwic(archive, query, filters, width=width, exact=exact, sort=sort, limit=limit)
 
 
 def trend(

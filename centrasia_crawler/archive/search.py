@@ -9,6 +9,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import heapq
+import itertools
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -20,8 +23,9 @@ from centrasia_crawler.archive.snippets import (
     ELLIPSIS,
     MARK_CLOSE,
     MARK_OPEN,
-    concordance,
     marked_as_written,
+    marked_spans,
+    oneline,
     unfold_snippet,
 )
 
@@ -166,6 +170,24 @@ def top_sources(
 
 #: A concordance line's keys, in order.
 KWIC_KEYS: Final = ("date", "st", "column", "left", "match", "right", "url")
+#: The orders of concordance lines: by date (oldest article first, each article's
+#: matches in the order they stand), by the words left of the match (nearest first),
+#: by the words right of it.
+KWIC_SORTS: Final = ("date", "left", "right")
+_WORD: Final = re.compile(r"\w+")
+
+
+def kwic_sort_key(line: dict[str, Any], sort: str) -> tuple[str, ...]:
+    """The words a concordance line sorts by under ``sort`` (``left``: the left
+    context's words, nearest first; ``right``: the right context's), case and ё/е
+    folded; ``date`` sorts by no words."""
+    if sort == "left":
+        return tuple(reversed(_WORD.findall(fold_yo(line["left"].lower()))))
+    if sort == "right":
+        return tuple(_WORD.findall(fold_yo(line["right"].lower())))
+    if sort == "date":
+        return ()
+    raise ValueError(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
 
 
 def kwic(
@@ -175,26 +197,61 @@ def kwic(
     *,
     width: int = 40,
     exact: bool = False,
+    sort: str = "date",
+    limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every match of ``query`` in the articles it matches, oldest article first, as a
-    concordance line: ``left`` and ``right`` context (``width`` characters each, white
-    space made single spaces), the ``match`` as the article spells it (a phrase whole),
-    and the article's ``st``, ``date``, ``column`` (title or body) and ``url``;
-    ``exact``: only the forms as typed. Streamed."""
+    """Every match of ``query`` in the articles it matches, as a concordance line:
+    ``left`` and ``right`` context (``width`` characters each, white space made single
+    spaces), the ``match`` as the article spells it (a phrase whole), and the article's
+    ``st``, ``date``, ``column`` (title or body) and ``url``; ``exact``: only the forms
+    as typed.
+
+    ``sort`` (one of :data:`KWIC_SORTS`): ``date``, oldest article first, streamed;
+    ``left`` or ``right``, by :func:`kwic_sort_key`, lines of equal words in date
+    order. ``limit``: only the first so many lines; sorted by context, every match's
+    key is read but only the lines returned are made."""
+    if sort not in KWIC_SORTS:
+        raise ValueError(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
+    texts = _kwic_texts(archive, query, filters, exact)
+    if sort == "date":
+        lines = (
+            _kwic_line(article, column, plain, start, end, width)
+            for article, column, plain, spans in texts
+            for start, end in spans
+        )
+        yield from itertools.islice(lines, limit)
+        return
+    keyed = _kwic_keys(texts, sort, width)
+    chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
+    for _key, _order, (article, column, plain, start, end) in chosen:
+        yield _kwic_line(article, column, plain, start, end, width)
+
+
+_Article = tuple[int, str, str]  # st, date, url
+_Spans = list[tuple[int, int]]
+
+
+def _kwic_texts(
+    archive: Archive, query: str, filters: Filters | None, exact: bool
+) -> Iterator[tuple[_Article, str, str, _Spans]]:
+    """The matching articles' highlighted columns, oldest article first, as
+    ``(article, column, plain text, [(start, end) of each match])``. The index gives
+    its rows in ``st`` order, so they stream: a limit reads only the articles it needs."""
     if exact:
         where, params = (filters or Filters()).where()
         sql = (
             "SELECT a.st, a.published_date, a.url, highlight(articles_fts, 0, ?, ?),"
             " highlight(articles_fts, 1, ?, ?), a.title, a.body"
             " FROM articles_fts f JOIN articles a ON a.st = f.rowid"
-            f" WHERE articles_fts MATCH ? AND {where} ORDER BY a.st"
+            f" WHERE articles_fts MATCH ? AND {where} ORDER BY f.rowid"
         )
         params = [fold_yo(query), *params]
     else:
         found, params = matching(archive, query, filters)
         sql = (
             "SELECT a.st, a.published_date, a.url, highlight(articles_morph, 0, ?, ?),"
-            f" highlight(articles_morph, 1, ?, ?), NULL, NULL {found} ORDER BY a.st"
+            " highlight(articles_morph, 1, ?, ?), NULL, NULL"
+            f" {found} ORDER BY articles_morph.rowid"
         )
     marks = [MARK_OPEN, MARK_CLOSE] * 2
     rows = streamed(archive, run_matching(archive, query, sql, [*marks, *params]))
@@ -203,16 +260,40 @@ def kwic(
             title = marked_as_written(title, title_as_written)
             body = marked_as_written(body, body_as_written)
         for column, text in (("title", title), ("body", body)):
-            for left, match, right in concordance(text or "", width):
-                yield {
-                    "date": day,
-                    "st": st,
-                    "column": column,
-                    "left": left,
-                    "match": match,
-                    "right": right,
-                    "url": url,
-                }
+            if text and MARK_OPEN in text:
+                plain, spans = marked_spans(text)
+                yield (st, day, url), column, plain, spans
+
+
+def _kwic_keys(
+    texts: Iterator[tuple[_Article, str, str, _Spans]], sort: str, width: int
+) -> Iterator[tuple[tuple[str, ...], int, tuple[_Article, str, str, int, int]]]:
+    """Each match's sort key, its place in date order, and what makes its line."""
+    order = 0
+    for article, column, plain, spans in texts:
+        for start, end in spans:
+            if sort == "left":
+                words = _WORD.findall(fold_yo(plain[max(0, start - width) : start].lower()))
+                key = tuple(reversed(words))
+            else:
+                key = tuple(_WORD.findall(fold_yo(plain[end : end + width].lower())))
+            yield key, order, (article, column, plain, start, end)
+            order += 1
+
+
+def _kwic_line(
+    article: _Article, column: str, plain: str, start: int, end: int, width: int
+) -> dict[str, Any]:
+    st, day, url = article
+    return {
+        "date": day,
+        "st": st,
+        "column": column,
+        "left": oneline(plain[max(0, start - width) : start]),
+        "match": oneline(plain[start:end]),
+        "right": oneline(plain[end : end + width]),
+        "url": url,
+    }
 
 
 def names_no_article(archive: Archive, column: str, value: str) -> list[str] | None:

@@ -6,7 +6,6 @@ Pure text work on what FTS5's ``snippet()`` and ``highlight()`` return: no SQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Final
 
 #: Marks around a match in a snippet (plain text; the CLI shows them as [ ]).
@@ -64,26 +63,30 @@ def marked_as_written(marked: str | None, text: str | None) -> str | None:
     return "".join(out)
 
 
-def concordance(marked: str, width: int) -> Iterator[tuple[str, str, str]]:
-    r"""The marked spans of a highlighted text with ``width`` characters either side.
+def marked_spans(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    r"""A highlighted text without its marks, and where each marked span stands in it.
 
-    >>> list(concordance("Визит Жапарова в Москву", 6))
-    [('Визит ', 'Жапарова', ' в Мос')]
+    >>> marked_spans("Визит \x02Жапарова\x03 в Москву")
+    ('Визит Жапарова в Москву', [(6, 14)])
     """
     plain = marked.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
-    position = 0  # in the plain text
-    start = None
-    for piece in re.split(f"([{MARK_OPEN}{MARK_CLOSE}])", marked):
+    spans, position, start = [], 0, None
+    for piece in _MARKS.split(marked):
         if piece == MARK_OPEN:
             start = position
-        elif piece == MARK_CLOSE and start is not None:
-            left = plain[max(0, start - width) : start]
-            right = plain[position : position + width]
-            yield _oneline(left), _oneline(plain[start:position]), _oneline(right)
+        elif piece == MARK_CLOSE:
+            if start is not None:
+                spans.append((start, position))
             start = None
-        elif piece not in (MARK_OPEN, MARK_CLOSE):
+        else:
             position += len(piece)
+    return plain, spans
 
 
-def _oneline(text: str) -> str:
-    return re.sub(r"\s", " ", text)
+def oneline(text: str) -> str:
+    """White space made single spaces, one for one."""
+    return _SPACE.sub(" ", text)
+
+
+_MARKS: Final = re.compile(f"([{MARK_OPEN}{MARK_CLOSE}])")
+_SPACE: Final = re.compile(r"\s")

@@ -444,9 +444,13 @@ class Archive:
         attribution: str | None = None,
         width: int = 40,
         exact: bool = False,
+        sort: str = "date",
+        limit: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Concordance lines, streamed (``centrasia kwic --json``): ``date st column
-        left match right url``; ``exact``: only the forms as typed."""
+        left match right url``; ``exact``: only the forms as typed; ``sort``: ``date``
+        (oldest first), ``left`` or ``right`` (by the context's words, nearest first);
+        ``limit``: the first so many lines, only they made."""
         return analysis.kwic(
             self,
             query,
@@ -456,6 +460,8 @@ class Archive:
             attribution=attribution,
             width=width,
             exact=exact,
+            sort=sort,
+            limit=limit,
         )
 
     def trend(

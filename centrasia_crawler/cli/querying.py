@@ -3,7 +3,6 @@ over time: ``trend``, ``terms``. Read-only; never imports Scrapy."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -219,8 +218,15 @@ def _results_table(results: list[dict[str, Any]]) -> Iterator[str]:
     help="Characters of context on either side.",
 )
 @click.option("--exact", is_flag=True, help="Only the forms as typed, not every form of a word.")
+@click.option(
+    "--sort",
+    type=click.Choice(["date", "left", "right"]),
+    default="date",
+    show_default=True,
+    help="date: oldest first; left/right: by the words left/right of the match, nearest first.",
+)
 @output_options(
-    limit=(None, 1, "At most this many lines."),
+    limit=(None, 1, "At most this many lines (chosen after the sort)."),
     json="A JSON list of lines with the same keys.",
     csv="CSV: date, st, column, left, match, right, url.",
 )
@@ -233,19 +239,22 @@ def kwic(
     attribution: str | None,
     width: int,
     exact: bool,
+    sort: str,
     limit: int | None,
     as_json: bool,
     as_csv: bool,
 ) -> int:
     """A concordance (keyword in context): every occurrence of what QUERY matches, as
     the article spells it, with its left and right context, in the matching articles,
-    oldest first. A phrase shows whole. Queries read as in 'centrasia search'.
+    oldest first, or sorted by the context as AntConc sorts it. A phrase shows whole.
+    Queries read as in 'centrasia search'.
 
     Examples:
 
     \b
         centrasia kwic Жапаров --width 60
         centrasia kwic '"новая конституция"' --since 2026-01-01 --csv > kwic.csv
+        centrasia kwic Казахстан --sort right --limit 100
     """
     from centrasia_crawler.archive.search import KWIC_KEYS, Filters
     from centrasia_crawler.archive.search import kwic as archive_kwic
@@ -257,8 +266,9 @@ def kwic(
         if not exact:
             say_notes("kwic", [query], store)
         try:
-            found = archive_kwic(store, query, filters, width=width, exact=exact)
-            lines = itertools.islice(found, limit)
+            lines = archive_kwic(
+                store, query, filters, width=width, exact=exact, sort=sort, limit=limit
+            )
             shown = write_output(
                 lines,
                 output_form(as_json, as_csv),

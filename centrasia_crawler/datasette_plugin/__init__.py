@@ -6,7 +6,8 @@ Installed with the package (an entry point), so ``datasette archive.sqlite`` sho
 touched. This module holds the hook implementations alone; each delegates to
 :mod:`.metadata` (which databases are archives, their metadata), :mod:`.search` (the query
 language of ``centrasia search`` in every search, refused alike), :mod:`.pages` (cells,
-templates, the chart and entity pages) and :mod:`.charts` (the charts' numbers).
+templates, the chart and entity pages), :mod:`.charts` (the charts' numbers),
+:mod:`.article` (the article page) and :mod:`.kwic` (the concordance page).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from centrasia_crawler.datasette_plugin import article, charts, metadata, pages, search
+from centrasia_crawler.datasette_plugin import article, charts, kwic, metadata, pages, search
 
 
 @hookimpl  # type: ignore[untyped-decorator]
@@ -57,7 +58,7 @@ def extra_template_vars(
 
 @hookimpl  # type: ignore[untyped-decorator]
 def register_routes() -> list[tuple[str, Any]]:
-    return [*pages.ROUTES, (article.ROUTE, article.article_page)]
+    return [(kwic.ROUTE, kwic.kwic_page), *pages.ROUTES, (article.ROUTE, article.article_page)]
 
 
 @hookimpl  # type: ignore[untyped-decorator]

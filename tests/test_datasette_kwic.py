@@ -1,0 +1,99 @@
+"""The concordance page of the Datasette plugin, ``/<database>/-/kwic``, and its CSV.
+
+The truth: the articles written here, scanned with a regex, and the sorts done here
+over the full list of lines."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from centrasia_crawler.archive import Archive
+from tests.helpers import article, get
+
+pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
+
+TEXTS = [
+    (1, "Бишкек и Ош", "Вчера в Бишкеке ёлку поставили. Зато в Бишкеке Елку убрали."),
+    (2, "Новости", "Мэрия Бишкека объявила. В Бишкеке ель стоит. Ёж в Бишкеке жил."),
+    (3, "Погода", "Днём Бишкек зелёный, ночью Бишкек спит."),
+]
+MATCHES = [
+    (st, found.group())
+    for st, title, body in TEXTS
+    for text in (title, body)
+    for found in re.finditer(r"(?i)бишкек\w*", text)
+]
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("kwic-page") / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in TEXTS])
+    return path
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower().replace("ё", "е"))
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_csv_has_every_match_in_each_sort(path: Path) -> None:
+    date, left, right, limited = get(
+        path,
+        "/archive/-/kwic.csv?q=Бишкек&width=20",
+        "/archive/-/kwic.csv?q=Бишкек&width=20&sort=left",
+        "/archive/-/kwic.csv?q=Бишкек&width=20&sort=right",
+        "/archive/-/kwic.csv?q=Бишкек&width=20&sort=right&limit=3",
+    )
+    assert date.status_code == 200 and date.headers["content-type"].startswith("text/csv")
+    full = csv_rows(date.text)
+    assert [(int(r["st"]), r["match"]) for r in full] == MATCHES
+    assert list(full[0]) == ["date", "st", "column", "left", "match", "right", "url"]
+    by_left = sorted(full, key=lambda r: tuple(reversed(words(r["left"]))))
+    by_right = sorted(full, key=lambda r: tuple(words(r["right"])))
+    assert by_left != full and by_right != full
+    assert csv_rows(left.text) == by_left
+    assert csv_rows(right.text) == by_right
+    assert csv_rows(limited.text) == by_right[:3]
+
+
+def test_the_page_shows_the_lines_sorted_with_links(path: Path) -> None:
+    (response,) = get(path, "/archive/-/kwic?q=Бишкек&sort=right&width=20")
+    assert response.status_code == 200
+    page = response.text
+    cells = re.findall(r'<td class="right">(.*?)</td>', page)
+    expected = sorted(
+        (body_or_title[found.end() : found.end() + 20] for _, t, b in TEXTS
+         for body_or_title in (t, b) for found in re.finditer(r"(?i)бишкек\w*", body_or_title)),
+        key=lambda right: tuple(words(right)),
+    )  # fmt: skip
+    assert [html.unescape(c) for c in cells] == expected
+    links = re.findall(r'href="/archive/-/article/(\d+)"', page)
+    assert sorted(map(int, links)) == sorted(st for st, _ in MATCHES)
+    assert "/archive/-/kwic.csv?q=" in page
+    assert f"{len(MATCHES)} lines, sorted by right" in page
+
+
+@pytest.mark.parametrize(
+    ("url", "line"),
+    [
+        ('/archive/-/kwic?q="Бишкек', "centrasia kwic: bad search query '\"Бишкек'"),
+        ("/archive/-/kwic.csv?q=AND", "centrasia kwic: bad search query 'AND'"),
+        ("/archive/-/kwic?q=Бишкек&sort=middle", "centrasia kwic: sort: 'middle'"),
+        ("/archive/-/kwic.csv?q=Бишкек&width=0", "centrasia kwic: width: '0'"),
+    ],
+)
+def test_a_bad_request_is_400_with_the_command_line_s_line(path: Path, url: str, line: str) -> None:
+    (response,) = get(path, url)
+    assert response.status_code == 400
+    assert line in html.unescape(response.text)
