@@ -104,17 +104,8 @@ def entities(
         counted = run_matching(archive, query or "", f"SELECT count(*) FROM ({sts})", params)
         matched = int(counted.fetchone()[0])
     found = _entity_counts(archive, query, (sts, params), matched, total, whole, type)
-    info = {
-        row[0]: row[1:]
-        for row in conn.execute(
-            "SELECT id, name, type, country FROM entities" + (" WHERE type = ?" if type else ""),
-            (type,) if type else (),
-        )
-    }
-    ranked = sorted(
-        (e for e in found if e in info),
-        key=lambda e: (-found[e][0], -found[e][1], info[e][0], e),
-    )
+    info = _entity_info(conn, type)
+    ranked = _ranked(found, info)
     listed = ranked[:limit] if limit is not None else ranked
     if whole:
         everywhere = {e: n for e, (n, _) in found.items()}
@@ -129,16 +120,7 @@ def entities(
             ).fetchone()[0]
             for e in listed
         }
-    out = []
-    for entity_id in listed:
-        n, mentions = found[entity_id]
-        name, kind, country = info[entity_id]
-        share = n / matched
-        base = everywhere.get(entity_id, 0) / total if total else 0.0
-        lift = round(share / base, 3) if base else None
-        row = (name, kind, country, n, int(mentions), round(share, 6), lift)
-        out.append(dict(zip(ENTITY_KEYS, row, strict=True)))
-    return {"matched": matched, "entities": out}
+    return _listed(listed, found, info, matched, everywhere, total)
 
 
 def _entity_stories(
@@ -175,19 +157,39 @@ def _entity_stories(
         params,
     ).fetchall()
     found = {entity_id: (n, mentions) for entity_id, n, mentions in rows}
-    info = {
-        row[0]: row[1:]
-        for row in conn.execute(
-            "SELECT id, name, type, country FROM entities" + (" WHERE type = ?" if type else ""),
-            (type,) if type else (),
-        )
-    }
-    ranked = sorted(
+    info = _entity_info(conn, type)
+    ranked = _ranked(found, info)
+    listed = ranked[:limit] if limit is not None else ranked
+    return _listed(listed, found, info, matched, everywhere, total)
+
+
+def _entity_info(conn: sqlite3.Connection, type: str | None) -> dict[str, tuple[Any, ...]]:
+    """Each entity's ``(name, type, country)`` by id, of one type if ``type`` is given."""
+    where, params = (" WHERE type = ?", (type,)) if type else ("", ())
+    rows = conn.execute("SELECT id, name, type, country FROM entities" + where, params)
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _ranked(found: dict[str, tuple[int, int]], info: dict[str, tuple[Any, ...]]) -> list[str]:
+    """The entities found (of ``info``), most articles first, then most mentions, then
+    by name."""
+    return sorted(
         (e for e in found if e in info),
         key=lambda e: (-found[e][0], -found[e][1], info[e][0], e),
     )
+
+
+def _listed(
+    listed: list[str],
+    found: dict[str, tuple[int, int]],
+    info: dict[str, tuple[Any, ...]],
+    matched: int,
+    everywhere: dict[str, int],
+    total: int,
+) -> dict[str, Any]:
+    """The rows of :func:`entities`: each listed entity's counts, share and lift."""
     out = []
-    for entity_id in ranked[:limit] if limit is not None else ranked:
+    for entity_id in listed:
         n, mentions = found[entity_id]
         name, kind, country = info[entity_id]
         share = n / matched
