@@ -352,7 +352,7 @@ def test_the_attention_chart_opens_with_its_form(archive: Path) -> None:
     [
         ("/archive/-/attention?q=%22x", "bad search query '\"x'"),
         ("/archive/-/attention?q=x&by=decade", "by: one of day, week, month, year"),
-        ("/archive/-/coverage?since=yesterday", "since: give a date as YYYY-MM-DD"),
+        ("/archive/-/coverage?since=yesterday", "since='yesterday' is not a date (YYYY-MM-DD)"),
         ("/archive/-/sources?q=x&since=2025-03-09&until=2025-03-01", "is after until"),
     ],
 )

@@ -207,7 +207,7 @@ CREATE INDEX articles_meta ON articles (st, published_date, source, attribution)
 """
 
 #: Version 8: an index on attribution, for Datasette's facet and the
-#: attribution_articles query (without it, a scan of 300,000 rows: 2.4 s cold).
+#: attribution_articles query (without it, each reads the whole articles table).
 V8: Final = """
 CREATE INDEX articles_attribution ON articles (attribution, st);
 """
@@ -236,7 +236,7 @@ END;
 
 #: Version 9: the exact-form index reads its text from the articles, through a view that
 #: folds ё as the index does (FTS5's external content), instead of keeping its own copy
-#: of every title and body: on 300,000 articles that copy was 3.2 GB of 6.4 GB. The
+#: of every title and body (half the file on a large archive: docs/benchmarks.md). The
 #: pages it held are free for new rows; a VACUUM gives them back to the file system.
 V9: Final = f"""
 DROP TRIGGER articles_fts_insert;
@@ -272,7 +272,7 @@ UPDATE sqlite_master SET sql = replace(sql, 'USING fts5',
 PRAGMA writable_schema = OFF;
 """
 
-#: Version 11: the source's lines as outlets print them (issue 27): the outlet each
+#: Version 11: the source's lines as outlets print them: the outlet each
 #: source is counted under, its domain, every source in order, the lines as printed,
 #: and the lines that looked like a date or source line but were not read. The
 #: covering index of the columns read beside st gains the outlet (terms counts by it).

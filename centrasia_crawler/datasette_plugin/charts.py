@@ -36,6 +36,7 @@ from centrasia_crawler.archive.coverage import coverage
 from centrasia_crawler.archive.search import Filters, top_sources
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.store import Archive
+from centrasia_crawler.options import OptionError, parse_day
 
 #: name -> title, in the order the index page lists them.
 CHARTS: Final = {
@@ -70,13 +71,11 @@ def _one(args: Args, name: str) -> str:
 
 
 def _date(args: Args, name: str) -> dt.date | None:
-    text = _one(args, name)
-    if not text:
-        return None
+    """The day a chart's form gives, read as the command line reads it."""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ChartError(f"{name}: give a date as YYYY-MM-DD, not {text!r}") from None
+        return parse_day(name, _one(args, name))
+    except OptionError as exc:
+        raise ChartError(str(exc)) from None
 
 
 def _range_fields(args: Args) -> list[dict[str, Any]]:
