@@ -31,6 +31,10 @@ ARTICLE_URLS_STAT = "centrasia/article_urls_requested"
 FREE_SPACE_REASON = "free_space_low"
 #: How many URLs a reason names before it says how many more there are.
 URLS_SHOWN = 5
+#: The fewest article URLs whose failed share is judged on its own: below it (an hourly
+#: run of three new articles, one of which the site has since removed), the failed URLs
+#: are judged against all the run's URLs, as a share of a handful says little.
+MIN_ARTICLE_URLS = 20
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,9 @@ def _failed_requests(
     stats: Mapping[str, Any], problems: Sequence[Mapping[str, Any]], thresholds: Thresholds
 ) -> list[str]:
     """More URLs failed for good (after their retries) than the thresholds allow: of
-    the article URLs, or of all URLs. Retries are no URLs of their own, so a page that
-    fails on every retry counts once, against the one URL it is."""
+    the article URLs (when there are :data:`MIN_ARTICLE_URLS` of them), or of all URLs.
+    Retries are no URLs of their own, so a page that fails on every retry counts once,
+    against the one URL it is."""
     failed = {str(p.get("url")): str(p.get("reason")) for p in problems if p.get("kind") == "fetch"}
     if not failed:
         return []
@@ -105,7 +110,7 @@ def _failed_requests(
     requested = int(stats.get(URLS_STAT, stats.get("downloader/request_count", 0)))
     reasons = []
     article_urls = int(stats.get(ARTICLE_URLS_STAT, 0))
-    if articles and len(articles) > share * max(article_urls, 1):
+    if articles and article_urls >= MIN_ARTICLE_URLS and len(articles) > share * article_urls:
         reasons.append(
             f"{len(articles)} of {article_urls} article URLs failed after their retries"
             f" (more than {share:.0%}): {_by_reason(articles)}"

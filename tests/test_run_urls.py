@@ -57,3 +57,31 @@ def test_the_error_threshold_counts_urls_that_failed_for_good(
         assert done.returncode == 0, done.stderr[-3000:]
         assert run["outcome"] == "ok", run["outcome_reasons"]
     assert "Traceback" not in done.stderr
+
+
+def test_a_share_of_a_handful_of_article_urls_is_judged_against_all_urls() -> None:
+    """One dead article of an hourly run's four is no failure while the run's URLs hold
+    it under the share; three of twenty-five article URLs are."""
+    from centrasia_crawler.health import (
+        ARTICLE_URLS_STAT,
+        URLS_STAT,
+        Thresholds,
+        _failed_requests,
+    )
+
+    def dead(n: int) -> list[dict[str, str]]:
+        return [
+            {
+                "kind": "fetch",
+                "url": f"https://centrasia.org/newsA.php?st={1771500000 + k}",
+                "reason": "HTTP 404",
+            }
+            for k in range(n)
+        ]
+
+    small = {URLS_STAT: 15, ARTICLE_URLS_STAT: 4}
+    assert _failed_requests(small, dead(1), Thresholds()) == []
+    assert _failed_requests(small, dead(2), Thresholds())  # 2 of 15 URLs: over 10%
+    large = {URLS_STAT: 40, ARTICLE_URLS_STAT: 25}
+    (reason,) = _failed_requests(large, dead(3), Thresholds())
+    assert reason.startswith("3 of 25 article URLs failed after their retries")
