@@ -391,6 +391,7 @@ REFUSED = [
     ("@Астна", "no entity is named 'Астна'; the closest names: Астана,"),
     ("(" * 40 + "Жапаров" + ")" * 40, "nested 40 deep; at most 32"),
     ("К*", "a prefix needs at least 2 letters: К*"),
+    ("source:Жапаров", "source: is no field of the search; it reads title: and body:"),
 ]
 
 

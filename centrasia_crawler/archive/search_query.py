@@ -84,6 +84,9 @@ _QUOTES: Final = {'"': '"', "«": "»", "„": "“", "“": "”"}
 #: Characters that end a bare word.
 _BREAK: Final = frozenset('()*,{}+^"«»„“”@') | frozenset(" \t\r\n\f\v")
 _COLUMN_RE: Final = re.compile(r"(title|body)\s*:", re.IGNORECASE)
+#: A field name with its colon, as ``source:`` or ``st:``, that is no column of the index
+#: (a web address's ``https://`` is a word).
+_FIELD_RE: Final = re.compile(r"([A-Za-z_]+):(?!//)")
 _COLUMN_SET_RE: Final = re.compile(r"\{([^{}]*)\}\s*:")
 #: The operators, as a query may type them in lower case between words.
 _OPERATORS: Final = frozenset({"AND", "OR", "NOT", "NEAR"})
@@ -223,6 +226,13 @@ def _lex(query: str) -> list[_Token]:
                 continue
             j = _word_end(query, i)
             word = query[i:j]
+            field = _FIELD_RE.match(word)
+            if field is not None:
+                raise _error(
+                    query,
+                    f"{field[1]}: is no field of the search; it reads title: and body:"
+                    " (the source, the date: --source, --attribution, --since, --until)",
+                )
             if word in ("AND", "OR", "NOT"):
                 out.append(_Token("op", word))
             elif word.upper() == "NEAR" and query[j : j + 1] == "(":
