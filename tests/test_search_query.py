@@ -353,6 +353,13 @@ def test_export_takes_its_format_from_the_file_name(
     )
     assert status == 2 and "--format csv but -o" in err and err.count("\n") == 1
     assert not (tmp_path / "x.parquet").exists()
+    # A name that is no format's (Excel's) is refused, not filled with JSON Lines.
+    status, _, err = centrasia(capsys, "export", "-o", str(tmp_path / "x.xlsx"), *where)
+    assert status == 2 and "no export format is written as .xlsx" in err
+    assert err.count("\n") == 1 and not (tmp_path / "x.xlsx").exists()
+    named = tmp_path / "x.txt"
+    assert centrasia(capsys, "export", "--format", "csv", "-o", str(named), *where)[0] == 0
+    assert named.read_text(encoding="utf-8").startswith("st,")
 
 
 # --- what the command line says about a query and its filters ---------------------------

@@ -97,8 +97,16 @@ def export(
 
 
 def _format(asked: str | None, output: str | None) -> str:
-    """The format asked for, else the output file's; a disagreement is a usage error."""
-    implied = FORMATS_BY_EXTENSION.get(Path(output).suffix.lower()) if output else None
+    """The format asked for, else the output file's; a disagreement, or a file name
+    that names no format (``x.xlsx``) without ``--format``, is a usage error."""
+    suffix = Path(output).suffix.lower() if output and output != "-" else ""
+    implied = FORMATS_BY_EXTENSION.get(suffix)
+    if suffix and implied is None and not asked:
+        known = ", ".join(sorted(FORMATS_BY_EXTENSION))
+        raise click.UsageError(
+            f"-o {output}: no export format is written as {suffix} ({known});"
+            " give --format to write it anyway"
+        )
     if asked and implied and asked != implied:
         raise click.UsageError(f"--format {asked} but -o {output} says {implied}: give one")
     return asked or implied or "jsonl"
