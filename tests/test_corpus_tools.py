@@ -25,6 +25,13 @@ from centrasia_crawler.cli import main
 from centrasia_crawler.normalize.morphology import TOKEN_RE
 from tests.replica.content import Site
 
+#: A word as the index reads it, written here: a decimal (``2,4``) or a percentage
+#: (``20 %``) is one word, a date's ``01.06.2024`` three numbers; anything else as
+#: SQLite cuts it.
+WORD = re.compile(
+    r"(?<![0-9][.,])[0-9]+(?:[.,][0-9]+)?(?![.,]?[^\W_])(?:[ \u00a0\u202f]?%)?|" + TOKEN_RE.pattern
+)
+
 SITE = Site(days=40, per_day=12, last_day=Site.last_day)
 #: The forms of the surname the query names, and of the post, as the replica writes them.
 JAPAROV = re.compile(r"жапаров(?:а|у|ым|е)?", re.IGNORECASE)
@@ -184,7 +191,7 @@ def form_counts(path: Path, n: int, only: set[int] | None = None) -> Counter[str
         if only is not None and st not in only:
             continue
         for text in (title, body):
-            seq = [fold(t) for t in TOKEN_RE.findall(text)]
+            seq = ["".join(fold(m[0]).split()) for m in WORD.finditer(text)]
             counts.update(" ".join(seq[i : i + n]) for i in range(len(seq) - n + 1))
     return counts
 
@@ -356,3 +363,16 @@ def test_the_commands_print_tables_and_csv(path: Path, capsys: pytest.CaptureFix
     assert main(["words", "Жапаров", "--archive", str(path), "--csv", "--limit", "3"]) == 0
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
     assert len(rows) == 3 and list(rows[0]) == ["word", "count", "per_million"]
+
+
+def test_no_collocate_is_nearer_more_often_than_it_occurs(store: Archive) -> None:
+    """A figure (``2,4 млрд``) is one word in the windows as in the archive's totals, and
+    the index's placeholder after a decimal is no word of a list."""
+    for query in ("млрд", "долларов", "процентов"):
+        found = store.collocates(query, min_count=1, limit=None, sample=0)
+        over = [r for r in found["collocates"] if r["cofreq"] > r["total"]]
+        assert over == [], (query, over[:3])
+    for by in ("lemma", "form"):
+        for n in (1, 2):
+            listed = store.words(ngrams=n, by=by, stop_words=True, limit=None)["words"]
+            assert not [w for w in listed if "ǂ" in w["word"].split(" ")], (by, n)

@@ -135,7 +135,7 @@ def _nodes_and_windows(marked: str, window: int) -> tuple[int, list[str]]:
     nodes few.
     """
     from centrasia_crawler.archive.snippets import MARK_CLOSE, MARK_OPEN
-    from centrasia_crawler.normalize.morphology import TOKEN_RE
+    from centrasia_crawler.normalize.morphology import WORD_RE
 
     spans: list[tuple[int, int]] = []  # where each node's marks stand in ``marked``
     opened = marked.find(MARK_OPEN)
@@ -143,7 +143,7 @@ def _nodes_and_windows(marked: str, window: int) -> tuple[int, list[str]]:
         closed = marked.find(MARK_CLOSE, opened)
         if closed < 0:
             break
-        if TOKEN_RE.search(marked, opened, closed):
+        if WORD_RE.search(marked, opened, closed):
             spans.append((opened, closed))
         opened = marked.find(MARK_OPEN, closed)
     if not spans:
@@ -159,7 +159,7 @@ def _nodes_and_windows(marked: str, window: int) -> tuple[int, list[str]]:
         reach = 16 * window + 32
         while True:  # the ``window`` tokens before the node
             start = max(0, opened - reach)
-            before = list(TOKEN_RE.finditer(marked, start, opened))
+            before = list(WORD_RE.finditer(marked, start, opened))
             if len(before) > window or start == 0:
                 break
             reach *= 4
@@ -168,7 +168,7 @@ def _nodes_and_windows(marked: str, window: int) -> tuple[int, list[str]]:
         reach = 16 * window + 32
         while True:  # and after it
             end = min(len(marked), closed + 1 + reach)
-            after = list(itertools.islice(TOKEN_RE.finditer(marked, closed + 1, end), window + 1))
+            after = list(itertools.islice(WORD_RE.finditer(marked, closed + 1, end), window + 1))
             if len(after) > window or end == len(marked):
                 break
             reach *= 4
@@ -342,6 +342,7 @@ def words(
     (``morph_counts``), exact; anything else is counted in the articles read (a sample,
     scaled, on more than ``sample`` articles)."""
     from centrasia_crawler.archive.attention import archive_tokens
+    from centrasia_crawler.normalize.morphology import DECIMAL
 
     if not 1 <= ngrams <= MAX_NGRAM:
         raise CorpusError(f"ngrams: {ngrams} is not between 1 and {MAX_NGRAM}")
@@ -354,7 +355,13 @@ def words(
         sts = [st for st, _ in _matched(archive, query)]
     if query is None and ngrams == 1 and by == "lemma":
         counts: Counter[str] = Counter(
-            dict(conn.execute("SELECT term, occurrences FROM morph_counts WHERE occurrences > 0"))
+            dict(
+                conn.execute(
+                    "SELECT term, occurrences FROM morph_counts WHERE occurrences > 0"
+                    " AND term != ?",
+                    (DECIMAL,),
+                )
+            )
         )
         read, tokens, scale = sts, archive_tokens(conn), 1.0
     else:
@@ -405,8 +412,8 @@ def _count_ngrams(
     archive: Archive, sts: Sequence[int], n: int, by: str
 ) -> tuple[Counter[str], int]:
     """The n-grams of these articles (title and body apart), and their tokens."""
-    from centrasia_crawler.normalize.morphology import TOKEN_RE, morphology
-    from centrasia_crawler.normalize.text import fold_yo
+    from centrasia_crawler.normalize.morphology import DECIMAL, morphology, surface
+    from centrasia_crawler.normalize.morphology import tokens as words_of
 
     morph = morphology()
     counts: Counter[str] = Counter()
@@ -417,10 +424,12 @@ def _count_ngrams(
             f"SELECT title, body FROM articles WHERE st IN ({marks})", chunk
         ):
             for text in (title or "", body or ""):
+                # Words as the index reads them: a decimal or a percentage is one
+                # (the index's placeholder after a decimal is no word).
                 if by == "lemma":
-                    seq = morph.index_text(text).split()
+                    seq = [t for t in morph.index_text(text).split() if t != DECIMAL]
                 else:
-                    seq = TOKEN_RE.findall(fold_yo(text.lower()))
+                    seq = [surface(t) for t in words_of(text)]
                 tokens += len(seq)
                 if n == 1:
                     counts.update(seq)
