@@ -117,6 +117,9 @@ def _corrupt_table(path: Path, table: str) -> None:
         f.write(b"\xff" * page_size)
 
 
+# Datasette leaves the connection on which it met the malformed page to the garbage
+# collector; Python 3.13 reports that as unraisable. The server's answer is what is tested.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_changed_immutable_file_answers_503_with_one_line(archive: Path) -> None:
     """A real corrupt page under an immutable server: the articles' page is 503 with the
     line saying the file changed, not Datasette's 500."""
