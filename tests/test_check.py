@@ -119,6 +119,8 @@ def test_check_finds_the_overwritten_pages(damaged: Path) -> None:
         assert done.returncode == 2, done.stdout + done.stderr
         assert done.stderr.startswith("centrasia check: ") and "damaged" in done.stderr
         assert done.stderr.count("\n") == 1 and not done.stdout
+        # Its own finding, not the line that sends the other commands to check.
+        assert "problem" in done.stderr and "run `centrasia check`" not in done.stderr
     state = last_check(damaged)
     assert state is not None and state["ok"] is False
 

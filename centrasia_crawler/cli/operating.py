@@ -16,9 +16,11 @@ from centrasia_crawler.cli.common import (
     EXIT_FAILED,
     EXIT_LOCKED,
     EXIT_OK,
+    EXIT_USAGE,
     Failure,
     archive_option,
     damaged,
+    error_line,
     open_archive,
     output_form,
     output_options,
@@ -542,8 +544,9 @@ def check(archive: str, full: bool) -> int:
         report = check_archive(archive, full=full)
     except (sqlite3.Error, OSError) as exc:
         raise Failure(f"cannot check {archive}: {exc}") from None
-    if not report.ok:
-        raise Failure(report.line())
+    if not report.ok:  # its own finding, not the line that sends others to check
+        error_line(f"centrasia check: {report.line()}")
+        return EXIT_USAGE
     click.echo(f"centrasia check: {report.line()}")
     return EXIT_OK
 
