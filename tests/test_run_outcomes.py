@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from centrasia_crawler.archive import Archive
-from tests.crawling import FAST, centrasia, crawl
+from tests.crawling import FAST, PROJECT, centrasia, crawl
 from tests.replica.server import Replica, serve
 
 IMPOSSIBLE = "31 февраля 2026 г."
@@ -306,3 +307,18 @@ def test_without_the_archive_pipeline_the_run_is_recorded_and_says_nothing_is_ar
     # The run's bookkeeping went on without the pipeline: recorded, ok, nothing stored.
     assert first is not None and first["outcome"] == "ok" and first["new_articles"] == 0
     assert second is not None and second["new_articles"] == len(replica.site.archivable())
+
+
+def test_a_misspelled_spider_is_one_usage_error(tmp_path: Path) -> None:
+    """`scrapy crawl centrasai` names the spider meant, exit 2, no traceback, no feed."""
+    feed = tmp_path / "items.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "centrasai", "-O", str(feed)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "no spider 'centrasai' (did you mean centrasia?)" in done.stderr
+    assert "Traceback" not in done.stderr and not feed.exists()

@@ -18,6 +18,7 @@ as Scrapy's would.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 import sys
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,11 @@ class Command(crawl.Command):
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process is not None
+        known = sorted(self.crawler_process.spider_loader.list())
+        if args[0] not in known:
+            close = difflib.get_close_matches(args[0], known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UsageError(f"no spider {args[0]!r}{hint}; spiders: {', '.join(known)}")
         crawler = self._create_crawler(args[0])
         errors: list[BaseException] = []
         started = self.crawler_process.crawl(crawler, **opts.spargs)
