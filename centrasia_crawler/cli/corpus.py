@@ -22,7 +22,7 @@ from centrasia_crawler.cli.common import (
 #: The periods ``--by`` takes (those of ``trend``).
 from centrasia_crawler.normalize.periods import PERIODS
 
-_format_options = output_options(csv="CSV for spreadsheets.")
+CSV_HELP = "CSV for spreadsheets."
 
 
 def _sample_option(function: Any) -> Any:
@@ -102,16 +102,9 @@ def _sampled(found: dict[str, Any], total_key: str) -> None:
     show_default=True,
     help="Rank by logDice or by log-likelihood.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=50,
-    show_default=True,
-    help="Collocates (per period; 0: all).",
-)
 @_stop_option
 @_sample_option
-@_format_options
+@output_options(csv=CSV_HELP, limit=(50, 0, "Collocates (per period; 0: all)."))
 def collocates(
     query: str,
     archive: str,
@@ -192,16 +185,9 @@ def collocates(
     show_default=True,
     help="Count lemmas (every form of a word together) or forms as written.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=50,
-    show_default=True,
-    help="Entries (0: all).",
-)
 @_stop_option
 @_sample_option
-@_format_options
+@output_options(csv=CSV_HELP, limit=(50, 0, "Entries (0: all)."))
 def words(
     query: str | None,
     archive: str,
