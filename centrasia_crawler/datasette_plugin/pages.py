@@ -20,7 +20,7 @@ import contextlib
 import json
 import sqlite3
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from typing import Any, Final
 
 from markupsafe import Markup, escape
@@ -277,6 +277,28 @@ def reading(db: Any) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+async def _on_chart_thread(
+    db: Any,
+    key: Hashable,
+    build: Callable[[sqlite3.Connection], Any],
+    chart: Callable[[Any], charts.Chart],
+    draw: bool,
+) -> charts.Drawn:
+    """``build(conn)`` for ``key`` on a chart thread, on a read-only connection of its
+    own (:func:`reading`), kept until the archive changes and drawn if ``draw``
+    (:func:`charts.computed`)."""
+    path = str(db.path)
+
+    def compute() -> Any:
+        with reading(db) as conn:
+            return build(conn)
+
+    kept: charts.Drawn = await charts.in_pool(
+        lambda: charts.computed(key, path, compute, chart, draw)
+    )
+    return kept
+
+
 async def chart_page(datasette: Any, request: Any) -> Any:
     """``/<database>/-/<chart>`` (``.json``: the numbers alone)."""
     from datasette.utils.asgi import NotFound, Response
@@ -290,14 +312,10 @@ async def chart_page(datasette: Any, request: Any) -> Any:
     path = str(db.path)
     as_json = request.url_vars.get("format") == "json"
 
-    def compute() -> charts.Chart:
-        with reading(db) as conn:
-            return charts.build(conn, path, name, args)
-
     key = ("chart", path, name, charts.args_key(args))
     try:
-        kept = await charts.in_pool(
-            lambda: charts.computed(key, path, compute, lambda c: c, draw=not as_json)
+        kept = await _on_chart_thread(
+            db, key, lambda conn: charts.build(conn, path, name, args), lambda c: c, not as_json
         )
     except ArchiveNeedsUpgrade as exc:
         return await upgrade_page(datasette, database, str(exc))
@@ -341,14 +359,14 @@ async def entity_page(datasette: Any, request: Any) -> Any:
     path = str(db.path)
     as_json = request.url_vars.get("format") == "json"
 
-    def compute() -> charts.EntityPage:
-        with reading(db) as conn:
-            return charts.entity_page(conn, path, key, args)
-
     cache_key = ("entity", path, key, charts.args_key(args))
     try:
-        kept = await charts.in_pool(
-            lambda: charts.computed(cache_key, path, compute, lambda p: p.chart, not as_json)
+        kept = await _on_chart_thread(
+            db,
+            cache_key,
+            lambda conn: charts.entity_page(conn, path, key, args),
+            lambda p: p.chart,
+            not as_json,
         )
     except ArchiveNeedsUpgrade as exc:
         return await upgrade_page(datasette, database, str(exc))
