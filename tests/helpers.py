@@ -237,7 +237,9 @@ def running_children() -> dict[int, str]:
     """This process's children that still run (not zombies): pid -> command line. Reads
     each process's stat, and the command line of this process's children only (a scan
     runs twice per test)."""
-    found = {}
+    found: dict[int, str] = {}
+    if not _has_children():
+        return found
     me = os.getpid()
     for name in os.listdir("/proc"):
         if not name.isdigit() or (stat := _proc(name, "stat")) is None:
@@ -247,6 +249,16 @@ def running_children() -> dict[int, str]:
             continue
         found[int(name)] = command.replace(b"\0", b" ").decode(errors="replace")
     return found
+
+
+def _has_children() -> bool:
+    """Whether this process has any child, running or exited (one system call; the scan
+    of /proc is needed only when it has)."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
 
 
 def _proc(pid: str, what: str) -> bytes | None:

@@ -14,6 +14,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -59,8 +60,10 @@ def normalized(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def paragraphs(st: int) -> set[str]:
-    return {normalized(p) for p in SITE.article(st)["body"].split("\n\n") if p.strip()}
+@cache
+def paragraphs(st: int) -> frozenset[str]:
+    """An article's paragraphs, normalized (kept: the premises compare every pair)."""
+    return frozenset(normalized(p) for p in SITE.article(st)["body"].split("\n\n") if p.strip())
 
 
 def truth() -> dict[int, int]:
