@@ -435,9 +435,11 @@ def _count_ngrams(
                     continue
                 for word in set(found).difference(as_read):
                     as_read[word] = read(word)
-                seq = [t for t in map(as_read.__getitem__, found) if t != placeholder]
+                seq = list(map(as_read.__getitem__, found))
+                if placeholder is not None:
+                    seq = [t for t in seq if t != placeholder]
                 tokens += len(seq)
-                counts.update(" ".join(seq[i : i + n]) for i in range(len(seq) - n + 1))
+                counts.update(map(" ".join, zip(*(seq[i:] for i in range(n)), strict=False)))
     for word, times in written.items():
         term = read(word)
         if term != placeholder:
