@@ -376,3 +376,20 @@ def test_no_collocate_is_nearer_more_often_than_it_occurs(store: Archive) -> Non
         for n in (1, 2):
             listed = store.words(ngrams=n, by=by, stop_words=True, limit=None)["words"]
             assert not [w for w in listed if "ǂ" in w["word"].split(" ")], (by, n)
+
+
+def test_a_querys_lemmas_are_each_words_term_counted_here(store: Archive, path: Path) -> None:
+    from centrasia_crawler.normalize.morphology import morphology
+
+    morph = morphology()
+    only = japarov_articles(path)
+    truth: Counter[str] = Counter()
+    for st, _, title, body in texts(path):
+        if st in only:
+            for text in (title, body):
+                truth.update(morph.term(m[0]).replace("ǀ", "/") for m in WORD.finditer(text))
+    del truth["ǂ"]
+    found = store.words("Жапаров", stop_words=True, limit=None)
+    assert found["sample"] == len(only)
+    assert {w["word"]: w["count"] for w in found["words"]} == truth
+    assert found["tokens"] == sum(truth.values())

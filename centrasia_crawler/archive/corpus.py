@@ -412,11 +412,16 @@ def _count_ngrams(
     archive: Archive, sts: Sequence[int], n: int, by: str
 ) -> tuple[Counter[str], int]:
     """The n-grams of these articles (title and body apart), and their tokens."""
-    from centrasia_crawler.normalize.morphology import DECIMAL, morphology, surface
-    from centrasia_crawler.normalize.morphology import tokens as words_of
+    from centrasia_crawler.normalize.morphology import DECIMAL, WORD_RE, morphology, surface
 
     morph = morphology()
+    # Each written word is read once (its term or its form), not at each occurrence; a
+    # word whose term is the index's placeholder after a decimal is no lemma.
+    read = morph.term if by == "lemma" else surface
+    placeholder = DECIMAL if by == "lemma" else None
+    as_read: dict[str, str] = {}
     counts: Counter[str] = Counter()
+    written: Counter[str] = Counter()
     tokens = 0
     for chunk in _chunks(sts):
         marks = ",".join("?" * len(chunk))
@@ -424,15 +429,20 @@ def _count_ngrams(
             f"SELECT title, body FROM articles WHERE st IN ({marks})", chunk
         ):
             for text in (title or "", body or ""):
-                # Words as the index reads them: a decimal or a percentage is one
-                # (the index's placeholder after a decimal is no word).
-                if by == "lemma":
-                    seq = [t for t in morph.index_text(text).split() if t != DECIMAL]
-                else:
-                    seq = [surface(t) for t in words_of(text)]
-                tokens += len(seq)
+                found = WORD_RE.findall(text)
                 if n == 1:
-                    counts.update(seq)
-                else:
-                    counts.update(" ".join(seq[i : i + n]) for i in range(len(seq) - n + 1))
+                    written.update(found)
+                    continue
+                for word in set(found).difference(as_read):
+                    as_read[word] = read(word)
+                seq = list(map(as_read.__getitem__, found))
+                if placeholder is not None:
+                    seq = [t for t in seq if t != placeholder]
+                tokens += len(seq)
+                counts.update(map(" ".join, zip(*(seq[i:] for i in range(n)), strict=False)))
+    for word, times in written.items():
+        term = read(word)
+        if term != placeholder:
+            counts[term] += times
+            tokens += times
     return counts, tokens

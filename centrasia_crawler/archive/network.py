@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -74,19 +75,28 @@ def edges(
         archive, query, f"SELECT a.st, a.published_date {found_sql}", params
     ).fetchall()
     found.sort(key=itemgetter(1, 0))
-    bit = {st: i for i, (st, _) in enumerate(found)}
+    size = len(found)
     days = [day for _, day in found]
-    named: dict[str, set[int | None]] = {}
-    for entity_id, sts_of in _tags(archive, sorted(bit), sorted(node_of) if kind else None):
+    rank = {st: i for i, (st, _) in enumerate(found)}
+    # A byte an article while a node's articles are marked (an article the query does
+    # not match falls on the spare last byte), then the bits of one integer.
+    marked: dict[str, bytearray] = {}
+    for entity_id, sts_of in _tags(archive, sorted(rank), sorted(node_of) if kind else None):
         key = node_of.get(entity_id)
         if key is not None:
-            named.setdefault(key, set()).update(map(bit.get, sts_of))
-    for bits in named.values():
-        bits.discard(None)  # an article the query does not match
-    articles = {key: cast(set[int], bits) for key, bits in named.items()}
-    masks = {
-        key: _mask(bits, len(found)) for key, bits in articles.items() if len(bits) >= min_weight
-    }
+            buffer = marked.get(key)
+            if buffer is None:
+                buffer = marked[key] = bytearray(size + 1)
+            any(map(buffer.__setitem__, map(rank.get, sts_of, repeat(size)), repeat(1)))
+    masks: dict[str, int] = {}
+    articles: dict[str, int] = {}
+    for key, buffer in marked.items():
+        mask = _mask(buffer, size)
+        count = mask.bit_count()
+        if count:
+            articles[key] = count
+            if count >= min_weight:
+                masks[key] = mask
     keys = sorted(masks)
     edges = []
     for i, a in enumerate(keys):
@@ -101,14 +111,14 @@ def edges(
     joined = {n for row in edges for n in row[:2]}
     return {
         "matched": len(found),
-        "nodes": _nodes(archive, {n: len(articles[n]) for n in joined}, kind),
+        "nodes": _nodes(archive, {n: articles[n] for n in joined}, kind),
         "edges": [dict(zip(EDGE_COLUMNS, row, strict=True)) for row in edges],
     }
 
 
 def _tags(
     archive: Archive, sts: list[int], entities: list[str] | None
-) -> Iterator[tuple[str, Iterable[int]]]:
+) -> Iterator[tuple[str, list[int]]]:
     """Each entity named in the articles ``sts``, with the articles naming it: some of
     them, and perhaps others, since on a broad query (a quarter of the archive or more)
     the tags are read by entity (of ``entities``; None: all), through the (entity_id, st)
@@ -133,15 +143,17 @@ def _tags(
         f" INDEXED BY article_entities_entity{where} GROUP BY entity_id",
         params,
     ):
-        yield entity_id, map(int, listed.split(","))
+        yield entity_id, json.loads(f"[{listed}]")
 
 
-def _mask(bits: set[int], size: int) -> int:
-    """The set of ``bits`` as an integer."""
-    buffer = bytearray((size + 7) // 8)
-    for i in bits:
-        buffer[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(buffer, "little")
+def _mask(marked: bytearray, size: int) -> int:
+    """The articles marked (a byte of 1 each, of the first ``size``) as the bits of an
+    integer, the first article the lowest bit."""
+    return int(marked[size - 1 :: -1].translate(_DIGITS) or b"0", 2) if size else 0
+
+
+#: A marked byte as a binary digit.
+_DIGITS: Final = bytes.maketrans(b"\x00\x01", b"01")
 
 
 def _nodes(archive: Archive, articles: dict[str, int], kind: str | None) -> list[dict[str, Any]]:
