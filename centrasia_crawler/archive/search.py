@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive.closed import streamed
+from centrasia_crawler.archive.concordance import WordMatcher, word_matcher
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.snippets import (
@@ -248,6 +249,10 @@ def _kwic_texts(
         params = [fold_yo(query), *params]
     else:
         found, params = matching(archive, query, filters)
+        matcher = word_matcher(archive.conn, query)
+        if matcher is not None:
+            yield from _kwic_words(archive, query, found, params, matcher)
+            return
         sql = (
             "SELECT a.st, a.published_date, a.url, highlight(articles_morph, 0, ?, ?),"
             " highlight(articles_morph, 1, ?, ?), NULL, NULL"
@@ -263,6 +268,37 @@ def _kwic_texts(
             if text and MARK_OPEN in text:
                 plain, spans = marked_spans(text)
                 yield (st, day, url), column, plain, spans
+
+
+def _kwic_words(
+    archive: Archive, query: str, found: str, params: list[Any], matcher: WordMatcher
+) -> Iterator[tuple[_Article, str, str, _Spans]]:
+    """:func:`_kwic_texts` of a query of words: the matches found by ``matcher`` in the
+    text as stored, those of a column it cannot account for by ``highlight()``."""
+    sql = (
+        f"SELECT a.st, a.published_date, a.url, a.title, a.body {found}"
+        " ORDER BY articles_morph.rowid"
+    )
+    rows = streamed(archive, run_matching(archive, query, sql, params))
+    for st, day, url, title, body in rows:
+        for column, text in (("title", title), ("body", body)):
+            spans = matcher.spans(st, column, text)
+            if spans is None:
+                text, spans = _highlighted(archive, query, params[0], st, column)
+            if spans:
+                yield (st, day, url), column, text, spans
+
+
+def _highlighted(
+    archive: Archive, query: str, match: str, st: int, column: str
+) -> tuple[str, _Spans]:
+    """One column of one article highlighted by the index: its text and its matches."""
+    sql = (
+        f"SELECT highlight(articles_morph, {('title', 'body').index(column)}, ?, ?)"
+        " FROM articles_morph WHERE articles_morph MATCH ? AND rowid = ?"
+    )
+    row = run_matching(archive, query, sql, [MARK_OPEN, MARK_CLOSE, match, st]).fetchone()
+    return marked_spans(row[0] or "") if row else ("", [])
 
 
 def _kwic_keys(
