@@ -247,6 +247,6 @@ def test_words_are_found_in_the_text_and_the_rest_by_the_index(news_path: Path) 
         matcher = word_matcher(store.conn, "страна")
         assert matcher is not None
         title = store.conn.execute("SELECT title FROM articles WHERE st = 1000").fetchone()[0]
-        assert matcher.spans(1000, "title", title) is None
+        assert matcher.spans(1000, "title", title.encode()) is None
         assert matcher.spans(1000, "body", None) is None
-        assert matcher.spans(1001, "title", "страна") == []  # none there, by the index
+        assert matcher.spans(1001, "title", "страна".encode()) == []  # none there, by the index

@@ -4,11 +4,12 @@
 ``highlight()`` re-reads each matching article through the tokenizer and the index;
 over most of the archive that is what a concordance sorted by its context costs. A word
 of the query stands for a set of index terms (:class:`QueryTranslator`), and
-``articles_morph_forms`` lists every form the archive writes each term in. A regular
-expression of those forms finds the tokens that may be one of them (in the text as
-stored, lower case or capitalised, when the forms share a beginning; else in the
-lower-cased, ё-folded text), and the morphology the index was built with keeps those
-whose term is one of the query's. Tokens are the index's
+``articles_morph_forms`` lists every form the archive writes each term in. Regular
+expressions of those forms, over the text as stored (its UTF-8, which SQLite gives
+without decoding), find the tokens that may be one of them, lower case or capitalised:
+a literal of the forms' shared letters after the first, that letter in either case
+before it. The morphology the index was built with keeps those whose term is one of
+the query's. Tokens are the index's
 (:data:`~centrasia_crawler.normalize.morphology.TOKEN_RE`), so the spans are the ones
 ``highlight()`` marks. The index itself says how many matches each column of each
 article has (``fts5vocab``'s instances of the terms): a column where fewer are found
@@ -23,13 +24,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from centrasia_crawler.archive.morph import index_ready
 from centrasia_crawler.archive.search_query import COLUMNS, Group, Phrase, QueryTranslator
 from centrasia_crawler.normalize.morphology import TOKEN_RE, morphology
-from centrasia_crawler.normalize.text import fold_yo
 
 #: One character of a token, as the index's tokenizer reads it.
 _TOKEN_CHAR: Final = TOKEN_RE.pattern.removesuffix("+")
@@ -44,7 +44,8 @@ _VOCAB_SQL: Final = (
 
 class WordMatcher:
     """The spans of a text's tokens whose index term is one of ``terms``, given every
-    form those terms are written in, and how many each article's columns hold."""
+    form those terms are written in, and how many each article's columns hold. Texts
+    are UTF-8 bytes, spans byte offsets."""
 
     def __init__(
         self, terms: frozenset[str], forms: frozenset[str], counts: dict[tuple[int, str], int]
@@ -54,62 +55,70 @@ class WordMatcher:
         #: ``(st, column)`` -> how many tokens of the terms the index holds there.
         self.counts = counts
         self._term: Callable[[str], str] = morphology().term
-        common = _common_beginning(forms)
-        tails = "|".join(re.escape(form[len(common) :]) for form in _longest_first(forms))
-        end = f"(?!{_TOKEN_CHAR})"
-        self._first: frozenset[str] | None = None
-        if len(common) >= 2:
-            # The text as stored: the beginning's first letter, either case, stands
-            # before a literal the engine searches for fast.
-            first = common[0]
-            self._first = frozenset({first, first.upper()})
-            self._pattern = re.compile(re.escape(common[1:]) + f"(?:{tails}){end}")
-        else:
-            self._pattern = re.compile(re.escape(common) + f"(?:{tails}){end}")
+        groups: dict[str, list[str]] = {}
+        for form in forms:
+            groups.setdefault(form[:2], []).append(form)
+        #: For each beginning the forms share: its first letter in either case, and
+        #: the rest of the forms after it (a literal first, which the engine finds fast).
+        self._searches: list[tuple[tuple[bytes, ...], re.Pattern[bytes]]] = []
+        for group in groups.values():
+            common = _common_beginning(group)
+            firsts = {common[0], common[0].upper()}
+            tails = b"|".join(
+                re.escape(form[len(common) :].encode()) for form in _longest_first(group)
+            )
+            pattern = re.compile(re.escape(common[1:].encode()) + b"(?:" + tails + b")")
+            self._searches.append((tuple(first.encode() for first in firsts), pattern))
 
-    def spans(self, st: int, column: str, text: str | None) -> list[tuple[int, int]] | None:
-        """``(start, end)`` of each match in ``text`` (article ``st``'s ``column``),
-        in order; None when fewer are found than the index holds."""
+    def spans(self, st: int, column: str, data: bytes | None) -> list[tuple[int, int]] | None:
+        """``(start, end)`` of each match in ``data`` (article ``st``'s ``column``,
+        UTF-8), in order; None when fewer are found than the index holds."""
         expected = self.counts.get((st, column), 0)
-        if not expected or not text:
-            return [] if not expected else None
-        found = self._stored(text) if self._first is not None else self._folded(text)
-        return found if found is not None and len(found) == expected else None
-
-    def _stored(self, text: str) -> list[tuple[int, int]]:
+        if not expected:
+            return []
+        if not data:
+            return None
         found = []
-        first, term, terms, char = self._first, self._term, self.terms, _CHAR_RE.match
-        assert first is not None
-        for match in self._pattern.finditer(text):
-            start, end = match.span()
-            start -= 1
-            if start < 0 or text[start] not in first or (start and char(text, start - 1)):
-                continue
-            if term(text[start:end]) in terms:
-                found.append((start, end))
-        return found
-
-    def _folded(self, text: str) -> list[tuple[int, int]] | None:
-        low = text.lower()
-        if len(low) != len(text):
-            return None  # the offsets would not be the text's
-        low = fold_yo(low)
-        found = []
-        term, terms, char = self._term, self.terms, _CHAR_RE.match
-        for match in self._pattern.finditer(low):
-            start, end = match.span()
-            if start and char(low, start - 1):
-                continue
-            if term(text[start:end]) in terms:
-                found.append((start, end))
-        return found
+        term, terms = self._term, self.terms
+        for firsts, pattern in self._searches:
+            for match in pattern.finditer(data):
+                start, end = match.span()
+                first = next(
+                    (f for f in firsts if start >= len(f) and data.startswith(f, start - len(f))),
+                    None,
+                )
+                if first is None:
+                    continue
+                start -= len(first)
+                if _token_char_before(data, start) or _token_char_at(data, end):
+                    continue  # the form is part of a longer token
+                if term(data[start:end].decode()) in terms:
+                    found.append((start, end))
+        if len(self._searches) > 1:
+            found.sort()
+        return found if len(found) == expected else None
 
 
-def _longest_first(forms: frozenset[str]) -> list[str]:
+def _token_char_before(data: bytes, at: int) -> bool:
+    before = data[max(0, at - 4) : at].decode("utf-8", "ignore")
+    return bool(before) and _CHAR_RE.match(before[-1]) is not None
+
+
+def _token_char_at(data: bytes, at: int) -> bool:
+    after = data[at : at + 4].decode("utf-8", "ignore")
+    return bool(after) and _CHAR_RE.match(after[0]) is not None
+
+
+def _letter(ch: str) -> bool:
+    """A character of a token that is no digit and is one character in upper case."""
+    return bool(_CHAR_RE.fullmatch(ch)) and not ch.isdigit() and len(ch.upper()) == 1
+
+
+def _longest_first(forms: Iterable[str]) -> list[str]:
     return sorted(forms, key=lambda form: (-len(form), form))
 
 
-def _common_beginning(forms: frozenset[str]) -> str:
+def _common_beginning(forms: Iterable[str]) -> str:
     ordered = sorted(forms)
     first, last = ordered[0], ordered[-1]
     size = 0
@@ -151,7 +160,9 @@ def word_matcher(conn: sqlite3.Connection, query: str) -> WordMatcher | None:
             sorted(terms),
         )
     )
-    if not forms or not all(_CHAR_RE.fullmatch(ch) and not ch.isdigit() for f in forms for ch in f):
+    if any(len(f) < 2 or not all(_letter(ch) for ch in f) for f in forms) or not forms:
+        return None
+    if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
         return None
     conn.execute(_VOCAB_SQL)
     counts = {
