@@ -13,6 +13,7 @@ Run: .venv/bin/python bench/kwic.py [--archive FILE] [--articles N] [QUERY ...]
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -54,6 +55,7 @@ def main() -> None:
             verdict = "met" if took <= 2 * base else "NOT met"
             cells.append(f"{took:.2f} s ({took / base:.1f}×, {verdict})")
         print(f"| `{query}` | " + " | ".join(cells) + " |")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """KWIC sorted by its context, and a limit that picks its lines after the sort.
 
 The orders are checked against a sort done here over the full, date-ordered list, and
-the full list against a regex scan of the stored text."""
+the full list against a regex scan of the stored text and against the index's own
+highlight()."""
 
 from __future__ import annotations
 
 import csv
 import io
+import random
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +120,133 @@ def test_the_command_line_sorts_and_limits(
     assert main(["kwic", QUERY, "--sort", "middle", *where]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and "--sort" in err
+
+
+# --- the matches found in the text against the index's own highlight() ----------------
+
+#: Words written as the index's forms are not: in capitals, with ё, a stress mark, in
+#: a longer token (with a digit, an underscore, a hyphen), beside a private-use letter.
+TRICKY = [
+    "БИШКЕК и КАЗАХСТАН. В бишкёке стра́ны, страна_мира, 2страна, страна2, Казахстан-2.",
+    "КазахСТАН, казахстанский, Страны СТРАНЫ стран\ue000 \ue000страна. Strana Ѐ Σ страна.",
+    "İstanbul и Бишкек, İİ страной. ΣΑΣ Казахстане, страну; стране!",
+]
+SAMPLE_QUERIES = [
+    "страна",
+    "Казахстан",
+    "Бишкек",
+    "газ OR нефть",
+    "Казахстан OR Кыргызстан OR страна",
+    "@Бишкек",
+    "был",
+    "вода",
+    '"Центральная Азия"',
+    "NEAR(Казахстан страна, 5)",
+    "title:Казахстан",
+    "Казахстан -страна",
+    "стран*",
+]
+
+
+@pytest.fixture(scope="module")
+def news_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated news, and the tricky texts as articles of their own."""
+    from datetime import date, timedelta
+
+    from tests.replica.news import Newsroom
+
+    first = date(2026, 1, 1)
+    newsroom = Newsroom(3, first, first + timedelta(days=30))
+    rng = random.Random(3)
+    items = []
+    for i in range(80):
+        day = first + timedelta(days=i // 3)
+        plan = newsroom.plan(rng, day)
+        title = newsroom.headline(plan, rng)[0]
+        body = newsroom.body(plan, rng, (2, 3), (2, 4), set())[0]
+        if i % 20 == 0:
+            title, body = TRICKY[(i // 20) % len(TRICKY)], body + " " + TRICKY[i % 3]
+        items.append(
+            {
+                "st": 1000 + i,
+                "url": f"https://centrasia.org/newsA.php?st={1000 + i}",
+                "title": title,
+                "published_at": f"{day.isoformat()}T12:00:00+03:00",
+                "body": body,
+                "source": "24.kg",
+            }
+        )
+    path = tmp_path_factory.mktemp("kwic-news") / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch(items)
+    return path
+
+
+def highlighted_lines(path: Path, query: str, width: int) -> list[dict[str, Any]]:
+    """The concordance as the index's highlight() marks it, made here."""
+    from centrasia_crawler.archive.search_query import translate
+
+    lines = []
+    with closing(sqlite3.connect(path)) as conn:
+        match = translate(conn, query)
+        rows = conn.execute(
+            "SELECT a.st, highlight(articles_morph, 0, '[[', ']]'),"
+            " highlight(articles_morph, 1, '[[', ']]')"
+            " FROM articles_morph JOIN articles a ON a.st = articles_morph.rowid"
+            " WHERE articles_morph MATCH ? ORDER BY a.st",
+            [match],
+        ).fetchall()
+    for st, *columns in rows:
+        for column, marked in zip(("title", "body"), columns, strict=True):
+            plain, shift = marked.replace("[[", "").replace("]]", ""), 0
+            for found in re.finditer(r"\[\[(.*?)\]\]", marked):
+                start = found.start() - shift
+                end = start + len(found.group(1))
+                shift += 4
+                lines.append(
+                    {
+                        "st": st,
+                        "column": column,
+                        "left": re.sub(r"\s", " ", plain[max(0, start - width) : start]),
+                        "match": re.sub(r"\s", " ", plain[start:end]),
+                        "right": re.sub(r"\s", " ", plain[end : end + width]),
+                    }
+                )
+    return lines
+
+
+def shown(lines: Any) -> list[tuple[Any, ...]]:
+    return [(x["st"], x["column"], x["left"], x["match"], x["right"]) for x in lines]
+
+
+@pytest.mark.parametrize("query", SAMPLE_QUERIES)
+@pytest.mark.parametrize("width", [3, 12, 40])
+def test_the_lines_are_those_the_index_highlights(news_path: Path, query: str, width: int) -> None:
+    expected = highlighted_lines(news_path, query, width)
+    assert expected, query
+    with Archive.open(news_path, readonly=True) as store:
+        assert shown(store.kwic(query, width=width)) == shown(expected)
+        for sort, key in (("left", by_left), ("right", by_right)):
+            ordered = sorted(expected, key=key)
+            assert shown(store.kwic(query, width=width, sort=sort)) == shown(ordered)
+            for n in (1, 7, 100):
+                got = store.kwic(query, width=width, sort=sort, limit=n)
+                assert shown(got) == shown(ordered[:n])
+
+
+def test_words_are_found_in_the_text_and_the_rest_by_the_index(news_path: Path) -> None:
+    from centrasia_crawler.archive.concordance import word_matcher
+
+    with Archive.open(news_path, readonly=True) as store:
+        for query in SAMPLE_QUERIES[:8]:
+            assert word_matcher(store.conn, query) is not None, query
+        for query in SAMPLE_QUERIES[8:]:
+            assert word_matcher(store.conn, query) is None, query
+        # the tricky articles hold forms the text search does not see: the index's
+        # count tells, and those columns are highlighted instead
+        matcher = word_matcher(store.conn, "страна")
+        assert matcher is not None
+        title = store.conn.execute("SELECT title FROM articles WHERE st = 1000").fetchone()[0]
+        assert matcher.spans(1000, "title", title.encode()) is None
+        assert matcher.spans(1000, "body", None) is None
+        assert matcher.spans(1001, "title", "страна".encode()) == []  # none there, by the index

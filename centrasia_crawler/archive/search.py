@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from centrasia_crawler.archive.closed import streamed
+from centrasia_crawler.archive.concordance import WordMatcher, word_matcher
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.snippets import (
@@ -212,6 +213,10 @@ def kwic(
     key is read but only the lines returned are made."""
     if sort not in KWIC_SORTS:
         raise ValueError(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
+    matcher = None if exact else word_matcher(archive.conn, query)
+    if matcher is not None:
+        yield from _kwic_of_words(archive, query, filters, matcher, width, sort, limit)
+        return
     texts = _kwic_texts(archive, query, filters, exact)
     if sort == "date":
         lines = (
@@ -263,6 +268,111 @@ def _kwic_texts(
             if text and MARK_OPEN in text:
                 plain, spans = marked_spans(text)
                 yield (st, day, url), column, plain, spans
+
+
+def _kwic_of_words(
+    archive: Archive,
+    query: str,
+    filters: Filters | None,
+    matcher: WordMatcher,
+    width: int,
+    sort: str,
+    limit: int | None,
+) -> Iterator[dict[str, Any]]:
+    """:func:`kwic` of a query of words, its matches found by ``matcher`` in the text
+    as stored (UTF-8: the keys read only the few bytes about each match)."""
+    texts = _kwic_words(archive, query, filters, matcher)
+    if sort == "date":
+        lines = (
+            _kwic_line(article, column, plain, start, end, width)
+            for article, column, data, spans in texts
+            for plain, char_spans in [_char_spans(data, spans)]
+            for start, end in char_spans
+        )
+        yield from itertools.islice(lines, limit)
+        return
+    keyed = _kwic_byte_keys(texts, sort, width)
+    chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
+    for _key, _order, (article, column, data, start, end) in chosen:
+        plain, ((first, last),) = _char_spans(data, [(start, end)])
+        yield _kwic_line(article, column, plain, first, last, width)
+
+
+def _kwic_words(
+    archive: Archive, query: str, filters: Filters | None, matcher: WordMatcher
+) -> Iterator[tuple[_Article, str, bytes, _Spans]]:
+    """The matching articles' columns as UTF-8, oldest article first, with the byte
+    spans of their matches: found by ``matcher``, those of a column it cannot account
+    for by ``highlight()``."""
+    found, params = matching(archive, query, filters)
+    sql = (
+        "SELECT a.st, a.published_date, a.url, CAST(a.title AS BLOB), CAST(a.body AS BLOB)"
+        f" {found} ORDER BY articles_morph.rowid"
+    )
+    rows = streamed(archive, run_matching(archive, query, sql, params))
+    for st, day, url, title, body in rows:
+        for column, data in (("title", title), ("body", body)):
+            spans = matcher.spans(st, column, data)
+            if spans is None:
+                plain, char_spans = _highlighted(archive, query, params[0], st, column)
+                data, spans = plain.encode(), _byte_spans(plain, char_spans)
+            if spans:
+                yield (st, day, url), column, data, spans
+
+
+def _char_spans(data: bytes, spans: _Spans) -> tuple[str, _Spans]:
+    """UTF-8 ``data`` as text, and its byte ``spans`` (in order) as character spans."""
+    found, byte, char = [], 0, 0
+    for start, end in spans:
+        char += len(data[byte:start].decode())
+        width = len(data[start:end].decode())
+        found.append((char, char + width))
+        byte, char = end, char + width
+    return data.decode(), found
+
+
+def _byte_spans(plain: str, spans: _Spans) -> _Spans:
+    """Character ``spans`` of ``plain`` (in order) as spans of its UTF-8."""
+    found, char, byte = [], 0, 0
+    for start, end in spans:
+        byte += len(plain[char:start].encode())
+        size = len(plain[start:end].encode())
+        found.append((byte, byte + size))
+        char, byte = end, byte + size
+    return found
+
+
+def _kwic_byte_keys(
+    texts: Iterator[tuple[_Article, str, bytes, _Spans]], sort: str, width: int
+) -> Iterator[tuple[tuple[str, ...], int, tuple[_Article, str, bytes, int, int]]]:
+    """:func:`_kwic_keys` of UTF-8 columns: each context decoded from the bytes that
+    hold its ``width`` characters (at most four bytes a character; a character cut at
+    the far end is dropped, and lies beyond them)."""
+    order, reach = 0, 4 * width + 4
+    findall = _WORD.findall
+    for article, column, data, spans in texts:
+        for start, end in spans:
+            if sort == "left":
+                before = data[max(0, start - reach) : start].decode("utf-8", "ignore")
+                words = findall(fold_yo(before[max(0, len(before) - width) :].lower()))
+                key = tuple(reversed(words))
+            else:
+                after = data[end : end + reach].decode("utf-8", "ignore")[:width]
+                key = tuple(findall(fold_yo(after.lower())))
+            yield key, order, (article, column, data, start, end)
+            order += 1
+
+
+def _highlighted(
+    archive: Archive, query: str, match: str, st: int, column: str
+) -> tuple[str, _Spans]:
+    """One column of one article highlighted by the index: its text and its matches."""
+    sql = (
+        f"SELECT highlight(articles_morph, {('title', 'body').index(column)}, ?, ?)"
+        " FROM articles_morph WHERE articles_morph MATCH ? AND rowid = ?"
+    )
+    row = run_matching(archive, query, sql, [MARK_OPEN, MARK_CLOSE, match, st]).fetchone()
+    return marked_spans(row[0] or "") if row else ("", [])
 
 
 def _kwic_keys(
