@@ -4,9 +4,9 @@ after every kind of write; the data version moves with every write."""
 from __future__ import annotations
 
 import asyncio
-import re
 import datetime as dt
 import random
+import re
 import shutil
 import sqlite3
 from collections import Counter
