@@ -57,8 +57,8 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
         " count(*) AS articles FROM articles_morph"
         " JOIN articles a INDEXED BY articles_meta ON a.st = articles_morph.rowid"
         " WHERE articles_morph MATCH morph_query(:q) GROUP BY month),"
-        " every AS (SELECT substr(published_date, 1, 7) AS month, count(*) AS total"
-        " FROM articles GROUP BY month)"
+        " every AS (SELECT substr(day, 1, 7) AS month, sum(archived) AS total"
+        " FROM summary_days WHERE archived > 0 GROUP BY month)"
         " SELECT every.month, coalesce(matching.articles, 0) AS articles, every.total,"
         " round(1.0 * coalesce(matching.articles, 0) / every.total, 4) AS share"
         " FROM every LEFT JOIN matching USING (month) ORDER BY every.month",
@@ -73,13 +73,14 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
     },
     "articles_per_day": {
         "title": "Articles per day",
-        "sql": "SELECT published_date, count(*) AS articles FROM articles"
-        " GROUP BY published_date ORDER BY published_date DESC",
+        # The counts the writer keeps (summary_days), not a pass over the articles.
+        "sql": "SELECT day AS published_date, archived AS articles FROM summary_days"
+        " WHERE archived > 0 ORDER BY day DESC",
     },
     "top_sources": {
         "title": "Top sources",
-        "sql": f"SELECT {OUTLET_SQL.format('')} AS source, count(*) AS articles FROM articles"
-        " WHERE source IS NOT NULL GROUP BY 1 ORDER BY articles DESC LIMIT 50",
+        "sql": "SELECT outlet AS source, articles FROM summary_outlets WHERE articles > 0"
+        " ORDER BY articles DESC, outlet LIMIT 50",
     },
     "attribution_articles": {
         "title": "An attribution's articles",
@@ -93,11 +94,9 @@ CANNED_QUERIES: Final[dict[str, dict[str, Any]]] = {
         "description": "Each links to its page (its names over the years, its articles over"
         " time, the entities it appears with). The tagged_articles view facets the articles"
         " by country and entity.",
-        # The (entity_id, st) index alone: mentions would read every row of the table.
-        "sql": "SELECT e.id, e.name, e.type, e.country, count(ae.st) AS articles"
-        " FROM entities e LEFT JOIN article_entities ae INDEXED BY article_entities_entity"
-        " ON ae.entity_id = e.id"
-        " WHERE (:type = '' OR e.type = :type) GROUP BY e.id ORDER BY articles DESC, e.name",
+        "sql": "SELECT e.id, e.name, e.type, e.country, coalesce(s.articles, 0) AS articles"
+        " FROM entities e LEFT JOIN summary_entities s ON s.entity_id = e.id"
+        " WHERE (:type = '' OR e.type = :type) ORDER BY articles DESC, e.name",
     },
     "listed_but_missing": {
         "title": "Listed on the site but not archived (robots.txt's refusals aside)",

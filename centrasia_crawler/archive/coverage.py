@@ -6,8 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from centrasia_crawler.archive import listed
-from centrasia_crawler.archive.schema import OUTLET_SQL
+from centrasia_crawler.archive import listed, summaries
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
@@ -47,14 +46,11 @@ def coverage(
 ) -> Coverage:
     """Per day: headlines listed, articles archived, listed but missing, revisions."""
     conn = archive.conn
-    bounds = conn.execute(
-        "SELECT min(d), max(d) FROM (SELECT listed_on AS d FROM listings"
-        " UNION ALL SELECT published_date FROM articles)"
-    ).fetchone()
-    if bounds[0] is None:
+    low, high = summaries.bounds(conn)
+    if low is None or high is None:
         return Coverage([], [], [])
-    first = since or dt.date.fromisoformat(bounds[0])
-    last = until or dt.date.fromisoformat(bounds[1])
+    first = since or dt.date.fromisoformat(low)
+    last = until or dt.date.fromisoformat(high)
     days = {
         (first + dt.timedelta(days=n)).isoformat(): DayCoverage(
             (first + dt.timedelta(days=n)).isoformat()
@@ -62,26 +58,11 @@ def coverage(
         for n in range((last - first).days + 1)
     }
     lo, hi = first.isoformat(), last.isoformat()
-    for day, heads in conn.execute(
-        "SELECT listed_on, count(DISTINCT st) FROM listings WHERE listed_on BETWEEN ? AND ?"
-        " GROUP BY listed_on",
-        (lo, hi),
-    ):
-        days[day].listed = heads
-    for day, archived in conn.execute(
-        "SELECT published_date, count(*) FROM articles WHERE published_date BETWEEN ? AND ?"
-        " GROUP BY published_date",
-        (lo, hi),
-    ):
-        days[day].archived = archived
+    # The counts per day from the summary the writer keeps; the articles lacking, by st.
+    for day, heads, archived, revisions in summaries.days(conn, lo, hi):
+        days[day].listed, days[day].archived, days[day].revisions = heads, archived, revisions
     for day, st, forbidden in listed.lacking(conn, lo, hi):
         (days[day].forbidden if forbidden else days[day].missing).append(st)
-    for day, revisions in conn.execute(
-        "SELECT a.published_date, count(*) FROM article_revisions r JOIN articles a"
-        " ON a.st = r.st WHERE a.published_date BETWEEN ? AND ? GROUP BY a.published_date",
-        (lo, hi),
-    ):
-        days[day].revisions = revisions
     ordered = list(days.values())
     never = [d.day for d in ordered if not d.listed and not d.archived]
     gaps: list[tuple[str, str]] = []
@@ -105,36 +86,31 @@ def stats(archive: Archive, top: int = 10) -> dict[str, Any]:
     def one(sql: str) -> Any:
         return conn.execute(sql).fetchone()
 
-    def ranked(column: str) -> list[dict[str, Any]]:
-        return [
-            {"name": name, "articles": n}
-            for name, n in conn.execute(
-                f"SELECT {column}, count(*) AS n FROM articles WHERE {column} IS NOT NULL"
-                f" GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?",
-                (top,),
-            )
-        ]
+    def ranked(by: str) -> list[dict[str, Any]]:
+        return [{"name": name, "articles": n} for name, n in summaries.ranked(conn, by, top)]
 
     unread = one(
         "SELECT count(*), coalesce(sum(json_array_length(unread_lines)), 0) FROM articles"
         " WHERE unread_lines IS NOT NULL"
     )
     lacking = listed.totals(conn)
+    counted = summaries.totals(conn)
     first = one("SELECT published_at, title, url FROM articles ORDER BY st LIMIT 1")
     last = one("SELECT published_at, title, url FROM articles ORDER BY st DESC LIMIT 1")
     return {
-        "articles": one("SELECT count(*) FROM articles")[0],
-        "revisions": one("SELECT count(*) FROM article_revisions")[0],
+        "articles": counted["articles"],
+        # An article's revisions, as the summary counts them (those of its article).
+        "revisions": counted["revisions"],
         "listed_headlines": lacking["listed"],
         # robots.txt's refusals aside, as coverage and the metrics count them
         "listed_but_missing": lacking["missing"],
         "listed_but_forbidden": lacking["forbidden"],
         "pages": one("SELECT count(*) FROM pages")[0],
         "runs": one("SELECT count(*) FROM crawl_runs")[0],
-        "days": one("SELECT count(DISTINCT published_date) FROM articles")[0],
+        "days": counted["days"],
         # By outlet: «ИноСМИ», ИНОСМИ and inosmi.ru are one (the source itself for rows
         # stored before the outlet column, until centrasia reparse fills it).
-        "top_sources": ranked(OUTLET_SQL.format("")),
+        "top_sources": ranked("outlet"),
         "unread_lines": unread[1],
         "articles_with_unread_lines": unread[0],
         "top_attributions": ranked("attribution"),

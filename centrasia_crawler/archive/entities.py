@@ -19,7 +19,7 @@ import sqlite3
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import meta
+from centrasia_crawler.archive import meta, summaries
 from centrasia_crawler.archive.attention import PERIOD_KEYS, STORY_SQL, period_frame, story_totals
 from centrasia_crawler.archive.search import Filters, matching, run_matching
 from centrasia_crawler.entities.gazetteer import TYPES
@@ -97,29 +97,20 @@ def entities(
     conn = archive.conn
     if stories:
         return _entity_stories(archive, query, (sts, params), type, limit)
-    total = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    total = summaries.totals(conn)["articles"]
     if whole:
+        # The whole archive's counts are the ones the writer keeps.
         matched = total
+        found = summaries.entity_counts(conn, type)
     else:
         counted = run_matching(archive, query or "", f"SELECT count(*) FROM ({sts})", params)
         matched = int(counted.fetchone()[0])
-    found = _entity_counts(archive, query, (sts, params), matched, total, whole, type)
+        found = _entity_counts(archive, query, (sts, params), matched, total, type)
     info = _entity_info(conn, type)
     ranked = _ranked(found, info)
     listed = ranked[:limit] if limit is not None else ranked
-    if whole:
-        everywhere = {e: n for e, (n, _) in found.items()}
-    else:
-        # The listed entities' articles in the whole archive, each a range of the
-        # (entity_id, st) index: not the whole index grouped for twenty rows.
-        everywhere = {
-            e: conn.execute(
-                "SELECT count(*) FROM article_entities INDEXED BY article_entities_entity"
-                " WHERE entity_id = ?",
-                (e,),
-            ).fetchone()[0]
-            for e in listed
-        }
+    # The listed entities' articles in the whole archive, as the writer counts them.
+    everywhere = {e: n for e, (n, _) in (found if whole else summaries.entity_counts(conn)).items()}
     return _listed(listed, found, info, matched, everywhere, total)
 
 
@@ -206,7 +197,6 @@ def _entity_counts(
     matching_sts: tuple[str, list[Any]],
     matched: int,
     total: int,
-    whole: bool,
     type: str | None = None,
 ) -> dict[str, tuple[int, int]]:
     """Per entity (of ``type``, when given), the matching articles naming it and their
@@ -221,11 +211,7 @@ def _entity_counts(
     of_type, type_params = "", []
     if type is not None:
         of_type, type_params = "ae.entity_id IN (SELECT id FROM entities WHERE type = ?)", [type]
-    if whole:
-        sql = f"{group} FROM article_entities ae INDEXED BY article_entities_entity"
-        sql += f" WHERE {of_type}" if of_type else ""
-        params = type_params
-    elif matched * 5 < total:
+    if matched * 5 < total:
         sql = (
             f"{group} FROM ({sts}) AS matched CROSS JOIN article_entities ae ON ae.st = matched.st"
         )
@@ -284,29 +270,41 @@ def _country_counts(
 ) -> dict[str, Counter[str]]:
     """Per country, its articles by period label.
 
-    Each article's countries are stored as one list (article_tags: the countries of
+    Without a query, the counts per country and day the writer keeps
+    (``summary_country_days``), a month or a year grouped by its prefix. With one, each
+    article's countries are stored as one list (article_tags: the countries of
     article_countries): the articles are grouped by their list and day first (a list is
     common to many articles), then each group counted for each of its countries; a
     month or a year is a prefix of the day (period_of's labels), grouped in SQL."""
+    day = {"month": "substr(a.published_date, 1, 7)", "year": "substr(a.published_date, 1, 4)"}
+    counts: dict[str, Counter[str]] = {}
+    labels: dict[str, str] = {}
+
+    def label(key: str) -> str:
+        if key not in labels:
+            labels[key] = key if by in day else period_of(dt.date.fromisoformat(key), by)  # type: ignore[arg-type]
+        return labels[key]
+
+    if query is None or not query.strip():  # the counts the writer keeps
+        prefix = {"month": 7, "year": 4}.get(by)
+        for country, key, n in summaries.country_periods(
+            archive.conn, first.isoformat(), last.isoformat(), prefix
+        ):
+            counts.setdefault(country, Counter())[label(key)] += n
+        return counts
     where = "a.published_date BETWEEN ? AND ?"
     params: list[Any] = [first.isoformat(), last.isoformat()]
-    if query is not None and query.strip():
-        sts, found = _matched_sts(archive, query, Filters(since=first, until=last))
-        where += f" AND t.st IN ({sts})"
-        params += found
-    day = {"month": "substr(a.published_date, 1, 7)", "year": "substr(a.published_date, 1, 4)"}
+    sts, found = _matched_sts(archive, query, Filters(since=first, until=last))
+    where += f" AND t.st IN ({sts})"
+    params += found
     sql = (
         "SELECT j.value, g.day, sum(g.n) FROM (SELECT t.countries AS countries,"
         f" {day.get(by, 'a.published_date')} AS day, count(*) AS n FROM article_tags t"
         f" JOIN articles a INDEXED BY articles_meta ON a.st = t.st WHERE {where}"
         " GROUP BY 1, 2) AS g, json_each(g.countries) AS j GROUP BY j.value, g.day"
     )
-    counts: dict[str, Counter[str]] = {}
-    labels: dict[str, str] = {}
-    for country, key, n in run_matching(archive, query or "", sql, params):
-        if key not in labels:
-            labels[key] = key if by in day else period_of(dt.date.fromisoformat(key), by)  # type: ignore[arg-type]
-        counts.setdefault(country, Counter())[labels[key]] += n
+    for country, key, n in run_matching(archive, query, sql, params):
+        counts.setdefault(country, Counter())[label(key)] += n
     return counts
 
 
@@ -395,12 +393,7 @@ def entity(archive: Archive, key: str, *, limit: int = 20) -> dict[str, Any] | N
             (entity_id,),
         )
     ]
-    n, mentions, first, last = conn.execute(
-        "SELECT count(*), coalesce(sum(ae.mentions), 0), min(a.published_date),"
-        " max(a.published_date) FROM article_entities ae"
-        " JOIN articles a INDEXED BY articles_meta ON a.st = ae.st WHERE ae.entity_id = ?",
-        (entity_id,),
-    ).fetchone()
+    n, mentions, first, last = summaries.entity_totals(conn, entity_id)
     found.update({"articles": n, "mentions": mentions, "first": first, "last": last})
     found["with"] = [
         {"id": i, "name": name, "type": kind, "country": country, "articles": count}
@@ -438,12 +431,8 @@ def entity_trend(
     if frame is None:
         return []
     counts: Counter[str] = Counter()
-    for day, n in archive.conn.execute(
-        "SELECT a.published_date, count(*) FROM article_entities ae"
-        " JOIN articles a INDEXED BY articles_meta ON a.st = ae.st"
-        " WHERE ae.entity_id = ? AND a.published_date BETWEEN ? AND ?"
-        " GROUP BY a.published_date",
-        (entity_id, frame.first.isoformat(), frame.last.isoformat()),
+    for day, n in summaries.entity_days(
+        archive.conn, entity_id, frame.first.isoformat(), frame.last.isoformat()
     ):
         counts[period_of(dt.date.fromisoformat(day), by)] += n  # type: ignore[arg-type]
     return [{"entity": row[0], **frame.row(label, counts[label])} for label in frame.labels]

@@ -9,6 +9,7 @@ to :data:`SCHEMA_VERSION`, in place, each step in its own transaction.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Final
 
 from centrasia_crawler.archive.transactions import immediate
@@ -459,14 +460,279 @@ CREATE TABLE story_bands (
 CREATE INDEX story_bands_st ON story_bands (st);
 """
 
+#: The statement that bumps the archive's data version (``data_version``).
+BUMP_SQL: Final = "UPDATE data_version SET version = version + 1"
+_OUTLET_NEW, _OUTLET_OLD = OUTLET_SQL.format("new."), OUTLET_SQL.format("old.")
+#: The revisions of article ``{0}.st`` (``new`` or ``old``) as a count.
+_REVISIONS: Final = "(SELECT count(*) FROM article_revisions WHERE st = {0}.st)"
+#: The day of the article ``{0}.st`` is stored under (NULL when it is not archived).
+_DAY_OF: Final = "(SELECT published_date FROM articles WHERE st = {0}.st)"
+#: The tables whose rows change what a read answers without being counted in a summary:
+#: a write to them bumps the data version alone.
+VERSIONED_TABLES: Final = (
+    "article_stories",
+    "robots_refusals",
+    "entities",
+    "entity_names",
+    "entity_posts",
+)
+
+
+def _count_day(table: str, keys: str, values: str, sign: str = "+") -> str:
+    """An upsert adding ``sign`` 1 to ``articles`` of the row ``keys`` = ``values`` (a
+    SELECT list ending in its FROM and WHERE, or none)."""
+    return (
+        f"INSERT INTO {table} ({keys}, articles) SELECT {values}"
+        f" ON CONFLICT ({keys}) DO UPDATE SET articles = articles {sign} 1"
+    )
+
+
+def _entity_days(st: str, day: str, sign: str) -> str:
+    """The entity-days of article ``st`` on ``day``: one more (``+``) or one fewer."""
+    if sign == "+":
+        return _count_day(
+            "summary_entity_days",
+            "entity_id, day",
+            f"entity_id, {day}, 1 FROM article_entities WHERE st = {st} AND {day} IS NOT NULL",
+        )
+    return (
+        f"UPDATE summary_entity_days SET articles = articles - 1 WHERE day = {day}"
+        f" AND entity_id IN (SELECT entity_id FROM article_entities WHERE st = {st})"
+    )
+
+
+def _country_days(countries: str, day: str, sign: str) -> str:
+    """The country-days of the countries ``countries`` (a JSON list) on ``day``."""
+    if sign == "+":
+        return _count_day(
+            "summary_country_days",
+            "country, day",
+            f"value, {day}, 1 FROM json_each({countries}) WHERE {day} IS NOT NULL",
+        )
+    return (
+        f"UPDATE summary_country_days SET articles = articles - 1 WHERE day = {day}"
+        f" AND country IN (SELECT value FROM json_each({countries}))"
+    )
+
+
+def _tags_of(st: str) -> str:
+    return f"(SELECT countries FROM article_tags WHERE st = {st})"
+
+
+def _summary_triggers() -> str:
+    """The triggers that keep the summary tables and the data version, in the writer's
+    own transaction: every path that writes the articles, their listings, revisions and
+    tags (a crawl, a re-extraction, re-tagging, a DELETE by hand) keeps them right."""
+    day_new, day_old = _DAY_OF.format("new"), _DAY_OF.format("old")
+    counted = f"{_OUTLET_NEW}, 1 WHERE {_OUTLET_NEW} IS NOT NULL"
+    outlet = _count_day("summary_outlets", "outlet", counted)
+    counted = "new.attribution, 1 WHERE new.attribution IS NOT NULL"
+    attribution = _count_day("summary_attributions", "attribution", counted)
+    counted = f"new.entity_id, {day_new}, 1 WHERE {day_new} IS NOT NULL"
+    entity_day = _count_day("summary_entity_days", "entity_id, day", counted)
+    triggers = {
+        # An article: its day, outlet and attribution; its revisions, entities and
+        # countries (stored before it, by a writer without foreign keys) count from now.
+        "summary_articles_insert AFTER INSERT ON articles": f"""
+    INSERT INTO summary_days (day, archived, revisions)
+        VALUES (new.published_date, 1, {_REVISIONS.format("new")})
+        ON CONFLICT (day) DO UPDATE SET archived = archived + 1,
+            revisions = revisions + excluded.revisions;
+    {outlet};
+    {attribution};
+    {_entity_days("new.st", "new.published_date", "+")};
+    {_country_days(_tags_of("new.st"), "new.published_date", "+")};
+    {BUMP_SQL};""",
+        # Its entities and countries go first, while the article still gives their day
+        # (the foreign keys' cascade then finds none).
+        "summary_articles_before_delete BEFORE DELETE ON articles": """
+    DELETE FROM article_entities WHERE st = old.st;
+    DELETE FROM article_tags WHERE st = old.st;""",
+        "summary_articles_delete AFTER DELETE ON articles": f"""
+    UPDATE summary_days SET archived = archived - 1,
+        revisions = revisions - {_REVISIONS.format("old")} WHERE day = old.published_date;
+    UPDATE summary_outlets SET articles = articles - 1 WHERE outlet = {_OUTLET_OLD};
+    UPDATE summary_attributions SET articles = articles - 1
+        WHERE attribution = old.attribution;
+    {BUMP_SQL};""",
+        "summary_articles_day AFTER UPDATE OF published_date ON articles"
+        " WHEN old.published_date IS NOT new.published_date": f"""
+    UPDATE summary_days SET archived = archived - 1,
+        revisions = revisions - {_REVISIONS.format("new")} WHERE day = old.published_date;
+    INSERT INTO summary_days (day, archived, revisions)
+        VALUES (new.published_date, 1, {_REVISIONS.format("new")})
+        ON CONFLICT (day) DO UPDATE SET archived = archived + 1,
+            revisions = revisions + excluded.revisions;
+    {_entity_days("new.st", "old.published_date", "-")};
+    {_entity_days("new.st", "new.published_date", "+")};
+    {_country_days(_tags_of("new.st"), "old.published_date", "-")};
+    {_country_days(_tags_of("new.st"), "new.published_date", "+")};""",
+        "summary_articles_outlet AFTER UPDATE OF outlet, source ON articles"
+        f" WHEN {_OUTLET_OLD} IS NOT {_OUTLET_NEW}": f"""
+    UPDATE summary_outlets SET articles = articles - 1 WHERE outlet = {_OUTLET_OLD};
+    {outlet};""",
+        "summary_articles_attribution AFTER UPDATE OF attribution ON articles"
+        " WHEN old.attribution IS NOT new.attribution": f"""
+    UPDATE summary_attributions SET articles = articles - 1
+        WHERE attribution = old.attribution;
+    {attribution};""",
+        "data_version_articles_update AFTER UPDATE ON articles": f"""
+    {BUMP_SQL};""",
+        # A revision counts on the day of its article as it is now.
+        "summary_revisions_insert AFTER INSERT ON article_revisions": f"""
+    UPDATE summary_days SET revisions = revisions + 1 WHERE day = {day_new};
+    {BUMP_SQL};""",
+        "summary_revisions_delete AFTER DELETE ON article_revisions": f"""
+    UPDATE summary_days SET revisions = revisions - 1 WHERE day = {day_old};
+    {BUMP_SQL};""",
+        "summary_revisions_update AFTER UPDATE OF st ON article_revisions": f"""
+    UPDATE summary_days SET revisions = revisions - 1 WHERE day = {day_old};
+    UPDATE summary_days SET revisions = revisions + 1 WHERE day = {day_new};
+    {BUMP_SQL};""",
+        # A headline counts on its day (listings' key is (st, listed_on): once an st).
+        "summary_listings_insert AFTER INSERT ON listings": f"""
+    INSERT INTO summary_days (day, listed) VALUES (new.listed_on, 1)
+        ON CONFLICT (day) DO UPDATE SET listed = listed + 1;
+    {BUMP_SQL};""",
+        "summary_listings_delete AFTER DELETE ON listings": f"""
+    UPDATE summary_days SET listed = listed - 1 WHERE day = old.listed_on;
+    {BUMP_SQL};""",
+        "summary_listings_update AFTER UPDATE OF listed_on ON listings"
+        " WHEN old.listed_on IS NOT new.listed_on": f"""
+    UPDATE summary_days SET listed = listed - 1 WHERE day = old.listed_on;
+    INSERT INTO summary_days (day, listed) VALUES (new.listed_on, 1)
+        ON CONFLICT (day) DO UPDATE SET listed = listed + 1;
+    {BUMP_SQL};""",
+        # An article's entity: the entity's articles and mentions, and its day.
+        "summary_entities_insert AFTER INSERT ON article_entities": f"""
+    INSERT INTO summary_entities (entity_id, articles, mentions)
+        VALUES (new.entity_id, 1, new.mentions)
+        ON CONFLICT (entity_id) DO UPDATE SET articles = articles + 1,
+            mentions = mentions + excluded.mentions;
+    {entity_day};
+    {BUMP_SQL};""",
+        "summary_entities_delete AFTER DELETE ON article_entities": f"""
+    UPDATE summary_entities SET articles = articles - 1, mentions = mentions - old.mentions
+        WHERE entity_id = old.entity_id;
+    UPDATE summary_entity_days SET articles = articles - 1
+        WHERE entity_id = old.entity_id AND day = {day_old};
+    {BUMP_SQL};""",
+        "summary_entities_update AFTER UPDATE OF st, entity_id, mentions ON article_entities": f"""
+    UPDATE summary_entities SET articles = articles - 1, mentions = mentions - old.mentions
+        WHERE entity_id = old.entity_id;
+    UPDATE summary_entity_days SET articles = articles - 1
+        WHERE entity_id = old.entity_id AND day = {day_old};
+    INSERT INTO summary_entities (entity_id, articles, mentions)
+        VALUES (new.entity_id, 1, new.mentions)
+        ON CONFLICT (entity_id) DO UPDATE SET articles = articles + 1,
+            mentions = mentions + excluded.mentions;
+    {entity_day};
+    {BUMP_SQL};""",
+        # An article's countries, on its day. INSERT OR REPLACE (how the tagger writes
+        # them) fires the DELETE trigger of the row it replaces only on a connection with
+        # recursive triggers on (sqlite-utils turns them on): on others, the list it
+        # replaces is taken out first.
+        "summary_tags_replace BEFORE INSERT ON article_tags"
+        " WHEN NOT (SELECT recursive_triggers FROM pragma_recursive_triggers)"
+        " AND EXISTS (SELECT 1 FROM article_tags WHERE st = new.st)": f"""
+    {_country_days(_tags_of("new.st"), day_new, "-")};""",
+        "summary_tags_insert AFTER INSERT ON article_tags": f"""
+    {_country_days("new.countries", day_new, "+")};
+    {BUMP_SQL};""",
+        "summary_tags_delete AFTER DELETE ON article_tags": f"""
+    {_country_days("old.countries", day_old, "-")};
+    {BUMP_SQL};""",
+        "summary_tags_update AFTER UPDATE OF st, countries ON article_tags": f"""
+    {_country_days("old.countries", day_old, "-")};
+    {_country_days("new.countries", day_new, "+")};
+    {BUMP_SQL};""",
+    }
+    for table in VERSIONED_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            triggers[f"data_version_{table}_{event.lower()} AFTER {event} ON {table}"] = (
+                f"\n    {BUMP_SQL};"
+            )
+    return "\n".join(f"CREATE TRIGGER {head} BEGIN{body}\nEND;" for head, body in triggers.items())
+
+
+#: Version 20: the counts that only a write changes, kept by triggers in the writer's
+#: transaction (:mod:`centrasia_crawler.archive.summaries` reads them): per day (listed,
+#: archived, revisions), per outlet, per attribution, per entity (and day) and per
+#: country and day; and the data version, which every write bumps (a result computed
+#: for a version is stale once it moves). Filled here from the tables they count.
+V20: Final = f"""
+CREATE TABLE summary_days (
+    day TEXT PRIMARY KEY,
+    listed INTEGER NOT NULL DEFAULT 0,
+    archived INTEGER NOT NULL DEFAULT 0,
+    revisions INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE summary_outlets (
+    outlet TEXT PRIMARY KEY,
+    articles INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE summary_attributions (
+    attribution TEXT PRIMARY KEY,
+    articles INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE summary_entities (
+    entity_id TEXT PRIMARY KEY,
+    articles INTEGER NOT NULL DEFAULT 0,
+    mentions INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE summary_entity_days (
+    entity_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entity_id, day)
+) WITHOUT ROWID;
+CREATE TABLE summary_country_days (
+    country TEXT NOT NULL,
+    day TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (country, day)
+) WITHOUT ROWID;
+CREATE TABLE data_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+);
+INSERT INTO data_version (id, version) VALUES (1, 1);
+INSERT INTO summary_days (day, listed)
+    SELECT listed_on, count(*) FROM listings GROUP BY listed_on;
+INSERT INTO summary_days (day, archived)
+    SELECT published_date, count(*) FROM articles WHERE true GROUP BY published_date
+    ON CONFLICT (day) DO UPDATE SET archived = excluded.archived;
+INSERT INTO summary_days (day, revisions)
+    SELECT a.published_date, count(*) FROM article_revisions r JOIN articles a ON a.st = r.st
+    WHERE true GROUP BY a.published_date
+    ON CONFLICT (day) DO UPDATE SET revisions = excluded.revisions;
+INSERT INTO summary_outlets (outlet, articles)
+    SELECT {OUTLET_SQL.format("")}, count(*) FROM articles
+    WHERE {OUTLET_SQL.format("")} IS NOT NULL GROUP BY 1;
+INSERT INTO summary_attributions (attribution, articles)
+    SELECT attribution, count(*) FROM articles WHERE attribution IS NOT NULL GROUP BY 1;
+INSERT INTO summary_entities (entity_id, articles, mentions)
+    SELECT entity_id, count(*), sum(mentions) FROM article_entities GROUP BY entity_id;
+INSERT INTO summary_entity_days (entity_id, day, articles)
+    SELECT ae.entity_id, a.published_date, count(*) FROM article_entities ae
+    JOIN articles a ON a.st = ae.st GROUP BY 1, 2;
+INSERT INTO summary_country_days (country, day, articles)
+    SELECT j.value, a.published_date, count(*) FROM article_tags t
+    JOIN articles a ON a.st = t.st, json_each(t.countries) j GROUP BY 1, 2;
+{_summary_triggers()}
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS: Final = (
     *(V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16),
     V17,
     V18,
     V19,
+    V20,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
+#: What the upgrade to a version that goes over the whole archive says it is doing.
+SLOW_STEPS: Final = {20: "counting the articles per day, outlet, entity and country"}
 
 
 class ArchiveVersionError(RuntimeError):
@@ -477,8 +743,13 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
-    """Upgrade the archive to version ``upto``; return the version it had before."""
+def migrate(
+    conn: sqlite3.Connection,
+    upto: int = SCHEMA_VERSION,
+    progress: Callable[[str], None] | None = None,
+) -> int:
+    """Upgrade the archive to version ``upto``; return the version it had before. A
+    step of :data:`SLOW_STEPS` is announced through ``progress``, when given."""
     before = schema_version(conn)
     if before > SCHEMA_VERSION:
         raise ArchiveVersionError(
@@ -488,6 +759,8 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
         with immediate(conn):
             if schema_version(conn) >= version:  # another process got here first
                 continue
+            if progress is not None and version in SLOW_STEPS:
+                progress(f"centrasia: schema {version}: {SLOW_STEPS[version]}")
             for statement in _statements(MIGRATIONS[version - 1]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version:d}")
@@ -689,6 +962,62 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "band": "a band's key: a digest of its number and its values",
             "st": "the article (articles.st)",
         },
+    ),
+    "summary_days": (
+        "Per day, the counts the writer keeps with the articles and their listings (by"
+        " triggers, in the same transaction): what coverage, stats and the canned queries"
+        " read. A row may hold zeros.",
+        {
+            "day": "the day (ISO date)",
+            "listed": "the articles listed that day (listings.listed_on), each once",
+            "archived": "the articles published that day (articles.published_date)",
+            "revisions": "the earlier versions (article_revisions) of those articles",
+        },
+    ),
+    "summary_outlets": (
+        "The articles per outlet, as stats counts them (by outlet, else by source),"
+        " kept by the writer.",
+        {
+            "outlet": "the outlet (articles.outlet, else articles.source)",
+            "articles": "its articles",
+        },
+    ),
+    "summary_attributions": (
+        "The articles per attribution, kept by the writer.",
+        {"attribution": "the name after ', - ' in a title", "articles": "its articles"},
+    ),
+    "summary_entities": (
+        "Per entity, the articles naming it and their mentions, kept with article_entities.",
+        {
+            "entity_id": "the entity (entities.id)",
+            "articles": "the articles naming it",
+            "mentions": "how many times they name it",
+        },
+    ),
+    "summary_entity_days": (
+        "Per entity and day, the articles of that day naming it, kept with"
+        " article_entities (an entity's page and its articles over time).",
+        {
+            "entity_id": "the entity (entities.id)",
+            "day": "the articles' day (articles.published_date)",
+            "articles": "the articles of that day naming it",
+        },
+    ),
+    "summary_country_days": (
+        "Per country and day, the articles of that day about it (an article counts once"
+        " for each country of article_tags), kept with the tags; centrasia countries"
+        " reads it.",
+        {
+            "country": "ISO code of the country",
+            "day": "the articles' day (articles.published_date)",
+            "articles": "the articles of that day about it",
+        },
+    ),
+    "data_version": (
+        "One row: the archive's data version, a counter every write of the articles, their"
+        " listings, revisions, tags and stories, the gazetteer and robots.txt's refusals"
+        " moves on (a result computed at one version is stale at another).",
+        {"id": "always 1", "version": "the data version"},
     ),
     "morph_terms": (
         "The lemmas of each search term that stands for several (a form of more than one).",

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import analysis, corpus, network
+from centrasia_crawler.archive import analysis, corpus, network, summaries
 from centrasia_crawler.archive import pages as pages_codec
 from centrasia_crawler.archive.closed import _ClosedConnection
 from centrasia_crawler.archive.morph import (
@@ -317,6 +318,12 @@ class Archive:
     def index_ready(self) -> bool:
         """Whether every article is in the search index (not while it is rebuilt)."""
         return index_ready(self.conn)
+
+    def data_version(self) -> int:
+        """The archive's data version: a counter every write moves on (a result computed
+        at one version is stale at the next;
+        :func:`centrasia_crawler.archive.summaries.data_version`)."""
+        return summaries.data_version(self.conn)
 
     def has_article(self, st: int) -> bool:
         row = self.conn.execute("SELECT 1 FROM articles WHERE st = ?", (st,)).fetchone()
@@ -697,9 +704,13 @@ class Archive:
                 result.pages = self._write_pages(pages, now, run_id)
             headlines = [_listing_row(ItemAdapter(h), now) for h in listings]
             if headlines:
-                before = self.conn.total_changes
-                self.db.table("listings").insert_all(headlines, ignore=True)
-                result.listings = self.conn.total_changes - before
+                # The rows inserted (the cursor's count leaves the triggers' writes out).
+                marks = ", ".join(f":{name}" for name in LISTING_COLUMNS)
+                result.listings = self.conn.executemany(
+                    f"INSERT OR IGNORE INTO listings ({', '.join(LISTING_COLUMNS)})"
+                    f" VALUES ({marks})",
+                    headlines,
+                ).rowcount
             rows = [_article_row(ItemAdapter(a), now) for a in articles]
             if rows:
                 self._write_articles(rows, now, result, fetched)
@@ -1006,8 +1017,9 @@ def upgrade(
     and ``clustered``. Each step is a transaction of its own, so a killed upgrade leaves
     an archive the next one finishes."""
     conn = _open_for_writing(str(path))
+    say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     try:
-        before = migrate(conn)
+        before = migrate(conn, progress=say)
         if gazetteer is not None or drop_gazetteer:
             set_extra_gazetteer(conn, gazetteer, gazetteer_source)
         reindexed = build_index(conn, progress)

@@ -272,19 +272,12 @@ async def in_pool(job: Callable[[], Any]) -> Any:
     return await asyncio.get_running_loop().run_in_executor(pool(), job)
 
 
-def data_version(path: str) -> tuple[int, ...]:
-    """The archive's version as its files show it: the modification time and size of
-    the database and of its write-ahead log. A commit changes the log (or, checkpointed,
-    the database), so a write makes every chart computed before it stale."""
-    version: list[int] = []
-    for name in (path, f"{path}-wal"):
-        try:
-            found = os.stat(name)
-        except FileNotFoundError:
-            version += [0, 0]
-        else:
-            version += [found.st_mtime_ns, found.st_size]
-    return tuple(version)
+def data_version(path: str) -> int:
+    """The archive's data version (:meth:`Archive.data_version`): a counter the
+    archive's own triggers move on with every write, so a write makes every chart
+    computed before it stale."""
+    with Archive.open(path, readonly=True) as archive:
+        return archive.data_version()
 
 
 def args_key(args: Args) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -33,6 +33,14 @@ HIDDEN_TABLES: Final = (
     "articles_morph",
     "article_tags",
     "story_bands",
+    # The counts the writer keeps (the pages and canned queries read them).
+    "summary_days",
+    "summary_outlets",
+    "summary_attributions",
+    "summary_entities",
+    "summary_entity_days",
+    "summary_country_days",
+    "data_version",
 )
 
 #: Values each facet of the articles table shows (Datasette's 30 fill the first screen).
