@@ -522,8 +522,8 @@ def test_cheap_pages_do_not_wait_behind_charts(served: tuple[str, int, int, Path
     asking charts of random names and periods (so the cache is not the whole story),
     each drawn (the expensive page: its ``.json`` kept is a cheap one), and 2 asking the
     row page, then alone again; loaded, its p95 stays within 5x of alone. The machine is
-    shared with other work that comes and goes: a round whose ratio is over is measured
-    again, up to 3 rounds in the run, and the best round must be within."""
+    shared with other work that comes and goes: 3 rounds, the median ratio must be
+    within."""
     base, st, _, _ = served
     cheap = f"{base}/archive/articles/{st}"
     for _ in range(10):  # warm: templates compiled, connections open
@@ -533,11 +533,8 @@ def test_cheap_pages_do_not_wait_behind_charts(served: tuple[str, int, int, Path
         alone, loaded, charted = _loaded_round(base, cheap, seed)
         rounds.append((round(loaded / alone, 2), alone, loaded, charted))
         print(f"row page p95 alone {alone:.3f} s, loaded {loaded:.3f} s, charts {charted}")
-        if loaded <= 5 * alone:
-            break
-    best = min(rounds)
-    assert best[3] >= 12  # the charts were really being drawn meanwhile
-    assert best[0] <= 5, rounds
+    assert all(charted >= 6 for *_, charted in rounds)  # charts were drawn meanwhile
+    assert sorted(rounds)[1][0] <= 5, rounds  # the median round's ratio
 
 
 def _loaded_round(base: str, cheap: str, seed: int) -> tuple[float, float, int]:
@@ -572,7 +569,7 @@ def _loaded_round(base: str, cheap: str, seed: int) -> tuple[float, float, int]:
     loaded: list[float] = []
 
     def cheap_loop() -> None:
-        for _ in range(30):
+        for _ in range(60):
             loaded.append(_timed(cheap))
 
     chart_threads = [threading.Thread(target=charts_loop, args=(n,)) for n in range(6)]

@@ -347,10 +347,16 @@ def workers_wanted(configured: Any) -> int:
     return workers
 
 
+#: How much lower a chart process's priority is than the server's: when the cores are
+#: all busy, the server's cheap pages get them first.
+WORKER_NICE: Final = 10
+
+
 def _worker_started(parent: int) -> None:
     """A chart process's first step: it ends with the server that started it (Linux: the
-    parent's death signals it), ignores the terminal's ^C (the server stops it), and
-    loads what the charts need before its first job."""
+    parent's death signals it), ignores the terminal's ^C (the server stops it), lowers
+    its priority (:data:`WORKER_NICE`), and loads what the charts need before its first
+    job."""
     if sys.platform == "linux":
         import ctypes
 
@@ -359,6 +365,7 @@ def _worker_started(parent: int) -> None:
         if os.getppid() != parent:  # the server died before the line above
             os._exit(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICE)
     warm_up()
 
 
