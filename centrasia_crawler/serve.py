@@ -87,14 +87,17 @@ def immutable_problem(archive: Path) -> str | None:
     )
 
 
+#: The environment variable the Datasette plugin reads the number of its chart processes
+#: from, when its configuration does not give it.
+CHART_WORKERS_VARIABLE: Final = "CENTRASIA_CHART_WORKERS"
+
+
 def chart_environment(chart_workers: int | None) -> dict[str, str] | None:
     """The environment Datasette is started with for ``chart_workers`` chart processes
     (None: this one's, where the plugin's default is one per core)."""
     if chart_workers is None:
         return None
-    from centrasia_crawler.datasette_plugin.charts import WORKERS_VARIABLE
-
-    return {**os.environ, WORKERS_VARIABLE: str(chart_workers)}
+    return {**os.environ, CHART_WORKERS_VARIABLE: str(chart_workers)}
 
 
 def serve(

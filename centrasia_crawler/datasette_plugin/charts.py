@@ -42,6 +42,7 @@ from centrasia_crawler.archive.search import Filters, top_sources
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.store import Archive
 from centrasia_crawler.options import OptionError, parse_day
+from centrasia_crawler.serve import CHART_WORKERS_VARIABLE
 
 #: name -> title, in the order the index page lists them.
 CHARTS: Final = {
@@ -318,7 +319,7 @@ POOL_SIZE: Final = os.cpu_count() or 1
 #: variable (``centrasia serve --chart-workers N`` sets it); 0 runs the charts on
 #: threads of the server's own process.
 WORKERS_SETTING: Final = "chart_workers"
-WORKERS_VARIABLE: Final = "CENTRASIA_CHART_WORKERS"
+WORKERS_VARIABLE: Final = CHART_WORKERS_VARIABLE
 
 #: What a chart or entity page answers (503) when its process died under it.
 WORKER_LOST: Final = (
