@@ -6,9 +6,9 @@ Installed with the package (an entry point), so ``datasette archive.sqlite`` sho
 touched. This module holds the hook implementations alone; each delegates to
 :mod:`.metadata` (which databases are archives, their metadata), :mod:`.search` (the query
 language of ``centrasia search`` in every search, refused alike), :mod:`.pages` (cells,
-templates, the chart and entity pages), :mod:`.charts` (the charts' numbers, drawn in
-processes of their own),
-:mod:`.article` (the article page) and :mod:`.kwic` (the concordance page).
+templates, the chart and entity pages, the chart processes' start and stop),
+:mod:`.charts` (the charts' numbers, drawn in processes of their own), :mod:`.article`
+(the article page) and :mod:`.kwic` (the concordance page).
 """
 
 from __future__ import annotations
