@@ -103,6 +103,8 @@ NAMES = (
     "Бишкек", "Ташкент", "Душанбе", "Ашхабад", "Китай", "Россия", "Афганистан", "газ",
     "вода", "выборы", "нефть", "граница", "Токаев", "Жапаров", "Мирзиёев", "Рахмон",
 )  # fmt: skip
+#: The searches of the mix.
+SEARCHES = ("Казахстан", "страна", "Садыр Жапаров")
 KINDS = (
     "index", "database", "table", "row", "search",
     "attention", "coverage", "sources", "entity",
@@ -118,7 +120,7 @@ def page_url(kind: str, db: str, rng: random.Random, sts: list[int], days: list[
         "database": f"/{db}",
         "table": f"/{db}/articles",
         "row": f"/{db}/articles/{rng.choice(sts)}",
-        "search": f"/{db}/articles?_search={name}",
+        "search": f"/{db}/articles?_search={quote(rng.choice(SEARCHES))}",
         "attention": f"/{db}/-/attention?q={name}&q={quote(rng.choice(NAMES))}&since={day}",
         "coverage": f"/{db}/-/coverage?since={day}",
         "sources": f"/{db}/-/sources?q={name}&since={day}",

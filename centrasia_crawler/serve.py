@@ -15,6 +15,7 @@ a page that meets a changed immutable file with 503 and why (:mod:`.datasette_pl
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -86,18 +87,39 @@ def immutable_problem(archive: Path) -> str | None:
     )
 
 
-def serve(archive: Path, host: str, port: int, immutable: bool = False) -> int:
+#: The environment variable the Datasette plugin reads the number of its chart processes
+#: from, when its configuration does not give it.
+CHART_WORKERS_VARIABLE: Final = "CENTRASIA_CHART_WORKERS"
+
+
+def chart_environment(chart_workers: int | None) -> dict[str, str] | None:
+    """The environment Datasette is started with for ``chart_workers`` chart processes
+    (None: this one's, where the plugin's default is one per core)."""
+    if chart_workers is None:
+        return None
+    return {**os.environ, CHART_WORKERS_VARIABLE: str(chart_workers)}
+
+
+def serve(
+    archive: Path,
+    host: str,
+    port: int,
+    immutable: bool = False,
+    chart_workers: int | None = None,
+) -> int:
     """Run Datasette on the archive until interrupted; its exit status. ``immutable``:
     as an immutable file with precomputed counts, refused (:class:`WrittenArchive`)
-    while a run holds the archive's write lock."""
+    while a run holds the archive's write lock. ``chart_workers``: the processes that
+    compute and draw the charts (0: threads of the server's; None: one per core)."""
     try:
         import datasette  # noqa: F401
     except ImportError:
         raise RuntimeError(
             "serve needs Datasette: pip install 'centrasia-crawler[serve]'"
         ) from None
+    env = chart_environment(chart_workers)
     if not immutable:
-        return run_child(datasette_command(archive, host, port))
+        return run_child(datasette_command(archive, host, port), env)
     problem = immutable_problem(archive)
     if problem is not None:
         raise WrittenArchive(problem)
@@ -110,22 +132,23 @@ def serve(archive: Path, host: str, port: int, immutable: bool = False) -> int:
         problem = immutable_problem(archive)  # a run that started while it counted
         if problem is not None:
             raise WrittenArchive(problem)
-        return run_child(datasette_command(archive, host, port, counts))
+        return run_child(datasette_command(archive, host, port, counts), env)
 
 
 #: What a supervisor, ``kill`` or a terminal sends to stop a server.
 STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
-def run_child(command: list[str]) -> int:
-    """Run ``command`` until it exits or this process is told to stop; its status.
+def run_child(command: list[str], env: dict[str, str] | None = None) -> int:
+    """Run ``command`` (in ``env``, else this environment) until it exits or this
+    process is told to stop; its status.
 
     A stop signal sent to this process is passed on to the child, which is waited for,
     so no server outlives the command that started it (Datasette runs in a process of
     its own: in this one, its server re-raises the signal that stopped it). Stopped that
     way, the status is 0.
     """
-    child = subprocess.Popen(command)
+    child = subprocess.Popen(command, env=env)
     stopped = False
 
     def stop(signum: int, _frame: object) -> None:

@@ -41,7 +41,14 @@ from centrasia_crawler.options import OptionError, check_root
     help="Serve the file as one that never changes, with counts computed first; refused"
     " while a run holds the archive's lock. Never while a crawl may write it.",
 )
-def serve(archive: str, host: str, port: int, immutable: bool) -> int:
+@click.option(
+    "--chart-workers",
+    type=click.IntRange(0, 64),
+    metavar="N",
+    help="Processes that compute and draw the charts and entity pages, beside the"
+    " server's own (0: on the server's threads).  [default: one per core]",
+)
+def serve(archive: str, host: str, port: int, immutable: bool, chart_workers: int | None) -> int:
     """Serve the archive read-only with Datasette: the articles newest first, search
     ranked as 'centrasia search' with highlighted snippets, canned queries, and charts
     (attention, coverage, sources). Plain 'datasette ARCHIVE' shows the same (the
@@ -61,7 +68,9 @@ def serve(archive: str, host: str, port: int, immutable: bool) -> int:
     from centrasia_crawler.serve import serve as serve_archive
 
     try:
-        return serve_archive(Path(archive), host, port, immutable=immutable)
+        return serve_archive(
+            Path(archive), host, port, immutable=immutable, chart_workers=chart_workers
+        )
     except RuntimeError as exc:
         raise Failure(str(exc)) from None
 

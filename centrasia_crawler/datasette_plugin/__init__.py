@@ -6,8 +6,9 @@ Installed with the package (an entry point), so ``datasette archive.sqlite`` sho
 touched. This module holds the hook implementations alone; each delegates to
 :mod:`.metadata` (which databases are archives, their metadata), :mod:`.search` (the query
 language of ``centrasia search`` in every search, refused alike), :mod:`.pages` (cells,
-templates, the chart and entity pages), :mod:`.charts` (the charts' numbers),
-:mod:`.article` (the article page) and :mod:`.kwic` (the concordance page).
+templates, the chart and entity pages, the chart processes' start and stop),
+:mod:`.charts` (the charts' numbers, drawn in processes of their own), :mod:`.article`
+(the article page) and :mod:`.kwic` (the concordance page).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from centrasia_crawler.datasette_plugin import article, charts, kwic, metadata, pages, search
+from centrasia_crawler.datasette_plugin import article, kwic, metadata, pages, search
 
 
 @hookimpl  # type: ignore[untyped-decorator]
@@ -28,8 +29,7 @@ def get_metadata(datasette: Any) -> dict[str, Any]:
 
 @hookimpl  # type: ignore[untyped-decorator]
 def startup(datasette: Any) -> None:
-    if metadata.archive_names(datasette):
-        charts.warm_up()
+    pages.chart_workers(datasette)  # a bad setting stops the server before it serves
 
 
 @hookimpl  # type: ignore[untyped-decorator]
@@ -68,4 +68,6 @@ def handle_exception(datasette: Any, request: Any, exception: BaseException) -> 
 
 @hookimpl  # type: ignore[untyped-decorator]
 def asgi_wrapper(datasette: Any) -> Callable[[search.ASGI], search.ASGI]:
-    return lambda app: pages.upgrade_guard(datasette, search.wrap(datasette, app))
+    return lambda app: pages.chart_pool_lifespan(
+        datasette, pages.upgrade_guard(datasette, search.wrap(datasette, app))
+    )

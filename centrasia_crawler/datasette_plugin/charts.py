@@ -8,11 +8,12 @@ numbers alone. The numbers come from the archive's library functions
 :func:`~centrasia_crawler.archive.coverage.coverage`,
 :func:`~centrasia_crawler.archive.search.top_sources`).
 
-They are computed and drawn in a pool of their own, :data:`POOL_SIZE` threads (one per
-core), each job on a read-only connection of its own: Datasette's SQL threads stay free
-for the index, table, row and search pages, which never queue behind a chart. A chart
-computed once is kept (:class:`ChartCache`) until the archive changes: its key holds the
-query, the form's values and the archive's :func:`data_version`.
+They are computed and drawn in a pool of their own (:class:`ChartPool`): under a server,
+processes (one per core by default, :func:`workers_wanted`), each opening the archive
+read-only itself, so that neither SQLite's counting nor matplotlib's drawing holds the
+interpreter of the server, whose threads stay free for the index, table, row and search
+pages. A result is kept in the server (:class:`ChartCache`) until the archive changes:
+its key holds the job, the form's values and the archive's :func:`data_version`.
 """
 
 from __future__ import annotations
@@ -20,16 +21,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
+import multiprocessing
 import os
+import signal
 import sqlite3
+import sys
 import threading
+import urllib.parse
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Final
-
-from markupsafe import Markup
 
 from centrasia_crawler.archive.attention import PERIODS, trend
 from centrasia_crawler.archive.coverage import coverage
@@ -37,6 +42,7 @@ from centrasia_crawler.archive.search import Filters, top_sources
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.store import Archive
 from centrasia_crawler.options import OptionError, parse_day
+from centrasia_crawler.serve import CHART_WORKERS_VARIABLE
 
 #: name -> title, in the order the index page lists them.
 CHARTS: Final = {
@@ -213,21 +219,21 @@ def build(conn: sqlite3.Connection, path: str, name: str, args: Args) -> Chart:
     return chart
 
 
-#: matplotlib's pyplot keeps global state: one figure is drawn at a time.
+#: matplotlib's pyplot keeps global state: one figure is drawn at a time in a process.
 _drawing = threading.Lock()
 
 
 def warm_up() -> None:
-    """Import matplotlib in the background (1.4 s here), so that the first chart after
-    Datasette starts does not wait for it."""
+    """Import matplotlib and load the morphology now (a second or two), so that the
+    first chart does not wait for them: in a chart process, as it starts; in the
+    server itself (charts on threads), in a thread of its own."""
+    from centrasia_crawler.plot import PlotUnavailable, _pyplot
 
-    def load() -> None:
-        from centrasia_crawler.plot import PlotUnavailable, _pyplot
+    with _drawing, contextlib.suppress(PlotUnavailable):
+        _pyplot()
+    from centrasia_crawler.normalize.morphology import morphology
 
-        with _drawing, contextlib.suppress(PlotUnavailable):
-            _pyplot()
-
-    threading.Thread(target=load, name="centrasia-matplotlib", daemon=True).start()
+    morphology()
 
 
 def _svg(draw: Callable[[], Any]) -> str:
@@ -238,38 +244,231 @@ def _svg(draw: Callable[[], Any]) -> str:
     return document[document.index("<svg") :]
 
 
-def draw_svg(chart: Chart) -> tuple[Markup | None, str | None]:
-    """The chart drawn as inline SVG, or why it cannot be (matplotlib missing)."""
+def draw_svg(chart: Chart) -> tuple[str | None, str | None]:
+    """The chart drawn as inline SVG markup, or why it cannot be (matplotlib missing)."""
     if chart.draw is None:
         return None, None
     from centrasia_crawler.plot import PlotUnavailable
 
     try:
-        return Markup(_svg(chart.draw)), None
+        return _svg(chart.draw), None
     except PlotUnavailable:
         return None, "Charts need matplotlib: pip install 'centrasia-crawler[serve]'."
 
 
-# --- the charts' own threads, and what they computed ---------------------------------
+# --- one job: a chart or an entity's page, computed and drawn ---------------------------
 
-#: The chart threads: one per core (charts are CPU-bound: SQLite counting, matplotlib).
+
+@contextlib.contextmanager
+def reading(path: str, immutable: bool) -> Iterator[sqlite3.Connection]:
+    """A read-only connection of its own to the archive at ``path`` (``immutable`` as
+    Datasette opened it), with the functions Datasette's connections have; closed after."""
+    from centrasia_crawler.datasette_plugin.search import register
+
+    flags = "&immutable=1" if immutable else ""
+    conn = sqlite3.connect(
+        f"file:{urllib.parse.quote(path)}?mode=ro{flags}", uri=True, check_same_thread=False
+    )
+    try:
+        register(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+@dataclass
+class Drawn:
+    """A job's result, kept in :data:`CACHE`: a :class:`Chart` (``kind`` "chart") or an
+    :class:`EntityPage` ("entity"), its drawing function dropped, and, if it was asked
+    drawn, its SVG markup or why it cannot be drawn. Plain values: it crosses from a
+    chart process to the server pickled."""
+
+    found: Any
+    svg: str | None = None
+    unavailable: str | None = None
+    drawn: bool = False
+
+
+def job(kind: str, path: str, immutable: bool, name: str, args: Args, draw: bool) -> Drawn:
+    """The chart ``name`` (``kind`` "chart") or the entity ``name``'s page ("entity") of
+    the archive at ``path`` for the form's ``args``, drawn if ``draw``: what a chart
+    process (or thread) runs, on a read-only connection of its own. An archive that needs
+    upgrading raises :class:`~centrasia_crawler.archive.ArchiveNeedsUpgrade`."""
+    with reading(path, immutable) as conn:
+        if kind == "chart":
+            found: Any = build(conn, path, name, args)
+            chart = found
+        else:
+            found = entity_page(conn, path, name, args)
+            chart = found.chart
+    result = Drawn(found)
+    if draw:
+        result.svg, result.unavailable = draw_svg(chart)
+        result.drawn = True
+    chart.draw = None  # a function of this process's objects
+    return result
+
+
+# --- where the jobs run: processes of their own, or threads -----------------------------
+
+#: The chart processes by default: one per core (charts are CPU-bound: SQLite counting,
+#: matplotlib).
 POOL_SIZE: Final = os.cpu_count() or 1
-_pool: ThreadPoolExecutor | None = None
-_pool_made = threading.Lock()
+#: Where the number of chart processes may be given: Datasette's plugin configuration
+#: (``plugins: centrasia: chart_workers: N`` in its metadata), else this environment
+#: variable (``centrasia serve --chart-workers N`` sets it); 0 runs the charts on
+#: threads of the server's own process.
+WORKERS_SETTING: Final = "chart_workers"
+WORKERS_VARIABLE: Final = CHART_WORKERS_VARIABLE
+
+#: What a chart or entity page answers (503) when its process died under it.
+WORKER_LOST: Final = (
+    "The process computing this chart stopped (killed, or out of memory) before it"
+    " answered: ask again.\n"
+)
 
 
-def pool() -> ThreadPoolExecutor:
-    """The chart threads (made when first needed, threads started as jobs come)."""
-    global _pool
-    with _pool_made:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="centrasia-chart")
-        return _pool
+class WorkerLost(RuntimeError):
+    """A chart process died while it computed a job (the pool is replaced)."""
 
 
-async def in_pool(job: Callable[[], Any]) -> Any:
-    """``job()`` run on a chart thread, awaited."""
-    return await asyncio.get_running_loop().run_in_executor(pool(), job)
+def workers_wanted(configured: Any) -> int:
+    """The number of chart processes: ``configured`` (the plugin's setting), else
+    :data:`WORKERS_VARIABLE`, else :data:`POOL_SIZE`. Not a whole number >= 0: ValueError,
+    in one line."""
+    given = configured if configured is not None else os.environ.get(WORKERS_VARIABLE)
+    if given is None or given == "":
+        return POOL_SIZE
+    try:
+        workers = int(given)
+    except (TypeError, ValueError):
+        workers = -1
+    if workers < 0 or str(given).strip() != str(workers):
+        raise ValueError(f"{WORKERS_SETTING}: a whole number >= 0, not {given!r}")
+    return workers
+
+
+#: How much lower a chart process's priority is than the server's: when the cores are
+#: all busy, the server's cheap pages get them first.
+WORKER_NICE: Final = 10
+
+
+def _worker_started(parent: int) -> None:
+    """A chart process's first step: it ends with the server that started it (Linux: the
+    parent's death signals it), ignores the terminal's ^C (the server stops it), lowers
+    its priority (:data:`WORKER_NICE`), and loads what the charts need before its first
+    job."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the server died before the line above
+            os._exit(0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICE)
+    warm_up()
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+class ChartPool:
+    """Where the jobs run. Started by the server (:meth:`start`) with ``workers`` > 0:
+    that many processes, spawned (never forked from a server that runs threads), each
+    with an interpreter of its own, so that drawing a chart never holds the interpreter
+    the server's pages need; a pool whose process died is replaced. Not started (a
+    Datasette driven in-process, with no server to stop it), or started with 0: the
+    server's own threads, :data:`POOL_SIZE` of them."""
+
+    def __init__(self) -> None:
+        self.workers = 0
+        self._processes: ProcessPoolExecutor | None = None
+        self._threads: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def start(self, workers: int) -> None:
+        """Run the jobs in ``workers`` processes from now on (0: threads), each started
+        and loading matplotlib and the morphology at once."""
+        with self._lock:
+            self.workers = workers
+        if workers == 0:
+            threading.Thread(target=warm_up, name="centrasia-warm-up", daemon=True).start()
+            return
+        self._executor()
+
+    def _executor(self) -> Executor:
+        """The pool the next job runs in: the threads, or the processes (made now if
+        there are none, every one of them started at once)."""
+        with self._lock:
+            if self.workers == 0:
+                if self._threads is None:
+                    self._threads = ThreadPoolExecutor(POOL_SIZE, "centrasia-chart")
+                return self._threads
+            if self._processes is not None:
+                return self._processes
+            self._processes = made = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_started,
+                initargs=(os.getpid(),),
+            )
+            workers = self.workers
+        for _ in range(workers):  # a job each: started now, not one by one on demand
+            made.submit(_ready)
+        return made
+
+    def pids(self) -> list[int]:
+        """The chart processes' ids (none before the first job, or on threads)."""
+        with self._lock:
+            found = getattr(self._processes, "_processes", None) or {}
+            return sorted(found)
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` run in the pool, awaited; :class:`WorkerLost` if its
+        process died meanwhile. A pool one of whose processes died before (idle) is
+        replaced, and the new one runs it."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(function, *args)
+        executor = self._executor()
+        try:
+            running = loop.run_in_executor(executor, call)
+        except BrokenProcessPool:
+            self._replace(executor)
+            executor = self._executor()
+            running = loop.run_in_executor(executor, call)
+        try:
+            return await running
+        except BrokenProcessPool:
+            self._replace(executor)
+            raise WorkerLost(WORKER_LOST.strip()) from None
+
+    def _replace(self, broken: Executor) -> None:
+        """The next job gets a new pool, if ``broken`` is still the current one."""
+        with self._lock:
+            if self._processes is not broken:
+                return
+            self._processes = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        """Stop the processes (waiting for the jobs they run) or threads."""
+        with self._lock:
+            executors = [e for e in (self._processes, self._threads) if e is not None]
+            self._processes = self._threads = None
+            self.workers = 0
+        for executor in executors:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+#: The server's chart pool.
+POOL: Final = ChartPool()
+
+
+async def in_pool(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` run in :data:`POOL`, awaited."""
+    return await POOL.run(function, *args)
 
 
 def data_version(path: str) -> int:
@@ -308,35 +507,42 @@ class ChartCache:
                 self._found.popitem(last=False)
 
 
-#: The charts and entity pages computed, with their drawings once drawn.
+#: The charts and entity pages computed (:class:`Drawn`), by job and archive version.
 CACHE: Final = ChartCache()
 
-
-@dataclass
-class Drawn:
-    """A result kept in :data:`CACHE`: a chart (or an entity's page) and, once an HTML
-    page asked for it, its SVG or why it cannot be drawn."""
-
-    found: Any
-    svg: Markup | None = None
-    unavailable: str | None = None
-    drawn: bool = False
+#: The jobs under way, by key: a second request for one awaits the first's result.
+_PENDING: dict[Hashable, asyncio.Task[Drawn]] = {}
 
 
-def computed(
-    key: Hashable, path: str, compute: Callable[[], Any], chart: Callable[[Any], Chart], draw: bool
+async def computed(
+    kind: str, path: str, immutable: bool, name: str, args: Args, draw: bool
 ) -> Drawn:
-    """The result of ``compute()`` for ``key`` at the archive's current version, from
-    :data:`CACHE` or computed now, and drawn if ``draw``. Run on a chart thread."""
-    full_key = (key, data_version(path))
-    kept: Drawn | None = CACHE.get(full_key)
-    if kept is None:
-        kept = Drawn(compute())
-        CACHE.put(full_key, kept)
-    if draw and not kept.drawn:
-        kept.svg, kept.unavailable = draw_svg(chart(kept.found))
-        kept.drawn = True
+    """The :func:`job` for these values at the archive's current :func:`data_version`:
+    from :data:`CACHE`, else from the same job already under way, else run in
+    :data:`POOL` now (and kept). Drawn if ``draw``; a kept result not drawn yet is
+    computed again, drawn."""
+    loop = asyncio.get_running_loop()
+    version = await loop.run_in_executor(None, data_version, path)
+    key = (kind, path, name, args_key(args), version)
+    kept: Drawn | None = CACHE.get(key)
+    if kept is not None and (kept.drawn or not draw):
+        return kept
+    pending = _PENDING.get((key, draw))
+    if pending is None or pending.get_loop() is not loop:
+        pending = loop.create_task(in_pool(job, kind, path, immutable, name, args, draw))
+        _PENDING[(key, draw)] = pending
+        pending.add_done_callback(lambda task: _done((key, draw), task))
+    # Shielded: a reader who leaves does not cancel the job others may be awaiting.
+    kept = await asyncio.shield(pending)
+    CACHE.put(key, kept)
     return kept
+
+
+def _done(key: Hashable, task: asyncio.Task[Drawn]) -> None:
+    if _PENDING.get(key) is task:
+        del _PENDING[key]
+    if not task.cancelled():
+        task.exception()  # retrieved: awaited by none, it is not reported as lost
 
 
 # --- an entity's page -------------------------------------------------------------------

@@ -16,11 +16,11 @@ and an entity's page.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import json
 import sqlite3
 import urllib.parse
-from collections.abc import Awaitable, Callable, Hashable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from markupsafe import Markup, escape
@@ -40,7 +40,6 @@ from centrasia_crawler.datasette_plugin.search import (
     ASGI,
     Scope,
     query_problem,
-    register,
     respond,
 )
 from centrasia_crawler.datasette_plugin.search import PARAMETER as SEARCH_PARAMETER
@@ -262,41 +261,52 @@ def upgrade_guard(datasette: Any, app: ASGI) -> ASGI:
 # --- charts -----------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def reading(db: Any) -> Iterator[sqlite3.Connection]:
-    """A read-only connection of its own to the Datasette database ``db`` (immutable as
-    Datasette opened it), with the functions Datasette's connections have; closed after.
-    The charts run on these, on their own threads (:func:`charts.in_pool`)."""
-    immutable = "&immutable=1" if not db.is_mutable else ""
-    uri = f"file:{urllib.parse.quote(str(db.path))}?mode=ro{immutable}"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+def chart_workers(datasette: Any) -> int:
+    """How many chart processes ``datasette`` is to run (:func:`charts.workers_wanted`:
+    the plugin's ``chart_workers``, else the environment's, else one per core)."""
+    config = datasette.plugin_config("centrasia") or {}
+    return charts.workers_wanted(config.get(charts.WORKERS_SETTING))
+
+
+def chart_pool_lifespan(datasette: Any, app: ASGI) -> ASGI:
+    """``app`` with the chart pool (:data:`charts.POOL`) started as the server starts
+    (the ASGI lifespan's startup, which uvicorn sends when ``datasette serve`` runs) and
+    stopped, its processes ended, as it stops. Datasette driven in-process has no
+    lifespan, and no server to stop the processes: its charts run on threads."""
+
+    async def with_pool(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+
+        async def received() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.startup" and archive_names(datasette):
+                charts.POOL.start(chart_workers(datasette))
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.get_running_loop().run_in_executor(None, charts.POOL.shutdown)
+            return message
+
+        await app(scope, received, send)
+
+    return with_pool
+
+
+async def _computed(
+    datasette: Any, database: str, kind: str, name: str, args: charts.Args, draw: bool
+) -> Any:
+    """The chart or entity page ``name`` of the archive ``database``
+    (:func:`charts.computed`, in the chart pool), or the page that answers instead: the
+    upgrade page, or :data:`charts.WORKER_LOST` (503) if its process died."""
+    from datasette.utils.asgi import Response
+
+    db = datasette.get_database(database)
     try:
-        register(conn)
-        yield conn
-    finally:
-        conn.close()
-
-
-async def _on_chart_thread(
-    db: Any,
-    key: Hashable,
-    build: Callable[[sqlite3.Connection], Any],
-    chart: Callable[[Any], charts.Chart],
-    draw: bool,
-) -> charts.Drawn:
-    """``build(conn)`` for ``key`` on a chart thread, on a read-only connection of its
-    own (:func:`reading`), kept until the archive changes and drawn if ``draw``
-    (:func:`charts.computed`)."""
-    path = str(db.path)
-
-    def compute() -> Any:
-        with reading(db) as conn:
-            return build(conn)
-
-    kept: charts.Drawn = await charts.in_pool(
-        lambda: charts.computed(key, path, compute, chart, draw)
-    )
-    return kept
+        return await charts.computed(kind, str(db.path), not db.is_mutable, name, args, draw)
+    except ArchiveNeedsUpgrade as exc:
+        return await upgrade_page(datasette, database, str(exc))
+    except charts.WorkerLost:
+        return Response.text(charts.WORKER_LOST, status=503)
 
 
 async def chart_page(datasette: Any, request: Any) -> Any:
@@ -308,18 +318,11 @@ async def chart_page(datasette: Any, request: Any) -> Any:
     if database is None or name not in charts.CHARTS:
         raise NotFound("no such chart")
     args = {key: request.args.getlist(key) for key in request.args}
-    db = datasette.get_database(database)
-    path = str(db.path)
     as_json = request.url_vars.get("format") == "json"
-
-    key = ("chart", path, name, charts.args_key(args))
-    try:
-        kept = await _on_chart_thread(
-            db, key, lambda conn: charts.build(conn, path, name, args), lambda c: c, not as_json
-        )
-    except ArchiveNeedsUpgrade as exc:
-        return await upgrade_page(datasette, database, str(exc))
-    chart, svg, unavailable = kept.found, kept.svg, kept.unavailable
+    kept = await _computed(datasette, database, "chart", name, args, not as_json)
+    if not isinstance(kept, charts.Drawn):
+        return kept
+    chart, svg, unavailable = kept.found, _markup(kept.svg), kept.unavailable
     status = 400 if chart.error else 200
     if as_json:
         found = {"ok": not chart.error, "error": chart.error, "rows": chart.rows}
@@ -355,22 +358,11 @@ async def entity_page(datasette: Any, request: Any) -> Any:
         raise NotFound("no such archive")
     key = tilde_decode(urllib.parse.unquote(request.url_vars["entity"]))
     args = {name: request.args.getlist(name) for name in request.args}
-    db = datasette.get_database(database)
-    path = str(db.path)
     as_json = request.url_vars.get("format") == "json"
-
-    cache_key = ("entity", path, key, charts.args_key(args))
-    try:
-        kept = await _on_chart_thread(
-            db,
-            cache_key,
-            lambda conn: charts.entity_page(conn, path, key, args),
-            lambda p: p.chart,
-            not as_json,
-        )
-    except ArchiveNeedsUpgrade as exc:
-        return await upgrade_page(datasette, database, str(exc))
-    found, svg, unavailable = kept.found, kept.svg, kept.unavailable
+    kept = await _computed(datasette, database, "entity", key, args, not as_json)
+    if not isinstance(kept, charts.Drawn):
+        return kept
+    found, svg, unavailable = kept.found, _markup(kept.svg), kept.unavailable
     chart = found.chart
     status = 400 if chart.error else 404 if found.entity is None else 200
     if as_json:
@@ -397,6 +389,11 @@ async def entity_page(datasette: Any, request: Any) -> Any:
     }
     page = await datasette.render_template("centrasia_entity.html", context, request=request)
     return Response.html(page, status=status)
+
+
+def _markup(svg: str | None) -> Markup | None:
+    """A chart's SVG, drawn by the package's own code (text as paths), as markup."""
+    return None if svg is None else Markup(svg)
 
 
 #: The pages' routes (``register_routes``).
