@@ -3,12 +3,15 @@ renamings with their years, a researcher's own file, and the errors of a broken 
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from centrasia_crawler.entities import gazetteer as gz
 from centrasia_crawler.entities.build_gazetteer import HAND, OUT, SECTIONS, section
@@ -413,3 +416,22 @@ def test_the_builder_finds_what_the_hand_file_misses(
     with pytest.raises(BuildError) as raised:
         build(edit(HAND.read_text(encoding="utf-8")))
     assert any(line.startswith(problem) for line in str(raised.value).splitlines())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    word=st.text(alphabet="абвгдежзиклмнопрстуя -", max_size=14),
+    pool=st.lists(st.text(alphabet="абвгдежзиклмнопрстуя -", max_size=14), unique=True),
+    n=st.integers(1, 6),
+)
+def test_closest_answers_as_difflib_does(word: str, pool: list[str], n: int) -> None:
+    """The pruned search for the closest names gives difflib's answer, in its order
+    (ties included: short alphabets make many equal ratios)."""
+    assert gz.closest(word, pool, n) == difflib.get_close_matches(word, pool, n=n, cutoff=0.0)
+
+
+def test_the_closest_names_are_difflibs_over_the_whole_gazetteer(g: gz.Gazetteer) -> None:
+    spelling = {gz.name_key(name.text): (e.id, name.text) for e in g for name in e.names}
+    for text in ("Астна", "Жапоров", "Токаев К", "Бишкеке", "zzz", ""):
+        keys = difflib.get_close_matches(gz.name_key(text), list(spelling), n=3, cutoff=0.0)
+        assert gz.closest_names(g, text) == [spelling[key] for key in keys], text

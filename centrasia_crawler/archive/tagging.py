@@ -68,14 +68,30 @@ def gazetteer(conn: sqlite3.Connection) -> Gazetteer:
 def stored_gazetteer(conn: sqlite3.Connection) -> Gazetteer | None:
     """The gazetteer the archive's articles were tagged with, as its ``entities``,
     ``entity_names`` and ``entity_posts`` keep it (far cheaper than parsing the TOML
-    files again); None before any is stored."""
+    files again); None before any is stored. The rows are read on every call and the
+    gazetteer built from them is kept, keyed by the rows themselves (the last few)."""
+    return _built_gazetteer(
+        tuple(conn.execute("SELECT entity_id, name, kind, years FROM entity_names")),
+        tuple(conn.execute("SELECT entity_id, title, years FROM entity_posts")),
+        tuple(
+            conn.execute(
+                "SELECT id, name, type, country, geonames, kind, description FROM entities"
+            )
+        ),
+    )
+
+
+@lru_cache(maxsize=4)
+def _built_gazetteer(
+    name_rows: tuple[tuple[Any, ...], ...],
+    post_rows: tuple[tuple[Any, ...], ...],
+    entity_rows: tuple[tuple[Any, ...], ...],
+) -> Gazetteer | None:
     names: dict[str, list[Name]] = {}
-    for entity_id, name, kind, years in conn.execute(
-        "SELECT entity_id, name, kind, years FROM entity_names"
-    ):
+    for entity_id, name, kind, years in name_rows:
         names.setdefault(entity_id, []).append(Name(name, kind, read_years(years)))
     posts: dict[str, list[Post]] = {}
-    for entity_id, title, years in conn.execute("SELECT entity_id, title, years FROM entity_posts"):
+    for entity_id, title, years in post_rows:
         posts.setdefault(entity_id, []).append(Post(title, read_years(years)))
     found = [
         Entity(
@@ -89,9 +105,7 @@ def stored_gazetteer(conn: sqlite3.Connection) -> Gazetteer | None:
             names=tuple(names.get(ident, ())),
             posts=tuple(posts.get(ident, ())),
         )
-        for ident, name, kind, country, geonames, sort, description in conn.execute(
-            "SELECT id, name, type, country, geonames, kind, description FROM entities"
-        )
+        for ident, name, kind, country, geonames, sort, description in entity_rows
     ]
     return Gazetteer(found) if found else None
 

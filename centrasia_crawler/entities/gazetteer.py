@@ -14,10 +14,12 @@ file in the same format (``docs/entities.md`` documents it).
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
+import heapq
 import re
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -203,6 +205,12 @@ class Gazetteer:
                 if not found or found[-1] is not entity:
                     found.append(entity)
 
+    @functools.cached_property
+    def spellings(self) -> dict[str, tuple[str, str]]:
+        """Each name as :func:`name_key` folds it, with the entity id and the name as
+        written (of the last entity that has it): what :func:`closest_names` offers."""
+        return {name_key(name.text): (e.id, name.text) for e in self for name in e.names}
+
     def __getitem__(self, ident: str) -> Entity:
         return self.entities[ident]
 
@@ -350,6 +358,27 @@ def closest_names(gazetteer: Gazetteer, text: str, n: int = 3) -> list[tuple[str
     """The ``n`` names of ``gazetteer`` closest to ``text`` (``difflib``, names compared
     as :func:`name_key` folds them), best first, each as ``(entity id, name)``: what a
     query's error and a page offer for a name no entity has."""
-    spelling = {name_key(name.text): (e.id, name.text) for e in gazetteer for name in e.names}
-    close = difflib.get_close_matches(name_key(text), list(spelling), n=n, cutoff=0.0)
-    return [spelling[key] for key in close]
+    spelling = gazetteer.spellings
+    return [spelling[key] for key in closest(name_key(text), spelling, n)]
+
+
+def closest(word: str, possibilities: Iterable[str], n: int) -> list[str]:
+    """What ``difflib.get_close_matches(word, possibilities, n, cutoff=0.0)`` answers,
+    in the same order, without computing the full ratio of a possibility whose upper
+    bounds (``real_quick_ratio``, ``quick_ratio``) are already below the n-th best."""
+    if n <= 0:
+        raise ValueError(f"n must be > 0: {n!r}")
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    best: list[tuple[float, str]] = []  # the n best so far, the worst first
+    for candidate in possibilities:
+        matcher.set_seq1(candidate)
+        floor = best[0][0] if len(best) == n else 0.0
+        if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+            continue
+        scored = (matcher.ratio(), candidate)
+        if len(best) < n:
+            heapq.heappush(best, scored)
+        elif scored > best[0]:
+            heapq.heapreplace(best, scored)
+    return [candidate for _, candidate in sorted(best, reverse=True)]

@@ -111,6 +111,9 @@ class Site:
     _bodies: dict[tuple[int, tuple[int, int]], tuple[str, list[Emission]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _titles: dict[tuple[int, bool], tuple[str, str | None, list[Emission]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.newsroom = Newsroom(
@@ -202,7 +205,15 @@ class Site:
         return self.newsroom.plan(self._rng(st, "plan"), self.by_st[st].day)
 
     def _title(self, st: int) -> tuple[str, str | None, list[Emission]]:
-        """The generated headline, its attribution and the names it wrote."""
+        """The generated headline, its attribution and the names it wrote: made once per
+        article (and marking), as bodies are."""
+        key = (st, self.marked)
+        if key not in self._titles:
+            self._titles[key] = self._new_title(st)
+        title, attribution, emitted = self._titles[key]
+        return title, attribution, list(emitted)
+
+    def _new_title(self, st: int) -> tuple[str, str | None, list[Emission]]:
         plan = self._plan(st)
         rng = self._rng(st, "title")
         outlet = rng.choice(OUTLETS)
