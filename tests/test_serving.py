@@ -329,6 +329,7 @@ print(json.dumps(seen))
 """
 
 
+@pytest.mark.slow
 def test_a_chart_process_that_dies_is_replaced() -> None:
     """A real pool of one spawned process: a job runs in another process; a job whose
     process dies is :class:`WorkerLost` (one line); the next job runs in a new process;
@@ -464,6 +465,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int, int, Path]]:
     assert _wait_gone(list(started), 10) == [], started
 
 
+@pytest.mark.slow
 def test_charts_run_in_processes_that_end_with_the_server(
     served: tuple[str, int, int, Path],
 ) -> None:
