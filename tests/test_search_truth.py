@@ -109,11 +109,21 @@ def _regex(pattern: str) -> re.Pattern[str]:
 def _at(words: tuple[str, ...], patterns: tuple[str, ...]) -> list[int]:
     """Where the run of words matching ``patterns`` starts in ``words``."""
     size = len(patterns)
+    hits = [_hits(words, p) for p in patterns]
+    if not all(hits):
+        return []
     return [
         i
         for i in range(len(words) - size + 1)
-        if all(_regex(p).fullmatch(words[i + k]) for k, p in enumerate(patterns))
+        if all(words[i + k] in found for k, found in enumerate(hits))
     ]
+
+
+@cache
+def _hits(words: tuple[str, ...], pattern: str) -> frozenset[str]:
+    """The words of ``words`` that are a full match of ``pattern`` (each tried once)."""
+    rx = _regex(pattern)
+    return frozenset(w for w in frozenset(words) if rx.fullmatch(w))
 
 
 def phrase(*patterns: str, columns: tuple[str, ...] = ("title", "body")) -> Truth:
