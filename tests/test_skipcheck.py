@@ -1,6 +1,7 @@
 """The skip check (tests/skipcheck.py): under CI a skip that tests/skips.toml does not
 allow fails the session, naming the test and its reason; an allowed one does not;
-outside CI skips are reported as always. Each case is a real pytest run (pytester)."""
+outside CI skips are reported as always. Each case is a real pytest session, run in
+this process (pytester)."""
 
 from __future__ import annotations
 
@@ -49,14 +50,7 @@ def run(
     else:
         monkeypatch.setenv("CI", ci)
     monkeypatch.delenv("CI_SUMMARY", raising=False)
-    return pytester.runpytest_subprocess("-p", "tests.skipcheck", "-rs")
-
-
-@pytest.fixture(autouse=True)
-def importable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The child pytest imports tests.skipcheck from this checkout."""
-    root = str(Path(__file__).parent.parent)
-    monkeypatch.setenv("PYTHONPATH", root)
+    return pytester.runpytest_inprocess("-p", "tests.skipcheck", "-rs")
 
 
 def test_an_unlisted_skip_fails_the_session_under_ci(
@@ -162,7 +156,7 @@ def test_the_summary_line_names_the_skips(
     summary = tmp_path / "summary"
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("CI_SUMMARY", str(summary))
-    result = project.runpytest_subprocess("-p", "tests.skipcheck")
+    result = project.runpytest_inprocess("-p", "tests.skipcheck")
     assert result.ret == pytest.ExitCode.OK
     line = summary.read_text(encoding="utf-8")
     assert line.startswith("Python 3.")
