@@ -263,11 +263,19 @@ def _has_children() -> bool:
 
 def _proc(pid: str, what: str) -> bytes | None:
     """/proc/PID/WHAT, or None when the process has gone meanwhile."""
-    try:
-        with open(f"/proc/{pid}/{what}", "rb") as f:
-            return f.read()
+    try:  # os.read, not open(): half the cost, and a scan reads every process's stat
+        fd = os.open(f"/proc/{pid}/{what}", os.O_RDONLY)
     except OSError:
         return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def free_port() -> int:
