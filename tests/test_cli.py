@@ -200,3 +200,32 @@ def test_the_output_options_read_the_same_in_every_command() -> None:
                 helps.setdefault("json flag", set()).add(str(p.opts))
     assert helps["plot metavar"] == {"FILE.png|FILE.svg"}
     assert helps["json flag"] == {"['--json']"}
+
+
+@pytest.mark.parametrize("kind", ["empty file", "database without tables"])
+def test_an_empty_file_is_not_an_archive_to_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """An empty file (or an SQLite file with no table) given as the archive: every read
+    command says it holds no archive, in one line, exit 2, and leaves it as it was."""
+    import sqlite3
+    from contextlib import closing
+
+    archive = tmp_path / "a.sqlite"
+    archive.touch()
+    if kind == "database without tables":
+        with closing(sqlite3.connect(archive)) as conn:
+            conn.execute("VACUUM")  # writes SQLite's header, and nothing else
+    before = archive.read_bytes()
+    assert before.startswith(b"SQLite format 3") == (kind != "empty file")
+    for command in (["stats"], ["coverage"], ["search", "Бишкек"], ["kwic", "Бишкек"]):
+        status = main([*command, "--archive", str(archive)])
+        out, err = capsys.readouterr()
+        assert status == 2 and not out, (command, out)
+        assert err.strip().splitlines() == [
+            f"centrasia {command[0]}: {archive}: no archive in it (an empty database);"
+            f" a crawl makes one (`centrasia crawl --archive {archive}`)"
+        ], err
+        assert "upgrade" not in err
+    assert archive.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.sqlite"]

@@ -158,6 +158,11 @@ class ArchiveNeedsUpgrade(RuntimeError):
     """The archive must be upgraded (``centrasia upgrade``) before it can be read."""
 
 
+class NotAnArchive(RuntimeError):
+    """The file is an empty database (no table, schema 0), not an archive: reading it
+    would read nothing, and "upgrade" is not what its owner wants to hear."""
+
+
 def _open_for_reading(path: str) -> sqlite3.Connection:
     """A read-only connection to an up-to-date archive (see :meth:`Archive.open`)."""
     if not Path(path).is_file():
@@ -176,11 +181,17 @@ def _open_for_reading(path: str) -> sqlite3.Connection:
 
 
 def check_readable(conn: sqlite3.Connection, path: str) -> None:
-    """Raise :class:`ArchiveNeedsUpgrade` if the archive at ``path`` (on ``conn``) is of
-    an older schema or its search index of another morphology, and
+    """Raise :class:`NotAnArchive` if the file at ``path`` (on ``conn``) holds no
+    database yet, :class:`ArchiveNeedsUpgrade` if the archive is of an older schema or
+    its search index of another morphology, and
     :class:`~centrasia_crawler.archive.schema.ArchiveVersionError` if it is newer than
     this program; each says, in one line, what to do."""
     version = schema_version(conn)
+    if version == 0 and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None:
+        raise NotAnArchive(
+            f"{path}: no archive in it (an empty database); a crawl makes one"
+            f" (`centrasia crawl --archive {path}`)"
+        )
     if version > SCHEMA_VERSION:
         raise ArchiveVersionError(
             f"{path}: archive schema version {version} is newer than this program's"

@@ -254,11 +254,18 @@ def write_plot(plot: str, draw: Callable[[Path], None]) -> None:
 
 def open_archive(path: str) -> Any:
     """The archive at ``path``, read-only; a :class:`Failure` when it cannot be read
-    (exit 1 when it must first be upgraded)."""
-    from centrasia_crawler.archive import Archive, ArchiveNeedsUpgrade, ArchiveVersionError
+    (exit 1 when it must first be upgraded, 2 when the file is empty)."""
+    from centrasia_crawler.archive import (
+        Archive,
+        ArchiveNeedsUpgrade,
+        ArchiveVersionError,
+        NotAnArchive,
+    )
 
     try:
         return Archive.open(path, readonly=True)
+    except NotAnArchive as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
     except ArchiveNeedsUpgrade as exc:
         raise Failure(str(exc), EXIT_FAILED) from None
     except (sqlite3.Error, OSError, ArchiveVersionError) as exc:
