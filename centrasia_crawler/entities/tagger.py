@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 from centrasia_crawler.entities.gazetteer import Entity, Gazetteer, Name
@@ -127,19 +128,8 @@ class Tagger:
         return (words, tuple(_is_capital(t) for t in tokens), None)
 
     def name_lemmas(self, token: str) -> frozenset[str]:
-        """The lemmas a word of a name stands for. A name is written in the nominative,
-        so a common word it is only another case of is not among them («Газа» is not
-        «газ», «Индия» not «индий»), while an adjective's nominative is («Центральная»:
-        «центральный»). The word itself is kept, so it also matches as written."""
-        word = fold_yo(token.lower())
-        parses = [p for p in self.morph.analyser.parse(word) if p.is_known]
-        kept = {
-            fold_yo(p.normal_form)
-            for p in parses
-            if _PROPER & p.tag.grammemes or p.tag.case in (None, "nomn")
-        }
-        common = {fold_yo(p.normal_form) for p in parses} - kept - {word}
-        return frozenset((self.lemmas(token) - common) | {word})
+        """The lemmas a word of a name stands for (:func:`name_lemmas`)."""
+        return name_lemmas(self.morph, token)
 
     def lemmas(self, token: str) -> frozenset[str]:
         """A token's lemmas, as the search index reads it (its term's lemmas), and the
@@ -279,3 +269,22 @@ def year_of(date: str | None) -> int | None:
     if date and len(date) >= 4 and date[:4].isdigit():
         return int(date[:4])
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def name_lemmas(morph: Morphology, token: str) -> frozenset[str]:
+    """The lemmas a word of a name stands for. A name is written in the nominative,
+    so a common word it is only another case of is not among them («Газа» is not
+    «газ», «Индия» not «индий»), while an adjective's nominative is («Центральная»:
+    «центральный»). The word itself is kept, so it also matches as written. Kept per
+    word: every gazetteer a process reads (its own, an archive's) shares most names."""
+    word = fold_yo(token.lower())
+    parses = [p for p in morph.analyser.parse(word) if p.is_known]
+    kept = {
+        fold_yo(p.normal_form)
+        for p in parses
+        if _PROPER & p.tag.grammemes or p.tag.case in (None, "nomn")
+    }
+    common = {fold_yo(p.normal_form) for p in parses} - kept - {word}
+    lemmas = frozenset(morph.term(token).split(JOIN)) | {word}  # as Tagger.lemmas reads it
+    return frozenset((lemmas - common) | {word})
