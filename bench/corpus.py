@@ -124,7 +124,20 @@ def ensure(n: int, path: Path | None = None) -> Path:
         print(f"building {path} ({n:,} articles)", flush=True)
         seconds = build(path, n)
         print(f"   built in {seconds / 60:.1f} min ({n / seconds:,.0f} articles/s)")
+    readable(path)
     return path
+
+
+def readable(path: Path) -> None:
+    """Stop, in one line, on an archive this version cannot read as it is (an older
+    schema): every page and command would answer "run centrasia upgrade", quickly, and
+    the benchmark would time that."""
+    from centrasia_crawler.archive import Archive, ArchiveNeedsUpgrade, ArchiveVersionError
+
+    try:
+        Archive.open(path, readonly=True).close()
+    except (ArchiveNeedsUpgrade, ArchiveVersionError) as exc:
+        raise SystemExit(f"benchmark: {exc}") from None
 
 
 def main() -> int:

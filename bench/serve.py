@@ -217,7 +217,9 @@ def writer_loop(path: Path, stop: threading.Event, written: list[int]) -> None:
             written[0] += len(rows)
 
 
-def load(path: Path, seconds: float, levels: tuple[int, ...]) -> None:
+def load(
+    path: Path, seconds: float, levels: tuple[int, ...], settings: tuple[str, ...] = ()
+) -> None:
     import sqlite3
 
     from centrasia_crawler.serve import datasette_command
@@ -233,7 +235,7 @@ def load(path: Path, seconds: float, levels: tuple[int, ...]) -> None:
         conn.close()
         port = _free_port()
         server = subprocess.Popen(
-            datasette_command(copy, "127.0.0.1", port),
+            [*datasette_command(copy, "127.0.0.1", port), *settings],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -278,11 +280,22 @@ def main() -> int:
     parser.add_argument("--load", action="store_true", help="The mix under load.")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--readers", type=int, nargs="+", default=[1, 4, 16], help="Levels.")
+    parser.add_argument(
+        "--setting",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="A Datasette setting beside centrasia serve's (e.g. num_sql_threads 8).",
+    )
     args = parser.parse_args()
     if args.load:
         path = ensure(args.articles or 2_000, args.archive)
         print(f"the researchers' mix on {path}, {args.seconds:g} s a level (times in s)")
-        load(path, args.seconds, tuple(args.readers))
+        settings = tuple(part for pair in args.setting for part in ("--setting", *pair))
+        if settings:
+            print("with", " ".join(settings))
+        load(path, args.seconds, tuple(args.readers), settings)
         return 0
     args.articles = args.articles or 300_000
     path = ensure(args.articles, args.archive)
