@@ -72,6 +72,19 @@ class Chart:
     note: str = ""
 
 
+#: Under a chart of periods, when one of them is shaded as incomplete.
+INCOMPLETE_NOTE: Final = (
+    "Periods shaded grey are incomplete: a day of theirs was never read or misses listed"
+    " articles, so a low count there may only mean not crawled."
+)
+
+
+def shading_note(rows: list[dict[str, Any]]) -> str:
+    """:data:`INCOMPLETE_NOTE` if a period of ``rows`` is incomplete (the chart shades
+    it, :func:`~centrasia_crawler.plot.trend_figure`), else nothing."""
+    return INCOMPLETE_NOTE if any(not r["complete"] for r in rows) else ""
+
+
 def _one(args: Args, name: str) -> str:
     return next((v.strip() for v in args.get(name, []) if v.strip()), "")
 
@@ -131,8 +144,7 @@ def attention(archive: Archive, args: Args, chart: Chart) -> None:
     if not chart.rows:
         chart.note = "The archive has no articles in that range."
         return
-    chart.note = "Periods shaded grey are incomplete: a day of theirs was never read or"
-    chart.note += " misses listed articles, so a low count there may only mean not crawled."
+    chart.note = shading_note(chart.rows)
 
     def draw() -> Any:
         from centrasia_crawler.plot import trend_figure
@@ -598,8 +610,7 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
     rows = archive.entity_trend(page.entity["id"], by=by, since=first, until=last)
     page.chart.columns = ["period", "articles", "total", "share", "complete"]
     page.chart.rows = rows
-    page.chart.note = "Periods shaded grey are incomplete: a day of theirs was never read or"
-    page.chart.note += " misses listed articles, so a low count there may only mean not crawled."
+    page.chart.note = shading_note(rows)
 
     def draw() -> Any:
         from centrasia_crawler.plot import trend_figure
