@@ -568,7 +568,8 @@ class EntityPage:
     entity: dict[str, Any] | None
     by: str = "year"
     chart: Chart = field(default_factory=lambda: Chart([]))
-    #: For a name no entity has: why, in one line, and the closest names (id, name).
+    #: For a name no entity has: why, in one line (the closest names aside), and the
+    #: closest names (id, name).
     unknown: str | None = None
     closest: list[tuple[str, str]] = field(default_factory=list)
 
@@ -625,16 +626,18 @@ def _entity_named(
     archive: Archive, conn: sqlite3.Connection, key: str, page: EntityPage
 ) -> dict[str, Any] | None:
     """The entity that ``@key`` names in a search (a name in any of its forms); None,
-    with the page's ``unknown`` (what the search says of ``@key``) and ``closest`` set,
-    if there is none."""
-    from centrasia_crawler.archive.search_query import QueryTranslator
+    with the page's ``unknown`` (that no entity is named so, or what the search says of
+    ``@key``: that several are) and ``closest`` set, if there is none."""
+    from centrasia_crawler.archive.search_query import QueryTranslator, UnknownEntity
     from centrasia_crawler.entities.gazetteer import closest_names
 
     translator = QueryTranslator(conn)
     try:
         named = translator.entity(key, f"@{key}")
     except QueryError as exc:
-        page.unknown = str(exc)
+        # No search was typed, and the page lists the closest names itself.
+        unknown = isinstance(exc, UnknownEntity)
+        page.unknown = f"no entity is named {key!r}" if unknown else str(exc)
         page.closest = closest_names(translator.gazetteer, key)
         return None
     found = archive.entity(named.id)
