@@ -56,6 +56,24 @@ def test_a_period_without_articles_is_a_gap_in_the_line(close: list[Any], share:
     assert drawn[4:] == ([99.0] * 3 if share else [990] * 3)
 
 
+@pytest.mark.parametrize("share", [True, False])
+def test_the_highest_point_has_room_above_it(close: list[Any], share: bool) -> None:
+    """Counts close to each other (94 and 96 a month, two queries): the axis runs from 0
+    to at least 4% above the highest point drawn, never to the point itself."""
+    counts = {"Казахстан": [94, 96], "Кыргызстан": [90, 95]}
+    rows = [
+        {"query": query, "period": period, "articles": n, "total": 200, "share": n / 200}
+        | {"complete": True}
+        for query, found in counts.items()
+        for period, n in zip(["2026-01", "2026-02"], found, strict=True)
+    ]
+    fig = trend_figure(rows, "month", share=share)
+    close.append(fig)
+    highest = 96 / 200 * 100 if share else 96
+    bottom, top = fig.axes[0].get_ylim()
+    assert bottom == 0 and top >= highest * 1.04, (top, highest)
+
+
 def test_the_title_names_the_query_and_day_ticks_name_their_month(close: list[Any]) -> None:
     one = trend_figure(year_rows(), "year")
     rows = [r | {"query": "Токаев"} for r in year_rows()] + year_rows()
