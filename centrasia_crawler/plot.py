@@ -141,12 +141,14 @@ def trend_figure(
     starts = [period_start(label, by) for label in labels]  # type: ignore[arg-type]
     x = [float(date2num(day)) for day in starts]
     fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=100, layout="constrained")
+    highest = 0.0
     for query in queries:
         values = [r for r in rows if r[key] == query]
         y = [
             math.nan if not r["total"] else r["share"] * 100 if share else r["articles"]
             for r in values
         ]
+        highest = max([highest, *(v for v in y if not math.isnan(v))])
         ax.plot(x, y, marker="o" if len(x) <= 60 else None, markersize=3, label=query)
     ends = [*x[1:], x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)] if x else []
     incomplete = [r["complete"] for r in rows if r[key] == queries[0]] if queries else []
@@ -164,7 +166,9 @@ def trend_figure(
             shaded = True
     _date_axis(ax)
     ax.set_ylabel("share of articles, %" if share else f"articles per {by}")
-    ax.set_ylim(bottom=0)
+    # From 0 to matplotlib's margin above the highest point: the margin of the points'
+    # own range alone would leave the highest on the frame when the points lie close.
+    ax.set_ylim(0, highest * (1 + ax.margins()[1]) if highest > 0 else None)
     if title is None:
         title = (
             f"articles matching «{queries[0]}»"

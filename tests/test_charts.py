@@ -56,6 +56,24 @@ def test_a_period_without_articles_is_a_gap_in_the_line(close: list[Any], share:
     assert drawn[4:] == ([99.0] * 3 if share else [990] * 3)
 
 
+@pytest.mark.parametrize("share", [True, False])
+def test_the_highest_point_has_room_above_it(close: list[Any], share: bool) -> None:
+    """Counts close to each other (94 and 96 a month, two queries): the axis runs from 0
+    to at least 4% above the highest point drawn, never to the point itself."""
+    counts = {"Казахстан": [94, 96], "Кыргызстан": [90, 95]}
+    rows = [
+        {"query": query, "period": period, "articles": n, "total": 200, "share": n / 200}
+        | {"complete": True}
+        for query, found in counts.items()
+        for period, n in zip(["2026-01", "2026-02"], found, strict=True)
+    ]
+    fig = trend_figure(rows, "month", share=share)
+    close.append(fig)
+    highest = 96 / 200 * 100 if share else 96
+    bottom, top = fig.axes[0].get_ylim()
+    assert bottom == 0 and top >= highest * 1.04, (top, highest)
+
+
 def test_the_title_names_the_query_and_day_ticks_name_their_month(close: list[Any]) -> None:
     one = trend_figure(year_rows(), "year")
     rows = [r | {"query": "Токаев"} for r in year_rows()] + year_rows()
@@ -141,3 +159,73 @@ def test_periods_the_archive_only_partly_covers_are_incomplete(tmp_path: Any) ->
         ("2026-W07", False), ("2026-W08", False),
     ]  # fmt: skip
     assert [(r["period"], r["complete"]) for r in by_month] == [("2026-02", False)]
+
+
+def complete_days(path: Any) -> set[dt.date]:
+    """The days of an archive whose listing was read and whose every listed article is
+    archived, by SQL written here."""
+    from tests.helpers import rows
+
+    found = rows(
+        path,
+        "SELECT listed_on, count(*) AS listed, count(a.st) AS archived FROM listings l"
+        " LEFT JOIN articles a ON a.st = l.st GROUP BY listed_on",
+    )
+    return {dt.date.fromisoformat(r["listed_on"]) for r in found if r["listed"] == r["archived"]}
+
+
+def period_days(label: str, by: str) -> list[dt.date]:
+    """Every calendar day of a period's label (``2026-02-15``, ``2026-02``)."""
+    if by == "day":
+        return [dt.date.fromisoformat(label)]
+    first = dt.date.fromisoformat(f"{label}-01")
+    following = (first + dt.timedelta(days=31)).replace(day=1)
+    return [first + dt.timedelta(days=n) for n in range((following - first).days)]
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_the_note_on_shaded_periods_shows_only_under_a_shaded_period(
+    tmp_path: Any, missing: bool
+) -> None:
+    """An archive of ten days, each listed and archived, or with one listed article not
+    archived (its day incomplete): by day, the attention chart and an entity's chart
+    say what grey shading means exactly when a period is incomplete; by month (a month
+    the archive only partly covers), always."""
+    pytest.importorskip("datasette")
+    import html
+    import urllib.parse
+
+    from centrasia_crawler.archive import Archive
+    from centrasia_crawler.items import Headline
+    from tests.helpers import ARTICLES, article, get
+
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        written = [article(*row) for row in ARTICLES]
+        listed = [
+            Headline(r["st"], r["published_at"][:10], r["published_at"], r["title"], None, "u")
+            for r in written
+        ]
+        if missing:
+            listed.append(Headline(99, "2026-02-15", "2026-02-15T18:00:00+03:00", "Нет", None, "u"))
+        store.write_batch(written, listed)
+    good = complete_days(path)
+    query = urllib.parse.quote("Жапаров")
+    urls = {
+        ("attention", "day"): f"/archive/-/attention?q={query}&by=day",
+        ("entity", "day"): f"/archive/-/entity/{query}?by=day",
+        ("attention", "month"): f"/archive/-/attention?q={query}&by=month",
+        ("entity", "month"): f"/archive/-/entity/{query}?by=month",
+    }
+    pages = get(path, *urls.values())
+    numbers = get(path, *(u.replace("?", ".json?") for u in urls.values()))
+    for ((_, by), url), page, as_json in zip(urls.items(), pages, numbers, strict=True):
+        assert page.status_code == 200 and as_json.status_code == 200, url
+        drawn = as_json.json()["rows"]
+        assert drawn, url
+        incomplete = [r["period"] for r in drawn if not set(period_days(r["period"], by)) <= good]
+        assert [r["period"] for r in drawn if not r["complete"]] == incomplete, url
+        assert bool(incomplete) == (missing or by == "month"), url
+        text = html.unescape(page.text)
+        assert '<div class="centrasia-svg">' in text, url
+        assert ("Periods shaded grey are incomplete" in text) == bool(incomplete), url

@@ -468,8 +468,9 @@ def closest_in(error: str) -> list[str]:
 
 
 def test_an_unknown_entity_page_links_the_three_closest_names(archive: Path) -> None:
-    """The page names the same three the search's error does, each a link to a page of
-    the entity of that name; the JSON says so too."""
+    """The page names the same three the search's error does, once, each a link to a
+    page of the entity of that name, under one line that no entity is named so (no
+    search's line: none was typed); the JSON says so too."""
     unknown = quoted("Астна")
     page_, as_json, searched = get(
         archive,
@@ -481,13 +482,16 @@ def test_an_unknown_entity_page_links_the_three_closest_names(archive: Path) -> 
     names = closest_in(said)
     assert len(names) == 3 and page_.status_code == 404
     text = html.unescape(page_.text)
-    assert said in text  # the search's own line
+    line = "no entity is named 'Астна'"
+    assert re.findall(r'<p class="message-error">(.*?)</p>', text, re.S) == [line]
+    assert "bad search query" not in text and said not in text
+    assert text.lower().count("the closest names") == 1  # the linked list's alone
     shown = re.search(r'class="centrasia-closest">(.*?)</p>', text, re.S)
     assert shown is not None, text[:3000]
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', shown.group(1))
     assert [name for _, name in links] == names
     assert [(c["name"]) for c in as_json.json()["closest"]] == names
-    assert as_json.status_code == 404 and as_json.json()["error"] == said
+    assert as_json.status_code == 404 and as_json.json()["error"] == line
     for (url, name), entity in zip(links, get(archive, *[u for u, _ in links]), strict=True):
         assert entity.status_code == 200, url
         data = get(archive, f"{url}.json")[0].json()["entity"]

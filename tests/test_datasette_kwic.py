@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from centrasia_crawler.archive import Archive
+from centrasia_crawler.cli import main
+from centrasia_crawler.datasette_plugin.kwic import PAGE_MOST
 from tests.helpers import article, get
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
@@ -87,13 +89,76 @@ def test_the_page_shows_the_lines_sorted_with_links(path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "line"),
     [
-        ('/archive/-/kwic?q="Бишкек', "centrasia kwic: bad search query '\"Бишкек'"),
         ("/archive/-/kwic.csv?q=AND", "centrasia kwic: bad search query 'AND'"),
-        ("/archive/-/kwic?q=Бишкек&sort=middle", "centrasia kwic: sort: 'middle'"),
+        ("/archive/-/kwic.csv?q=Бишкек&sort=middle", "centrasia kwic: sort: 'middle'"),
         ("/archive/-/kwic.csv?q=Бишкек&width=0", "centrasia kwic: width: '0'"),
+        ("/archive/-/kwic.csv?q=Бишкек&limit=x", "centrasia kwic: limit: 'x'"),
     ],
 )
-def test_a_bad_request_is_400_with_the_command_line_s_line(path: Path, url: str, line: str) -> None:
+def test_a_bad_request_for_the_csv_is_400_with_the_command_line_s_line(
+    path: Path, url: str, line: str
+) -> None:
     (response,) = get(path, url)
     assert response.status_code == 400
-    assert line in html.unescape(response.text)
+    assert response.text.startswith(line) and len(response.text.strip().splitlines()) == 1
+
+
+def form_values(page: str) -> dict[str, str]:
+    """The KWIC form's values: its inputs' and its selected option's."""
+    form = page[page.index('<form class="centrasia-kwic-form"') : page.index("</form>")]
+    found = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input type="\w+" name="(\w+)" value="([^"]*)"', form)
+    }
+    selected = re.findall(r'<option value="(\w+)" selected>', form)
+    found["sort"] = selected[0] if selected else ""
+    return found
+
+
+def error_lines(page: str) -> list[str]:
+    return [html.unescape(x) for x in re.findall(r'<p class="message-error">(.*?)</p>', page)]
+
+
+def test_a_bad_value_is_400_with_the_page_its_form_and_the_reason(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = {
+        "query": '/archive/-/kwic?q="Бишкек&sort=left&width=30',
+        "sort": "/archive/-/kwic?q=Бишкек&sort=middle&width=30&limit=7",
+        "width": "/archive/-/kwic?q=Бишкек&sort=right&width=0",
+        "limit": "/archive/-/kwic?q=Бишкек&limit=many",
+    }
+    responses = dict(zip(urls, get(path, *urls.values()), strict=True))
+    csv_urls = [url.replace("kwic?", "kwic.csv?") for url in urls.values()]
+    csvs = dict(zip(urls, get(path, *csv_urls), strict=True))
+    # The reasons as the command line and the archive give them.
+    assert main(["kwic", '"Бишкек', "--archive", str(path)]) == 2
+    cli_line = capsys.readouterr().err.strip()
+    assert cli_line.startswith("centrasia kwic: ")
+    with Archive.open(path, readonly=True) as store, pytest.raises(ValueError) as refused:
+        list(store.kwic("Бишкек", sort="middle"))
+    reasons = {"query": cli_line.removeprefix("centrasia kwic: "), "sort": str(refused.value)}
+    for what, response in responses.items():
+        page = response.text
+        assert response.status_code == 400, what
+        assert "<h1>Concordance (KWIC)</h1>" in page, what
+        # One line: the CSV's without the command's name (the page's limit has a bound).
+        (line,) = error_lines(page)
+        assert csvs[what].status_code == 400
+        if what != "limit":
+            assert csvs[what].text == f"centrasia kwic: {line}\n"
+        assert "centrasia kwic" not in line and what in line
+        if what in reasons:
+            assert line == reasons[what]
+        assert '<table class="kwic">' not in page
+    assert form_values(responses["query"].text) == {
+        "q": '"Бишкек', "sort": "left", "width": "30", "limit": "100"
+    }  # fmt: skip
+    assert form_values(responses["sort"].text) == {
+        "q": "Бишкек", "sort": "", "width": "30", "limit": "7"
+    }  # fmt: skip
+    assert form_values(responses["width"].text)["width"] == "0"
+    assert form_values(responses["limit"].text)["limit"] == "many"
+    assert error_lines(responses["limit"].text) == [
+        f"limit: 'many' is not a whole number from 1 to {PAGE_MOST}"
+    ]

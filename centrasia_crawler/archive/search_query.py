@@ -96,8 +96,12 @@ class QueryError(ValueError):
     """The search query cannot be searched; the message is one line."""
 
 
-def _error(query: str, problem: str) -> QueryError:
-    return QueryError(f"bad search query {query!r}: {problem}")
+class UnknownEntity(QueryError):
+    """``@name`` names no entity; the message (one line) names the three closest names."""
+
+
+def _error(query: str, problem: str, kind: type[QueryError] = QueryError) -> QueryError:
+    return kind(f"bad search query {query!r}: {problem}")
 
 
 # --- the tree ---------------------------------------------------------------------------
@@ -725,7 +729,8 @@ class QueryTranslator:
     def entity(self, text: str, query: str) -> Entity:
         """The entity ``@text`` names: by one of its names as written, else by a name
         whose words ``text``'s words are forms of (``@Астане``, ``@Жапарову``); a
-        one-line :class:`QueryError` naming the three closest names otherwise."""
+        one-line :class:`QueryError` if several are, :class:`UnknownEntity` (naming the
+        three closest names) if none is."""
         from centrasia_crawler.entities.gazetteer import closest_names
 
         found = self.gazetteer
@@ -747,7 +752,8 @@ class QueryTranslator:
             choices = ", ".join(f'@"{e.name}"' for e in matches.values())
             raise _error(query, f"@{text} names {len(matches)} entities: say which, {choices}")
         hint = ", ".join(name for _, name in closest_names(found, text))
-        raise _error(query, f"no entity is named {text!r}; the closest names: {hint}")
+        problem = f"no entity is named {text!r}; the closest names: {hint}"
+        raise _error(query, problem, UnknownEntity)
 
     def entity_names(self, text: str, query: str) -> list[str]:
         """The names ``@text`` stands for: its entity's, but those another shares, and

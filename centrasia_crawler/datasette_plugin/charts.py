@@ -72,6 +72,19 @@ class Chart:
     note: str = ""
 
 
+#: Under a chart of periods, when one of them is shaded as incomplete.
+INCOMPLETE_NOTE: Final = (
+    "Periods shaded grey are incomplete: a day of theirs was never read or misses listed"
+    " articles, so a low count there may only mean not crawled."
+)
+
+
+def shading_note(rows: list[dict[str, Any]]) -> str:
+    """:data:`INCOMPLETE_NOTE` if a period of ``rows`` is incomplete (the chart shades
+    it, :func:`~centrasia_crawler.plot.trend_figure`), else nothing."""
+    return INCOMPLETE_NOTE if any(not r["complete"] for r in rows) else ""
+
+
 def _one(args: Args, name: str) -> str:
     return next((v.strip() for v in args.get(name, []) if v.strip()), "")
 
@@ -131,8 +144,7 @@ def attention(archive: Archive, args: Args, chart: Chart) -> None:
     if not chart.rows:
         chart.note = "The archive has no articles in that range."
         return
-    chart.note = "Periods shaded grey are incomplete: a day of theirs was never read or"
-    chart.note += " misses listed articles, so a low count there may only mean not crawled."
+    chart.note = shading_note(chart.rows)
 
     def draw() -> Any:
         from centrasia_crawler.plot import trend_figure
@@ -556,7 +568,8 @@ class EntityPage:
     entity: dict[str, Any] | None
     by: str = "year"
     chart: Chart = field(default_factory=lambda: Chart([]))
-    #: For a name no entity has: why, in one line, and the closest names (id, name).
+    #: For a name no entity has: why, in one line (the closest names aside), and the
+    #: closest names (id, name).
     unknown: str | None = None
     closest: list[tuple[str, str]] = field(default_factory=list)
 
@@ -598,8 +611,7 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
     rows = archive.entity_trend(page.entity["id"], by=by, since=first, until=last)
     page.chart.columns = ["period", "articles", "total", "share", "complete"]
     page.chart.rows = rows
-    page.chart.note = "Periods shaded grey are incomplete: a day of theirs was never read or"
-    page.chart.note += " misses listed articles, so a low count there may only mean not crawled."
+    page.chart.note = shading_note(rows)
 
     def draw() -> Any:
         from centrasia_crawler.plot import trend_figure
@@ -614,16 +626,18 @@ def _entity_named(
     archive: Archive, conn: sqlite3.Connection, key: str, page: EntityPage
 ) -> dict[str, Any] | None:
     """The entity that ``@key`` names in a search (a name in any of its forms); None,
-    with the page's ``unknown`` (what the search says of ``@key``) and ``closest`` set,
-    if there is none."""
-    from centrasia_crawler.archive.search_query import QueryTranslator
+    with the page's ``unknown`` (that no entity is named so, or what the search says of
+    ``@key``: that several are) and ``closest`` set, if there is none."""
+    from centrasia_crawler.archive.search_query import QueryTranslator, UnknownEntity
     from centrasia_crawler.entities.gazetteer import closest_names
 
     translator = QueryTranslator(conn)
     try:
         named = translator.entity(key, f"@{key}")
     except QueryError as exc:
-        page.unknown = str(exc)
+        # No search was typed, and the page lists the closest names itself.
+        unknown = isinstance(exc, UnknownEntity)
+        page.unknown = f"no entity is named {key!r}" if unknown else str(exc)
         page.closest = closest_names(translator.gazetteer, key)
         return None
     found = archive.entity(named.id)

@@ -4,8 +4,9 @@
 The lines of :func:`centrasia_crawler.archive.search.kwic`, in the same sorts as
 ``centrasia kwic --sort`` (``date``, ``left``, ``right``); ``width`` characters of
 context (40) and ``limit`` lines (100 on the page; the CSV has every line unless
-given one). A bad query, sort, width or limit answers 400 with the line ``centrasia
-kwic`` prints for it; a database that is no archive, 404.
+given one). A bad query, sort, width or limit answers 400: the page, its form with the
+values given and the reason in one line, as the chart pages answer; the CSV, the line
+``centrasia kwic`` prints for it. A database that is no archive, 404.
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def parameters(args: Any, csv_form: bool) -> dict[str, Any]:
     return {"query": query, "sort": sort, "width": width, "limit": limit}
 
 
+def typed(args: Any) -> dict[str, Any]:
+    """The form's values as the request gives them (a bad one too), else the page's
+    defaults: what the form shows again beside the reason a value is refused."""
+    return {
+        "query": (args.get("q") or "").strip(),
+        "sort": args.get("sort") or "date",
+        "width": args.get("width") or 40,
+        "limit": args.get("limit") or PAGE_LIMIT,
+    }
+
+
 def lines(conn: sqlite3.Connection, path: str, asked: dict[str, Any]) -> list[dict[str, Any]]:
     """The concordance lines asked for; QueryError on a bad query."""
     archive = Archive.reading(conn, path)
@@ -97,21 +109,22 @@ async def kwic_page(datasette: Any, request: Any) -> Any:
         return await error(f"There is no database {route!r}.", 404)
     if not getattr(db, "path", None):
         return await error(f"{db.name} is no archive.", 404)
+    asked = typed(request.args)
+    found: list[dict[str, Any]] = []
+    refused: str | None = None
     try:
         asked = parameters(request.args, csv_form)
-    except BadRequest as exc:
-        return await error(f"centrasia kwic: {exc}", 400)
-    found: list[dict[str, Any]] = []
-    if asked["query"]:
-        try:
+        if asked["query"]:
             found = await db.execute_fn(lambda conn: lines(conn, str(db.path), asked))
-        except QueryError as exc:
-            return await error(f"centrasia kwic: {exc}", 400)
-        except sqlite3.OperationalError:
-            return await error(f"{db.name} is no archive.", 404)
-    elif csv_form:
-        return await error("centrasia kwic: q: a query is needed", 400)
+        elif csv_form:
+            raise BadRequest("q: a query is needed")
+    except (BadRequest, QueryError) as exc:
+        refused = str(exc)
+    except sqlite3.OperationalError:
+        return await error(f"{db.name} is no archive.", 404)
     if csv_form:
+        if refused is not None:
+            return Response.text(f"centrasia kwic: {refused}\n", status=400)
         return Response(
             as_csv(found),
             content_type="text/csv; charset=utf-8",
@@ -123,8 +136,9 @@ async def kwic_page(datasette: Any, request: Any) -> Any:
         "database": db.name,
         "lines": found,
         "sorts": KWIC_SORTS,
+        "error": refused,
         "article_url": f"{base}/-/article/",
         "csv_url": f"{base}/-/kwic.csv?" + request.query_string,
     }
     page = await datasette.render_template("centrasia_kwic.html", context, request=request)
-    return Response.html(page)
+    return Response.html(page, status=400 if refused is not None else 200)
