@@ -489,29 +489,32 @@ def _count_day(table: str, keys: str, values: str, sign: str = "+") -> str:
 
 def _entity_days(st: str, day: str, sign: str) -> str:
     """The entity-days of article ``st`` on ``day``: one more (``+``) or one fewer."""
-    if sign == "+":
-        return _count_day(
-            "summary_entity_days",
-            "entity_id, day",
-            f"entity_id, {day}, 1 FROM article_entities WHERE st = {st} AND {day} IS NOT NULL",
-        )
-    return (
-        f"UPDATE summary_entity_days SET articles = articles - 1 WHERE day = {day}"
-        f" AND entity_id IN (SELECT entity_id FROM article_entities WHERE st = {st})"
+    return _key_days(
+        "summary_entity_days", "entity_id", "entity_id", "article_entities", f"st = {st}", day, sign
     )
 
 
 def _country_days(countries: str, day: str, sign: str) -> str:
     """The country-days of the countries ``countries`` (a JSON list) on ``day``."""
+    return _key_days(
+        "summary_country_days", "country", "value", f"json_each({countries})", None, day, sign
+    )
+
+
+def _key_days(
+    table: str, key: str, value: str, source: str, where: str | None, day: str, sign: str
+) -> str:
+    """One more (``+``) or one fewer article on ``day`` for each ``key`` that ``value``
+    gives from ``source`` (rows ``where`` holds)."""
     if sign == "+":
+        kept = f"{where} AND " if where else ""
         return _count_day(
-            "summary_country_days",
-            "country, day",
-            f"value, {day}, 1 FROM json_each({countries}) WHERE {day} IS NOT NULL",
+            table, f"{key}, day", f"{value}, {day}, 1 FROM {source} WHERE {kept}{day} IS NOT NULL"
         )
+    kept = f" WHERE {where}" if where else ""
     return (
-        f"UPDATE summary_country_days SET articles = articles - 1 WHERE day = {day}"
-        f" AND country IN (SELECT value FROM json_each({countries}))"
+        f"UPDATE {table} SET articles = articles - 1 WHERE day = {day}"
+        f" AND {key} IN (SELECT {value} FROM {source}{kept})"
     )
 
 
