@@ -533,6 +533,17 @@ def _summary_triggers() -> str:
     attribution = _count_day("summary_attributions", "attribution", counted)
     counted = f"new.entity_id, {day_new}, 1 WHERE {day_new} IS NOT NULL"
     entity_day = _count_day("summary_entity_days", "entity_id, day", counted)
+    entity_in = f"""
+    INSERT INTO summary_entities (entity_id, articles, mentions)
+        VALUES (new.entity_id, 1, new.mentions)
+        ON CONFLICT (entity_id) DO UPDATE SET articles = articles + 1,
+            mentions = mentions + excluded.mentions;
+    {entity_day};"""
+    entity_out = f"""
+    UPDATE summary_entities SET articles = articles - 1, mentions = mentions - old.mentions
+        WHERE entity_id = old.entity_id;
+    UPDATE summary_entity_days SET articles = articles - 1
+        WHERE entity_id = old.entity_id AND day = {day_old};"""
     triggers = {
         # An article: its day, outlet and attribution; its revisions, entities and
         # countries (stored before it, by a writer without foreign keys) count from now.
@@ -607,30 +618,13 @@ def _summary_triggers() -> str:
         ON CONFLICT (day) DO UPDATE SET listed = listed + 1;
     {BUMP_SQL};""",
         # An article's entity: the entity's articles and mentions, and its day.
-        "summary_entities_insert AFTER INSERT ON article_entities": f"""
-    INSERT INTO summary_entities (entity_id, articles, mentions)
-        VALUES (new.entity_id, 1, new.mentions)
-        ON CONFLICT (entity_id) DO UPDATE SET articles = articles + 1,
-            mentions = mentions + excluded.mentions;
-    {entity_day};
+        "summary_entities_insert AFTER INSERT ON article_entities": f"""{entity_in}
     {BUMP_SQL};""",
-        "summary_entities_delete AFTER DELETE ON article_entities": f"""
-    UPDATE summary_entities SET articles = articles - 1, mentions = mentions - old.mentions
-        WHERE entity_id = old.entity_id;
-    UPDATE summary_entity_days SET articles = articles - 1
-        WHERE entity_id = old.entity_id AND day = {day_old};
+        "summary_entities_delete AFTER DELETE ON article_entities": f"""{entity_out}
     {BUMP_SQL};""",
-        "summary_entities_update AFTER UPDATE OF st, entity_id, mentions ON article_entities": f"""
-    UPDATE summary_entities SET articles = articles - 1, mentions = mentions - old.mentions
-        WHERE entity_id = old.entity_id;
-    UPDATE summary_entity_days SET articles = articles - 1
-        WHERE entity_id = old.entity_id AND day = {day_old};
-    INSERT INTO summary_entities (entity_id, articles, mentions)
-        VALUES (new.entity_id, 1, new.mentions)
-        ON CONFLICT (entity_id) DO UPDATE SET articles = articles + 1,
-            mentions = mentions + excluded.mentions;
-    {entity_day};
-    {BUMP_SQL};""",
+        "summary_entities_update AFTER UPDATE OF st, entity_id, mentions ON article_entities": (
+            f"{entity_out}{entity_in}\n    {BUMP_SQL};"
+        ),
         # An article's countries, on its day. INSERT OR REPLACE (how the tagger writes
         # them) fires the DELETE trigger of the row it replaces only on a connection with
         # recursive triggers on (sqlite-utils turns them on): on others, the list it
