@@ -412,7 +412,7 @@ def _count_ngrams(
     archive: Archive, sts: Sequence[int], n: int, by: str
 ) -> tuple[Counter[str], int]:
     """The n-grams of these articles (title and body apart), and their tokens."""
-    from centrasia_crawler.normalize.morphology import DECIMAL, WORD_RE, morphology, surface
+    from centrasia_crawler.normalize.morphology import DECIMAL, morphology, surface, word_list
 
     morph = morphology()
     # Each written word is read once (its term or its form), not at each occurrence; a
@@ -429,7 +429,7 @@ def _count_ngrams(
             f"SELECT title, body FROM articles WHERE st IN ({marks})", chunk
         ):
             for text in (title or "", body or ""):
-                found = WORD_RE.findall(text)
+                found = word_list(text)
                 if n == 1:
                     written.update(found)
                     continue
