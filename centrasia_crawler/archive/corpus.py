@@ -414,14 +414,17 @@ def _count_ngrams(
     """The n-grams of these articles (title and body apart), and their tokens."""
     from centrasia_crawler.normalize.morphology import DECIMAL, morphology, surface, word_list
 
-    morph = morphology()
     # Each written word is read once (its term or its form), not at each occurrence; a
-    # word whose term is the index's placeholder after a decimal is no lemma.
-    read = morph.term if by == "lemma" else surface
+    # word whose term is the index's placeholder after a decimal is no lemma. A form
+    # needs no analyser.
+    read = morphology().term if by == "lemma" else surface
     placeholder = DECIMAL if by == "lemma" else None
     as_read: dict[str, str] = {}
     counts: Counter[str] = Counter()
     written: Counter[str] = Counter()
+    # N-grams are counted as tuples of the words read (whose hashes each word keeps) and
+    # joined once each at the end.
+    grams: Counter[tuple[str, ...]] = Counter()
     tokens = 0
     for chunk in _chunks(sts):
         marks = ",".join("?" * len(chunk))
@@ -439,7 +442,13 @@ def _count_ngrams(
                 if placeholder is not None:
                     seq = [t for t in seq if t != placeholder]
                 tokens += len(seq)
-                counts.update(map(" ".join, zip(*(seq[i:] for i in range(n)), strict=False)))
+                grams.update(zip(*(seq[i:] for i in range(n)), strict=False))
+    joined = dict(zip(map(" ".join, grams), grams.values(), strict=True))
+    if len(joined) == len(grams):
+        counts.update(joined)
+    else:  # two n-grams read as the same words
+        for gram, times in grams.items():
+            counts[" ".join(gram)] += times
     for word, times in written.items():
         term = read(word)
         if term != placeholder:
