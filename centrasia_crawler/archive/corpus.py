@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 import itertools
 import json
 import math
@@ -109,6 +110,15 @@ def _matched(archive: Archive, query: str) -> list[tuple[int, str | None]]:
     found, params = matching(archive, query, indexed_by="articles_meta")
     sql = f"SELECT a.st, a.published_date {found} ORDER BY a.st"
     return [(st, day) for st, day in run_matching(archive, query, sql, params)]
+
+
+def _matched_sts(archive: Archive, query: str) -> list[int]:
+    """The ``st`` of the articles ``query`` matches, in order (their dates unread)."""
+    from centrasia_crawler.archive.search import matching, run_matching
+
+    found, params = matching(archive, query, indexed_by="articles_meta")
+    sql = f"SELECT a.st {found} ORDER BY a.st"
+    return [st for (st,) in run_matching(archive, query, sql, params)]
 
 
 def _sampled(items: Sequence[Any], sample: int, seed: int = 0) -> list[Any]:
@@ -352,7 +362,7 @@ def words(
     if query is None:
         sts = [row[0] for row in conn.execute("SELECT st FROM articles ORDER BY st")]
     else:
-        sts = [st for st, _ in _matched(archive, query)]
+        sts = _matched_sts(archive, query)
     if query is None and ngrams == 1 and by == "lemma":
         counts: Counter[str] = Counter(
             dict(
@@ -369,12 +379,13 @@ def words(
         scale = len(sts) / len(read) if read else 1.0
         counts, tokens = _count_ngrams(archive, read, ngrams, by)
     keep = (lambda gram: True) if stop_words else _not_stopped(by)
-    ranked = sorted(
-        ((gram, n) for gram, n in counts.items() if keep(gram)),
-        key=lambda item: (-item[1], item[0]),
+    kept = ((gram, n) for gram, n in counts.items() if keep(gram))
+    # The first ``limit`` of the whole order, without sorting the rest.
+    ranked = (
+        sorted(kept, key=_most_first)
+        if limit is None
+        else heapq.nsmallest(limit, kept, key=_most_first)
     )
-    if limit is not None:
-        ranked = ranked[:limit]
     return {
         "query": query,
         "ngrams": ngrams,
@@ -391,6 +402,11 @@ def words(
             for gram, n in ranked
         ],
     }
+
+
+def _most_first(item: tuple[str, float]) -> tuple[float, str]:
+    """A word list's order: the most frequent first, ties by the word."""
+    return -item[1], item[0]
 
 
 def _not_stopped(by: str) -> Any:
