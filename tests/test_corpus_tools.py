@@ -19,18 +19,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings, strategies
 
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.cli import main
-from centrasia_crawler.normalize.morphology import TOKEN_RE
+from centrasia_crawler.normalize.morphology import TOKEN_RE, word_list
 from tests.replica.content import Site
 
 #: A word as the index reads it, written here: a decimal (``2,4``) or a percentage
 #: (``20 %``) is one word, a date's ``01.06.2024`` three numbers; anything else as
 #: SQLite cuts it.
 WORD = re.compile(
-    r"(?<![0-9][.,])[0-9]+(?:[.,][0-9]+)?(?![.,]?[^\W_])(?:[ \u00a0\u202f]?%)?|" + TOKEN_RE.pattern
+    r"(?<![0-9][.,])[0-9]+(?:[.,][0-9]+)?(?![.,]?[^\W_])(?:[ \u00a0\u202f]?%)?"
+    r"|(?:[^\W_]|[\u0300-\u036f\u0483-\u0487\u1ab0-\u1abd\u1dc0-\u1dff\u20d0-\u20dc"
+    r"\ufe20-\ufe2f\ue000-\uf8ff])+"
 )
+#: Characters where a tokeniser can go wrong: both scripts in both cases, ё, ASCII and
+#: other digits, a decimal's and a percentage's marks, spaces of three kinds, ``_``,
+#: stress and other combining marks, a private-use character, and letters whose lower
+#: case is longer or whose class is not obvious.
+TRICKY = (
+    "абвжЖЯёЁazAZ0123456789٣²½.,%_-/ \u00a0\u202f\n\t"
+    "\u0301\u0483\u1ab0\u20d0\ufe20\ue000\uf8ffİßǀǂ\u200b"
+)
+PLAIN_NOT = "_\u0301\u0483\u1ab0\u20d0\ufe20\ue000\uf8ff"
 
 SITE = Site(days=40, per_day=12, last_day=Site.last_day)
 #: The forms of the surname the query names, and of the post, as the replica writes them.
@@ -393,3 +405,31 @@ def test_a_querys_lemmas_are_each_words_term_counted_here(store: Archive, path: 
     assert found["sample"] == len(only)
     assert {w["word"]: w["count"] for w in found["words"]} == truth
     assert found["tokens"] == sum(truth.values())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    text=strategies.one_of(
+        strategies.text(alphabet=TRICKY, max_size=40),
+        # no combining mark, private-use character or underscore (as in most news)
+        strategies.text(alphabet=TRICKY.translate({ord(c): None for c in PLAIN_NOT}), max_size=40),
+        strategies.text(max_size=40),
+    )
+)
+def test_the_word_list_is_the_words_pattern_found(text: str) -> None:
+    """The list ``words`` counts is what the pattern written here finds, on any text."""
+    assert word_list(text) == WORD.findall(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,5 и 1.5 и 1,5,6 и 01.06.2024 и 20 % и 20\u00a0% и 8,5% и 20%%",
+        "5abc 5,abc abc5 5.5abc x1,5 1,5x 1,5.6 1.,5 ,5 5, 5 %% 5\u202f%",
+        "12\u0301 a_1,5 1._5 1,_5 _1,5 1,5_ 5_%",
+        "Ударе\u0301ние \ue000код ٣,٥ ²,5 İstanbul",
+        "",
+    ],
+)
+def test_the_word_list_on_numbers_and_marks(text: str) -> None:
+    assert word_list(text) == WORD.findall(text)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 import itertools
 import json
 import math
@@ -109,6 +110,15 @@ def _matched(archive: Archive, query: str) -> list[tuple[int, str | None]]:
     found, params = matching(archive, query, indexed_by="articles_meta")
     sql = f"SELECT a.st, a.published_date {found} ORDER BY a.st"
     return [(st, day) for st, day in run_matching(archive, query, sql, params)]
+
+
+def _matched_sts(archive: Archive, query: str) -> list[int]:
+    """The ``st`` of the articles ``query`` matches, in order (their dates unread)."""
+    from centrasia_crawler.archive.search import matching, run_matching
+
+    found, params = matching(archive, query, indexed_by="articles_meta")
+    sql = f"SELECT a.st {found} ORDER BY a.st"
+    return [st for (st,) in run_matching(archive, query, sql, params)]
 
 
 def _sampled(items: Sequence[Any], sample: int, seed: int = 0) -> list[Any]:
@@ -352,7 +362,7 @@ def words(
     if query is None:
         sts = [row[0] for row in conn.execute("SELECT st FROM articles ORDER BY st")]
     else:
-        sts = [st for st, _ in _matched(archive, query)]
+        sts = _matched_sts(archive, query)
     if query is None and ngrams == 1 and by == "lemma":
         counts: Counter[str] = Counter(
             dict(
@@ -369,12 +379,13 @@ def words(
         scale = len(sts) / len(read) if read else 1.0
         counts, tokens = _count_ngrams(archive, read, ngrams, by)
     keep = (lambda gram: True) if stop_words else _not_stopped(by)
-    ranked = sorted(
-        ((gram, n) for gram, n in counts.items() if keep(gram)),
-        key=lambda item: (-item[1], item[0]),
+    kept = ((gram, n) for gram, n in counts.items() if keep(gram))
+    # The first ``limit`` of the whole order, without sorting the rest.
+    ranked = (
+        sorted(kept, key=_most_first)
+        if limit is None
+        else heapq.nsmallest(limit, kept, key=_most_first)
     )
-    if limit is not None:
-        ranked = ranked[:limit]
     return {
         "query": query,
         "ngrams": ngrams,
@@ -391,6 +402,11 @@ def words(
             for gram, n in ranked
         ],
     }
+
+
+def _most_first(item: tuple[str, float]) -> tuple[float, str]:
+    """A word list's order: the most frequent first, ties by the word."""
+    return -item[1], item[0]
 
 
 def _not_stopped(by: str) -> Any:
@@ -412,16 +428,19 @@ def _count_ngrams(
     archive: Archive, sts: Sequence[int], n: int, by: str
 ) -> tuple[Counter[str], int]:
     """The n-grams of these articles (title and body apart), and their tokens."""
-    from centrasia_crawler.normalize.morphology import DECIMAL, WORD_RE, morphology, surface
+    from centrasia_crawler.normalize.morphology import DECIMAL, morphology, surface, word_list
 
-    morph = morphology()
     # Each written word is read once (its term or its form), not at each occurrence; a
-    # word whose term is the index's placeholder after a decimal is no lemma.
-    read = morph.term if by == "lemma" else surface
+    # word whose term is the index's placeholder after a decimal is no lemma. A form
+    # needs no analyser.
+    read = morphology().term if by == "lemma" else surface
     placeholder = DECIMAL if by == "lemma" else None
     as_read: dict[str, str] = {}
     counts: Counter[str] = Counter()
     written: Counter[str] = Counter()
+    # N-grams are counted as tuples of the words read (whose hashes each word keeps) and
+    # joined once each at the end.
+    grams: Counter[tuple[str, ...]] = Counter()
     tokens = 0
     for chunk in _chunks(sts):
         marks = ",".join("?" * len(chunk))
@@ -429,7 +448,7 @@ def _count_ngrams(
             f"SELECT title, body FROM articles WHERE st IN ({marks})", chunk
         ):
             for text in (title or "", body or ""):
-                found = WORD_RE.findall(text)
+                found = word_list(text)
                 if n == 1:
                     written.update(found)
                     continue
@@ -439,7 +458,13 @@ def _count_ngrams(
                 if placeholder is not None:
                     seq = [t for t in seq if t != placeholder]
                 tokens += len(seq)
-                counts.update(map(" ".join, zip(*(seq[i:] for i in range(n)), strict=False)))
+                grams.update(zip(*(seq[i:] for i in range(n)), strict=False))
+    joined = dict(zip(map(" ".join, grams), grams.values(), strict=True))
+    if len(joined) == len(grams):
+        counts.update(joined)
+    else:  # two n-grams read as the same words
+        for gram, times in grams.items():
+            counts[" ".join(gram)] += times
     for word, times in written.items():
         term = read(word)
         if term != placeholder:
