@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -50,6 +49,8 @@ def edges(
     those edges join. ``kind``: one of ``person place org country`` (None: every
     entity). Raises :class:`~centrasia_crawler.archive.entities.EntitiesNotTagged` on an
     archive not tagged yet."""
+    import numpy as np  # here: the other corpus commands share this module's errors
+
     from centrasia_crawler.archive.entities import _require_tagged
     from centrasia_crawler.archive.search import matching, run_matching
 
@@ -67,9 +68,9 @@ def edges(
         }
     else:
         node_of = {i: i for (i,) in conn.execute("SELECT id FROM entities")}
-    # Each matching article is a bit, in the order of its day: a node is the set of
-    # bits of the articles naming it, an edge's weight the bits two nodes share, its
-    # first and last day those of the lowest and highest of them.
+    # Each matching article is a bit, in the order of its day (its rank): a node is the
+    # set of bits of the articles naming it, an edge's weight the bits two nodes share,
+    # its first and last day those of the lowest and highest of them.
     found_sql, params = matching(archive, query, indexed_by="articles_meta")
     found = run_matching(
         archive, query, f"SELECT a.st, a.published_date {found_sql}", params
@@ -77,21 +78,26 @@ def edges(
     found.sort(key=itemgetter(1, 0))
     size = len(found)
     days = [day for _, day in found]
-    rank = {st: i for i, (st, _) in enumerate(found)}
-    # A byte an article while a node's articles are marked (an article the query does
-    # not match falls on the spare last byte), then the bits of one integer.
-    marked: dict[str, bytearray] = {}
-    for entity_id, sts_of in _tags(archive, sorted(rank), sorted(node_of) if kind else None):
+    # The matching sts in st order, to find an entity's articles among them by binary
+    # search, and the rank of each.
+    by_rank = np.fromiter((st for st, _ in found), dtype=np.int64, count=size)
+    order = np.argsort(by_rank, kind="stable")
+    ordered = by_rank[order]
+    marked: dict[str, Any] = {}
+    for entity_id, sts_of in _tags(archive, ordered.tolist(), sorted(node_of) if kind else None):
         key = node_of.get(entity_id)
-        if key is not None:
-            buffer = marked.get(key)
-            if buffer is None:
-                buffer = marked[key] = bytearray(size + 1)
-            any(map(buffer.__setitem__, map(rank.get, sts_of, repeat(size)), repeat(1)))
+        if key is None or not size:
+            continue
+        where = np.minimum(np.searchsorted(ordered, sts_of), size - 1)
+        ranks = order[where[ordered[where] == sts_of]]
+        buffer = marked.get(key)
+        if buffer is None:
+            buffer = marked[key] = np.zeros(size, dtype=bool)
+        buffer[ranks] = True
     masks: dict[str, int] = {}
     articles: dict[str, int] = {}
     for key, buffer in marked.items():
-        mask = _mask(buffer, size)
+        mask = _mask(buffer)
         count = mask.bit_count()
         if count:
             articles[key] = count
@@ -118,11 +124,14 @@ def edges(
 
 def _tags(
     archive: Archive, sts: list[int], entities: list[str] | None
-) -> Iterator[tuple[str, list[int]]]:
-    """Each entity named in the articles ``sts``, with the articles naming it: some of
-    them, and perhaps others, since on a broad query (a quarter of the archive or more)
-    the tags are read by entity (of ``entities``; None: all), through the (entity_id, st)
-    index, which reads fewer rows than looking up each article and comes grouped."""
+) -> Iterator[tuple[str, Any]]:
+    """Each entity named in the articles ``sts``, with the articles naming it (a numpy
+    array of sts): some of them, and perhaps others, since on a broad query (a quarter of
+    the archive or more) the tags are read by entity (of ``entities``; None: all),
+    through the (entity_id, st) index, which reads fewer rows than looking up each
+    article and comes grouped."""
+    import numpy as np
+
     conn = archive.conn
     total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     if len(sts) * 4 < total:
@@ -133,7 +142,8 @@ def _tags(
             [json.dumps(sts)],
         ):
             grouped.setdefault(entity_id, []).append(st)
-        yield from grouped.items()
+        for entity_id, listed in grouped.items():
+            yield entity_id, np.array(listed, dtype=np.int64)
         return
     where, params = "", list(entities or ())
     if entities is not None:
@@ -143,17 +153,15 @@ def _tags(
         f" INDEXED BY article_entities_entity{where} GROUP BY entity_id",
         params,
     ):
-        yield entity_id, json.loads(f"[{listed}]")
+        yield entity_id, np.fromstring(listed, dtype=np.int64, sep=",")
 
 
-def _mask(marked: bytearray, size: int) -> int:
-    """The articles marked (a byte of 1 each, of the first ``size``) as the bits of an
+def _mask(marked: Any) -> int:
+    """The articles marked (a numpy array of booleans, one an article) as the bits of an
     integer, the first article the lowest bit."""
-    return int(marked[size - 1 :: -1].translate(_DIGITS) or b"0", 2) if size else 0
+    import numpy as np
 
-
-#: A marked byte as a binary digit.
-_DIGITS: Final = bytes.maketrans(b"\x00\x01", b"01")
+    return int.from_bytes(np.packbits(marked, bitorder="little").tobytes(), "little")
 
 
 def _nodes(archive: Archive, articles: dict[str, int], kind: str | None) -> list[dict[str, Any]]:
