@@ -244,7 +244,7 @@ class Morphology:
     def index(self, text: str) -> tuple[str, list[str]]:
         """``text`` as the index reads it (one term per token, in order, a decimal's
         followed by :data:`DECIMAL`), and its words."""
-        words = WORD_RE.findall(text)
+        words = word_list(text)
         indexed = self._indexed
         return " ".join([indexed.get(w) or self._index_of(w) for w in words]), words
 
