@@ -13,8 +13,8 @@ import heapq
 import itertools
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from centrasia_crawler.archive.closed import streamed
 from centrasia_crawler.archive.concordance import WordMatcher, word_matcher
@@ -214,22 +214,50 @@ def kwic(
     if sort not in KWIC_SORTS:
         raise ValueError(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
     matcher = None if exact else word_matcher(archive.conn, query)
-    if matcher is not None:
-        yield from _kwic_of_words(archive, query, filters, matcher, width, sort, limit)
-        return
-    texts = _kwic_texts(archive, query, filters, exact)
+    if matcher is not None:  # the text as stored (UTF-8: keys read a few bytes a match)
+        words = _kwic_words(archive, query, filters, matcher)
+        yield from _kwic_lines(words, _kwic_byte_keys, _char_spans, sort, width, limit)
+    else:
+        texts = _kwic_texts(archive, query, filters, exact)
+        yield from _kwic_lines(texts, _kwic_keys, _as_text, sort, width, limit)
+
+
+_Text = TypeVar("_Text", str, bytes)
+
+
+def _kwic_lines(
+    texts: Iterator[tuple[_Article, str, _Text, _Spans]],
+    keys: Callable[
+        [Iterator[tuple[_Article, str, _Text, _Spans]], str, int],
+        Iterator[tuple[tuple[str, ...], int, tuple[_Article, str, _Text, int, int]]],
+    ],
+    as_text: Callable[[_Text, _Spans], tuple[str, _Spans]],
+    sort: str,
+    width: int,
+    limit: int | None,
+) -> Iterator[dict[str, Any]]:
+    """The concordance lines of ``texts`` (columns with the spans of their matches, as
+    text or as UTF-8, which ``as_text`` makes text and character spans): in date order,
+    streamed; by ``keys`` (left or right), only the lines returned made."""
     if sort == "date":
         lines = (
             _kwic_line(article, column, plain, start, end, width)
-            for article, column, plain, spans in texts
-            for start, end in spans
+            for article, column, data, spans in texts
+            for plain, char_spans in [as_text(data, spans)]
+            for start, end in char_spans
         )
         yield from itertools.islice(lines, limit)
         return
-    keyed = _kwic_keys(texts, sort, width)
+    keyed = keys(texts, sort, width)
     chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
-    for _key, _order, (article, column, plain, start, end) in chosen:
-        yield _kwic_line(article, column, plain, start, end, width)
+    for _key, _order, (article, column, data, start, end) in chosen:
+        plain, ((first, last),) = as_text(data, [(start, end)])
+        yield _kwic_line(article, column, plain, first, last, width)
+
+
+def _as_text(plain: str, spans: _Spans) -> tuple[str, _Spans]:
+    """A column already text, its spans in characters."""
+    return plain, spans
 
 
 _Article = tuple[int, str, str]  # st, date, url
@@ -268,34 +296,6 @@ def _kwic_texts(
             if text and MARK_OPEN in text:
                 plain, spans = marked_spans(text)
                 yield (st, day, url), column, plain, spans
-
-
-def _kwic_of_words(
-    archive: Archive,
-    query: str,
-    filters: Filters | None,
-    matcher: WordMatcher,
-    width: int,
-    sort: str,
-    limit: int | None,
-) -> Iterator[dict[str, Any]]:
-    """:func:`kwic` of a query of words, its matches found by ``matcher`` in the text
-    as stored (UTF-8: the keys read only the few bytes about each match)."""
-    texts = _kwic_words(archive, query, filters, matcher)
-    if sort == "date":
-        lines = (
-            _kwic_line(article, column, plain, start, end, width)
-            for article, column, data, spans in texts
-            for plain, char_spans in [_char_spans(data, spans)]
-            for start, end in char_spans
-        )
-        yield from itertools.islice(lines, limit)
-        return
-    keyed = _kwic_byte_keys(texts, sort, width)
-    chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
-    for _key, _order, (article, column, data, start, end) in chosen:
-        plain, ((first, last),) = _char_spans(data, [(start, end)])
-        yield _kwic_line(article, column, plain, first, last, width)
 
 
 def _kwic_words(
