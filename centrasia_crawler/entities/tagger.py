@@ -132,11 +132,10 @@ class Tagger:
         return name_lemmas(self.morph, token)
 
     def lemmas(self, token: str) -> frozenset[str]:
-        """A token's lemmas, as the search index reads it (its term's lemmas), and the
-        token itself (folded), so a name matches as written too."""
+        """:func:`token_lemmas`, kept per token."""
         found = self._lemmas.get(token)
         if found is None:
-            found = frozenset(self.morph.term(token).split(JOIN)) | {fold_yo(token.lower())}
+            found = token_lemmas(self.morph, token)
             if len(self._lemmas) > 200_000:
                 self._lemmas.clear()
             self._lemmas[token] = found
@@ -286,5 +285,10 @@ def name_lemmas(morph: Morphology, token: str) -> frozenset[str]:
         if _PROPER & p.tag.grammemes or p.tag.case in (None, "nomn")
     }
     common = {fold_yo(p.normal_form) for p in parses} - kept - {word}
-    lemmas = frozenset(morph.term(token).split(JOIN)) | {word}  # as Tagger.lemmas reads it
-    return frozenset((lemmas - common) | {word})
+    return frozenset((token_lemmas(morph, token) - common) | {word})
+
+
+def token_lemmas(morph: Morphology, token: str) -> frozenset[str]:
+    """A token's lemmas, as the search index reads it (its term's lemmas), and the
+    token itself (folded), so a name matches as written too."""
+    return frozenset(morph.term(token).split(JOIN)) | {fold_yo(token.lower())}
