@@ -24,6 +24,9 @@ from centrasia_crawler.archive.store import Archive
 ROUTE: Final = r"^/(?P<database>[^/]+)/-/kwic(\.(?P<format>csv))?$"
 #: Lines on the page when the request gives no limit.
 PAGE_LIMIT: Final = 100
+#: The sort and the characters of context when the request gives none.
+DEFAULT_SORT: Final = "date"
+DEFAULT_WIDTH: Final = 40
 #: The most lines the page shows (the CSV has no such bound).
 PAGE_MOST: Final = 5000
 
@@ -45,10 +48,10 @@ def _number(args: Any, name: str, default: int | None, low: int, high: int | Non
 def parameters(args: Any, csv_form: bool) -> dict[str, Any]:
     """The query, sort, width and limit of a request's arguments; BadRequest if one is bad."""
     query = (args.get("q") or "").strip()
-    sort = args.get("sort") or "date"
+    sort = args.get("sort") or DEFAULT_SORT
     if sort not in KWIC_SORTS:
         raise BadRequest(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
-    width = _number(args, "width", 40, 1, 500)
+    width = _number(args, "width", DEFAULT_WIDTH, 1, 500)
     most = None if csv_form else PAGE_MOST
     limit = _number(args, "limit", None if csv_form else PAGE_LIMIT, 1, most)
     return {"query": query, "sort": sort, "width": width, "limit": limit}
@@ -59,8 +62,8 @@ def typed(args: Any) -> dict[str, Any]:
     defaults: what the form shows again beside the reason a value is refused."""
     return {
         "query": (args.get("q") or "").strip(),
-        "sort": args.get("sort") or "date",
-        "width": args.get("width") or 40,
+        "sort": args.get("sort") or DEFAULT_SORT,
+        "width": args.get("width") or DEFAULT_WIDTH,
         "limit": args.get("limit") or PAGE_LIMIT,
     }
 
