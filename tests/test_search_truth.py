@@ -112,11 +112,18 @@ def _at(words: tuple[str, ...], patterns: tuple[str, ...]) -> list[int]:
     hits = [_hits(words, p) for p in patterns]
     if not all(hits):
         return []
-    return [
-        i
-        for i in range(len(words) - size + 1)
-        if all(words[i + k] in found for k, found in enumerate(hits))
-    ]
+    where = _positions(words)
+    starts = sorted(i for w in hits[0] for i in where[w] if i <= len(words) - size)
+    return [i for i in starts if all(words[i + k] in hits[k] for k in range(1, size))]
+
+
+@cache
+def _positions(words: tuple[str, ...]) -> dict[str, list[int]]:
+    """Where each word of ``words`` is."""
+    where: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        where.setdefault(w, []).append(i)
+    return where
 
 
 @cache
@@ -128,10 +135,30 @@ def _hits(words: tuple[str, ...], pattern: str) -> frozenset[str]:
 
 def phrase(*patterns: str, columns: tuple[str, ...] = ("title", "body")) -> Truth:
     """Words in a row, each a full match of its pattern, in one of ``columns``."""
-    if len(patterns) == 1:  # a word: each distinct word of the column once
-        rx = _regex(patterns[0])
-        return lambda t: any(rx.fullmatch(w) for c in columns for w in _distinct(t, c))
+    if len(patterns) == 1:
+        return _word(patterns[0], columns)
     return lambda t: any(_at(getattr(t, c), patterns) for c in columns)
+
+
+def _word(pattern: str, columns: tuple[str, ...]) -> Truth:
+    """A word matching ``pattern`` in one of ``columns``: each distinct word of the
+    texts is tried once, the first time a text has it."""
+    rx = _regex(pattern)
+    tried: set[str] = set()
+    matching: set[str] = set()
+
+    def truth(t: Text) -> bool:
+        for column in columns:
+            words = _distinct(t, column)
+            new = words - tried
+            if new:
+                tried.update(new)
+                matching.update(w for w in new if rx.fullmatch(w))
+            if not matching.isdisjoint(words):
+                return True
+        return False
+
+    return truth
 
 
 @cache
