@@ -95,7 +95,7 @@ def no_process_left_behind() -> Iterator[None]:
         left = {pid: c for pid, c in running_children().items() if pid not in before}
         if not left or time.monotonic() > deadline:
             break
-        time.sleep(0.1)
+        time.sleep(0.01)
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

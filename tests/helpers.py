@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import sqlite3
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -234,21 +235,43 @@ def assert_local_only(text: str) -> None:
 
 
 def running_children() -> dict[int, str]:
-    """This process's children that still run (not zombies): pid -> command line. Reads
-    each process's stat, and the command line of this process's children only (a scan
-    runs twice per test)."""
+    """This process's children that still run (not zombies): pid -> command line. The
+    kernel's lists of each thread's children name them (read twice: a list read while
+    another thread reaps a child may skip one); each one's stat tells a zombie, or a pid
+    that went meanwhile. Without those lists, the stat of every process is read."""
     found: dict[int, str] = {}
     if not _has_children():
         return found
     me = os.getpid()
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or (stat := _proc(name, "stat")) is None:
+    for name in (_child_pids() | _child_pids()) if _LISTS_CHILDREN else _all_pids():
+        if (stat := _proc(name, "stat")) is None:
             continue
         state, ppid = stat[stat.rindex(b")") + 2 :].split()[:2]
         if int(ppid) != me or state == b"Z" or (command := _proc(name, "cmdline")) is None:
             continue
         found[int(name)] = command.replace(b"\0", b" ").decode(errors="replace")
     return found
+
+
+#: Whether the kernel lists each thread's children (/proc/PID/task/TID/children, in a
+#: kernel built with CONFIG_PROC_CHILDREN).
+_LISTS_CHILDREN = sys.platform == "linux" and os.path.exists(
+    f"/proc/self/task/{os.getpid()}/children"
+)
+
+
+def _child_pids() -> set[str]:
+    """The pids of this process's children, exited ones included: each thread's (a child
+    belongs to the thread that started it, or to another when that one has ended)."""
+    pids: set[str] = set()
+    for tid in os.listdir("/proc/self/task"):
+        if (listed := _proc(f"self/task/{tid}", "children")) is not None:
+            pids.update(listed.decode().split())
+    return pids
+
+
+def _all_pids() -> list[str]:
+    return [name for name in os.listdir("/proc") if name.isdigit()]
 
 
 def _has_children() -> bool:

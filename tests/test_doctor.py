@@ -21,7 +21,7 @@ from tests.crawling import centrasia
 from tests.helpers import free_port
 from tests.replica.content import Site
 from tests.replica.markup import TableMarkup, heading, shown
-from tests.replica.server import Faults, Replica, serve
+from tests.replica.server import SHUTDOWN_POLL, Faults, Replica, serve
 
 
 def doctor(root: str, *args: str) -> Any:
@@ -120,7 +120,7 @@ def refusing_server() -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"

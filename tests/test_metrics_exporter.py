@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -93,10 +94,17 @@ def node_exporter(directory: Path) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     assert process.stderr is not None
                     pytest.fail(f"the exporter did not start: {process.stderr.read()[-500:]!r}")
-                time.sleep(0.1)
+                time.sleep(0.01)
         yield url
     finally:
-        process.terminate()
+        # The exporter itself is told to stop, and runuser exits with it: runuser, told
+        # to stop, would wait two seconds before it kills the exporter.
+        exporters = exporter_pids(directory)
+        for pid in exporters:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        if not exporters:  # not started, or gone: runuser stops alone
+            process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -112,7 +112,9 @@ def pattern(key: str) -> re.Pattern[str]:
 
 
 def search_forms(text: str, key: str) -> bool:
-    return pattern(key).search(text) is not None
+    # A text that holds none of the forms as a substring holds none as a word: the
+    # pattern is searched only in a text that does.
+    return any(form in text for form in name_forms(key)) and pattern(key).search(text) is not None
 
 
 def test_the_truth_equals_a_plain_search_of_the_surface_forms(site: Site) -> None:

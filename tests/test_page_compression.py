@@ -3,6 +3,7 @@ byte-identical reads, old zlib rows, centrasia compact, a kill half-way."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zlib
@@ -73,6 +74,25 @@ def bodies(count: int, start: int = 0) -> list[bytes]:
     ]
 
 
+@pytest.fixture(scope="module")
+def written_300(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of ``bodies(300)`` as the writer stores them (its first dictionary
+    trained at 200), closed: a test works on its own copy (``copied``)."""
+    path = tmp_path_factory.mktemp("written") / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch(pages=[page(n, b) for n, b in enumerate(bodies(300))])
+    return path
+
+
+def copied(archive: Path, tmp_path: Path) -> Path:
+    """A copy of the closed ``archive`` (and of a write-ahead log, were one left)."""
+    path = tmp_path / archive.name
+    for suffix in ("", "-wal"):
+        if Path(f"{archive}{suffix}").exists():
+            shutil.copyfile(f"{archive}{suffix}", f"{path}{suffix}")
+    return path
+
+
 def test_the_first_dictionary_is_trained_at_200_pages(tmp_path: Path) -> None:
     path = tmp_path / "archive.sqlite"
     first = bodies(150)
@@ -105,11 +125,12 @@ def test_bodies_written_with_zlib_before_schema_6_still_read(tmp_path: Path) -> 
         assert [p.body for p in store.all_pages()] == old
 
 
-def test_dictionaries_are_stored_compressed_and_raw_ones_still_read(tmp_path: Path) -> None:
-    path = tmp_path / "archive.sqlite"
-    every = bodies(250)
-    with Archive.open(path) as store:
-        store.write_batch(pages=[page(n, b) for n, b in enumerate(every)])
+def test_dictionaries_are_stored_compressed_and_raw_ones_still_read(
+    written_300: Path, tmp_path: Path
+) -> None:
+    path = copied(written_300, tmp_path)
+    every = bodies(300)
+    with Archive.open(path, readonly=True) as store:
         (stored,) = store.conn.execute("SELECT dict FROM compression_dicts").fetchone()
     assert stored.startswith(codec.FRAME_MAGIC)
     raw = codec.unpack_dictionary(stored)
@@ -120,11 +141,11 @@ def test_dictionaries_are_stored_compressed_and_raw_ones_still_read(tmp_path: Pa
         assert [p.body for p in store.all_pages()] == every
 
 
-def test_compact_retrains_recompresses_and_drops_the_old_dictionary(tmp_path: Path) -> None:
-    path = tmp_path / "archive.sqlite"
+def test_compact_retrains_recompresses_and_drops_the_old_dictionary(
+    written_300: Path, tmp_path: Path
+) -> None:
+    path = copied(written_300, tmp_path)
     every = bodies(300)
-    with Archive.open(path) as store:
-        store.write_batch(pages=[page(n, b) for n, b in enumerate(every)])
     done = centrasia("compact", "--archive", str(path), "--vacuum")
     assert done.returncode == 0, done.stderr
     assert "300 pages:" in done.stdout and "dictionary 2" in done.stdout
@@ -140,12 +161,10 @@ def test_compact_retrains_recompresses_and_drops_the_old_dictionary(tmp_path: Pa
 
 
 def test_compact_stopped_half_way_reads_and_finishes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    written_300: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "archive.sqlite"
+    path = copied(written_300, tmp_path)
     every = bodies(300)
-    with Archive.open(path) as store:
-        store.write_batch(pages=[page(n, b) for n, b in enumerate(every)])
     monkeypatch.setattr(codec, "BATCH", 100)
 
     def killed(done: int, total: int) -> None:

@@ -58,6 +58,19 @@ def _imports_of(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
     yield from _imports(node)
 
 
+#: The import statements that run, by source text: a copy of the package (and its
+#: modules the tests read again) is parsed once.
+_PARSED: dict[str, tuple[ast.Import | ast.ImportFrom, ...]] = {}
+
+
+def imports_in(path: Path) -> tuple[ast.Import | ast.ImportFrom, ...]:
+    """The import statements of ``path`` that run (:func:`_imports` of its syntax tree)."""
+    text = path.read_text(encoding="utf-8")
+    if text not in _PARSED:
+        _PARSED[text] = tuple(_imports(ast.parse(text, str(path))))
+    return _PARSED[text]
+
+
 def import_graph(root: Path, package: str = PACKAGE) -> dict[str, set[str]]:
     """Which modules of ``package`` each of its modules imports."""
     known = modules(root, package)
@@ -71,7 +84,7 @@ def import_graph(root: Path, package: str = PACKAGE) -> dict[str, set[str]]:
     for name, path in known.items():
         here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         targets: set[str | None] = set()
-        for node in _imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in imports_in(path):
             if isinstance(node, ast.Import):
                 targets.update(owner(alias.name) for alias in node.names)
                 continue
@@ -222,7 +235,7 @@ def test_no_test_module_imports_another_or_conftest() -> None:
     offending = []
     for path in sorted(tests.glob("*.py")):
         here = path.name.removesuffix(".py")
-        for node in _imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in imports_in(path):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif node.level:

@@ -205,7 +205,9 @@ class Replica:
         self._server = _Server((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, args=(SHUTDOWN_POLL,), daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -293,6 +295,11 @@ class Replica:
     def _log(self, path: str, status: int, fault: str | None, agent: str) -> None:
         with self._lock:
             self.log.append(LoggedRequest(path, status, fault, time.time(), agent))
+
+
+#: How often the serving loop looks whether ``stop`` asked it to end (socketserver waits
+#: for the next look, half a second by default, in ``shutdown``).
+SHUTDOWN_POLL = 0.01
 
 
 class _Server(ThreadingHTTPServer):
