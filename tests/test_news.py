@@ -218,10 +218,24 @@ def test_events_make_attention_rise_and_fall(site: Site) -> None:
 
 
 def test_the_same_seed_writes_the_same_site() -> None:
-    a, b, c = Site(days=3, per_day=5), Site(days=3, per_day=5), Site(days=3, per_day=5, seed=2)
+    """Each Site here writes its own text (``shared=False``): two of one seed write the
+    same; another seed writes other text; a Site of more articles a day writes the same
+    text for the articles both have; a Site sharing what others wrote gives that text."""
+    a, b = Site(days=3, per_day=5, shared=False), Site(days=3, per_day=5, shared=False)
+    c = Site(days=3, per_day=5, seed=2, shared=False)
     assert [a.article(st) for st in sorted(a.by_st)] == [b.article(st) for st in sorted(b.by_st)]
     assert [a.article(st)["body"] for st in sorted(a.by_st)] != [
         c.article(st)["body"] for st in sorted(c.by_st)
+    ]
+    more = Site(days=3, per_day=20, shared=False)
+    both = sorted(set(a.by_st) & set(more.by_st))
+    assert len(both) >= 5, both
+    for st in both:
+        assert (a.article(st)["body"], a.title(st)) == (more.article(st)["body"], more.title(st))
+        assert a.mentions(st) == more.mentions(st)
+    shared = Site(days=3, per_day=5)
+    assert [shared.article(st) for st in sorted(shared.by_st)] == [
+        a.article(st) for st in sorted(a.by_st)
     ]
 
 

@@ -86,6 +86,19 @@ class Mentions:
         )
 
 
+#: The bodies and headlines written, by newsroom (seed, first and last day): what an
+#: article's text is made of (its plan, its random generators, the events laid over
+#: those days) is fixed by these and its st, so the Sites of one newsroom, whatever
+#: their ``per_day``, write the same text for an st and share it, made once.
+_WRITTEN: dict[
+    tuple[int, dt.date, dt.date],
+    tuple[
+        dict[tuple[int, tuple[int, int]], tuple[str, list[Emission]]],
+        dict[tuple[int, bool], tuple[str, str | None, list[Emission]]],
+    ],
+] = {}
+
+
 @dataclass
 class Site:
     """A generated site. ``days`` days ending on ``last_day``, ``per_day`` articles each."""
@@ -108,17 +121,25 @@ class Site:
     #: Generated articles say so (``GENERATED`` as their source) and name no outlet or
     #: author in their headlines: set by ``use_real_days``.
     marked: bool = False
+    #: Whether its text is shared with the other Sites of its newsroom (``_WRITTEN``):
+    #: False writes each article afresh, as the test that the generator is deterministic
+    #: needs.
+    shared: bool = field(default=True, compare=False)
+    #: The bodies and headlines written so far (``_body``, ``_title``).
     _bodies: dict[tuple[int, tuple[int, int]], tuple[str, list[Emission]]] = field(
-        default_factory=dict, repr=False, compare=False
+        init=False, repr=False, compare=False
     )
     _titles: dict[tuple[int, bool], tuple[str, str | None, list[Emission]]] = field(
-        default_factory=dict, repr=False, compare=False
+        init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        self.newsroom = Newsroom(
-            self.seed, self.last_day - dt.timedelta(days=self.days - 1), self.last_day
-        )
+        first = self.last_day - dt.timedelta(days=self.days - 1)
+        self.newsroom = Newsroom(self.seed, first, self.last_day)
+        written: tuple[dict[Any, Any], dict[Any, Any]] = ({}, {})
+        if self.shared:
+            written = _WRITTEN.setdefault((self.seed, first, self.last_day), written)
+        self._bodies, self._titles = written
         for n in range(self.days):
             day = self.last_day - dt.timedelta(days=n)
             rng = random.Random(f"{self.seed}:{day}")
