@@ -16,6 +16,7 @@ from centrasia_crawler.archive import pages as codec
 from centrasia_crawler.archive.maintenance import NothingToCompact, compact
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 from tests.crawling import centrasia, crawl
+from tests.helpers import built_once
 from tests.replica.server import serve
 
 
@@ -120,11 +121,20 @@ def test_dictionaries_are_stored_compressed_and_raw_ones_still_read(tmp_path: Pa
         assert [p.body for p in store.all_pages()] == every
 
 
-def test_compact_retrains_recompresses_and_drops_the_old_dictionary(tmp_path: Path) -> None:
-    path = tmp_path / "archive.sqlite"
-    every = bodies(300)
-    with Archive.open(path) as store:
-        store.write_batch(pages=[page(n, b) for n, b in enumerate(every)])
+@pytest.fixture
+def pages_300(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of the pages ``bodies(300)``, written in one batch (its dictionary 1
+    trained on them): each test's own copy of one archive."""
+
+    def build(into: Path) -> None:
+        with Archive.open(into) as store:
+            store.write_batch(pages=[page(n, b) for n, b in enumerate(bodies(300))])
+
+    return built_once(tmp_path_factory, "pages-300.sqlite", build, tmp_path / "archive.sqlite")
+
+
+def test_compact_retrains_recompresses_and_drops_the_old_dictionary(pages_300: Path) -> None:
+    path, every = pages_300, bodies(300)
     done = centrasia("compact", "--archive", str(path), "--vacuum")
     assert done.returncode == 0, done.stderr
     assert "300 pages:" in done.stdout and "dictionary 2" in done.stdout
@@ -140,12 +150,9 @@ def test_compact_retrains_recompresses_and_drops_the_old_dictionary(tmp_path: Pa
 
 
 def test_compact_stopped_half_way_reads_and_finishes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pages_300: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "archive.sqlite"
-    every = bodies(300)
-    with Archive.open(path) as store:
-        store.write_batch(pages=[page(n, b) for n, b in enumerate(every)])
+    path, every = pages_300, bodies(300)
     monkeypatch.setattr(codec, "BATCH", 100)
 
     def killed(done: int, total: int) -> None:
