@@ -7,17 +7,21 @@ tests/replica/, never from each other or from conftest.py.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import functools
 import html
 import json
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from centrasia_crawler.items import ArticleItem, article_item
 from centrasia_crawler.normalize.headline import attribution
@@ -123,6 +127,60 @@ def rows(path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+def site_archive(tmp_path_factory: pytest.TempPathFactory, site: Site, path: Path) -> Path:
+    """``path``, a copy of the archive of every article of ``site`` as the replica writes
+    it (``site.article`` of each st, one batch, into a new archive), built once a run
+    (:func:`built_once`) for every module whose Site has the same parameters. ``site``
+    is one as generated: no edits and no real days (its parameters would not say its
+    text)."""
+    if site.edits or site.real or site.marked:
+        raise ValueError("site_archive: a Site changed after it was made")
+    name = (
+        f"site-seed{site.seed}-{site.days}x{site.per_day}-to-{site.last_day}"
+        f"-paragraphs{site.body_paragraphs[0]}-{site.body_paragraphs[1]}.sqlite"
+    )
+
+    def build(into: Path) -> None:
+        from centrasia_crawler.archive import Archive
+
+        with Archive.open(into) as writer:
+            writer.write_batch([site.article(st) for st in sorted(site.by_st)])
+
+    return built_once(tmp_path_factory, name, build, path)
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    build: Callable[[Path], None],
+    path: Path,
+) -> Path:
+    """``path``, a copy of the SQLite file ``build`` writes (and closes) at the path it
+    is given. The file is built once a run, as ``name``, in a directory of the run's
+    base temporary directory that every xdist worker shares, under a lock: the first
+    test to ask builds it, the later ones, of any worker, copy it. Each gets a copy of
+    its own, which no other sees. One ``name`` is one build, wherever it is asked for."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's own directory: the workers' are in it
+    cache = root / "built-once"
+    cache.mkdir(exist_ok=True)
+    done = cache / name
+    with open(cache / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released as the file closes
+        if not done.exists():
+            building = cache / f"{name}.building"
+            for leftover in ("", "-wal", "-shm"):  # an earlier build that failed
+                Path(f"{building}{leftover}").unlink(missing_ok=True)
+            build(building)
+            if Path(f"{building}-wal").exists():
+                raise RuntimeError(f"built_once: {name} left a write-ahead log (still open?)")
+            building.rename(done)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(done, path)
+    return path
 
 
 #: The fields extraction gives an article: the specimen's expected JSON says which.

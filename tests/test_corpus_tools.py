@@ -24,6 +24,7 @@ from hypothesis import given, settings, strategies
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.cli import main
 from centrasia_crawler.normalize.morphology import TOKEN_RE, word_list
+from tests.helpers import site_archive
 from tests.replica.content import Site
 
 #: A word as the index reads it, written here: a decimal (``2,4``) or a percentage
@@ -53,10 +54,9 @@ WINDOW = 5
 
 @pytest.fixture(scope="module")
 def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    found = tmp_path_factory.mktemp("corpus") / "archive.sqlite"
-    with Archive.open(found) as writer:
-        writer.write_batch([SITE.article(st) for st in sorted(SITE.by_st)])
-    return found
+    return site_archive(
+        tmp_path_factory, SITE, tmp_path_factory.mktemp("corpus") / "archive.sqlite"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -56,14 +57,21 @@ def gazetteer() -> Gazetteer:
 
 def truth(st: int) -> dict[str, tuple[int, bool]]:
     """What article ``st`` names: entity key -> (mentions, in the title)."""
+    return dict(named(st))
+
+
+@cache
+def named(st: int) -> tuple[tuple[str, tuple[int, bool]], ...]:
+    """``truth``, read from the generator's record once for each st (the tests ask for
+    every article's again and again)."""
     m = SITE.mentions(st)
     assert m is not None
     counts = Counter(e.key for e in m.phrases if e.key in m.entities)
-    return {
-        key: (counts[key], mention.in_title)
+    return tuple(
+        (key, (counts[key], mention.in_title))
         for key, mention in m.entities.items()
         if ENTITIES[key].kind in TYPES
-    }
+    )
 
 
 def stored() -> list[int]:

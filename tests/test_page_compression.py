@@ -3,7 +3,6 @@ byte-identical reads, old zlib rows, centrasia compact, a kill half-way."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import zlib
@@ -17,6 +16,7 @@ from centrasia_crawler.archive import pages as codec
 from centrasia_crawler.archive.maintenance import NothingToCompact, compact
 from centrasia_crawler.lock import ArchiveLock, LockHeld
 from tests.crawling import centrasia, crawl
+from tests.helpers import built_once
 from tests.replica.server import serve
 
 
@@ -74,23 +74,16 @@ def bodies(count: int, start: int = 0) -> list[bytes]:
     ]
 
 
-@pytest.fixture(scope="module")
-def written_300(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An archive of ``bodies(300)`` as the writer stores them (its first dictionary
-    trained at 200), closed: a test works on its own copy (``copied``)."""
-    path = tmp_path_factory.mktemp("written") / "archive.sqlite"
-    with Archive.open(path) as store:
-        store.write_batch(pages=[page(n, b) for n, b in enumerate(bodies(300))])
-    return path
+@pytest.fixture
+def pages_300(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of the pages ``bodies(300)``, written in one batch (its dictionary 1
+    trained on them): each test's own copy of one archive."""
 
+    def build(into: Path) -> None:
+        with Archive.open(into) as store:
+            store.write_batch(pages=[page(n, b) for n, b in enumerate(bodies(300))])
 
-def copied(archive: Path, tmp_path: Path) -> Path:
-    """A copy of the closed ``archive`` (and of a write-ahead log, were one left)."""
-    path = tmp_path / archive.name
-    for suffix in ("", "-wal"):
-        if Path(f"{archive}{suffix}").exists():
-            shutil.copyfile(f"{archive}{suffix}", f"{path}{suffix}")
-    return path
+    return built_once(tmp_path_factory, "pages-300.sqlite", build, tmp_path / "archive.sqlite")
 
 
 def test_the_first_dictionary_is_trained_at_200_pages(tmp_path: Path) -> None:
@@ -125,11 +118,8 @@ def test_bodies_written_with_zlib_before_schema_6_still_read(tmp_path: Path) -> 
         assert [p.body for p in store.all_pages()] == old
 
 
-def test_dictionaries_are_stored_compressed_and_raw_ones_still_read(
-    written_300: Path, tmp_path: Path
-) -> None:
-    path = copied(written_300, tmp_path)
-    every = bodies(300)
+def test_dictionaries_are_stored_compressed_and_raw_ones_still_read(pages_300: Path) -> None:
+    path, every = pages_300, bodies(300)
     with Archive.open(path, readonly=True) as store:
         (stored,) = store.conn.execute("SELECT dict FROM compression_dicts").fetchone()
     assert stored.startswith(codec.FRAME_MAGIC)
@@ -141,11 +131,8 @@ def test_dictionaries_are_stored_compressed_and_raw_ones_still_read(
         assert [p.body for p in store.all_pages()] == every
 
 
-def test_compact_retrains_recompresses_and_drops_the_old_dictionary(
-    written_300: Path, tmp_path: Path
-) -> None:
-    path = copied(written_300, tmp_path)
-    every = bodies(300)
+def test_compact_retrains_recompresses_and_drops_the_old_dictionary(pages_300: Path) -> None:
+    path, every = pages_300, bodies(300)
     done = centrasia("compact", "--archive", str(path), "--vacuum")
     assert done.returncode == 0, done.stderr
     assert "300 pages:" in done.stdout and "dictionary 2" in done.stdout
@@ -161,10 +148,9 @@ def test_compact_retrains_recompresses_and_drops_the_old_dictionary(
 
 
 def test_compact_stopped_half_way_reads_and_finishes(
-    written_300: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pages_300: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = copied(written_300, tmp_path)
-    every = bodies(300)
+    path, every = pages_300, bodies(300)
     monkeypatch.setattr(codec, "BATCH", 100)
 
     def killed(done: int, total: int) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.normalize.morphology import TOKEN_RE
+from tests.helpers import site_archive
 from tests.replica.content import Mentions, Site
 
 Truth = Callable[[Mentions], bool]
@@ -38,8 +39,7 @@ def article_of(st: int) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     path = tmp_path_factory.mktemp("research") / "archive.sqlite"
-    with Archive.open(path) as writer:
-        writer.write_batch([SITE.article(st) for st in sorted(SITE.by_st)])
+    site_archive(tmp_path_factory, SITE, path)
     with Archive.open(path, readonly=True) as reader:
         yield reader
 

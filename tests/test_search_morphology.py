@@ -15,7 +15,7 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.search import search
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.store import ADDED_CONTENT
-from tests.helpers import schema_4_archive
+from tests.helpers import built_once, schema_4_archive
 from tests.inflection import article_texts, evaluate
 
 
@@ -83,6 +83,20 @@ CASES = [
 ]
 
 
+@pytest.fixture
+def cases(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    """The archive of the articles ``CASES``, open, at ``tmp_path / "a.sqlite"`` (where
+    ``store`` makes an empty one): each test's own copy of one archive."""
+
+    def build(into: Path) -> None:
+        with Archive.open(into) as written:
+            written.write_batch([article(*case) for case in CASES])
+
+    path = built_once(tmp_path_factory, "morphology-cases.sqlite", build, tmp_path / "a.sqlite")
+    with Archive.open(path) as opened:
+        yield opened
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -103,9 +117,8 @@ CASES = [
         ("title:Бишкек", {9}),
     ],
 )
-def test_words_phrases_and_operators(store: Archive, query: str, expected: set[int]) -> None:
-    store.write_batch([article(*case) for case in CASES])
-    assert {r["st"] for r in search(store, query, limit=100)} == expected
+def test_words_phrases_and_operators(cases: Archive, query: str, expected: set[int]) -> None:
+    assert {r["st"] for r in search(cases, query, limit=100)} == expected
 
 
 def test_a_title_match_ranks_first_and_snippets_spell_as_the_article(store: Archive) -> None:
@@ -123,10 +136,9 @@ def test_a_title_match_ranks_first_and_snippets_spell_as_the_article(store: Arch
 @pytest.mark.parametrize(
     "query", ['"unclosed', "AND", "title:", "((", "-и", "ж" * 10_000, "*", "OR OR"]
 )
-def test_bad_queries_are_one_line_errors(store: Archive, query: str) -> None:
-    store.write_batch([article(*case) for case in CASES])
+def test_bad_queries_are_one_line_errors(cases: Archive, query: str) -> None:
     with pytest.raises(QueryError, match=r"^bad search query") as caught:
-        search(store, query)
+        search(cases, query)
     assert "\n" not in str(caught.value)
 
 
@@ -140,11 +152,10 @@ def test_an_edited_article_is_found_by_its_new_words_only(store: Archive) -> Non
     assert "бишкек" not in terms and "ташкент" in terms
 
 
-def test_sqlite_utils_finds_the_exact_form_index(store: Archive) -> None:
+def test_sqlite_utils_finds_the_exact_form_index(cases: Archive) -> None:
     import sqlite_utils
 
-    store.write_batch([article(*case) for case in CASES])
-    db = sqlite_utils.Database(store.conn)
+    db = sqlite_utils.Database(cases.conn)
     assert db["articles"].detect_fts() == "articles_fts"  # type: ignore[union-attr]
     assert db.table_names(fts5=True) == ["articles_fts"]  # never the lemmas' index
     found = list(db["articles"].search("бишкеке"))  # type: ignore[union-attr]
@@ -156,35 +167,33 @@ def test_sqlite_utils_finds_the_exact_form_index(store: Archive) -> None:
     [("Казахстане", [1]), ("бишкеке", [9]), ("жапаров", [7]), ("Токаев", [8])],
 )
 def test_the_sqlite_utils_command_finds_the_form_typed(
-    store: Archive, tmp_path: Path, query: str, expected: list[int]
+    cases: Archive, tmp_path: Path, query: str, expected: list[int]
 ) -> None:
     import json
 
     from click.testing import CliRunner
     from sqlite_utils.cli import cli
 
-    store.write_batch([article(*case) for case in CASES])
     done = CliRunner().invoke(cli, ["search", str(tmp_path / "a.sqlite"), "articles", query])
     assert done.exit_code == 0, done.output
     assert [r["st"] for r in json.loads(done.output)] == expected
 
 
 def test_sqlite_utils_rebuild_fts_leaves_the_morphological_index_alone(
-    store: Archive, tmp_path: Path
+    cases: Archive, tmp_path: Path
 ) -> None:
     from click.testing import CliRunner
     from sqlite_utils.cli import cli
 
-    store.write_batch([article(*case) for case in CASES])
-    before = {q: {r["st"] for r in search(store, q)} for q in ("Бишкеком", "Жапарову", "елка")}
+    before = {q: {r["st"] for r in search(cases, q)} for q in ("Бишкеком", "Жапарову", "елка")}
     assert before == {"Бишкеком": {9}, "Жапарову": {7}, "елка": {9}}
     for args in ([], ["articles"]):
         done = CliRunner().invoke(cli, ["rebuild-fts", str(tmp_path / "a.sqlite"), *args])
         assert done.exit_code == 0, done.output
-        assert {q: {r["st"] for r in search(store, q)} for q in before} == before
+        assert {q: {r["st"] for r in search(cases, q)} for q in before} == before
     vocabulary = "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, articles_morph, row)"
-    store.conn.execute(vocabulary)
-    terms = {t for (t,) in store.conn.execute("SELECT term FROM temp.v")}
+    cases.conn.execute(vocabulary)
+    terms = {t for (t,) in cases.conn.execute("SELECT term FROM temp.v")}
     assert "бишкек" in terms and "бишкеке" not in terms  # lemmas still, not words
 
 

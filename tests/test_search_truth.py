@@ -23,7 +23,7 @@ import pytest
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.cli import main
 from centrasia_crawler.normalize.morphology import TOKEN_RE
-from tests.helpers import close_datasette
+from tests.helpers import close_datasette, site_archive
 from tests.helpers import datasette as open_datasette
 from tests.replica.content import Site
 
@@ -77,8 +77,8 @@ def _words(text: str | None) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("truth") / "archive.sqlite"
+    site_archive(tmp_path_factory, SITE, path)
     with Archive.open(path) as writer:
-        writer.write_batch([SITE.article(st) for st in sorted(SITE.by_st)])
         writer.write_batch(extra_articles())
     return path
 

@@ -25,7 +25,7 @@ import pytest
 
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.lock import ArchiveLock
-from tests.helpers import close_datasette, datasette
+from tests.helpers import built_once, close_datasette, datasette
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
 
@@ -50,15 +50,20 @@ def article(day: dt.date, title: str, body: str, n: int = 0) -> dict[str, object
 
 
 @pytest.fixture
-def archive(tmp_path: Path) -> Path:
-    path = tmp_path / "archive.sqlite"
-    rows = [
-        article(FIRST_DAY + dt.timedelta(days=n), f"Новости {n}", "В Бишкеке тепло.")
-        for n in range(6)
-    ]
-    with Archive.open(path) as store:
-        store.write_batch(rows)
-    return path
+def archive(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six articles, a day apart: each test's own copy of one archive."""
+
+    def build(into: Path) -> None:
+        rows = [
+            article(FIRST_DAY + dt.timedelta(days=n), f"Новости {n}", "В Бишкеке тепло.")
+            for n in range(6)
+        ]
+        with Archive.open(into) as store:
+            store.write_batch(rows)
+
+    return built_once(
+        tmp_path_factory, "serving-six-days.sqlite", build, tmp_path / "archive.sqlite"
+    )
 
 
 # --- immutable --------------------------------------------------------------------------

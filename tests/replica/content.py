@@ -87,6 +87,29 @@ class Mentions:
 
 
 @dataclass
+class Written:
+    """A newsroom's articles as written so far: each made once, then only read."""
+
+    #: Bodies and the names they wrote, by st and ``Site.body_paragraphs``.
+    bodies: dict[tuple[int, tuple[int, int]], tuple[str, list[Emission]]] = field(
+        default_factory=dict
+    )
+    #: Headlines, their attribution and the names they wrote, by st and ``Site.marked``.
+    titles: dict[tuple[int, bool], tuple[str, str | None, list[Emission]]] = field(
+        default_factory=dict
+    )
+    #: ``Site.mentions``, by st, marking, whether the headline is generated, paragraphs.
+    mentions: dict[tuple[int, bool, bool, tuple[int, int]], Mentions] = field(default_factory=dict)
+
+
+#: What each newsroom (seed, first and last day) wrote: what an article's text is made
+#: of (its plan, its random generators, the events laid over those days) is fixed by
+#: these and its st, so the Sites of one newsroom, whatever their ``per_day``, write the
+#: same text for an st and share it, made once.
+_WRITTEN: dict[tuple[int, dt.date, dt.date], Written] = {}
+
+
+@dataclass
 class Site:
     """A generated site. ``days`` days ending on ``last_day``, ``per_day`` articles each."""
 
@@ -108,17 +131,18 @@ class Site:
     #: Generated articles say so (``GENERATED`` as their source) and name no outlet or
     #: author in their headlines: set by ``use_real_days``.
     marked: bool = False
-    _bodies: dict[tuple[int, tuple[int, int]], tuple[str, list[Emission]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-    _titles: dict[tuple[int, bool], tuple[str, str | None, list[Emission]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    #: Whether its text is shared with the other Sites of its newsroom (``_WRITTEN``):
+    #: False writes its own, as the test that the generator is deterministic needs.
+    shared: bool = field(default=True, compare=False)
+    #: Its text as written so far (``_body``, ``_title``, ``mentions``).
+    _written: Written = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.newsroom = Newsroom(
-            self.seed, self.last_day - dt.timedelta(days=self.days - 1), self.last_day
-        )
+        first = self.last_day - dt.timedelta(days=self.days - 1)
+        self.newsroom = Newsroom(self.seed, first, self.last_day)
+        self._written = Written()
+        if self.shared:
+            self._written = _WRITTEN.setdefault((self.seed, first, self.last_day), self._written)
         for n in range(self.days):
             day = self.last_day - dt.timedelta(days=n)
             rng = random.Random(f"{self.seed}:{day}")
@@ -208,9 +232,10 @@ class Site:
         """The generated headline, its attribution and the names it wrote: made once per
         article (and marking), as bodies are."""
         key = (st, self.marked)
-        if key not in self._titles:
-            self._titles[key] = self._new_title(st)
-        title, attribution, emitted = self._titles[key]
+        titles = self._written.titles
+        if key not in titles:
+            titles[key] = self._new_title(st)
+        title, attribution, emitted = titles[key]
         return title, attribution, list(emitted)
 
     def _new_title(self, st: int) -> tuple[str, str | None, list[Emission]]:
@@ -289,11 +314,10 @@ class Site:
         """The generated body and the names it wrote: made once per article and length
         (the generator is deterministic; the server and the tests ask again and again)."""
         key = (st, self.body_paragraphs)
-        if key not in self._bodies:
-            self._bodies[key] = self.newsroom.body(
-                self._plan(st), self._rng(st), self.body_paragraphs
-            )
-        body, emitted = self._bodies[key]
+        bodies = self._written.bodies
+        if key not in bodies:
+            bodies[key] = self.newsroom.body(self._plan(st), self._rng(st), self.body_paragraphs)
+        body, emitted = bodies[key]
         return body, list(emitted)
 
     def mentions(self, st: int) -> Mentions | None:
@@ -305,14 +329,18 @@ class Site:
         None for an article whose body the generator did not write (a real article,
         or one whose body ``edit`` replaced). When only the title was replaced (the
         real headlines of ``use_real_days``, or ``edit(title=...)``), the truth covers
-        the body and ``title_generated`` is False."""
+        the body and ``title_generated`` is False. Made once, then shared by every
+        caller (and Site of the newsroom): read it, do not change it."""
         if st in self.real or "body" in self.edits.get(st, {}):
             return None
-        plan = self._plan(st)
         title_generated = "title" not in self.edits.get(st, {})
-        phrases = list(self._title(st)[2]) if title_generated else []
-        phrases += self._body(st)[1]
-        return Mentions.of(st, plan, phrases, title_generated)
+        key = (st, self.marked, title_generated, self.body_paragraphs)
+        made = self._written.mentions
+        if key not in made:
+            phrases = list(self._title(st)[2]) if title_generated else []
+            phrases += self._body(st)[1]
+            made[key] = Mentions.of(st, self._plan(st), phrases, title_generated)
+        return made[key]
 
     def sidebar(self, st: int) -> list[dict[str, Any]]:
         day = self.by_st[st].day
