@@ -37,9 +37,12 @@ def _pyplot() -> Any:
 
 def _date_axis(ax: Any) -> None:
     """Dates that never overlap, from a week to decades (matplotlib picks the ticks)."""
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import MONTHLY, AutoDateLocator, ConciseDateFormatter
 
     locator = AutoDateLocator(maxticks=10)
+    # Four to five years are too many months for a tick every 6 and too few years for
+    # yearly ticks: a tick every 12 months (each January) fits them.
+    locator.intervald[MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
     # Day ticks name their month («08 Jan»): a bare «08» reads as the offset's month,
     # and the offset under the axis is then the year alone («2026», not «2026-Feb»).

@@ -112,7 +112,7 @@ def _overlaps(boxes: list[Any]) -> bool:
     return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
-@pytest.mark.parametrize("span", [7, 60, 400, 3000])
+@pytest.mark.parametrize("span", [7, 60, 400, 1600, 3000])
 def test_legends_sit_outside_the_data_and_dates_never_collide(close: list[Any], span: int) -> None:
     first = dt.date(2020, 1, 1)
     days = [
