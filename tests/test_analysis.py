@@ -202,7 +202,8 @@ def test_coverage_per_day_gaps_and_the_commands_to_fill_them(built: Built, tmp_p
     forbidden = [line for line in done.stdout.splitlines() if "robots.txt" in line]
     assert len(forbidden) == 1 and site.disallowed
     listed_forbidden = {m.st for d in listed_days for m in site.by_day[d]} & site.disallowed
-    assert forbidden[0].startswith(f"{len(listed_forbidden)} listed articles are forbidden")
+    many = "articles are" if len(listed_forbidden) > 1 else "article is"
+    assert forbidden[0].startswith(f"{len(listed_forbidden)} listed {many} forbidden")
     assert set(map(int, forbidden[0].split(": st ")[1].split())) == listed_forbidden
     to_fill = [d for d in days if d not in listed_days]  # a forbidden article is no gap
     assert sorted(to_fill) == sorted(

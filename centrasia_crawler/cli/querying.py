@@ -323,8 +323,9 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     forbidden = cover.forbidden
     if forbidden:
         shown = " ".join(str(st) for st in forbidden[:10]) + (" …" if len(forbidden) > 10 else "")
+        many = "articles are" if len(forbidden) > 1 else "article is"
         click.echo(
-            f"{len(forbidden)} listed articles are forbidden to crawlers by the site's"
+            f"{len(forbidden)} listed {many} forbidden to crawlers by the site's"
             f" robots.txt (no crawl can fetch them): st {shown}"
         )
     for start, end in cover.gaps:
