@@ -78,6 +78,9 @@ OUTCOME_STAT = "centrasia/outcome"
 FREE_SPACE_CHECK_SECONDS = 1.0
 #: The default of CENTRASIA_MIN_FREE_BYTES (deploy/prometheus's CentrasiaDiskLow too).
 MIN_FREE_BYTES = 500_000_000
+#: The room the run keeps in its lock file and gives back just before it records its
+#: end: the dozen pages of that record, on a disk something else filled meanwhile.
+END_RESERVE_BYTES = 48 * 1024
 
 
 def free_bytes(path: str) -> int:
@@ -319,6 +322,7 @@ class CrawlRun:
             self.lock.release()
             self.refuse("archive_unusable", f"cannot use {self.path} as an archive: {exc}")
         self.session = session
+        self.lock.reserve(END_RESERVE_BYTES)
         self.stats.set_value("centrasia/run_id", session.run_id)
         if self.min_free > 0:
             self.space_loop = task.LoopingCall(self.check_space)
@@ -455,6 +459,7 @@ class CrawlRun:
         self.stats.set_value(OUTCOME_STAT, "failed")
         for failure in failures:
             spider.logger.error("run failed: %s", failure, extra={VERDICT: True})  # type: ignore[union-attr]
+        self.lock.give_back()  # room for the record, were the disk full
         try:
             session.submit(
                 session.archive.finish_run,
@@ -491,6 +496,7 @@ class CrawlRun:
         else:
             outcome = "ok"
         self.stats.set_value(OUTCOME_STAT, outcome)
+        self.lock.give_back()  # room for the record, were the disk full
         try:
             await session.call(
                 session.archive.finish_run,

@@ -24,6 +24,7 @@ class ArchiveLock:
         self.archive = str(archive)
         self.path = Path(f"{archive}.lock")
         self._fd: int | None = None
+        self._line = b""
 
     def acquire(self) -> None:
         """Take the lock, or raise :class:`LockHeld` at once (``OSError`` when the lock
@@ -43,12 +44,31 @@ class ArchiveLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            text = os.pread(fd, 64, 0).split(b"\0")[0].decode(errors="replace").strip()
             os.close(fd)
+            holder = text or "another process"
             raise LockHeld(f"{self.archive} is locked by {holder} (another run)") from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        self._line = f"pid {os.getpid()}\n".encode()
+        os.pwrite(fd, self._line, 0)
         self._fd = fd
+
+    def reserve(self, size: int) -> bool:
+        """Allocate ``size`` bytes of the disk to the lock file (zeros after the pid
+        line), to give back with :meth:`give_back`; whether the file system gave them."""
+        if self._fd is None:
+            return False
+        try:
+            os.posix_fallocate(self._fd, 0, size)
+        except OSError:  # no room, or a file system that cannot allocate ahead
+            os.ftruncate(self._fd, len(self._line))
+            return False
+        return True
+
+    def give_back(self) -> None:
+        """Free what :meth:`reserve` allocated (the pid line stays)."""
+        if self._fd is not None:
+            os.ftruncate(self._fd, len(self._line))
 
     def release(self) -> None:
         if self._fd is not None:
@@ -73,7 +93,7 @@ def holder(archive: str | Path) -> int | None:
     (No lock is taken to find out: a run starting at that moment is never refused.)
     """
     try:
-        text = Path(f"{archive}.lock").read_text(errors="replace").split()
+        text = Path(f"{archive}.lock").read_text(errors="replace").split("\0")[0].split()
     except OSError:
         return None
     if len(text) < 2 or text[0] != "pid" or not text[1].isdigit():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,25 @@ def test_a_run_holding_the_lock_is_running_and_one_without_it_killed(tmp_path: P
     found = json.loads(centrasia("runs", "--archive", str(path), "--json").stdout)
     assert [r["outcome"] for r in found] == ["killed", "killed", "ok"]
     assert metric_values(path, tmp_path / "m.prom")["centrasia_run_in_progress"] == 0
+
+
+def test_the_lock_keeps_room_for_the_runs_end_and_gives_it_back(tmp_path: Path) -> None:
+    from centrasia_crawler.lock import LockHeld, holder
+
+    path = tmp_path / "archive.sqlite"
+    lock_file = tmp_path / "archive.sqlite.lock"
+    with ArchiveLock(path) as lock:
+        assert lock.reserve(48 * 1024)
+        # Blocks of the disk, not a hole: what another writer can no longer take.
+        assert lock_file.stat().st_blocks * 512 >= 48 * 1024
+        assert holder(path) == os.getpid()  # the pid line is still read
+        with pytest.raises(LockHeld) as refused:
+            ArchiveLock(path).acquire()
+        assert str(refused.value) == f"{path} is locked by pid {os.getpid()} (another run)"
+        lock.give_back()
+        assert lock_file.read_bytes() == f"pid {os.getpid()}\n".encode()
+        assert lock_file.stat().st_blocks * 512 < 48 * 1024
+    assert lock_file.read_bytes() == b""
 
 
 def test_metrics_leave_robots_refusals_out_of_the_missing(tmp_path: Path) -> None:
