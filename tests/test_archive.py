@@ -34,6 +34,50 @@ def test_new_archive_is_current_and_in_wal_mode(store: Archive) -> None:
     }
 
 
+def _contents(path: Path) -> tuple[int, list[str]]:
+    """The schema version and every statement of the file's SQL dump, sorted (the
+    order of rows on the pages is not part of an archive)."""
+    conn = sqlite3.connect(path)
+    try:
+        return schema_version(conn), sorted(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_a_new_archive_holds_what_its_upgrades_make_in_the_file(tmp_path: Path) -> None:
+    # An existing empty file is made in place, upgrade by upgrade: the truth to compare.
+    in_place = tmp_path / "in_place.sqlite"
+    in_place.touch()
+    with Archive.open(in_place):
+        pass
+    new = tmp_path / "new.sqlite"
+    with Archive.open(new) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    version, dump = _contents(new)
+    assert version == SCHEMA_VERSION
+    assert dump == _contents(in_place)[1]
+    assert any('INSERT INTO "entity_names"' in line for line in dump)  # the gazetteer
+    plain = tmp_path / "plain.sqlite"  # a file SQLite itself makes: the same mode
+    sqlite3.connect(plain).close()
+    assert new.stat().st_mode == plain.stat().st_mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in_place.sqlite",
+        "new.sqlite",
+        "plain.sqlite",
+    ]
+
+
+def test_a_blank_is_never_written_over_a_file(tmp_path: Path) -> None:
+    from centrasia_crawler.archive import blank
+
+    taken = tmp_path / "taken.sqlite"
+    taken.write_bytes(b"someone else's")
+    assert not blank.create(str(taken))
+    assert taken.read_bytes() == b"someone else's"
+    assert [p.name for p in tmp_path.iterdir()] == ["taken.sqlite"]
+
+
 def test_an_article_is_stored_once_and_unchanged_refetches_only_touch_it(store: Archive) -> None:
     first = store.write_batch([article()])
     again = store.write_batch([article()])

@@ -732,6 +732,12 @@ SCHEMA_VERSION: Final = len(MIGRATIONS)
 SLOW_STEPS: Final = {20: "counting the articles per day, outlet, entity and country"}
 
 
+def fold(text: str | None) -> str | None:
+    """The archive's SQL function ``fold``: Cyrillic case and ё folded (SQLite's NOCASE
+    and lower() fold ASCII only); every connection to an archive registers it."""
+    return None if text is None else fold_yo(text).casefold()
+
+
 class ArchiveVersionError(RuntimeError):
     """The archive was written by a newer version of centrasia-crawler."""
 

@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import analysis, corpus, network, summaries
+from centrasia_crawler.archive import analysis, blank, corpus, network, summaries
 from centrasia_crawler.archive import pages as pages_codec
 from centrasia_crawler.archive.closed import _ClosedConnection
 from centrasia_crawler.archive.morph import (
@@ -41,7 +41,7 @@ from centrasia_crawler.archive.morph import (
 from centrasia_crawler.archive.schema import (
     SCHEMA_VERSION,
     ArchiveVersionError,
-    fold_yo,
+    fold,
     migrate,
     schema_version,
 )
@@ -232,7 +232,7 @@ class Archive:
 
     def __init__(self, conn: sqlite3.Connection, path: str, writable: bool = False) -> None:
         # SQLite's NOCASE and lower() fold ASCII only: fold(x) folds Cyrillic case and ё.
-        conn.create_function("fold", 1, _fold, deterministic=True)
+        conn.create_function("fold", 1, fold, deterministic=True)
         self.conn = conn
         self.path = path
         self.writable = writable
@@ -280,6 +280,8 @@ class Archive:
         if readonly:
             return cls(_open_for_reading(path), path, writable=False)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.lexists(path):
+            blank.create(path)
         conn = _open_for_writing(path)
         try:
             migrate(conn)
@@ -966,10 +968,6 @@ class Archive:
     def last_run(self) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT max(id) FROM crawl_runs").fetchone()
         return self.run(row[0]) if row and row[0] is not None else None
-
-
-def _fold(text: str | None) -> str | None:
-    return None if text is None else fold_yo(text).casefold()
 
 
 _COLUMNS: Final = ",".join(ARTICLE_COLUMNS)
