@@ -4,6 +4,11 @@
 ends, however it ends, so a run killed with SIGKILL never blocks the next one. The
 crawl takes the lock once, when its archive pipeline opens; ``centrasia reparse``
 takes it for its own run.
+
+A crawl also keeps room in the lock file (:meth:`ArchiveLock.reserve`): blocks of the
+disk allocated to it, given back (:meth:`ArchiveLock.give_back`) just before the run's
+end is recorded, so that a disk another writer filled to the last byte (Scrapy's
+JOBDIR, a log) still takes the few pages of that record.
 """
 
 from __future__ import annotations

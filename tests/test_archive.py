@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from centrasia_crawler.archive import SCHEMA_VERSION, Archive, ArchiveVersionError, RawPage, fold_yo
+from centrasia_crawler.archive import (
+    SCHEMA_VERSION,
+    Archive,
+    ArchiveVersionError,
+    RawPage,
+    blank,
+    fold_yo,
+)
 from centrasia_crawler.archive.schema import migrate, schema_version
 from centrasia_crawler.items import ArticleItem
 from tests.helpers import crawled_article as article
@@ -69,8 +76,6 @@ def test_a_new_archive_holds_what_its_upgrades_make_in_the_file(tmp_path: Path) 
 
 
 def test_a_blank_is_never_written_over_a_file(tmp_path: Path) -> None:
-    from centrasia_crawler.archive import blank
-
     taken = tmp_path / "taken.sqlite"
     taken.write_bytes(b"someone else's")
     assert not blank.create(str(taken))

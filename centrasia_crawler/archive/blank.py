@@ -13,7 +13,7 @@ have made in the file (``tests/test_archive.py`` compares the two, row by row).
 The file appears whole or not at all: the bytes go to a temporary file beside it,
 which is then hard-linked to the name (a link never replaces a file). Where the name
 exists meanwhile, or the file system cannot link, nothing is written and the caller
-makes the archive in place, as before.
+makes the archive in place, upgrade by upgrade.
 """
 
 from __future__ import annotations
