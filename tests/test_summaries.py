@@ -48,6 +48,9 @@ def truth(conn: sqlite3.Connection) -> dict[str, Counter[Any]]:
         " GROUP BY 1",
         "entity_days": "SELECT ae.entity_id || ' ' || a.published_date, count(*)"
         " FROM article_entities ae JOIN articles a ON a.st = ae.st GROUP BY 1",
+        "entity_pairs": "SELECT one.entity_id || ' ' || two.entity_id, count(*)"
+        " FROM article_entities one JOIN article_entities two ON two.st = one.st"
+        " WHERE one.entity_id != two.entity_id GROUP BY 1",
         # From the entities themselves (the view), not from the lists kept in article_tags.
         "country_days": "SELECT c.country || ' ' || a.published_date, count(*)"
         " FROM article_countries c JOIN articles a ON a.st = c.st GROUP BY 1",
@@ -72,6 +75,7 @@ def kept(conn: sqlite3.Connection) -> dict[str, Counter[Any]]:
         "entities": "SELECT entity_id, articles || '/' || mentions FROM summary_entities"
         " WHERE articles != 0 OR mentions != 0",
         "entity_days": "SELECT entity_id || ' ' || day, articles FROM summary_entity_days",
+        "entity_pairs": "SELECT entity_id || ' ' || other_id, articles FROM summary_entity_pairs",
         "country_days": "SELECT country || ' ' || day, articles FROM summary_country_days",
     }
     found = {"days": days}
@@ -156,6 +160,25 @@ def test_changed_articles_and_deleted_revisions_keep_them(path: Path, tmp_path: 
         )
         conn.execute("DELETE FROM listings WHERE st = ?", (STS[3],))
         assert_kept(conn)
+        # An entity's row given another entity, and rows moved to another article.
+        named = "SELECT entity_id FROM article_entities WHERE st = ? ORDER BY 1"
+        first = [e for (e,) in conn.execute(named, (STS[4],))]
+        assert len(first) > 1, first
+        renamed = next(e for e in ("china", "russia", "mongolia") if e not in first)
+        conn.execute(
+            "UPDATE article_entities SET entity_id = ? WHERE st = ? AND entity_id = ?",
+            (renamed, STS[4], first[0]),
+        )
+        moved = conn.execute(
+            "UPDATE article_entities SET st = ? WHERE st = ? AND entity_id NOT IN"
+            " (SELECT entity_id FROM article_entities WHERE st = ?)",
+            (STS[2], STS[4], STS[2]),  # which names china alone
+        )
+        assert moved.rowcount > 0
+        # (article_tags, which the countries' summary counts, are not moved with them.)
+        found, expected = kept(conn), truth(conn)
+        for name in ("entities", "entity_days", "entity_pairs"):
+            assert found[name] == expected[name], name
     finally:
         conn.close()
 
@@ -192,6 +215,7 @@ def test_upgrade_from_19_fills_them(path: Path, tmp_path: Path) -> None:
     lines: list[str] = []
     assert upgrade(archive, progress=lines.append)["schema_before"] == 19
     assert any("schema 20" in line for line in lines)
+    assert any("schema 21" in line for line in lines)
     with Archive.open(archive, readonly=True) as reader:
         assert truth(reader.conn)["entity_days"]
         assert_kept(reader.conn)

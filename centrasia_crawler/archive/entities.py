@@ -395,18 +395,24 @@ def entity(archive: Archive, key: str, *, limit: int = 20) -> dict[str, Any] | N
     ]
     n, mentions, first, last = summaries.entity_totals(conn, entity_id)
     found.update({"articles": n, "mentions": mentions, "first": first, "last": last})
-    found["with"] = [
-        {"id": i, "name": name, "type": kind, "country": country, "articles": count}
-        for i, name, kind, country, count in conn.execute(
-            # Grouped by id first, the few entities kept then named.
-            "SELECT e.id, e.name, e.type, e.country, w.n FROM (SELECT other.entity_id AS id,"
-            " count(*) AS n FROM article_entities mine JOIN article_entities other"
-            " ON other.st = mine.st WHERE mine.entity_id = ? AND other.entity_id <> ?"
-            " GROUP BY other.entity_id ORDER BY n DESC, other.entity_id LIMIT ?) AS w"
-            " JOIN entities e ON e.id = w.id ORDER BY w.n DESC, e.name",
-            (entity_id, entity_id, limit),
+    companions = summaries.entity_companions(conn, entity_id, limit)
+    named = {
+        i: (name, kind, country)
+        for i, name, kind, country in conn.execute(
+            "SELECT id, name, type, country FROM entities WHERE id IN"
+            f" ({', '.join('?' * len(companions))})",
+            [i for i, _ in companions],
         )
-    ]
+    }
+    found["with"] = sorted(
+        (
+            {"id": i, "name": name, "type": kind, "country": country, "articles": count}
+            for i, count in companions
+            if i in named
+            for name, kind, country in [named[i]]
+        ),
+        key=lambda w: (-w["articles"], w["name"]),
+    )
     return found
 
 

@@ -719,6 +719,67 @@ INSERT INTO summary_country_days (country, day, articles)
 {_summary_triggers()}
 """
 
+
+def _pair_triggers() -> str:
+    """The triggers that keep ``summary_entity_pairs``: an entity's row of an article
+    pairs it, both ways, with the article's other entities (those written before it; the
+    ones after pair with it in their turn), and takes the pairs away again when it goes."""
+    others = "SELECT entity_id FROM article_entities WHERE st = {st} AND entity_id <> {me}"
+    kept = " AND NOT (st = new.st AND entity_id = new.entity_id)"
+
+    def add(st: str, me: str, extra: str = "") -> str:
+        found = others.format(st=st, me=me) + extra
+        return "\n".join(
+            f"    INSERT INTO summary_entity_pairs (entity_id, other_id, articles)"
+            f" SELECT {pair}, 1 FROM ({found})"
+            f" WHERE true ON CONFLICT (entity_id, other_id) DO UPDATE SET articles = articles + 1;"
+            for pair in (f"{me}, entity_id", f"entity_id, {me}")
+        )
+
+    def take(st: str, me: str, extra: str = "") -> str:
+        found = others.format(st=st, me=me) + extra
+        return (
+            f"    UPDATE summary_entity_pairs SET articles = articles - 1"
+            f" WHERE entity_id = {me} AND other_id IN ({found});\n"
+            f"    UPDATE summary_entity_pairs SET articles = articles - 1"
+            f" WHERE other_id = {me} AND entity_id IN ({found});"
+        )
+
+    triggers = {
+        "summary_pairs_insert AFTER INSERT ON article_entities": add("new.st", "new.entity_id"),
+        "summary_pairs_delete AFTER DELETE ON article_entities": take("old.st", "old.entity_id"),
+        # The row moved: its old pairs go (the new row, already in place, left out) and
+        # its new ones come.
+        "summary_pairs_update AFTER UPDATE OF st, entity_id ON article_entities"
+        " WHEN old.st IS NOT new.st OR old.entity_id IS NOT new.entity_id": take(
+            "old.st", "old.entity_id", kept
+        )
+        + "\n"
+        + add("new.st", "new.entity_id"),
+    }
+    return "\n".join(
+        f"CREATE TRIGGER {head} BEGIN\n{body}\nEND;" for head, body in triggers.items()
+    )
+
+
+#: Version 21: per pair of entities, the articles naming both (both ways round, so that
+#: an entity's companions are one range of the key), kept by triggers with
+#: article_entities: an entity's page lists who appears with it without joining its
+#: articles' entities. Filled here from article_entities.
+V21: Final = f"""
+CREATE TABLE summary_entity_pairs (
+    entity_id TEXT NOT NULL,
+    other_id TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entity_id, other_id)
+) WITHOUT ROWID;
+INSERT INTO summary_entity_pairs (entity_id, other_id, articles)
+    SELECT mine.entity_id, other.entity_id, count(*) FROM article_entities mine
+    JOIN article_entities other ON other.st = mine.st AND other.entity_id <> mine.entity_id
+    GROUP BY 1, 2;
+{_pair_triggers()}
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS: Final = (
     *(V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16),
@@ -726,10 +787,14 @@ MIGRATIONS: Final = (
     V18,
     V19,
     V20,
+    V21,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 #: What the upgrade to a version that goes over the whole archive says it is doing.
-SLOW_STEPS: Final = {20: "counting the articles per day, outlet, entity and country"}
+SLOW_STEPS: Final = {
+    20: "counting the articles per day, outlet, entity and country",
+    21: "counting the articles that name each pair of entities",
+}
 
 
 def fold(text: str | None) -> str | None:
@@ -1004,6 +1069,16 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "entity_id": "the entity (entities.id)",
             "day": "the articles' day (articles.published_date)",
             "articles": "the articles of that day naming it",
+        },
+    ),
+    "summary_entity_pairs": (
+        "Per pair of entities, the articles naming both, kept with article_entities (both"
+        " ways round: a row for each order); an entity's page lists who appears with it"
+        " from here.",
+        {
+            "entity_id": "one entity (entities.id)",
+            "other_id": "the other (entities.id)",
+            "articles": "the articles naming both",
         },
     ),
     "summary_country_days": (

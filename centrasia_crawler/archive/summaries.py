@@ -4,9 +4,10 @@ Triggers of the schema (:data:`~centrasia_crawler.archive.schema.V20`) keep them
 writer's own transaction, whichever code writes: per day the headlines listed, the
 articles archived and their revisions (``summary_days``), the articles per outlet
 (``summary_outlets``) and attribution (``summary_attributions``), per entity
-(``summary_entities``) and per entity and day (``summary_entity_days``), per country
-and day (``summary_country_days``). A row may hold zeros (what it counted is gone): the
-reads here leave such rows out, so each answers as the GROUP BY over the articles would.
+(``summary_entities``), per entity and day (``summary_entity_days``) and per pair of
+entities (``summary_entity_pairs``), per country and day (``summary_country_days``). A
+row may hold zeros (what it counted is gone): the reads here leave such rows out, so
+each answers as the GROUP BY over the articles would.
 
 The same triggers bump the archive's data version (``data_version``) on every write of
 the articles, their listings, revisions, tags and stories, the gazetteer and the
@@ -93,6 +94,18 @@ def entity_totals(
     ).fetchone()
     n, mentions = found if found is not None else (0, 0)
     return n, mentions, first, last
+
+
+def entity_companions(
+    conn: sqlite3.Connection, entity_id: str, limit: int
+) -> list[tuple[str, int]]:
+    """``(entity id, articles)`` of the ``limit`` entities named in the most articles
+    that also name ``entity_id``, most first, then by id."""
+    return conn.execute(
+        "SELECT other_id, articles FROM summary_entity_pairs WHERE entity_id = ?"
+        " AND articles > 0 ORDER BY articles DESC, other_id LIMIT ?",
+        (entity_id, limit),
+    ).fetchall()
 
 
 def entity_days(

@@ -39,6 +39,7 @@ HIDDEN_TABLES: Final = (
     "summary_attributions",
     "summary_entities",
     "summary_entity_days",
+    "summary_entity_pairs",
     "summary_country_days",
     "data_version",
 )
