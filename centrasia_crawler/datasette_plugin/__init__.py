@@ -23,8 +23,8 @@ from centrasia_crawler.datasette_plugin import article, kwic, metadata, pages, s
 
 
 @hookimpl  # type: ignore[untyped-decorator]
-def get_metadata(datasette: Any) -> dict[str, Any]:
-    return metadata.metadata_for(datasette)
+def get_metadata(datasette: Any, key: str | None) -> dict[str, Any]:
+    return metadata.metadata_for(datasette, key)
 
 
 @hookimpl  # type: ignore[untyped-decorator]
