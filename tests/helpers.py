@@ -289,6 +289,17 @@ def assert_local_only(text: str) -> None:
     assert not re.search(r"url\((?!#)", text)
 
 
+def plot_in(text: str) -> dict[str, Any]:
+    """The numbers a chart page gives the browser to draw (its script element of JSON),
+    read as the page's script reads them."""
+    found = re.search(
+        r'<script type="application/json" class="centrasia-plot-data">(.*?)</script>', text, re.S
+    )
+    assert found, "the page has no chart to draw"
+    plot: dict[str, Any] = json.loads(found.group(1))
+    return plot
+
+
 # --- processes and ports -----------------------------------------------------------
 
 

@@ -227,5 +227,5 @@ def test_the_note_on_shaded_periods_shows_only_under_a_shaded_period(
         assert [r["period"] for r in drawn if not r["complete"]] == incomplete, url
         assert bool(incomplete) == (missing or by == "month"), url
         text = html.unescape(page.text)
-        assert '<div class="centrasia-svg">' in text, url
+        assert '<figure class="centrasia-plot">' in text, url
         assert ("Periods shaded grey are incomplete" in text) == bool(incomplete), url

@@ -17,7 +17,7 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.canned import CANNED_QUERIES
 from centrasia_crawler.archive.schema import TABLE_DOCS
 from centrasia_crawler.archive.search import search
-from tests.helpers import assert_local_only, get, rows_of
+from tests.helpers import assert_local_only, close_datasette, datasette, get, plot_in, rows_of
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
 
@@ -322,30 +322,54 @@ def test_the_attention_chart_draws_two_queries(archive: Path) -> None:
     queries = ["Жапаров", "Казахстан"]
     query = "&".join(f"q={quoted(q)}" for q in queries)
     text = page(archive, f"/archive/-/attention?{query}&by=week")
-    svg = text[text.index("<svg") : text.index("</svg>")]
-    assert svg.count("<path") > 20  # lines, markers, the shading, the glyphs
-    for label in (*queries, "archive incomplete"):  # the legend (text drawn as paths)
-        assert f"<!-- {label} -->" in svg
     assert_local_only(text)
-    (as_json,) = get(archive, f"/archive/-/attention.json?{query}&by=week")
+    (as_json, drawn) = get(
+        archive, f"/archive/-/attention.json?{query}&by=week", f"/archive/-/attention.svg?{query}"
+    )
     with Archive.open(archive, readonly=True) as store:
         from centrasia_crawler.archive.attention import trend
 
         expected = trend(store, queries, "week")
     assert as_json.json() == {"ok": True, "error": None, "rows": expected}
     assert any(not r["complete"] for r in expected)  # no listing was ever read
+    # What the browser draws: a point per query and week (the week's Monday), the
+    # incomplete weeks as spans.
+    plot = plot_in(text)
+    assert plot["kind"] == "trend" and plot["lines"] == queries
+    mondays = {
+        r["period"]: dt.date.fromisocalendar(*map(int, r["period"].split("-W")), 1)
+        for r in expected
+    }
+    assert plot["points"] == [
+        {"line": r["query"], "x": mondays[r["period"]].isoformat(), "y": r["articles"]}
+        for r in expected
+    ]
+    spans = [s["x1"] for s in plot["incomplete"]]
+    first = [r for r in expected if r["query"] == queries[0]]
+    assert spans == [mondays[r["period"]].isoformat() for r in first if not r["complete"]]
+    # The server's drawing of the same, for a browser without scripts.
+    assert drawn.status_code == 200 and drawn.headers["content-type"].startswith("image/svg")
+    svg = drawn.text
+    assert svg.count("<path") > 20  # lines, markers, the shading, the glyphs
+    for label in (*queries, "archive incomplete"):  # the legend (text drawn as paths)
+        assert f"<!-- {label} -->" in svg
 
 
 def test_the_attention_chart_by_share(archive: Path) -> None:
-    text = page(archive, f"/archive/-/attention?q={quoted('Жапаров')}&by=month&share=1")
-    assert "<!-- share of articles, % -->" in text
+    url = f"/archive/-/attention?q={quoted('Жапаров')}&by=month&share=1"
+    text = page(archive, url)
+    assert plot_in(text)["y_label"] == "share of articles, %"
     assert 'name="share" value="1" checked' in text
+    (drawn,) = get(archive, url.replace("attention?", "attention.svg?"))
+    assert "<!-- share of articles, % -->" in drawn.text
 
 
 def test_the_attention_chart_opens_with_its_form(archive: Path) -> None:
     text = page(archive, "/archive/-/attention")
     assert text.count('name="q"') == 4 and 'name="by"' in text
-    assert "<svg" not in text.split("</header>")[1] and "Give one to four queries" in text
+    assert "centrasia-plot" not in text and "Give one to four queries" in text
+    (drawn,) = get(archive, "/archive/-/attention.svg")
+    assert drawn.status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -368,8 +392,13 @@ def test_a_chart_that_cannot_be_drawn_says_why(archive: Path, url: str, problem:
 
 def test_the_coverage_chart_marks_the_gaps(archive: Path) -> None:
     text = page(archive, "/archive/-/coverage")
-    assert "<!-- gap -->" in text and "<!-- archived -->" in text
+    (drawn,) = get(archive, "/archive/-/coverage.svg")
+    assert "<!-- gap -->" in drawn.text and "<!-- archived -->" in drawn.text
     first, last = FIRST_DAY, FIRST_DAY + dt.timedelta(days=DAYS - 1)
+    plot = plot_in(text)  # no listing was read: every day a gap, listed on none
+    assert plot["gaps"] == [{"x1": str(first), "x2": str(last)}]
+    days = [str(first + dt.timedelta(days=n)) for n in range(DAYS)]
+    assert plot["days"] == [{"x": d, "archived": 1, "listed": None} for d in days]
     assert (
         f"Gaps (shaded red; centrasia crawl --since … --until … fills them): {first} .. {last}."
         in html.unescape(text)
@@ -383,8 +412,12 @@ def test_the_coverage_chart_marks_the_gaps(archive: Path) -> None:
 
 def test_the_sources_chart(archive: Path) -> None:
     text = page(archive, f"/archive/-/sources?q={quoted('Жапарову')}")
-    assert "<!-- Кабар -->" in text and "<!-- Азия-Плюс -->" in text
-    (as_json,) = get(archive, f"/archive/-/sources.json?q={quoted('Жапарову')}")
+    (as_json, drawn) = get(
+        archive,
+        f"/archive/-/sources.json?q={quoted('Жапарову')}",
+        f"/archive/-/sources.svg?q={quoted('Жапарову')}",
+    )
+    assert "<!-- Кабар -->" in drawn.text and "<!-- Азия-Плюс -->" in drawn.text
     counts = {"Кабар": 0, "Азия-Плюс": 0}  # the articles that say Жапаров have a source
     for n in range(DAYS):
         source = TEXTS[n % len(TEXTS)][2]
@@ -392,6 +425,7 @@ def test_the_sources_chart(archive: Path) -> None:
             counts[source] += 1
     expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     assert as_json.json()["rows"] == [{"source": s, "articles": n} for s, n in expected]
+    assert plot_in(text)["bars"] == [{"name": s, "n": n} for s, n in expected]
 
 
 def test_the_charts_are_on_the_index_page(archive: Path) -> None:
@@ -567,3 +601,26 @@ def rows_of_archive(path: Path, sql: str) -> list[dict[str, object]]:
     from tests.helpers import rows
 
     return rows(path, sql)
+
+
+def test_the_tables_key_alone_keeps_every_rule_without_the_prose(archive: Path) -> None:
+    """Datasette asks the key "tables" for each permission check and facet size: it gets
+    every table's settings but the descriptions, which the table pages still show."""
+    from centrasia_crawler.datasette_plugin.metadata import metadata_for
+
+    ds = datasette([archive])
+    try:
+        full, slim = metadata_for(ds), metadata_for(ds, "tables")
+        (tables,) = (db["tables"] for db in full["databases"].values())
+        (kept,) = (db["tables"] for db in slim["databases"].values())
+        prose = ("description", "columns")
+        assert kept == {
+            name: {k: v for k, v in table.items() if k not in prose}
+            for name, table in tables.items()
+        }
+        assert kept["articles"]["facet_size"] and kept["summary_days"]["hidden"]
+        assert any("description" in t for t in tables.values())
+    finally:
+        close_datasette(ds)
+    text = page(archive, "/archive/articles")
+    assert html.escape(tables["articles"]["description"], quote=False) in text

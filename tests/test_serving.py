@@ -196,7 +196,7 @@ def test_a_write_makes_the_cached_charts_stale(archive: Path) -> None:
                 store.write_batch([article(day, "Встреча в Ташкенте", "Говорили о воде.", 7)])
             after = await ask(ds)
             assert after[:2] == (_matching(archive, "Ташкент"), 7) == (1, 7)
-            assert "<svg" in after[2] and after[2] != before[2]
+            assert 'class="centrasia-plot"' in after[2] and after[2] != before[2]
         finally:
             close_datasette(ds)
 
@@ -266,7 +266,7 @@ def test_a_query_given_twice_is_charted_once(archive: Path) -> None:
     assert both.json()["rows"] == once.json()["rows"]  # type: ignore[attr-defined]
     found = sum(row["articles"] for row in once.json()["rows"])  # type: ignore[attr-defined]
     assert found == _matching(archive, "Бишкек") == 6
-    assert "<svg" in page.text  # type: ignore[attr-defined]
+    assert 'class="centrasia-plot"' in page.text  # type: ignore[attr-defined]
 
 
 # --- the chart processes ----------------------------------------------------------------
@@ -483,7 +483,7 @@ def test_charts_run_in_processes_that_end_with_the_server(
     base, _, pid, path = served
     wanted = int(os.environ.get(WORKERS_VARIABLE) or os.cpu_count() or 1)
     query = urllib.parse.quote("Бишкек")
-    assert "<svg" in _get(f"{base}/archive/-/attention?q={query}&by=day")
+    assert _get(f"{base}/archive/-/attention.svg?q={query}&by=day").startswith("<svg")
     rows = json.loads(_get(f"{base}/archive/-/attention.json?q={query}&by=day"))["rows"]
     assert sum(r["articles"] for r in rows) == _matching(path, "Бишкек") > 0
     workers = _chart_processes(pid)
@@ -492,7 +492,8 @@ def test_charts_run_in_processes_that_end_with_the_server(
         os.kill(worker, signal.SIGKILL)
     assert _wait_gone(workers) == []
     time.sleep(0.5)  # the server notices
-    assert "<svg" in _get(f"{base}/archive/-/coverage?since={FIRST_DAY + dt.timedelta(3)}")
+    since = FIRST_DAY + dt.timedelta(3)
+    assert _get(f"{base}/archive/-/coverage.svg?since={since}").startswith("<svg")
     assert len(_chart_processes(pid)) == wanted
 
 
@@ -561,8 +562,8 @@ def _loaded_round(base: str, cheap: str, seed: int) -> tuple[float, float, int]:
             day = FIRST_DAY + dt.timedelta(days=rng.randrange(100))
             url = rng.choice(
                 [
-                    f"{base}/archive/-/attention?q={name}&by=day&since={day}",
-                    f"{base}/archive/-/coverage?since={day}",
+                    f"{base}/archive/-/attention.svg?q={name}&by=day&since={day}",
+                    f"{base}/archive/-/coverage.svg?since={day}",
                     f"{base}/archive/-/sources?q={name}&since={day}",
                     f"{base}/archive/-/entity/{name}?by=day",
                 ]

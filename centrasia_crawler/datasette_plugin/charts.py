@@ -41,6 +41,7 @@ from centrasia_crawler.archive.coverage import coverage
 from centrasia_crawler.archive.search import Filters, top_sources
 from centrasia_crawler.archive.search_query import QueryError
 from centrasia_crawler.archive.store import Archive
+from centrasia_crawler.normalize.periods import period_start
 from centrasia_crawler.options import OptionError, parse_day
 from centrasia_crawler.serve import CHART_WORKERS_VARIABLE
 
@@ -68,6 +69,9 @@ class Chart:
     columns: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     draw: Callable[[], Any] | None = None
+    #: What the reader's browser draws (:func:`trend_plot`, :func:`coverage_plot`,
+    #: :func:`sources_plot`): plain values, JSON in the page.
+    plot: dict[str, Any] | None = None
     error: str | None = None
     note: str = ""
 
@@ -111,6 +115,83 @@ def _range(args: Args) -> tuple[dt.date | None, dt.date | None]:
     return since, until
 
 
+#: The colours of the server's drawings (:mod:`centrasia_crawler.plot`), for the browser's.
+_BLUE: Final = "#3a6ea5"
+
+
+def trend_plot(
+    rows: list[dict[str, Any]], by: str, share: bool = False, *, key: str = "query", title: str
+) -> dict[str, Any]:
+    """What the browser draws of :func:`~centrasia_crawler.plot.trend_figure`'s rows: a
+    line per ``key``, a point per period (its first day; no value where the period has
+    no archived article: a gap, not a zero), the incomplete periods as spans."""
+    labels = list(dict.fromkeys(r["period"] for r in rows))
+    starts = {label: period_start(label, by).isoformat() for label in labels}  # type: ignore[arg-type]
+    after = dict(zip(labels, [*list(starts.values())[1:], None], strict=True))
+    points = [
+        {
+            "line": r[key],
+            "x": starts[r["period"]],
+            "y": None if not r["total"] else round(r["share"] * 100, 4) if share else r["articles"],
+        }
+        for r in rows
+    ]
+    first = rows[0][key] if rows else None
+    spans = [
+        {"x1": starts[r["period"]], "x2": after[r["period"]] or _next_start(r["period"], by)}
+        for r in rows
+        if r[key] == first and not r["complete"]
+    ]
+    return {
+        "kind": "trend",
+        "title": f"centrasia.org: {title}, by {by}",
+        "y_label": "share of articles, %" if share else f"articles per {by}",
+        "points": points,
+        "lines": list(dict.fromkeys(r[key] for r in rows)),
+        "marks": len(labels) <= 60,
+        "incomplete": spans,
+    }
+
+
+def _next_start(label: str, by: str) -> str:
+    """The first day after the period ``label`` (the last period's end)."""
+    start = period_start(label, by)  # type: ignore[arg-type]
+    step = {"day": 1, "week": 7}.get(by)
+    if step:
+        return (start + dt.timedelta(days=step)).isoformat()
+    if by == "month":
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1).isoformat()
+    return start.replace(year=start.year + 1).isoformat()
+
+
+def coverage_plot(cover: Any) -> dict[str, Any]:
+    """What the browser draws of :func:`~centrasia_crawler.plot.coverage_figure`'s
+    coverage: the articles archived per day (bars), the headlines listed (a line, with
+    no value on a day whose listing was never read) and the gaps."""
+    return {
+        "kind": "coverage",
+        "title": "centrasia.org archive coverage",
+        "y_label": "articles per day",
+        "days": [
+            {"x": d.day, "archived": d.archived, "listed": d.listed or None} for d in cover.days
+        ],
+        "gaps": [{"x1": a, "x2": b} for a, b in cover.gaps],
+        "color": _BLUE,
+    }
+
+
+def sources_plot(rows: list[dict[str, Any]], query: str) -> dict[str, Any]:
+    """What the browser draws of :func:`~centrasia_crawler.plot.sources_figure`'s rows:
+    a bar per source, the most articles on top."""
+    return {
+        "kind": "bars",
+        "title": f"centrasia.org: top sources for {query}",
+        "x_label": "articles",
+        "bars": [{"name": r["source"], "n": r["articles"]} for r in rows],
+        "color": _BLUE,
+    }
+
+
 def attention_fields(args: Args) -> list[dict[str, Any]]:
     queries = [q.strip() for q in args.get("q", []) if q.strip()]
     shown = [*queries, *[""] * MAX_QUERIES][:MAX_QUERIES]
@@ -152,6 +233,10 @@ def attention(archive: Archive, args: Args, chart: Chart) -> None:
         return trend_figure(chart.rows, by, share)
 
     chart.draw = draw
+    title = (
+        f"articles matching «{queries[0]}»" if len(queries) == 1 else "articles matching each query"
+    )
+    chart.plot = trend_plot(chart.rows, by, share, title=title)
 
 
 def coverage_chart(archive: Archive, args: Args, chart: Chart) -> None:
@@ -180,6 +265,7 @@ def coverage_chart(archive: Archive, args: Args, chart: Chart) -> None:
         return coverage_figure(cover)
 
     chart.draw = draw
+    chart.plot = coverage_plot(cover)
 
 
 def sources_fields(args: Args) -> list[dict[str, Any]]:
@@ -205,6 +291,7 @@ def sources(archive: Archive, args: Args, chart: Chart) -> None:
         return sources_figure(chart.rows, query)
 
     chart.draw = draw
+    chart.plot = sources_plot(chart.rows, query)
 
 
 #: name -> (the form's fields for the arguments given, what fills the chart).
@@ -227,7 +314,8 @@ def build(conn: sqlite3.Connection, path: str, name: str, args: Args) -> Chart:
     try:
         fill(Archive.reading(conn, path), args, chart)
     except (ChartError, QueryError) as exc:
-        chart.rows, chart.draw, chart.note, chart.error = [], None, "", str(exc)
+        chart.rows, chart.draw, chart.plot, chart.note = [], None, None, ""
+        chart.error = str(exc)
     return chart
 
 
@@ -619,6 +707,9 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
         return trend_figure(rows, by, key="entity", title=f"articles naming {rows[0]['entity']}")
 
     page.chart.draw = draw
+    page.chart.plot = trend_plot(
+        rows, by, key="entity", title=f"articles naming {rows[0]['entity']}"
+    )
     return page
 
 

@@ -318,16 +318,19 @@ async def chart_page(datasette: Any, request: Any) -> Any:
     if database is None or name not in charts.CHARTS:
         raise NotFound("no such chart")
     args = {key: request.args.getlist(key) for key in request.args}
-    as_json = request.url_vars.get("format") == "json"
-    kept = await _computed(datasette, database, "chart", name, args, not as_json)
+    as_format = request.url_vars.get("format")
+    kept = await _computed(datasette, database, "chart", name, args, as_format == "svg")
     if not isinstance(kept, charts.Drawn):
         return kept
-    chart, svg, unavailable = kept.found, _markup(kept.svg), kept.unavailable
+    chart = kept.found
     status = 400 if chart.error else 200
-    if as_json:
+    if as_format == "json":
         found = {"ok": not chart.error, "error": chart.error, "rows": chart.rows}
         return Response.json(found, status=status)
+    if as_format == "svg":
+        return svg_response(kept)
     query = request.query_string
+    base = f"{datasette.urls.database(database)}/-/{name}"
     context = {
         "database": database,
         "chart_name": name,
@@ -336,11 +339,10 @@ async def chart_page(datasette: Any, request: Any) -> Any:
         "fields": chart.fields,
         "columns": chart.columns,
         "rows": chart.rows,
-        "svg": svg,
-        "note": unavailable or chart.note,
+        **plot_context(datasette, chart, base, query),
+        "note": chart.note,
         "error": chart.error,
-        "json_url": f"{datasette.urls.database(database)}/-/{name}.json"
-        + (f"?{query}" if query else ""),
+        "json_url": f"{base}.json" + (f"?{query}" if query else ""),
     }
     page = await datasette.render_template("centrasia_chart.html", context, request=request)
     return Response.html(page, status=status)
@@ -358,20 +360,23 @@ async def entity_page(datasette: Any, request: Any) -> Any:
         raise NotFound("no such archive")
     key = tilde_decode(urllib.parse.unquote(request.url_vars["entity"]))
     args = {name: request.args.getlist(name) for name in request.args}
-    as_json = request.url_vars.get("format") == "json"
-    kept = await _computed(datasette, database, "entity", key, args, not as_json)
+    as_format = request.url_vars.get("format")
+    kept = await _computed(datasette, database, "entity", key, args, as_format == "svg")
     if not isinstance(kept, charts.Drawn):
         return kept
-    found, svg, unavailable = kept.found, _markup(kept.svg), kept.unavailable
+    found = kept.found
     chart = found.chart
     status = 400 if chart.error else 404 if found.entity is None else 200
-    if as_json:
+    if as_format == "json":
         error = chart.error or found.unknown
         body = {"ok": not error, "error": error, "entity": found.entity}
         closest = [{"id": ident, "name": name} for ident, name in found.closest]
         body |= {"closest": closest} if found.unknown else {}
         return Response.json({**body, "by": found.by, "rows": chart.rows}, status=status)
+    if as_format == "svg":
+        return svg_response(kept)
     entity_url = f"{datasette.urls.database(database)}/-/entity/"
+    self_url = entity_url + urllib.parse.quote(key, safe="")
     context = {
         "database": database,
         "entity": found.entity,
@@ -380,24 +385,52 @@ async def entity_page(datasette: Any, request: Any) -> Any:
         "fields": chart.fields,
         "columns": chart.columns,
         "rows": chart.rows,
-        "svg": svg,
-        "note": unavailable or chart.note,
+        **plot_context(datasette, chart, self_url, request.query_string),
+        "note": chart.note,
         "error": chart.error,
         "unknown": found.unknown,
         "closest": found.closest,
-        "self_url": entity_url + urllib.parse.quote(key, safe=""),
+        "self_url": self_url,
     }
     page = await datasette.render_template("centrasia_entity.html", context, request=request)
     return Response.html(page, status=status)
 
 
-def _markup(svg: str | None) -> Markup | None:
-    """A chart's SVG, drawn by the package's own code (text as paths), as markup."""
-    return None if svg is None else Markup(svg)
+#: The scripts a chart page loads, from the plugin's own static files (nothing from
+#: outside the machine): d3 and Observable Plot as their authors publish them
+#: (static/vendor/, with their licences), and the package's code that draws each kind of
+#: chart with them (static/centrasia-charts.js).
+PLUGIN: Final = "centrasia-crawler"  # the distribution, as Datasette names the plugin
+CHART_SCRIPTS: Final = ("vendor/d3.min.js", "vendor/plot.umd.min.js", "centrasia-charts.js")
+
+
+def plot_context(datasette: Any, chart: charts.Chart, base: str, query: str) -> dict[str, Any]:
+    """What a page's template needs to have the chart drawn in the reader's browser:
+    the ``plot`` (JSON, safe inside a script element), the ``scripts`` that draw it and
+    the ``svg_url`` of the server's own drawing (for a browser without scripts)."""
+    if chart.plot is None:
+        return {"plot": None, "scripts": [], "svg_url": None}
+    plot = json.dumps(chart.plot, ensure_ascii=False).replace("<", "\\u003c")
+    return {
+        "plot": Markup(plot),
+        "scripts": [datasette.urls.static_plugins(PLUGIN, name) for name in CHART_SCRIPTS],
+        "svg_url": f"{base}.svg" + (f"?{query}" if query else ""),
+    }
+
+
+def svg_response(kept: charts.Drawn) -> Any:
+    """A chart drawn on the server (matplotlib, text as paths), as an SVG document; 404
+    if there is nothing to draw, 503 if it cannot be drawn here (matplotlib missing)."""
+    from datasette.utils.asgi import Response
+
+    if kept.svg is None:
+        status, text = (503, kept.unavailable) if kept.unavailable else (404, "no chart to draw")
+        return Response.text(text + "\n", status=status)
+    return Response(kept.svg, content_type="image/svg+xml; charset=utf-8")
 
 
 #: The pages' routes (``register_routes``).
 ROUTES: Final = (
-    (r"^/(?P<database>[^/]+)/-/(?P<chart>\w+)(\.(?P<format>json))?$", chart_page),
-    (r"^/(?P<database>[^/]+)/-/entity/(?P<entity>[^/]+?)(\.(?P<format>json))?$", entity_page),
+    (r"^/(?P<database>[^/]+)/-/(?P<chart>\w+)(\.(?P<format>json|svg))?$", chart_page),
+    (r"^/(?P<database>[^/]+)/-/entity/(?P<entity>[^/]+?)(\.(?P<format>json|svg))?$", entity_page),
 )
