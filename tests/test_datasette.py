@@ -603,24 +603,34 @@ def rows_of_archive(path: Path, sql: str) -> list[dict[str, object]]:
     return rows(path, sql)
 
 
-def test_the_tables_key_alone_keeps_every_rule_without_the_prose(archive: Path) -> None:
-    """Datasette asks the key "tables" for each permission check and facet size: it gets
-    every table's settings but the descriptions, which the table pages still show."""
-    from centrasia_crawler.datasette_plugin.metadata import metadata_for
+def test_the_tables_key_alone_keeps_the_rules_datasette_reads_there(archive: Path) -> None:
+    """Datasette asks the key "tables" for each permission check and a facet's size: it
+    gets every table's rules and facet size and nothing else; the table pages still show
+    the descriptions, hide the internal tables and size their facets."""
+    from centrasia_crawler.datasette_plugin.metadata import FACET_SIZE, metadata_for
 
     ds = datasette([archive])
     try:
         full, slim = metadata_for(ds), metadata_for(ds, "tables")
         (tables,) = (db["tables"] for db in full["databases"].values())
         (kept,) = (db["tables"] for db in slim["databases"].values())
-        prose = ("description", "columns")
-        assert kept == {
-            name: {k: v for k, v in table.items() if k not in prose}
-            for name, table in tables.items()
+        read = ("allow", "facet_size")
+        expected = {
+            name: {k: v for k, v in table.items() if k in read} for name, table in tables.items()
         }
-        assert kept["articles"]["facet_size"] and kept["summary_days"]["hidden"]
-        assert any("description" in t for t in tables.values())
+        assert kept == {name: table for name, table in expected.items() if table}
+        assert kept["articles"] == {"facet_size": FACET_SIZE}
     finally:
         close_datasette(ds)
-    text = page(archive, "/archive/articles")
+    text = page(archive, "/archive/articles?_facet=source")
     assert html.escape(tables["articles"]["description"], quote=False) in text
+    every, sized = (
+        response.json()["facet_results"]["published_date"]["results"]
+        for response in get(
+            archive,
+            "/archive/articles.json?_facet=published_date&_facet_size=max",
+            "/archive/articles.json?_facet=published_date",
+        )
+    )
+    values = [r["value"] for r in every][:FACET_SIZE]
+    assert len(every) == DAYS > FACET_SIZE and [r["value"] for r in sized] == values
