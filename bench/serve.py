@@ -18,12 +18,20 @@ alone and once with a writer appending 20 articles a second. Reported: requests/
 errors, and p50/p95 per page kind.
 
     .venv/bin/python bench/serve.py --load [--articles 2000] [--seconds 20]
+
+``--instances N`` (N > 1): N ``centrasia serve`` on the copy, each with cores / N chart
+processes (at least 1), behind a real nginx running deploy/nginx/centrasia.conf as
+shipped (deploy/nginx_front.py: loopback ports, files in the temporary directory), as
+docs/operations.md deploys them; the readers ask nginx. Its one-minute chart cache is on,
+as shipped: the line "nginx cache" says how many chart and entity pages it answered.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
+import os
 import random
 import shutil
 import socket
@@ -159,6 +167,7 @@ def run_level(
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     errors = [0]
     answered: dict[str, int] = {}
+    cached = [0, 0]  # nginx's chart and entity pages: from its cache, asked
     stop = time.monotonic() + seconds
     lock = threading.Lock()
 
@@ -172,6 +181,11 @@ def run_level(
                 with urllib.request.urlopen(url, timeout=120) as response:
                     response.read()
                     ok, problem = response.status == 200, f"HTTP {response.status} {url}"
+                    status = response.headers.get("X-Cache-Status")
+                    if status is not None:
+                        with lock:
+                            cached[0] += status == "HIT"
+                            cached[1] += 1
             except urllib.error.HTTPError as exc:
                 ok = exc.code in (400, 404)  # a name no entity has: an answer, not a fault
                 problem = f"HTTP {exc.code} {url}"
@@ -194,6 +208,8 @@ def run_level(
         thread.join()
     if answered:
         print("  answered 4xx:", ", ".join(f"{k}: {n}" for k, n in sorted(answered.items())))
+    if cached[1]:
+        print(f"  nginx cache: {cached[0]} of {cached[1]} chart and entity pages", flush=True)
     return times, sum(map(len, times.values())), errors[0]
 
 
@@ -218,11 +234,13 @@ def writer_loop(path: Path, stop: threading.Event, written: list[int]) -> None:
 
 
 def load(
-    path: Path, seconds: float, levels: tuple[int, ...], settings: tuple[str, ...] = ()
+    path: Path,
+    seconds: float,
+    levels: tuple[int, ...],
+    settings: tuple[str, ...] = (),
+    instances: int = 1,
 ) -> None:
     import sqlite3
-
-    from centrasia_crawler.serve import datasette_command
 
     with tempfile.TemporaryDirectory(prefix="centrasia-bench-") as tmp:
         copy = Path(tmp) / "archive.sqlite"
@@ -233,15 +251,8 @@ def load(
             ]
             days = [d for (d,) in conn.execute("SELECT DISTINCT published_date FROM articles")]
         conn.close()
-        port = _free_port()
-        server = subprocess.Popen(
-            [*datasette_command(copy, "127.0.0.1", port), *settings],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        servers, base = _start(copy, Path(tmp), instances, settings)
         try:
-            _wait(f"{base}/-/versions.json", server)
             run_level(base, "archive", 2, 5, sts, days, 0)  # warm: templates, matplotlib
             header = " | ".join(f"{k} p50/p95" for k in KINDS)
             print(f"| readers | writer | req/s | errors | {header} |")
@@ -252,8 +263,11 @@ def load(
                     writing = threading.Thread(target=writer_loop, args=(copy, stop, written))
                     if with_writer:
                         writing.start()
+                    # A seed of its own: the writer's level does not repeat the pages
+                    # the level before it asked (nginx's cache would answer them).
+                    seed = readers * 2 + with_writer
                     times, requests, errors = run_level(
-                        base, "archive", readers, seconds, sts, days, readers
+                        base, "archive", readers, seconds, sts, days, seed
                     )
                     stop.set()
                     if with_writer:
@@ -265,12 +279,63 @@ def load(
                     rate = requests / seconds
                     print(f"| {readers} | {mark} | {rate:.1f} | {errors} | {cells} |", flush=True)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            for server in reversed(servers):
+                server.terminate()
+            for server in servers:
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
+
+
+def _start(
+    copy: Path, tmp: Path, instances: int, settings: tuple[str, ...]
+) -> tuple[list[subprocess.Popen[bytes]], str]:
+    """``centrasia serve`` on ``copy`` (``instances`` of them behind nginx if more than
+    one): the processes, and the base URL the readers ask."""
+    from centrasia_crawler.serve import CHART_WORKERS_VARIABLE, datasette_command
+
+    ports = [_free_port() for _ in range(instances)]
+    workers = max(1, (os.cpu_count() or 1) // instances)
+    environment = {**os.environ, CHART_WORKERS_VARIABLE: str(workers)} if instances > 1 else None
+    servers = [
+        subprocess.Popen(
+            [*datasette_command(copy, "127.0.0.1", port), *settings],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=environment,
+        )
+        for port in ports
+    ]
+    try:
+        for port, server in zip(ports, servers, strict=True):
+            _wait(f"http://127.0.0.1:{port}/-/versions.json", server)
+        if instances == 1:
+            return servers, f"http://127.0.0.1:{ports[0]}"
+        nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+        if nginx is None:
+            raise RuntimeError("--instances needs nginx (apt-get install nginx)")
+        spec = importlib.util.spec_from_file_location("nginx_front", ROOT / "deploy/nginx_front.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        front = _free_port()
+        config = module.front_config(tmp, ports, front)
+        servers.append(
+            subprocess.Popen(
+                [nginx, "-c", str(config), "-p", str(tmp), "-e", str(tmp / "error.log")],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        _wait(f"http://127.0.0.1:{front}/-/versions.json", servers[-1])
+        return servers, f"http://127.0.0.1:{front}"
+    except BaseException:
+        for server in servers:
+            server.kill()
+            server.wait()
+        raise
 
 
 def main() -> int:
@@ -280,6 +345,9 @@ def main() -> int:
     parser.add_argument("--load", action="store_true", help="The mix under load.")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--readers", type=int, nargs="+", default=[1, 4, 16], help="Levels.")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="centrasia serve processes (behind nginx if >1)."
+    )
     parser.add_argument(
         "--setting",
         nargs=2,
@@ -295,7 +363,9 @@ def main() -> int:
         settings = tuple(part for pair in args.setting for part in ("--setting", *pair))
         if settings:
             print("with", " ".join(settings))
-        load(path, args.seconds, tuple(args.readers), settings)
+        if args.instances > 1:
+            print(f"{args.instances} instances behind nginx")
+        load(path, args.seconds, tuple(args.readers), settings, args.instances)
         return 0
     args.articles = args.articles or 300_000
     path = ensure(args.articles, args.archive)

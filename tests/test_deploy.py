@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import shutil
 import socket
@@ -245,8 +244,6 @@ def test_a_stopped_crawl_is_no_failure_of_its_unit() -> None:
 
 # --- many readers: Datasette instances behind nginx ----------------------------------
 
-NGINX = PROJECT / "deploy" / "nginx" / "centrasia.conf"
-
 
 def test_the_serve_template_runs_one_datasette_per_port_never_immutable() -> None:
     unit = render_units()["centrasia-serve@.service"]
@@ -258,30 +255,14 @@ def test_the_serve_template_runs_one_datasette_per_port_never_immutable() -> Non
 
 def _front_config(tmp_path: Path, ports: tuple[int, int], front: int) -> Path:
     """deploy/nginx/centrasia.conf for these loopback ports, in a whole nginx
-    configuration whose every file is under ``tmp_path``."""
-    text = NGINX.read_text(encoding="utf-8")
-    for old, new in (
-        ("127.0.0.1:8001", f"127.0.0.1:{ports[0]}"),
-        ("127.0.0.1:8002", f"127.0.0.1:{ports[1]}"),
-        ("listen 80;", f"listen 127.0.0.1:{front};"),
-        ("/var/cache/nginx/centrasia", str(tmp_path / "cache")),
-    ):
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    (tmp_path / "centrasia.conf").write_text(text, encoding="utf-8")
-    temp = "\n".join(
-        f"    {kind}_temp_path {tmp_path / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user root root;\n" if os.geteuid() == 0 else ""
-    main = tmp_path / "nginx.conf"
-    main.write_text(
-        f"{user}daemon off;\nworker_processes 1;\npid {tmp_path / 'nginx.pid'};\n"
-        f"error_log {tmp_path / 'error.log'};\nevents {{ worker_connections 64; }}\n"
-        f"http {{\n    access_log {tmp_path / 'access.log'};\n{temp}\n"
-        f"    include {tmp_path / 'centrasia.conf'};\n}}\n",
-        encoding="utf-8",
-    )
+    configuration whose every file is under ``tmp_path`` (deploy/nginx_front.py)."""
+    spec = importlib.util.spec_from_file_location("nginx_front", PROJECT / "deploy/nginx_front.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    main: Path = module.front_config(tmp_path, ports, front)
+    text = (tmp_path / "centrasia.conf").read_text(encoding="utf-8")
+    assert [f"127.0.0.1:{p}" for p in ports] == re.findall(r"server (127\.0\.0\.1:\d+)", text)
     return main
 
 
