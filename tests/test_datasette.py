@@ -634,3 +634,28 @@ def test_the_tables_key_alone_keeps_the_rules_datasette_reads_there(archive: Pat
     )
     values = [r["value"] for r in every][:FACET_SIZE]
     assert len(every) == DAYS > FACET_SIZE and [r["value"] for r in sized] == values
+
+
+def test_every_key_datasette_asks_for_alone_answers_as_the_whole_metadata(
+    archive: Path,
+) -> None:
+    """The plugin gives Datasette, asked for one key, only that key: each lookup of each
+    key, for the archive and each of its tables, equals the cascade (table, database,
+    top) over the whole metadata, done here."""
+    from centrasia_crawler.datasette_plugin.metadata import metadata_for
+
+    ds = datasette([archive])
+    try:
+        whole = metadata_for(ds)
+        database = whole["databases"]["archive"]
+        tables = database["tables"]
+        keys = {*whole, *database, *(k for t in tables.values() for k in t)} - {"databases"}
+        assert {"title", "description", "columns", "queries", "facets", "hidden"} <= keys
+        for key in sorted({*keys, "no_such_key"} - {"tables"}):
+            for table in (None, *tables):
+                levels = [tables[table]] if table else []
+                found = next((lv[key] for lv in [*levels, database, whole] if key in lv), None)
+                assert ds.metadata(key, database="archive", table=table) == found, (key, table)
+            assert ds.metadata(key) == whole.get(key), key
+    finally:
+        close_datasette(ds)
