@@ -7,6 +7,7 @@ tests/replica/, never from each other or from conftest.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import functools
 import html
@@ -16,8 +17,11 @@ import re
 import shutil
 import socket
 import sqlite3
+import subprocess
 import sys
-from collections.abc import Callable, Iterable
+import time
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -375,6 +379,39 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(archive: Path) -> Iterator[str]:
+    """``centrasia serve`` on ``archive`` at a free loopback port, as a reader meets it:
+    its base URL once it answers; stopped (and waited for) after."""
+    port = free_port()
+    command = [sys.executable, "-m", "centrasia_crawler.cli", "serve", "--archive", str(archive)]
+    server = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def crawled_article(st: int = 1771493400, **changes: Any) -> ArticleItem:

@@ -12,20 +12,16 @@ import html
 import re
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from centrasia_crawler.archive import Archive
-from tests.helpers import close_datasette, datasette, free_port, rows
+from tests.helpers import close_datasette, datasette, rows, serving
 from tests.replica.content import Site
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
 
-PROJECT = Path(__file__).resolve().parents[1]
 SITE = Site(days=2, per_day=8, seed=11, last_day=dt.date(2026, 2, 19))
 STS = sorted(st for st in SITE.by_st if st not in SITE.disallowed)
 ORIGINAL, REPRINTS, REVISED = STS[0], STS[3:5], STS[6]
@@ -114,27 +110,10 @@ def test_the_article_page_in_a_real_browser(path: Path, tmp_path: Path) -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    port = free_port()
-    command = [sys.executable, "-m", "centrasia_crawler.cli", "serve", "--archive", str(path)]
-    server = subprocess.Popen(
-        [*command, "--port", str(port)],
-        cwd=PROJECT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/archive/-/article/{REPRINTS[0]}"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
     flags += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
+    with serving(path) as base:
+        url = f"{base}/archive/-/article/{REPRINTS[0]}"
 
         def run(*what: str, profile: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
@@ -148,9 +127,6 @@ def test_the_article_page_in_a_real_browser(path: Path, tmp_path: Path) -> None:
         dom = run("--dump-dom", profile="dom").stdout
         shot = tmp_path / "article.png"
         run(f"--screenshot={shot}", "--window-size=1200,1600", profile="shot")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     for paragraph in SITE.article(REPRINTS[0])["body"].split("\n\n"):
         assert f"<p>{html.escape(paragraph.strip(), quote=False)}</p>" in dom
     for entity_id in entity_ids(path, REPRINTS[0]):

@@ -11,21 +11,17 @@ import json
 import re
 import shutil
 import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from centrasia_crawler.archive import Archive
-from tests.helpers import free_port
+from tests.helpers import serving
 from tests.replica.content import Site
 
 pytest.importorskip("datasette", reason="Datasette is not installed ([serve] extra)")
 
-PROJECT = Path(__file__).resolve().parents[1]
 SITE = Site(days=30, per_day=6, seed=11, last_day=dt.date(2026, 2, 19))
 STS = sorted(st for st in SITE.by_st if st not in SITE.disallowed)
 QUERIES = ("Казахстан", "Китай")
@@ -65,29 +61,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> object:
     ]
     with Archive.open(path) as writer:
         writer.write_batch([SITE.article(st) for st in STS], listed)
-    port = free_port()
-    command = [sys.executable, "-m", "centrasia_crawler.cli", "serve", "--archive", str(path)]
-    server = subprocess.Popen(
-        [*command, "--port", str(port)],
-        cwd=PROJECT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/archive"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}.json", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        yield browser, base, tmp_path_factory.mktemp("profiles")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serving(path) as base:
+        yield browser, f"{base}/archive", tmp_path_factory.mktemp("profiles")
 
 
 def dom_of(served: object, url: str) -> str:

@@ -340,8 +340,14 @@ def test_the_attention_chart_draws_two_queries(archive: Path) -> None:
         r["period"]: dt.date.fromisocalendar(*map(int, r["period"].split("-W")), 1)
         for r in expected
     }
+    week = dt.timedelta(days=7)
     assert plot["points"] == [
-        {"line": r["query"], "x": mondays[r["period"]].isoformat(), "y": r["articles"]}
+        {
+            "line": r["query"],
+            "x": mondays[r["period"]].isoformat(),
+            "end": (mondays[r["period"]] + week).isoformat(),
+            "y": r["articles"],
+        }
         for r in expected
     ]
     spans = [s["x1"] for s in plot["incomplete"]]
@@ -659,3 +665,49 @@ def test_every_key_datasette_asks_for_alone_answers_as_the_whole_metadata(
             assert ds.metadata(key) == whole.get(key), key
     finally:
         close_datasette(ds)
+
+
+def test_a_chart_that_cannot_be_drawn_says_why_as_svg_too(archive: Path) -> None:
+    """The server's drawing answers a bad form as the page does: 400 and its one line;
+    a query that matches nothing is drawn flat, the page saying so."""
+    bad = f"q={quoted('Жапаров')}&by=decade"
+    page_answer, svg_answer = get(
+        archive, f"/archive/-/attention?{bad}", f"/archive/-/attention.svg?{bad}"
+    )
+    assert page_answer.status_code == svg_answer.status_code == 400
+    line = "by: one of day, week, month, year, not 'decade'"
+    assert line in html.unescape(page_answer.text) and svg_answer.text == line + "\n"
+    (unknown,) = get(archive, "/archive/-/entity/nobody.svg")
+    assert unknown.status_code == 404 and unknown.text == "no entity is named 'nobody'\n"
+    text = page(archive, f"/archive/-/attention?q={quoted('ксилофон')}&q={quoted('Жапаров')}")
+    assert "No article in that range matches «ксилофон»." in html.unescape(text)
+    assert "«Жапаров»" not in html.unescape(text).split("matches", 1)[1].split(".", 1)[0]
+
+
+def test_the_coverage_chart_counts_the_articles_robots_txt_forbids(
+    archive: Path, tmp_path: Path
+) -> None:
+    """A day listing one more article than it archived, that one refused by robots.txt:
+    its row says forbidden 1, missing 0, and the page says why the two counts differ."""
+    import shutil
+
+    copy = tmp_path / "archive.sqlite"
+    shutil.copy(archive, copy)
+    day = FIRST_DAY + dt.timedelta(days=2)
+    kept, refused = st_of(day), st_of(day) + 600
+    listed = [
+        {"st": st, "url": f"https://centrasia.org/newsA.php?st={st}", "title": f"Новость {st}"}
+        | {"listed_at": f"{day}T15:00:00+03:00", "listed_on": str(day), "page_url": "u"}
+        for st in (kept, refused)
+    ]
+    with Archive.open(copy) as store:
+        store.write_batch([], listed, refusals=[listed[1]["url"]])
+    answer, (as_json,) = (
+        page(copy, f"/archive/-/coverage?since={day}&until={day}"),
+        get(copy, f"/archive/-/coverage.json?since={day}&until={day}"),
+    )
+    (row,) = as_json.json()["rows"]
+    assert (row["listed"], row["archived"], row["missing"], row["forbidden"]) == (2, 1, 0, 1)
+    assert "1 listed article is forbidden to crawlers by the site's robots.txt" in html.unescape(
+        answer
+    )

@@ -89,6 +89,22 @@ def shading_note(rows: list[dict[str, Any]]) -> str:
     return INCOMPLETE_NOTE if any(not r["complete"] for r in rows) else ""
 
 
+def _nothing_note(rows: list[dict[str, Any]]) -> str:
+    """What an attention chart of ``rows`` cannot show: that the range holds no archived
+    article, or which queries match none of them."""
+    if not any(r["total"] for r in rows):
+        return "The archive has no articles in that range."
+    unmatched = [
+        q for q in dict.fromkeys(r["query"] for r in rows)
+        if not any(r["articles"] for r in rows if r["query"] == q)
+    ]  # fmt: skip
+    return (
+        f"No article in that range matches {', '.join(f'«{q}»' for q in unmatched)}."
+        if unmatched
+        else ""
+    )
+
+
 def _one(args: Args, name: str) -> str:
     return next((v.strip() for v in args.get(name, []) if v.strip()), "")
 
@@ -123,29 +139,34 @@ def trend_plot(
     rows: list[dict[str, Any]], by: str, share: bool = False, *, key: str = "query", title: str
 ) -> dict[str, Any]:
     """What the browser draws of :func:`~centrasia_crawler.plot.trend_figure`'s rows: a
-    line per ``key``, a point per period (its first day; no value where the period has
-    no archived article: a gap, not a zero), the incomplete periods as spans."""
+    line per ``key``, a point per period (``x`` its first day, ``end`` the next period's;
+    no value where the period has no archived article: a gap, not a zero), the
+    incomplete periods as spans."""
     labels = list(dict.fromkeys(r["period"] for r in rows))
-    starts = {label: period_start(label, by).isoformat() for label in labels}  # type: ignore[arg-type]
-    after = dict(zip(labels, [*list(starts.values())[1:], None], strict=True))
+    starts = [period_start(label, by).isoformat() for label in labels]  # type: ignore[arg-type]
+    ends = [*starts[1:], _next_start(labels[-1], by)] if labels else []
+    span = {label: (x, end) for label, x, end in zip(labels, starts, ends, strict=True)}
     points = [
         {
             "line": r[key],
-            "x": starts[r["period"]],
+            "x": span[r["period"]][0],
+            "end": span[r["period"]][1],
             "y": None if not r["total"] else round(r["share"] * 100, 4) if share else r["articles"],
         }
         for r in rows
     ]
     first = rows[0][key] if rows else None
     spans = [
-        {"x1": starts[r["period"]], "x2": after[r["period"]] or _next_start(r["period"], by)}
+        {"x1": span[r["period"]][0], "x2": span[r["period"]][1]}
         for r in rows
         if r[key] == first and not r["complete"]
     ]
     return {
         "kind": "trend",
+        "by": by,
         "title": f"centrasia.org: {title}, by {by}",
         "y_label": "share of articles, %" if share else f"articles per {by}",
+        "share": share,
         "points": points,
         "lines": list(dict.fromkeys(r[key] for r in rows)),
         "marks": len(labels) <= 60,
@@ -225,7 +246,7 @@ def attention(archive: Archive, args: Args, chart: Chart) -> None:
     if not chart.rows:
         chart.note = "The archive has no articles in that range."
         return
-    chart.note = shading_note(chart.rows)
+    chart.note = " ".join(filter(None, [_nothing_note(chart.rows), shading_note(chart.rows)]))
 
     def draw() -> Any:
         from centrasia_crawler.plot import trend_figure
@@ -240,7 +261,7 @@ def attention(archive: Archive, args: Args, chart: Chart) -> None:
 
 
 def coverage_chart(archive: Archive, args: Args, chart: Chart) -> None:
-    chart.columns = ["day", "listed", "archived", "missing", "revisions"]
+    chart.columns = ["day", "listed", "archived", "missing", "forbidden", "revisions"]
     since, until = _range(args)
     cover = coverage(archive, since, until)
     chart.rows = [
@@ -249,6 +270,7 @@ def coverage_chart(archive: Archive, args: Args, chart: Chart) -> None:
             "listed": d.listed,
             "archived": d.archived,
             "missing": len(d.missing),
+            "forbidden": len(d.forbidden),
             "revisions": d.revisions,
         }
         for d in reversed(cover.days)
@@ -258,6 +280,12 @@ def coverage_chart(archive: Archive, args: Args, chart: Chart) -> None:
         return
     gaps = "; ".join(f"{a} .. {b}" for a, b in cover.gaps) or "none"
     chart.note = f"Gaps (shaded red; centrasia crawl --since … --until … fills them): {gaps}."
+    forbidden = len(cover.forbidden)
+    if forbidden:
+        chart.note += (
+            f" {forbidden} listed {'article is' if forbidden == 1 else 'articles are'} forbidden"
+            " to crawlers by the site's robots.txt: listed, never archived, not a gap."
+        )
 
     def draw() -> Any:
         from centrasia_crawler.plot import coverage_figure

@@ -419,14 +419,20 @@ def plot_context(datasette: Any, chart: charts.Chart, base: str, query: str) -> 
 
 
 def svg_response(kept: charts.Drawn) -> Any:
-    """A chart drawn on the server (matplotlib, text as paths), as an SVG document; 404
-    if there is nothing to draw, 503 if it cannot be drawn here (matplotlib missing)."""
+    """A chart drawn on the server (matplotlib, text as paths), as an SVG document; else
+    why not, in one line: 400 for the form's values, 404 when there is nothing to draw,
+    503 when it cannot be drawn here (matplotlib missing)."""
     from datasette.utils.asgi import Response
 
-    if kept.svg is None:
-        status, text = (503, kept.unavailable) if kept.unavailable else (404, "no chart to draw")
-        return Response.text(text + "\n", status=status)
-    return Response(kept.svg, content_type="image/svg+xml; charset=utf-8")
+    chart = kept.found if isinstance(kept.found, charts.Chart) else kept.found.chart
+    if kept.svg is not None:
+        return Response(kept.svg, content_type="image/svg+xml; charset=utf-8")
+    if chart.error:
+        return Response.text(chart.error + "\n", status=400)
+    if kept.unavailable:
+        return Response.text(kept.unavailable + "\n", status=503)
+    why = getattr(kept.found, "unknown", None) or chart.note or "Nothing to draw."
+    return Response.text(why + "\n", status=404)
 
 
 #: The pages' routes (``register_routes``).
