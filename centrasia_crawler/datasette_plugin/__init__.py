@@ -7,7 +7,8 @@ touched. This module holds the hook implementations alone; each delegates to
 :mod:`.metadata` (which databases are archives, their metadata), :mod:`.search` (the query
 language of ``centrasia search`` in every search, refused alike), :mod:`.pages` (cells,
 templates, the chart and entity pages, the chart processes' start and stop),
-:mod:`.charts` (the charts' numbers, drawn in processes of their own), :mod:`.article`
+:mod:`.charts` (the charts' numbers, counted in processes of their own), :mod:`.plots`
+(what the browser draws of them), :mod:`.article`
 (the article page) and :mod:`.kwic` (the concordance page).
 """
 

@@ -1,8 +1,8 @@
 /* centrasia-crawler: the charts of the Datasette plugin's pages, drawn in the reader's
    browser with Observable Plot (vendor/plot.umd.min.js, on vendor/d3.min.js) from the
-   numbers the page carries (pages.plot_context; charts.trend_plot, coverage_plot and
-   sources_plot say what each kind holds). The server draws the same numbers with
-   matplotlib for `centrasia trend --plot` and for a browser without scripts (.svg). */
+   numbers the page carries (pages.plot_context; plots.py says what each kind holds).
+   The server draws the same numbers with matplotlib for `centrasia trend --plot` and
+   for a browser without scripts (.svg). */
 (function () {
   "use strict";
 
