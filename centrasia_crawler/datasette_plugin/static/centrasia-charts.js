@@ -15,7 +15,7 @@
   const missing = (value) => (value === null ? NaN : value);
   const middle = (start, end) => new Date((start.getTime() + end.getTime()) / 2);
 
-  /* Whole numbers on a count's axis: with a low top, a tick each 1 (or 2, 5). */
+  /* Whole numbers on a count's axis: under 10, a tick at each (Plot picks above). */
   function countTicks(top) {
     if (top >= 10) return undefined;
     const ticks = [];
