@@ -93,10 +93,8 @@ def _nothing_note(rows: list[dict[str, Any]]) -> str:
     article, or which queries match none of them."""
     if not any(r["total"] for r in rows):
         return "The archive has no articles in that range."
-    unmatched = [
-        q for q in dict.fromkeys(r["query"] for r in rows)
-        if not any(r["articles"] for r in rows if r["query"] == q)
-    ]  # fmt: skip
+    matched = {r["query"] for r in rows if r["articles"]}
+    unmatched = [q for q in dict.fromkeys(r["query"] for r in rows) if q not in matched]
     return (
         f"No article in that range matches {', '.join(f'«{q}»' for q in unmatched)}."
         if unmatched

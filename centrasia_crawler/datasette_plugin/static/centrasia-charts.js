@@ -15,6 +15,15 @@
   const missing = (value) => (value === null ? NaN : value);
   const middle = (start, end) => new Date((start.getTime() + end.getTime()) / 2);
 
+  /* A time axis from first to last (none: the marks' extent), a tick a period (an
+     interval of d3's, by name) when the chart has FEW periods or fewer. */
+  const timeAxis = (first, last, periods, interval) => ({
+    type: "utc",
+    label: null,
+    domain: first && [first, last],
+    ticks: periods <= FEW ? interval : undefined,
+  });
+
   /* Whole numbers on a count's axis: under 10, a tick at each (Plot picks above). */
   function countTicks(top) {
     if (top >= 10) return undefined;
@@ -42,12 +51,7 @@
       width: WIDTH,
       height: 420,
       title: spec.title,
-      x: {
-        type: "utc",
-        label: null,
-        domain: first && [first, last],
-        ticks: periods.size <= FEW ? EVERY[spec.by] : undefined,
-      },
+      x: timeAxis(first, last, periods.size, EVERY[spec.by]),
       y: {
         label: spec.y_label,
         domain: [0, top],
@@ -90,12 +94,7 @@
       width: WIDTH,
       height: 420,
       title: spec.title,
-      x: {
-        type: "utc",
-        label: null,
-        domain: first && [first, last],
-        ticks: days.length <= FEW ? "day" : undefined,
-      },
+      x: timeAxis(first, last, days.length, "day"),
       y: {
         label: spec.y_label,
         grid: true,
