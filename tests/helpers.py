@@ -382,13 +382,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(archive: Path) -> Iterator[str]:
-    """``centrasia serve`` on ``archive`` at a free loopback port, as a reader meets it:
-    its base URL once it answers; stopped (and waited for) after."""
+def serving(
+    archive: Path, command: Callable[[int], list[str]] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server of ``archive`` at a free loopback port, as a reader meets it:
+    ``centrasia serve``, or the ``command`` given for the port; its base URL and process
+    once it answers; stopped (and waited for) after."""
     port = free_port()
-    command = [sys.executable, "-m", "centrasia_crawler.cli", "serve", "--archive", str(archive)]
+    serve = [sys.executable, "-m", "centrasia_crawler.cli", "serve", "--archive", str(archive)]
     server = subprocess.Popen(
-        [*command, "--port", str(port)],
+        command(port) if command else [*serve, "--port", str(port)],
         cwd=Path(__file__).resolve().parents[1],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -404,7 +407,7 @@ def serving(archive: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.1)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         try:

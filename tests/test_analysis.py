@@ -29,7 +29,7 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.exporting import export_rows
 from centrasia_crawler.exports import EXPORT_COLUMNS, LIST_COLUMNS, write_jsonl
 from tests.crawling import PROJECT, centrasia, crawl
-from tests.helpers import free_port
+from tests.helpers import free_port, serving
 from tests.replica.content import MOSCOW, Site
 from tests.replica.server import serve
 
@@ -384,34 +384,9 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "centrasia_crawler.cli",
-            "serve",
-            "--archive",
-            str(built.archive),
-            "--port",
-            str(port),
-        ],
-        cwd=PROJECT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/-/metadata.json", timeout=5) as r:
-                    meta = json.loads(r.read())
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
+    with serving(built.archive) as (base, _):
+        with urllib.request.urlopen(f"{base}/-/metadata.json", timeout=5) as r:
+            meta = json.loads(r.read())
         tables = meta["databases"]["archive"]["tables"]
         assert tables["articles"]["columns"]["published_at"].startswith("time shown")
         assert set(meta["databases"]["archive"]["queries"]) >= {
@@ -487,9 +462,6 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
         ]
         assert by_page and all(url.startswith(f"{base}/") for url in by_page), by_page
         assert ":CONSOLE" not in shown.stderr, shown.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def wait_for(url: str, seconds: float = 60) -> None:

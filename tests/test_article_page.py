@@ -112,7 +112,7 @@ def test_the_article_page_in_a_real_browser(path: Path, tmp_path: Path) -> None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
     flags += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    with serving(path) as base:
+    with serving(path) as (base, _):
         url = f"{base}/archive/-/article/{REPRINTS[0]}"
 
         def run(*what: str, profile: str) -> subprocess.CompletedProcess[str]:

@@ -61,7 +61,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> object:
     ]
     with Archive.open(path) as writer:
         writer.write_batch([SITE.article(st) for st in STS], listed)
-    with serving(path) as base:
+    with serving(path) as (base, _):
         yield browser, f"{base}/archive", tmp_path_factory.mktemp("profiles")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -425,7 +426,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int, int, Path]]:
     import random
 
     from centrasia_crawler.serve import datasette_command
-    from tests.helpers import free_port
+    from tests.helpers import serving
 
     path = tmp_path / "archive.sqlite"
     rng = random.Random(39)
@@ -440,32 +441,11 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int, int, Path]]:
     ]
     with Archive.open(path) as store:
         store.write_batch(rows)
-    port = free_port()
-    server = subprocess.Popen(
-        datasette_command(path, "127.0.0.1", port),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     started: dict[int, str] = {}
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.2)
+    command = functools.partial(datasette_command, path, "127.0.0.1")
+    with serving(path, command) as (base, server):
         yield base, st_of(FIRST_DAY), server.pid, path
         started = _children(server.pid)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     assert server.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal
     assert _wait_gone(list(started), 10) == [], started
 
