@@ -9,7 +9,8 @@ language of ``centrasia search`` in every search, refused alike), :mod:`.pages` 
 templates, the chart and entity pages, the chart processes' start and stop),
 :mod:`.charts` (the charts' numbers, counted in processes of their own), :mod:`.plots`
 (what the browser draws of them), :mod:`.article`
-(the article page) and :mod:`.kwic` (the concordance page).
+(the article page), :mod:`.kwic` (the concordance page) and :mod:`.introspection`
+(Datasette's questions about the tables, answered without queueing).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from centrasia_crawler.datasette_plugin import article, kwic, metadata, pages, search
+from centrasia_crawler.datasette_plugin import article, introspection, kwic, metadata, pages, search
 
 
 @hookimpl  # type: ignore[untyped-decorator]
@@ -31,6 +32,8 @@ def get_metadata(datasette: Any, key: str | None) -> dict[str, Any]:
 @hookimpl  # type: ignore[untyped-decorator]
 def startup(datasette: Any) -> None:
     pages.chart_workers(datasette)  # a bad setting stops the server before it serves
+    # Datasette's questions about the archives' tables, off the SQL threads' queue.
+    introspection.install(datasette, metadata.archive_names(datasette))
 
 
 @hookimpl  # type: ignore[untyped-decorator]
