@@ -239,6 +239,7 @@ def load(
     levels: tuple[int, ...],
     settings: tuple[str, ...] = (),
     instances: int = 1,
+    chart_workers: int | None = None,
 ) -> None:
     import sqlite3
 
@@ -251,7 +252,7 @@ def load(
             ]
             days = [d for (d,) in conn.execute("SELECT DISTINCT published_date FROM articles")]
         conn.close()
-        servers, base = _start(copy, Path(tmp), instances, settings)
+        servers, base = _start(copy, Path(tmp), instances, settings, chart_workers)
         try:
             run_level(base, "archive", 2, 5, sts, days, 0)  # warm: templates, matplotlib
             header = " | ".join(f"{k} p50/p95" for k in KINDS)
@@ -290,15 +291,17 @@ def load(
 
 
 def _start(
-    copy: Path, tmp: Path, instances: int, settings: tuple[str, ...]
+    copy: Path, tmp: Path, instances: int, settings: tuple[str, ...], chart_workers: int | None
 ) -> tuple[list[subprocess.Popen[bytes]], str]:
     """``centrasia serve`` on ``copy`` (``instances`` of them behind nginx if more than
-    one): the processes, and the base URL the readers ask."""
+    one, each with ``chart_workers`` chart processes, by default cores / instances): the
+    processes, and the base URL the readers ask."""
     from centrasia_crawler.serve import CHART_WORKERS_VARIABLE, datasette_command
 
     ports = [_free_port() for _ in range(instances)]
-    workers = max(1, (os.cpu_count() or 1) // instances)
-    environment = {**os.environ, CHART_WORKERS_VARIABLE: str(workers)} if instances > 1 else None
+    workers = chart_workers or max(1, (os.cpu_count() or 1) // instances)
+    given = instances > 1 or chart_workers is not None
+    environment = {**os.environ, CHART_WORKERS_VARIABLE: str(workers)} if given else None
     servers = [
         subprocess.Popen(
             [*datasette_command(copy, "127.0.0.1", port), *settings],
@@ -349,6 +352,11 @@ def main() -> int:
         "--instances", type=int, default=1, help="centrasia serve processes (behind nginx if >1)."
     )
     parser.add_argument(
+        "--chart-workers",
+        type=int,
+        help="Chart processes per instance (default: one per core, cores / N with N > 1).",
+    )
+    parser.add_argument(
         "--setting",
         nargs=2,
         action="append",
@@ -365,7 +373,9 @@ def main() -> int:
             print("with", " ".join(settings))
         if args.instances > 1:
             print(f"{args.instances} instances behind nginx")
-        load(path, args.seconds, tuple(args.readers), settings, args.instances)
+        if args.chart_workers is not None:
+            print(f"{args.chart_workers} chart processes an instance")
+        load(path, args.seconds, tuple(args.readers), settings, args.instances, args.chart_workers)
         return 0
     args.articles = args.articles or 300_000
     path = ensure(args.articles, args.archive)
