@@ -114,6 +114,9 @@ class ArchiveDatabase(Database):  # type: ignore[misc]
         names = await self.table_names()
 
         def count(conn: sqlite3.Connection) -> dict[str, int | None]:
+            # A new connection reads the schema at its first statement: outside the
+            # counts' few milliseconds, or the first table counted would show none.
+            conn.execute("select count(*) from sqlite_master").fetchone()
             counts: dict[str, int | None] = {}
             for name in names:
                 # Datasette's own per-table count, limit and all, in one trip.
