@@ -206,6 +206,63 @@ def test_a_table_made_after_startup_is_listed_at_once(archive: Path) -> None:
     assert table["count"] == 2
 
 
+def test_the_counts_are_kept_until_another_connection_commits(archive: Path) -> None:
+    """The database page twice: the second counts nothing (one job fewer for the
+    threads). After a crawl's write, and after a delete by plain sqlite3 (as
+    sqlite-utils would), the counts are counted again and equal count(*) done here."""
+    ds = datasette([archive], settings={"num_sql_threads": 2})
+    trips = Trips(ds)
+    seen: list[tuple[int, dict[str, int]]] = []
+
+    def truth() -> dict[str, int]:
+        with sqlite3.connect(archive) as conn:
+            names = [
+                n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
+            counted = {n: conn.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
+        conn.close()
+        return counted
+
+    async def page() -> None:
+        trips.count = 0
+        tables = (await ds.client.get("/archive.json")).json()["tables"]
+        shown = {t["name"]: t["count"] for t in tables if t["count"] is not None}
+        seen.append((trips.count, shown))
+
+    async def pages() -> list[dict[str, int]]:
+        truths = []
+        await page()  # the first request's own work: connections, the upgrade check
+        with sqlite3.connect(archive) as conn:
+            conn.execute("UPDATE articles SET title = title WHERE st = 2")  # a commit
+        conn.close()
+        await page()
+        await page()
+        truths.append(truth())
+        with Archive.open(archive) as store:
+            store.write_batch([article(6, "Ташиев в Оше", "Камчыбек Ташиев приехал в Ош.")])
+        await page()
+        truths.append(truth())
+        with sqlite3.connect(archive) as conn:
+            conn.execute("DELETE FROM articles WHERE st = 1")
+        conn.close()
+        await page()
+        truths.append(truth())
+        return truths
+
+    try:
+        truths = run(ds, pages)
+    finally:
+        ds.executor.shutdown(wait=True)
+    _, (first, shown_1), (second, shown_2), (written, shown_3), (deleted, shown_4) = seen
+    assert second == first - 1, seen  # the counts kept
+    assert written == first and deleted == first, seen  # counted again
+    assert shown_1 == shown_2
+    for shown, counted in zip((shown_2, shown_3, shown_4), truths, strict=True):
+        assert shown["articles"] == counted["articles"]
+        assert all(counted[name] == value for name, value in shown.items()), (shown, counted)
+    assert [shown["articles"] for shown in (shown_2, shown_3, shown_4)] == [5, 6, 5]
+
+
 def test_a_locked_file_is_asked_in_the_threads_and_the_loop_turns(archive: Path) -> None:
     """Another connection, the file's first, holds it locked (exclusive locking mode,
     as a careless tool might) for half a second: the loop's connection does not wait for

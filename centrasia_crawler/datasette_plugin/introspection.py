@@ -6,15 +6,19 @@ asks about 240 (a permission lookup in ``sqlite_master`` per table and per check
 count, columns, primary keys and search table of each of the archive's tables), the
 index page as many. Alone they take about 10 ms in all. With 16 readers in flight each
 answer waits for the loop's turn, behind every other page's work, and the database
-page took 2 s at the 95th percentile (docs/benchmarks.md).
+page took 2-5 s at the 95th percentile on 100,000 articles (docs/benchmarks.md).
 
 The answers are in ``sqlite_master`` and a few PRAGMAs and take microseconds, so
 :class:`ArchiveDatabase` answers them on a read-only connection of the loop's own
 thread, as Datasette itself does when it has no SQL threads (``num_sql_threads`` 0), and
 counts all the tables in one trip to the pool, each count under the same time limit as
-Datasette's. Nothing is cached: every answer is read from the file when asked, so a
-schema changed by ``centrasia upgrade`` shows at once. Every other query (search, a
-table's rows, a canned query, SQL typed by a user) goes to the pool as before.
+Datasette's. The counts are kept until the file changes: SQLite's ``data_version`` of
+that connection changes with every commit of any other connection (a crawl, sqlite-utils,
+another process), so a kept count is never one write behind. Everything else is read
+from the file when asked, so a schema changed by ``centrasia upgrade`` shows at once.
+Every other query (search, a table's rows, a canned query, SQL typed by a user) goes to
+the pool as before. (Datasette's ``?_trace=1`` does not list the questions answered
+here.)
 
 Where the schema cannot be read at once (another connection holds the file in a way
 that makes a reader wait), the question goes to the pool, as Datasette would send it.
@@ -108,9 +112,26 @@ class ArchiveDatabase(Database):  # type: ignore[misc]
 
         return await self._schema(run)
 
+    def _data_version(self) -> int | None:
+        """SQLite's ``data_version`` of the loop's connection, which changes whenever
+        another connection (a crawl, sqlite-utils, any process) commits; None while the
+        file cannot be read at once."""
+        try:
+            return int(self._connection().execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        return None
+
     async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
         if not self.is_mutable and self.cached_table_counts is not None:
             return self.cached_table_counts  # type: ignore[no-any-return]
+        # Read before counting: a commit during the counts changes it, and the next
+        # page counts again.
+        version = self._data_version()
+        kept = getattr(self._inline, "counts", None)
+        if version is not None and kept is not None and kept[0] == (version, limit):
+            return dict(kept[1])
         names = await self.table_names()
 
         def count(conn: sqlite3.Connection) -> dict[str, int | None]:
@@ -128,10 +149,12 @@ class ArchiveDatabase(Database):  # type: ignore[misc]
                     counts[name] = None
             return counts
 
-        counts = await super().execute_fn(count)
+        counts: dict[str, int | None] = await super().execute_fn(count)
         if not self.is_mutable:
             self._cached_table_counts = counts
-        return counts  # type: ignore[no-any-return]
+        elif version is not None:
+            self._inline.counts = ((version, limit), dict(counts))
+        return counts
 
     async def table_names(self) -> list[str]:
         return await self._schema(
