@@ -70,6 +70,11 @@ def _collapsed(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).strip()
 
 
+def _would_wait(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the file."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 class ArchiveDatabase(Database):  # type: ignore[misc]
     """A file database whose schema questions do not queue (module docstring)."""
 
@@ -97,7 +102,7 @@ class ArchiveDatabase(Database):  # type: ignore[misc]
         try:
             return fn(self._connection())
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if not _would_wait(exc):
                 raise
         return await super().execute_fn(fn)  # type: ignore[no-any-return]
 
@@ -119,7 +124,7 @@ class ArchiveDatabase(Database):  # type: ignore[misc]
         try:
             return int(self._connection().execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if not _would_wait(exc):
                 raise
         return None
 
