@@ -144,6 +144,30 @@ def test_a_permission_check_finds_the_tables_spelling(archive: Path) -> None:
     assert seen == [("archive", "articles")]
 
 
+#: The SQL threads of the tests that serve as ``centrasia serve`` does, with threads.
+THREADS = 2
+
+
+def stop_threads(ds: Any, threads: int) -> None:
+    """Stops Datasette's SQL threads after closing the connections each keeps (one per
+    database, in the thread: those of its in-memory databases are nowhere else to
+    close). One job a thread, each held at a barrier until all are running."""
+    from datasette.database import connections
+
+    barrier = threading.Barrier(threads)
+
+    def close() -> None:
+        barrier.wait(10)
+        for name in list(ds.databases):
+            conn = getattr(connections, name, None)
+            if conn is not None:
+                conn.close()
+
+    for job in [ds.executor.submit(close) for _ in range(threads)]:
+        job.result()
+    ds.executor.shutdown(wait=True)
+
+
 class Trips:
     """Counts the jobs given to Datasette's SQL threads."""
 
@@ -162,9 +186,11 @@ def test_a_page_takes_a_handful_of_trips_to_the_threads(archive: Path) -> None:
     """With SQL threads, as served: the index and database pages each send a few jobs
     to the pool. The same file served as Datasette's own Database (added after startup,
     so left alone) sends more than four per table: what queued behind the searches."""
-    ds = datasette([archive], settings={"num_sql_threads": 2})
+    ds = datasette([archive], settings={"num_sql_threads": THREADS})
     trips = Trips(ds)
-    tables = len(sqlite3.connect(archive).execute("SELECT name FROM sqlite_master").fetchall())
+    with sqlite3.connect(archive) as conn:
+        tables = len(conn.execute("SELECT name FROM sqlite_master").fetchall())
+    conn.close()
     counts: dict[str, int] = {}
 
     async def pages() -> None:
@@ -179,7 +205,7 @@ def test_a_page_takes_a_handful_of_trips_to_the_threads(archive: Path) -> None:
     try:
         run(ds, pages)
     finally:
-        ds.executor.shutdown(wait=True)
+        stop_threads(ds, THREADS)
     assert counts["/archive"] <= 10, counts
     assert counts["/archive/articles"] <= 15, counts
     assert counts["/plain"] > 4 * tables / 2, counts  # the measure counts what it should
@@ -210,7 +236,7 @@ def test_the_counts_are_kept_until_another_connection_commits(archive: Path) -> 
     """The database page twice: the second counts nothing (one job fewer for the
     threads). After a crawl's write, and after a delete by plain sqlite3 (as
     sqlite-utils would), the counts are counted again and equal count(*) done here."""
-    ds = datasette([archive], settings={"num_sql_threads": 2})
+    ds = datasette([archive], settings={"num_sql_threads": THREADS})
     trips = Trips(ds)
     seen: list[tuple[int, dict[str, int]]] = []
 
@@ -252,7 +278,7 @@ def test_the_counts_are_kept_until_another_connection_commits(archive: Path) -> 
     try:
         truths = run(ds, pages)
     finally:
-        ds.executor.shutdown(wait=True)
+        stop_threads(ds, THREADS)
     _, (first, shown_1), (second, shown_2), (written, shown_3), (deleted, shown_4) = seen
     assert second == first - 1, seen  # the counts kept
     assert written == first and deleted == first, seen  # counted again
@@ -269,7 +295,7 @@ def test_a_locked_file_is_asked_in_the_threads_and_the_loop_turns(archive: Path)
     it, the question goes to the SQL threads, which wait as Datasette's do, and it is
     answered once the lock goes, while the event loop went on turning meanwhile. (Asked
     of the database itself: a page's first question is the plugin's own, in a thread.)"""
-    ds = datasette([archive], settings={"num_sql_threads": 2})
+    ds = datasette([archive], settings={"num_sql_threads": THREADS})
     locked, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -307,7 +333,7 @@ def test_a_locked_file_is_asked_in_the_threads_and_the_loop_turns(archive: Path)
     try:
         names, started = run(ds, page)
     finally:
-        ds.executor.shutdown(wait=True)
+        stop_threads(ds, THREADS)
     assert "articles" in names
     assert "held" not in names  # rolled back
     turns = [started, *(t for t in ticks if t > started)]
