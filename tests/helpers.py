@@ -381,6 +381,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_answering(
+    url: str,
+    process: subprocess.Popen[Any] | None = None,
+    seconds: float = 60,
+    timeout: float = 5,
+    interval: float = 0.1,
+) -> None:
+    """Returns once ``url`` answers; raises the last refusal (an :class:`OSError`) once
+    ``seconds`` have passed, or at once when ``process`` (the server) has exited."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=timeout).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or (process is not None and process.poll() is not None):
+                raise
+            time.sleep(interval)
+
+
 @contextlib.contextmanager
 def serving(
     archive: Path, command: Callable[[int], list[str]] | None = None
@@ -398,15 +418,7 @@ def serving(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        wait_answering(f"{base}/-/versions.json", server)
         yield base, server
     finally:
         server.terminate()

@@ -14,7 +14,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import tracemalloc
 import urllib.parse
 import urllib.request
@@ -29,7 +28,7 @@ from centrasia_crawler.archive import Archive
 from centrasia_crawler.archive.exporting import export_rows
 from centrasia_crawler.exports import EXPORT_COLUMNS, LIST_COLUMNS, write_jsonl
 from tests.crawling import PROJECT, centrasia, crawl
-from tests.helpers import free_port, serving
+from tests.helpers import free_port, serving, wait_answering
 from tests.replica.content import MOSCOW, Site
 from tests.replica.server import serve
 
@@ -464,18 +463,6 @@ def test_datasette_in_a_real_browser(built: Built, tmp_path: Path) -> None:
         assert ":CONSOLE" not in shown.stderr, shown.stderr
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
 def test_stopping_serve_stops_datasette(built: Built, tmp_path: Path, stop: str) -> None:
     """A supervisor stops ``centrasia serve`` with SIGTERM (a hung-up terminal, SIGHUP):
@@ -496,7 +483,7 @@ def test_stopping_serve_stops_datasette(built: Built, tmp_path: Path, stop: str)
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(f"http://127.0.0.1:{port}/-/versions.json")
+        wait_answering(f"http://127.0.0.1:{port}/-/versions.json", server)
         assert list(tmp.iterdir()) == []
         server.send_signal(getattr(signal, stop))
         assert server.wait(timeout=30) == 0

@@ -19,6 +19,7 @@ import pytest
 
 from centrasia_crawler.archive import Archive
 from tests.crawling import centrasia
+from tests.helpers import wait_answering
 
 EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
 
@@ -85,16 +86,11 @@ def node_exporter(directory: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}/metrics"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    assert process.stderr is not None
-                    pytest.fail(f"the exporter did not start: {process.stderr.read()[-500:]!r}")
-                time.sleep(0.01)
+        try:
+            wait_answering(url, process, seconds=20, timeout=2, interval=0.01)
+        except OSError:
+            assert process.stderr is not None
+            pytest.fail(f"the exporter did not start: {process.stderr.read()[-500:]!r}")
         yield url
     finally:
         # The exporter itself is told to stop, and runuser exits with it: runuser, told
