@@ -39,6 +39,15 @@ def archive(tmp_path: Path) -> Path:
     return path
 
 
+def counted(archive: Path) -> dict[str, int]:
+    """Every table's count(*), counted here on a connection of the test's own."""
+    with sqlite3.connect(archive) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        counts = {n: conn.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
+    conn.close()
+    return counts
+
+
 def run(ds: Any, work: Callable[[], Any]) -> Any:
     async def go() -> Any:
         await ds.invoke_startup()
@@ -107,13 +116,10 @@ def test_every_answer_is_datasettes_own(archive: Path) -> None:
 
     answers = run(ds, both)
     counts = next(ours for question, ours, _ in answers if question == "table_counts")
-    with sqlite3.connect(archive) as conn:
-        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        truth = {n: conn.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
-    conn.close()
+    truth = counted(archive)
     assert counts == truth
     assert truth["articles"] == 5
-    assert len(names) > 20  # the archive's tables, shadow tables and summaries
+    assert len(truth) > 20  # the archive's tables, shadow tables and summaries
     for question, ours, theirs in answers:
         if question != "table_counts":
             assert ours == theirs, question
@@ -240,15 +246,6 @@ def test_the_counts_are_kept_until_another_connection_commits(archive: Path) -> 
     trips = Trips(ds)
     seen: list[tuple[int, dict[str, int]]] = []
 
-    def truth() -> dict[str, int]:
-        with sqlite3.connect(archive) as conn:
-            names = [
-                n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            ]
-            counted = {n: conn.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
-        conn.close()
-        return counted
-
     async def page() -> None:
         trips.count = 0
         tables = (await ds.client.get("/archive.json")).json()["tables"]
@@ -263,16 +260,16 @@ def test_the_counts_are_kept_until_another_connection_commits(archive: Path) -> 
         conn.close()
         await page()
         await page()
-        truths.append(truth())
+        truths.append(counted(archive))
         with Archive.open(archive) as store:
             store.write_batch([article(6, "Ташиев в Оше", "Камчыбек Ташиев приехал в Ош.")])
         await page()
-        truths.append(truth())
+        truths.append(counted(archive))
         with sqlite3.connect(archive) as conn:
             conn.execute("DELETE FROM articles WHERE st = 1")
         conn.close()
         await page()
-        truths.append(truth())
+        truths.append(counted(archive))
         return truths
 
     try:
@@ -283,9 +280,9 @@ def test_the_counts_are_kept_until_another_connection_commits(archive: Path) -> 
     assert second == first - 1, seen  # the counts kept
     assert written == first and deleted == first, seen  # counted again
     assert shown_1 == shown_2
-    for shown, counted in zip((shown_2, shown_3, shown_4), truths, strict=True):
-        assert shown["articles"] == counted["articles"]
-        assert all(counted[name] == value for name, value in shown.items()), (shown, counted)
+    for shown, truth in zip((shown_2, shown_3, shown_4), truths, strict=True):
+        assert shown["articles"] == truth["articles"]
+        assert all(truth[name] == value for name, value in shown.items()), (shown, truth)
     assert [shown["articles"] for shown in (shown_2, shown_3, shown_4)] == [5, 6, 5]
 
 
