@@ -533,3 +533,64 @@ def test_exact_tells_the_total(
     assert matches and all(",Казахстане," in line for line in matches)
     occurrences = sum(t.title.count("казахстане") + t.body.count("казахстане") for t in texts)
     assert len(matches) == occurrences
+
+
+@pytest.mark.parametrize(
+    ("query", "pattern"), [("Казахстан", KZ), ("Китаю", CN), ("Бишкек", BISH), ("газ", GAS)]
+)
+def test_the_search_page_lists_the_headline_matches_then_the_body_matches(
+    served: Any, texts: list[Text], query: str, pattern: str
+) -> None:
+    """The canned search's 100 rows: the articles whose headline matches first (all of
+    them, or the first 100 when they are more), then body-only matches (as many as the
+    headlines leave room for), against the scan."""
+    q = urllib.parse.quote(query)
+    response = _get(served, f"/archive/search.json?q={q}&_shape=array")
+    assert response.status_code == 200
+    sts = [row["st"] for row in response.json()]
+    heads = expected(texts, title(phrase, pattern))
+    rest = expected(texts, word(pattern)) - heads
+    shown = min(len(heads), 100)
+    assert len(sts) == len(set(sts)) == min(100, len(heads) + len(rest))
+    assert set(sts[:shown]) <= heads and set(sts[shown:]) <= rest
+    assert 0 < shown < len(sts)  # both groups shown
+
+
+def test_headlines_that_fill_the_search_page_leave_no_room_for_the_body(tmp_path: Path) -> None:
+    """More headline matches than the page's 100 rows: the page is the best 100 of
+    them, in the command line's order, and no body-only match."""
+    forms = ("Бишкек", "Бишкека", "Бишкеку", "Бишкеком", "Бишкеке")
+    written = [
+        (f"{forms[n % 5]}: новости дня {n}", "Город живёт обычной жизнью. " * (1 + n % 7))
+        for n in range(130)
+    ]
+    written += [(f"Новости дня {n}", f"Делегация прибыла в Бишкек. {n}") for n in range(40)]
+    written += [(f"Погода {n}", "Дождь и ветер.") for n in range(10)]
+    path = tmp_path / "archive.sqlite"
+    first = 1_700_000_000
+    with Archive.open(path) as writer:
+        writer.write_batch(
+            [
+                {
+                    "st": first + 3600 * n,
+                    "url": f"https://centrasia.org/newsA.php?st={first + 3600 * n}",
+                    "title": headline,
+                    "published_at": f"2026-03-{1 + n % 28:02d}T12:00:00+03:00",
+                    "body": text,
+                }
+                for n, (headline, text) in enumerate(written)
+            ]
+        )
+        ranked = [r["st"] for r in writer.search("Бишкек", limit=100)]
+    in_title = re.compile(r"\bбишкек(а|у|ом|е)?\b", re.IGNORECASE)
+    heads = {first + 3600 * n for n, (t, _) in enumerate(written) if in_title.search(t)}
+    assert len(heads) == 130
+    ds = open_datasette([path])
+    try:
+        response = _get(ds, f"/archive/search.json?q={urllib.parse.quote('Бишкек')}&_shape=array")
+    finally:
+        close_datasette(ds)
+    assert response.status_code == 200
+    sts = [row["st"] for row in response.json()]
+    assert len(sts) == 100 and set(sts) <= heads
+    assert sts == ranked
