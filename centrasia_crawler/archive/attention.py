@@ -108,20 +108,18 @@ def period_frame(
     if bounds is None:
         return None
     first, last = bounds
-    lo, hi = first.isoformat(), last.isoformat()
     labels = list(dict.fromkeys(period_of(day, by) for day in _days(first, last)))
+    # The articles archived per day (published that day) from the summary the writer
+    # keeps, as coverage reads it: not a pass over the articles' dates.
     totals: Counter[str] = Counter()
-    for day, n in archive.conn.execute(
-        "SELECT published_date, count(*) FROM articles WHERE published_date BETWEEN ? AND ?"
-        " GROUP BY published_date",
-        (lo, hi),
-    ):
-        totals[period_of(dt.date.fromisoformat(day), by)] += n
     cover = coverage(archive, first, last).days
     complete = dict.fromkeys(labels, bool(cover))  # an empty archive crawled nothing
     for day in cover:
+        label = period_of(dt.date.fromisoformat(day.day), by)
+        if day.archived:
+            totals[label] += day.archived
         if not day.listed or day.missing:
-            complete[period_of(dt.date.fromisoformat(day.day), by)] = False
+            complete[label] = False
     # A period the range cuts (a week begun before the archive's first day) is partial.
     if period_start(labels[0], by) < first:
         complete[labels[0]] = False
