@@ -11,6 +11,7 @@ import io
 import random
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -50,16 +51,43 @@ def store(archive_path: Path) -> Iterator[Archive]:
         yield opened
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower().replace("ё", "е"))
+#: A token as SQLite's unicode61 cuts one (letters, digits, combining marks,
+#: private-use characters), made here: the sorts read whole tokens.
+TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\ue000-\uf8ff])+")
 
 
-def by_left(line: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(reversed(words(line["left"])))
+def fold(word: str) -> str:
+    """Lower case, ё as е, no stress marks."""
+    lowered = word.lower().replace("ё", "е")
+    return "".join(ch for ch in lowered if not unicodedata.combining(ch))
 
 
-def by_right(line: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(words(line["right"]))
+def key_at(text: str, start: int, end: int, sort: str) -> tuple[str, ...]:
+    """The three whole words right of a match (``right``), or left of it, nearest
+    first (``left``), folded: AntConc's 1R-3R and 1L-3L."""
+    if sort == "right":
+        return tuple(fold(w) for w in TOKEN.findall(text[end:])[:3])
+    return tuple(fold(w) for w in reversed(TOKEN.findall(text[:start])[-3:]))
+
+
+def scanned() -> list[tuple[int, str, int, int, str]]:
+    """Every match of QUERY in TEXTS by a regex: ``(st, column, start, end, text)``."""
+    return [
+        (st, column, found.start(), found.end(), text)
+        for st, title, body in TEXTS
+        for column, text in (("title", title), ("body", body))
+        for found in re.finditer(r"(?i)бишкек\w*", text)
+    ]
+
+
+def sorted_as_scanned(lines: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """``lines`` (the full list, in date order, one a scanned match) sorted by the
+    scanned matches' keys; equal keys keep the date order."""
+    scan = scanned()
+    assert len(scan) == len(lines)
+    keys = [key_at(text, start, end, sort) for _, _, start, end, text in scan]
+    order = sorted(range(len(scan)), key=keys.__getitem__)
+    return [lines[i] for i in order]
 
 
 def test_the_full_list_is_every_match_in_date_order(store: Archive) -> None:
@@ -76,10 +104,10 @@ def test_the_full_list_is_every_match_in_date_order(store: Archive) -> None:
         assert line["left"] + line["match"] + line["right"] in text[line["column"]]
 
 
-@pytest.mark.parametrize(("sort", "key"), [("left", by_left), ("right", by_right)])
-def test_sorts_by_the_context_words_nearest_first(store: Archive, sort: str, key: Any) -> None:
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_sorts_by_the_context_words_nearest_first(store: Archive, sort: str) -> None:
     full = list(store.kwic(QUERY, width=WIDTH))
-    expected = sorted(full, key=key)  # stable: equal words keep the date order
+    expected = sorted_as_scanned(full, sort)
     assert expected != full  # the sort does change the order
     assert list(store.kwic(QUERY, width=WIDTH, sort=sort)) == expected
     for n in (1, 2, 5, len(full), len(full) + 3):
@@ -107,7 +135,7 @@ def test_a_bad_sort_is_refused(store: Archive) -> None:
 def test_the_command_line_sorts_and_limits(
     archive_path: Path, store: Archive, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    expected = sorted(store.kwic(QUERY, width=WIDTH), key=by_right)[:4]
+    expected = sorted_as_scanned(list(store.kwic(QUERY, width=WIDTH)), "right")[:4]
     where = ["--archive", str(archive_path)]
     args = ["kwic", QUERY, "--sort", "right", "--limit", "4", "--width", str(WIDTH), "--csv"]
     assert main([*args, *where]) == 0
@@ -205,6 +233,9 @@ def highlighted_lines(path: Path, query: str, width: int) -> list[dict[str, Any]
                 shift += 4
                 lines.append(
                     {
+                        "key": {
+                            sort: key_at(plain, start, end, sort) for sort in ("left", "right")
+                        },
                         "st": st,
                         "column": column,
                         "left": re.sub(r"\s", " ", plain[max(0, start - width) : start]),
@@ -226,8 +257,8 @@ def test_the_lines_are_those_the_index_highlights(news_path: Path, query: str, w
     assert expected, query
     with Archive.open(news_path, readonly=True) as store:
         assert shown(store.kwic(query, width=width)) == shown(expected)
-        for sort, key in (("left", by_left), ("right", by_right)):
-            ordered = sorted(expected, key=key)
+        for sort in ("left", "right"):
+            ordered = sorted(expected, key=lambda line: line["key"][sort])
             assert shown(store.kwic(query, width=width, sort=sort)) == shown(ordered)
             for n in (1, 7, 100):
                 got = store.kwic(query, width=width, sort=sort, limit=n)
@@ -250,3 +281,93 @@ def test_words_are_found_in_the_text_and_the_rest_by_the_index(news_path: Path) 
         assert matcher.spans(1000, "title", title.encode()) is None
         assert matcher.spans(1000, "body", None) is None
         assert matcher.spans(1001, "title", "страна".encode()) == []  # none there, by the index
+
+
+# --- the neighbour index: a sorted limit reads only the articles it needs -------------
+
+
+def columns_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the columns the concordance cuts into words (one per column read)."""
+    from centrasia_crawler.archive import search
+
+    calls: list[int] = []
+    cut = search.words
+
+    def counting(text: str) -> Any:
+        calls.append(len(text))
+        return cut(text)
+
+    monkeypatch.setattr(search, "words", counting)
+    return calls
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_a_sorted_limit_reads_only_the_articles_it_needs(
+    news_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    expected = sorted(highlighted_lines(news_path, "страна", 30), key=lambda x: x["key"][sort])
+    matching = len({line["st"] for line in expected})
+    assert matching > 20  # a word of many articles
+    calls = columns_read(monkeypatch)
+    with Archive.open(news_path, readonly=True) as store:
+        got = list(store.kwic("страна", width=30, sort=sort, limit=3))
+    assert shown(got) == shown(expected[:3])
+    assert 0 < len(calls) <= matching // 4  # a few articles' columns, not every one
+    calls.clear()
+    with Archive.open(news_path, readonly=True) as store:
+        assert shown(store.kwic("страна", width=30, sort=sort)) == shown(expected)
+    assert len(calls) >= matching  # no limit: every matching article is read
+
+
+def scan_lines(path: Path, forms: str, sort: str) -> list[tuple[Any, ...]]:
+    """``(key, st, column, match)`` of every token matching the regex ``forms`` in the
+    stored text, sorted as the concordance sorts (date order among equal keys)."""
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT st, title, body FROM articles ORDER BY st").fetchall()
+    found = [
+        (key_at(text, m.start(), m.end(), sort), st, column, m.group())
+        for st, title, body in rows
+        for column, text in (("title", title), ("body", body))
+        for m in re.finditer(rf"(?<![^\W_])(?:{forms})(?![^\W_])", text, re.IGNORECASE)
+    ]
+    return sorted(found, key=lambda line: line[0])  # stable: st, title before body
+
+
+def concordance(path: Path, query: str, sort: str, limit: int) -> list[tuple[Any, ...]]:
+    with Archive.open(path, readonly=True) as store:
+        lines = store.kwic(query, width=20, sort=sort, limit=limit)
+        return [(x["st"], x["column"], x["match"]) for x in lines]
+
+
+BISHKEK = "бишкек|бишкека|бишкеку|бишкеке|бишкеком"
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_the_neighbour_index_follows_rewrites_and_reindexing(tmp_path: Path, sort: str) -> None:
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in TEXTS])
+        # article 2 rewritten: its old words leave the index, its new ones come
+        store.write_batch([article(2, "Новости", "Абай в Бишкеке. Ярмарка, Бишкек ждёт.")])
+        vocab = "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, 'articles_kwic', 'instance')"
+        store.conn.execute(vocab)
+        terms = {row[0] for row in store.conn.execute("SELECT term FROM temp.v WHERE doc = 2")}
+    assert "бишкека<мэрия" not in terms and "бишкеке<в" in terms and "бишкек>ждет" in terms
+    expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
+    assert len(expected) > 10
+    for n in (1, 2, 4, len(expected), len(expected) + 5):
+        assert concordance(path, "Бишкек", sort, n) == expected[:n]
+
+    # an archive of schema 21 has no neighbour index: the upgrade builds it with the
+    # search index, and the concordance reads it
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TABLE articles_kwic")
+    conn.execute("DROP VIEW articles_kwic_source")
+    conn.execute("PRAGMA user_version = 21")
+    conn.close()
+    assert main(["upgrade", "--archive", str(path)]) == 0
+    with Archive.open(path, readonly=True) as store:
+        store.conn.execute(vocab)
+        assert store.conn.execute("SELECT count(DISTINCT doc) FROM temp.v").fetchone()[0] == 5
+    for n in (1, 3, len(expected)):
+        assert concordance(path, "Бишкек", sort, n) == expected[:n]

@@ -316,7 +316,9 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
             if name.startswith(("summary_", "data_version")):  # schema 20
                 store.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
             if name.endswith("_data_count"):  # schema 21
-                store.conn.execute(f"DROP INDEX {name}")
+                store.conn.execute(f"DROP INDEX IF EXISTS {name}")
+            if name.startswith("articles_kwic"):  # schema 22
+                store.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
         store.conn.execute("DROP TABLE morph_counts")
         store.conn.execute("DROP INDEX articles_meta")
         store.conn.execute("DROP INDEX articles_attribution")  # schema 8

@@ -30,6 +30,7 @@ from typing import Final
 
 from centrasia_crawler import workers
 from centrasia_crawler.archive import meta
+from centrasia_crawler.archive.neighbours import neighbour_text
 from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.normalize.morphology import (
     DECIMAL,
@@ -89,12 +90,14 @@ class Indexed:
 
     rows: list[tuple[int, str, str]]
     forms: dict[tuple[str, str], int]
+    #: ``(st, text)`` of the neighbour index (:mod:`centrasia_crawler.archive.neighbours`).
+    neighbours: list[tuple[int, str]]
 
 
 def index_rows(rows: Sequence[tuple[int, str, str]]) -> Indexed:
     """``(st, title, body)`` as the index reads them (pure: runs in worker processes)."""
     morph = morphology()
-    out = []
+    out, neighbours = [], []
     words: Counter[str] = Counter()
     for st, title, body in rows:
         title_terms, title_words = morph.index(title)
@@ -102,17 +105,18 @@ def index_rows(rows: Sequence[tuple[int, str, str]]) -> Indexed:
         words.update(title_words)
         words.update(body_words)
         out.append((st, title_terms, body_terms))
+        neighbours.append((st, neighbour_text(title, body)))
     forms: dict[tuple[str, str], int] = {}
     for word, n in words.items():  # once a word, not once an article
         key = morph.written(word)
         forms[key] = forms.get(key, 0) + n
-    return Indexed(out, forms)
+    return Indexed(out, forms, neighbours)
 
 
 def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) -> None:
-    """Write (or take out) indexed articles: the FTS rows, the vocabulary of ambiguous
-    terms, each term's occurrences in ``morph_counts`` and each form's in
-    ``articles_morph_forms``."""
+    """Write (or take out) indexed articles: the FTS rows (and the neighbour index's),
+    the vocabulary of ambiguous terms, each term's occurrences in ``morph_counts`` and
+    each form's in ``articles_morph_forms``."""
     if not indexed.rows:
         return
     counts: Counter[str] = Counter()
@@ -127,6 +131,10 @@ def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) 
             rows,
         )
         conn.executemany(
+            "INSERT INTO articles_kwic (articles_kwic, rowid, pairs) VALUES ('delete', ?, ?)",
+            indexed.neighbours,
+        )
+        conn.executemany(
             "UPDATE morph_counts SET occurrences = occurrences - ? WHERE term = ?",
             [(n, term) for term, n in counts.items()],
         )
@@ -137,6 +145,7 @@ def _store(conn: sqlite3.Connection, indexed: Indexed, *, delete: bool = False) 
         )
         return
     conn.executemany("INSERT INTO articles_morph (rowid, title, body) VALUES (?, ?, ?)", rows)
+    conn.executemany("INSERT INTO articles_kwic (rowid, pairs) VALUES (?, ?)", indexed.neighbours)
     conn.executemany(
         "INSERT OR IGNORE INTO morph_terms (lemma, term) VALUES (?, ?)", _vocabulary(counts)
     )
@@ -184,6 +193,7 @@ def build_index(conn: sqlite3.Connection, progress: Callable[[str], None] | None
     with immediate(conn):
         if meta.get(conn, "morph_building") != version:  # start afresh
             conn.execute("INSERT INTO articles_morph (articles_morph) VALUES ('delete-all')")
+            conn.execute("INSERT INTO articles_kwic (articles_kwic) VALUES ('delete-all')")
             conn.execute("DELETE FROM morph_terms")
             conn.execute("DELETE FROM morph_counts")
             conn.execute("DELETE FROM articles_morph_forms")

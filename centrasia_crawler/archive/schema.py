@@ -785,6 +785,27 @@ INSERT INTO summary_entity_pairs (entity_id, other_id, articles)
 {_pair_triggers()}
 """
 
+#: Version 22: the neighbour index (centrasia_crawler.archive.neighbours): for each
+#: word of an article, the word after it and the word before it, so that a concordance
+#: sorted by its context reads only the articles whose lines come first. No positions,
+#: no column sizes, no text: its terms and which articles have them. Its content is a
+#: view of the articles' numbers (the pairs are never read back), so that a scan, a
+#: count or a dump of it answers, as of a contentless table it would not. Commented as
+#: version 10 comments the lemmas' index, so that sqlite-utils never takes it for an
+#: index to search or to rebuild. Like the morphological index it is written from
+#: Python, so the next writable open re-indexes every article (both indexes, a batch
+#: per transaction, resuming where it stopped).
+V22: Final = """
+CREATE VIEW articles_kwic_source AS SELECT st, NULL AS pairs FROM articles;
+CREATE VIRTUAL TABLE articles_kwic
+USING /* neighbouring words, not text: kept by centrasia_crawler/archive/morph.py */ fts5 (
+    pairs, content = 'articles_kwic_source', content_rowid = 'st', detail = none,
+    columnsize = 0, tokenize = "ascii tokenchars '<>'"
+);
+CREATE INDEX articles_kwic_data_count ON articles_kwic_data (id);
+DELETE FROM archive_meta WHERE key IN ('morph_version', 'morph_building', 'morph_indexed_upto');
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS: Final = (
     *(V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16),
@@ -793,6 +814,7 @@ MIGRATIONS: Final = (
     V19,
     V20,
     V21,
+    V22,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 #: What the upgrade to a version that goes over the whole archive says it is doing.

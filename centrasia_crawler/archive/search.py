@@ -11,13 +11,15 @@ import datetime as dt
 import difflib
 import heapq
 import itertools
-import re
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from centrasia_crawler.archive.closed import streamed
-from centrasia_crawler.archive.concordance import WordMatcher, word_matcher
+from centrasia_crawler.archive.concordance import WordMatcher, query_terms, word_matcher
+from centrasia_crawler.archive.morph import index_ready
+from centrasia_crawler.archive.neighbours import candidates, words
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.snippets import (
@@ -29,6 +31,7 @@ from centrasia_crawler.archive.snippets import (
     oneline,
     unfold_snippet,
 )
+from centrasia_crawler.normalize.morphology import morphology
 
 if TYPE_CHECKING:
     from centrasia_crawler.archive.store import Archive
@@ -173,22 +176,9 @@ def top_sources(
 KWIC_KEYS: Final = ("date", "st", "column", "left", "match", "right", "url")
 #: The orders of concordance lines: by date (oldest article first, each article's
 #: matches in the order they stand), by the words left of the match (nearest first),
-#: by the words right of it.
+#: by the words right of it (:data:`~centrasia_crawler.archive.neighbours.SORT_WORDS`
+#: whole words of the column, folded: :meth:`Words.key`).
 KWIC_SORTS: Final = ("date", "left", "right")
-_WORD: Final = re.compile(r"\w+")
-
-
-def kwic_sort_key(line: dict[str, Any], sort: str) -> tuple[str, ...]:
-    """The words a concordance line sorts by under ``sort`` (``left``: the left
-    context's words, nearest first; ``right``: the right context's), case and ё/е
-    folded; ``date`` sorts by no words."""
-    if sort == "left":
-        return tuple(reversed(_WORD.findall(fold_yo(line["left"].lower()))))
-    if sort == "right":
-        return tuple(_WORD.findall(fold_yo(line["right"].lower())))
-    if sort == "date":
-        return ()
-    raise ValueError(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
 
 
 def kwic(
@@ -208,11 +198,19 @@ def kwic(
     as typed.
 
     ``sort`` (one of :data:`KWIC_SORTS`): ``date``, oldest article first, streamed;
-    ``left`` or ``right``, by :func:`kwic_sort_key`, lines of equal words in date
-    order. ``limit``: only the first so many lines; sorted by context, every match's
-    key is read but only the lines returned are made."""
+    ``left`` or ``right``, by the :data:`~centrasia_crawler.archive.neighbours.SORT_WORDS`
+    words on that side (:meth:`Words.key`), lines of equal words in date order.
+    ``limit``: only the first so many lines. Sorted by context, a query of one word
+    (or words ORed) reads only the articles whose lines come first, found in the
+    neighbour index (:func:`_kwic_by_neighbours`); another reads every match's key
+    but makes only the lines returned."""
     if sort not in KWIC_SORTS:
         raise ValueError(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
+    if sort != "date" and limit is not None and not exact:
+        chosen = _kwic_by_neighbours(archive, query, filters, sort=sort, width=width, limit=limit)
+        if chosen is not None:
+            yield from chosen
+            return
     matcher = None if exact else word_matcher(archive.conn, query)
     if matcher is not None:  # the text as stored (UTF-8: keys read a few bytes a match)
         words = _kwic_words(archive, query, filters, matcher)
@@ -253,6 +251,98 @@ def _kwic_lines(
     for _key, _order, (article, column, data, start, end) in chosen:
         plain, ((first, last),) = as_text(data, [(start, end)])
         yield _kwic_line(article, column, plain, first, last, width)
+
+
+def _kwic_by_neighbours(
+    archive: Archive,
+    query: str,
+    filters: Filters | None,
+    *,
+    sort: str,
+    width: int,
+    limit: int,
+) -> list[dict[str, Any]] | None:
+    """The first ``limit`` lines sorted by ``sort`` (``left`` or ``right``), reading
+    only the articles the neighbour index puts first; None for a query it cannot serve
+    (not one word or words ORed, or the indexes not yet built).
+
+    :func:`~centrasia_crawler.archive.neighbours.candidates` gives, for each word that
+    stands beside one of the query's forms, in order, the articles where it does. They
+    are read, a few words' worth at a time, until their lines whose first sort word is
+    at most the last word walked number ``limit``: every line of an article not read
+    has a later first word, so the first ``limit`` lines are among those read. Each
+    article's matches are its tokens whose form is one of the query's and whose term
+    is (as the index reads them)."""
+    conn = archive.conn
+    if not index_ready(conn) or not _has_table(conn, "articles_kwic"):
+        return None
+    translator = QueryTranslator(conn)
+    terms = query_terms(translator, query)
+    if not terms:
+        return None
+    marks = ",".join("?" * len(terms))
+    forms = frozenset(
+        row[0]
+        for row in conn.execute(
+            f"SELECT DISTINCT form FROM articles_morph_forms WHERE term IN ({marks})",
+            sorted(terms),
+        )
+    )
+    if not forms:
+        return []
+    term = morphology().term
+    where, params = (filters or Filters()).where()
+    read: set[int] = set()
+    keyed: list[tuple[tuple[str, ...], tuple[int, int, int], dict[str, Any]]] = []
+    later: list[str] = []  # the first sort words of the lines read, not yet counted
+
+    def read_lines(articles: list[int]) -> None:
+        """Make the lines of these articles (those the filters keep)."""
+        for st, day, url, title, body in conn.execute(
+            "SELECT a.st, a.published_date, a.url, a.title, a.body FROM articles a"
+            f" WHERE a.st IN (SELECT value FROM json_each(?)) AND {where}",
+            [json.dumps(articles), *params],
+        ):
+            for place, (column, text) in enumerate((("title", title), ("body", body))):
+                if not text:
+                    continue
+                found = words(text)
+                for i, form in enumerate(found.folded):
+                    start, end = found.starts[i], found.ends[i]
+                    if form not in forms or term(text[start:end]) not in terms:
+                        continue
+                    key = found.key(start, end, sort)
+                    line = _kwic_line((st, day, url), column, text, start, end, width)
+                    keyed.append((key, (st, place, start), line))
+                    heapq.heappush(later, key[0] if key else "")
+
+    pending: list[int] = []
+    counted = 0  # the lines read whose first sort word is at most the word walked
+    seen_lines = 0  # a lower bound of the lines of the articles walked so far
+    for word, docs in candidates(conn, forms, sort):
+        fresh = [doc for doc in docs if doc not in read]
+        read.update(fresh)
+        pending += fresh
+        seen_lines += len(docs)
+        if seen_lines < limit:
+            continue
+        read_lines(pending)
+        pending = []
+        while later and later[0] <= word:
+            heapq.heappop(later)
+            counted += 1
+        if counted >= limit:
+            break
+        seen_lines = counted
+    else:  # every article walked: the last ones are read too
+        read_lines(pending)
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    return [line for _, _, line in keyed[:limit]]
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return found.fetchone() is not None
 
 
 def _as_text(plain: str, spans: _Spans) -> tuple[str, _Spans]:
@@ -345,21 +435,13 @@ def _byte_spans(plain: str, spans: _Spans) -> _Spans:
 def _kwic_byte_keys(
     texts: Iterator[tuple[_Article, str, bytes, _Spans]], sort: str, width: int
 ) -> Iterator[tuple[tuple[str, ...], int, tuple[_Article, str, bytes, int, int]]]:
-    """:func:`_kwic_keys` of UTF-8 columns: each context decoded from the bytes that
-    hold its ``width`` characters (at most four bytes a character; a character cut at
-    the far end is dropped, and lies beyond them)."""
-    order, reach = 0, 4 * width + 4
-    findall = _WORD.findall
+    """:func:`_kwic_keys` of UTF-8 columns (spans in bytes)."""
+    order = 0
     for article, column, data, spans in texts:
-        for start, end in spans:
-            if sort == "left":
-                before = data[max(0, start - reach) : start].decode("utf-8", "ignore")
-                words = findall(fold_yo(before[max(0, len(before) - width) :].lower()))
-                key = tuple(reversed(words))
-            else:
-                after = data[end : end + reach].decode("utf-8", "ignore")[:width]
-                key = tuple(findall(fold_yo(after.lower())))
-            yield key, order, (article, column, data, start, end)
+        plain, char_spans = _char_spans(data, spans)
+        found = words(plain)
+        for (start, end), (first, last) in zip(spans, char_spans, strict=True):
+            yield found.key(first, last, sort), order, (article, column, data, start, end)
             order += 1
 
 
@@ -381,13 +463,9 @@ def _kwic_keys(
     """Each match's sort key, its place in date order, and what makes its line."""
     order = 0
     for article, column, plain, spans in texts:
+        found = words(plain)
         for start, end in spans:
-            if sort == "left":
-                words = _WORD.findall(fold_yo(plain[max(0, start - width) : start].lower()))
-                key = tuple(reversed(words))
-            else:
-                key = tuple(_WORD.findall(fold_yo(plain[end : end + width].lower())))
-            yield key, order, (article, column, plain, start, end)
+            yield found.key(start, end, sort), order, (article, column, plain, start, end)
             order += 1
 
 

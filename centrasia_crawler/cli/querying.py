@@ -223,7 +223,10 @@ def _results_table(results: list[dict[str, Any]]) -> Iterator[str]:
     type=click.Choice(["date", "left", "right"]),
     default="date",
     show_default=True,
-    help="date: oldest first; left/right: by the words left/right of the match, nearest first.",
+    help=(
+        "date: oldest first; left/right: by the three whole words left/right of the"
+        " match, nearest first (AntConc's 1L-3L, 1R-3R), then by date."
+    ),
 )
 @output_options(
     limit=(None, 1, "At most this many lines (chosen after the sort)."),

@@ -31,6 +31,7 @@ HIDDEN_TABLES: Final = (
     "page_bodies",
     "articles_fts",
     "articles_morph",
+    "articles_kwic",
     "article_tags",
     "story_bands",
     # The counts the writer keeps (the pages and canned queries read them).
