@@ -291,13 +291,13 @@ def columns_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from centrasia_crawler.archive import search
 
     calls: list[int] = []
-    cut = search.words
+    cut = search.Column
 
     def counting(text: str) -> Any:
         calls.append(len(text))
         return cut(text)
 
-    monkeypatch.setattr(search, "words", counting)
+    monkeypatch.setattr(search, "Column", counting)
     return calls
 
 
@@ -371,3 +371,30 @@ def test_the_neighbour_index_follows_rewrites_and_reindexing(tmp_path: Path, sor
         assert store.conn.execute("SELECT count(DISTINCT doc) FROM temp.v").fetchone()[0] == 5
     for n in (1, 3, len(expected)):
         assert concordance(path, "Бишкек", sort, n) == expected[:n]
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_a_word_at_many_columns_edges_reads_only_the_first_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    """Headlines that end (or begin) with the word: their lines have no sort words and
+    come first, in date order; the limit needs only the first of those articles."""
+    path = tmp_path / "archive.sqlite"
+    heads = (
+        ["Снег: Бишкеку", "Бишкек: снег"] if sort == "right" else ["Бишкек: снег", "Снег: Бишкеку"]
+    )
+    rows = [
+        (100 + i, heads[i % 7 == 3], f"Вчера в Бишкеке {i} ёлку поставили. Бишкек спит.")
+        for i in range(60)
+    ]
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in rows])
+    expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
+    edge = sum(1 for line in scan_lines(path, BISHKEK, sort) if not line[0])
+    assert edge > 40  # most headlines put the word at their edge
+    calls = columns_read(monkeypatch)
+    for n in (1, 5, edge - 1, edge, edge + 1, len(expected)):
+        calls.clear()
+        assert concordance(path, "Бишкек", sort, n) == expected[:n]
+        if n <= 5:
+            assert len(calls) <= 2 * 5 * 2  # a chunk of articles, title and body each

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from centrasia_crawler.normalize.morphology import TOKEN_RE, surface
+from centrasia_crawler.normalize.morphology import NOT_PLAIN_RE, TOKEN_RE, surface
+from centrasia_crawler.normalize.text import fold_yo
 
 #: The words a concordance line sorts by, on the side its sort reads: AntConc's
 #: default sort levels (1R, 2R, 3R; 1L, 2L, 3L).
@@ -72,6 +75,62 @@ def words(text: str) -> Words:
     return Words(
         [m.start() for m in found], [m.end() for m in found], [surface(m.group()) for m in found]
     )
+
+
+#: A token of a plain text (no underscore, combining mark or private-use letter): a run
+#: of ``\w``, which ``re`` scans in C.
+_PLAIN_TOKEN_RE: Final = re.compile(r"\w+")
+
+
+class Column:
+    """A column's text, read for its matches and their sort words. A plain text (one
+    whose lower case, ё as е, is as long as it, with no underscore, combining mark or
+    private-use letter) is read folded whole, its tokens by a regular expression and
+    only about the matches; any other is cut into folded tokens (:func:`words`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        folded = fold_yo(text.lower())
+        plain = len(folded) == len(text) and NOT_PLAIN_RE.search(text) is None
+        self.folded: str | None = folded if plain else None
+        self._words: Words | None = None if plain else words(text)
+
+    def matches(
+        self, forms: re.Pattern[str], folded_forms: frozenset[str]
+    ) -> list[tuple[int, int]]:
+        """``(start, end)`` of each token whose folded form is one of ``folded_forms``
+        (``forms``: a pattern of them, whole tokens, for plain texts)."""
+        if self.folded is not None:
+            return [m.span() for m in forms.finditer(self.folded)]
+        assert self._words is not None
+        cut = self._words
+        return [
+            (cut.starts[i], cut.ends[i])
+            for i, form in enumerate(cut.folded)
+            if form in folded_forms
+        ]
+
+    def key(self, start: int, end: int, sort: str) -> tuple[str, ...]:
+        """:meth:`Words.key` of a match from ``start`` to ``end``."""
+        if self._words is not None:
+            return self._words.key(start, end, sort)
+        assert self.folded is not None
+        if sort == "right":
+            found = _PLAIN_TOKEN_RE.finditer(self.folded, end)
+            return tuple(m.group() for m in itertools.islice(found, SORT_WORDS))
+        reach = 64
+        while True:  # a window wide enough for the words wanted and one more (maybe cut)
+            first = max(0, start - reach)
+            before = _PLAIN_TOKEN_RE.findall(self.folded, first, start)
+            if first == 0 or len(before) > SORT_WORDS:
+                return tuple(reversed(before[-SORT_WORDS:]))
+            reach *= 4
+
+
+def forms_pattern(forms: frozenset[str]) -> re.Pattern[str]:
+    """Whole tokens that are one of ``forms`` (folded), in a folded plain text."""
+    longest_first = sorted(forms, key=lambda form: (-len(form), form))
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b")
 
 
 def neighbour_text(*columns: str | None) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from centrasia_crawler.archive.closed import streamed
 from centrasia_crawler.archive.concordance import WordMatcher, query_terms, word_matcher
 from centrasia_crawler.archive.morph import index_ready
-from centrasia_crawler.archive.neighbours import candidates, words
+from centrasia_crawler.archive.neighbours import Column, candidates, forms_pattern
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.snippets import (
@@ -177,7 +177,7 @@ KWIC_KEYS: Final = ("date", "st", "column", "left", "match", "right", "url")
 #: The orders of concordance lines: by date (oldest article first, each article's
 #: matches in the order they stand), by the words left of the match (nearest first),
 #: by the words right of it (:data:`~centrasia_crawler.archive.neighbours.SORT_WORDS`
-#: whole words of the column, folded: :meth:`Words.key`).
+#: whole words of the column, folded: :meth:`Column.key`).
 KWIC_SORTS: Final = ("date", "left", "right")
 
 
@@ -199,7 +199,7 @@ def kwic(
 
     ``sort`` (one of :data:`KWIC_SORTS`): ``date``, oldest article first, streamed;
     ``left`` or ``right``, by the :data:`~centrasia_crawler.archive.neighbours.SORT_WORDS`
-    words on that side (:meth:`Words.key`), lines of equal words in date order.
+    words on that side (:meth:`Column.key`), lines of equal words in date order.
     ``limit``: only the first so many lines. Sorted by context, a query of one word
     (or words ORed) reads only the articles whose lines come first, found in the
     neighbour index (:func:`_kwic_by_neighbours`); another reads every match's key
@@ -291,13 +291,16 @@ def _kwic_by_neighbours(
     if not forms:
         return []
     term = morphology().term
+    pattern = forms_pattern(forms)
     where, params = (filters or Filters()).where()
     read: set[int] = set()
     keyed: list[tuple[tuple[str, ...], tuple[int, int, int], dict[str, Any]]] = []
     later: list[str] = []  # the first sort words of the lines read, not yet counted
 
-    def read_lines(articles: list[int]) -> None:
-        """Make the lines of these articles (those the filters keep)."""
+    def read_lines(articles: list[int]) -> int:
+        """Make the lines of these articles (those the filters keep); how many of them
+        have no word on the sort's side (a column's end, or start)."""
+        bare = 0
         for st, day, url, title, body in conn.execute(
             "SELECT a.st, a.published_date, a.url, a.title, a.body FROM articles a"
             f" WHERE a.st IN (SELECT value FROM json_each(?)) AND {where}",
@@ -306,20 +309,23 @@ def _kwic_by_neighbours(
             for place, (column, text) in enumerate((("title", title), ("body", body))):
                 if not text:
                     continue
-                found = words(text)
-                for i, form in enumerate(found.folded):
-                    start, end = found.starts[i], found.ends[i]
-                    if form not in forms or term(text[start:end]) not in terms:
+                found = Column(text)
+                for start, end in found.matches(pattern, forms):
+                    if term(text[start:end]) not in terms:
                         continue
                     key = found.key(start, end, sort)
                     line = _kwic_line((st, day, url), column, text, start, end, width)
                     keyed.append((key, (st, place, start), line))
                     heapq.heappush(later, key[0] if key else "")
+                    bare += not key
+        return bare
 
     pending: list[int] = []
     counted = 0  # the lines read whose first sort word is at most the word walked
     seen_lines = 0  # a lower bound of the lines of the articles walked so far
     for word, docs in candidates(conn, forms, sort):
+        if not word and _enough_at_the_edge(docs, limit, read, read_lines):
+            break
         fresh = [doc for doc in docs if doc not in read]
         read.update(fresh)
         pending += fresh
@@ -338,6 +344,27 @@ def _kwic_by_neighbours(
         read_lines(pending)
     keyed.sort(key=lambda item: (item[0], item[1]))
     return [line for _, _, line in keyed[:limit]]
+
+
+def _enough_at_the_edge(
+    docs: list[int], limit: int, read: set[int], read_lines: Callable[[list[int]], int]
+) -> bool:
+    """Read the articles of the first word walked, the empty one, in order, until
+    ``limit`` lines with no word on the sort's side are made; whether they were.
+
+    Such a line's key is empty, before every other, and equal lines keep the date
+    order, so the first ``limit`` of them are the concordance's first lines and later
+    articles cannot change them: a word ending many headlines (``Казахстан``) needs only
+    the first articles of its thousands."""
+    bare = 0
+    order = list(dict.fromkeys(docs))  # in article order: one form's, or merged
+    for first in range(0, len(order), limit):
+        chunk = order[first : first + limit]
+        read.update(chunk)
+        bare += read_lines(chunk)
+        if bare >= limit:
+            return True
+    return False
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
@@ -439,7 +466,7 @@ def _kwic_byte_keys(
     order = 0
     for article, column, data, spans in texts:
         plain, char_spans = _char_spans(data, spans)
-        found = words(plain)
+        found = Column(plain)
         for (start, end), (first, last) in zip(spans, char_spans, strict=True):
             yield found.key(first, last, sort), order, (article, column, data, start, end)
             order += 1
@@ -463,7 +490,7 @@ def _kwic_keys(
     """Each match's sort key, its place in date order, and what makes its line."""
     order = 0
     for article, column, plain, spans in texts:
-        found = words(plain)
+        found = Column(plain)
         for start, end in spans:
             yield found.key(start, end, sort), order, (article, column, plain, start, end)
             order += 1

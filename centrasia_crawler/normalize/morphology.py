@@ -72,7 +72,7 @@ _PLAIN_WORD_RE: Final = re.compile(
     r"[0-9](?<![0-9][.,][0-9])[0-9]*(?:[.,][0-9]+)?(?![.,]?\w)(?:[ \u00a0\u202f]?%)?|\w+"
 )
 #: A character :data:`_PLAIN_WORD_RE` does not read as :data:`WORD_RE` does.
-_NOT_PLAIN_RE: Final = re.compile(f"[_{_MARKS}]")
+NOT_PLAIN_RE: Final = re.compile(f"[_{_MARKS}]")
 _NUMBER_RE: Final = re.compile(r"([0-9]+)(?:[.,]([0-9]+))?\s*(%?)")
 _CYRILLIC_RE: Final = re.compile("[а-яё]")
 _NOT_CYRILLIC_RE: Final = re.compile("[^а-яё]")
@@ -106,7 +106,7 @@ def word_list(text: str) -> list[str]:
     >>> word_list("Рост 8,5 % за 01.06.2024, а_б")
     ['Рост', '8,5 %', 'за', '01', '06', '2024', 'а', 'б']
     """
-    if _NOT_PLAIN_RE.search(text) is None:
+    if NOT_PLAIN_RE.search(text) is None:
         return _PLAIN_WORD_RE.findall(text)
     return WORD_RE.findall(text)
 
