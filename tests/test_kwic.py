@@ -398,3 +398,21 @@ def test_a_word_at_many_columns_edges_reads_only_the_first_articles(
         assert concordance(path, "Бишкек", sort, n) == expected[:n]
         if n <= 5:
             assert len(calls) <= 2 * 5 * 2  # a chunk of articles, title and body each
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_a_sorted_limit_keeps_the_filters(news_path: Path, sort: str) -> None:
+    with closing(sqlite3.connect(news_path)) as conn:
+        days = dict(conn.execute("SELECT st, published_date FROM articles"))
+    kept = {st for st, day in days.items() if "2026-01-05" <= day <= "2026-01-20"}
+    everything = sorted(highlighted_lines(news_path, "страна", 20), key=lambda x: x["key"][sort])
+    expected = [line for line in everything if line["st"] in kept]
+    assert 5 < len(expected) < len(everything)
+    with Archive.open(news_path, readonly=True) as store:
+        for n in (1, 4, len(expected), len(expected) + 1):
+            got = store.kwic(
+                "страна", since="2026-01-05", until="2026-01-20", width=20, sort=sort, limit=n
+            )
+            assert shown(got) == shown(expected[:n])
+        # a source no article has: no line, and no error
+        assert list(store.kwic("страна", source="нет такого", sort=sort, limit=3)) == []

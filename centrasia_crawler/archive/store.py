@@ -469,8 +469,8 @@ class Archive:
     ) -> Iterator[dict[str, Any]]:
         """Concordance lines, streamed (``centrasia kwic --json``): ``date st column
         left match right url``; ``exact``: only the forms as typed; ``sort``: ``date``
-        (oldest first), ``left`` or ``right`` (by the context's words, nearest first);
-        ``limit``: the first so many lines, only they made."""
+        (oldest first), ``left`` or ``right`` (by the three whole words on that side,
+        nearest first); ``limit``: the first so many lines, only they made."""
         return analysis.kwic(
             self,
             query,
