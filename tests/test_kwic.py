@@ -286,18 +286,19 @@ def test_words_are_found_in_the_text_and_the_rest_by_the_index(news_path: Path) 
 # --- the neighbour index: a sorted limit reads only the articles it needs -------------
 
 
-def columns_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the columns the concordance cuts into words (one per column read)."""
+def lines_keyed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the lines whose sort words the concordance reads (one per line made, of
+    the articles it reads), recording each line's article."""
     from centrasia_crawler.archive import search
 
     calls: list[int] = []
-    cut = search.Column
+    key = search.sort_key
 
-    def counting(text: str) -> Any:
-        calls.append(len(text))
-        return cut(text)
+    def counting(data: Any, start: int, end: int, sort: str) -> tuple[str, ...]:
+        calls.append(start)
+        return key(data, start, end, sort)
 
-    monkeypatch.setattr(search, "Column", counting)
+    monkeypatch.setattr(search, "sort_key", counting)
     return calls
 
 
@@ -308,15 +309,15 @@ def test_a_sorted_limit_reads_only_the_articles_it_needs(
     expected = sorted(highlighted_lines(news_path, "страна", 30), key=lambda x: x["key"][sort])
     matching = len({line["st"] for line in expected})
     assert matching > 20  # a word of many articles
-    calls = columns_read(monkeypatch)
+    calls = lines_keyed(monkeypatch)
     with Archive.open(news_path, readonly=True) as store:
         got = list(store.kwic("страна", width=30, sort=sort, limit=3))
     assert shown(got) == shown(expected[:3])
-    assert 0 < len(calls) <= matching // 4  # a few articles' columns, not every one
+    assert 3 <= len(calls) < len(expected) // 2  # a few articles' lines, not every one
     calls.clear()
     with Archive.open(news_path, readonly=True) as store:
         assert shown(store.kwic("страна", width=30, sort=sort)) == shown(expected)
-    assert len(calls) >= matching  # no limit: every matching article is read
+    assert len(calls) == len(expected)  # no limit: every line of every article
 
 
 def scan_lines(path: Path, forms: str, sort: str) -> list[tuple[Any, ...]]:
@@ -392,12 +393,12 @@ def test_a_word_at_many_columns_edges_reads_only_the_first_articles(
     expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
     edge = sum(1 for line in scan_lines(path, BISHKEK, sort) if not line[0])
     assert edge > 40  # most headlines put the word at their edge
-    calls = columns_read(monkeypatch)
+    calls = lines_keyed(monkeypatch)
     for n in (1, 5, edge - 1, edge, edge + 1, len(expected)):
         calls.clear()
         assert concordance(path, "Бишкек", sort, n) == expected[:n]
         if n <= 5:
-            assert len(calls) <= 2 * 5 * 2  # a chunk of articles, title and body each
+            assert len(calls) <= 2 * 5 * 3  # a chunk or two of articles, three lines each
 
 
 @pytest.mark.parametrize("sort", ["left", "right"])
@@ -416,3 +417,33 @@ def test_a_sorted_limit_keeps_the_filters(news_path: Path, sort: str) -> None:
             assert shown(got) == shown(expected[:n])
         # a source no article has: no line, and no error
         assert list(store.kwic("страна", source="нет такого", sort=sort, limit=3)) == []
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_a_word_always_beside_the_same_word_reads_every_article_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    """«Садыр Жапаров»: every line has the same first sort word, so the second and third
+    decide, which only the text holds: the pass over every matching article answers."""
+    path = tmp_path / "archive.sqlite"
+    rows = [
+        (
+            100 + i,
+            f"Новости {i}",
+            f"Глава {i % 5} Садыр Жапаров {'вчера' if i % 2 else 'утром'}"
+            f" сказал. Указ подписал Садыр Жапаров {i}.",
+        )
+        for i in range(30)
+    ]
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in rows])
+    forms = "садыр" if sort == "right" else "жапаров"
+    expected = [line[1:] for line in scan_lines(path, forms, sort)]
+    assert len({line[0][0] for line in scan_lines(path, forms, sort)}) == 1  # one first word
+    calls = lines_keyed(monkeypatch)
+    for n in (1, 7, len(expected)):
+        calls.clear()
+        assert (
+            concordance(path, "Садыр" if sort == "right" else "Жапаров", sort, n) == (expected[:n])
+        )
+        assert len(calls) == len(expected)  # every line's words read, once

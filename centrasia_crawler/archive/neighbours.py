@@ -23,9 +23,7 @@ in the same transaction, and taken out with the text it was written with.
 
 from __future__ import annotations
 
-import bisect
 import heapq
-import itertools
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -58,15 +56,6 @@ class Words:
     ends: list[int]
     folded: list[str]
 
-    def key(self, start: int, end: int, sort: str) -> tuple[str, ...]:
-        """The words a match from ``start`` to ``end`` sorts by: the :data:`SORT_WORDS`
-        words after it (``right``), or before it, nearest first (``left``)."""
-        if sort == "right":
-            first = bisect.bisect_left(self.starts, end)
-            return tuple(self.folded[first : first + SORT_WORDS])
-        last = bisect.bisect_right(self.ends, start)
-        return tuple(reversed(self.folded[max(0, last - SORT_WORDS) : last]))
-
 
 def words(text: str) -> Words:
     """The tokens of ``text``, folded as forms are (lower case, ё as е, no stress
@@ -77,60 +66,93 @@ def words(text: str) -> Words:
     )
 
 
+def sort_key(data: str | bytes, start: int, end: int, sort: str) -> tuple[str, ...]:
+    """The words a match from ``start`` to ``end`` of a column sorts by: the
+    :data:`SORT_WORDS` tokens after it (``right``), or before it, nearest first
+    (``left``), folded. ``data`` is the column's text, or its UTF-8 (offsets in bytes);
+    only a window about the match is read, widened until it holds one token more than
+    the words wanted (the farthest may be cut at the window's edge) or the column's
+    edge."""
+    reach, size = 96, len(data)
+    while True:
+        if sort == "right":
+            last = min(size, end + reach)
+            found = _tokens(data[end:last])
+            if last == size or len(found) > SORT_WORDS:
+                return tuple(found[:SORT_WORDS])
+        else:
+            first = max(0, start - reach)
+            found = _tokens(data[first:start])
+            if first == 0 or len(found) > SORT_WORDS:
+                return tuple(reversed(found[-SORT_WORDS:]))
+        reach *= 4
+
+
 #: A token of a plain text (no underscore, combining mark or private-use letter): a run
-#: of ``\w``, which ``re`` scans in C.
+#: of ``\w``, which ``re`` finds in C.
 _PLAIN_TOKEN_RE: Final = re.compile(r"\w+")
 
 
-class Column:
-    """A column's text, read for its matches and their sort words. A plain text (one
-    whose lower case, ё as е, is as long as it, with no underscore, combining mark or
-    private-use letter) is read folded whole, its tokens by a regular expression and
-    only about the matches; any other is cut into folded tokens (:func:`words`)."""
+def _tokens(window: str | bytes) -> list[str]:
+    """The folded tokens of a window of a column (UTF-8 cut at the window's far edge
+    loses the cut character, which belongs to the token left out)."""
+    text = window.decode("utf-8", "ignore") if isinstance(window, bytes) else window
+    folded = fold_yo(text.lower())
+    if len(folded) == len(text) and NOT_PLAIN_RE.search(text) is None:
+        return _PLAIN_TOKEN_RE.findall(folded)
+    return [surface(token) for token in TOKEN_RE.findall(text)]
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+
+class FormMatcher:
+    """The tokens of a column whose folded form (:func:`words`) is one of ``forms``.
+
+    A plain column (its lower case, ё as е, as long as it, and no underscore,
+    combining mark or private-use letter in it: its tokens are runs of ``\\w``) is
+    folded whole and searched for the forms, a literal of each group's shared letters
+    first (which ``re`` finds fast); any other is cut into folded tokens."""
+
+    def __init__(self, forms: frozenset[str]) -> None:
+        self.forms = forms
+        groups: dict[str, list[str]] = {}
+        for form in forms:
+            groups.setdefault(form[:1], []).append(form)
+        self._patterns = []
+        for group in groups.values():
+            common = _common_beginning(group)
+            tails = "|".join(
+                re.escape(form[len(common) :])
+                for form in sorted(group, key=lambda form: (-len(form), form))
+            )
+            self._patterns.append(re.compile(f"{re.escape(common)}(?:{tails})(?!\\w)"))
+
+    def matches(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of each such token of ``text``, in order."""
         folded = fold_yo(text.lower())
-        plain = len(folded) == len(text) and NOT_PLAIN_RE.search(text) is None
-        self.folded: str | None = folded if plain else None
-        self._words: Words | None = None if plain else words(text)
-
-    def matches(
-        self, forms: re.Pattern[str], folded_forms: frozenset[str]
-    ) -> list[tuple[int, int]]:
-        """``(start, end)`` of each token whose folded form is one of ``folded_forms``
-        (``forms``: a pattern of them, whole tokens, for plain texts)."""
-        if self.folded is not None:
-            return [m.span() for m in forms.finditer(self.folded)]
-        assert self._words is not None
-        cut = self._words
-        return [
-            (cut.starts[i], cut.ends[i])
-            for i, form in enumerate(cut.folded)
-            if form in folded_forms
+        if len(folded) != len(text) or NOT_PLAIN_RE.search(text) is not None:
+            cut = words(text)
+            return [
+                (cut.starts[i], cut.ends[i])
+                for i, form in enumerate(cut.folded)
+                if form in self.forms
+            ]
+        found = [
+            match.span()
+            for pattern in self._patterns
+            for match in pattern.finditer(folded)
+            if not match.start() or not folded[match.start() - 1].isalnum()
         ]
-
-    def key(self, start: int, end: int, sort: str) -> tuple[str, ...]:
-        """:meth:`Words.key` of a match from ``start`` to ``end``."""
-        if self._words is not None:
-            return self._words.key(start, end, sort)
-        assert self.folded is not None
-        if sort == "right":
-            found = _PLAIN_TOKEN_RE.finditer(self.folded, end)
-            return tuple(m.group() for m in itertools.islice(found, SORT_WORDS))
-        reach = 64
-        while True:  # a window wide enough for the words wanted and one more (maybe cut)
-            first = max(0, start - reach)
-            before = _PLAIN_TOKEN_RE.findall(self.folded, first, start)
-            if first == 0 or len(before) > SORT_WORDS:
-                return tuple(reversed(before[-SORT_WORDS:]))
-            reach *= 4
+        if len(self._patterns) > 1:
+            found.sort()
+        return found
 
 
-def forms_pattern(forms: frozenset[str]) -> re.Pattern[str]:
-    """Whole tokens that are one of ``forms`` (folded), in a folded plain text."""
-    longest_first = sorted(forms, key=lambda form: (-len(form), form))
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b")
+def _common_beginning(forms: list[str]) -> str:
+    ordered = sorted(forms)
+    first, last = ordered[0], ordered[-1]
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
 
 
 def neighbour_text(*columns: str | None) -> str:

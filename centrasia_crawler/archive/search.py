@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from centrasia_crawler.archive.closed import streamed
 from centrasia_crawler.archive.concordance import WordMatcher, query_terms, word_matcher
 from centrasia_crawler.archive.morph import index_ready
-from centrasia_crawler.archive.neighbours import Column, candidates, forms_pattern
+from centrasia_crawler.archive.neighbours import FormMatcher, candidates, sort_key
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.snippets import (
@@ -177,7 +177,7 @@ KWIC_KEYS: Final = ("date", "st", "column", "left", "match", "right", "url")
 #: The orders of concordance lines: by date (oldest article first, each article's
 #: matches in the order they stand), by the words left of the match (nearest first),
 #: by the words right of it (:data:`~centrasia_crawler.archive.neighbours.SORT_WORDS`
-#: whole words of the column, folded: :meth:`Column.key`).
+#: whole words of the column, folded: :func:`~centrasia_crawler.archive.neighbours.sort_key`).
 KWIC_SORTS: Final = ("date", "left", "right")
 
 
@@ -199,7 +199,8 @@ def kwic(
 
     ``sort`` (one of :data:`KWIC_SORTS`): ``date``, oldest article first, streamed;
     ``left`` or ``right``, by the :data:`~centrasia_crawler.archive.neighbours.SORT_WORDS`
-    words on that side (:meth:`Column.key`), lines of equal words in date order.
+    words on that side (:func:`~centrasia_crawler.archive.neighbours.sort_key`), lines
+    of equal words in date order.
     ``limit``: only the first so many lines. Sorted by context, a query of one word
     (or words ORed) reads only the articles whose lines come first, found in the
     neighbour index (:func:`_kwic_by_neighbours`); another reads every match's key
@@ -291,7 +292,10 @@ def _kwic_by_neighbours(
     if not forms:
         return []
     term = morphology().term
-    pattern = forms_pattern(forms)
+    matcher = FormMatcher(forms)
+    # An article's lines cost about twice as much read here as in the pass over every
+    # matching article: past that share of them, that pass is taken instead.
+    most = _matching_at_most(conn, terms) // 2
     where, params = (filters or Filters()).where()
     read: set[int] = set()
     keyed: list[tuple[tuple[str, ...], tuple[int, int, int], dict[str, Any]]] = []
@@ -309,11 +313,10 @@ def _kwic_by_neighbours(
             for place, (column, text) in enumerate((("title", title), ("body", body))):
                 if not text:
                     continue
-                found = Column(text)
-                for start, end in found.matches(pattern, forms):
+                for start, end in matcher.matches(text):
                     if term(text[start:end]) not in terms:
                         continue
-                    key = found.key(start, end, sort)
+                    key = sort_key(text, start, end, sort)
                     line = _kwic_line((st, day, url), column, text, start, end, width)
                     keyed.append((key, (st, place, start), line))
                     heapq.heappush(later, key[0] if key else "")
@@ -327,6 +330,8 @@ def _kwic_by_neighbours(
         if not word and _enough_at_the_edge(docs, limit, read, read_lines):
             break
         fresh = [doc for doc in docs if doc not in read]
+        if len(read) + len(fresh) > most:
+            return None  # a word beside most of the matches: the pass over all is cheaper
         read.update(fresh)
         pending += fresh
         seen_lines += len(docs)
@@ -365,6 +370,18 @@ def _enough_at_the_edge(
         if bare >= limit:
             return True
     return False
+
+
+def _matching_at_most(conn: sqlite3.Connection, terms: frozenset[str]) -> int:
+    """At most how many articles hold one of ``terms``: the sum of each term's articles
+    in the morphological index's vocabulary."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.centrasia_kwic_terms"
+        " USING fts5vocab(main, 'articles_morph', 'row')"
+    )
+    marks = ",".join("?" * len(terms))
+    sql = f"SELECT coalesce(sum(doc), 0) FROM temp.centrasia_kwic_terms WHERE term IN ({marks})"
+    return int(conn.execute(sql, sorted(terms)).fetchone()[0])
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
@@ -465,10 +482,8 @@ def _kwic_byte_keys(
     """:func:`_kwic_keys` of UTF-8 columns (spans in bytes)."""
     order = 0
     for article, column, data, spans in texts:
-        plain, char_spans = _char_spans(data, spans)
-        found = Column(plain)
-        for (start, end), (first, last) in zip(spans, char_spans, strict=True):
-            yield found.key(first, last, sort), order, (article, column, data, start, end)
+        for start, end in spans:
+            yield sort_key(data, start, end, sort), order, (article, column, data, start, end)
             order += 1
 
 
@@ -490,9 +505,8 @@ def _kwic_keys(
     """Each match's sort key, its place in date order, and what makes its line."""
     order = 0
     for article, column, plain, spans in texts:
-        found = Column(plain)
         for start, end in spans:
-            yield found.key(start, end, sort), order, (article, column, plain, start, end)
+            yield sort_key(plain, start, end, sort), order, (article, column, plain, start, end)
             order += 1
 
 
