@@ -172,6 +172,10 @@ def table_metadata() -> dict[str, Any]:
         "description": "The text the exact-form index (articles_fts) reads, ё folded to е: "
         "an internal view; query the articles table instead."
     }
+    tables["articles_kwic_source"] = {
+        "description": "The articles' numbers, no text: what the concordance's neighbour "
+        "index (articles_kwic) is declared over; an internal view."
+    }
     return tables
 
 
