@@ -51,13 +51,20 @@ def store(archive_path: Path) -> Iterator[Archive]:
         yield opened
 
 
-#: A token as SQLite's unicode61 cuts one (letters, digits, combining marks,
-#: private-use characters), made here: the sorts read whole tokens.
-TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\ue000-\uf8ff])+")
+#: A word as the search index reads one, made here: a number whole (a decimal, ``1,6``
+#: or ``1.6``, in no longer chain of digits and touching no letter; a percent sign
+#: after it, at most one space away), else a token as SQLite's unicode61 cuts one
+#: (letters, digits, combining marks, private-use characters).
+TOKEN = re.compile(
+    r"(?<![0-9][.,])[0-9]+(?:[.,][0-9]+)?(?![.,]?[^\W_])(?:[ \u00a0\u202f]?%)?"
+    r"|(?:[^\W_]|[\u0300-\u036f\ue000-\uf8ff])+"
+)
 
 
 def fold(word: str) -> str:
-    """Lower case, ё as е, no stress marks."""
+    """Lower case, ё as е, no stress marks; a number without its spaces."""
+    if word[:1].isdigit():
+        return "".join(word.split())
     lowered = word.lower().replace("ё", "е")
     return "".join(ch for ch in lowered if not unicodedata.combining(ch))
 
@@ -447,3 +454,32 @@ def test_a_word_always_beside_the_same_word_reads_every_article_once(
             concordance(path, "Садыр" if sort == "right" else "Жапаров", sort, n) == (expected[:n])
         )
         assert len(calls) == len(expected)  # every line's words read, once
+
+
+def test_figures_sort_whole(tmp_path: Path) -> None:
+    """``10,2 %`` is one word, as search reads it: the figures beside a word sort as
+    written, not as their digits apart."""
+    path = tmp_path / "archive.sqlite"
+    rows = [
+        (1, "Цены", "Бишкек: рост на 10,6 %, Ош."),
+        (2, "Цены", "Бишкек: рост на 9%."),
+        (3, "Цены", "Бишкек: рост на 10%. Зимой"),
+        (4, "Цены", "Бишкек: рост на 10,2%."),
+        (5, "Цены", "Рост на 10,2% Бишкек и 5,4 % Бишкек, 01.06.2024 Бишкек."),
+    ]
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in rows])
+    right = [(line[1], line[0]) for line in scan_lines(path, BISHKEK, "right")]
+    assert [st for st, _ in right[-4:]] == [3, 4, 1, 2]  # рост на 10% < 10,2% < 10,6% < 9%
+    assert right[-1][1] == ("рост", "на", "9%")
+    left = [(line[1], line[0]) for line in scan_lines(path, BISHKEK, "left")]
+    assert [key for _, key in left] == [
+        *[()] * 4,  # at a body's start
+        ("10,2%", "на", "рост"),
+        ("2024", "06", "01"),  # a date is three numbers
+        ("5,4%", "и", "бишкек"),
+    ]
+    for sort in ("left", "right"):
+        expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
+        for n in (1, 3, 5, len(expected)):
+            assert concordance(path, "Бишкек", sort, n) == expected[:n]

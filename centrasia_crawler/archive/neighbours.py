@@ -4,10 +4,12 @@ context without reading every matching article.
 A concordance line sorts by the words right of its match (``right``) or left of it,
 nearest first (``left``): :data:`SORT_WORDS` whole words of the same column, each
 folded as a form is (:func:`~centrasia_crawler.normalize.morphology.surface`: lower
-case, ё as е, no stress marks). ``articles_kwic`` holds, for each article, a token
-``word>next`` and a token ``word<previous`` for every word of its title and body
-(``word>`` and ``word<`` where the column ends), words as :data:`TOKEN_RE` cuts them
-and folded so. It is contentless and keeps no positions (``detail=none``): it says
+case, ё as е, no stress marks, a number whole and without its spaces: ``5,4%``); a
+match with no word on that side (at its column's end, or start) sorts first.
+``articles_kwic`` holds, for each article, a token ``word>next`` and a token
+``word<previous`` for every word of its title and body (``word>`` and ``word<`` where
+the column ends), words as the search index reads them and folded so. It keeps no text
+and no positions (``detail=none``): it says
 which articles have a word followed, or preceded, by another, and FTS5 keeps its terms
 in order, so the articles where a form stands before the alphabetically first words
 are the first rows of a range of its vocabulary.
@@ -30,7 +32,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from centrasia_crawler.normalize.morphology import NOT_PLAIN_RE, TOKEN_RE, surface
+from centrasia_crawler.normalize.morphology import (
+    NOT_PLAIN_RE,
+    PLAIN_WORD_RE,
+    WORD_RE,
+    surface,
+    word_list,
+)
 from centrasia_crawler.normalize.text import fold_yo
 
 #: The words a concordance line sorts by, on the side its sort reads: AntConc's
@@ -49,8 +57,8 @@ _VOCAB_SQL: Final = (
 
 @dataclass(frozen=True)
 class Words:
-    """The tokens of a column (:data:`TOKEN_RE`, as the search index cuts them): where
-    each starts and ends, and each folded."""
+    """The words of a column (:data:`WORD_RE`, as the search index reads them: a
+    number whole, ``5,4 %``): where each starts and ends, and each folded."""
 
     starts: list[int]
     ends: list[int]
@@ -58,9 +66,9 @@ class Words:
 
 
 def words(text: str) -> Words:
-    """The tokens of ``text``, folded as forms are (lower case, ё as е, no stress
-    marks)."""
-    found = list(TOKEN_RE.finditer(text))
+    """The words of ``text``, folded as forms are (:func:`surface`: lower case, ё as е,
+    no stress marks, a number without its spaces: ``5,4%``)."""
+    found = list(WORD_RE.finditer(text))
     return Words(
         [m.start() for m in found], [m.end() for m in found], [surface(m.group()) for m in found]
     )
@@ -68,11 +76,11 @@ def words(text: str) -> Words:
 
 def sort_key(data: str | bytes, start: int, end: int, sort: str) -> tuple[str, ...]:
     """The words a match from ``start`` to ``end`` of a column sorts by: the
-    :data:`SORT_WORDS` tokens after it (``right``), or before it, nearest first
-    (``left``), folded. ``data`` is the column's text, or its UTF-8 (offsets in bytes);
-    only a window about the match is read, widened until it holds one token more than
-    the words wanted (the farthest may be cut at the window's edge) or the column's
-    edge."""
+    :data:`SORT_WORDS` words after it (``right``), or before it, nearest first
+    (``left``), folded (:func:`words`). ``data`` is the column's text, or its UTF-8
+    (offsets in bytes); only a window about the match is read, widened until it holds
+    one word more than the words wanted (the farthest may be cut at the window's edge)
+    or the column's edge."""
     reach, size = 96, len(data)
     while True:
         if sort == "right":
@@ -88,19 +96,18 @@ def sort_key(data: str | bytes, start: int, end: int, sort: str) -> tuple[str, .
         reach *= 4
 
 
-#: A token of a plain text (no underscore, combining mark or private-use letter): a run
-#: of ``\w``, which ``re`` finds in C.
-_PLAIN_TOKEN_RE: Final = re.compile(r"\w+")
-
-
 def _tokens(window: str | bytes) -> list[str]:
-    """The folded tokens of a window of a column (UTF-8 cut at the window's far edge
-    loses the cut character, which belongs to the token left out)."""
+    """The folded words of a window of a column (UTF-8 cut at the window's far edge
+    loses the cut character, which belongs to the word left out). A plain window (see
+    :class:`FormMatcher`) is folded whole and its words found in C."""
     text = window.decode("utf-8", "ignore") if isinstance(window, bytes) else window
     folded = fold_yo(text.lower())
     if len(folded) == len(text) and NOT_PLAIN_RE.search(text) is None:
-        return _PLAIN_TOKEN_RE.findall(folded)
-    return [surface(token) for token in TOKEN_RE.findall(text)]
+        return [
+            "".join(word.split()) if word[:1].isdigit() else word
+            for word in PLAIN_WORD_RE.findall(folded)
+        ]
+    return [surface(word) for word in WORD_RE.findall(text)]
 
 
 class FormMatcher:
@@ -163,7 +170,7 @@ def neighbour_text(*columns: str | None) -> str:
     folds: dict[str, str] = {}
     for text in columns:
         found = []
-        for token in TOKEN_RE.findall(text or ""):
+        for token in word_list(text or ""):
             word = folds.get(token)
             if word is None:
                 word = folds[token] = surface(token)

@@ -800,7 +800,7 @@ CREATE VIEW articles_kwic_source AS SELECT st, NULL AS pairs FROM articles;
 CREATE VIRTUAL TABLE articles_kwic
 USING /* neighbouring words, not text: kept by centrasia_crawler/archive/morph.py */ fts5 (
     pairs, content = 'articles_kwic_source', content_rowid = 'st', detail = none,
-    columnsize = 0, tokenize = "ascii tokenchars '<>'"
+    columnsize = 0, tokenize = "ascii tokenchars '<>,.%'"
 );
 CREATE INDEX articles_kwic_data_count ON articles_kwic_data (id);
 DELETE FROM archive_meta WHERE key IN ('morph_version', 'morph_building', 'morph_indexed_upto');

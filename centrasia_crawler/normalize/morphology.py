@@ -68,10 +68,10 @@ WORD_RE: Final = re.compile(
 #: underscore: there a token is a run of ``\w`` (one character class, which ``re``
 #: repeats faster than a group of alternatives) and a number begins at a digit (so
 #: ``re`` skips to a token's first character before trying the pattern).
-_PLAIN_WORD_RE: Final = re.compile(
+PLAIN_WORD_RE: Final = re.compile(
     r"[0-9](?<![0-9][.,][0-9])[0-9]*(?:[.,][0-9]+)?(?![.,]?\w)(?:[ \u00a0\u202f]?%)?|\w+"
 )
-#: A character :data:`_PLAIN_WORD_RE` does not read as :data:`WORD_RE` does.
+#: A character :data:`PLAIN_WORD_RE` does not read as :data:`WORD_RE` does.
 NOT_PLAIN_RE: Final = re.compile(f"[_{_MARKS}]")
 _NUMBER_RE: Final = re.compile(r"([0-9]+)(?:[.,]([0-9]+))?\s*(%?)")
 _CYRILLIC_RE: Final = re.compile("[а-яё]")
@@ -107,7 +107,7 @@ def word_list(text: str) -> list[str]:
     ['Рост', '8,5 %', 'за', '01', '06', '2024', 'а', 'б']
     """
     if NOT_PLAIN_RE.search(text) is None:
-        return _PLAIN_WORD_RE.findall(text)
+        return PLAIN_WORD_RE.findall(text)
     return WORD_RE.findall(text)
 
 
