@@ -63,6 +63,7 @@ def test_the_demo_crawls_real_headlines_and_its_hints_all_work(tmp_path: Path) -
         "search",
         "trend",
         "terms",
+        "kwic",
         "entities",
         "countries",
         "coverage",
@@ -95,6 +96,9 @@ def test_the_demo_crawls_real_headlines_and_its_hints_all_work(tmp_path: Path) -
             referendum = [int(r[1]) for r in rows]
             # Attention rises and falls: nothing at either end, a peak between.
             assert referendum[0] == referendum[-1] == 0 and max(referendum) >= 4, rows
+        if args[0] == "kwic":  # ten lines, each with the name as its match
+            lines = ran.stdout.splitlines()
+            assert len(lines) == 10 and all("Жапаров" in line for line in lines), ran.stdout
         if args[0] == "terms":
             words = [r.split()[-1] for r in ran.stdout.splitlines()[2:12]]
             assert "конституция" in words, ran.stdout  # the topic, named

@@ -68,6 +68,10 @@ def hints(archive: Path) -> list[tuple[str, list[str]]]:
         ),
         ("the words that characterise the referendum's articles", ["terms", "референдум", *where]),
         (
+            "a concordance sorted by the words after the match (AntConc's 1R-3R)",
+            ["kwic", "Жапаров", "--sort", "right", "--limit", "10", "--width", "30", *where],
+        ),
+        (
             "an entity under every name (Акмола, Астана, Нур-Султан)",
             ["search", "@Астана", "--limit", "3", *where],
         ),
