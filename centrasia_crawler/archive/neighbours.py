@@ -202,12 +202,13 @@ def _ranges(
 
 
 def candidates(
-    conn: sqlite3.Connection, forms: frozenset[str], sort: str
+    conn: sqlite3.Connection, forms: frozenset[str], sort: str, most: int
 ) -> Iterator[tuple[str, list[int]]]:
     """The articles where one of ``forms`` (folded) stands beside a word, for each such
     word in order: ``(word, articles)``, the next words (``right``) or the previous ones
     (``left``), from the alphabetically first (the empty word: a column's end or start).
-    The caller stops when it has enough."""
+    The caller stops when it has enough. A word beside more than ``most`` of them (the
+    empty one aside) ends the walk: its articles come cut short, more than ``most``."""
     mark = NEXT if sort == "right" else PREVIOUS
     word: str | None = None
     group: list[int] = []
@@ -217,5 +218,8 @@ def candidates(
                 yield word, group
             word, group = neighbour, []
         group.append(doc)
+        if word and len(group) > most:
+            yield word, group
+            return
     if word is not None:
         yield word, group

@@ -326,11 +326,11 @@ def _kwic_by_neighbours(
     pending: list[int] = []
     counted = 0  # the lines read whose first sort word is at most the word walked
     seen_lines = 0  # a lower bound of the lines of the articles walked so far
-    for word, docs in candidates(conn, forms, sort):
+    for word, docs in candidates(conn, forms, sort, most):
         if not word and _enough_at_the_edge(docs, limit, read, read_lines):
             break
         fresh = [doc for doc in docs if doc not in read]
-        if len(read) + len(fresh) > most:
+        if (word and len(docs) > most) or len(read) + len(fresh) > most:
             return None  # a word beside most of the matches: the pass over all is cheaper
         read.update(fresh)
         pending += fresh
