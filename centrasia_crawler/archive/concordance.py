@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from centrasia_crawler.archive.morph import index_ready
+from centrasia_crawler.archive.neighbours import common_beginning
 from centrasia_crawler.archive.search_query import COLUMNS, Group, Phrase, QueryTranslator
 from centrasia_crawler.normalize.morphology import TOKEN_RE, morphology
 
@@ -62,7 +63,7 @@ class WordMatcher:
         #: the rest of the forms after it (a literal first, which the engine finds fast).
         self._searches: list[tuple[tuple[bytes, ...], re.Pattern[bytes]]] = []
         for group in groups.values():
-            common = _common_beginning(group)
+            common = common_beginning(group)
             firsts = {common[0], common[0].upper()}
             tails = b"|".join(
                 re.escape(form[len(common) :].encode()) for form in _longest_first(group)
@@ -118,15 +119,6 @@ def _longest_first(forms: Iterable[str]) -> list[str]:
     return sorted(forms, key=lambda form: (-len(form), form))
 
 
-def _common_beginning(forms: Iterable[str]) -> str:
-    ordered = sorted(forms)
-    first, last = ordered[0], ordered[-1]
-    size = 0
-    while size < min(len(first), len(last)) and first[size] == last[size]:
-        size += 1
-    return first[:size]
-
-
 def query_terms(translator: QueryTranslator, query: str) -> frozenset[str] | None:
     """The index terms of a query that is one word or words ORed (an ``@Name`` of
     one-word names among them), else None."""
@@ -144,6 +136,14 @@ def query_terms(translator: QueryTranslator, query: str) -> frozenset[str] | Non
     return frozenset(terms)
 
 
+def written_forms(conn: sqlite3.Connection, terms: frozenset[str]) -> frozenset[str]:
+    """Every form the archive writes ``terms`` in (lower case, ё as е), from
+    ``articles_morph_forms``."""
+    marks = ",".join("?" * len(terms))
+    sql = f"SELECT DISTINCT form FROM articles_morph_forms WHERE term IN ({marks})"
+    return frozenset(row[0] for row in conn.execute(sql, sorted(terms)))
+
+
 def word_matcher(conn: sqlite3.Connection, query: str) -> WordMatcher | None:
     """The matcher of a query that is one word or words ORed, over a complete index of
     today's morphology; else None."""
@@ -152,14 +152,8 @@ def word_matcher(conn: sqlite3.Connection, query: str) -> WordMatcher | None:
     terms = query_terms(QueryTranslator(conn), query)
     if not terms:
         return None
+    forms = written_forms(conn, terms)
     marks = ",".join("?" * len(terms))
-    forms = frozenset(
-        row[0]
-        for row in conn.execute(
-            f"SELECT DISTINCT form FROM articles_morph_forms WHERE term IN ({marks})",
-            sorted(terms),
-        )
-    )
     if any(len(f) < 2 or not all(_letter(ch) for ch in f) for f in forms) or not forms:
         return None
     if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":

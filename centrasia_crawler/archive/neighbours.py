@@ -28,7 +28,7 @@ from __future__ import annotations
 import heapq
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -125,7 +125,7 @@ class FormMatcher:
             groups.setdefault(form[:1], []).append(form)
         self._patterns = []
         for group in groups.values():
-            common = _common_beginning(group)
+            common = common_beginning(group)
             tails = "|".join(
                 re.escape(form[len(common) :])
                 for form in sorted(group, key=lambda form: (-len(form), form))
@@ -153,7 +153,8 @@ class FormMatcher:
         return found
 
 
-def _common_beginning(forms: list[str]) -> str:
+def common_beginning(forms: Iterable[str]) -> str:
+    """The letters all ``forms`` begin with."""
     ordered = sorted(forms)
     first, last = ordered[0], ordered[-1]
     size = 0

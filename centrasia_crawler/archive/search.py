@@ -17,7 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from centrasia_crawler.archive.closed import streamed
-from centrasia_crawler.archive.concordance import WordMatcher, query_terms, word_matcher
+from centrasia_crawler.archive.concordance import (
+    WordMatcher,
+    query_terms,
+    word_matcher,
+    written_forms,
+)
 from centrasia_crawler.archive.morph import index_ready
 from centrasia_crawler.archive.neighbours import FormMatcher, candidates, sort_key
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
@@ -281,14 +286,7 @@ def _kwic_by_neighbours(
     terms = query_terms(translator, query)
     if not terms:
         return None
-    marks = ",".join("?" * len(terms))
-    forms = frozenset(
-        row[0]
-        for row in conn.execute(
-            f"SELECT DISTINCT form FROM articles_morph_forms WHERE term IN ({marks})",
-            sorted(terms),
-        )
-    )
+    forms = written_forms(conn, terms)
     if not forms:
         return []
     term = morphology().term
