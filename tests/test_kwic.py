@@ -264,6 +264,8 @@ def test_the_lines_are_those_the_index_highlights(news_path: Path, query: str, w
     assert expected, query
     with Archive.open(news_path, readonly=True) as store:
         assert shown(store.kwic(query, width=width)) == shown(expected)
+        for n in (1, 7, 100):
+            assert shown(store.kwic(query, width=width, limit=n)) == shown(expected[:n])
         for sort in ("left", "right"):
             ordered = sorted(expected, key=lambda line: line["key"][sort])
             assert shown(store.kwic(query, width=width, sort=sort)) == shown(ordered)
@@ -483,3 +485,28 @@ def test_figures_sort_whole(tmp_path: Path) -> None:
         expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
         for n in (1, 3, 5, len(expected)):
             assert concordance(path, "Бишкек", sort, n) == expected[:n]
+
+
+def test_the_first_lines_by_date_read_only_the_first_articles(
+    news_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A limit in date order reads the matching articles oldest first and stops: no
+    pass over the archive's matches first."""
+    from centrasia_crawler.archive import search
+
+    expected = highlighted_lines(news_path, "страна", 20)
+    articles = sorted({line["st"] for line in expected})
+    read: list[str] = []
+    spans = search._Words.spans
+
+    def counting(self: Any, text: str) -> list[tuple[int, int]]:
+        read.append(text)
+        return spans(self, text)
+
+    monkeypatch.setattr(search._Words, "spans", counting)
+    with Archive.open(news_path, readonly=True) as store:
+        got = list(store.kwic("страна", width=20, limit=2))
+    assert shown(got) == shown(expected[:2])
+    first_two = {line["st"] for line in expected[:2]}
+    assert len(read) <= 2 * len([st for st in articles if st <= max(first_two)])
+    assert len(read) < len(articles)  # not every matching article

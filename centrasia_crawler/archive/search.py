@@ -212,15 +212,30 @@ def kwic(
     but makes only the lines returned."""
     if sort not in KWIC_SORTS:
         raise ValueError(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
-    if sort != "date" and limit is not None and not exact:
-        chosen = _kwic_by_neighbours(archive, query, filters, sort=sort, width=width, limit=limit)
-        if chosen is not None:
-            yield from chosen
+    if limit is not None and not exact:
+        words = _query_words(archive.conn, query)
+        if words is not None and sort == "date":  # only the first articles are read
+            texts = _kwic_found(archive, query, filters, words)
+            yield from itertools.islice(
+                (
+                    _kwic_line(article, column, text, start, end, width)
+                    for article, column, text, spans in texts
+                    for start, end in spans
+                ),
+                limit,
+            )
             return
+        if words is not None:
+            chosen = _kwic_by_neighbours(
+                archive, filters, words, sort=sort, width=width, limit=limit
+            )
+            if chosen is not None:
+                yield from chosen
+                return
     matcher = None if exact else word_matcher(archive.conn, query)
     if matcher is not None:  # the text as stored (UTF-8: keys read a few bytes a match)
-        words = _kwic_words(archive, query, filters, matcher)
-        yield from _kwic_lines(words, _kwic_byte_keys, _char_spans, sort, width, limit)
+        stored = _kwic_words(archive, query, filters, matcher)
+        yield from _kwic_lines(stored, _kwic_byte_keys, _char_spans, sort, width, limit)
     else:
         texts = _kwic_texts(archive, query, filters, exact)
         yield from _kwic_lines(texts, _kwic_keys, _as_text, sort, width, limit)
@@ -259,41 +274,80 @@ def _kwic_lines(
         yield _kwic_line(article, column, plain, first, last, width)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Words:
+    """A query of one word or words ORed, as the text writes it: its index terms, every
+    form they are written in, and a matcher of those forms."""
+
+    terms: frozenset[str]
+    forms: frozenset[str]
+    matcher: FormMatcher
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The matches in ``text``: its words whose form is one of the query's and whose
+        term is (as the index reads them)."""
+        term = morphology().term
+        return [
+            (start, end)
+            for start, end in self.matcher.matches(text)
+            if term(text[start:end]) in self.terms
+        ]
+
+
+def _query_words(conn: sqlite3.Connection, query: str) -> _Words | None:
+    """:class:`_Words` of a query of one word or words ORed, over complete indexes; else
+    None."""
+    if not index_ready(conn) or not _has_table(conn, "articles_kwic"):
+        return None
+    terms = query_terms(QueryTranslator(conn), query)
+    if not terms:
+        return None
+    forms = written_forms(conn, terms)
+    return _Words(terms, forms, FormMatcher(forms))
+
+
+def _kwic_found(
+    archive: Archive, query: str, filters: Filters | None, words: _Words
+) -> Iterator[tuple[_Article, str, str, _Spans]]:
+    """The matching articles' columns with their matches, oldest article first,
+    streamed: the first lines read only the first articles."""
+    found, params = matching(archive, query, filters)
+    sql = (
+        "SELECT a.st, a.published_date, a.url, a.title, a.body"
+        f" {found} ORDER BY articles_morph.rowid"
+    )
+    for st, day, url, title, body in streamed(archive, run_matching(archive, query, sql, params)):
+        for column, text in (("title", title), ("body", body)):
+            spans = words.spans(text) if text else []
+            if spans:
+                yield (st, day, url), column, text, spans
+
+
 def _kwic_by_neighbours(
     archive: Archive,
-    query: str,
     filters: Filters | None,
+    words: _Words,
     *,
     sort: str,
     width: int,
     limit: int,
 ) -> list[dict[str, Any]] | None:
-    """The first ``limit`` lines sorted by ``sort`` (``left`` or ``right``), reading
-    only the articles the neighbour index puts first; None for a query it cannot serve
-    (not one word or words ORed, or the indexes not yet built).
+    """The first ``limit`` lines of a query of words sorted by ``sort`` (``left`` or
+    ``right``), reading only the articles the neighbour index puts first; None when a
+    pass over every matching article is cheaper.
 
     :func:`~centrasia_crawler.archive.neighbours.candidates` gives, for each word that
     stands beside one of the query's forms, in order, the articles where it does. They
     are read, a few words' worth at a time, until their lines whose first sort word is
     at most the last word walked number ``limit``: every line of an article not read
-    has a later first word, so the first ``limit`` lines are among those read. Each
-    article's matches are its tokens whose form is one of the query's and whose term
-    is (as the index reads them)."""
+    has a later first word, so the first ``limit`` lines are among those read."""
     conn = archive.conn
-    if not index_ready(conn) or not _has_table(conn, "articles_kwic"):
-        return None
-    translator = QueryTranslator(conn)
-    terms = query_terms(translator, query)
-    if not terms:
-        return None
-    forms = written_forms(conn, terms)
+    forms = words.forms
     if not forms:
         return []
-    term = morphology().term
-    matcher = FormMatcher(forms)
     # An article's lines cost about twice as much read here as in the pass over every
     # matching article: past that share of them, that pass is taken instead.
-    most = _matching_at_most(conn, terms) // 2
+    most = _matching_at_most(conn, words.terms) // 2
     where, params = (filters or Filters()).where()
     read: set[int] = set()
     keyed: list[tuple[tuple[str, ...], tuple[int, int, int], dict[str, Any]]] = []
@@ -311,9 +365,7 @@ def _kwic_by_neighbours(
             for place, (column, text) in enumerate((("title", title), ("body", body))):
                 if not text:
                     continue
-                for start, end in matcher.matches(text):
-                    if term(text[start:end]) not in terms:
-                        continue
+                for start, end in words.spans(text):
                     key = sort_key(text, start, end, sort)
                     line = _kwic_line((st, day, url), column, text, start, end, width)
                     keyed.append((key, (st, place, start), line))
