@@ -206,10 +206,10 @@ def kwic(
     ``left`` or ``right``, by the :data:`~centrasia_crawler.archive.neighbours.SORT_WORDS`
     words on that side (:func:`~centrasia_crawler.archive.neighbours.sort_key`), lines
     of equal words in date order.
-    ``limit``: only the first so many lines. Sorted by context, a query of one word
-    (or words ORed) reads only the articles whose lines come first, found in the
-    neighbour index (:func:`_kwic_by_neighbours`); another reads every match's key
-    but makes only the lines returned."""
+    ``limit``: only the first so many lines. For a query of one word (or words ORed)
+    only the articles those lines need are read: the oldest first in date order, and
+    sorted by context those the neighbour index puts first (:func:`_kwic_by_neighbours`);
+    another query reads every match's key but makes only the lines returned."""
     if sort not in KWIC_SORTS:
         raise ValueError(f"sort: {sort!r} is not one of {', '.join(KWIC_SORTS)}")
     if limit is not None and not exact:
