@@ -76,6 +76,37 @@ def test_reads_refuse_an_index_another_morphology_built(tmp_path: Path) -> None:
         Archive.open(path, readonly=True)
 
 
+def test_an_archive_migrated_to_22_says_its_index_is_to_be_rebuilt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Schema 22 adds to the search index: an archive a writer migrated (its index
+    then unbuilt) is refused by reads in one line naming why, until the upgrade."""
+    import sqlite3
+
+    from centrasia_crawler.archive.morph import Morphology
+    from centrasia_crawler.archive.schema import migrate
+    from tests.helpers import older_archive
+
+    path = older_archive(tmp_path / "a.sqlite", ARTICLES, 21)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(
+        "INSERT INTO archive_meta (key, value) VALUES ('morph_version', ?)",
+        (Morphology.version(),),
+    )  # an index of today's morphology, as a crawl at 21 left it
+    migrate(conn)  # as a writer's open does
+    conn.close()
+    with pytest.raises(ArchiveNeedsUpgrade, match="to be rebuilt for this schema"):
+        Archive.open(path, readonly=True)
+    assert main(["kwic", "Жапаров", "--archive", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "to be rebuilt for this schema" in err, err
+    assert "None" not in err
+    assert main(["upgrade", "--archive", str(path)]) == 0
+    capsys.readouterr()
+    with Archive.open(path, readonly=True) as store:
+        assert len(list(store.kwic("Жапаров", sort="right", limit=2))) == 2
+
+
 def test_reads_leave_an_up_to_date_archive_byte_for_byte(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

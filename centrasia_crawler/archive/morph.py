@@ -66,6 +66,9 @@ def index_outdated(conn: sqlite3.Connection) -> str | None:
     articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     if built is None and meta.get(conn, "morph_building"):
         return f"its search index is being rebuilt for {version} ({articles:,} articles)"
+    if built is None:  # an upgrade of the schema added to the index
+        plural = "" if articles == 1 else "s"
+        return f"its search index is to be rebuilt for this schema ({articles:,} article{plural})"
     return f"its search index was built with {built}, this install has {version}"
 
 

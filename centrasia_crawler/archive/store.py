@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import analysis, blank, corpus, network, summaries
+from centrasia_crawler.archive import analysis, blank, corpus, meta, network, summaries
 from centrasia_crawler.archive import pages as pages_codec
 from centrasia_crawler.archive.closed import _ClosedConnection
 from centrasia_crawler.archive.morph import (
@@ -202,6 +202,8 @@ def check_readable(conn: sqlite3.Connection, path: str) -> None:
             f"schema version {version}, this program's {SCHEMA_VERSION}"
             if version < SCHEMA_VERSION
             else "its search index was built by another version of the morphology"
+            if meta.get(conn, "morph_version") is not None
+            else index_outdated(conn) or "its search index is to be built"
         )
         raise ArchiveNeedsUpgrade(
             f"{path}: {what}; run `centrasia upgrade --archive {path}` (it may take"
