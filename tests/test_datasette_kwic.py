@@ -73,17 +73,26 @@ def test_the_page_shows_the_lines_sorted_with_links(path: Path) -> None:
     (response,) = get(path, "/archive/-/kwic?q=Бишкек&sort=right&width=20")
     assert response.status_code == 200
     page = response.text
-    cells = re.findall(r'<td class="right">(.*?)</td>', page)
-    expected = sorted(
-        (body_or_title[found.end() : found.end() + 20] for _, t, b in TEXTS
-         for body_or_title in (t, b) for found in re.finditer(r"(?i)бишкек\w*", body_or_title)),
-        key=lambda right: tuple(words(right)),
-    )  # fmt: skip
-    assert [html.unescape(c) for c in cells] == expected
+    rows = re.findall(
+        r"<tr( class=\"in-title\")?><td class=\"date\">.*?<td class=\"right\">(.*?)</td>", page
+    )
+    # the three words right of each match, from the text, folded; equal ones in date order
+    scanned = [
+        (tuple(words(text[found.end() :])[:3]), text[found.end() : found.end() + 20], column)
+        for _, title, body in TEXTS
+        for column, text in (("title", title), ("body", body))
+        for found in re.finditer(r"(?i)бишкек\w*", text)
+    ]
+    expected = [
+        (right, column == "title") for _, right, column in sorted(scanned, key=lambda x: x[0])
+    ]
+    assert [(html.unescape(right), bool(marked)) for marked, right in rows] == expected
+    assert sum(in_title for _, in_title in expected) == 1  # «Бишкек и Ош», underlined
     links = re.findall(r'href="/archive/-/article/(\d+)"', page)
     assert sorted(map(int, links)) == sorted(st for st, _ in MATCHES)
     assert "/archive/-/kwic.csv?q=" in page
     assert f"{len(MATCHES)} lines, sorted by right" in page
+    assert "<u>underlined</u>: in the headline" in page
 
 
 @pytest.mark.parametrize(
