@@ -101,13 +101,23 @@ def _tokens(window: str | bytes) -> list[str]:
     loses the cut character, which belongs to the word left out). A plain window (see
     :class:`FormMatcher`) is folded whole and its words found in C."""
     text = window.decode("utf-8", "ignore") if isinstance(window, bytes) else window
-    folded = fold_yo(text.lower())
-    if len(folded) == len(text) and NOT_PLAIN_RE.search(text) is None:
+    folded = _plain_folded(text)
+    if folded is not None:
         return [
             "".join(word.split()) if word[:1].isdigit() else word
             for word in PLAIN_WORD_RE.findall(folded)
         ]
     return [surface(word) for word in WORD_RE.findall(text)]
+
+
+def _plain_folded(text: str) -> str | None:
+    """``text`` lower case, ё as е, when it is plain: as long as that (every character
+    one character in lower case) and with no underscore, combining mark or private-use
+    letter, so that its words are runs of ``\\w`` at the same places; else None."""
+    folded = fold_yo(text.lower())
+    if len(folded) == len(text) and NOT_PLAIN_RE.search(text) is None:
+        return folded
+    return None
 
 
 class FormMatcher:
@@ -134,8 +144,8 @@ class FormMatcher:
 
     def matches(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of each such token of ``text``, in order."""
-        folded = fold_yo(text.lower())
-        if len(folded) != len(text) or NOT_PLAIN_RE.search(text) is not None:
+        folded = _plain_folded(text)
+        if folded is None:
             cut = words(text)
             return [
                 (cut.starts[i], cut.ends[i])

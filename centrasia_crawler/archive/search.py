@@ -235,10 +235,10 @@ def kwic(
     matcher = None if exact else word_matcher(archive.conn, query)
     if matcher is not None:  # the text as stored (UTF-8: keys read a few bytes a match)
         stored = _kwic_words(archive, query, filters, matcher)
-        yield from _kwic_lines(stored, _kwic_byte_keys, _char_spans, sort, width, limit)
+        yield from _kwic_lines(stored, _char_spans, sort, width, limit)
     else:
         texts = _kwic_texts(archive, query, filters, exact)
-        yield from _kwic_lines(texts, _kwic_keys, _as_text, sort, width, limit)
+        yield from _kwic_lines(texts, _as_text, sort, width, limit)
 
 
 _Text = TypeVar("_Text", str, bytes)
@@ -246,10 +246,6 @@ _Text = TypeVar("_Text", str, bytes)
 
 def _kwic_lines(
     texts: Iterator[tuple[_Article, str, _Text, _Spans]],
-    keys: Callable[
-        [Iterator[tuple[_Article, str, _Text, _Spans]], str, int],
-        Iterator[tuple[tuple[str, ...], int, tuple[_Article, str, _Text, int, int]]],
-    ],
     as_text: Callable[[_Text, _Spans], tuple[str, _Spans]],
     sort: str,
     width: int,
@@ -257,7 +253,8 @@ def _kwic_lines(
 ) -> Iterator[dict[str, Any]]:
     """The concordance lines of ``texts`` (columns with the spans of their matches, as
     text or as UTF-8, which ``as_text`` makes text and character spans): in date order,
-    streamed; by ``keys`` (left or right), only the lines returned made."""
+    streamed; by the words beside each match (left or right), only the lines returned
+    made."""
     if sort == "date":
         lines = (
             _kwic_line(article, column, plain, start, end, width)
@@ -267,7 +264,7 @@ def _kwic_lines(
         )
         yield from itertools.islice(lines, limit)
         return
-    keyed = keys(texts, sort, width)
+    keyed = _kwic_keys(texts, sort)
     chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
     for _key, _order, (article, column, data, start, end) in chosen:
         plain, ((first, last),) = as_text(data, [(start, end)])
@@ -297,7 +294,7 @@ class _Words:
 def _query_words(conn: sqlite3.Connection, query: str) -> _Words | None:
     """:class:`_Words` of a query of one word or words ORed, over complete indexes; else
     None."""
-    if not index_ready(conn) or not _has_table(conn, "articles_kwic"):
+    if not index_ready(conn):
         return None
     terms = query_terms(QueryTranslator(conn), query)
     if not terms:
@@ -434,11 +431,6 @@ def _matching_at_most(conn: sqlite3.Connection, terms: frozenset[str]) -> int:
     return int(conn.execute(sql, sorted(terms)).fetchone()[0])
 
 
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-    return found.fetchone() is not None
-
-
 def _as_text(plain: str, spans: _Spans) -> tuple[str, _Spans]:
     """A column already text, its spans in characters."""
     return plain, spans
@@ -526,17 +518,6 @@ def _byte_spans(plain: str, spans: _Spans) -> _Spans:
     return found
 
 
-def _kwic_byte_keys(
-    texts: Iterator[tuple[_Article, str, bytes, _Spans]], sort: str, width: int
-) -> Iterator[tuple[tuple[str, ...], int, tuple[_Article, str, bytes, int, int]]]:
-    """:func:`_kwic_keys` of UTF-8 columns (spans in bytes)."""
-    order = 0
-    for article, column, data, spans in texts:
-        for start, end in spans:
-            yield sort_key(data, start, end, sort), order, (article, column, data, start, end)
-            order += 1
-
-
 def _highlighted(
     archive: Archive, query: str, match: str, st: int, column: str
 ) -> tuple[str, _Spans]:
@@ -550,13 +531,14 @@ def _highlighted(
 
 
 def _kwic_keys(
-    texts: Iterator[tuple[_Article, str, str, _Spans]], sort: str, width: int
-) -> Iterator[tuple[tuple[str, ...], int, tuple[_Article, str, str, int, int]]]:
-    """Each match's sort key, its place in date order, and what makes its line."""
+    texts: Iterator[tuple[_Article, str, _Text, _Spans]], sort: str
+) -> Iterator[tuple[tuple[str, ...], int, tuple[_Article, str, _Text, int, int]]]:
+    """Each match's sort key (read from the column's text or its UTF-8), its place in
+    date order, and what makes its line."""
     order = 0
-    for article, column, plain, spans in texts:
+    for article, column, data, spans in texts:
         for start, end in spans:
-            yield sort_key(plain, start, end, sort), order, (article, column, plain, start, end)
+            yield sort_key(data, start, end, sort), order, (article, column, data, start, end)
             order += 1
 
 
