@@ -362,7 +362,9 @@ def test_the_neighbour_index_follows_rewrites_and_reindexing(tmp_path: Path, sor
         vocab = "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, 'articles_kwic', 'instance')"
         store.conn.execute(vocab)
         terms = {row[0] for row in store.conn.execute("SELECT term FROM temp.v WHERE doc = 2")}
-    assert "бишкека<мэрия" not in terms and "бишкеке<в" in terms and "бишкек>ждет" in terms
+    # the two words beside each word, nearest first; one at the column's edge
+    assert "бишкека<мэрия" not in terms and "бишкека>объявила!в" not in terms
+    assert {"бишкеке<в!абай", "бишкек<ярмарка!бишкеке", "бишкек>ждет", "абай<"} <= terms
     expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
     assert len(expected) > 10
     for n in (1, 2, 4, len(expected), len(expected) + 5):
@@ -428,33 +430,70 @@ def test_a_sorted_limit_keeps_the_filters(news_path: Path, sort: str) -> None:
         assert list(store.kwic("страна", source="нет такого", sort=sort, limit=3)) == []
 
 
+def japarov_archive(path: Path, rows: list[tuple[int, str, str]], sort: str) -> tuple[str, str]:
+    """The archive of ``rows``; the query and the regex of its forms for ``sort``:
+    ``Садыр`` sorted right, ``Жапаров`` left (each beside the other)."""
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in rows])
+    return ("Садыр", "садыр") if sort == "right" else ("Жапаров", "жапаров")
+
+
 @pytest.mark.parametrize("sort", ["left", "right"])
-def test_a_word_always_beside_the_same_word_reads_every_article_once(
+def test_a_word_always_beside_the_same_word_is_ordered_by_the_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str
 ) -> None:
-    """«Садыр Жапаров»: every line has the same first sort word, so the second and third
-    decide, which only the text holds: the pass over every matching article answers."""
+    """«Садыр Жапаров»: every line has the same first sort word, so the second decides,
+    which the index keeps too: a limit reads only the articles of the first ones."""
+    path = tmp_path / "archive.sqlite"
+    seconds = ["вчера", "утром", "заявил", "ранее", "якобы", "сказал"]
+    rows = [
+        (
+            100 + i,
+            f"Новости {i}",
+            f"{seconds[i % 6].capitalize()} {i % 5} Садыр Жапаров {seconds[i % 6]} был."
+            f" Указ {seconds[(i + 3) % 6]} Садыр Жапаров {seconds[(i + 1) % 6]}.",
+        )
+        for i in range(60)
+    ]
+    query, forms = japarov_archive(path, rows, sort)
+    keys = [line[0] for line in scan_lines(path, forms, sort)]
+    expected = [line[1:] for line in scan_lines(path, forms, sort)]
+    assert len({key[0] for key in keys}) == 1 and len({key[:2] for key in keys}) >= 6
+    calls = lines_keyed(monkeypatch)
+    for n in (1, 7):
+        calls.clear()
+        assert concordance(path, query, sort, n) == expected[:n]
+        assert len(calls) <= len(expected) // 2  # a few articles' lines, not every one
+    calls.clear()
+    assert concordance(path, query, sort, len(expected)) == expected
+    assert len(calls) == len(expected)  # every line's words read, once
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_a_word_always_beside_the_same_two_words_reads_every_article_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    """«Президент Садыр Жапаров заявил»: every line has the same two first sort words,
+    so the third decides, which only the text holds: the pass over every matching
+    article answers."""
     path = tmp_path / "archive.sqlite"
     rows = [
         (
             100 + i,
             f"Новости {i}",
-            f"Глава {i % 5} Садыр Жапаров {'вчера' if i % 2 else 'утром'}"
-            f" сказал. Указ подписал Садыр Жапаров {i}.",
+            f"Глава {i % 5} президент Садыр Жапаров заявил {'вчера' if i % 2 else 'утром'}."
+            f" Указ {i} президент Садыр Жапаров заявил {i % 7}.",
         )
         for i in range(30)
     ]
-    with Archive.open(path) as store:
-        store.write_batch([article(*row) for row in rows])
-    forms = "садыр" if sort == "right" else "жапаров"
+    query, forms = japarov_archive(path, rows, sort)
+    keys = [line[0] for line in scan_lines(path, forms, sort)]
     expected = [line[1:] for line in scan_lines(path, forms, sort)]
-    assert len({line[0][0] for line in scan_lines(path, forms, sort)}) == 1  # one first word
+    assert len({key[:2] for key in keys}) == 1 and len({key for key in keys}) > 5
     calls = lines_keyed(monkeypatch)
     for n in (1, 7, len(expected)):
         calls.clear()
-        assert (
-            concordance(path, "Садыр" if sort == "right" else "Жапаров", sort, n) == (expected[:n])
-        )
+        assert concordance(path, query, sort, n) == expected[:n]
         assert len(calls) == len(expected)  # every line's words read, once
 
 
@@ -485,6 +524,27 @@ def test_figures_sort_whole(tmp_path: Path) -> None:
         expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
         for n in (1, 3, 5, len(expected)):
             assert concordance(path, "Бишкек", sort, n) == expected[:n]
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_a_figure_and_a_longer_figure_keep_their_order(tmp_path: Path, sort: str) -> None:
+    """``1 мая`` before ``1,5%`` before ``10 лет``: the index orders two words beside a
+    word as words, not as the characters that join them in its tokens (``1`` is a
+    beginning of ``10`` and of ``1,5%``)."""
+    path = tmp_path / "archive.sqlite"
+    figures = ["10 лет", "1 мая", "1,5% роста", "1", "10,5 %", "1 мая и", "100 дней", "1 год"]
+    rows = []
+    for i in range(48):
+        said = figures[i % len(figures)]
+        left = " ".join(reversed(said.split(" ")))
+        rows.append((100 + i, f"Цены {i}", f"Сегодня Бишкек {said}. Итог: {left} Бишкек {i}."))
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in rows])
+    keys = [line[0][:2] for line in scan_lines(path, BISHKEK, sort)]
+    assert ("1", "мая") in keys and ("1,5%", "роста") in keys and ("10", "лет") in keys
+    expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
+    for n in (1, 2, 3, 7, 13, 20, 30, 49, 50, 62, len(expected)):
+        assert concordance(path, "Бишкек", sort, n) == expected[:n]
 
 
 def test_the_first_lines_by_date_read_only_the_first_articles(

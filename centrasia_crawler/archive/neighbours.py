@@ -6,18 +6,21 @@ nearest first (``left``): :data:`SORT_WORDS` whole words of the same column, eac
 folded as a form is (:func:`~centrasia_crawler.normalize.morphology.surface`: lower
 case, ё as е, no stress marks, a number whole and without its spaces: ``5,4%``); a
 match with no word on that side (at its column's end, or start) sorts first.
-``articles_kwic`` holds, for each article, a token ``word>next`` and a token
-``word<previous`` for every word of its title and body (``word>`` and ``word<`` where
-the column ends), words as the search index reads them and folded so. It keeps no text
-and no positions (``detail=none``): it says
-which articles have a word followed, or preceded, by another, and FTS5 keeps its terms
-in order, so the articles where a form stands before the alphabetically first words
-are the first rows of a range of its vocabulary.
+``articles_kwic`` holds, for each article, a token ``word>next!after`` and a token
+``word<previous!before`` for every word of its title and body: the :data:`INDEXED`
+words after it and before it, nearest first (fewer where the column ends: ``word>next``,
+``word>``), words as the search index reads them and folded so. It keeps no text and
+no positions (``detail=none``): it says which articles have a word followed, or
+preceded, by two others, and FTS5 keeps its terms in order (:data:`THEN` sorts below
+every character of a word, so that the order of the tokens is that of their words,
+word by word), so the articles where a form stands before the alphabetically first
+words are the first rows of a range of its vocabulary.
 
 :func:`candidates` walks those ranges for the forms of a query, the next (or previous)
-word in order, and stops once the articles it has seen hold at least the lines asked
-for: every line it did not see sorts after all of those (its first key word is later).
-The caller reads only those articles, makes their lines and checks that claim.
+two words in order, and stops once the articles it has seen hold at least the lines
+asked for: every line it did not see sorts after all of those (its first two key words
+are later). The caller reads only those articles, makes their lines and checks that
+claim.
 
 The index is written with the morphological index (:mod:`centrasia_crawler.archive.morph`),
 in the same transaction, and taken out with the text it was written with.
@@ -44,9 +47,16 @@ from centrasia_crawler.normalize.text import fold_yo
 #: The words a concordance line sorts by, on the side its sort reads: AntConc's
 #: default sort levels (1R, 2R, 3R; 1L, 2L, 3L).
 SORT_WORDS: Final = 3
+#: The words beside a word that the index keeps, on each side: the sort words it orders
+#: lines by (lines equal in these are ordered by reading their text).
+INDEXED: Final = 2
 #: What joins a word to the next one, and to the previous one, in a token of the index.
 NEXT: Final = ">"
 PREVIOUS: Final = "<"
+#: What joins the second word beside a word to the first: below every character a word
+#: holds (letters, digits, ``,.%``), so that ``1!x`` sorts before ``10`` as ``1`` before
+#: ``10``.
+THEN: Final = "!"
 #: The instances of the index's terms: ``(term, doc)`` (no column or offset are kept).
 _VOCAB: Final = "temp.centrasia_kwic_vocab"
 _VOCAB_SQL: Final = (
@@ -174,9 +184,9 @@ def common_beginning(forms: Iterable[str]) -> str:
 
 
 def neighbour_text(*columns: str | None) -> str:
-    """The index's text for an article's columns: for each word, ``word>next`` and
-    ``word<previous`` (nothing after the mark at a column's end or start), each token
-    once."""
+    """The index's text for an article's columns: for each word, ``word>next!after``
+    and ``word<previous!before`` (:data:`INDEXED` words, fewer where the column ends),
+    each token once."""
     tokens: dict[str, None] = {}
     folds: dict[str, str] = {}
     for text in columns:
@@ -186,51 +196,54 @@ def neighbour_text(*columns: str | None) -> str:
             if word is None:
                 word = folds[token] = surface(token)
             found.append(word)
-        for before, word, after in zip(["", *found], found, [*found[1:], ""], strict=False):
-            tokens[f"{word}{NEXT}{after}"] = None
-            tokens[f"{word}{PREVIOUS}{before}"] = None
+        for at, word in enumerate(found):
+            tokens[word + NEXT + THEN.join(found[at + 1 : at + 1 + INDEXED])] = None
+            tokens[word + PREVIOUS + THEN.join(found[max(0, at - INDEXED) : at][::-1])] = None
     return " ".join(tokens)
 
 
 def _ranges(
     conn: sqlite3.Connection, forms: frozenset[str], mark: str
-) -> Iterator[tuple[str, int]]:
-    """``(neighbour, article)`` of every ``form<mark>neighbour`` token of ``forms``,
-    neighbours in order (each form's range of the vocabulary, merged)."""
+) -> Iterator[tuple[tuple[str, ...], int]]:
+    """``(neighbours, article)`` of every ``form<mark>neighbours`` token of ``forms``,
+    in the order of the neighbours (each form's range of the vocabulary, merged)."""
     conn.execute(_VOCAB_SQL)
     above = chr(ord(mark) + 1)
 
-    def one(form: str) -> Iterator[tuple[str, int]]:
+    def one(form: str) -> Iterator[tuple[tuple[str, ...], int]]:
         skip = len(form) + 1
         cursor = conn.execute(
             f"SELECT term, doc FROM {_VOCAB} WHERE term >= ? AND term < ?",
             (form + mark, form + above),
         )
         for term, doc in cursor:
-            yield term[skip:], doc
+            beside = term[skip:]
+            yield (tuple(beside.split(THEN)) if beside else ()), doc
 
     return heapq.merge(*(one(form) for form in sorted(forms)))
 
 
 def candidates(
     conn: sqlite3.Connection, forms: frozenset[str], sort: str, most: int
-) -> Iterator[tuple[str, list[int]]]:
-    """The articles where one of ``forms`` (folded) stands beside a word, for each such
-    word in order: ``(word, articles)``, the next words (``right``) or the previous ones
-    (``left``), from the alphabetically first (the empty word: a column's end or start).
-    The caller stops when it has enough. A word beside more than ``most`` of them (the
-    empty one aside) ends the walk: its articles come cut short, more than ``most``."""
+) -> Iterator[tuple[tuple[str, ...], list[int]]]:
+    """The articles where one of ``forms`` (folded) stands beside some words, for each
+    such run of :data:`INDEXED` words in order: ``(words, articles)``, the next words
+    (``right``) or the previous ones, nearest first (``left``), from the alphabetically
+    first (no word: a column's end or start; fewer words: the column ends after the
+    first). The caller stops when it has enough. Words beside more than ``most`` of
+    them (the empty run aside) end the walk: their articles come cut short, more than
+    ``most``."""
     mark = NEXT if sort == "right" else PREVIOUS
-    word: str | None = None
+    words: tuple[str, ...] | None = None
     group: list[int] = []
-    for neighbour, doc in _ranges(conn, forms, mark):
-        if neighbour != word:
-            if word is not None:
-                yield word, group
-            word, group = neighbour, []
+    for neighbours, doc in _ranges(conn, forms, mark):
+        if neighbours != words:
+            if words is not None:
+                yield words, group
+            words, group = neighbours, []
         group.append(doc)
-        if word and len(group) > most:
-            yield word, group
+        if words and len(group) > most:
+            yield words, group
             return
-    if word is not None:
-        yield word, group
+    if words is not None:
+        yield words, group

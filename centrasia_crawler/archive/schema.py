@@ -806,6 +806,22 @@ CREATE INDEX articles_kwic_data_count ON articles_kwic_data (id);
 DELETE FROM archive_meta WHERE key IN ('morph_version', 'morph_building', 'morph_indexed_upto');
 """
 
+#: Version 23: the neighbour index keeps the two words beside each word, not one
+#: (``word>next!after``, ``word<previous!before``), so that lines whose first sort word
+#: is the same (``в конституции``, ``Садыр Жапаров``) are ordered by the index too, and
+#: the tokenizer takes ``!``. Made again empty, and the next writable open re-indexes
+#: every article as for version 22.
+V23: Final = """
+DROP TABLE articles_kwic;
+CREATE VIRTUAL TABLE articles_kwic
+USING /* neighbouring words, not text: kept by centrasia_crawler/archive/morph.py */ fts5 (
+    pairs, content = 'articles_kwic_source', content_rowid = 'st', detail = none,
+    columnsize = 0, tokenize = "ascii tokenchars '<>!,.%'"
+);
+CREATE INDEX articles_kwic_data_count ON articles_kwic_data (id);
+DELETE FROM archive_meta WHERE key IN ('morph_version', 'morph_building', 'morph_indexed_upto');
+"""
+
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS: Final = (
     *(V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16),
@@ -815,6 +831,7 @@ MIGRATIONS: Final = (
     V20,
     V21,
     V22,
+    V23,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 #: What the upgrade to a version that goes over the whole archive says it is doing.

@@ -24,7 +24,7 @@ from centrasia_crawler.archive.concordance import (
     written_forms,
 )
 from centrasia_crawler.archive.morph import index_ready
-from centrasia_crawler.archive.neighbours import FormMatcher, candidates, sort_key
+from centrasia_crawler.archive.neighbours import INDEXED, FormMatcher, candidates, sort_key
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.snippets import (
@@ -333,11 +333,12 @@ def _kwic_by_neighbours(
     ``right``), reading only the articles the neighbour index puts first; None when a
     pass over every matching article is cheaper.
 
-    :func:`~centrasia_crawler.archive.neighbours.candidates` gives, for each word that
-    stands beside one of the query's forms, in order, the articles where it does. They
-    are read, a few words' worth at a time, until their lines whose first sort word is
-    at most the last word walked number ``limit``: every line of an article not read
-    has a later first word, so the first ``limit`` lines are among those read."""
+    :func:`~centrasia_crawler.archive.neighbours.candidates` gives, for each run of
+    words (two, or fewer at a column's edge) that stands beside one of the query's
+    forms, in order, the articles where it does. They are read, a few runs' worth at a
+    time, until their lines whose first sort words are at most the last run walked
+    number ``limit``: every line of an article not read has later first words, so the
+    first ``limit`` lines are among those read."""
     conn = archive.conn
     forms = words.forms
     if not forms:
@@ -348,7 +349,7 @@ def _kwic_by_neighbours(
     where, params = (filters or Filters()).where()
     read: set[int] = set()
     keyed: list[tuple[tuple[str, ...], tuple[int, int, int], dict[str, Any]]] = []
-    later: list[str] = []  # the first sort words of the lines read, not yet counted
+    later: list[tuple[str, ...]] = []  # the first sort words of the lines read, not counted
 
     def read_lines(articles: list[int]) -> int:
         """Make the lines of these articles (those the filters keep); how many of them
@@ -366,19 +367,19 @@ def _kwic_by_neighbours(
                     key = sort_key(text, start, end, sort)
                     line = _kwic_line((st, day, url), column, text, start, end, width)
                     keyed.append((key, (st, place, start), line))
-                    heapq.heappush(later, key[0] if key else "")
+                    heapq.heappush(later, key[:INDEXED])
                     bare += not key
         return bare
 
     pending: list[int] = []
-    counted = 0  # the lines read whose first sort word is at most the word walked
+    counted = 0  # the lines read whose first sort words are at most the run walked
     seen_lines = 0  # a lower bound of the lines of the articles walked so far
-    for word, docs in candidates(conn, forms, sort, most):
-        if not word and _enough_at_the_edge(docs, limit, read, read_lines):
+    for beside, docs in candidates(conn, forms, sort, most):
+        if not beside and _enough_at_the_edge(docs, limit, read, read_lines):
             break
         fresh = [doc for doc in docs if doc not in read]
-        if (word and len(docs) > most) or len(read) + len(fresh) > most:
-            return None  # a word beside most of the matches: the pass over all is cheaper
+        if (beside and len(docs) > most) or len(read) + len(fresh) > most:
+            return None  # words beside most of the matches: the pass over all is cheaper
         read.update(fresh)
         pending += fresh
         seen_lines += len(docs)
@@ -386,7 +387,7 @@ def _kwic_by_neighbours(
             continue
         read_lines(pending)
         pending = []
-        while later and later[0] <= word:
+        while later and later[0] <= beside:
             heapq.heappop(later)
             counted += 1
         if counted >= limit:
