@@ -469,32 +469,119 @@ def test_a_word_always_beside_the_same_word_is_ordered_by_the_index(
     assert len(calls) == len(expected)  # every line's words read, once
 
 
+@pytest.mark.parametrize("budget", [40, 0])
 @pytest.mark.parametrize("sort", ["left", "right"])
-def test_a_word_always_beside_the_same_two_words_reads_every_article_once(
+def test_the_same_two_words_are_ordered_by_the_third_from_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str, budget: int
+) -> None:
+    """«… президент Садыр Жапаров заявил …»: every line has the same two first sort
+    words, so the third decides; the index has it among the second word's neighbours,
+    and a limit reads only the articles of the first ones. With no rows of the index
+    allowed for that walk (``budget`` 0, as for a very common second word), the tie is
+    read whole and the answer is the same."""
+    from centrasia_crawler.archive import neighbours
+
+    monkeypatch.setattr(neighbours, "_ROWS_AN_ARTICLE", budget)
+    path = tmp_path / "archive.sqlite"
+    thirds = ["вчера", "утром", "что", "ранее", "якобы", "сказал", "а", "в"]
+    rows = [
+        (
+            100 + i,
+            f"Новости {i}",
+            f"{thirds[i % 8].capitalize()} президент Садыр Жапаров заявил {thirds[(i + 3) % 8]}."
+            f" Указ {i}, президент Садыр Жапаров заявил {thirds[(i + 5) % 8]} {i}.",
+        )
+        for i in range(40)
+    ]
+    query, forms = japarov_archive(path, rows, sort)
+    keys = [line[0] for line in scan_lines(path, forms, sort)]
+    expected = [line[1:] for line in scan_lines(path, forms, sort)]
+    assert len({key[:2] for key in keys}) == 1 and len(set(keys)) >= 8
+    calls = lines_keyed(monkeypatch)
+    for n in (1, 7):
+        calls.clear()
+        assert concordance(path, query, sort, n) == expected[:n]
+        if budget:
+            assert len(calls) <= len(expected) // 2  # a few articles' lines, not every one
+        else:
+            assert len(calls) == len(expected)  # every line's words read, once
+    for n in (20, len(expected)):
+        assert concordance(path, query, sort, n) == expected[:n]
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+def test_the_same_three_words_are_read_in_date_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str
 ) -> None:
-    """«Президент Садыр Жапаров заявил»: every line has the same two first sort words,
-    so the third decides, which only the text holds: the pass over every matching
-    article answers."""
+    """Lines with the same three sort words are in date order, so a limit reads the
+    first articles of them only, though they are most of the lines."""
     path = tmp_path / "archive.sqlite"
     rows = [
         (
             100 + i,
             f"Новости {i}",
-            f"Глава {i % 5} президент Садыр Жапаров заявил {'вчера' if i % 2 else 'утром'}."
-            f" Указ {i} президент Садыр Жапаров заявил {i % 7}.",
+            f"Вчера и президент Садыр Жапаров заявил, что всё."
+            f" Ясно {i} ярко Садыр Жапаров ясно {i}.",
         )
-        for i in range(30)
+        for i in range(60)
     ]
     query, forms = japarov_archive(path, rows, sort)
     keys = [line[0] for line in scan_lines(path, forms, sort)]
     expected = [line[1:] for line in scan_lines(path, forms, sort)]
-    assert len({key[:2] for key in keys}) == 1 and len({key for key in keys}) > 5
+    assert keys.count(keys[0]) == 60  # the first 60 lines tie
     calls = lines_keyed(monkeypatch)
-    for n in (1, 7, len(expected)):
+    for n in (1, 5, 59, 61, 80):
         calls.clear()
         assert concordance(path, query, sort, n) == expected[:n]
-        assert len(calls) == len(expected)  # every line's words read, once
+        if n <= 5:
+            assert len(calls) <= 2 * 2 * 5  # a chunk or two of articles, two lines each
+    assert concordance(path, query, sort, len(expected)) == expected
+
+
+def test_a_tie_read_in_date_order_counts_only_lines_up_to_what_it_read(
+    tmp_path: Path,
+) -> None:
+    """Lines of one whole key, some in articles read earlier for another line (the
+    latest articles), some in articles not read yet, among articles that only seem to
+    hold it (the index has their words, not in that order): the earlier-read lines do
+    not stand in for the unread articles before them."""
+    rows = [  # «заявил а» elsewhere: in the index's range of «заявил а», no such line
+        (100 + i, "Новости", f"Садыр Жапаров заявил я. Он заявил а тогда {i}.") for i in range(30)
+    ]
+    rows += [(150 + i, "Новости", f"Садыр Жапаров заявил а {i}.") for i in range(10)]
+    # read first, for their «Садыр 1» at the body's end
+    rows += [(200 + i, "Новости", f"Садыр Жапаров заявил а {i}. Садыр 1") for i in range(6)]
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in rows])
+    expected = [line[1:] for line in scan_lines(path, "садыр", "right")]
+    assert [line[0] for line in expected[:8]] == [200, 201, 202, 203, 204, 205, 150, 151]
+    for n in (7, 8, 12, 16, 20, len(expected)):
+        assert concordance(path, "Садыр", "right", n) == expected[:n]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_limit_of_random_texts_of_few_words_is_the_head_of_the_sort(
+    tmp_path: Path, seed: int
+) -> None:
+    """Texts of a few words (ties on one, two and three sort words, figures, column
+    edges, a word twice in an article) in random order: every limit, both sorts, the
+    head of the sort of every line done here."""
+    rnd = random.Random(seed)
+    vocabulary = ["а", "в", "в", "и", "1", "10", "1,5%", "Бишкек", "Бишкеке", "ель", "ёлка"]
+    rows = []
+    for i in range(70):
+        title = " ".join(rnd.choices(vocabulary, k=rnd.randint(1, 4)))
+        body = " ".join(rnd.choices(vocabulary, k=rnd.randint(3, 14)))
+        rows.append((100 + i, title, body))
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(*row) for row in rows])
+    for sort in ("left", "right"):
+        expected = [line[1:] for line in scan_lines(path, BISHKEK, sort)]
+        assert len(expected) > 60
+        for n in [*range(1, 40), len(expected)]:
+            assert concordance(path, "Бишкек", sort, n) == expected[:n], (sort, n)
 
 
 def test_figures_sort_whole(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import heapq
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -47,9 +47,9 @@ from centrasia_crawler.normalize.text import fold_yo
 #: The words a concordance line sorts by, on the side its sort reads: AntConc's
 #: default sort levels (1R, 2R, 3R; 1L, 2L, 3L).
 SORT_WORDS: Final = 3
-#: The words beside a word that the index keeps, on each side: the sort words it orders
-#: lines by (lines equal in these are ordered by reading their text).
-INDEXED: Final = 2
+#: The words beside a word that the index keeps, on each side: the first sort words; the
+#: last is found among the second's own neighbours (:class:`FirstLines`).
+INDEXED: Final = SORT_WORDS - 1
 #: What joins a word to the next one, and to the previous one, in a token of the index.
 NEXT: Final = ">"
 PREVIOUS: Final = "<"
@@ -224,26 +224,167 @@ def _ranges(
 
 
 def candidates(
-    conn: sqlite3.Connection, forms: frozenset[str], sort: str, most: int
+    conn: sqlite3.Connection, forms: frozenset[str], sort: str
 ) -> Iterator[tuple[tuple[str, ...], list[int]]]:
     """The articles where one of ``forms`` (folded) stands beside some words, for each
     such run of :data:`INDEXED` words in order: ``(words, articles)``, the next words
     (``right``) or the previous ones, nearest first (``left``), from the alphabetically
     first (no word: a column's end or start; fewer words: the column ends after the
-    first). The caller stops when it has enough. Words beside more than ``most`` of
-    them (the empty run aside) end the walk: their articles come cut short, more than
-    ``most``."""
+    first). The caller stops when it has enough."""
     mark = NEXT if sort == "right" else PREVIOUS
+    return _grouped(_ranges(conn, forms, mark), len)
+
+
+def _grouped(
+    rows: Iterator[tuple[tuple[str, ...], int]], size: Callable[[tuple[str, ...]], int]
+) -> Iterator[tuple[tuple[str, ...], list[int]]]:
+    """``(words, articles)`` of ``rows`` in order, grouped by their first ``size(words)``
+    words."""
     words: tuple[str, ...] | None = None
     group: list[int] = []
-    for neighbours, doc in _ranges(conn, forms, mark):
-        if neighbours != words:
+    for beside, doc in rows:
+        beside = beside[: size(beside)]
+        if beside != words:
             if words is not None:
                 yield words, group
-            words, group = neighbours, []
+            words, group = beside, []
         group.append(doc)
-        if words and len(group) > most:
-            yield words, group
-            return
     if words is not None:
         yield words, group
+
+
+#: The sort key of a concordance line and its article's number.
+Line = tuple[tuple[str, ...], int]
+#: A word after every word (for a bound past every line that begins with some words).
+_LAST: Final = "\U0010ffff"
+#: Two first sort words shared by more articles than this many times the limit are
+#: ordered by their third word from the index rather than by reading them all...
+_THIRD_AT: Final = 4
+#: ...unless that reads more rows of the index than this many per article of them (a
+#: common second word: ``в``), when they are read after all.
+_ROWS_AN_ARTICLE: Final = 40
+
+
+class FirstLines:
+    """Which matching articles the first ``limit`` lines of a concordance sorted by
+    ``sort`` (``left``, ``right``) need, read through ``read`` as the neighbour index
+    finds them.
+
+    ``read(articles)`` makes the lines of those articles (those the caller keeps) and
+    returns the sort key and article of each. :meth:`walk` goes through the runs of
+    words beside the query's ``forms`` in order (:func:`candidates`) and stops once the
+    lines read are known to hold the first ``limit``:
+
+    - lines whose first two sort words are at most the run walked number ``limit``
+      (every line of an article not read has later first words);
+    - or, for a whole key shared by many lines (no word at a column's edge, or the
+      same three words), its lines are read in date order, which is their order, until
+      with the lines before them they number ``limit``;
+    - two first words shared by many articles (``Садыр Жапаров``) are walked by their
+      third word: the range of the second word's own neighbours in the index, kept to
+      those articles (an article whose line has the third word ``x`` holds the token
+      ``second>x``), each third word a whole key as above.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        forms: frozenset[str],
+        sort: str,
+        limit: int,
+        read: Callable[[list[int]], list[Line]],
+    ) -> None:
+        self.conn, self.forms, self.sort, self.limit = conn, forms, sort, limit
+        self._read = read
+        self.read: set[int] = set()
+        self._later: list[Line] = []  # the lines read and not yet counted
+        self._counted = 0  # the lines read that are known to come first
+
+    def walk(self, most: int) -> bool:
+        """Read what the first lines need; False once that would be more than ``most``
+        articles (the caller's pass over every matching article is then cheaper)."""
+        pending: list[int] = []
+        seen = 0  # a lower bound of the lines of the articles walked
+        for beside, docs in candidates(self.conn, self.forms, self.sort):
+            fresh = [doc for doc in dict.fromkeys(docs) if doc not in self.read]
+            whole = len(beside) < INDEXED  # the column's edge within them: a whole key
+            if whole or len(fresh) > _THIRD_AT * self.limit:
+                self._lines(pending)
+                pending = []
+                if self._tie(beside, docs) if whole else self._third(beside, docs):
+                    return True
+                continue
+            if len(self.read) + len(pending) + len(fresh) > most:
+                return False
+            pending += fresh
+            seen += len(fresh)
+            if seen < self.limit:
+                continue
+            self._lines(pending)
+            pending = []
+            if self._count((*beside, _LAST)):
+                return True
+            seen = self._counted
+        self._lines(pending)
+        return True
+
+    def _lines(self, articles: list[int]) -> None:
+        """Read these articles' lines."""
+        if articles:
+            self.read.update(articles)
+            for line in self._read(articles):
+                heapq.heappush(self._later, line)
+
+    def _count(self, bound: tuple[str, ...]) -> bool:
+        """Count the lines read whose key is at most ``bound``: whether they are the
+        first ``limit`` (every line at most it has been read)."""
+        while self._later and self._later[0][0] <= bound:
+            heapq.heappop(self._later)
+            self._counted += 1
+        return self._counted >= self.limit
+
+    def _tie(self, key: tuple[str, ...], docs: list[int]) -> bool:
+        """The lines of the whole key ``key``, which the articles ``docs`` hold (and no
+        other), every line before them read: read in date order until, with those,
+        they number ``limit``; whether they did (else all of ``docs`` are read)."""
+        equal: list[int] = []  # the articles of its lines read
+        order = sorted(set(docs))
+        for first in range(0, len(order), self.limit):
+            chunk = order[first : first + self.limit]
+            self._lines([doc for doc in chunk if doc not in self.read])
+            while self._later and self._later[0][0] <= key:
+                line, st = heapq.heappop(self._later)
+                if line == key:
+                    equal.append(st)
+                else:
+                    self._counted += 1
+            if self._counted + sum(st <= chunk[-1] for st in equal) >= self.limit:
+                return True
+        self._counted += len(equal)
+        return False
+
+    def _third(self, beside: tuple[str, ...], docs: list[int]) -> bool:
+        """The lines of ``docs`` whose first two sort words are ``beside`` (every line
+        before them read), walked by their third word; whether the first ``limit``
+        lines are read."""
+        members = set(docs)
+        budget = _ROWS_AN_ARTICLE * len(members)
+        mark = NEXT if self.sort == "right" else PREVIOUS
+        rows = 0
+
+        def kept() -> Iterator[tuple[tuple[str, ...], int]]:
+            nonlocal rows
+            for after, doc in _ranges(self.conn, frozenset(beside[-1:]), mark):
+                rows += 1
+                if doc in members:
+                    yield after, doc
+                if rows > budget:
+                    return
+
+        for third, group in _grouped(kept(), lambda after: min(len(after), 1)):
+            if rows > budget:
+                break
+            if self._tie((*beside, *third), group):
+                return True
+        self._lines([doc for doc in members if doc not in self.read])
+        return self._count((*beside, _LAST))

@@ -24,7 +24,7 @@ from centrasia_crawler.archive.concordance import (
     written_forms,
 )
 from centrasia_crawler.archive.morph import index_ready
-from centrasia_crawler.archive.neighbours import INDEXED, FormMatcher, candidates, sort_key
+from centrasia_crawler.archive.neighbours import FirstLines, FormMatcher, Line, sort_key
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
 from centrasia_crawler.archive.snippets import (
@@ -330,31 +330,19 @@ def _kwic_by_neighbours(
     limit: int,
 ) -> list[dict[str, Any]] | None:
     """The first ``limit`` lines of a query of words sorted by ``sort`` (``left`` or
-    ``right``), reading only the articles the neighbour index puts first; None when a
-    pass over every matching article is cheaper.
-
-    :func:`~centrasia_crawler.archive.neighbours.candidates` gives, for each run of
-    words (two, or fewer at a column's edge) that stands beside one of the query's
-    forms, in order, the articles where it does. They are read, a few runs' worth at a
-    time, until their lines whose first sort words are at most the last run walked
-    number ``limit``: every line of an article not read has later first words, so the
-    first ``limit`` lines are among those read."""
+    ``right``), reading only the articles the neighbour index puts first
+    (:class:`~centrasia_crawler.archive.neighbours.FirstLines`); None when a pass over
+    every matching article is cheaper."""
     conn = archive.conn
-    forms = words.forms
-    if not forms:
+    if not words.forms:
         return []
-    # An article's lines cost about twice as much read here as in the pass over every
-    # matching article: past that share of them, that pass is taken instead.
-    most = _matching_at_most(conn, words.terms) // 2
     where, params = (filters or Filters()).where()
-    read: set[int] = set()
     keyed: list[tuple[tuple[str, ...], tuple[int, int, int], dict[str, Any]]] = []
-    later: list[tuple[str, ...]] = []  # the first sort words of the lines read, not counted
 
-    def read_lines(articles: list[int]) -> int:
-        """Make the lines of these articles (those the filters keep); how many of them
-        have no word on the sort's side (a column's end, or start)."""
-        bare = 0
+    def read_lines(articles: list[int]) -> list[Line]:
+        """Make the lines of these articles (those the filters keep): the sort key and
+        article of each."""
+        made: list[Line] = []
         for st, day, url, title, body in conn.execute(
             "SELECT a.st, a.published_date, a.url, a.title, a.body FROM articles a"
             f" WHERE a.st IN (SELECT value FROM json_each(?)) AND {where}",
@@ -367,57 +355,16 @@ def _kwic_by_neighbours(
                     key = sort_key(text, start, end, sort)
                     line = _kwic_line((st, day, url), column, text, start, end, width)
                     keyed.append((key, (st, place, start), line))
-                    heapq.heappush(later, key[:INDEXED])
-                    bare += not key
-        return bare
+                    made.append((key, st))
+        return made
 
-    pending: list[int] = []
-    counted = 0  # the lines read whose first sort words are at most the run walked
-    seen_lines = 0  # a lower bound of the lines of the articles walked so far
-    for beside, docs in candidates(conn, forms, sort, most):
-        if not beside and _enough_at_the_edge(docs, limit, read, read_lines):
-            break
-        fresh = [doc for doc in docs if doc not in read]
-        if (beside and len(docs) > most) or len(read) + len(fresh) > most:
-            return None  # words beside most of the matches: the pass over all is cheaper
-        read.update(fresh)
-        pending += fresh
-        seen_lines += len(docs)
-        if seen_lines < limit:
-            continue
-        read_lines(pending)
-        pending = []
-        while later and later[0] <= beside:
-            heapq.heappop(later)
-            counted += 1
-        if counted >= limit:
-            break
-        seen_lines = counted
-    else:  # every article walked: the last ones are read too
-        read_lines(pending)
+    # An article's lines cost about twice as much read here as in the pass over every
+    # matching article: past that share of them, that pass is taken instead.
+    most = _matching_at_most(conn, words.terms) // 2
+    if not FirstLines(conn, words.forms, sort, limit, read_lines).walk(most):
+        return None
     keyed.sort(key=lambda item: (item[0], item[1]))
     return [line for _, _, line in keyed[:limit]]
-
-
-def _enough_at_the_edge(
-    docs: list[int], limit: int, read: set[int], read_lines: Callable[[list[int]], int]
-) -> bool:
-    """Read the articles of the first word walked, the empty one, in order, until
-    ``limit`` lines with no word on the sort's side are made; whether they were.
-
-    Such a line's key is empty, before every other, and equal lines keep the date
-    order, so the first ``limit`` of them are the concordance's first lines and later
-    articles cannot change them: a word ending many headlines (``Казахстан``) needs only
-    the first articles of its thousands."""
-    bare = 0
-    order = list(dict.fromkeys(docs))  # in article order: one form's, or merged
-    for first in range(0, len(order), limit):
-        chunk = order[first : first + limit]
-        read.update(chunk)
-        bare += read_lines(chunk)
-        if bare >= limit:
-            return True
-    return False
 
 
 def _matching_at_most(conn: sqlite3.Connection, terms: frozenset[str]) -> int:
