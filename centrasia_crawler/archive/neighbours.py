@@ -57,11 +57,10 @@ PREVIOUS: Final = "<"
 #: holds (letters, digits, ``,.%``), so that ``1!x`` sorts before ``10`` as ``1`` before
 #: ``10``.
 THEN: Final = "!"
-#: The instances of the index's terms: ``(term, doc)`` (no column or offset are kept).
-_VOCAB: Final = "temp.centrasia_kwic_vocab"
-_VOCAB_SQL: Final = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCAB}"
-    " USING fts5vocab(main, 'articles_kwic', 'instance')"
+#: The index's terms, each with the number of articles that hold it (``term, doc``).
+_TERMS: Final = "temp.centrasia_kwic_tokens"
+_TERMS_SQL: Final = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {_TERMS} USING fts5vocab(main, 'articles_kwic', 'row')"
 )
 
 
@@ -202,55 +201,87 @@ def neighbour_text(*columns: str | None) -> str:
     return " ".join(tokens)
 
 
-def _ranges(
-    conn: sqlite3.Connection, forms: frozenset[str], mark: str
-) -> Iterator[tuple[tuple[str, ...], int]]:
-    """``(neighbours, article)`` of every ``form<mark>neighbours`` token of ``forms``,
-    in the order of the neighbours (each form's range of the vocabulary, merged)."""
-    conn.execute(_VOCAB_SQL)
+@dataclass
+class Run:
+    """Words beside a query's forms (:data:`INDEXED`, fewer at a column's edge), the
+    index's tokens that say so (one a form) and the articles that hold each token,
+    added up (an article may count once for each)."""
+
+    words: tuple[str, ...]
+    tokens: list[str]
+    articles: int
+
+
+def runs(conn: sqlite3.Connection, forms: frozenset[str], sort: str) -> Iterator[Run]:
+    """The runs of words that stand beside one of ``forms`` (folded), in order: the next
+    words (``right``) or the previous ones, nearest first (``left``), from the
+    alphabetically first (no word: a column's end or start; fewer words: the column
+    ends after the first). Read from the index's vocabulary, a row a token, as the
+    caller goes on."""
+    conn.execute(_TERMS_SQL)
+    mark = NEXT if sort == "right" else PREVIOUS
     above = chr(ord(mark) + 1)
 
-    def one(form: str) -> Iterator[tuple[tuple[str, ...], int]]:
+    def one(form: str) -> Iterator[tuple[tuple[str, ...], str, int]]:
         skip = len(form) + 1
         cursor = conn.execute(
-            f"SELECT term, doc FROM {_VOCAB} WHERE term >= ? AND term < ?",
+            f"SELECT term, doc FROM {_TERMS} WHERE term >= ? AND term < ?",
             (form + mark, form + above),
         )
-        for term, doc in cursor:
+        for term, docs in cursor:
             beside = term[skip:]
-            yield (tuple(beside.split(THEN)) if beside else ()), doc
+            yield (tuple(beside.split(THEN)) if beside else ()), term, docs
 
-    return heapq.merge(*(one(form) for form in sorted(forms)))
+    run: Run | None = None
+    for words, term, docs in heapq.merge(*(one(form) for form in sorted(forms))):
+        if run is not None and run.words == words:
+            run.tokens.append(term)
+            run.articles += docs
+            continue
+        if run is not None:
+            yield run
+        run = Run(words, [term], docs)
+    if run is not None:
+        yield run
 
 
-def candidates(
-    conn: sqlite3.Connection, forms: frozenset[str], sort: str
-) -> Iterator[tuple[tuple[str, ...], list[int]]]:
-    """The articles where one of ``forms`` (folded) stands beside some words, for each
-    such run of :data:`INDEXED` words in order: ``(words, articles)``, the next words
-    (``right``) or the previous ones, nearest first (``left``), from the alphabetically
-    first (no word: a column's end or start; fewer words: the column ends after the
-    first). The caller stops when it has enough."""
+def thirds(conn: sqlite3.Connection, second: str, sort: str) -> Iterator[tuple[str, str]]:
+    """Each word that stands after ``second`` (``right``), or before it (``left``), in
+    order, once, from the index's vocabulary (a seek a word, past the tokens of the
+    words after it): ``(word, FTS5 query of its tokens)``; ``""`` first where
+    ``second`` ends (or begins) a column."""
+    conn.execute(_TERMS_SQL)
     mark = NEXT if sort == "right" else PREVIOUS
-    return _grouped(_ranges(conn, forms, mark), len)
+    lowest, above = second + mark, second + chr(ord(mark) + 1)
+    sql = f"SELECT term FROM {_TERMS} WHERE term >= ? AND term < ? LIMIT 1"
+    if conn.execute(sql, (lowest, lowest + "\x01")).fetchone():  # the token itself
+        yield "", _quoted(lowest)
+    past = lowest + "\x01"
+    while (row := conn.execute(sql, (past, above)).fetchone()) is not None:
+        word = row[0][len(lowest) :].split(THEN, 1)[0]
+        token = lowest + word
+        yield word, f"{_quoted(token)} OR {_quoted(token + THEN)} *"
+        past = token + chr(ord(THEN) + 1)  # past ``word!…``, not past a longer word
 
 
-def _grouped(
-    rows: Iterator[tuple[tuple[str, ...], int]], size: Callable[[tuple[str, ...]], int]
-) -> Iterator[tuple[tuple[str, ...], list[int]]]:
-    """``(words, articles)`` of ``rows`` in order, grouped by their first ``size(words)``
-    words."""
-    words: tuple[str, ...] | None = None
-    group: list[int] = []
-    for beside, doc in rows:
-        beside = beside[: size(beside)]
-        if beside != words:
-            if words is not None:
-                yield words, group
-            words, group = beside, []
-        group.append(doc)
-    if words is not None:
-        yield words, group
+def _quoted(token: str) -> str:
+    """A token as an FTS5 string (its words hold no quotation mark)."""
+    return f'"{token}"'
+
+
+def articles(conn: sqlite3.Connection, *any_of: str) -> list[int]:
+    """The articles that hold a token of each of the FTS5 queries ``any_of``, in
+    order."""
+    match = " AND ".join(f"({query})" for query in any_of)
+    cursor = conn.execute(
+        "SELECT rowid FROM articles_kwic WHERE articles_kwic MATCH ? ORDER BY rowid", (match,)
+    )
+    return [st for (st,) in cursor]
+
+
+def any_token(tokens: Iterable[str]) -> str:
+    """The FTS5 query of any of ``tokens``."""
+    return " OR ".join(_quoted(token) for token in tokens)
 
 
 #: The sort key of a concordance line and its article's number.
@@ -260,9 +291,10 @@ _LAST: Final = "\U0010ffff"
 #: Two first sort words shared by more articles than this many times the limit are
 #: ordered by their third word from the index rather than by reading them all...
 _THIRD_AT: Final = 4
-#: ...unless that reads more rows of the index than this many per article of them (a
-#: common second word: ``в``), when they are read after all.
-_ROWS_AN_ARTICLE: Final = 40
+#: ...unless that takes more steps (a word each, a seek in the vocabulary and a query)
+#: than this many per article of them (a common second word: ``в``), when they are
+#: read after all.
+_STEPS_AN_ARTICLE: Final = 1
 
 
 class FirstLines:
@@ -272,8 +304,8 @@ class FirstLines:
 
     ``read(articles)`` makes the lines of those articles (those the caller keeps) and
     returns the sort key and article of each. :meth:`walk` goes through the runs of
-    words beside the query's ``forms`` in order (:func:`candidates`) and stops once the
-    lines read are known to hold the first ``limit``:
+    words beside the query's ``forms`` in order (:func:`runs`) and stops once the lines
+    read are known to hold the first ``limit``:
 
     - lines whose first two sort words are at most the run walked number ``limit``
       (every line of an article not read has later first words);
@@ -281,9 +313,9 @@ class FirstLines:
       same three words), its lines are read in date order, which is their order, until
       with the lines before them they number ``limit``;
     - two first words shared by many articles (``Садыр Жапаров``) are walked by their
-      third word: the range of the second word's own neighbours in the index, kept to
-      those articles (an article whose line has the third word ``x`` holds the token
-      ``second>x``), each third word a whole key as above.
+      third word: the second word's own neighbours in the index (:func:`thirds`), kept
+      to those articles (an article whose line has the third word ``x`` holds the
+      token ``second>x…``), each third word a whole key as above.
     """
 
     def __init__(
@@ -303,36 +335,41 @@ class FirstLines:
     def walk(self, most: int) -> bool:
         """Read what the first lines need; False once that would be more than ``most``
         articles (the caller's pass over every matching article is then cheaper)."""
-        pending: list[int] = []
-        seen = 0  # a lower bound of the lines of the articles walked
-        for beside, docs in candidates(self.conn, self.forms, self.sort):
-            fresh = [doc for doc in dict.fromkeys(docs) if doc not in self.read]
-            whole = len(beside) < INDEXED  # the column's edge within them: a whole key
-            if whole or len(fresh) > _THIRD_AT * self.limit:
+        pending: list[str] = []  # the tokens of the runs walked, their articles not read
+        waiting = 0  # those articles, an article once a token
+        for run in runs(self.conn, self.forms, self.sort):
+            whole = len(run.words) < INDEXED  # the column's edge within them: a whole key
+            if whole or run.articles > _THIRD_AT * self.limit:
                 self._lines(pending)
-                pending = []
-                if self._tie(beside, docs) if whole else self._third(beside, docs):
+                pending, waiting = [], 0
+                found = articles(self.conn, any_token(run.tokens))
+                if self._tie(run.words, found) if whole else self._third(run, found):
                     return True
                 continue
-            if len(self.read) + len(pending) + len(fresh) > most:
+            if len(self.read) + waiting + run.articles > most:
                 return False
-            pending += fresh
-            seen += len(fresh)
-            if seen < self.limit:
+            pending += run.tokens
+            waiting += run.articles
+            if self._counted + waiting < self.limit:  # too few lines yet to be enough
                 continue
             self._lines(pending)
-            pending = []
-            if self._count((*beside, _LAST)):
+            pending, waiting = [], 0
+            if self._count((*run.words, _LAST)):
                 return True
-            seen = self._counted
         self._lines(pending)
         return True
 
-    def _lines(self, articles: list[int]) -> None:
-        """Read these articles' lines."""
-        if articles:
-            self.read.update(articles)
-            for line in self._read(articles):
+    def _lines(self, tokens: list[str]) -> None:
+        """Read the lines of the articles holding these tokens, those not read."""
+        if tokens:
+            self._read_articles(articles(self.conn, any_token(tokens)))
+
+    def _read_articles(self, found: list[int]) -> None:
+        """Read these articles' lines, those not read."""
+        fresh = [st for st in found if st not in self.read]
+        if fresh:
+            self.read.update(fresh)
+            for line in self._read(fresh):
                 heapq.heappush(self._later, line)
 
     def _count(self, bound: tuple[str, ...]) -> bool:
@@ -343,15 +380,14 @@ class FirstLines:
             self._counted += 1
         return self._counted >= self.limit
 
-    def _tie(self, key: tuple[str, ...], docs: list[int]) -> bool:
-        """The lines of the whole key ``key``, which the articles ``docs`` hold (and no
-        other), every line before them read: read in date order until, with those,
-        they number ``limit``; whether they did (else all of ``docs`` are read)."""
+    def _tie(self, key: tuple[str, ...], found: list[int]) -> bool:
+        """The lines of the whole key ``key``, which the articles ``found`` (in order)
+        hold (and no other), every line before them read: read in date order until,
+        with those, they number ``limit``; whether they did (else all are read)."""
         equal: list[int] = []  # the articles of its lines read
-        order = sorted(set(docs))
-        for first in range(0, len(order), self.limit):
-            chunk = order[first : first + self.limit]
-            self._lines([doc for doc in chunk if doc not in self.read])
+        for first in range(0, len(found), self.limit):
+            chunk = found[first : first + self.limit]
+            self._read_articles(chunk)
             while self._later and self._later[0][0] <= key:
                 line, st = heapq.heappop(self._later)
                 if line == key:
@@ -363,28 +399,17 @@ class FirstLines:
         self._counted += len(equal)
         return False
 
-    def _third(self, beside: tuple[str, ...], docs: list[int]) -> bool:
-        """The lines of ``docs`` whose first two sort words are ``beside`` (every line
-        before them read), walked by their third word; whether the first ``limit``
-        lines are read."""
-        members = set(docs)
-        budget = _ROWS_AN_ARTICLE * len(members)
-        mark = NEXT if self.sort == "right" else PREVIOUS
-        rows = 0
-
-        def kept() -> Iterator[tuple[tuple[str, ...], int]]:
-            nonlocal rows
-            for after, doc in _ranges(self.conn, frozenset(beside[-1:]), mark):
-                rows += 1
-                if doc in members:
-                    yield after, doc
-                if rows > budget:
-                    return
-
-        for third, group in _grouped(kept(), lambda after: min(len(after), 1)):
-            if rows > budget:
+    def _third(self, run: Run, found: list[int]) -> bool:
+        """The lines of the articles ``found`` whose first two sort words are
+        ``run.words`` (every line before them read), walked by their third word;
+        whether the first ``limit`` lines are read."""
+        budget = _STEPS_AN_ARTICLE * sum(st not in self.read for st in found)
+        within = any_token(run.tokens)
+        for step, (word, query) in enumerate(thirds(self.conn, run.words[-1], self.sort)):
+            if step >= budget:
                 break
-            if self._tie((*beside, *third), group):
+            group = articles(self.conn, within, query)
+            if group and self._tie((*run.words, word) if word else run.words, group):
                 return True
-        self._lines([doc for doc in members if doc not in self.read])
-        return self._count((*beside, _LAST))
+        self._read_articles(found)
+        return self._count((*run.words, _LAST))
