@@ -469,19 +469,19 @@ def test_a_word_always_beside_the_same_word_is_ordered_by_the_index(
     assert len(calls) == len(expected)  # every line's words read, once
 
 
-@pytest.mark.parametrize("budget", [1, 0])
+@pytest.mark.parametrize("articles_a_step", [1, 10**9])
 @pytest.mark.parametrize("sort", ["left", "right"])
 def test_the_same_two_words_are_ordered_by_the_third_from_the_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str, budget: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str, articles_a_step: int
 ) -> None:
     """«… президент Садыр Жапаров заявил …»: every line has the same two first sort
     words, so the third decides; the index has it among the second word's neighbours,
-    and a limit reads only the articles of the first ones. With no rows of the index
-    allowed for that walk (``budget`` 0, as for a very common second word), the tie is
-    read whole and the answer is the same."""
+    and a limit reads only the articles of the first ones. When a step of that walk is
+    worth more articles than there are (as for a very common second word), the tie is
+    read whole, and the answer is the same."""
     from centrasia_crawler.archive import neighbours
 
-    monkeypatch.setattr(neighbours, "_STEPS_AN_ARTICLE", budget)
+    monkeypatch.setattr(neighbours, "_ARTICLES_A_STEP", articles_a_step)
     path = tmp_path / "archive.sqlite"
     thirds = ["вчера", "утром", "что", "ранее", "якобы", "сказал", "а", "в"]
     rows = [
@@ -501,7 +501,7 @@ def test_the_same_two_words_are_ordered_by_the_third_from_the_index(
     for n in (1, 7):
         calls.clear()
         assert concordance(path, query, sort, n) == expected[:n]
-        if budget:
+        if articles_a_step == 1:
             assert len(calls) <= len(expected) // 2  # a few articles' lines, not every one
         else:
             assert len(calls) == len(expected)  # every line's words read, once
