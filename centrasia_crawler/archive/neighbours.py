@@ -16,11 +16,12 @@ every character of a word, so that the order of the tokens is that of their word
 word by word), so the articles where a form stands before the alphabetically first
 words are the first rows of a range of its vocabulary.
 
-:func:`candidates` walks those ranges for the forms of a query, the next (or previous)
-two words in order, and stops once the articles it has seen hold at least the lines
-asked for: every line it did not see sorts after all of those (its first two key words
-are later). The caller reads only those articles, makes their lines and checks that
-claim.
+:class:`FirstLines` walks those ranges for the forms of a query, the next (or
+previous) two words in order (:func:`runs`), and stops once the articles it has read
+hold the lines asked for: every line of an article it did not read sorts after all of
+those (its first two key words are later). Two words beside many articles are walked
+by the third, among the second word's own neighbours (:func:`thirds`); lines whose
+three words are the same are in date order, and only their first articles are read.
 
 The index is written with the morphological index (:mod:`centrasia_crawler.archive.morph`),
 in the same transaction, and taken out with the text it was written with.
@@ -195,9 +196,17 @@ def neighbour_text(*columns: str | None) -> str:
             if word is None:
                 word = folds[token] = surface(token)
             found.append(word)
-        for at, word in enumerate(found):
-            tokens[word + NEXT + THEN.join(found[at + 1 : at + 1 + INDEXED])] = None
-            tokens[word + PREVIOUS + THEN.join(found[max(0, at - INDEXED) : at][::-1])] = None
+        # two words each side (INDEXED), "" past the column's edge (a list of one word
+        # has two of those each side: zip stops at the words)
+        after, later = [*found[1:], ""], [*found[2:], "", ""]
+        before, earlier = ["", *found[:-1]], ["", "", *found[:-2]]
+        shifted = zip(found, after, later, before, earlier, strict=False)
+        for word, one, two, back, further in shifted:
+            tokens[f"{word}{NEXT}{one}{THEN}{two}" if two else f"{word}{NEXT}{one}"] = None
+            if further:
+                tokens[f"{word}{PREVIOUS}{back}{THEN}{further}"] = None
+            else:
+                tokens[f"{word}{PREVIOUS}{back}"] = None
     return " ".join(tokens)
 
 
