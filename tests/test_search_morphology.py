@@ -319,6 +319,8 @@ def test_upgrading_to_schema_7_counts_the_terms_of_the_existing_index(tmp_path: 
                 store.conn.execute(f"DROP INDEX IF EXISTS {name}")
             if name.startswith("articles_kwic"):  # schema 22
                 store.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+            if name.startswith("entity_articles"):  # schema 23
+                store.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
         store.conn.execute("DROP TABLE morph_counts")
         store.conn.execute("DROP INDEX articles_meta")
         store.conn.execute("DROP INDEX articles_attribution")  # schema 8

@@ -205,9 +205,9 @@ def test_upgrade_from_19_fills_them(path: Path, tmp_path: Path) -> None:
         migrate(fresh, upto=19)
         shape = "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY 2"
         for kind, name in conn.execute(shape).fetchall():
-            if name.startswith(("summary_", "data_version", "articles_kwic")) or name.endswith(
-                "_data_count"
-            ):  # schemas 20, 21 and 22
+            if name.startswith(
+                ("summary_", "data_version", "articles_kwic", "entity_articles")
+            ) or name.endswith("_data_count"):  # schemas 20 to 23
                 conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
         conn.execute("PRAGMA user_version = 19")
         assert conn.execute(shape).fetchall() == fresh.execute(shape).fetchall()

@@ -17,6 +17,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from centrasia_crawler.archive import entity_articles
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -127,9 +129,10 @@ def _tags(
 ) -> Iterator[tuple[str, Any]]:
     """Each entity named in the articles ``sts``, with the articles naming it (a numpy
     array of sts): some of them, and perhaps others, since on a broad query (a quarter of
-    the archive or more) the tags are read by entity (of ``entities``; None: all),
-    through the (entity_id, st) index, which reads fewer rows than looking up each
-    article and comes grouped."""
+    the archive or more) the tags are read by entity (of ``entities``; None: all): from
+    :mod:`~centrasia_crawler.archive.entity_articles`, each entity's articles in a few
+    rows, else through the (entity_id, st) index, which reads fewer rows than looking up
+    each article and comes grouped."""
     import numpy as np
 
     conn = archive.conn
@@ -144,6 +147,10 @@ def _tags(
             grouped.setdefault(entity_id, []).append(st)
         for entity_id, listed in grouped.items():
             yield entity_id, np.array(listed, dtype=np.int64)
+        return
+    kept = entity_articles.read(conn, entities)
+    if kept is not None:  # each entity's articles in a few rows, not a row a tag
+        yield from kept.items()
         return
     where, params = "", list(entities or ())
     if entities is not None:

@@ -810,7 +810,10 @@ DELETE FROM archive_meta WHERE key IN ('morph_version', 'morph_building', 'morph
 #: (``word>next!after``, ``word<previous!before``), so that lines whose first sort word
 #: is the same (``в конституции``, ``Садыр Жапаров``) are ordered by the index too, and
 #: the tokenizer takes ``!``. Made again empty, and the next writable open re-indexes
-#: every article as for version 22.
+#: every article as for version 22. And each entity's articles as arrays of sts
+#: (centrasia_crawler/archive/entity_articles.py: what ``network`` reads for a broad
+#: query, instead of a row a tag), with the log of the tags written since they were
+#: last brought up to date, kept by triggers; built at the next writable open.
 V23: Final = """
 DROP TABLE articles_kwic;
 CREATE VIRTUAL TABLE articles_kwic
@@ -820,6 +823,28 @@ USING /* neighbouring words, not text: kept by centrasia_crawler/archive/morph.p
 );
 CREATE INDEX articles_kwic_data_count ON articles_kwic_data (id);
 DELETE FROM archive_meta WHERE key IN ('morph_version', 'morph_building', 'morph_indexed_upto');
+CREATE TABLE entity_articles (
+    entity_id TEXT NOT NULL,
+    first_st INTEGER NOT NULL,
+    sts BLOB NOT NULL,
+    PRIMARY KEY (entity_id, first_st)
+) WITHOUT ROWID;
+CREATE TABLE entity_articles_log (
+    entity_id TEXT NOT NULL,
+    st INTEGER NOT NULL,
+    change INTEGER NOT NULL
+);
+DELETE FROM archive_meta WHERE key = 'entity_articles_built';
+CREATE TRIGGER entity_articles_insert AFTER INSERT ON article_entities BEGIN
+    INSERT INTO entity_articles_log (entity_id, st, change) VALUES (new.entity_id, new.st, 1);
+END;
+CREATE TRIGGER entity_articles_delete AFTER DELETE ON article_entities BEGIN
+    INSERT INTO entity_articles_log (entity_id, st, change) VALUES (old.entity_id, old.st, -1);
+END;
+CREATE TRIGGER entity_articles_update AFTER UPDATE OF st, entity_id ON article_entities BEGIN
+    INSERT INTO entity_articles_log (entity_id, st, change)
+        VALUES (old.entity_id, old.st, -1), (new.entity_id, new.st, 1);
+END;
 """
 
 #: One SQL script per version; version N is reached by running MIGRATIONS[N - 1].
@@ -1073,6 +1098,27 @@ TABLE_DOCS: Final[dict[str, tuple[str, dict[str, str]]]] = {
         {
             "band": "a band's key: a digest of its number and its values",
             "st": "the article (articles.st)",
+        },
+    ),
+    "entity_articles": (
+        "Each entity's articles as arrays of sts, in chunks: with entity_articles_log,"
+        " the st column of article_entities by entity, read at once (centrasia network)."
+        " Brought up to date with the log by the writer now and then; a reader adds the"
+        " log to it.",
+        {
+            "entity_id": "the entity (entities.id)",
+            "first_st": "the lowest st of the chunk (a chunk holds the sts from it to the"
+            " next chunk's)",
+            "sts": "the sts, in order, each a little-endian signed 64-bit integer",
+        },
+    ),
+    "entity_articles_log": (
+        "The rows written to and taken from article_entities since entity_articles was"
+        " last brought up to date (by triggers).",
+        {
+            "entity_id": "the entity (entities.id)",
+            "st": "the article (articles.st)",
+            "change": "1: a row written; -1: a row taken out",
         },
     ),
     "summary_days": (

@@ -28,7 +28,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from centrasia_crawler.archive import analysis, blank, corpus, meta, network, summaries
+from centrasia_crawler.archive import (
+    analysis,
+    blank,
+    corpus,
+    entity_articles,
+    meta,
+    network,
+    summaries,
+)
 from centrasia_crawler.archive import pages as pages_codec
 from centrasia_crawler.archive.closed import _ClosedConnection
 from centrasia_crawler.archive.morph import (
@@ -298,6 +306,8 @@ class Archive:
             build_index(conn, progress)
             build_tags(conn, progress)
             build_stories(conn, progress)
+            with immediate(conn):
+                entity_articles.build(conn)
         except BaseException:
             conn.close()
             raise
@@ -832,6 +842,7 @@ class Archive:
         if touched and fetched:
             self.conn.executemany("UPDATE articles SET last_fetched_at = ? WHERE st = ?", touched)
         tag_articles(self.conn, [r["st"] for r in new] + retagged)
+        entity_articles.fold_if_long(self.conn)
         cluster_articles(self.conn, [r["st"] for r in new] + retagged)
 
     def _revise(
@@ -1036,6 +1047,8 @@ def upgrade(
         reindexed = build_index(conn, progress)
         tagged = build_tags(conn, progress)
         clustered = build_stories(conn, progress)
+        with immediate(conn):
+            entity_articles.build(conn) or entity_articles.fold(conn)
         after = schema_version(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

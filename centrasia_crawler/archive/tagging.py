@@ -17,7 +17,7 @@ from functools import lru_cache, partial
 from typing import Any, Final
 
 from centrasia_crawler import workers
-from centrasia_crawler.archive import meta
+from centrasia_crawler.archive import entity_articles, meta
 from centrasia_crawler.archive.schema import COUNTRY_LIST_SQL
 from centrasia_crawler.archive.transactions import immediate
 from centrasia_crawler.entities.gazetteer import (
@@ -193,9 +193,11 @@ def store_gazetteer(conn: sqlite3.Connection, gazetteer: Gazetteer) -> None:
 
 
 def forget_tags(conn: sqlite3.Connection) -> None:
-    """Take every article's entities out (before tagging them all again)."""
+    """Take every article's entities out (before tagging them all again), and the
+    entities' arrays of articles, to be built again after."""
     conn.execute("DELETE FROM article_entities")
     conn.execute("DELETE FROM article_tags")
+    entity_articles.forget(conn)
 
 
 def _refresh_tags(conn: sqlite3.Connection, sts: str, params: Sequence[Any] = ()) -> None:

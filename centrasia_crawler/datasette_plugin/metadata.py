@@ -34,6 +34,7 @@ HIDDEN_TABLES: Final = (
     "articles_kwic",
     "article_tags",
     "story_bands",
+    "entity_articles",
     # The counts the writer keeps (the pages and canned queries read them).
     "summary_days",
     "summary_outlets",
