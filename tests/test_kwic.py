@@ -375,6 +375,10 @@ def test_the_neighbour_index_follows_rewrites_and_reindexing(tmp_path: Path, sor
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP TABLE articles_kwic")
     conn.execute("DROP VIEW articles_kwic_source")
+    for kind, name in conn.execute(  # schema 23's tables and triggers
+        "SELECT type, name FROM sqlite_master WHERE name LIKE 'entity_articles%'"
+    ).fetchall():
+        conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
     conn.execute("PRAGMA user_version = 21")
     conn.close()
     assert main(["upgrade", "--archive", str(path)]) == 0
