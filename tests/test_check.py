@@ -90,7 +90,10 @@ def damaged(original: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("damaged") / "archive.sqlite"
     shutil.copyfile(original, copy)
     assert not Path(f"{original}-wal").exists()  # one file: the copy is the archive
-    overwrite_pages(copy, 40, tables=("crawl_runs",))
+    # random pages, and the first page of what the reads below read, so that each meets
+    # the damage whatever the file's layout (random pages alone missed some of them
+    # once the layout moved)
+    overwrite_pages(copy, 40, tables=("crawl_runs", "summary_days", "articles_morph_data"))
     return copy
 
 

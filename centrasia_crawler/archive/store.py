@@ -1048,6 +1048,8 @@ def upgrade(
         tagged = build_tags(conn, progress)
         clustered = build_stories(conn, progress)
         with immediate(conn):
+            if not entity_articles.built(conn):
+                say("centrasia: listing each entity's articles (for networks)")
             entity_articles.build(conn) or entity_articles.fold(conn)
         after = schema_version(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
