@@ -168,3 +168,40 @@ def test_tagging_every_article_again_builds_them_once(
         assert kept(store.conn) == before
         assert log_rows(store.conn) == 0
     assert built == [True]
+
+
+def test_a_fold_between_the_reads_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer folds the log after a reader read the chunks and before it reads the
+    log: the reader still answers as of one moment (the chunks without the changes
+    the fold took out of the log would be a state that never was)."""
+    monkeypatch.setattr(entity_articles, "FOLD_AT", 10**9)  # the writer keeps its log
+    rnd = random.Random(5)
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(st, f"Новости {st}", text(rnd)) for st in range(1, 40)])
+        with store.transaction() as conn:
+            entity_articles.fold(conn)
+        store.write_batch([article(st, f"Новости {st}", text(rnd)) for st in range(20, 70)])
+        expected = truth(store.conn)
+        assert log_rows(store.conn) > 0
+    changes = entity_articles._changes
+    folded: list[int] = []
+
+    def fold_first(conn: sqlite3.Connection, entities: list[str] | None) -> Any:
+        if not folded:  # the reader's call (the fold's own call passes through)
+            with closing(sqlite3.connect(path, isolation_level=None)) as writer:
+                writer.execute("BEGIN IMMEDIATE")
+                folded.append(0)
+                folded[0] = entity_articles.fold(writer)
+                writer.execute("COMMIT")
+        return changes(conn, entities)
+
+    monkeypatch.setattr(entity_articles, "_changes", fold_first)
+    with Archive.open(path, readonly=True) as reader:
+        assert kept(reader.conn) == expected
+    assert folded and folded[0] > 0  # the fold took the log out meanwhile
+    monkeypatch.setattr(entity_articles, "_changes", changes)
+    with Archive.open(path, readonly=True) as reader:
+        assert log_rows(reader.conn) == 0 and kept(reader.conn) == expected

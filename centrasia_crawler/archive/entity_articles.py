@@ -19,6 +19,8 @@ chunks, so that a reader is never behind. :func:`build` makes the chunks from
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 from centrasia_crawler.archive import meta
@@ -71,18 +73,36 @@ def read(conn: sqlite3.Connection, entities: list[str] | None = None) -> dict[st
     the chunks are not built."""
     import numpy as np
 
-    if not built(conn):
-        return None
-    where, params = _where(entities)
-    parts: dict[str, list[Any]] = {}
-    for entity_id, data in conn.execute(
-        f"SELECT entity_id, sts FROM entity_articles{where} ORDER BY entity_id, first_st", params
-    ):
-        parts.setdefault(entity_id, []).append(np.frombuffer(data, dtype=_DTYPE))
+    # The chunks and the log of one moment: a writer's fold between the two reads would
+    # leave the chunks without the changes it took out of the log.
+    with _snapshot(conn):
+        if not built(conn):
+            return None
+        where, params = _where(entities)
+        parts: dict[str, list[Any]] = {}
+        for entity_id, data in conn.execute(
+            f"SELECT entity_id, sts FROM entity_articles{where} ORDER BY entity_id, first_st",
+            params,
+        ):
+            parts.setdefault(entity_id, []).append(np.frombuffer(data, dtype=_DTYPE))
+        changes = _changes(conn, entities)
     found = {e: p[0] if len(p) == 1 else np.concatenate(p) for e, p in parts.items()}
-    for entity_id, (added, removed) in _changes(conn, entities).items():
+    for entity_id, (added, removed) in changes.items():
         found[entity_id] = _applied(found.get(entity_id, _empty()), added, removed)
     return {e: sts for e, sts in found.items() if len(sts)}
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction for the reads inside (unless the caller holds one)."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
 
 
 def fold(conn: sqlite3.Connection) -> int:
