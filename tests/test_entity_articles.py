@@ -205,3 +205,29 @@ def test_a_fold_between_the_reads_changes_nothing(
     monkeypatch.setattr(entity_articles, "_changes", changes)
     with Archive.open(path, readonly=True) as reader:
         assert log_rows(reader.conn) == 0 and kept(reader.conn) == expected
+
+
+def test_the_full_check_finds_arrays_out_of_step_with_the_tags(tmp_path: Path) -> None:
+    """An array that no longer says what article_entities does (an st taken out of a
+    chunk behind the triggers' back) is a problem of the full check, not "sound"."""
+    from centrasia_crawler.archive.integrity import check
+
+    rnd = random.Random(3)
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        store.write_batch([article(st, f"Новости {st}", text(rnd)) for st in range(1, 50)])
+        with store.transaction() as conn:
+            entity_articles.fold(conn)  # the log into the chunks
+    before = check(path, full=True).problems  # (these articles have no stored pages)
+    assert not any("entities" in problem for problem in before)
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        entity_id, first, data = conn.execute(
+            "SELECT entity_id, first_st, sts FROM entity_articles ORDER BY length(sts) DESC"
+        ).fetchone()
+        assert len(data) >= 16
+        conn.execute(
+            "UPDATE entity_articles SET sts = ? WHERE entity_id = ? AND first_st = ?",
+            (data[:-8], entity_id, first),
+        )
+    report = check(path, full=True)
+    assert report.problems == [*before, "1 entities whose lists of articles differ from their tags"]

@@ -105,6 +105,28 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
+def differing(conn: sqlite3.Connection) -> int:
+    """How many entities' arrays (the log applied) differ from their rows in
+    ``article_entities`` (``centrasia check --full``); 0 while they are not built."""
+    import numpy as np
+
+    kept = read(conn)
+    if kept is None:
+        return 0
+    tags = {
+        entity_id: np.unique(np.fromstring(listed, dtype=np.int64, sep=","))
+        for entity_id, listed in conn.execute(
+            "SELECT entity_id, group_concat(st) FROM article_entities"
+            " INDEXED BY article_entities_entity GROUP BY entity_id"
+        )
+    }
+    return sum(
+        1
+        for entity_id in tags.keys() | kept.keys()
+        if not np.array_equal(tags.get(entity_id, _empty()), kept.get(entity_id, _empty()))
+    )
+
+
 def fold(conn: sqlite3.Connection) -> int:
     """Bring the chunks up to date with the log and empty it, in the caller's
     transaction; the rows of the log folded. Only the chunks the changes fall in are

@@ -156,11 +156,16 @@ FTS_CHECKS: Final = (
 
 
 def _invariants(conn: sqlite3.Connection) -> list[str]:
+    from centrasia_crawler.archive import entity_articles
+
     problems = []
     for what, query in INVARIANTS:
         count = int(conn.execute(query).fetchone()[0])
         if count:
             problems.append(f"{count:,} {what}")
+    count = entity_articles.differing(conn)
+    if count:
+        problems.append(f"{count:,} entities whose lists of articles differ from their tags")
     conn.execute("BEGIN")
     try:
         for what, statement in FTS_CHECKS:
