@@ -155,6 +155,34 @@ def test_the_command_line_sorts_and_limits(
     assert main(["kwic", QUERY, "--sort", "middle", *where]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and "--sort" in err
+    # --limit 0 is every line, as search's is (the scan's count)
+    everything = sorted_as_scanned(list(store.kwic(QUERY, width=WIDTH)), "left")
+    assert len(everything) == len(scanned()) > 4
+    assert (
+        main(
+            [
+                "kwic",
+                QUERY,
+                "--sort",
+                "left",
+                "--limit",
+                "0",
+                "--width",
+                str(WIDTH),
+                "--csv",
+                *where,
+            ]
+        )
+        == 0
+    )
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(int(r["st"]), r["column"], r["left"]) for r in rows] == [
+        (x["st"], x["column"], x["left"]) for x in everything
+    ]
+    assert main(["kwic", QUERY, "--limit", "-1", *where]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "--limit" in err
 
 
 # --- the matches found in the text against the index's own highlight() ----------------

@@ -229,7 +229,7 @@ def _results_table(results: list[dict[str, Any]]) -> Iterator[str]:
     ),
 )
 @output_options(
-    limit=(None, 1, "At most this many lines (chosen after the sort)."),
+    limit=(None, 0, "At most this many lines (chosen after the sort; 0: all, as search)."),
     json="A JSON list of lines with the same keys.",
     csv="CSV: date, st, column, left, match, right, url.",
 )
@@ -270,7 +270,7 @@ def kwic(
             say_notes("kwic", [query], store)
         try:
             lines = archive_kwic(
-                store, query, filters, width=width, exact=exact, sort=sort, limit=limit
+                store, query, filters, width=width, exact=exact, sort=sort, limit=limit or None
             )
             shown = write_output(
                 lines,
