@@ -73,9 +73,10 @@ def _legend_outside(fig: Any, ax: Any) -> None:
 _BARS = 120
 
 
-def coverage_figure(cover: Coverage) -> Any:
+def coverage_figure(cover: Coverage, *, site: str) -> Any:
     """Articles archived per day (bars) and headlines listed (a line, with a gap on the
-    days whose listing was never read), the gaps shaded."""
+    days whose listing was never read), the gaps shaded; headed with ``site``, where the
+    articles were crawled from (:meth:`~centrasia_crawler.archive.store.Archive.site`)."""
     plt = _pyplot()
     from matplotlib.dates import date2num
 
@@ -106,13 +107,13 @@ def coverage_figure(cover: Coverage) -> Any:
     _date_axis(ax)
     ax.set_ylabel("articles per day")
     ax.set_ylim(bottom=0)
-    fig.suptitle("centrasia.org archive coverage")
+    fig.suptitle(f"{site} archive coverage")
     _legend_outside(fig, ax)
     return fig
 
 
-def plot_coverage(cover: Coverage, path: Path) -> None:
-    _save(coverage_figure(cover), path)
+def plot_coverage(cover: Coverage, path: Path, *, site: str) -> None:
+    _save(coverage_figure(cover, site=site), path)
 
 
 def _save(fig: Any, path: Path) -> None:
@@ -130,12 +131,14 @@ def trend_figure(
     *,
     key: str = "query",
     title: str | None = None,
+    site: str,
 ) -> Any:
     """One line per query (the legend as typed), counts or shares by period, periods
     whose archive is incomplete shaded; a period with no archived article is a gap in
     the line, not a zero. ``key``: the rows' column that names a line (``country`` for
     ``countries``' rows), ``title`` what the lines count (by default the query's
-    articles, or each query's)."""
+    articles, or each query's), headed with ``site`` (where the articles were crawled
+    from)."""
     plt = _pyplot()
     from matplotlib.dates import date2num
 
@@ -178,12 +181,12 @@ def trend_figure(
             if len(queries) == 1
             else ("articles matching each query")
         )
-    fig.suptitle(f"centrasia.org: {title}, by {by}")
+    fig.suptitle(f"{site}: {title}, by {by}")
     _legend_outside(fig, ax)
     return fig
 
 
-def sources_figure(rows: list[dict[str, Any]], query: str) -> Any:
+def sources_figure(rows: list[dict[str, Any]], query: str, *, site: str) -> Any:
     """The top sources of the articles matching ``query``: horizontal bars, the most
     articles on top."""
     plt = _pyplot()
@@ -194,7 +197,7 @@ def sources_figure(rows: list[dict[str, Any]], query: str) -> Any:
     ax.set_yticks(range(len(names)), names, fontsize="small")
     ax.set_xlabel("articles")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.suptitle(f"centrasia.org: top sources for {query}")
+    fig.suptitle(f"{site}: top sources for {query}")
     return fig
 
 
@@ -209,10 +212,14 @@ def svg(fig: Any) -> str:
     return out.getvalue()
 
 
-def plot_trend(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
-    _save(trend_figure(rows, by, share), path)
+def plot_trend(
+    rows: list[dict[str, Any]], by: str, path: Path, share: bool = False, *, site: str
+) -> None:
+    _save(trend_figure(rows, by, share, site=site), path)
 
 
-def plot_countries(rows: list[dict[str, Any]], by: str, path: Path, share: bool = False) -> None:
+def plot_countries(
+    rows: list[dict[str, Any]], by: str, path: Path, share: bool = False, *, site: str
+) -> None:
     """``centrasia countries --plot``: a line per country, as ``trend --plot`` draws."""
-    _save(trend_figure(rows, by, share, key="name", title="articles per country"), path)
+    _save(trend_figure(rows, by, share, key="name", title="articles per country", site=site), path)

@@ -16,6 +16,9 @@ pytest.importorskip("matplotlib")
 from centrasia_crawler.archive.coverage import Coverage, DayCoverage
 from centrasia_crawler.plot import coverage_figure, trend_figure
 
+#: What the charts of an archive crawled from the site are headed with.
+SITE = "centrasia.org"
+
 
 @pytest.fixture
 def close() -> Iterator[list[Any]]:
@@ -48,7 +51,7 @@ def year_rows() -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("share", [True, False])
 def test_a_period_without_articles_is_a_gap_in_the_line(close: list[Any], share: bool) -> None:
-    fig = trend_figure(year_rows(), "year", share=share)
+    fig = trend_figure(year_rows(), "year", share=share, site=SITE)
     close.append(fig)
     (line,) = fig.axes[0].get_lines()
     drawn = list(line.get_ydata())
@@ -67,7 +70,7 @@ def test_the_highest_point_has_room_above_it(close: list[Any], share: bool) -> N
         for query, found in counts.items()
         for period, n in zip(["2026-01", "2026-02"], found, strict=True)
     ]
-    fig = trend_figure(rows, "month", share=share)
+    fig = trend_figure(rows, "month", share=share, site=SITE)
     close.append(fig)
     highest = 96 / 200 * 100 if share else 96
     bottom, top = fig.axes[0].get_ylim()
@@ -75,18 +78,18 @@ def test_the_highest_point_has_room_above_it(close: list[Any], share: bool) -> N
 
 
 def test_the_title_names_the_query_and_day_ticks_name_their_month(close: list[Any]) -> None:
-    one = trend_figure(year_rows(), "year")
+    one = trend_figure(year_rows(), "year", site=SITE)
     rows = [r | {"query": "Токаев"} for r in year_rows()] + year_rows()
-    two = trend_figure(rows, "year")
+    two = trend_figure(rows, "year", site="127.0.0.1:8642")
     weeks = [
         {"query": "Жапаров", "period": f"2026-W0{n}", "articles": n, "total": 9, "share": 0.1,
          "complete": True}
         for n in (5, 6)
     ]  # fmt: skip
-    days = trend_figure(weeks, "week")
+    days = trend_figure(weeks, "week", site=SITE)
     close.extend([one, two, days])
     assert one._suptitle.get_text() == "centrasia.org: articles matching «Казахстан», by year"
-    assert two._suptitle.get_text() == "centrasia.org: articles matching each query, by year"
+    assert two._suptitle.get_text() == "127.0.0.1:8642: articles matching each query, by year"
     days.canvas.draw()
     ticks = [t.get_text() for t in days.axes[0].get_xticklabels() if t.get_text()]
     assert "01 Feb" in ticks and all(re.fullmatch(r"\d\d [A-Z][a-z]{2}", t) for t in ticks), ticks
@@ -100,7 +103,7 @@ def test_never_crawled_days_are_gaps_in_the_listed_line(close: list[Any]) -> Non
         for n in range(40)
     ]  # fmt: skip
     cover = Coverage(days, [days[3].day, days[4].day], [(days[3].day, days[4].day)])
-    fig = coverage_figure(cover)
+    fig = coverage_figure(cover, site=SITE)
     close.append(fig)
     (listed,) = fig.axes[0].get_lines()
     drawn = list(listed.get_ydata())
@@ -119,7 +122,10 @@ def test_legends_sit_outside_the_data_and_dates_never_collide(close: list[Any], 
         DayCoverage((first + dt.timedelta(days=n)).isoformat(), listed=40, archived=40)
         for n in range(span)
     ]
-    for fig in (coverage_figure(Coverage(days, [], [])), trend_figure(year_rows(), "year")):
+    for fig in (
+        coverage_figure(Coverage(days, [], []), site=SITE),
+        trend_figure(year_rows(), "year", site=SITE),
+    ):
         close.append(fig)
         fig.canvas.draw()
         ax = fig.axes[0]
@@ -229,3 +235,53 @@ def test_the_note_on_shaded_periods_shows_only_under_a_shaded_period(
         text = html.unescape(page.text)
         assert '<figure class="centrasia-plot">' in text, url
         assert ("Periods shaded grey are incomplete" in text) == bool(incomplete), url
+
+
+@pytest.mark.parametrize("crawled", ["https://centrasia.org", "http://127.0.0.1:8642"])
+def test_charts_are_headed_with_the_host_the_articles_came_from(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, crawled: str
+) -> None:
+    """A replica's (generated) articles are not the site's: charts of an archive crawled
+    from one say where they came from, not «centrasia.org»."""
+    pytest.importorskip("datasette")
+    import html
+    import urllib.parse
+
+    from centrasia_crawler.archive import Archive
+    from centrasia_crawler.cli import main
+    from tests.helpers import ARTICLES, article, get
+
+    path = tmp_path / "archive.sqlite"
+    with Archive.open(path) as store:
+        assert store.site() == "centrasia.org"  # no article yet
+        written = [article(*row) for row in ARTICLES]
+        for row in written:
+            row["url"] = f"{crawled}/newsA.php?st={row['st']}"
+        store.write_batch(written)
+        host = urllib.parse.urlsplit(crawled).netloc
+        assert store.site() == host
+        figure = trend_figure(store.trend("Жапаров", by="day"), "day", site=store.site())
+    import matplotlib.pyplot as plt
+
+    try:
+        assert figure._suptitle.get_text().startswith(f"{host}: articles matching «Жапаров»")
+    finally:
+        plt.close(figure)
+    query = urllib.parse.quote("Жапаров")
+    (page,) = get(path, f"/archive/-/attention?q={query}&by=day")
+    text = html.unescape(page.text)
+    assert f"{host}: articles matching «Жапаров», by day" in text
+    assert ("centrasia.org:" in text) == (host == "centrasia.org")
+    # the command line's plots too (the PNG's title is pixels: what it is given)
+    import centrasia_crawler.plot as plot
+
+    drawn: list[str] = []
+
+    def save(fig: Any, out: Any) -> None:
+        drawn.append(fig._suptitle.get_text())
+        plt.close(fig)
+
+    monkeypatch.setattr(plot, "_save", save)
+    for args in (["trend", "Жапаров"], ["coverage"]):
+        assert main([*args, "--plot", str(tmp_path / "x.png"), "--archive", str(path)]) == 0
+    assert len(drawn) == 2 and all(title.startswith(f"{host}") for title in drawn), drawn

@@ -439,7 +439,9 @@ def test_the_countries_plot_draws_a_line_per_country(store: Archive) -> None:
     from centrasia_crawler.plot import trend_figure
 
     rows = store.countries(by="week", top=3)
-    figure = trend_figure(rows, "week", key="country", title="articles per country")
+    figure = trend_figure(
+        rows, "week", key="country", title="articles per country", site="centrasia.org"
+    )
     lines = figure.axes[0].get_lines()
     codes = list(dict.fromkeys(r["country"] for r in rows))
     assert [line.get_label() for line in lines] == codes

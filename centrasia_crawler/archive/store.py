@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from centrasia_crawler.archive import (
     analysis,
@@ -331,6 +332,14 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def site(self) -> str:
+        """The host the articles were crawled from (their addresses', the newest
+        article's; ``centrasia.org`` for an archive of none): what charts are headed
+        with, so that a chart of a replica's (generated) articles says so."""
+        row = self.conn.execute("SELECT url FROM articles ORDER BY st DESC LIMIT 1").fetchone()
+        host = urlsplit(row[0]).netloc if row and row[0] else ""
+        return host.removeprefix("www.") or "centrasia.org"
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

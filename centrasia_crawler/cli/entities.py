@@ -180,12 +180,13 @@ def countries(
     with open_archive(archive) as store:
         try:
             rows = archive_countries(store, by, since, until, query, top or None, stories)
+            site = store.site()
         except QueryError as exc:
             raise Failure(str(exc)) from None
         except EntitiesNotTagged as exc:
             raise Failure(str(exc), EXIT_FAILED) from None
     if plot:
-        _plot(rows, by, plot, share)
+        _plot(rows, by, plot, share, site)
     form = output_form(as_json, as_csv)
     write_output(rows, form, columns=COUNTRY_KEYS, table=_countries_table)
     if plot and form == "text":
@@ -193,13 +194,14 @@ def countries(
     return EXIT_OK
 
 
-def _plot(rows: list[dict[str, Any]], by: str, plot: str, share: bool) -> None:
-    """Draw the countries' rows to ``plot`` (a PNG, SVG or PDF), or fail in one line."""
+def _plot(rows: list[dict[str, Any]], by: str, plot: str, share: bool, site: str) -> None:
+    """Draw the countries' rows to ``plot`` (a PNG, SVG or PDF), headed with ``site``, or
+    fail in one line."""
     if not rows:
         raise Failure("nothing to plot: no article about a country in that range")
     from centrasia_crawler.plot import plot_countries
 
-    write_plot(plot, lambda path: plot_countries(rows, by, path, share))
+    write_plot(plot, lambda path: plot_countries(rows, by, path, share, site=site))
 
 
 def _countries_table(rows: list[dict[str, Any]]) -> str:

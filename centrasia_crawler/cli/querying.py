@@ -312,6 +312,7 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     check_range(since, until)
     with open_archive(archive) as store:
         cover = archive_coverage(store, since, until)
+        site = store.site()
     click.echo("day         listed  archived  missing  forbidden  revisions")
     for d in cover.days:
         flag = "  never crawled" if d.day in cover.never_crawled else ""
@@ -336,7 +337,7 @@ def coverage(since: Any, until: Any, archive: str, plot: str | None) -> int:
     if plot:
         from centrasia_crawler.plot import plot_coverage
 
-        write_plot(plot, lambda path: plot_coverage(cover, path))
+        write_plot(plot, lambda path: plot_coverage(cover, path, site=site))
         click.echo(f"plot written to {plot}")
     return EXIT_OK
 
@@ -439,6 +440,7 @@ def trend(
         say_notes("trend", queries, store)
         try:
             rows = archive_trend(store, queries, by, since, until, stories)  # type: ignore[arg-type]
+            site = store.site()
         except QueryError as exc:
             raise Failure(str(exc)) from None
     if plot:
@@ -446,7 +448,7 @@ def trend(
             raise Failure("nothing to plot: the archive has no articles in that range")
         from centrasia_crawler.plot import plot_trend
 
-        write_plot(plot, lambda path: plot_trend(rows, by, path, share))
+        write_plot(plot, lambda path: plot_trend(rows, by, path, share, site=site))
     form = output_form(as_json, as_csv)
     write_output(rows, form, columns=TREND_KEYS, table=lambda rows: _trend_table(rows, queries))
     if plot and form == "text":

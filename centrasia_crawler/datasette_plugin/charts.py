@@ -158,6 +158,7 @@ def attention(archive: Archive, args: Args, chart: Chart) -> None:
         chart.note = "Give one to four queries: each is a line, as in centrasia trend."
         return
     chart.rows = trend(archive, queries, by, since, until)
+    site = archive.site()
     if not chart.rows:
         chart.note = "The archive has no articles in that range."
         return
@@ -166,19 +167,20 @@ def attention(archive: Archive, args: Args, chart: Chart) -> None:
     def draw() -> Any:
         from centrasia_crawler.plot import trend_figure
 
-        return trend_figure(chart.rows, by, share)
+        return trend_figure(chart.rows, by, share, site=site)
 
     chart.draw = draw
     title = (
         f"articles matching «{queries[0]}»" if len(queries) == 1 else "articles matching each query"
     )
-    chart.plot = trend_plot(chart.rows, by, share, title=title)
+    chart.plot = trend_plot(chart.rows, by, share, title=title, site=site)
 
 
 def coverage_chart(archive: Archive, args: Args, chart: Chart) -> None:
     chart.columns = ["day", "listed", "archived", "missing", "forbidden", "revisions"]
     since, until = _range(args)
     cover = coverage(archive, since, until)
+    site = archive.site()
     chart.rows = [
         {
             "day": d.day,
@@ -205,10 +207,10 @@ def coverage_chart(archive: Archive, args: Args, chart: Chart) -> None:
     def draw() -> Any:
         from centrasia_crawler.plot import coverage_figure
 
-        return coverage_figure(cover)
+        return coverage_figure(cover, site=site)
 
     chart.draw = draw
-    chart.plot = coverage_plot(cover)
+    chart.plot = coverage_plot(cover, site=site)
 
 
 def sources_fields(args: Args) -> list[dict[str, Any]]:
@@ -224,6 +226,7 @@ def sources(archive: Archive, args: Args, chart: Chart) -> None:
         chart.note = "Give a query: its matching articles' sources, most articles first."
         return
     chart.rows = top_sources(archive, query, Filters(since=since, until=until), TOP_SOURCES)
+    site = archive.site()
     if not chart.rows:
         chart.note = "No article with a source matches."
         return
@@ -231,10 +234,10 @@ def sources(archive: Archive, args: Args, chart: Chart) -> None:
     def draw() -> Any:
         from centrasia_crawler.plot import sources_figure
 
-        return sources_figure(chart.rows, query)
+        return sources_figure(chart.rows, query, site=site)
 
     chart.draw = draw
-    chart.plot = sources_plot(chart.rows, query)
+    chart.plot = sources_plot(chart.rows, query, site=site)
 
 
 #: name -> (the form's fields for the arguments given, what fills the chart).
@@ -640,6 +643,7 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
         page.chart.note = "No archived article names it."
         return page
     rows = archive.entity_trend(page.entity["id"], by=by, since=first, until=last)
+    site = archive.site()
     page.chart.columns = ["period", "articles", "total", "share", "complete"]
     page.chart.rows = rows
     page.chart.note = shading_note(rows)
@@ -647,11 +651,13 @@ def entity_page(conn: sqlite3.Connection, path: str, key: str, args: Args) -> En
     def draw() -> Any:
         from centrasia_crawler.plot import trend_figure
 
-        return trend_figure(rows, by, key="entity", title=f"articles naming {rows[0]['entity']}")
+        return trend_figure(
+            rows, by, key="entity", title=f"articles naming {rows[0]['entity']}", site=site
+        )
 
     page.chart.draw = draw
     page.chart.plot = trend_plot(
-        rows, by, key="entity", title=f"articles naming {rows[0]['entity']}"
+        rows, by, key="entity", title=f"articles naming {rows[0]['entity']}", site=site
     )
     return page
 

@@ -16,7 +16,13 @@ _BLUE: Final = "#3a6ea5"
 
 
 def trend_plot(
-    rows: list[dict[str, Any]], by: str, share: bool = False, *, key: str = "query", title: str
+    rows: list[dict[str, Any]],
+    by: str,
+    share: bool = False,
+    *,
+    key: str = "query",
+    title: str,
+    site: str,
 ) -> dict[str, Any]:
     """What the browser draws of :func:`~centrasia_crawler.plot.trend_figure`'s rows: a
     line per ``key``, a point per period (``x`` its first day, ``end`` the next period's;
@@ -44,7 +50,7 @@ def trend_plot(
     return {
         "kind": "trend",
         "by": by,
-        "title": f"centrasia.org: {title}, by {by}",
+        "title": f"{site}: {title}, by {by}",
         "y_label": "share of articles, %" if share else f"articles per {by}",
         "share": share,
         "points": points,
@@ -65,13 +71,13 @@ def _next_start(label: str, by: str) -> str:
     return start.replace(year=start.year + 1).isoformat()
 
 
-def coverage_plot(cover: Any) -> dict[str, Any]:
+def coverage_plot(cover: Any, *, site: str) -> dict[str, Any]:
     """What the browser draws of :func:`~centrasia_crawler.plot.coverage_figure`'s
     coverage: the articles archived per day (bars), the headlines listed (a line, with
     no value on a day whose listing was never read) and the gaps."""
     return {
         "kind": "coverage",
-        "title": "centrasia.org archive coverage",
+        "title": f"{site} archive coverage",
         "y_label": "articles per day",
         "days": [
             {"x": d.day, "archived": d.archived, "listed": d.listed or None} for d in cover.days
@@ -81,12 +87,12 @@ def coverage_plot(cover: Any) -> dict[str, Any]:
     }
 
 
-def sources_plot(rows: list[dict[str, Any]], query: str) -> dict[str, Any]:
+def sources_plot(rows: list[dict[str, Any]], query: str, *, site: str) -> dict[str, Any]:
     """What the browser draws of :func:`~centrasia_crawler.plot.sources_figure`'s rows:
     a bar per source, the most articles on top."""
     return {
         "kind": "bars",
-        "title": f"centrasia.org: top sources for {query}",
+        "title": f"{site}: top sources for {query}",
         "x_label": "articles",
         "bars": [{"name": r["source"], "n": r["articles"]} for r in rows],
         "color": _BLUE,
