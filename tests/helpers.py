@@ -445,3 +445,12 @@ def crawled_article(st: int = 1771493400, **changes: Any) -> ArticleItem:
     }
     data = base | changes
     return article_item(data | {"attribution": attribution(data["title"])})  # as extraction
+
+
+def drop_named(conn: sqlite3.Connection, prefix: str) -> None:
+    """Drop every table, index, view and trigger whose name begins with ``prefix`` (to
+    make an archive of an older schema)."""
+    for kind, name in conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE name LIKE ? || '%'", (prefix,)
+    ).fetchall():
+        conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")

@@ -14,7 +14,7 @@ import pytest
 
 from centrasia_crawler.archive import Archive, entity_articles
 from centrasia_crawler.cli import main
-from tests.helpers import article
+from tests.helpers import article, drop_named
 
 #: Names the gazetteer knows: people, countries, cities.
 NAMES = [
@@ -127,10 +127,7 @@ def test_not_built_reads_none_and_the_upgrade_builds_it(tmp_path: Path) -> None:
     with Archive.open(path) as store:
         store.write_batch([article(st, f"Новости {st}", text(rnd)) for st in range(1, 60)])
     conn = sqlite3.connect(path, isolation_level=None)
-    for kind, name in conn.execute(
-        "SELECT type, name FROM sqlite_master WHERE name LIKE 'entity_articles%'"
-    ).fetchall():
-        conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+    drop_named(conn, "entity_articles")  # schema 23's tables and triggers
     conn.execute("PRAGMA user_version = 22")
     conn.close()
     assert main(["upgrade", "--archive", str(path)]) == 0

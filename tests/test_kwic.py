@@ -21,7 +21,7 @@ import pytest
 
 from centrasia_crawler.archive import Archive
 from centrasia_crawler.cli import main
-from tests.helpers import article
+from tests.helpers import article, drop_named
 
 WIDTH = 25
 #: Бишкек in several forms, with left and right words that differ in case and in ё/е,
@@ -403,10 +403,7 @@ def test_the_neighbour_index_follows_rewrites_and_reindexing(tmp_path: Path, sor
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP TABLE articles_kwic")
     conn.execute("DROP VIEW articles_kwic_source")
-    for kind, name in conn.execute(  # schema 23's tables and triggers
-        "SELECT type, name FROM sqlite_master WHERE name LIKE 'entity_articles%'"
-    ).fetchall():
-        conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+    drop_named(conn, "entity_articles")  # schema 23's tables and triggers
     conn.execute("PRAGMA user_version = 21")
     conn.close()
     assert main(["upgrade", "--archive", str(path)]) == 0
@@ -462,12 +459,17 @@ def test_a_sorted_limit_keeps_the_filters(news_path: Path, sort: str) -> None:
         assert list(store.kwic("страна", source="нет такого", sort=sort, limit=3)) == []
 
 
-def japarov_archive(path: Path, rows: list[tuple[int, str, str]], sort: str) -> tuple[str, str]:
-    """The archive of ``rows``; the query and the regex of its forms for ``sort``:
-    ``Садыр`` sorted right, ``Жапаров`` left (each beside the other)."""
+def japarov_archive(
+    path: Path, rows: list[tuple[int, str, str]], sort: str
+) -> tuple[str, list[tuple[str, ...]], list[tuple[Any, ...]]]:
+    """The archive of ``rows``; the query for ``sort`` (``Садыр`` sorted right,
+    ``Жапаров`` left: each beside the other), and the sort keys and lines of a scan of
+    its forms, in the concordance's order."""
     with Archive.open(path) as store:
         store.write_batch([article(*row) for row in rows])
-    return ("Садыр", "садыр") if sort == "right" else ("Жапаров", "жапаров")
+    query, forms = ("Садыр", "садыр") if sort == "right" else ("Жапаров", "жапаров")
+    lines = scan_lines(path, forms, sort)
+    return query, [line[0] for line in lines], [line[1:] for line in lines]
 
 
 @pytest.mark.parametrize("sort", ["left", "right"])
@@ -487,9 +489,7 @@ def test_a_word_always_beside_the_same_word_is_ordered_by_the_index(
         )
         for i in range(60)
     ]
-    query, forms = japarov_archive(path, rows, sort)
-    keys = [line[0] for line in scan_lines(path, forms, sort)]
-    expected = [line[1:] for line in scan_lines(path, forms, sort)]
+    query, keys, expected = japarov_archive(path, rows, sort)
     assert len({key[0] for key in keys}) == 1 and len({key[:2] for key in keys}) >= 6
     calls = lines_keyed(monkeypatch)
     for n in (1, 7):
@@ -525,9 +525,7 @@ def test_the_same_two_words_are_ordered_by_the_third_from_the_index(
         )
         for i in range(40)
     ]
-    query, forms = japarov_archive(path, rows, sort)
-    keys = [line[0] for line in scan_lines(path, forms, sort)]
-    expected = [line[1:] for line in scan_lines(path, forms, sort)]
+    query, keys, expected = japarov_archive(path, rows, sort)
     assert len({key[:2] for key in keys}) == 1 and len(set(keys)) >= 8
     calls = lines_keyed(monkeypatch)
     for n in (1, 7):
@@ -557,9 +555,7 @@ def test_the_same_three_words_are_read_in_date_order(
         )
         for i in range(60)
     ]
-    query, forms = japarov_archive(path, rows, sort)
-    keys = [line[0] for line in scan_lines(path, forms, sort)]
-    expected = [line[1:] for line in scan_lines(path, forms, sort)]
+    query, keys, expected = japarov_archive(path, rows, sort)
     assert keys.count(keys[0]) == 60  # the first 60 lines tie
     calls = lines_keyed(monkeypatch)
     for n in (1, 5, 59, 61, 80):
