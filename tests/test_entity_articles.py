@@ -227,4 +227,4 @@ def test_the_full_check_finds_arrays_out_of_step_with_the_tags(tmp_path: Path) -
             (data[:-8], entity_id, first),
         )
     report = check(path, full=True)
-    assert report.problems == [*before, "1 entities whose lists of articles differ from their tags"]
+    assert report.problems == [*before, "1 entity whose list of articles differs from its tags"]

@@ -164,7 +164,9 @@ def _invariants(conn: sqlite3.Connection) -> list[str]:
         if count:
             problems.append(f"{count:,} {what}")
     count = entity_articles.differing(conn)
-    if count:
+    if count == 1:
+        problems.append("1 entity whose list of articles differs from its tags")
+    elif count:
         problems.append(f"{count:,} entities whose lists of articles differ from their tags")
     conn.execute("BEGIN")
     try:

@@ -289,9 +289,11 @@ def network(query: str, archive: str, kind: str | None, min_weight: int, output:
         graphs.write(found, path)
     except OSError as exc:
         raise Failure(f"cannot write {output}: {exc}") from None
+    matched, nodes, edges = found["matched"], len(found["nodes"]), len(found["edges"])
     click.echo(
-        f"{found['matched']:,} articles match {query!r}: {len(found['nodes']):,} entities,"
-        f" {len(found['edges']):,} edges of {min_weight}+ articles -> {output}"
+        f"{matched:,} {'article matches' if matched == 1 else 'articles match'} {query!r}:"
+        f" {nodes:,} {'entity' if nodes == 1 else 'entities'},"
+        f" {edges:,} {'edge' if edges == 1 else 'edges'} of {min_weight}+ articles -> {output}"
     )
     return EXIT_OK
 
