@@ -166,7 +166,11 @@ def fold(conn: sqlite3.Connection) -> int:
 
 
 def fold_if_long(conn: sqlite3.Connection) -> int:
-    """:func:`fold` once the log holds more than :data:`FOLD_AT` rows; the rows folded."""
+    """:func:`fold` once the log holds more than :data:`FOLD_AT` rows; the rows folded.
+    Nothing while the chunks are not built (the log is then every tag written since:
+    not counted at every batch)."""
+    if not built(conn):
+        return 0
     rows = conn.execute("SELECT count(*) FROM entity_articles_log").fetchone()[0]
     return fold(conn) if rows > FOLD_AT else 0
 
