@@ -144,15 +144,26 @@ def written_forms(conn: sqlite3.Connection, terms: frozenset[str]) -> frozenset[
     return frozenset(row[0] for row in conn.execute(sql, sorted(terms)))
 
 
-def word_matcher(conn: sqlite3.Connection, query: str) -> WordMatcher | None:
-    """The matcher of a query that is one word or words ORed, over a complete index of
-    today's morphology; else None."""
+def query_forms(
+    conn: sqlite3.Connection, query: str
+) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The index terms of a query that is one word or words ORed, and every form the
+    archive writes them in, over a complete index of today's morphology; else None."""
     if not index_ready(conn):
         return None
     terms = query_terms(QueryTranslator(conn), query)
     if not terms:
         return None
-    forms = written_forms(conn, terms)
+    return terms, written_forms(conn, terms)
+
+
+def word_matcher(conn: sqlite3.Connection, query: str) -> WordMatcher | None:
+    """The matcher of a query that is one word or words ORed, over a complete index of
+    today's morphology; else None."""
+    found = query_forms(conn, query)
+    if found is None:
+        return None
+    terms, forms = found
     marks = ",".join("?" * len(terms))
     if any(len(f) < 2 or not all(_letter(ch) for ch in f) for f in forms) or not forms:
         return None

@@ -19,11 +19,9 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from centrasia_crawler.archive.closed import streamed
 from centrasia_crawler.archive.concordance import (
     WordMatcher,
-    query_terms,
+    query_forms,
     word_matcher,
-    written_forms,
 )
-from centrasia_crawler.archive.morph import index_ready
 from centrasia_crawler.archive.neighbours import FirstLines, FormMatcher, Line, sort_key
 from centrasia_crawler.archive.schema import OUTLET_SQL, fold_yo
 from centrasia_crawler.archive.search_query import QueryError, QueryTranslator
@@ -294,12 +292,10 @@ class _Words:
 def _query_words(conn: sqlite3.Connection, query: str) -> _Words | None:
     """:class:`_Words` of a query of one word or words ORed, over complete indexes; else
     None."""
-    if not index_ready(conn):
+    found = query_forms(conn, query)
+    if found is None:
         return None
-    terms = query_terms(QueryTranslator(conn), query)
-    if not terms:
-        return None
-    forms = written_forms(conn, terms)
+    terms, forms = found
     return _Words(terms, forms, FormMatcher(forms))
 
 
