@@ -43,19 +43,32 @@ def built(conn: sqlite3.Connection) -> bool:
 def build(conn: sqlite3.Connection) -> bool:
     """Make the chunks from ``article_entities`` unless they are built, in the caller's
     transaction; whether they were made."""
-    import numpy as np
 
     if built(conn):
         return False
     conn.execute("DELETE FROM entity_articles")
     conn.execute("DELETE FROM entity_articles_log")
-    for entity_id, listed in conn.execute(
-        "SELECT entity_id, group_concat(st) FROM article_entities"
-        " INDEXED BY article_entities_entity GROUP BY entity_id"
-    ):
-        _write(conn, entity_id, np.unique(np.fromstring(listed, dtype=np.int64, sep=",")))
+    for entity_id, sts in from_tags(conn):
+        _write(conn, entity_id, sts)
     meta.put(conn, _BUILT, "1")
     return True
+
+
+def from_tags(
+    conn: sqlite3.Connection, entities: list[str] | None = None
+) -> Iterator[tuple[str, Any]]:
+    """Each entity's sts (of ``entities``; None: every one) read from
+    ``article_entities`` itself, a row a tag, through its (entity_id, st) index: a
+    sorted numpy array each, entities naming no article left out."""
+    import numpy as np
+
+    where, params = _where(entities)
+    for entity_id, listed in conn.execute(
+        "SELECT entity_id, group_concat(st) FROM article_entities"
+        f" INDEXED BY article_entities_entity{where} GROUP BY entity_id",
+        params,
+    ):
+        yield entity_id, np.unique(np.fromstring(listed, dtype=np.int64, sep=","))
 
 
 def forget(conn: sqlite3.Connection) -> None:
@@ -113,13 +126,7 @@ def differing(conn: sqlite3.Connection) -> int:
     kept = read(conn)
     if kept is None:
         return 0
-    tags = {
-        entity_id: np.unique(np.fromstring(listed, dtype=np.int64, sep=","))
-        for entity_id, listed in conn.execute(
-            "SELECT entity_id, group_concat(st) FROM article_entities"
-            " INDEXED BY article_entities_entity GROUP BY entity_id"
-        )
-    }
+    tags = dict(from_tags(conn))
     return sum(
         1
         for entity_id in tags.keys() | kept.keys()

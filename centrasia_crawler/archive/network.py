@@ -151,16 +151,8 @@ def _tags(
     kept = entity_articles.read(conn, entities)
     if kept is not None:  # each entity's articles in a few rows, not a row a tag
         yield from kept.items()
-        return
-    where, params = "", list(entities or ())
-    if entities is not None:
-        where = f" WHERE entity_id IN ({','.join('?' * len(entities))})"
-    for entity_id, listed in conn.execute(
-        "SELECT entity_id, group_concat(st) FROM article_entities"
-        f" INDEXED BY article_entities_entity{where} GROUP BY entity_id",
-        params,
-    ):
-        yield entity_id, np.fromstring(listed, dtype=np.int64, sep=",")
+    else:
+        yield from entity_articles.from_tags(conn, entities)
 
 
 def _mask(marked: Any) -> int:
