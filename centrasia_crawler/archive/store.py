@@ -307,8 +307,9 @@ class Archive:
             build_index(conn, progress)
             build_tags(conn, progress)
             build_stories(conn, progress)
-            with immediate(conn):
-                entity_articles.build(conn)
+            if not entity_articles.built(conn):  # no write lock taken when built
+                with immediate(conn):
+                    entity_articles.build(conn)
         except BaseException:
             conn.close()
             raise
